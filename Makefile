@@ -1,0 +1,49 @@
+# Entry points. Each target does its own set-up on a fresh machine: npm dependencies (with the
+# pinned Node LTS from the npm registry), and the test bed's tools (built once into a cache).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all deps tools build generate check lint typecheck test test-unit test-integration demo bench clean
+
+all: test
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.stamp
+
+tools:
+	bash hack/build-tools.sh
+
+build: deps
+	npm run build
+
+generate: deps
+	npm run generate
+
+typecheck: deps
+	npm run typecheck
+
+lint: deps
+	npm run lint
+
+check: typecheck lint
+
+test: deps tools check
+	npm test
+
+test-unit: deps
+	npm run test:unit
+
+test-integration: deps tools
+	npm run test:integration
+
+demo: deps tools build
+	npm run demo
+
+bench: deps tools build
+	npm run bench
+
+clean:
+	rm -rf dist node_modules .testbed

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Builds the test bed's real components into a cache outside the checkout, keyed by version:
+# kube-apiserver and etcd from their Go modules, helm from its Go module, and a Python
+# environment with moto[server]. Idempotent: with everything cached it returns in seconds.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$here/versions.env"
+
+CACHE="${APIGW_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apigw-operator/tools}"
+mkdir -p "$CACHE"
+export GOFLAGS="${GOFLAGS:-} -trimpath"
+export CGO_ENABLED=0
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+run() {
+  # Every step goes through here so a failure names the exact command that failed.
+  if ! "$@"; then
+    printf '[build-tools] FAILED: %s\n' "$*" >&2
+    printf '[build-tools] fix the cause and re-run: bash hack/build-tools.sh\n' >&2
+    exit 1
+  fi
+}
+need() { command -v "$1" >/dev/null || { log "FAILED: '$1' is not on PATH ($2)"; exit 1; }; }
+
+# go_build_in_wrapper NAME VERSION PKG@VER PKG [replace lines...]
+# Builds PKG inside a throw-away module that requires MODULE, because these modules carry
+# local replace directives that make a plain `go install pkg@version` impossible.
+go_build_in_wrapper() {
+  local name="$1" version="$2" module="$3" pkg="$4"; shift 4
+  local out="$CACHE/$name-$version/bin/$name"
+  if [[ -x "$out" ]]; then log "$name $version cached at $out"; return; fi
+  need go "install Go 1.25 or newer"
+  local work="$CACHE/src/$name-$version"
+  rm -rf "$work"; mkdir -p "$work"
+  log "building $name $version (first time only; several minutes on 2 cores)"
+  {
+    echo "module apigw.dev/testbed/$name"
+    echo "go 1.26"
+    for r in "$@"; do echo "replace $r"; done
+  } > "$work/go.mod"
+  (cd "$work" && run go get "$module" && run go build -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+  log "$name $version built at $out"
+}
+
+build_kube_apiserver() {
+  local v="$KUBERNETES_VERSION" minor="${KUBERNETES_VERSION#v1.}"
+  local staging="v0.${minor}"
+  # The release's own go.mod lists its staging modules as local replaces; map each to its
+  # published v0.x twin so the release builds from the module proxy alone.
+  local mod
+  mod="$(cd "$CACHE" && run go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [[ -f "$mod" ]] || { log "FAILED: go mod download k8s.io/kubernetes@$v gave no go.mod"; exit 1; }
+  mapfile -t replaces < <(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1 => \1 '"$staging"'#p' "$mod")
+  go_build_in_wrapper kube-apiserver "$v" "k8s.io/kubernetes/cmd/kube-apiserver@$v" k8s.io/kubernetes/cmd/kube-apiserver "${replaces[@]}"
+}
+
+build_etcd() {
+  local v="$ETCD_VERSION"
+  go_build_in_wrapper etcd "$v" "go.etcd.io/etcd/server/v3@$v" go.etcd.io/etcd/server/v3 \
+    "go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 $v" \
+    "go.etcd.io/etcd/client/pkg/v3 => go.etcd.io/etcd/client/pkg/v3 $v" \
+    "go.etcd.io/etcd/client/v3 => go.etcd.io/etcd/client/v3 $v" \
+    "go.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 $v"
+}
+
+build_helm() {
+  local v="$HELM_VERSION" out="$CACHE/helm-$HELM_VERSION/bin/helm"
+  if [[ -x "$out" ]]; then log "helm $v cached at $out"; return; fi
+  need go "install Go 1.25 or newer"
+  log "building helm $v"
+  mkdir -p "$(dirname "$out")"
+  GOBIN="$(dirname "$out")" run go install "helm.sh/helm/v3/cmd/helm@$v"
+}
+
+moto_version_ok() {
+  "$1" - "$MOTO_MIN_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+def key(v): return tuple(int(p) for p in v.split(".")[:3] if p.isdigit())
+import moto.server  # noqa: F401  (server extras present)
+import flask, flask_cors  # noqa: F401
+sys.exit(0 if key(version("moto")) >= key(sys.argv[1]) else 1)
+PY
+}
+
+prepare_moto() {
+  local venv="$CACHE/moto-$MOTO_PIN_VERSION"
+  local marker="$CACHE/moto-python"
+  need python3 "install Python 3.9 or newer"
+  if [[ -f "$marker" ]] && [[ -x "$(cat "$marker")" ]] && moto_version_ok "$(cat "$marker")"; then
+    log "moto ready with $(cat "$marker")"; return
+  fi
+  if moto_version_ok python3; then
+    command -v python3 > "$marker"
+    log "using the machine's moto ($(python3 -c 'import moto; print(moto.__version__)'))"
+    return
+  fi
+  log "installing moto[server]==$MOTO_PIN_VERSION into $venv"
+  rm -rf "$venv"
+  run python3 -m venv "$venv"
+  run "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_PIN_VERSION"
+  echo "$venv/bin/python" > "$marker"
+}
+
+want="${*:-kube-apiserver etcd helm moto}"
+for t in $want; do
+  case "$t" in
+    kube-apiserver) build_kube_apiserver ;;
+    etcd) build_etcd ;;
+    helm) build_helm ;;
+    moto) prepare_moto ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd helm moto)"; exit 2 ;;
+  esac
+done
+
+# Machine-readable summary for the test bed (read by test/testbed/tools.ts).
+{
+  echo "KUBE_APISERVER=$CACHE/kube-apiserver-$KUBERNETES_VERSION/bin/kube-apiserver"
+  echo "ETCD=$CACHE/etcd-$ETCD_VERSION/bin/etcd"
+  echo "HELM=$CACHE/helm-$HELM_VERSION/bin/helm"
+  [[ -f "$CACHE/moto-python" ]] && echo "MOTO_PYTHON=$(cat "$CACHE/moto-python")"
+} > "$CACHE/tools.env"
+log "tools listed in $CACHE/tools.env"

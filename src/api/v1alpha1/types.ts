@@ -1,0 +1,38 @@
+// TypeScript types of the ApiIntegration resource, derived from the schema.
+import type { Static } from '@sinclair/typebox';
+import type { ApiIntegrationSpec, ApiIntegrationStatus, Condition, ObservedIntegration } from './schema.ts';
+
+export type ApiIntegrationSpecT = Static<typeof ApiIntegrationSpec>;
+export type ApiIntegrationStatusT = Static<typeof ApiIntegrationStatus>;
+export type ConditionT = Static<typeof Condition>;
+export type ObservedIntegrationT = Static<typeof ObservedIntegration>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  resourceVersion: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export interface ApiIntegration {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: ApiIntegrationSpecT;
+  status?: ApiIntegrationStatusT;
+}
+
+export type Protocol = 'HTTP' | 'WEBSOCKET';
+
+export const FINALIZER = 'apigw.dev/finalizer';
+export const ANNOTATION_INTEGRATION_ID = 'apigw.dev/integration-id';
+/** `region/apiId` of the recorded integration, so a moved spec knows where the old one lives. */
+export const ANNOTATION_LOCATION = 'apigw.dev/location';
+/** Written before CreateIntegration: `region/apiId`; its presence without an id means a create may have happened. */
+export const ANNOTATION_CREATE_PENDING = 'apigw.dev/create-pending';

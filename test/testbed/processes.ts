@@ -1,0 +1,103 @@
+// Child processes of the test bed: each runs in its own process group so that stopping it stops
+// everything it spawned, and a detached guardian removes them if the owner dies without cleaning up
+// (SIGINT, SIGKILL, a crashed jest worker).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Started {
+  name: string;
+  pid: number;
+  logFile: string;
+  child: ChildProcess;
+}
+
+export function startProcess(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): Started {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: env ?? process.env });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not start ${name}: ${cmd}`);
+  child.unref();
+  return { name, pid: child.pid, logFile, child };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM to the whole group, then SIGKILL after `graceMs` if anything is left. */
+export async function stopGroup(pgid: number, graceMs = 5000): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Starts a detached shell that waits for `ownerPid` to exit, then kills the given process groups
+ * and removes `dir`. It is the safety net for runs that end without reaching their tear-down.
+ */
+export function startGuardian(ownerPid: number, pgids: number[], dir: string): number {
+  const script = [
+    'owner=$1; dir=$2; shift 2',
+    'while kill -0 "$owner" 2>/dev/null; do sleep 1; done',
+    'for g in "$@"; do kill -TERM -- "-$g" 2>/dev/null; done',
+    'sleep 3',
+    'for g in "$@"; do kill -KILL -- "-$g" 2>/dev/null; done',
+    'rm -rf -- "$dir"',
+  ].join('\n');
+  const child = spawn('bash', ['-c', script, 'testbed-guardian', String(ownerPid), dir, ...pgids.map(String)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+  return child.pid ?? 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, started?: Started): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (started && started.child.exitCode !== null) {
+      throw new Error(`${what} exited with code ${started.child.exitCode} before it was ready; see ${started.logFile}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const tail = started ? `; see ${started.logFile}` : '';
+  throw new Error(`${what} was not ready within ${timeoutMs} ms (${String(lastError ?? 'no answer')})${tail}`);
+}
