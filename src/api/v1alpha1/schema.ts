@@ -164,6 +164,12 @@ export const SPEC_RULES: Rule[] = [
       'requestParameters keys must be append|overwrite|remove:header.NAME, append|overwrite|remove:querystring.NAME or overwrite:path (HTTP APIs), or integration.request.header|querystring|path.NAME (WebSocket APIs)',
     fieldPath: '.requestParameters',
   },
+  {
+    rule: `!${has('managementPolicy')} || self.managementPolicy != 'ObserveOnly' || ${has('integrationId')}`,
+    message: 'managementPolicy ObserveOnly needs spec.integrationId: the integration to observe',
+    fieldPath: '.integrationId',
+    reason: 'FieldValueRequired',
+  },
   ...subtypeRules,
   {
     rule: `!${has('integrationSubtype')} || !${has('requestParameters')} || ${INTEGRATION_SUBTYPES.map(

@@ -1,0 +1,56 @@
+// One SDK client pair per (region, role): `retrying` for idempotent calls with the SDK's short
+// standard retries, `once` for CreateIntegration, which must never be re-sent blindly.
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { Location } from '../../apiintegration/ports.ts';
+
+export interface ClientFactory {
+  get(loc: Location, opts?: { once?: boolean }): Promise<{ client: ApiGatewayV2Client; bucket: string }>;
+}
+
+export interface ClientFactoryOptions {
+  /** Overrides the endpoint (e.g. an emulator); otherwise the SDK's own resolution applies. */
+  endpoint?: string;
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+  /** Credentials for a role; absent means the default provider chain. */
+  credentialsForRole?: (roleArn: string, region: string) => AwsCredentialIdentityProvider;
+  /** The account a role belongs to, for the per-account call budget. */
+  accountOf?: (roleArn: string | undefined) => string;
+}
+
+export function accountFromRoleArn(roleArn: string | undefined): string {
+  return roleArn?.split(':')[4] || 'default';
+}
+
+export class SdkClientFactory implements ClientFactory {
+  private readonly clients = new Map<string, ApiGatewayV2Client>();
+  private readonly opts: ClientFactoryOptions;
+
+  constructor(opts: ClientFactoryOptions = {}) {
+    this.opts = opts;
+  }
+
+  async get(loc: Location, opts: { once?: boolean } = {}): Promise<{ client: ApiGatewayV2Client; bucket: string }> {
+    const key = `${loc.roleArn ?? ''}|${loc.region}|${opts.once ? 1 : 0}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new ApiGatewayV2Client({
+        region: loc.region,
+        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+        maxAttempts: opts.once ? 1 : (this.opts.maxAttempts ?? 3),
+        retryMode: 'standard',
+        requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000, connectionTimeout: 5_000 },
+        ...(loc.roleArn && this.opts.credentialsForRole ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) } : {}),
+      });
+      this.clients.set(key, client);
+    }
+    const account = (this.opts.accountOf ?? accountFromRoleArn)(loc.roleArn);
+    return { client, bucket: `${account}/${loc.region}` };
+  }
+
+  destroy(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,53 @@
+// Kubernetes Events for what users should see. Recording never blocks or fails a reconcile, and
+// the same (object, reason, message) is not repeated within the de-duplication window.
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { ApiIntegration } from '../../api/v1alpha1/types.ts';
+import type { EventRecorder, EventType } from '../../apiintegration/ports.ts';
+
+export class KubeEventRecorder implements EventRecorder {
+  private readonly api: CoreV1Api;
+  private readonly recent = new Map<string, number>();
+  private readonly component: string;
+  private readonly instance: string;
+  private readonly logger: Logger;
+  private readonly windowMs: number;
+
+  constructor(kc: KubeConfig, logger: Logger, opts: { component?: string; instance?: string; windowMs?: number } = {}) {
+    this.api = kc.makeApiClient(CoreV1Api);
+    this.logger = logger;
+    this.component = opts.component ?? 'apigw-operator';
+    this.instance = opts.instance ?? 'apigw-operator';
+    this.windowMs = opts.windowMs ?? 5 * 60_000;
+  }
+
+  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void {
+    const key = `${obj.metadata.uid}|${reason}|${message}`;
+    const now = Date.now();
+    const last = this.recent.get(key);
+    if (last !== undefined && now - last < this.windowMs) return;
+    this.recent.set(key, now);
+    if (this.recent.size > 10_000) this.prune(now);
+    const ts = new Date(now);
+    const body = {
+      metadata: { generateName: `${obj.metadata.name}.`, namespace: obj.metadata.namespace },
+      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      source: { component: this.component },
+      reportingComponent: this.component,
+      reportingInstance: this.instance,
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
+    };
+    this.api.createNamespacedEvent({ namespace: obj.metadata.namespace, body }).catch((err: unknown) => {
+      this.logger.debug({ err: String(err), reason }, 'could not record event');
+    });
+  }
+
+  private prune(now: number): void {
+    for (const [k, t] of this.recent) if (now - t >= this.windowMs) this.recent.delete(k);
+  }
+}

@@ -1,0 +1,46 @@
+// The closed set of failures the reconciler distinguishes. Adapters translate SDK and HTTP
+// errors into these; code switches on the class, never on message text.
+
+export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'Transient';
+
+export interface AwsErrorDetails {
+  operation: string;
+  requestId?: string;
+  httpStatus?: number;
+  cause?: unknown;
+}
+
+export class AwsError extends Error {
+  readonly kind: AwsErrorKind;
+  readonly operation: string;
+  readonly requestId?: string;
+  readonly httpStatus?: number;
+  /** CamelCase reason suitable for a condition or an Event. */
+  readonly reason: string;
+
+  constructor(kind: AwsErrorKind, message: string, details: AwsErrorDetails) {
+    super(message, { cause: details.cause });
+    this.name = `Aws${kind}Error`;
+    this.kind = kind;
+    this.operation = details.operation;
+    this.requestId = details.requestId;
+    this.httpStatus = details.httpStatus;
+    this.reason = kind === 'Rejected' ? 'AwsRejected' : kind === 'AccessDenied' ? 'AwsAccessDenied' : kind === 'Throttled' ? 'AwsThrottled' : kind === 'Conflict' ? 'AwsConflict' : 'AwsUnavailable';
+  }
+
+  /** 400/403: retrying will not help until the spec or the AWS permissions change. */
+  get terminal(): boolean {
+    return this.kind === 'Rejected' || this.kind === 'AccessDenied';
+  }
+}
+
+/** A role named for the namespace could not be assumed (bad trust policy, missing role, STS down). */
+export class CredentialsError extends Error {
+  readonly reason = 'CredentialsUnavailable';
+  readonly roleArn: string;
+  constructor(roleArn: string, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'CredentialsError';
+    this.roleArn = roleArn;
+  }
+}

@@ -1,0 +1,74 @@
+// What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
+// the reconciler and its pure core never see an SDK type.
+import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
+
+/** Where an integration lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
+export interface Location {
+  region: string;
+  apiId: string;
+  roleArn?: string;
+}
+
+/** Integration fields in the spec's lowerCamelCase names. Used for create, update and what AWS reports. */
+export interface IntegrationFields {
+  integrationType?: string;
+  integrationUri?: string;
+  integrationMethod?: string;
+  integrationSubtype?: string;
+  connectionType?: string;
+  connectionId?: string;
+  credentialsArn?: string;
+  description?: string;
+  payloadFormatVersion?: string;
+  passthroughBehavior?: string;
+  contentHandlingStrategy?: string;
+  requestParameters?: Record<string, string>;
+  requestTemplates?: Record<string, string>;
+  responseParameters?: Record<string, Record<string, string>>;
+  templateSelectionExpression?: string;
+  timeoutInMillis?: number;
+  tlsConfig?: { serverNameToVerify?: string };
+}
+
+export interface ObservedIntegration extends IntegrationFields {
+  integrationId: string;
+  integrationResponseSelectionExpression?: string;
+  apiGatewayManaged?: boolean;
+}
+
+export interface IntegrationGateway {
+  /** The API's protocol, or undefined when the API does not exist. */
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
+  /** undefined when the integration (or its API) does not exist. */
+  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined>;
+  /** Every integration of the API, all pages; undefined when the API does not exist. */
+  listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined>;
+  /** Never retried inside: a lost response must be recovered by listing, not by creating again. */
+  createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;
+  updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;
+  /** Succeeds when the integration or its API is already gone. */
+  deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface ApiIntegrationStore {
+  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
+  patchMetadata(
+    obj: ApiIntegration,
+    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
+    opts?: { precondition?: boolean; signal?: AbortSignal },
+  ): Promise<ApiIntegration>;
+  /** Writes `status` through the /status subresource. */
+  patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal): Promise<ApiIntegration>;
+}
+
+export interface EventRecorder {
+  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void;
+}
+
+/** Namespace policy set by the cluster administrator (annotations on the Namespace). */
+export interface NamespacePolicy {
+  /** Role to assume for objects in `namespace`, or undefined for the operator's own identity. */
+  roleFor(namespace: string): Promise<string | undefined>;
+}

@@ -1,0 +1,82 @@
+// Computes the status the controller reports: Ready / Reconciling / Stalled following the
+// Kubernetes API conventions and kstatus. lastTransitionTime moves only when a condition's status
+// flips, so a steady object's status (and resourceVersion) does not change across resyncs.
+import type { ApiIntegration, ApiIntegrationStatusT, ConditionT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
+import type { Location, ObservedIntegration } from './ports.ts';
+
+export type Outcome =
+  | { kind: 'Ready'; reason: string; message: string }
+  | { kind: 'Progressing'; reason: string; message: string }
+  | { kind: 'Stalled'; reason: string; message: string };
+
+export interface StatusInput {
+  outcome: Outcome;
+  integrationId?: string;
+  observed?: ObservedIntegration;
+  location?: Pick<Location, 'region' | 'apiId'>;
+  protocol?: Protocol;
+}
+
+function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, generation: number, now: string): ConditionT {
+  const old = prev?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    observedGeneration: generation,
+    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+    reason,
+    message,
+  };
+}
+
+function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
+  const o = input.observed;
+  if (!o) return undefined;
+  const block: Record<string, unknown> = {
+    apiId: input.location?.apiId,
+    region: input.location?.region,
+    protocolType: input.protocol,
+    integrationType: o.integrationType,
+    integrationUri: o.integrationUri,
+    integrationMethod: o.integrationMethod,
+    integrationSubtype: o.integrationSubtype,
+    connectionType: o.connectionType ?? 'INTERNET',
+    payloadFormatVersion: o.payloadFormatVersion,
+    timeoutInMillis: o.timeoutInMillis,
+    passthroughBehavior: o.passthroughBehavior,
+    integrationResponseSelectionExpression: o.integrationResponseSelectionExpression,
+    apiGatewayManaged: o.apiGatewayManaged,
+  };
+  for (const k of Object.keys(block)) if (block[k] === undefined) delete block[k];
+  return block as ObservedIntegrationT;
+}
+
+export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): ApiIntegrationStatusT {
+  const prev = obj.status;
+  const gen = obj.metadata.generation;
+  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const { outcome } = input;
+  const ready = outcome.kind === 'Ready';
+  const conditions: ConditionT[] = [
+    condition(prev?.conditions, 'Ready', ready ? 'True' : 'False', outcome.reason, outcome.message, gen, ts),
+    condition(prev?.conditions, 'Reconciling', outcome.kind === 'Progressing' ? 'True' : 'False', outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason, outcome.kind === 'Progressing' ? outcome.message : '', gen, ts),
+    condition(prev?.conditions, 'Stalled', outcome.kind === 'Stalled' ? 'True' : 'False', outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled', outcome.kind === 'Stalled' ? outcome.message : '', gen, ts),
+  ];
+  const status: ApiIntegrationStatusT = { observedGeneration: gen, conditions };
+  const id = input.integrationId ?? prev?.integrationId;
+  if (id) status.integrationId = id;
+  const observed = observedBlock(input) ?? (input.integrationId === undefined ? prev?.observed : undefined);
+  if (observed) status.observed = observed;
+  return status;
+}
+
+/** Whether writing `next` would change anything; steady objects must not be rewritten. */
+export function statusChanged(prev: ApiIntegrationStatusT | undefined, next: ApiIntegrationStatusT): boolean {
+  return JSON.stringify(canonical(prev ?? {})) !== JSON.stringify(canonical(next));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+}

@@ -1,0 +1,223 @@
+// Composition of the running operator: informers (one per watched namespace, or one for all),
+// the work queue and controller around the ApiIntegration reconciler, the shared AWS call budget,
+// leader election, probes and metrics, and graceful shutdown. main.ts and the tests start it.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
+import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
+import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
+import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
+import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
+import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
+import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
+import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
+import { NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
+import { KubeApiIntegrationStore } from './adapters/kubernetes/store.ts';
+import type { Config } from './config.ts';
+import { registerOperatorMetrics } from './operator-metrics.ts';
+import { systemClock, type Clock } from './runtime/clock.ts';
+import { Controller } from './runtime/controller.ts';
+import { ProbeServer } from './runtime/health.ts';
+import { Informer, objectKey } from './runtime/informer.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
+import { TokenBuckets } from './runtime/token-bucket.ts';
+import { WorkQueue } from './runtime/workqueue.ts';
+import { fenced } from './fencing.ts';
+
+export interface OperatorDeps {
+  cfg: Config;
+  kc: KubeConfig;
+  logger: Logger;
+  clock?: Clock;
+  identity?: string;
+  aws?: Omit<ClientFactoryOptions, 'endpoint'>;
+}
+
+const CONTROLLER = 'apiintegration';
+
+/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
+export function trimForCache(obj: ApiIntegration): ApiIntegration {
+  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations, labels } = obj.metadata;
+  const kept = annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/'))) : undefined;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations: kept, labels },
+    spec: obj.spec,
+    status: obj.status,
+  };
+}
+
+/** Reconcile on spec changes, deletion and label moves, not on the operator's own status/annotation writes. */
+export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): boolean {
+  return old.metadata.generation !== cur.metadata.generation ||
+    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
+    JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+}
+
+export class Operator {
+  readonly registry = new Registry();
+  readonly identity: string;
+  private readonly deps: OperatorDeps;
+  private readonly log: Logger;
+  private readonly informers: Informer<ApiIntegration>[] = [];
+  private readonly queue: WorkQueue<string>;
+  private readonly controller: Controller<string>;
+  private readonly probes: ProbeServer;
+  private readonly elector: LeaderElector | undefined;
+  private readonly clients: SdkClientFactory;
+  private readonly stopCtl = new AbortController();
+  private leading = false;
+  private exitCode = 0;
+  /** Resolves with the exit code once the operator has stopped (lost lease: 1; shutdown: 0). */
+  readonly done: Promise<number>;
+  private resolveDone!: (code: number) => void;
+  ports: { metrics?: number; health?: number } = {};
+
+  constructor(deps: OperatorDeps) {
+    this.deps = deps;
+    const { cfg, kc } = deps;
+    const clock = deps.clock ?? systemClock;
+    this.identity = deps.identity ?? `${hostname()}_${randomUUID()}`;
+    this.log = deps.logger.child({ controller: CONTROLLER });
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const metrics = new RuntimeMetrics(this.registry);
+
+    const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
+    for (const namespace of namespaces) {
+      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, { group: GROUP, version: VERSION, plural: PLURAL, namespace, labelSelector: cfg.labelSelector });
+      this.informers.push(new Informer<ApiIntegration>({ listWatcher: lw, name: namespace ?? 'all-namespaces', clock, logger: this.log, transform: trimForCache }));
+    }
+    this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(CONTROLLER) });
+    for (const inf of this.informers) {
+      inf.onAdd((o) => this.queue.add(objectKey(o)));
+      inf.onUpdate((old, o) => worthReconciling(old, o) && this.queue.add(objectKey(o)));
+      inf.onDelete((o) => this.queue.forget(objectKey(o)));
+    }
+
+    const buckets = new TokenBuckets({ ratePerSec: cfg.awsRate, burst: cfg.awsBurst, clock });
+    const opMetrics = registerOperatorMetrics(this.registry, {
+      objects: () => this.informers.flatMap((i) => i.list()),
+      rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
+    });
+    this.clients = new SdkClientFactory({ ...deps.aws, endpoint: cfg.awsEndpoint });
+    const gateway: IntegrationGateway = new ApiGatewayV2Gateway({
+      clients: this.clients,
+      budget: { take: (b, s) => buckets.get(b).take(s), throttled: (b) => buckets.get(b).onThrottled() },
+      observe: opMetrics.observeAwsCall,
+    });
+    const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
+    const isLeading = () => this.leading;
+    const reconciler = new ApiIntegrationReconciler({
+      get: (key) => this.get(key),
+      store: fenced(store, isLeading),
+      gateway: fenced(gateway, isLeading),
+      events: new KubeEventRecorder(kc, this.log, { instance: this.identity }),
+      policy: cfg.namespaceRoles ? new NamespaceAnnotationPolicy(kc) : noNamespaceRoles,
+      clock,
+      logger: this.log,
+      defaultRegion: cfg.region,
+      driftIntervalMs: cfg.driftIntervalMs,
+    });
+    this.controller = new Controller<string>({
+      name: CONTROLLER,
+      queue: this.queue,
+      reconcile: (key, signal) => reconciler.reconcile(key, signal),
+      workers: cfg.workers,
+      clock,
+      logger: this.log,
+      metrics: metrics.controller(CONTROLLER),
+      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
+    });
+
+    this.probes = new ProbeServer({ registry: this.registry, logger: this.log });
+    this.probes.addHealthzCheck('ping', () => true);
+    this.probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
+    this.elector = cfg.leaderElect
+      ? new LeaderElector({
+          store: new KubeLeaseStore(kc, cfg.leaderElectionNamespace, cfg.leaderElectionId),
+          identity: this.identity,
+          name: cfg.leaderElectionId,
+          leaseDurationMs: cfg.leaseDurationMs,
+          renewDeadlineMs: cfg.renewDeadlineMs,
+          retryPeriodMs: cfg.retryPeriodMs,
+          clock,
+          logger: this.log,
+          metrics: metrics.leaderElection(cfg.leaderElectionId),
+          onStartedLeading: () => this.startLeading(),
+          onStoppedLeading: (reason) => reason === 'lost' && this.lostLease(),
+        })
+      : undefined;
+  }
+
+  get(key: string): ApiIntegration | undefined {
+    for (const inf of this.informers) {
+      const o = inf.get(key);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  isReady(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  async start(): Promise<void> {
+    const { cfg } = this.deps;
+    // The metrics endpoint serves /metrics (and probes too, for a single-port setup).
+    this.ports.health = await this.probes.listen(cfg.healthProbeBindAddress);
+    if (cfg.metricsBindAddress !== cfg.healthProbeBindAddress) {
+      const metricsServer = new ProbeServer({ registry: this.registry, logger: this.log });
+      this.ports.metrics = await metricsServer.listen(cfg.metricsBindAddress);
+      this.stopCtl.signal.addEventListener('abort', () => void metricsServer.close(), { once: true });
+    }
+    // Informers warm up before leadership so a standby takes over with a full cache.
+    for (const inf of this.informers) inf.start(this.stopCtl.signal);
+    this.log.info({ identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces }, 'operator started');
+    if (this.elector) void this.elector.run(this.stopCtl.signal);
+    else this.startLeading();
+  }
+
+  private startLeading(): void {
+    this.leading = true;
+    this.log.info({ identity: this.identity }, 'leading: starting workers');
+    this.controller.start();
+  }
+
+  private lostLease(): void {
+    // Another replica may already be writing: stop at once, abort in-flight calls, and exit non-zero.
+    this.leading = false;
+    this.log.error({ identity: this.identity }, 'leader election lost; stopping');
+    this.exitCode = 1;
+    void this.controller.stop(0).finally(() => this.shutdownRest());
+  }
+
+  /** Graceful stop: no new work, in-flight reconciles get the shutdown timeout, the lease is released. */
+  async stop(): Promise<number> {
+    const { cfg } = this.deps;
+    this.log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down');
+    await this.controller.stop(cfg.shutdownTimeoutMs);
+    this.leading = false;
+    if (this.elector) await this.elector.release();
+    await this.shutdownRest();
+    return this.exitCode;
+  }
+
+  private async shutdownRest(): Promise<void> {
+    if (this.stopCtl.signal.aborted) return;
+    this.stopCtl.abort();
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.probes.close();
+    this.clients.destroy();
+    this.resolveDone(this.exitCode);
+  }
+}

@@ -1,0 +1,136 @@
+// The reconcile decision table (DESIGN §3): each row is one situation a user can be in, and the
+// single next step the operator must take from it.
+import { describe, expect, it } from '@jest/globals';
+import { decide, observationNeeds, type DecideInput, type Observation } from '../../../src/apiintegration/decide.ts';
+import { desiredFields } from '../../../src/apiintegration/desired.ts';
+import type { ApiIntegration } from '../../../src/api/v1alpha1/types.ts';
+import { UID, object, observed, recordedAt } from './fixtures.ts';
+
+function input(obj: ApiIntegration, observation: Observation = {}, protocol: 'HTTP' | 'WEBSOCKET' | null = 'HTTP'): DecideInput {
+  return {
+    obj,
+    observation,
+    desired: { location: { region: 'us-east-1', apiId: obj.spec.apiId }, protocol: protocol ?? undefined, fields: desiredFields(obj.spec, UID) },
+  };
+}
+
+describe('decide: deletion', () => {
+  it('deletes the recorded integration, then releases the finalizer', () => {
+    const plan = decide(input(object({ deleting: true, annotations: recordedAt() })));
+    expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'RemoveFinalizer' });
+  });
+  it('keeps the integration when deletionPolicy is Retain', () => {
+    expect(decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain' }, annotations: recordedAt() }))).action.type).toBe('RemoveFinalizer');
+  });
+  it('never deletes in ObserveOnly mode', () => {
+    expect(decide(input(object({ deleting: true, spec: { managementPolicy: 'ObserveOnly', integrationId: 'int1' }, annotations: recordedAt() }))).action.type).toBe('RemoveFinalizer');
+  });
+  it('releases the finalizer when nothing was ever created', () => {
+    expect(decide(input(object({ deleting: true }))).action.type).toBe('RemoveFinalizer');
+  });
+  it('cleans up an integration made by a create that was interrupted before the object was deleted', () => {
+    const obj = object({ deleting: true, annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
+    expect(observationNeeds(obj, undefined)).toEqual({ kind: 'list', place: { region: 'us-east-1', apiId: 'api1' } });
+    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'lost1' })] }));
+    expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'lost1' });
+    expect(decide(input(obj, { claimed: [] })).action.type).toBe('ClearPending');
+  });
+  it('does nothing once the finalizer is gone', () => {
+    expect(decide(input(object({ deleting: true, finalizers: [] }))).action.type).toBe('None');
+  });
+});
+
+describe('decide: creation and recovery', () => {
+  it('reports an invalid spec as Stalled and makes no AWS call', () => {
+    const plan = decide({ obj: object(), invalid: 'spec.payloadFormatVersion: required', observation: {} });
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
+    expect(plan.requeue).toBe('none');
+  });
+  it('adds the finalizer before anything else', () => {
+    expect(decide(input(object({ finalizers: [] }))).action.type).toBe('AddFinalizer');
+  });
+  it('waits, without creating, while the API does not exist', () => {
+    const plan = decide(input(object(), {}, null));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'ApiNotFound' });
+  });
+  it('creates with the ownership marker when nothing is recorded', () => {
+    const plan = decide(input(object()));
+    expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Created' } });
+    expect((plan.action as { fields: { description: string } }).fields.description).toContain(UID);
+  });
+  it('adopts what a lost create made instead of creating a second one', () => {
+    const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
+    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'made1' })] }));
+    expect(plan.action).toMatchObject({ type: 'Record', integrationId: 'made1' });
+  });
+  it('deletes duplicates left by interrupted creates, one at a time, before adopting', () => {
+    const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
+    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'a' }), observed({ integrationId: 'b' })] }));
+    expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'b' });
+  });
+  it('creates again when the interrupted create made nothing', () => {
+    const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
+    expect(decide(input(obj, { claimed: [] })).action.type).toBe('Create');
+  });
+  it('drops a pending marker for a place the spec no longer points at', () => {
+    const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/oldapi' } });
+    expect(decide(input(obj, { claimed: [] })).action.type).toBe('ClearPending');
+  });
+});
+
+describe('decide: existing integrations', () => {
+  const recorded = object({ annotations: recordedAt() });
+  it('does nothing when AWS matches the spec and requeues for drift', () => {
+    const plan = decide(input(recorded, { current: observed() }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
+    expect(plan.requeue).toBe('drift');
+  });
+  it('recreates an integration deleted outside the operator', () => {
+    const plan = decide(input(recorded, { current: null }));
+    expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Recreated' } });
+    expect((plan.action as { supersede?: unknown }).supersede).toBeUndefined();
+  });
+  it('updates only what changed', () => {
+    const plan = decide(input(recorded, { current: observed({ integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:old' }) }));
+    expect(plan.action).toMatchObject({ type: 'Update', changed: ['integrationUri'] });
+  });
+  it('moves to a new API: creates there and marks the old one for deletion', () => {
+    const obj = object({ spec: { apiId: 'api2' }, annotations: recordedAt('int1', 'api1') });
+    const plan = decide(input(obj, { current: observed() }));
+    expect(plan.action).toMatchObject({ type: 'Create', location: { apiId: 'api2' }, supersede: { integrationId: 'int1', location: { apiId: 'api1' } } });
+  });
+  it('deletes a superseded integration before anything else', () => {
+    const obj = object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } });
+    expect(decide(input(obj)).action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' });
+  });
+  it('replaces when the integration type changes', () => {
+    const obj = object({ annotations: recordedAt(), spec: { integrationType: 'HTTP_PROXY', integrationUri: 'https://example.com', integrationMethod: 'GET', payloadFormatVersion: '1.0' } });
+    expect(decide(input(obj, { current: observed() })).action).toMatchObject({ type: 'Create', event: { reason: 'Replaced' } });
+  });
+});
+
+describe('decide: adoption and observe-only', () => {
+  it('adopts an existing integration named in the spec', () => {
+    const obj = object({ spec: { integrationId: 'ext1' } });
+    expect(decide(input(obj, { adoptee: observed({ integrationId: 'ext1', description: 'made by hand' }) })).action).toMatchObject({ type: 'Record', integrationId: 'ext1' });
+  });
+  it.each([
+    ['quick-create integrations', observed({ integrationId: 'ext1', apiGatewayManaged: true }), 'AdoptionRefused'],
+    ['integrations owned by another object', observed({ integrationId: 'ext1', description: '[apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]' }), 'AdoptionRefused'],
+    ['integrations that do not exist', null, 'AdoptionFailed'],
+  ])('refuses to adopt %s', (_what, adoptee, reason) => {
+    const plan = decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason });
+  });
+  it('ObserveOnly reports what AWS has and never plans a write', () => {
+    const obj = object({ finalizers: [], spec: { managementPolicy: 'ObserveOnly', integrationId: 'ext1' } });
+    const plan = decide(input(obj, { adoptee: observed({ integrationId: 'ext1', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:other' }) }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Observed' });
+    expect(plan.outcome?.message).toContain('integrationUri');
+  });
+});
