@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
 import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
@@ -106,11 +107,12 @@ export class Operator {
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
     this.clients = new SdkClientFactory({ ...deps.aws, endpoint: cfg.awsEndpoint });
-    const gateway: IntegrationGateway = new ApiGatewayV2Gateway({
+    const sdkGateway = new ApiGatewayV2Gateway({
       clients: this.clients,
       budget: { take: (b, s) => buckets.get(b).take(s), throttled: (b) => buckets.get(b).onThrottled() },
       observe: opMetrics.observeAwsCall,
     });
+    const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, { clock, ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000) });
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
     const reconciler = new ApiIntegrationReconciler({
@@ -175,7 +177,9 @@ export class Operator {
     const { cfg } = this.deps;
     // The metrics endpoint serves /metrics (and probes too, for a single-port setup).
     this.ports.health = await this.probes.listen(cfg.healthProbeBindAddress);
-    if (cfg.metricsBindAddress !== cfg.healthProbeBindAddress) {
+    const shared = cfg.metricsBindAddress === cfg.healthProbeBindAddress && !cfg.metricsBindAddress.endsWith(':0');
+    if (shared) this.ports.metrics = this.ports.health;
+    else {
       const metricsServer = new ProbeServer({ registry: this.registry, logger: this.log });
       this.ports.metrics = await metricsServer.listen(cfg.metricsBindAddress);
       this.stopCtl.signal.addEventListener('abort', () => void metricsServer.close(), { once: true });

@@ -140,7 +140,9 @@ export class ApiIntegrationReconciler {
         const updated = await this.d.gateway.updateIntegration(a.location, a.integrationId, a.fields, signal);
         log.info({ action: 'Update', integrationId: a.integrationId, changed: a.changed }, 'updated integration');
         log.debug({ integrationId: a.integrationId, fields: a.changed }, 'update diff');
-        this.d.events.record(obj, 'Normal', 'Updated', `updated integration ${a.integrationId}: ${a.changed.join(', ')}`);
+        // Same generation as the last success: nobody changed the spec, so AWS drifted.
+        const drift = obj.status?.observedGeneration === obj.metadata.generation;
+        this.d.events.record(obj, drift ? 'Warning' : 'Normal', drift ? 'DriftCorrected' : 'Updated', `${drift ? 'corrected drift in' : 'updated'} integration ${a.integrationId}: ${a.changed.join(', ')}`);
         return { reported: { integrationId: a.integrationId, observed: updated, location: a.location } };
       }
       case 'Delete':

@@ -1,0 +1,114 @@
+// Drift checks that scale with APIs, not objects: when several objects on one API are checked
+// within a short window, one GetIntegrations listing (all pages) answers them all. Any write
+// through this gateway drops the API's listing, so the operator never acts on its own stale view;
+// a recorded integration missing from a listing is confirmed with GetIntegration before it is
+// declared gone.
+import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration } from './ports.ts';
+
+interface Listing {
+  at: number;
+  byId: Map<string, ObservedIntegration> | undefined;
+}
+
+export interface CoalescingOptions {
+  clock: Clock;
+  /** How long a listing answers drift checks. */
+  ttlMs: number;
+  /** Distinct integrations asked for on one API within ttlMs before a listing is worth it. */
+  minObjectsPerListing?: number;
+}
+
+const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
+
+export class CoalescingGateway implements IntegrationGateway {
+  private readonly inner: IntegrationGateway;
+  private readonly opts: Required<CoalescingOptions>;
+  private readonly listings = new Map<string, Listing>();
+  private readonly inflight = new Map<string, Promise<Listing>>();
+  private readonly askers = new Map<string, Map<string, number>>();
+
+  constructor(inner: IntegrationGateway, opts: CoalescingOptions) {
+    this.inner = inner;
+    this.opts = { minObjectsPerListing: 3, ...opts };
+  }
+
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
+    return this.inner.getApiProtocol(loc, signal);
+  }
+
+  listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined> {
+    return this.inner.listIntegrations(loc, signal);
+  }
+
+  async getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
+    const key = apiKey(loc);
+    const now = this.opts.clock.now();
+    const fresh = this.listings.get(key);
+    if (fresh && now - fresh.at < this.opts.ttlMs) return this.answer(fresh, loc, integrationId, signal);
+    if (this.busyApi(key, integrationId, now)) return this.answer(await this.refresh(loc, key, signal), loc, integrationId, signal);
+    return this.inner.getIntegration(loc, integrationId, signal);
+  }
+
+  private async answer(listing: Listing, loc: Location, id: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
+    if (listing.byId === undefined) return this.inner.getIntegration(loc, id, signal);
+    return listing.byId.get(id) ?? this.inner.getIntegration(loc, id, signal);
+  }
+
+  /** Records who asked; true when enough distinct integrations on this API are being checked. */
+  private busyApi(key: string, id: string, now: number): boolean {
+    let seen = this.askers.get(key);
+    if (!seen) this.askers.set(key, (seen = new Map()));
+    seen.set(id, now);
+    for (const [k, t] of seen) if (now - t >= this.opts.ttlMs) seen.delete(k);
+    return seen.size >= this.opts.minObjectsPerListing;
+  }
+
+  private refresh(loc: Location, key: string, signal?: AbortSignal): Promise<Listing> {
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.inner
+        .listIntegrations(loc, signal)
+        .then((items) => {
+          const listing: Listing = { at: this.opts.clock.now(), byId: items ? new Map(items.map((i) => [i.integrationId, i])) : undefined };
+          this.listings.set(key, listing);
+          return listing;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private invalidate(loc: Location): void {
+    this.listings.delete(apiKey(loc));
+  }
+
+  async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+    this.invalidate(loc);
+    try {
+      return await this.inner.createIntegration(loc, fields, signal);
+    } finally {
+      this.invalidate(loc);
+    }
+  }
+
+  async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+    this.invalidate(loc);
+    try {
+      return await this.inner.updateIntegration(loc, integrationId, fields, signal);
+    } finally {
+      this.invalidate(loc);
+    }
+  }
+
+  async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
+    this.invalidate(loc);
+    try {
+      await this.inner.deleteIntegration(loc, integrationId, signal);
+    } finally {
+      this.invalidate(loc);
+    }
+  }
+}

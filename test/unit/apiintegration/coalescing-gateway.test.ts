@@ -1,0 +1,74 @@
+// Drift checks on one API share a listing, so the AWS cost of steady state grows with APIs,
+// not with objects; writes never leave the operator looking at its own stale listing.
+import { describe, expect, it } from '@jest/globals';
+import { CoalescingGateway } from '../../../src/apiintegration/coalescing-gateway.ts';
+import type { IntegrationGateway, ObservedIntegration } from '../../../src/apiintegration/ports.ts';
+import { FakeClock } from '../../../src/runtime/clock.ts';
+
+function countingGateway(items: ObservedIntegration[]) {
+  const calls: string[] = [];
+  const gw: IntegrationGateway = {
+    getApiProtocol: async () => 'HTTP',
+    getIntegration: async (_l, id) => (calls.push(`get:${id}`), items.find((i) => i.integrationId === id)),
+    listIntegrations: async () => (calls.push('list'), items.map((i) => ({ ...i }))),
+    createIntegration: async () => (calls.push('create'), { integrationId: 'new' }),
+    updateIntegration: async (_l, id, f) => (calls.push(`update:${id}`), { integrationId: id, ...f }),
+    deleteIntegration: async () => void calls.push('delete'),
+  };
+  return { gw, calls };
+}
+
+const loc = { region: 'us-east-1', apiId: 'api1' };
+const ids = Array.from({ length: 20 }, (_, i) => `i${i}`);
+
+describe('CoalescingGateway', () => {
+  it('answers 20 drift checks on one API with a couple of Gets and one listing', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId, description: 'x' })));
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    for (const id of ids) expect((await c.getIntegration(loc, id))?.integrationId).toBe(id);
+    expect(calls.filter((x) => x === 'list')).toHaveLength(1);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('checks a lone object with a plain GetIntegration', async () => {
+    const { gw, calls } = countingGateway([{ integrationId: 'i0' }]);
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await c.getIntegration(loc, 'i0');
+    expect(calls).toEqual(['get:i0']);
+  });
+
+  it('drops the listing on any write so the next check sees the result', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+    await c.updateIntegration(loc, 'i1', { description: 'changed' });
+    calls.length = 0;
+    await c.getIntegration(loc, 'i2');
+    expect(calls).toEqual(['list']);
+  });
+
+  it('confirms with GetIntegration before reporting a listed-as-missing integration gone', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+    calls.length = 0;
+    expect(await c.getIntegration(loc, 'not-listed')).toBeUndefined();
+    expect(calls).toEqual(['get:not-listed']);
+  });
+
+  it('lists again once the listing is older than the window', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+    await clock.advance(30_000);
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+    await clock.advance(31_000);
+    calls.length = 0;
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+    expect(calls.filter((x) => x === 'list')).toHaveLength(1);
+  });
+});
