@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test bed's real components into a cache outside the checkout, keyed by version:
 # kube-apiserver and etcd from their Go modules, helm from its Go module, and a Python
-# environment with moto[server]. Idempotent: with everything cached it returns in seconds.
+# environment with moto[server], and glua (gopher-lua, the Lua VM Argo CD runs health checks in)
+# from its Go module. Idempotent: with everything cached it returns in seconds.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,6 +77,15 @@ build_helm() {
   GOBIN="$(dirname "$out")" run go install "helm.sh/helm/v3/cmd/helm@$v"
 }
 
+build_glua() {
+  local v="$GOPHER_LUA_VERSION" out="$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"
+  if [[ -x "$out" ]]; then log "glua $v cached at $out"; return; fi
+  need go "install Go 1.25 or newer"
+  log "building glua (gopher-lua $v)"
+  mkdir -p "$(dirname "$out")"
+  GOBIN="$(dirname "$out")" run go install "github.com/yuin/gopher-lua/cmd/glua@$v"
+}
+
 moto_version_ok() {
   "$1" - "$MOTO_MIN_VERSION" <<'PY' 2>/dev/null
 import sys
@@ -106,14 +116,15 @@ prepare_moto() {
   echo "$venv/bin/python" > "$marker"
 }
 
-want="${*:-kube-apiserver etcd helm moto}"
+want="${*:-kube-apiserver etcd helm glua moto}"
 for t in $want; do
   case "$t" in
     kube-apiserver) build_kube_apiserver ;;
     etcd) build_etcd ;;
     helm) build_helm ;;
+    glua) build_glua ;;
     moto) prepare_moto ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd helm moto)"; exit 2 ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd helm glua moto)"; exit 2 ;;
   esac
 done
 
@@ -122,6 +133,7 @@ done
   echo "KUBE_APISERVER=$CACHE/kube-apiserver-$KUBERNETES_VERSION/bin/kube-apiserver"
   echo "ETCD=$CACHE/etcd-$ETCD_VERSION/bin/etcd"
   echo "HELM=$CACHE/helm-$HELM_VERSION/bin/helm"
+  echo "GLUA=$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"
   [[ -f "$CACHE/moto-python" ]] && echo "MOTO_PYTHON=$(cat "$CACHE/moto-python")"
 } > "$CACHE/tools.env"
 log "tools listed in $CACHE/tools.env"

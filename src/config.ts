@@ -6,6 +6,7 @@ export interface Config {
   kubeconfig?: string;
   region: string;
   awsEndpoint?: string;
+  stsEndpoint?: string;
   watchNamespaces: string[];
   labelSelector?: string;
   workers: number;
@@ -21,6 +22,7 @@ export interface Config {
   healthProbeBindAddress: string;
   awsRate: number;
   awsBurst: number;
+  awsMaxWaitMs: number;
   shutdownTimeoutMs: number;
   namespaceRoles: boolean;
 }
@@ -39,6 +41,7 @@ const OPTIONS: Option[] = [
   { flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', key: 'kubeconfig', help: 'kubeconfig file; in-cluster configuration when unset' },
   { flag: 'region', env: ['APIGW_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'], kind: 'string', key: 'region', help: 'default AWS region for objects without spec.region (required)' },
   { flag: 'aws-endpoint', env: ['AWS_ENDPOINT_URL_APIGATEWAYV2', 'AWS_ENDPOINT_URL'], kind: 'string', key: 'awsEndpoint', help: 'API Gateway v2 endpoint override (e.g. an emulator)' },
+  { flag: 'sts-endpoint', env: ['AWS_ENDPOINT_URL_STS'], kind: 'string', key: 'stsEndpoint', help: 'STS endpoint override, used to assume namespace roles' },
   { flag: 'watch-namespaces', env: ['APIGW_WATCH_NAMESPACES'], kind: 'list', key: 'watchNamespaces', default: '', help: 'comma-separated namespaces to watch; all namespaces when empty' },
   { flag: 'label-selector', env: ['APIGW_LABEL_SELECTOR'], kind: 'string', key: 'labelSelector', help: 'only reconcile ApiIntegrations matching this label selector (to split objects between deployments)' },
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
@@ -54,6 +57,7 @@ const OPTIONS: Option[] = [
   { flag: 'health-probe-bind-address', env: ['APIGW_HEALTH_PROBE_BIND_ADDRESS'], kind: 'string', key: 'healthProbeBindAddress', default: ':8081', help: "/healthz and /readyz address; '0' disables" },
   { flag: 'aws-rate', env: ['APIGW_AWS_RATE'], kind: 'number', key: 'awsRate', default: '8', help: 'AWS API Gateway management calls per second per account and region (AWS allows 10, shared)' },
   { flag: 'aws-burst', env: ['APIGW_AWS_BURST'], kind: 'int', key: 'awsBurst', default: '30', help: 'burst of AWS calls (AWS allows 40, shared)' },
+  { flag: 'aws-max-wait', env: ['APIGW_AWS_MAX_WAIT'], kind: 'duration', key: 'awsMaxWaitMs', default: '2s', help: 'longest a worker waits for an AWS call token before requeueing the key and moving on' },
   { flag: 'shutdown-timeout', env: ['APIGW_SHUTDOWN_TIMEOUT'], kind: 'duration', key: 'shutdownTimeoutMs', default: '10s', help: 'on SIGTERM, in-flight reconciles get this long before their AWS calls are aborted' },
   { flag: 'namespace-roles', env: ['APIGW_NAMESPACE_ROLES'], kind: 'bool', key: 'namespaceRoles', default: 'true', help: 'read the apigw.dev/role-arn annotation of Namespaces to choose the AWS role' },
 ];

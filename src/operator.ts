@@ -11,8 +11,10 @@ import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
-import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
+import { assumeRole, SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
+import type { CallBudget } from './adapters/aws/rate-limit.ts';
+import { AwsError } from './apiintegration/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
@@ -61,6 +63,25 @@ export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): bool
     JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
 }
 
+/**
+ * The shared AWS call budget. A call that would queue longer than `maxWaitMs` for a token gives
+ * its worker back instead (the key returns when a token is due), so keys of other accounts and
+ * regions are not held up behind a spent bucket.
+ */
+function budgetOf(buckets: TokenBuckets, maxWaitMs: number): CallBudget {
+  return {
+    take: (bucket, signal) => {
+      const b = buckets.get(bucket);
+      const wait = b.estimatedWaitMs();
+      if (wait > maxWaitMs) {
+        return Promise.reject(new AwsError('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${wait} ms`, { operation: 'budget', retryAfterMs: wait }));
+      }
+      return b.take(signal);
+    },
+    throttled: (bucket) => buckets.get(bucket).onThrottled(),
+  };
+}
+
 export class Operator {
   readonly registry = new Registry();
   readonly identity: string;
@@ -106,10 +127,10 @@ export class Operator {
       objects: () => this.informers.flatMap((i) => i.list()),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
-    this.clients = new SdkClientFactory({ ...deps.aws, endpoint: cfg.awsEndpoint });
+    this.clients = new SdkClientFactory({ credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }), ...deps.aws, endpoint: cfg.awsEndpoint });
     const sdkGateway = new ApiGatewayV2Gateway({
       clients: this.clients,
-      budget: { take: (b, s) => buckets.get(b).take(s), throttled: (b) => buckets.get(b).onThrottled() },
+      budget: budgetOf(buckets, cfg.awsMaxWaitMs),
       observe: opMetrics.observeAwsCall,
     });
     const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, { clock, ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000) });

@@ -28,7 +28,7 @@ export function userDescription(description: string | undefined): string | undef
   return stripped === '' ? undefined : stripped;
 }
 
-const OPERATOR_FIELDS = new Set(['apiId', 'region', 'deletionPolicy', 'integrationId', 'managementPolicy']);
+const OPERATOR_FIELDS = new Set(['apiId', 'region', 'roleArn', 'deletionPolicy', 'integrationId', 'managementPolicy']);
 
 export function desiredFields(spec: ApiIntegrationSpecT, uid: string): IntegrationFields {
   const out: Record<string, unknown> = {};

@@ -5,6 +5,8 @@ export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict
 
 export interface AwsErrorDetails {
   operation: string;
+  /** When to try again, if known (a local call budget that is spent). */
+  retryAfterMs?: number;
   requestId?: string;
   httpStatus?: number;
   cause?: unknown;
@@ -15,6 +17,7 @@ export class AwsError extends Error {
   readonly operation: string;
   readonly requestId?: string;
   readonly httpStatus?: number;
+  readonly retryAfterMs?: number;
   /** CamelCase reason suitable for a condition or an Event. */
   readonly reason: string;
 
@@ -25,6 +28,7 @@ export class AwsError extends Error {
     this.operation = details.operation;
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
+    this.retryAfterMs = details.retryAfterMs;
     this.reason = kind === 'Rejected' ? 'AwsRejected' : kind === 'AccessDenied' ? 'AwsAccessDenied' : kind === 'Throttled' ? 'AwsThrottled' : kind === 'Conflict' ? 'AwsConflict' : 'AwsUnavailable';
   }
 
@@ -41,6 +45,17 @@ export class CredentialsError extends Error {
   constructor(roleArn: string, message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'CredentialsError';
+    this.roleArn = roleArn;
+  }
+}
+
+/** A spec named a role its namespace does not allow; only a cluster administrator can change that. */
+export class RoleNotAllowedError extends Error {
+  readonly reason = 'RoleNotAllowed';
+  readonly roleArn: string;
+  constructor(roleArn: string, namespace: string) {
+    super(`role ${roleArn} is not allowed in namespace ${namespace}: ask a cluster administrator to add it to the namespace's apigw.dev/allowed-role-arns annotation, or remove spec.roleArn`);
+    this.name = 'RoleNotAllowedError';
     this.roleArn = roleArn;
   }
 }

@@ -69,6 +69,9 @@ export interface EventRecorder {
 
 /** Namespace policy set by the cluster administrator (annotations on the Namespace). */
 export interface NamespacePolicy {
-  /** Role to assume for objects in `namespace`, or undefined for the operator's own identity. */
-  roleFor(namespace: string): Promise<string | undefined>;
+  /**
+   * Role to assume for objects in `namespace` (undefined: the operator's own identity). A role
+   * `requested` by a spec is returned only if the namespace allows it; otherwise RoleNotAllowedError.
+   */
+  roleFor(namespace: string, requested?: string): Promise<string | undefined>;
 }

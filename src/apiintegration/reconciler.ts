@@ -7,7 +7,7 @@ import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
-import { AwsError, CredentialsError } from './errors.ts';
+import { AwsError, CredentialsError, RoleNotAllowedError } from './errors.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, Location, NamespacePolicy, ObservedIntegration } from './ports.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, pendingAnnotation, recordAnnotations, type Place } from './recorded.ts';
 import { nextStatus, statusChanged, type Outcome } from './status.ts';
@@ -57,7 +57,7 @@ export class ApiIntegrationReconciler {
     const log = this.d.logger.child({ namespace: obj.metadata.namespace, name: obj.metadata.name, generation: obj.metadata.generation });
     try {
       for (let step = 0; step < MAX_STEPS; step++) {
-        const roleArn = await this.d.policy.roleFor(obj.metadata.namespace);
+        const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
         const { desired, invalid } = await this.desiredState(obj, roleArn, signal);
         const observation = await this.observe(obj, desired, roleArn, signal);
         const plan = decide({ obj, invalid, desired, observation });
@@ -204,15 +204,17 @@ export class ApiIntegrationReconciler {
       await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, { kind: 'Stalled', reason: err.reason, message: `${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}` });
       return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
     }
-    if (err instanceof CredentialsError) {
-      log.warn({ err: err.message, roleArn: err.roleArn }, 'cannot assume the namespace role');
+    if (err instanceof CredentialsError || err instanceof RoleNotAllowedError) {
+      log.warn({ err: err.message, roleArn: err.roleArn, reason: err.reason }, 'no usable AWS role');
       await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, { kind: 'Stalled', reason: err.reason, message: err.message });
       return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
     }
-    if (err instanceof AwsError && !obj.metadata.deletionTimestamp && obj.status?.observedGeneration !== obj.metadata.generation) {
+    const localWait = err instanceof AwsError && err.operation === 'budget';
+    if (err instanceof AwsError && !localWait && !obj.metadata.deletionTimestamp && obj.status?.observedGeneration !== obj.metadata.generation) {
       await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, { kind: 'Progressing', reason: err.reason, message: err.message }).catch(() => {});
     }
-    log.warn(fields, 'reconcile failed; will retry');
+    if (localWait) log.debug(fields, 'waiting for the AWS call budget');
+    else log.warn(fields, 'reconcile failed; will retry');
     if (err instanceof AwsError && err.kind === 'Conflict') throw new RetryAfterError(err.message, 1000, err);
     throw err;
   }

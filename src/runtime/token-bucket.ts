@@ -104,6 +104,13 @@ export class TokenBucket {
     });
   }
 
+  /** How long a take() started now would wait, given the queue ahead of it. */
+  estimatedWaitMs(): number {
+    this.refill();
+    const deficit = this.waiters.length + 1 - this.tokens;
+    return deficit <= EPSILON ? 0 : Math.ceil((deficit / this.rateAt(this.clock.now())) * 1000);
+  }
+
   /** The remote side said "too many requests": slow down, and spend no saved-up burst. */
   onThrottled(): void {
     const now = this.clock.now();

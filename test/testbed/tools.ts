@@ -8,6 +8,8 @@ export interface Tools {
   kubeApiserver: string;
   etcd: string;
   helm: string;
+  /** gopher-lua's interpreter: the Lua VM Argo CD runs health checks in. */
+  glua: string;
   motoPython: string;
   kubectl: string;
 }
@@ -64,6 +66,7 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {
     kubeApiserver: executable('kube-apiserver', env.TESTBED_KUBE_APISERVER ?? listed.KUBE_APISERVER),
     etcd: executable('etcd', env.TESTBED_ETCD ?? listed.ETCD),
     helm: executable('helm', env.TESTBED_HELM ?? listed.HELM),
+    glua: executable('glua', env.TESTBED_GLUA ?? listed.GLUA),
     motoPython: executable('moto (python with moto[server])', env.TESTBED_MOTO_PYTHON ?? listed.MOTO_PYTHON),
     kubectl: env.TESTBED_KUBECTL ?? onPath('kubectl', env),
   };

@@ -1,7 +1,9 @@
 // One SDK client pair per (region, role): `retrying` for idempotent calls with the SDK's short
 // standard retries, `once` for CreateIntegration, which must never be re-sent blindly.
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { CredentialsError } from '../../apiintegration/errors.ts';
 import type { Location } from '../../apiintegration/ports.ts';
 
 export interface ClientFactory {
@@ -53,4 +55,26 @@ export class SdkClientFactory implements ClientFactory {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();
   }
+}
+
+/**
+ * Credentials for a role through STS AssumeRole, from the operator's own identity. The SDK client
+ * caches them and refreshes before expiry; a role that cannot be assumed becomes a CredentialsError,
+ * which the reconciler reports on the object instead of retrying hot.
+ */
+export function assumeRole(opts: { stsEndpoint?: string; sessionName?: string } = {}): (roleArn: string, region: string) => AwsCredentialIdentityProvider {
+  return (roleArn, region) => {
+    const provider = fromTemporaryCredentials({
+      params: { RoleArn: roleArn, RoleSessionName: opts.sessionName ?? 'apigw-operator', DurationSeconds: 3600 },
+      clientConfig: { region, ...(opts.stsEndpoint ? { endpoint: opts.stsEndpoint } : {}) },
+    });
+    return async (props) => {
+      try {
+        return await provider(props);
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new CredentialsError(roleArn, `cannot assume role ${roleArn}: ${detail}; check the role's trust policy allows the operator's identity`, err);
+      }
+    };
+  };
 }

@@ -1,6 +1,6 @@
 // Translates SDK and network failures into the domain's closed error set. NotFound is not an error
 // for callers: the gateway turns it into "absent" on reads and "done" on delete.
-import { AwsError, type AwsErrorKind } from '../../apiintegration/errors.ts';
+import { AwsError, CredentialsError, type AwsErrorKind } from '../../apiintegration/errors.ts';
 
 interface SdkErrorLike {
   name?: string;
@@ -45,8 +45,8 @@ function kindOf(e: SdkErrorLike): AwsErrorKind {
   return 'Transient';
 }
 
-export function translate(err: unknown, operation: string): AwsError {
-  if (err instanceof AwsError) return err;
+export function translate(err: unknown, operation: string): AwsError | CredentialsError {
+  if (err instanceof AwsError || err instanceof CredentialsError) return err;
   const e = (err ?? {}) as SdkErrorLike;
   const kind = kindOf(e);
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;

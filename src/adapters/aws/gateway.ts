@@ -49,7 +49,8 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
       this.opts.observe?.(operation, 'ok', (performance.now() - started) / 1000);
       return out;
     } catch (err) {
-      const outcome = isNotFound(err) ? 'not_found' : translate(err, operation).kind.toLowerCase();
+      const t = isNotFound(err) ? undefined : translate(err, operation);
+      const outcome = t === undefined ? 'not_found' : t instanceof AwsError ? t.kind.toLowerCase() : 'credentials';
       this.opts.observe?.(operation, outcome, (performance.now() - started) / 1000);
       if (outcome === 'throttled') this.opts.budget.throttled(bucket);
       throw err;

@@ -249,6 +249,7 @@ export const ApiIntegrationSpec = Type.Object(
       ),
     ),
     region: Type.Optional(Type.String({ description: "AWS region of the API; the operator's default region when left out. Changing it moves the integration.", pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', maxLength: 32 })),
+    roleArn: Type.Optional(Type.String({ description: "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.", maxLength: 2048, pattern: '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$' })),
     deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, 'Delete (default) deletes the integration with the object; Retain leaves it in AWS.')),
     integrationId: Type.Optional(Type.String({ description: 'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged) are refused.', minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' })),
     managementPolicy: Type.Optional(StringEnum(MANAGEMENT_POLICIES, 'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.')),

@@ -137,3 +137,19 @@ describe('TokenBuckets', () => {
     expect(buckets.get('fast/x').rate()).toBe(10);
   });
 });
+
+describe('TokenBucket wait estimate', () => {
+  it('tells how long a new caller would queue, so a worker can hand its key back instead of idling', async () => {
+    const clock = new FakeClock();
+    const b = new TokenBucket({ ratePerSec: 10, burst: 2, clock });
+    expect(b.estimatedWaitMs()).toBe(0);
+    b.tryTake();
+    b.tryTake();
+    expect(b.estimatedWaitMs()).toBe(100);
+    void b.take();
+    void b.take();
+    expect(b.estimatedWaitMs()).toBe(300);
+    await clock.advance(300); // three tokens: two waiters served, one left over
+    expect(b.estimatedWaitMs()).toBe(0);
+  });
+});
