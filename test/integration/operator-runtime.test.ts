@@ -155,3 +155,26 @@ describe('command line', () => {
     expect(await p.exited).toBe(2);
   });
 });
+
+describe('scale-out by label selector', () => {
+  it('splits objects between two deployments by label, each caching only its own', async () => {
+    const ns = await newNamespace('shards');
+    const api = await createApi('HTTP');
+    const a = await startOperator({ watchNamespaces: [ns], labelSelector: 'shard=a' });
+    const b = await startOperator({ watchNamespaces: [ns], labelSelector: 'shard=b' });
+    try {
+      for (let i = 0; i < 4; i++) await createObject(ns, `s-${i}`, lambda(api), { labels: { shard: i % 2 === 0 ? 'a' : 'b' } });
+      for (let i = 0; i < 4; i++) await waitReady(ns, `s-${i}`);
+      for (let i = 0; i < 4; i++) {
+        const mine = i % 2 === 0 ? a : b;
+        const other = i % 2 === 0 ? b : a;
+        expect(mine.get(`${ns}/s-${i}`)).toBeDefined();
+        expect(other.get(`${ns}/s-${i}`)).toBeUndefined();
+      }
+      expect((await integrationsOf(api)).length).toBe(4);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
