@@ -56,6 +56,10 @@ export class ApiIntegrationReconciler {
     if (!obj) return {};
     const log = this.d.logger.child({ namespace: obj.metadata.namespace, name: obj.metadata.name, generation: obj.metadata.generation });
     try {
+      if (!obj.metadata.deletionTimestamp && !obj.status?.conditions?.length) {
+        // Until this first write, kstatus (Flux, Helm --wait) would call a status-less object Current.
+        obj = await this.d.store.patchStatus(obj, nextStatus(obj, { outcome: { kind: 'Progressing', reason: 'Reconciling', message: 'first reconcile in progress', readyUnknown: true } }, new Date(this.d.clock.now())), signal);
+      }
       for (let step = 0; step < MAX_STEPS; step++) {
         const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
         const { desired, invalid } = await this.desiredState(obj, roleArn, signal);

@@ -6,7 +6,7 @@ import type { Location, ObservedIntegration } from './ports.ts';
 
 export type Outcome =
   | { kind: 'Ready'; reason: string; message: string }
-  | { kind: 'Progressing'; reason: string; message: string }
+  | { kind: 'Progressing'; reason: string; message: string; readyUnknown?: boolean }
   | { kind: 'Stalled'; reason: string; message: string };
 
 export interface StatusInput {
@@ -17,7 +17,7 @@ export interface StatusInput {
   protocol?: Protocol;
 }
 
-function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, generation: number, now: string): ConditionT {
+function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, generation: number, now: string): ConditionT {
   const old = prev?.find((c) => c.type === type);
   return {
     type,
@@ -58,7 +58,7 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   const { outcome } = input;
   const ready = outcome.kind === 'Ready';
   const conditions: ConditionT[] = [
-    condition(prev?.conditions, 'Ready', ready ? 'True' : 'False', outcome.reason, outcome.message, gen, ts),
+    condition(prev?.conditions, 'Ready', ready ? 'True' : outcome.kind === 'Progressing' && outcome.readyUnknown ? 'Unknown' : 'False', outcome.reason, outcome.message, gen, ts),
     condition(prev?.conditions, 'Reconciling', outcome.kind === 'Progressing' ? 'True' : 'False', outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason, outcome.kind === 'Progressing' ? outcome.message : '', gen, ts),
     condition(prev?.conditions, 'Stalled', outcome.kind === 'Stalled' ? 'True' : 'False', outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled', outcome.kind === 'Stalled' ? outcome.message : '', gen, ts),
   ];

@@ -62,6 +62,31 @@ describe('leader election between two processes', () => {
   });
 });
 
+describe('losing the lease', () => {
+  it('stops and exits non-zero as soon as another holder owns the lease', async () => {
+    const id = `lost-${Date.now()}`;
+    const p = spawnOperator([...FAST_LEASE, '--leader-election-id', id]);
+    try {
+      const held = await eventually('leading', async () => {
+        const l = await lease(id);
+        return l?.spec?.holderIdentity ? l : undefined;
+      });
+      // Another replica (or an administrator) takes the lease over.
+      await coordination.replaceNamespacedLease({
+        namespace: 'default',
+        name: id,
+        body: { ...held, spec: { ...held.spec, holderIdentity: 'intruder', leaseDurationSeconds: 3600, renewTime: new k8s.V1MicroTime() } },
+      });
+      const t0 = Date.now();
+      expect(await p.exited).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(6000);
+      expect(p.logs().some((l) => String(l.msg).includes('leader election lost'))).toBe(true);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+});
+
 describe('probes and metrics', () => {
   let op: Operator;
   let ns = '';
