@@ -1,0 +1,33 @@
+// Names an API Gateway v2 request the way the SDK does (its operation), from method and path alone,
+// so the proxy can count and fault by operation without parsing bodies.
+export interface RequestKind {
+  operation: string;
+  /** The API the request is about, when the path names one. */
+  apiId?: string;
+  /** True for requests that change state in API Gateway. */
+  write: boolean;
+}
+
+const ROUTES: { method: string; re: RegExp; operation: string }[] = [
+  { method: 'GET', re: /^\/v2\/apis$/, operation: 'GetApis' },
+  { method: 'POST', re: /^\/v2\/apis$/, operation: 'CreateApi' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)$/, operation: 'GetApi' },
+  { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)$/, operation: 'UpdateApi' },
+  { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)$/, operation: 'DeleteApi' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/integrations$/, operation: 'GetIntegrations' },
+  { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/integrations$/, operation: 'CreateIntegration' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'GetIntegration' },
+  { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'UpdateIntegration' },
+  { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'DeleteIntegration' },
+];
+
+export function classify(method: string, url: string): RequestKind {
+  const path = url.split('?', 1)[0]!.replace(/\/+$/, '');
+  const m = method.toUpperCase();
+  for (const r of ROUTES) {
+    if (r.method !== m) continue;
+    const hit = r.re.exec(path);
+    if (hit) return { operation: r.operation, apiId: hit[1] ? decodeURIComponent(hit[1]) : undefined, write: m !== 'GET' && m !== 'HEAD' };
+  }
+  return { operation: 'Other', write: m !== 'GET' && m !== 'HEAD' };
+}

@@ -1,0 +1,55 @@
+// Every AWS failure lands in one of the classes the reconciler acts on, keeping the request id.
+import { describe, expect, it } from '@jest/globals';
+import { isNotFound, translate } from '../../src/adapters/aws/errors.ts';
+import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
+import { AwsError } from '../../src/apiintegration/errors.ts';
+
+const sdkError = (name: string, status?: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });
+
+describe('translate', () => {
+  it.each([
+    ['BadRequestException', 400, 'Rejected', true],
+    ['AccessDeniedException', 403, 'AccessDenied', true],
+    ['TooManyRequestsException', 429, 'Throttled', false],
+    ['LimitExceededException', 429, 'Throttled', false],
+    ['ConflictException', 409, 'Conflict', false],
+    ['InternalServerError', 500, 'Transient', false],
+    ['UnknownError', 502, 'Transient', false],
+    ['SomethingNew', 418, 'Rejected', true],
+  ])('%s (%i) is %s', (name, status, kind, terminal) => {
+    const e = translate(sdkError(name, status), 'CreateIntegration') as AwsError;
+    expect(e).toBeInstanceOf(AwsError);
+    expect(e.kind).toBe(kind);
+    expect(e.terminal).toBe(terminal);
+    expect(e.requestId).toBe('req-123');
+    expect(e.operation).toBe('CreateIntegration');
+    expect(e.message).toContain('CreateIntegration');
+  });
+
+  it('treats network failures without a status as transient', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', name: 'Error' });
+    expect((translate(reset, 'GetIntegration') as AwsError).kind).toBe('Transient');
+  });
+
+  it('recognises NotFound by name or status', () => {
+    expect(isNotFound(sdkError('NotFoundException', 404))).toBe(true);
+    expect(isNotFound(sdkError('Whatever', 404))).toBe(true);
+    expect(isNotFound(sdkError('BadRequestException', 400))).toBe(false);
+  });
+});
+
+describe('SDK mapping', () => {
+  it('round-trips every integration field between spec names and SDK names', () => {
+    const fields = {
+      integrationType: 'HTTP_PROXY', integrationUri: 'https://x', integrationMethod: 'GET', connectionType: 'VPC_LINK', connectionId: 'vl1',
+      credentialsArn: 'arn:aws:iam::123456789012:role/r', description: 'd', payloadFormatVersion: '1.0', timeoutInMillis: 1000,
+      requestParameters: { 'append:header.a': 'b' }, responseParameters: { '200': { 'overwrite:statuscode': '201' } }, tlsConfig: { serverNameToVerify: 'h' },
+    };
+    const sdk = toSdkInput(fields);
+    expect(sdk).toMatchObject({ IntegrationType: 'HTTP_PROXY', TlsConfig: { ServerNameToVerify: 'h' }, RequestParameters: { 'append:header.a': 'b' } });
+    expect(fromSdk({ ...sdk, IntegrationId: 'i1' })).toEqual({ integrationId: 'i1', ...fields });
+  });
+  it('drops nulls that the emulator serialises', () => {
+    expect(fromSdk({ IntegrationId: 'i1', Description: null, TimeoutInMillis: 30000 } as never)).toEqual({ integrationId: 'i1', timeoutInMillis: 30000 });
+  });
+});
