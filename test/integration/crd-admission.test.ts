@@ -8,70 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { validateSpec, validateSpecUpdate } from '../../src/api/v1alpha1/validation.ts';
-import { testbedEnv } from '../testbed/env.ts';
-import { LAMBDA_ARN, VALID_EXAMPLES } from '../fixtures/spec-examples.ts';
+import { codeOf, core, custom, installCrd, sleep, tb } from '../support/cluster.ts';
+import { LAMBDA_ARN, VALID_EXAMPLES, lambda, httpUrl, privateLink, sqs, wsMock, type Spec } from '../fixtures/spec-examples.ts';
 
-const tb = testbedEnv();
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(tb.kubeconfig);
-const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const core = kc.makeApiClient(k8s.CoreV1Api);
 const namespace = `crd-admission-${Date.now().toString(36)}`;
-const CRD_NAME = `${PLURAL}.${GROUP}`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const codeOf = (e: unknown) => (e instanceof k8s.ApiException ? e.code : undefined);
-
-// Through loadYaml, not a plain object: the generated client maps fields by its own names
-// (x_kubernetes_validations) and would silently drop the CRD's wire names otherwise.
-function crdBody(): k8s.V1CustomResourceDefinition {
-  return k8s.loadYaml<k8s.V1CustomResourceDefinition>(buildCrdYaml());
-}
-
-/** Creates or replaces the CRD; other test files may be doing the same against this API server. */
-async function installCrd(): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await extensions.createCustomResourceDefinition({ body: crdBody() });
-      return;
-    } catch (e) {
-      if (codeOf(e) !== 409 || attempt > 5) throw e;
-    }
-    try {
-      const current = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
-      const body = crdBody();
-      body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-      await extensions.replaceCustomResourceDefinition({ name: CRD_NAME, body });
-      return;
-    } catch (e) {
-      // Conflict: someone else replaced it between our read and write; NotFound: deleted meanwhile.
-      if (codeOf(e) !== 409 && codeOf(e) !== 404) throw e;
-    }
-  }
-}
-
-async function waitEstablished(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
-    const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    if (established) {
-      // Established can precede the first successful request to the new resource by a moment.
-      try {
-        await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL });
-        return;
-      } catch {
-        /* not served yet */
-      }
-    }
-    await sleep(200);
-  }
-  throw new Error(`CRD ${CRD_NAME} did not become Established within 30 s`);
-}
 
 let counter = 0;
 function create(spec: unknown, name = `ai-${++counter}`): Promise<unknown> {
@@ -97,18 +39,6 @@ async function refusal(p: Promise<unknown>): Promise<{ code: number | undefined;
   throw new Error('the API server accepted a manifest it should refuse');
 }
 
-type Spec = Record<string, unknown>;
-const example = (name: string): Spec => VALID_EXAMPLES.find((e) => e.name.startsWith(name))!.spec;
-function variant(name: string, patch: Spec): Spec {
-  const out: Spec = { ...example(name), ...patch };
-  for (const [k, v] of Object.entries(patch)) if (v === undefined) delete out[k];
-  return out;
-}
-const lambda = (p: Spec) => variant('HTTP Lambda proxy', p);
-const httpUrl = (p: Spec) => variant('HTTP_PROXY to a public URL', p);
-const privateLink = (p: Spec) => variant('HTTP private integration', p);
-const sqs = (p: Spec) => variant('SQS-SendMessage', p);
-const wsMock = (p: Spec) => variant('WebSocket MOCK', p);
 
 // [what, spec, text the API server's refusal contains]
 const REFUSED: [string, Spec, string][] = [
@@ -145,7 +75,6 @@ const REFUSED: [string, Spec, string][] = [
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await installCrd();
-  await waitEstablished();
 }, 60_000);
 
 describe('ApiIntegration admission', () => {

@@ -6,23 +6,8 @@ import type { Protocol } from '../../src/api/v1alpha1/types.ts';
 import { SPEC_RULES, SPEC_TRANSITION_RULES } from '../../src/api/v1alpha1/schema.ts';
 import { specJsonSchema } from '../../src/api/v1alpha1/crd.ts';
 import { MAP_RULE_TWINS, SPEC_RULE_TWINS, TRANSITION_RULE_TWINS } from '../../src/api/v1alpha1/validation-rules.ts';
-import { LAMBDA_ARN, VALID_EXAMPLES } from '../fixtures/spec-examples.ts';
+import { LAMBDA_ARN, VALID_EXAMPLES, example, lambda, httpUrl, privateLink, sqs, wsMock, wsLambda, wsHttp } from '../fixtures/spec-examples.ts';
 
-type Spec = Record<string, unknown>;
-const example = (name: string): Spec => VALID_EXAMPLES.find((e) => e.name.startsWith(name))!.spec;
-/** The example with `patch` applied; an undefined value removes the field. */
-function variant(name: string, patch: Spec): Spec {
-  const out: Spec = { ...example(name), ...patch };
-  for (const [k, v] of Object.entries(patch)) if (v === undefined) delete out[k];
-  return out;
-}
-const lambda = (p: Spec) => variant('HTTP Lambda proxy', p);
-const httpUrl = (p: Spec) => variant('HTTP_PROXY to a public URL', p);
-const privateLink = (p: Spec) => variant('HTTP private integration', p);
-const sqs = (p: Spec) => variant('SQS-SendMessage', p);
-const wsMock = (p: Spec) => variant('WebSocket MOCK', p);
-const wsLambda = (p: Spec) => variant('WebSocket Lambda', p);
-const wsHttp = (p: Spec) => variant('WebSocket HTTP', p);
 
 function problemsOf(spec: unknown, protocol?: Protocol): Problem[] {
   const r = validateSpec(spec, protocol);
