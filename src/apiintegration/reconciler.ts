@@ -5,6 +5,7 @@ import pRetry from 'p-retry';
 import { FINALIZER, type ApiIntegration, type Protocol } from '../api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { ConflictError } from '../runtime/ports.ts';
 import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import { AwsError, CredentialsError, RoleNotAllowedError } from './errors.ts';
@@ -212,6 +213,11 @@ export class ApiIntegrationReconciler {
       log.warn({ err: err.message, roleArn: err.roleArn, reason: err.reason }, 'no usable AWS role');
       await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, { kind: 'Stalled', reason: err.reason, message: err.message });
       return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
+    }
+    if (err instanceof ConflictError) {
+      // Our view was stale (the object changed under us); the watch brings the new one shortly.
+      log.debug({ err: err.message }, 'object changed while reconciling; retrying');
+      throw new RetryAfterError(err.message, 200, err);
     }
     const localWait = err instanceof AwsError && err.operation === 'budget';
     if (err instanceof AwsError && !localWait && !obj.metadata.deletionTimestamp && obj.status?.observedGeneration !== obj.metadata.generation) {
