@@ -1,7 +1,7 @@
 // The reconcile path end to end on real parts: kube-apiserver + etcd with the generated CRD, the
 // operator in-process, and moto as API Gateway v2. Each test is a story a user lives through.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateIntegrationCommand, DeleteIntegrationCommand, GetIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
+import { CreateIntegrationCommand, DeleteIntegrationCommand, GetIntegrationCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
 import * as k8s from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.ts';
 import {
@@ -99,6 +99,21 @@ describe('updates', () => {
     });
     expect((await integrationsOf(httpApi)).filter((i) => i.Description?.includes(again.metadata.uid))).toHaveLength(1);
     expect((await eventsFor(ns, 'recreate')).some((e) => e.reason === 'Recreated')).toBe(true);
+  });
+
+  it('corrects drift made outside the operator and reports the fields that drifted', async () => {
+    await createObject(ns, 'drifter', lambda(httpApi, { description: 'pinned', timeoutInMillis: 5000 }));
+    const o = await waitReady(ns, 'drifter');
+    const id = o.status!.integrationId!;
+    await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, TimeoutInMillis: 29000, Description: 'edited by hand' }));
+    await eventually('drift corrected in AWS', async () => {
+      const got = await aws.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }));
+      return got.TimeoutInMillis === 5000 && got.Description === `pinned [apigw.dev/owner=${o.metadata.uid}]`;
+    }, 20_000);
+    const event = await eventually('DriftCorrected event', async () => (await eventsFor(ns, 'drifter')).find((e) => e.reason === 'DriftCorrected'));
+    expect(event.message).toContain('timeoutInMillis');
+    expect(event.message).toContain('description');
+    expect((await getObject(ns, 'drifter')).status?.integrationId).toBe(id);
   });
 
   it('moves the integration when apiId changes: created on the new API, deleted from the old', async () => {
