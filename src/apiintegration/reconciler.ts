@@ -45,6 +45,8 @@ export interface ReconcilerDeps {
 
 const MAX_STEPS = 6;
 
+const located = (p: Place, roleArn: string | undefined): Location => ({ region: p.region, apiId: p.apiId, ...(roleArn ? { roleArn } : {}) });
+
 export class ApiIntegrationReconciler {
   private readonly d: ReconcilerDeps;
 
@@ -74,7 +76,8 @@ export class ApiIntegrationReconciler {
         if (plan.outcome && !obj.metadata.deletionTimestamp) await this.writeStatus(obj, plan, result.reported, desired?.protocol, signal);
         return this.requeueFor(plan);
       }
-      return { requeueAfterMs: 0 };
+      // Not settled after several steps: let other keys run before trying again.
+      return { requeueAfterMs: 1000 };
     } catch (err) {
       return this.handleError(obj, err, log, signal);
     }
@@ -96,7 +99,7 @@ export class ApiIntegrationReconciler {
   private async observe(obj: ApiIntegration, desired: Desired | undefined, roleArn: string | undefined, signal: AbortSignal): Promise<Observation> {
     if (!obj.metadata.deletionTimestamp && !desired?.protocol) return {};
     const need = observationNeeds(obj, desired?.location);
-    const at = (p: Place): Location => ({ ...p, ...(roleArn ? { roleArn } : {}) });
+    const at = (p: Place) => located(p, roleArn);
     switch (need.kind) {
       case 'none':
         return {};
@@ -119,7 +122,6 @@ export class ApiIntegrationReconciler {
     signal: AbortSignal,
   ): Promise<{ obj?: ApiIntegration; again?: boolean; reported?: ReportedIntegration }> {
     const a: Action = plan.action;
-    const at = (p: Place): Location => ({ region: p.region, apiId: p.apiId, ...(roleArn ? { roleArn } : {}) });
     switch (a.type) {
       case 'None':
         return { reported: plan.report };
@@ -151,7 +153,7 @@ export class ApiIntegrationReconciler {
         return { reported: { integrationId: a.integrationId, observed: updated, location: a.location } };
       }
       case 'Delete':
-        return this.delete(obj, a, at(a.location), log, signal);
+        return this.delete(obj, a, located(a.location, roleArn), log, signal);
     }
   }
 
