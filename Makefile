@@ -33,7 +33,7 @@ check: typecheck lint
 test: deps tools check
 	npm test
 
-test-unit: deps
+test-unit: deps tools
 	npm run test:unit
 
 test-integration: deps tools

@@ -25,12 +25,12 @@ run() {
 }
 need() { command -v "$1" >/dev/null || { log "FAILED: '$1' is not on PATH ($2)"; exit 1; }; }
 
-# go_build_in_wrapper NAME VERSION PKG@VER PKG [replace lines...]
+# go_build_in_wrapper NAME VERSION PKG@VER PKG [replace lines...]   (GO_LDFLAGS: extra -ldflags)
 # Builds PKG inside a throw-away module that requires MODULE, because these modules carry
 # local replace directives that make a plain `go install pkg@version` impossible.
 go_build_in_wrapper() {
   local name="$1" version="$2" module="$3" pkg="$4"; shift 4
-  local out="$CACHE/$name-$version/bin/$name"
+  local out="$CACHE/$name-$version${BUILD_REVISION:+-$BUILD_REVISION}/bin/$name"
   if [[ -x "$out" ]]; then log "$name $version cached at $out"; return; fi
   need go "install Go 1.25 or newer"
   local work="$CACHE/src/$name-$version"
@@ -41,7 +41,7 @@ go_build_in_wrapper() {
     echo "go 1.26"
     for r in "$@"; do echo "replace $r"; done
   } > "$work/go.mod"
-  (cd "$work" && run go get "$module" && run go build -o "$out.tmp" "$pkg")
+  (cd "$work" && run go get "$module" && run go build -ldflags "${GO_LDFLAGS:-}" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   rm -rf "$work"
   log "$name $version built at $out"
@@ -56,7 +56,13 @@ build_kube_apiserver() {
   mod="$(cd "$CACHE" && run go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   [[ -f "$mod" ]] || { log "FAILED: go mod download k8s.io/kubernetes@$v gave no go.mod"; exit 1; }
   mapfile -t replaces < <(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1 => \1 '"$staging"'#p' "$mod")
-  go_build_in_wrapper kube-apiserver "$v" "k8s.io/kubernetes/cmd/kube-apiserver@$v" k8s.io/kubernetes/cmd/kube-apiserver "${replaces[@]}"
+  # Stamp the real version (as the release build does), so /version and `helm --kube-version`
+  # checks see v1.x rather than v0.0.0-master.
+  local major="${v#v}"; major="${major%%.*}"
+  local minor="${v#v*.}"; minor="${minor%%.*}"
+  local vpkg=k8s.io/component-base/version
+  GO_LDFLAGS="-X $vpkg.gitVersion=$v -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean" BUILD_REVISION=$KUBE_APISERVER_BUILD_REVISION \
+    go_build_in_wrapper kube-apiserver "$v" "k8s.io/kubernetes/cmd/kube-apiserver@$v" k8s.io/kubernetes/cmd/kube-apiserver "${replaces[@]}"
 }
 
 build_etcd() {
@@ -130,7 +136,7 @@ done
 
 # Machine-readable summary for the test bed (read by test/testbed/tools.ts).
 {
-  echo "KUBE_APISERVER=$CACHE/kube-apiserver-$KUBERNETES_VERSION/bin/kube-apiserver"
+  echo "KUBE_APISERVER=$CACHE/kube-apiserver-$KUBERNETES_VERSION-$KUBE_APISERVER_BUILD_REVISION/bin/kube-apiserver"
   echo "ETCD=$CACHE/etcd-$ETCD_VERSION/bin/etcd"
   echo "HELM=$CACHE/helm-$HELM_VERSION/bin/helm"
   echo "GLUA=$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"

@@ -1,5 +1,5 @@
-// `npm run generate`: writes the CRD YAML derived from the schema into crds/. With `--check` it
-// writes nothing and exits 1 when the committed file is stale, so CI can catch a forgotten run.
+// `npm run generate`: writes the CRD YAML derived from the schema into crds/ and the Helm chart's
+// copy. With `--check` it writes nothing and exits 1 when a committed file is stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,17 +15,21 @@ function readOrEmpty(path: string): string {
   }
 }
 
+const TARGETS = [CRD_FILE, 'charts/apigw-operator/files/apiintegrations.apigw.dev.yaml'];
+
 function main(argv: readonly string[]): number {
-  const target = join(repoRoot, CRD_FILE);
   const wanted = buildCrdYaml();
   if (argv.includes('--check')) {
-    if (readOrEmpty(target) === wanted) return 0;
-    console.error(`${CRD_FILE} is out of date with src/api/v1alpha1/schema.ts; run \`npm run generate\` and commit the result`);
-    return 1;
+    const stale = TARGETS.filter((t) => readOrEmpty(join(repoRoot, t)) !== wanted);
+    for (const t of stale) console.error(`${t} is out of date with src/api/v1alpha1/schema.ts; run \`npm run generate\` and commit the result`);
+    return stale.length === 0 ? 0 : 1;
   }
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, wanted);
-  console.log(`wrote ${CRD_FILE}`);
+  for (const t of TARGETS) {
+    const target = join(repoRoot, t);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, wanted);
+    console.log(`wrote ${t}`);
+  }
   return 0;
 }
 

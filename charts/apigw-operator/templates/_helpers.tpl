@@ -36,6 +36,15 @@ app.kubernetes.io/part-of: apigw-operator
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* metadata.annotations: commonAnnotations plus the object's own ("extra"); nothing when both are empty. */}}
+{{- define "apigw-operator.annotations" -}}
+{{- $all := merge (dict) (.extra | default dict) .root.Values.commonAnnotations -}}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end }}
+
 {{- define "apigw-operator.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "apigw-operator.fullname" .) .Values.serviceAccount.name }}

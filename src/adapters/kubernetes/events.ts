@@ -12,6 +12,7 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly instance: string;
   private readonly logger: Logger;
   private readonly windowMs: number;
+  private warned = false;
 
   constructor(kc: KubeConfig, logger: Logger, opts: { component?: string; instance?: string; windowMs?: number } = {}) {
     this.api = kc.makeApiClient(CoreV1Api);
@@ -43,7 +44,9 @@ export class KubeEventRecorder implements EventRecorder {
       count: 1,
     };
     this.api.createNamespacedEvent({ namespace: obj.metadata.namespace, body }).catch((err: unknown) => {
-      this.logger.debug({ err: String(err), reason }, 'could not record event');
+      // Once loudly (a missing RBAC rule should be noticed), then quietly.
+      this.logger[this.warned ? 'debug' : 'warn']({ err: String(err), reason }, 'could not record event');
+      this.warned = true;
     });
   }
 

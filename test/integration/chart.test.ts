@@ -1,0 +1,423 @@
+// The chart as users install it, on the test bed's real API server with the test bed's helm. Pods
+// do not run (there is no kubelet), so the operator runs as a process configured exactly like the
+// chart's Deployment (its args and env), authenticated with a TokenRequest token of the chart's own
+// ServiceAccount. Every example becoming Ready, then going away, proves the chart's RBAC is enough;
+// access reviews with the same identity prove it is not more. Also: the Lease Role, probes on the
+// chart's ports and paths, what the operator's field manager owns, helm upgrade keeping the CRD and
+// its objects, helm uninstall keeping the CRD, helm lint, the namespaced (watchNamespaces) layout,
+// and deploy/apigw-operator.yaml accepted by the API server.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
+import { adminKubeConfig, codeOf, core, createApi, eventsFor, eventually, getObject, gone, integrationsOf, tb, waitReady } from '../support/cluster.ts';
+import { spawnOperator, type OperatorProcess } from '../support/process.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const CHART = join(ROOT, 'charts', 'apigw-operator');
+const EXAMPLES = join(ROOT, 'examples');
+const CRD_NAME = `${PLURAL}.${GROUP}`;
+const FIELD_MANAGER = 'apigw-operator';
+const run = Date.now().toString(36);
+const work = mkdtempSync(join(tmpdir(), 'apigw-chart-'));
+
+const admin = adminKubeConfig();
+const extensions = admin.makeApiClient(k8s.ApiextensionsV1Api);
+const coordination = admin.makeApiClient(k8s.CoordinationV1Api);
+const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+
+type Manifest = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: unknown };
+type Container = { args: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; ports: { name: string; containerPort: number }[]; livenessProbe: Probe; readinessProbe: Probe };
+type Probe = { httpGet: { path: string; port: string } };
+
+function tool(bin: string, args: string[], input?: string): string {
+  const r = spawnSync(bin, args, { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: tb.kubeconfig } });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+const helm = (...args: string[]) => tool(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig]);
+const kubectl = (args: string[], input?: string) => tool(tb.tools.kubectl, args, input);
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * The test bed is shared: other test files create the CRD without Helm. Helm adopts an existing
+ * object that carries its ownership metadata, which is how a user moves a kubectl-installed CRD
+ * under a release too.
+ */
+async function letHelmAdoptCrd(release: string, namespace: string): Promise<void> {
+  try {
+    await extensions.patchCustomResourceDefinition(
+      {
+        name: CRD_NAME,
+        body: { metadata: { labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  } catch (e) {
+    if (codeOf(e) !== 404) throw e;
+  }
+}
+
+async function installRelease(release: string, namespace: string, values: string[]): Promise<void> {
+  const args = ['upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace', ...values];
+  for (let attempt = 1; ; attempt++) {
+    await letHelmAdoptCrd(release, namespace);
+    try {
+      helm(...args);
+      return;
+    } catch (e) {
+      // Another test file may replace the CRD (dropping the ownership metadata) between the two steps.
+      if (attempt >= 3 || !/invalid ownership metadata|cannot be imported/.test(String(e))) throw e;
+    }
+  }
+}
+
+function releaseManifest(release: string, namespace: string): Manifest[] {
+  return parseAllDocuments(helm('get', 'manifest', release, '--namespace', namespace)).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+}
+
+/** A kubeconfig that authenticates with a fresh TokenRequest token of the ServiceAccount. */
+async function serviceAccountKubeconfig(namespace: string, name: string): Promise<{ file: string; kc: k8s.KubeConfig }> {
+  const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = tr.status?.token;
+  if (!token) throw new Error(`no token for ${namespace}/${name}`);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'testbed', cluster: { server: tb.apiserverUrl, 'certificate-authority': tb.caFile } }],
+    users: [{ name: `${namespace}-${name}`, user: { token } }],
+    contexts: [{ name: 'sa', context: { cluster: 'testbed', user: `${namespace}-${name}` } }],
+    'current-context': 'sa',
+  };
+  const file = join(work, `${namespace}-${name}.kubeconfig`);
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(file);
+  return { file, kc };
+}
+
+interface Started {
+  op: OperatorProcess;
+  sa: k8s.KubeConfig;
+  container: Container;
+  health: number;
+  metrics: number;
+  lease: string;
+}
+
+/** Starts the operator the way the release's Deployment would, as the release's ServiceAccount. */
+async function startLikeTheDeployment(release: string, namespace: string): Promise<Started> {
+  const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as {
+    spec: { template: { spec: { serviceAccountName: string; containers: Container[] } } };
+  };
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0]!;
+  const { file, kc } = await serviceAccountKubeconfig(namespace, pod.serviceAccountName);
+  const health = await freePort();
+  const metrics = await freePort();
+  // Same flags; only the listen addresses move to free loopback ports (the chart's ports are
+  // checked against the flags in the unit tests).
+  const flags = container.args.map((a) =>
+    a.startsWith('--health-probe-bind-address=') ? `--health-probe-bind-address=127.0.0.1:${health}` : a.startsWith('--metrics-bind-address=') ? `--metrics-bind-address=127.0.0.1:${metrics}` : a,
+  );
+  const env: Record<string, string> = { KUBECONFIG: file };
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
+  }
+  const op = spawnOperator(flags, env);
+  const lease = container.args.find((a) => a.startsWith('--leader-election-id='))!.split('=')[1]!;
+  return { op, sa: kc, container, health, metrics, lease };
+}
+
+const logTail = (op: OperatorProcess) => readFileSync(op.logFile, 'utf8').split('\n').slice(-30).join('\n');
+
+/** Waits for Ready; on timeout the error carries the operator's last log lines. */
+async function ready(op: OperatorProcess, namespace: string, name: string): Promise<ApiIntegration> {
+  try {
+    return await waitReady(namespace, name, 60_000);
+  } catch (e) {
+    throw new Error(`${String(e)}\noperator log:\n${logTail(op)}`);
+  }
+}
+
+interface Example { file: string; name: string; spec: Record<string, unknown>; yaml: string }
+
+/** examples/ with the namespace set and apiId pointing at a real API of the right protocol. */
+function examples(namespace: string, api: { http: string; websocket: string }, only?: string[]): Example[] {
+  return readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && (!only || only.includes(f))).sort().map((file) => {
+    const obj = parse(readFileSync(join(EXAMPLES, file), 'utf8')) as { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
+    obj.metadata.namespace = namespace;
+    obj.spec.apiId = file.startsWith('websocket-') ? api.websocket : api.http;
+    return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
+  });
+}
+const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
+
+async function allowed(kc: k8s.KubeConfig, attrs: k8s.V1ResourceAttributes): Promise<boolean> {
+  const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
+  return review.status?.allowed ?? false;
+}
+
+async function stop(op: OperatorProcess): Promise<number | string> {
+  op.kill('SIGTERM');
+  return op.exited;
+}
+
+/** The field paths the operator's field manager owns, as dotted paths of fieldsV1 keys. */
+function ownedPaths(obj: ApiIntegration): string[] {
+  const entries = ((obj.metadata as { managedFields?: { manager?: string; fieldsV1?: unknown }[] }).managedFields ?? []).filter((m) => m.manager === FIELD_MANAGER);
+  const walk = (node: unknown, prefix: string): string[] =>
+    Object.entries((node ?? {}) as Record<string, unknown>).flatMap(([k, v]) => {
+      if (k === '.') return [];
+      const here = prefix ? `${prefix}.${k}` : k;
+      return v && typeof v === 'object' && Object.keys(v).length > 0 ? walk(v, here) : [here];
+    });
+  return entries.flatMap((e) => walk(e.fieldsV1, ''));
+}
+
+describe('chart: cluster-wide install, operator as the chart ServiceAccount', () => {
+  const release = `apigw-${run}`;
+  const namespace = `apigw-sys-${run}`;
+  const apps = `apigw-apps-${run}`;
+  let started: Started;
+  let xs: Example[] = [];
+  let api: { http: string; websocket: string };
+
+  beforeAll(async () => {
+    await installRelease(release, namespace, [
+      '--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`, '--set', 'replicaCount=2', '--set', 'podDisruptionBudget.enabled=true',
+    ]);
+    await eventually('CRD established', async () => {
+      const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+    await core.createNamespace({ body: { metadata: { name: apps } } });
+    api = { http: await createApi('HTTP'), websocket: await createApi('WEBSOCKET') };
+    xs = examples(apps, api);
+    started = await startLikeTheDeployment(release, namespace);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (started && started.op.child.exitCode === null) {
+      started.op.kill('SIGKILL');
+      await started.op.exited;
+    }
+    try {
+      helm('uninstall', release, '--namespace', namespace);
+    } catch {
+      /* already uninstalled by the last test */
+    }
+  });
+
+  it('installs the operator objects, with leader election on for two replicas', () => {
+    const kinds = releaseManifest(release, namespace).map((m) => m.kind).sort();
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
+    expect(started.container.args).toContain('--leader-elect=true');
+    expect(started.container.args).toContain(`--leader-election-namespace=${namespace}`);
+  });
+
+  it('serves the chart’s probe paths and /metrics, and holds and renews its Lease in the release namespace', async () => {
+    const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status);
+    await eventually('operator ready', async () => (await get(started.health, started.container.readinessProbe.httpGet.path)) === 200, 30_000);
+    expect(await get(started.health, started.container.livenessProbe.httpGet.path)).toBe(200);
+    expect(await get(started.metrics, '/metrics')).toBe(200);
+    const first = await eventually('lease held', async () => {
+      const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
+      return l.spec?.holderIdentity ? l : undefined;
+    });
+    await eventually('lease renewed', async () => {
+      const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
+      return String(l.spec?.renewTime) !== String(first.spec?.renewTime);
+    }, 15_000);
+  });
+
+  it('makes every example Ready (HTTP ones on an HTTP API, WebSocket ones on a WebSocket API), recording Events', async () => {
+    expect(xs.map((x) => x.file).filter((f) => f.startsWith('http-')).length).toBeGreaterThanOrEqual(4);
+    expect(xs.map((x) => x.file).filter((f) => f.startsWith('websocket-')).length).toBeGreaterThanOrEqual(2);
+    applyAll(xs);
+    for (const x of xs) {
+      const obj = await ready(started.op, apps, x.name);
+      expect(obj.status?.integrationId).toBeTruthy();
+    }
+    const http = await integrationsOf(api.http);
+    const ws = await integrationsOf(api.websocket);
+    expect(http.length + ws.length).toBe(xs.length);
+    // Created by this process (the chart's identity), not by any other operator on the test bed.
+    const identity = started.op.logs().find((l) => l.msg === 'operator started')?.identity;
+    expect(identity).toBeTruthy();
+    for (const x of xs) {
+      const created = (await eventsFor(apps, x.name)).filter((e) => e.reason === 'Created');
+      expect(created.map((e) => e.reportingInstance)).toEqual([identity]);
+    }
+    expect(kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', apps, '--timeout=30s'])).toContain('condition met');
+  });
+
+  it('never writes spec: its field manager owns only status, apigw.dev/* annotations and its finalizer', async () => {
+    for (const x of xs) {
+      const obj = await getObject(apps, x.name);
+      expect(obj.spec).toEqual(x.spec);
+      const owned = ownedPaths(obj);
+      expect(owned.length).toBeGreaterThan(0);
+      const foreign = owned.filter((p) => !(p.startsWith('f:status') || /^f:metadata\.f:annotations\.f:apigw\.dev\//.test(p) || p === 'f:metadata.f:finalizers.v:"apigw.dev/finalizer"'));
+      expect(foreign).toEqual([]);
+    }
+  });
+
+  it('gives the ServiceAccount nothing beyond its job', async () => {
+    const sa = started.sa;
+    const can = (a: k8s.V1ResourceAttributes) => allowed(sa, a);
+    // What it needs.
+    expect(await can({ group: GROUP, resource: PLURAL, verb: 'watch' })).toBe(true);
+    expect(await can({ group: GROUP, resource: PLURAL, subresource: 'status', verb: 'patch', namespace: apps })).toBe(true);
+    expect(await can({ resource: 'events', verb: 'create', namespace: apps })).toBe(true);
+    expect(await can({ resource: 'namespaces', verb: 'get', name: apps })).toBe(true);
+    expect(await can({ group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace, name: started.lease })).toBe(true);
+    // What it must not do.
+    const refused: k8s.V1ResourceAttributes[] = [
+      { resource: 'secrets', verb: 'list' },
+      { resource: 'secrets', verb: 'get', namespace: apps, name: 'anything' },
+      { resource: 'secrets', verb: 'list', namespace },
+      { resource: 'configmaps', verb: 'create', namespace: apps },
+      { resource: 'configmaps', verb: 'get', namespace, name: 'anything' },
+      { resource: 'pods', verb: 'list', namespace: apps },
+      { resource: 'serviceaccounts', verb: 'create', namespace, subresource: 'token', name: 'anything' },
+      { resource: 'namespaces', verb: 'list' },
+      { resource: 'namespaces', verb: 'update', name: apps },
+      { group: 'apps', resource: 'deployments', verb: 'patch', namespace },
+      { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'bind' },
+      { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', verb: 'create', namespace: apps },
+      { group: GROUP, resource: PLURAL, verb: 'create', namespace: apps },
+      { group: GROUP, resource: PLURAL, verb: 'delete', namespace: apps },
+      { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace, name: 'someone-elses-lease' },
+      { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: apps },
+      { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions', verb: 'update', name: CRD_NAME },
+    ];
+    const granted: k8s.V1ResourceAttributes[] = [];
+    for (const a of refused) if (await can(a)) granted.push(a);
+    expect(granted).toEqual([]);
+    // And the API server refuses the real requests.
+    const coreAsSa = sa.makeApiClient(k8s.CoreV1Api);
+    await expect(coreAsSa.listSecretForAllNamespaces()).rejects.toMatchObject({ code: 403 });
+    await expect(coreAsSa.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(coreAsSa.createNamespacedConfigMap({ namespace: apps, body: { metadata: { name: 'nope' } } })).rejects.toMatchObject({ code: 403 });
+    await expect(sa.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace })).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('helm upgrade upgrades the release and keeps the CRD and every ApiIntegration', async () => {
+    const before = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    helm('upgrade', release, CHART, '--namespace', namespace, '--reuse-values', '--set', 'workers=2');
+    const after = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    expect(after.metadata?.uid).toBe(before.metadata?.uid);
+    expect(after.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
+    const crd = releaseManifest(release, namespace).find((m) => m.kind === 'CustomResourceDefinition')!;
+    expect(crd.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+    const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=2');
+    for (const x of xs) expect((await getObject(apps, x.name)).metadata.uid).toBeTruthy();
+  });
+
+  it('deleting the objects deletes their integrations and releases the finalizers', async () => {
+    kubectl(['delete', '-f', '-', '--wait=false'], xs.map((x) => x.yaml).join('---\n'));
+    for (const x of xs) await eventually(`${x.name} gone`, () => gone(apps, x.name), 60_000);
+    expect(await integrationsOf(api.http)).toEqual([]);
+    expect(await integrationsOf(api.websocket)).toEqual([]);
+  });
+
+  it('stops on SIGTERM, releasing the Lease', async () => {
+    expect(await stop(started.op)).toBe(0);
+    const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
+    expect(l.spec?.holderIdentity ?? '').toBe('');
+  });
+
+  it('helm uninstall removes the operator and keeps the CRD', async () => {
+    const clusterRole = releaseManifest(release, namespace).find((m) => m.kind === 'ClusterRole')!.metadata.name;
+    helm('uninstall', release, '--namespace', namespace);
+    await expect(rbac.readClusterRole({ name: clusterRole })).rejects.toMatchObject({ code: 404 });
+    const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    expect(crd.metadata?.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('chart: watchNamespaces install (namespaced Roles)', () => {
+  const release = `apigw-ns-${run}`;
+  const namespace = `apigw-nssys-${run}`;
+  const watched = `apigw-watched-${run}`;
+  const other = `apigw-other-${run}`;
+  let started: Started;
+  let xs: Example[] = [];
+
+  beforeAll(async () => {
+    for (const name of [watched, other]) await core.createNamespace({ body: { metadata: { name } } });
+    // The CRD belongs to the cluster-wide release test; this release leaves it out.
+    helm('upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace',
+      '--set', 'crds.install=false', '--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`, '--set', `watchNamespaces={${watched}}`);
+    const api = { http: await createApi('HTTP'), websocket: await createApi('WEBSOCKET') };
+    xs = examples(watched, api, ['http-lambda-proxy.yaml', 'websocket-mock.yaml']);
+    started = await startLikeTheDeployment(release, namespace);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (started && started.op.child.exitCode === null) {
+      started.op.kill('SIGKILL');
+      await started.op.exited;
+    }
+    helm('uninstall', release, '--namespace', namespace);
+  });
+
+  it('grants the object rules only in the watched namespace, and reads only that Namespace', async () => {
+    const can = (a: k8s.V1ResourceAttributes) => allowed(started.sa, a);
+    expect(await can({ group: GROUP, resource: PLURAL, verb: 'watch', namespace: watched })).toBe(true);
+    expect(await can({ resource: 'namespaces', verb: 'get', name: watched })).toBe(true);
+    expect(await can({ group: GROUP, resource: PLURAL, verb: 'list' })).toBe(false);
+    expect(await can({ group: GROUP, resource: PLURAL, verb: 'list', namespace: other })).toBe(false);
+    expect(await can({ resource: 'events', verb: 'create', namespace: other })).toBe(false);
+    expect(await can({ resource: 'namespaces', verb: 'get', name: other })).toBe(false);
+  });
+
+  it('is enough to reconcile and delete in the watched namespace', async () => {
+    applyAll(xs);
+    for (const x of xs) await ready(started.op, watched, x.name);
+    for (const x of xs) expect((await eventsFor(watched, x.name)).map((e) => e.reason)).toContain('Created');
+    kubectl(['delete', '-f', '-', '--wait=false'], xs.map((x) => x.yaml).join('---\n'));
+    for (const x of xs) await eventually(`${x.name} gone`, () => gone(watched, x.name), 60_000);
+    const forbidden = started.op.logs().filter((l) => /forbidden|403/i.test(JSON.stringify(l)));
+    expect(forbidden).toEqual([]);
+    expect(await stop(started.op)).toBe(0);
+  });
+});
+
+describe('chart tooling', () => {
+  it('passes helm lint --strict', () => {
+    expect(helm('lint', '--strict', CHART)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('deploy/apigw-operator.yaml is accepted by the API server (server-side dry run)', async () => {
+    const manifests = readFileSync(join(ROOT, 'deploy', 'apigw-operator.yaml'), 'utf8');
+    const ns = (parse(manifests.split('\n---\n')[0]!) as Manifest).metadata.name;
+    try {
+      await core.createNamespace({ body: { metadata: { name: ns } } });
+    } catch (e) {
+      if (codeOf(e) !== 409) throw e;
+    }
+    const out = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'], manifests);
+    expect(out).toMatch(/deployment\.apps\/apigw-operator serverside-applied \(server dry run\)/);
+    expect(out).toMatch(/clusterrole\.rbac\.authorization\.k8s\.io\/apigw-operator serverside-applied/);
+  });
+});

@@ -1,0 +1,146 @@
+// The Argo CD health check for ApiIntegration, run the way Argo CD runs it: in gopher-lua (the Lua
+// 5.1 VM Argo CD embeds, built from its Go module as `glua`), with the object as the global `obj`
+// and only the libraries Argo CD opens (base, table, a safe os; no string library), returning a
+// table with status and message. The cases are health_test.yaml's, on real exported objects; the
+// copies of the script in docs/argocd.md and the argocd-cm patch must be the same script.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { findTools } from '../testbed/tools.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const CHECK_DIR = join(ROOT, 'deploy', 'argocd', 'apigw.dev', 'ApiIntegration');
+const SCRIPT = join(CHECK_DIR, 'health.lua');
+const glua = findTools().glua;
+const work = mkdtempSync(join(tmpdir(), 'apigw-lua-'));
+
+/** A JSON value as a Lua literal: what Argo CD's decodeValue builds (maps → tables, arrays → 1-based tables). */
+function toLua(v: unknown): string {
+  if (v === null || v === undefined) return 'nil';
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `"${[...Buffer.from(v, 'utf8')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
+  if (Array.isArray(v)) return `{${v.map(toLua).join(', ')}}`;
+  return `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== null).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(', ')}}`;
+}
+
+/** Runs health.lua on `obj` in a sandbox with exactly the globals Argo CD provides. */
+function health(obj: unknown, script = SCRIPT): { status: string; message: string } {
+  const harness = `
+local env = {}
+for _, name in ipairs({"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "print", "rawequal", "rawget",
+    "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION", "require", "module",
+    "load", "loadstring", "loadfile", "dofile", "getfenv", "setfenv", "collectgarbage"}) do
+  env[name] = _G[name]
+end
+env.table = table
+env.os = { time = os.time, date = os.date, clock = os.clock }
+env._G = env
+env.obj = ${toLua(obj)}
+local chunk = assert(loadfile(${toLua(script)}))
+setfenv(chunk, env)
+-- Argo CD does not open the string library, so string methods must fail here too.
+local string_mt = getmetatable("")
+local string_index = string_mt.__index
+string_mt.__index = nil
+local ok, hs = pcall(chunk)
+string_mt.__index = string_index
+if not ok then
+  io.stderr:write("health.lua failed: " .. tostring(hs) .. "\\n")
+  os.exit(3)
+end
+if type(hs) ~= "table" then
+  io.stderr:write("health.lua returned a " .. type(hs) .. ", not a table\\n")
+  os.exit(4)
+end
+io.write(tostring(hs.status), "\\n", tostring(hs.message))
+`;
+  const file = join(work, 'harness.lua');
+  writeFileSync(file, harness);
+  const r = spawnSync(glua, [file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`glua exited ${r.status}: ${r.stderr}`);
+  const nl = r.stdout.indexOf('\n');
+  return { status: r.stdout.slice(0, nl), message: r.stdout.slice(nl + 1) };
+}
+
+const fixture = (name: string) => parse(readFileSync(join(CHECK_DIR, 'testdata', name), 'utf8')) as Record<string, unknown> & {
+  metadata: { generation: number };
+  status: { observedGeneration?: number; conditions: Record<string, unknown>[] };
+};
+
+describe('Argo CD health check for ApiIntegration', () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const cases = (parse(readFileSync(join(CHECK_DIR, 'health_test.yaml'), 'utf8')) as { tests: { healthStatus: { status: string; message: string }; inputPath: string }[] }).tests;
+
+  it('runs on the Lua 5.1 VM Argo CD embeds', () => {
+    const r = spawnSync(glua, ['-e', 'io.write(_VERSION)'], { encoding: 'utf8' });
+    expect(r.stdout).toBe('Lua 5.1');
+  });
+
+  it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))('%s is %s', (inputPath, _status, expected) => {
+    const obj = parse(readFileSync(join(CHECK_DIR, inputPath), 'utf8'));
+    expect(health(obj)).toEqual(expected);
+  });
+
+  it('covers Healthy, Progressing and Degraded', () => {
+    expect(new Set(cases.map((c) => c.healthStatus.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded']));
+  });
+
+  it('does not trust a Stalled or Ready condition computed for an older generation', () => {
+    const stalled = fixture('degraded-invalid-spec.yaml');
+    stalled.metadata.generation = 2;
+    expect(health(stalled)).toEqual({ status: 'Progressing', message: 'Waiting for the operator to observe generation 2' });
+    // Without status.observedGeneration, the conditions' own observedGeneration decides.
+    delete stalled.status.observedGeneration;
+    expect(health(stalled).status).toBe('Progressing');
+    const ready = fixture('healthy.yaml');
+    delete ready.status.observedGeneration;
+    ready.metadata.generation = 3;
+    expect(health(ready).status).toBe('Progressing');
+  });
+
+  it('reports Degraded with the reason when a Stalled condition has no message', () => {
+    const obj = fixture('degraded-invalid-spec.yaml');
+    obj.status.conditions = obj.status.conditions.map((c) => (c.type === 'Stalled' ? { ...c, message: '' } : c));
+    expect(health(obj)).toEqual({ status: 'Degraded', message: 'InvalidSpec' });
+  });
+
+  it('stays Progressing with an empty status or no conditions', () => {
+    const obj = fixture('progressing-no-status.yaml');
+    expect(health({ ...obj, status: {} })).toEqual({ status: 'Progressing', message: 'Waiting for the integration to become ready' });
+    expect(health({ ...obj, status: { observedGeneration: 1, conditions: [] } }).status).toBe('Progressing');
+  });
+
+  it('fails in the sandbox when a script uses the string library, as it would in Argo CD', () => {
+    const bad = join(work, 'bad.lua');
+    writeFileSync(bad, 'return { status = ("Healthy"):sub(1), message = "" }');
+    expect(() => health({}, bad)).toThrow(/health.lua failed/);
+  });
+
+  it('has nothing to fight over in Git: the CRD defaults no field', () => {
+    const defaults: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'default') defaults.push(path);
+        walk(v, `${path}.${k}`);
+      }
+    };
+    const crd = parse(readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8')) as { spec: { versions: { schema: unknown }[] } };
+    crd.spec.versions.forEach((v, i) => walk(v.schema, `versions[${i}].schema`));
+    expect(defaults).toEqual([]);
+  });
+
+  it('is shipped verbatim in the argocd-cm patch and in docs/argocd.md', () => {
+    const script = readFileSync(SCRIPT, 'utf8');
+    const patch = parse(readFileSync(join(ROOT, 'deploy', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as { data: Record<string, string> };
+    expect(patch.data['resource.customizations.health.apigw.dev_ApiIntegration']).toBe(script);
+    const docs = readFileSync(join(ROOT, 'docs', 'argocd.md'), 'utf8');
+    const block = /resource\.customizations\.health\.apigw\.dev_ApiIntegration: \|\n((?: {4}.*\n|\n)+)/.exec(docs);
+    expect(block).not.toBeNull();
+    const fromDocs = block![1]!.split('\n').map((l) => l.slice(4)).join('\n').replace(/\n+$/, '\n');
+    expect(fromDocs).toBe(script);
+  });
+});

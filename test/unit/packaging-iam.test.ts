@@ -1,0 +1,109 @@
+// The IAM policies users give the operator's role: only API Gateway (and, for cross-account roles,
+// sts:AssumeRole), no wildcard actions, resources under /apis. Evaluated like IAM does (action and
+// resource globs), they allow every call the operator's AWS adapter makes and nothing else nearby.
+// docs/aws.md shows the same documents.
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }
+interface Policy { Version: string; Statement: Statement[] }
+
+const read = (file: string) => JSON.parse(readFileSync(join(ROOT, 'docs', file), 'utf8')) as Policy;
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+
+/** Whether an Allow statement grants the action on the resource (IAM globs: * and ?). */
+function allows(policy: Policy, action: string, resource: string): boolean {
+  return policy.Statement.some((s) => s.Effect === 'Allow' && list(s.Action).some((a) => glob(a).test(action)) && list(s.Resource).some((r) => glob(r).test(resource)));
+}
+
+const apigw = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
+
+// How each API Gateway v2 operation is authorized: the HTTP method on the resource path.
+const OPERATIONS: Record<string, { method: string; path: string }> = {
+  GetApiCommand: { method: 'GET', path: '/apis/a1b2c3d' },
+  GetIntegrationCommand: { method: 'GET', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
+  GetIntegrationsCommand: { method: 'GET', path: '/apis/a1b2c3d/integrations' },
+  CreateIntegrationCommand: { method: 'POST', path: '/apis/a1b2c3d/integrations' },
+  UpdateIntegrationCommand: { method: 'PATCH', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
+  DeleteIntegrationCommand: { method: 'DELETE', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
+};
+
+describe('docs/iam-policy.json', () => {
+  const policy = read('iam-policy.json');
+
+  it('is a policy document with only API Gateway actions, none of them a wildcard', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    const actions = policy.Statement.flatMap((s) => list(s.Action));
+    expect(actions.length).toBeGreaterThan(0);
+    for (const a of actions) expect(a).toMatch(/^apigateway:(GET|POST|PATCH|DELETE)$/);
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const r of list(s.Resource)) expect(r).toMatch(/^arn:aws:apigateway:\*::\/apis\/\*/);
+    }
+  });
+
+  it('allows every call the AWS adapter makes', () => {
+    const dir = join(ROOT, 'src', 'adapters', 'aws');
+    const code = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const used = [...new Set([...code.matchAll(/new (\w+Command)\(/g)].map((m) => m[1]!))].sort();
+    const unknown = used.filter((c) => !OPERATIONS[c]);
+    // A new AWS call needs its entry above, and a look at the policy.
+    expect(unknown).toEqual([]);
+    expect(used).toEqual(Object.keys(OPERATIONS).sort());
+    for (const c of used) {
+      const { method, path } = OPERATIONS[c]!;
+      expect([c, allows(policy, `apigateway:${method}`, apigw(path))]).toEqual([c, true]);
+    }
+  });
+
+  it.each([
+    ['POST', '/apis', 'CreateApi'],
+    ['PATCH', '/apis/a1b2c3d', 'UpdateApi'],
+    ['DELETE', '/apis/a1b2c3d', 'DeleteApi'],
+    ['POST', '/apis/a1b2c3d/routes', 'CreateRoute'],
+    ['POST', '/apis/a1b2c3d/deployments', 'CreateDeployment'],
+    ['DELETE', '/apis/a1b2c3d/stages/prod', 'DeleteStage'],
+    ['PUT', '/apis/a1b2c3d/integrations/i9z8y7x', 'a PUT'],
+    ['GET', '/domainnames/example.com', 'GetDomainName'],
+    ['GET', '/vpclinks/vl0abc1', 'GetVpcLink'],
+    ['GET', '/restapis/a1b2c3d', 'a REST API'],
+  ])('refuses %s %s (%s)', (method, path) => {
+    expect(allows(policy, `apigateway:${method}`, apigw(path))).toBe(false);
+  });
+});
+
+describe('docs/iam-policy-assume-role.json', () => {
+  const policy = read('iam-policy-assume-role.json');
+
+  it('only assumes roles, and only the operator’s target roles', () => {
+    for (const s of policy.Statement) {
+      expect(list(s.Action)).toEqual(['sts:AssumeRole']);
+      for (const r of list(s.Resource)) expect(r).toMatch(/^arn:aws:iam::[0-9*]+:role\/[^*]+/);
+    }
+    expect(allows(policy, 'sts:AssumeRole', 'arn:aws:iam::444455556666:role/apigw-operator-payments')).toBe(true);
+    expect(allows(policy, 'sts:AssumeRole', 'arn:aws:iam::444455556666:role/Admin')).toBe(false);
+  });
+});
+
+describe('docs/aws.md', () => {
+  it('shows both policies exactly as in the files', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'aws.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as Policy);
+    expect(blocks).toContainEqual(read('iam-policy.json'));
+    expect(blocks).toContainEqual(read('iam-policy-assume-role.json'));
+  });
+});
+
+describe('all policies together', () => {
+  it('use only apigateway:* and sts:AssumeRole actions, never "*"', () => {
+    const actions = ['iam-policy.json', 'iam-policy-assume-role.json'].flatMap((f) => read(f).Statement.flatMap((s) => list(s.Action)));
+    for (const a of actions) {
+      expect(a).not.toBe('*');
+      expect(a).toMatch(/^apigateway:[A-Z]+$|^sts:AssumeRole$/);
+    }
+  });
+});
