@@ -40,6 +40,8 @@ describe('kube-apiserver', () => {
   it('answers /version and /readyz', async () => {
     const version = await kc.makeApiClient(k8s.VersionApi).getCode();
     expect(version.major).toBe('1');
+    // Stamped at build time from hack/versions.env, so version-gated tools (helm) behave.
+    expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
     await expect(new k8s.Health(kc).readyz({})).resolves.toBe(true);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const ns = await core.listNamespace();
