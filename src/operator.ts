@@ -160,6 +160,9 @@ export class Operator {
 
     this.probes = new ProbeServer({ registry: this.registry, logger: this.log });
     this.probes.addHealthzCheck('ping', () => true);
+    // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
+    // for three watchdog periods is stuck, and a restart of the process is the remedy.
+    this.probes.addHealthzCheck('watch', () => this.informers.every((i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000));
     this.probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
     this.elector = cfg.leaderElect
       ? new LeaderElector({

@@ -113,6 +113,11 @@ export class Informer<T extends ObjectLike> {
   }
 
   /** When anything last arrived from the server (list, event or bookmark), for health checks. */
+  /** When a watch last started or delivered anything; a stuck informer stops moving this. */
+  lastActivityAt(): number {
+    return this.lastWatchActivity;
+  }
+
   lastEventAt(): number | undefined {
     return this.lastEvent;
   }
