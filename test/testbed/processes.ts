@@ -2,7 +2,7 @@
 // everything it spawned, and a detached guardian removes them if the owner dies without cleaning up
 // (SIGINT, SIGKILL, a crashed jest worker).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Started {
@@ -21,13 +21,24 @@ export function startProcess(name: string, cmd: string, args: string[], logFile:
   return { name, pid: child.pid, logFile, child };
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether any process of the group still runs. Zombies do not count: the processes of a
+ * detached test bed are reaped by whatever init the machine has, possibly late.
+ */
+export function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command name: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
   }
+  return false;
 }
 
 /** Sends SIGTERM to the whole group, then SIGKILL after `graceMs` if anything is left. */
