@@ -1,5 +1,6 @@
-// Two projects: pure unit tables, and integration tests against the real test bed
-// (kube-apiserver + etcd + moto) that the integration project's global set-up starts.
+// Three projects: pure unit tables, integration tests against the real test bed (kube-apiserver +
+// etcd + moto) that the global set-up starts, and reliability scenarios (faults, kills, restarts,
+// failover, churn) on the same test bed, in reduced size unless RELIABILITY_FULL=1.
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -28,6 +29,14 @@ export default {
       globalSetup: '<rootDir>/test/testbed/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/testbed/jest-global-teardown.ts',
       slowTestThreshold: 30,
+    },
+    {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/testbed/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/test/testbed/jest-global-teardown.ts',
+      slowTestThreshold: 120,
     },
   ],
   testTimeout: 120000,

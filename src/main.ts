@@ -35,7 +35,11 @@ async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   await operator.start();
+  // Timers are unref'd and the probe ports may be off: with the API server down nothing else
+  // would keep the event loop alive, and the process would end without having been asked to.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const code = await operator.done;
+  clearInterval(keepAlive);
   logger.flush();
   return code;
 }

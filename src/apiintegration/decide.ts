@@ -140,10 +140,12 @@ function decidePending(obj: ApiIntegration, rec: Recorded, d: Desired, claimedAl
 
 function create(d: Desired, rec: Recorded, reason: string, message: string): Plan {
   const supersede = rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
+  const replacing = supersede && reason !== 'Recreated';
   return {
-    action: { type: 'Create', location: d.location, fields: d.fields, ...(supersede && reason !== 'Recreated' ? { supersede } : {}), event: { reason, message } },
+    action: { type: 'Create', location: d.location, fields: d.fields, ...(replacing ? { supersede } : {}), event: { reason, message } },
     outcome: { kind: 'Ready', reason: 'Synced', message: 'integration is in sync with the spec' },
-    requeue: 'drift',
+    // The old integration is deleted by the next pass, which must not wait for a drift check.
+    requeue: replacing ? 'soon' : 'drift',
   };
 }
 

@@ -197,7 +197,8 @@ export class ApiIntegrationReconciler {
 
   private requeueFor(plan: Plan): ReconcileResult {
     if (plan.requeue === 'none') return {};
-    if (plan.requeue === 'soon') return { requeueAfterMs: plan.action.type === 'None' ? (this.d.waitIntervalMs ?? 30_000) : 0 };
+    // A positive delay: the controller, like controller-runtime, reads 0 as "do not requeue".
+    if (plan.requeue === 'soon') return { requeueAfterMs: plan.action.type === 'None' ? (this.d.waitIntervalMs ?? 30_000) : 50 };
     // Jitter spreads drift checks so objects created together do not hit AWS together forever.
     const jitter = 0.8 + Math.random() * 0.4;
     return { requeueAfterMs: Math.round(this.d.driftIntervalMs * jitter) };

@@ -23,6 +23,12 @@ export interface TestbedInfo {
   tools: Tools;
   /** The environment a client needs: KUBECONFIG, AWS endpoint, region and fake keys. */
   env: Record<string, string>;
+  /** etcd's client URL (its JSON gateway serves /v3/kv/...), when Kubernetes was started. */
+  etcdUrl?: string;
+  /** How kube-apiserver was started, so `restartApiserver` can start it again the same way. */
+  apiserver?: { pid: number; cmd: string; args: string[]; logFile: string };
+  /** The process whose exit tears the test bed down (0 = none). */
+  ownerPid?: number;
 }
 
 export interface StartOptions {
@@ -93,7 +99,7 @@ async function startKubernetes(tools: Tools, dir: string, started: Started[], lo
   writeFileSync(tokenFile, `${adminToken},testbed-admin,testbed-admin-uid,"system:masters"\n`, { mode: 0o600 });
   const port = await freePort();
   log(`starting kube-apiserver on 127.0.0.1:${port}`);
-  const apiserver = startProcess('kube-apiserver', tools.kubeApiserver, [
+  const apiserverArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
@@ -111,14 +117,22 @@ async function startKubernetes(tools: Tools, dir: string, started: Started[], lo
     '--endpoint-reconciler-type=none',
     '--profiling=false',
     '-v=0',
-  ], join(dir, 'kube-apiserver.log'));
+  ];
+  const apiserver = startProcess('kube-apiserver', tools.kubeApiserver, apiserverArgs, join(dir, 'kube-apiserver.log'));
   started.push(apiserver);
   const apiserverUrl = `https://127.0.0.1:${port}`;
   const ca = readFileSync(pki.caCert);
   await waitFor('kube-apiserver', async () => (await get(`${apiserverUrl}/readyz`, { ca, token: adminToken })).status === 200, 90_000, apiserver);
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigFor(apiserverUrl, pki.caCert, 'testbed-admin', adminToken), { mode: 0o600 });
-  return { apiserverUrl, adminToken, caFile: pki.caCert, kubeconfig };
+  return {
+    apiserverUrl,
+    adminToken,
+    caFile: pki.caCert,
+    kubeconfig,
+    etcdUrl: `http://127.0.0.1:${etcdPort}`,
+    apiserver: { pid: apiserver.pid, cmd: tools.kubeApiserver, args: apiserverArgs, logFile: apiserver.logFile },
+  };
 }
 
 async function startMoto(tools: Tools, dir: string, started: Started[], log: (m: string) => void): Promise<string> {
@@ -163,6 +177,8 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
       guardianPid,
       tools,
       env,
+      ...(k8s ? { etcdUrl: k8s.etcdUrl, apiserver: k8s.apiserver } : {}),
+      ownerPid,
     };
   } catch (err) {
     await Promise.all(started.map((s) => stopGroup(s.pid)));
@@ -189,4 +205,37 @@ export function envFile(info: TestbedInfo): string {
   return Object.entries(info.env)
     .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
     .join('\n') + '\n';
+}
+
+/**
+ * Stops kube-apiserver (SIGTERM, or SIGKILL with `kill: true`) and starts it again with the same
+ * flags and port, while etcd keeps the data. `whileDown` runs in between (e.g. to write to etcd
+ * directly). Updates `info` so that `stopTestbed` stops the new process.
+ */
+export async function restartApiserver(info: TestbedInfo, opts: { kill?: boolean; whileDown?: () => Promise<void> } = {}): Promise<void> {
+  const a = info.apiserver;
+  if (!a) throw new Error('this test bed has no kube-apiserver');
+  if (opts.kill) {
+    try {
+      process.kill(-a.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  await stopGroup(a.pid);
+  await opts.whileDown?.();
+  const next = startProcess('kube-apiserver', a.cmd, a.args, a.logFile);
+  info.pgids = [...info.pgids.filter((p) => p !== a.pid), next.pid];
+  info.apiserver = { ...a, pid: next.pid };
+  // The guardian knows process groups by number: replace it with one that knows the new group.
+  if (info.guardianPid > 0 && (info.ownerPid ?? 0) > 0) {
+    try {
+      process.kill(-info.guardianPid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    info.guardianPid = startGuardian(info.ownerPid!, info.pgids, info.dir);
+  }
+  const ca = readFileSync(info.caFile);
+  await waitFor('kube-apiserver (restarted)', async () => (await get(`${info.apiserverUrl}/readyz`, { ca, token: info.adminToken })).status === 200, 90_000, next);
 }

@@ -101,6 +101,7 @@ describe('decide: existing integrations', () => {
     const obj = object({ spec: { apiId: 'api2' }, annotations: recordedAt('int1', 'api1') });
     const plan = decide(input(obj, { current: observed() }));
     expect(plan.action).toMatchObject({ type: 'Create', location: { apiId: 'api2' }, supersede: { integrationId: 'int1', location: { apiId: 'api1' } } });
+    expect(plan.requeue).toBe('soon');
   });
   it('deletes a superseded integration before anything else', () => {
     const obj = object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } });

@@ -1,0 +1,95 @@
+// What the emulator holds, read directly (never through a fault proxy), and the exact-count audit
+// every reliability scenario ends with: each integration that should exist exists exactly once,
+// on the right API, identified by the operator's ownership marker; nothing else exists.
+import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2';
+
+export interface InventoryItem {
+  integrationId: string;
+  description?: string;
+  /** The uid in the `[apigw.dev/owner=<uid>]` marker, if any. */
+  owner?: string;
+  integrationType?: string;
+  timeoutInMillis?: number;
+}
+
+/** apiId → the integrations on it. */
+export type ApiInventory = Map<string, InventoryItem[]>;
+
+const OWNER = /\[apigw\.dev\/owner=([0-9a-f-]+)\]$/;
+
+export function ownerOfDescription(description: string | undefined): string | undefined {
+  return description ? OWNER.exec(description)?.[1] : undefined;
+}
+
+export function emulatorClient(endpoint: string, region: string): ApiGatewayV2Client {
+  return new ApiGatewayV2Client({ region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 });
+}
+
+/** Integrations per API for `apiIds`, or for every API the emulator knows when absent. */
+export async function integrationsByApi(at: { endpoint: string; region: string }, apiIds?: string[]): Promise<ApiInventory> {
+  const client = emulatorClient(at.endpoint, at.region);
+  try {
+    const ids = apiIds ?? ((await client.send(new GetApisCommand({}))).Items ?? []).map((a) => a.ApiId!);
+    const out: ApiInventory = new Map();
+    for (const apiId of ids) {
+      const items: InventoryItem[] = [];
+      let next: string | undefined;
+      do {
+        const page = await client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: next }));
+        for (const i of page.Items ?? []) {
+          items.push({ integrationId: i.IntegrationId!, description: i.Description, owner: ownerOfDescription(i.Description), integrationType: i.IntegrationType, timeoutInMillis: i.TimeoutInMillis });
+        }
+        next = page.NextToken || undefined;
+      } while (next);
+      out.set(apiId, items);
+    }
+    return out;
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface Audit {
+  /** Expected owners with no integration. */
+  missing: string[];
+  /** Owners with more than one integration. */
+  duplicates: { owner: string; integrationIds: string[] }[];
+  /** Integrations nobody expects: deleted objects' leftovers, unmarked ones, or on the wrong API. */
+  leaks: { apiId: string; integrationId: string; description?: string }[];
+  /** Number of integrations seen on the audited APIs. */
+  total: number;
+}
+
+/**
+ * Compares the inventory with `expected` (owner uid → the API it must be on). Owners listed in
+ * `expected` must have exactly one integration, on their API; anything else is a leak.
+ */
+export function audit(inventory: ApiInventory, expected: Map<string, string>): Audit {
+  const seen = new Map<string, string[]>();
+  const leaks: Audit['leaks'] = [];
+  let total = 0;
+  for (const [apiId, items] of inventory) {
+    for (const i of items) {
+      total++;
+      if (i.owner && expected.get(i.owner) === apiId) seen.set(i.owner, [...(seen.get(i.owner) ?? []), i.integrationId]);
+      else leaks.push({ apiId, integrationId: i.integrationId, description: i.description });
+    }
+  }
+  return {
+    missing: [...expected.keys()].filter((o) => !seen.has(o)),
+    duplicates: [...seen].filter(([, ids]) => ids.length > 1).map(([owner, integrationIds]) => ({ owner, integrationIds })),
+    leaks,
+    total,
+  };
+}
+
+export function auditClean(a: Audit): boolean {
+  return a.missing.length === 0 && a.duplicates.length === 0 && a.leaks.length === 0;
+}
+
+export function describeAudit(a: Audit): string {
+  return `total=${a.total} missing=${a.missing.length} duplicates=${a.duplicates.length} leaks=${a.leaks.length}` +
+    (a.duplicates.length ? `\nduplicates: ${JSON.stringify(a.duplicates.slice(0, 10))}` : '') +
+    (a.leaks.length ? `\nleaks: ${JSON.stringify(a.leaks.slice(0, 10))}` : '') +
+    (a.missing.length ? `\nmissing: ${a.missing.slice(0, 10).join(', ')}` : '');
+}
