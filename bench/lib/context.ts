@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
 import type { TestbedInfo } from '../../test/testbed/testbed.ts';
 import { createNamespace, type Kube } from './kube.ts';
+import { pool } from '../../test/support/pool.ts';
 
 export interface Table {
   headers: string[];
@@ -44,18 +45,7 @@ export async function createApis(ctx: BenchContext, n: number, prefix: string): 
 export const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:bench';
 export const lambdaSpec = (apiId: string, over: Record<string, unknown> = {}) => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', ...over });
 
-/** Runs `fn` over `items`, at most `concurrency` at a time. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
-  return out;
-}
+export { pool };
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -9,6 +9,7 @@ import { FaultProxy, type FaultProxyOptions } from '../faultproxy/proxy.ts';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { condition, custom, sleep, tb } from '../support/cluster.ts';
 import { spawnOperator, type OperatorProcess } from '../support/process.ts';
+import { pool } from '../support/pool.ts';
 
 export const FULL = process.env.RELIABILITY_FULL === '1';
 
@@ -101,18 +102,7 @@ export function waitAllGone(namespace: string, names: string[], timeoutMs: numbe
   }, timeoutMs, context, client);
 }
 
-/** Runs `fn` over `items` with at most `concurrency` at a time, keeping order in the result. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
-  return out;
-}
+export { pool };
 
 export async function createMany(namespace: string, specs: { name: string; spec: Record<string, unknown> }[], concurrency = 8, client: CustomObjectsApi = custom): Promise<ApiIntegration[]> {
   return pool(specs, concurrency, ({ name, spec }) => createIn(client, namespace, name, spec));
