@@ -31,6 +31,11 @@ async function run(argv: string[]): Promise<number> {
   const onSignal = (sig: string) => {
     logger.info({ signal: sig }, 'signal received');
     stopping ??= operator.stop();
+    // Whatever happens inside, a signalled process is gone shortly after the grace period.
+    setTimeout(() => {
+      logger.error({ signal: sig }, 'graceful shutdown overran; exiting');
+      process.exit(1);
+    }, cfg.shutdownTimeoutMs + 3000);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
