@@ -163,8 +163,10 @@ describe('the image, assembled without Docker', () => {
   }, 180_000);
 
   it('starts its ENTRYPOINT with production dependencies only', () => {
+    // SIGKILL at the timeout: the controller keeps retrying a cluster that is not there, and a
+    // graceful stop could block on logging into a pipe spawnSync no longer reads.
     const run = (args: string[], timeout?: number) =>
-      spawnSync(NODE, [entrypoint()[1]!, ...args], { cwd: app, encoding: 'utf8', timeout, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
+      spawnSync(NODE, [entrypoint()[1]!, ...args], { cwd: app, encoding: 'utf8', timeout, killSignal: 'SIGKILL', env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
     const help = run(['--help']);
     expect(help.stderr).toBe('');
     expect(help.status).toBe(0);
