@@ -23,6 +23,7 @@ export interface Config {
   awsRate: number;
   awsBurst: number;
   awsMaxWaitMs: number;
+  awsRequestTimeoutMs: number;
   shutdownTimeoutMs: number;
   namespaceRoles: boolean;
 }
@@ -58,6 +59,7 @@ const OPTIONS: Option[] = [
   { flag: 'aws-rate', env: ['APIGW_AWS_RATE'], kind: 'number', key: 'awsRate', default: '8', help: 'AWS API Gateway management calls per second per account and region (AWS allows 10, shared)' },
   { flag: 'aws-burst', env: ['APIGW_AWS_BURST'], kind: 'int', key: 'awsBurst', default: '30', help: 'burst of AWS calls (AWS allows 40, shared)' },
   { flag: 'aws-max-wait', env: ['APIGW_AWS_MAX_WAIT'], kind: 'duration', key: 'awsMaxWaitMs', default: '2s', help: 'longest a worker waits for an AWS call token before requeueing the key and moving on' },
+  { flag: 'aws-request-timeout', env: ['APIGW_AWS_REQUEST_TIMEOUT'], kind: 'duration', key: 'awsRequestTimeoutMs', default: '15s', help: 'timeout of one AWS request; a create that timed out is looked for, not repeated, for twice this long' },
   { flag: 'shutdown-timeout', env: ['APIGW_SHUTDOWN_TIMEOUT'], kind: 'duration', key: 'shutdownTimeoutMs', default: '10s', help: 'on SIGTERM, in-flight reconciles get this long before their AWS calls are aborted' },
   { flag: 'namespace-roles', env: ['APIGW_NAMESPACE_ROLES'], kind: 'bool', key: 'namespaceRoles', default: 'true', help: 'read the apigw.dev/role-arn annotation of Namespaces to choose the AWS role' },
 ];

@@ -127,7 +127,7 @@ export class Operator {
       objects: () => this.informers.flatMap((i) => i.list()),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
-    this.clients = new SdkClientFactory({ credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }), ...deps.aws, endpoint: cfg.awsEndpoint });
+    this.clients = new SdkClientFactory({ credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }), requestTimeoutMs: cfg.awsRequestTimeoutMs, ...deps.aws, endpoint: cfg.awsEndpoint });
     const sdkGateway = new ApiGatewayV2Gateway({
       clients: this.clients,
       budget: budgetOf(buckets, cfg.awsMaxWaitMs),
@@ -146,6 +146,8 @@ export class Operator {
       logger: this.log,
       defaultRegion: cfg.region,
       driftIntervalMs: cfg.driftIntervalMs,
+      createSettleMs: 2 * cfg.awsRequestTimeoutMs,
+      ownerExists: (uid) => this.informers.some((i) => i.list().some((o) => o.metadata.uid === uid)),
     });
     this.controller = new Controller<string>({
       name: CONTROLLER,

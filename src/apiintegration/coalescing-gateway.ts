@@ -2,10 +2,11 @@
 // within a short window, one GetIntegrations listing (all pages) answers them all. Any write
 // through this gateway drops the API's listing, so the operator never acts on its own stale view;
 // a recorded integration missing from a listing is confirmed with GetIntegration before it is
-// declared gone.
+// declared gone, and a listing that fails falls back to per-object reads. Route listings, read
+// before every delete, are shared per API the same way.
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration } from './ports.ts';
+import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from './ports.ts';
 
 interface Listing {
   at: number;
@@ -28,6 +29,7 @@ export class CoalescingGateway implements IntegrationGateway {
   private readonly listings = new Map<string, Listing>();
   private readonly inflight = new Map<string, Promise<Listing>>();
   private readonly askers = new Map<string, Map<string, number>>();
+  private readonly routes = new Map<string, { at: number; routes: Promise<RouteRef[] | undefined> }>();
 
   constructor(inner: IntegrationGateway, opts: CoalescingOptions) {
     this.inner = inner;
@@ -42,13 +44,36 @@ export class CoalescingGateway implements IntegrationGateway {
     return this.inner.listIntegrations(loc, signal);
   }
 
+  /** Shared by every delete on the API within ttlMs; a failed listing is not kept. */
+  listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
+    const key = apiKey(loc);
+    const now = this.opts.clock.now();
+    const hit = this.routes.get(key);
+    if (hit && now - hit.at < this.opts.ttlMs) return hit.routes;
+    const routes = this.inner.listRoutes(loc, signal);
+    const entry = { at: now, routes };
+    this.routes.set(key, entry);
+    routes.catch(() => {
+      if (this.routes.get(key) === entry) this.routes.delete(key);
+    });
+    for (const [k, v] of this.routes) if (now - v.at >= this.opts.ttlMs && k !== key) this.routes.delete(k);
+    return routes;
+  }
+
   async getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
     const key = apiKey(loc);
     const now = this.opts.clock.now();
     const fresh = this.listings.get(key);
     if (fresh && now - fresh.at < this.opts.ttlMs) return this.answer(fresh, loc, integrationId, signal);
-    if (this.busyApi(key, integrationId, now)) return this.answer(await this.refresh(loc, key, signal), loc, integrationId, signal);
-    return this.inner.getIntegration(loc, integrationId, signal);
+    if (!this.busyApi(key, integrationId, now)) return this.inner.getIntegration(loc, integrationId, signal);
+    let listing: Listing;
+    try {
+      listing = await this.refresh(loc, key, signal);
+    } catch {
+      // A listing can fail for reasons that do not concern this object (an expired page token).
+      return this.inner.getIntegration(loc, integrationId, signal);
+    }
+    return this.answer(listing, loc, integrationId, signal);
   }
 
   private async answer(listing: Listing, loc: Location, id: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {

@@ -1,50 +1,62 @@
 // Compares what AWS holds with what the spec asks for, and computes the smallest UpdateIntegration
-// that gets there. AWS merges updates: a removed mapping key must be sent with an empty value and a
-// removed response status code with an empty map; service integrations need every parameter sent.
-// Some removals have no in-place form and need the integration replaced.
+// that gets there. Routes target an integration by id, so everything is changed in place: AWS merges
+// updates, so a cleared scalar is sent as "" (or its default), a removed tlsConfig as {}, a removed
+// mapping key with an empty value and a removed response status code as an empty map; service
+// integrations need the type, subtype and every parameter on each update. The few removals AWS has
+// no in-place form for are reported, never turned into a replacement.
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
 
 export interface IntegrationDiff {
   /** Field names that differ; empty when AWS matches the spec. */
   changed: string[];
-  /** The UpdateIntegration input, when the change can be made in place. */
+  /** The UpdateIntegration input, when something can be changed in place. */
   update?: IntegrationFields;
-  /** Why the integration must be re-created instead, when it cannot. */
-  replaceBecause?: string;
+  /** Removals API Gateway cannot make in place (`field["key"]`); they stay until the user acts. */
+  notInPlace: string[];
+  /** The update is a first step; compare again after it (a status code is emptied before refilling). */
+  again?: boolean;
 }
 
-type Scalar = 'integrationUri' | 'integrationMethod' | 'connectionType' | 'connectionId' | 'credentialsArn' | 'description' | 'payloadFormatVersion'
-  | 'passthroughBehavior' | 'contentHandlingStrategy' | 'templateSelectionExpression' | 'timeoutInMillis';
+type Scalar = 'integrationUri' | 'integrationMethod' | 'integrationSubtype' | 'connectionType' | 'connectionId' | 'credentialsArn' | 'description'
+  | 'payloadFormatVersion' | 'passthroughBehavior' | 'contentHandlingStrategy' | 'templateSelectionExpression' | 'timeoutInMillis';
 
 interface ScalarRule {
-  /** Values AWS (or moto) reports when the field was left out: not drift. */
+  /** Values AWS reports when the field was left out: not drift. */
   unsetMatches: (v: unknown, protocol: Protocol) => boolean;
-  /** Value that restores the default in place, when one exists. */
+  /** What clears the field in place (absent: AWS has no way to clear it). */
   reset?: (protocol: Protocol) => string | number;
 }
 
 const absent = (v: unknown) => v === undefined || v === '';
+const clearable: ScalarRule = { unsetMatches: absent, reset: () => '' };
+// The protocol's own default timeout: 30000 on HTTP APIs, 29000 on WebSocket (reference §1.11).
+const defaultTimeout = (p: Protocol) => (p === 'WEBSOCKET' ? 29000 : 30000);
+
 const SCALARS: Record<Scalar, ScalarRule> = {
-  integrationUri: { unsetMatches: absent },
-  integrationMethod: { unsetMatches: (v) => absent(v) || v === 'POST' },
+  integrationUri: clearable,
+  integrationMethod: { unsetMatches: (v) => absent(v) || v === 'POST', reset: () => '' },
+  integrationSubtype: clearable,
   connectionType: { unsetMatches: (v) => absent(v) || v === 'INTERNET', reset: () => 'INTERNET' },
-  connectionId: { unsetMatches: absent },
-  credentialsArn: { unsetMatches: absent },
-  description: { unsetMatches: absent, reset: () => '' },
+  connectionId: clearable,
+  credentialsArn: clearable,
+  description: clearable,
   payloadFormatVersion: { unsetMatches: (v, p) => absent(v) || (p === 'WEBSOCKET' && v === '1.0') },
   passthroughBehavior: { unsetMatches: (v) => absent(v) || v === 'WHEN_NO_MATCH', reset: () => 'WHEN_NO_MATCH' },
-  contentHandlingStrategy: { unsetMatches: absent },
-  templateSelectionExpression: { unsetMatches: absent },
-  // AWS defaults to the protocol's maximum; moto uses 29000 or 30000 by type. Either is "unset".
-  timeoutInMillis: { unsetMatches: (v) => absent(v) || v === 29000 || v === 30000, reset: (p) => (p === 'WEBSOCKET' ? 29000 : 30000) },
+  contentHandlingStrategy: clearable,
+  templateSelectionExpression: clearable,
+  timeoutInMillis: { unsetMatches: (v, p) => v === undefined || v === defaultTimeout(p), reset: defaultTimeout },
 };
 
-/** Maps with empty values treated as absent (moto keeps `{}` status-code entries; AWS drops them). */
-function cleanMap(m: Record<string, string> | undefined): Record<string, string> {
+type Flat = Record<string, string>;
+type Nested = Record<string, Flat>;
+
+/** Request parameters with empty values treated as absent (removed keys, in either emulator's form). */
+function cleanMap(m: Flat | undefined): Flat {
   return Object.fromEntries(Object.entries(m ?? {}).filter(([, v]) => v !== ''));
 }
-function cleanNested(m: Record<string, Record<string, string>> | undefined): Record<string, Record<string, string>> {
+/** Response parameters without empty status codes (AWS drops them; moto keeps them). */
+function cleanNested(m: Nested | undefined): Nested {
   return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, cleanMap(v)] as const).filter(([, v]) => Object.keys(v).length > 0));
 }
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
@@ -52,86 +64,107 @@ function sortKeys(v: unknown): unknown {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
   return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
 }
+const removedKeys = (want: object, have: object) => Object.keys(have).filter((k) => !(k in want));
+const named = (field: string, keys: string[]) => keys.map((k) => `${field}["${k}"]`);
 
-/** Desired map plus empty-value tombstones for keys AWS has that the spec dropped. */
-function withTombstones(desired: Record<string, string>, actual: Record<string, string>): Record<string, string> {
-  const out = { ...desired };
-  for (const k of Object.keys(actual)) if (!(k in desired)) out[k] = '';
-  return out;
+class Builder {
+  readonly d: IntegrationDiff = { changed: [], notInPlace: [] };
+  readonly update: IntegrationFields = {};
+  set<K extends keyof IntegrationFields>(field: K, value: IntegrationFields[K]): void {
+    this.update[field] = value;
+  }
+  changed(field: string): void {
+    if (!this.d.changed.includes(field)) this.d.changed.push(field);
+  }
+  get sending(): boolean {
+    return Object.keys(this.update).length > 0;
+  }
 }
 
-function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, protocol: Protocol, d: IntegrationDiff, update: IntegrationFields): void {
+function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, protocol: Protocol, b: Builder): void {
+  if (desired.integrationType !== actual.integrationType) {
+    b.changed('integrationType');
+    b.set('integrationType', desired.integrationType);
+  }
   for (const [field, rule] of Object.entries(SCALARS) as [Scalar, ScalarRule][]) {
     const want = desired[field];
     const have = actual[field];
-    if (want !== undefined) {
-      if (want !== have) {
-        d.changed.push(field);
-        (update as Record<string, unknown>)[field] = want;
-      }
-    } else if (!rule.unsetMatches(have, protocol)) {
-      d.changed.push(field);
-      if (rule.reset) (update as Record<string, unknown>)[field] = rule.reset(protocol);
-      else d.replaceBecause ??= `${field} was removed from the spec and API Gateway cannot clear it in place`;
-    }
+    if (want !== undefined ? want === have : rule.unsetMatches(have, protocol)) continue;
+    b.changed(field);
+    if (want !== undefined) (b.update as Record<string, unknown>)[field] = want;
+    else if (rule.reset) (b.update as Record<string, unknown>)[field] = rule.reset(protocol);
+    else b.d.notInPlace.push(field);
   }
   const wantTls = desired.tlsConfig?.serverNameToVerify;
-  const haveTls = actual.tlsConfig?.serverNameToVerify;
-  if (wantTls !== haveTls) {
-    d.changed.push('tlsConfig');
-    if (wantTls) update.tlsConfig = { serverNameToVerify: wantTls };
-    else d.replaceBecause ??= 'tlsConfig was removed from the spec and API Gateway cannot clear it in place';
+  if (wantTls !== actual.tlsConfig?.serverNameToVerify) {
+    b.changed('tlsConfig');
+    // An empty TlsConfig clears it (Terraform's expandTLSConfig of an empty block does the same).
+    b.set('tlsConfig', wantTls ? { serverNameToVerify: wantTls } : {});
   }
 }
 
-function diffMaps(desired: IntegrationFields, actual: ObservedIntegration, d: IntegrationDiff, update: IntegrationFields): void {
-  const isService = Boolean(desired.integrationSubtype);
-  const wantReq = cleanMap(desired.requestParameters);
-  const haveReq = cleanMap(actual.requestParameters);
-  if (!sameJson(wantReq, haveReq)) {
-    d.changed.push('requestParameters');
-    if (isService && Object.keys(haveReq).some((k) => !(k in wantReq))) {
-      // Empty-value removal is refused for action parameters, and omission is undocumented.
-      d.replaceBecause ??= 'a service integration action parameter was removed; API Gateway cannot remove it in place';
-    }
-    update.requestParameters = isService ? wantReq : withTombstones(wantReq, haveReq);
+function diffRequestParameters(desired: IntegrationFields, actual: ObservedIntegration, b: Builder): void {
+  const want = cleanMap(desired.requestParameters);
+  const have = cleanMap(actual.requestParameters);
+  if (sameJson(want, have)) return;
+  b.changed('requestParameters');
+  const gone = removedKeys(want, have);
+  if (!desired.integrationSubtype) {
+    // Desired keys plus empty-value tombstones: right for AWS's merge and for moto's replace.
+    b.set('requestParameters', { ...want, ...Object.fromEntries(gone.map((k) => [k, ''])) });
+    return;
   }
-  const wantTpl = cleanMap(desired.requestTemplates);
-  const haveTpl = cleanMap(actual.requestTemplates);
-  if (!sameJson(wantTpl, haveTpl)) {
-    d.changed.push('requestTemplates');
-    update.requestTemplates = withTombstones(wantTpl, haveTpl);
+  // A service integration refuses empty values for its action parameters (terraform-provider-aws
+  // #50061) and the effect of leaving one out is undocumented, so a removal is reported instead.
+  b.d.notInPlace.push(...named('requestParameters', gone));
+  if (Object.entries(want).some(([k, v]) => have[k] !== v)) b.set('requestParameters', want);
+}
+
+function diffRequestTemplates(desired: IntegrationFields, actual: ObservedIntegration, b: Builder): void {
+  // Not cleaned: AWS stores "" as an empty template (a real template that matches its content type).
+  const want = desired.requestTemplates ?? {};
+  const have = actual.requestTemplates ?? {};
+  if (sameJson(want, have)) return;
+  b.changed('requestTemplates');
+  const gone = removedKeys(want, have);
+  const send: Flat = Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v));
+  // "" is the closest AWS comes to removing a template: its body goes, the content type stays.
+  for (const k of gone) if (have[k] !== '') send[k] = '';
+  b.d.notInPlace.push(...named('requestTemplates', gone));
+  // moto replaces the whole map on update, so the kept templates go along too.
+  if (Object.keys(send).length > 0) b.set('requestTemplates', { ...want, ...send });
+}
+
+function diffResponseParameters(desired: IntegrationFields, actual: ObservedIntegration, b: Builder): void {
+  const want = cleanNested(desired.responseParameters);
+  const have = cleanNested(actual.responseParameters);
+  if (sameJson(want, have)) return;
+  b.changed('responseParameters');
+  const out: Nested = {};
+  for (const [code, mappings] of Object.entries(want)) {
+    // AWS documents removal of a whole status code ({}), not of one mapping inside a kept code: empty
+    // the code first, refill it on the next step. Every code is sent because moto replaces the map.
+    const shrinks = removedKeys(mappings, have[code] ?? {}).length > 0;
+    out[code] = shrinks ? {} : mappings;
+    if (shrinks) b.d.again = true;
   }
-  const wantResp = cleanNested(desired.responseParameters);
-  const haveResp = cleanNested(actual.responseParameters);
-  if (!sameJson(wantResp, haveResp)) {
-    d.changed.push('responseParameters');
-    const out: Record<string, Record<string, string>> = { ...wantResp };
-    for (const code of Object.keys(haveResp)) if (!(code in wantResp)) out[code] = {};
-    update.responseParameters = out;
-  }
+  for (const code of removedKeys(want, have)) out[code] = {};
+  b.set('responseParameters', out);
 }
 
 export function diffIntegration(desired: IntegrationFields, actual: ObservedIntegration, protocol: Protocol): IntegrationDiff {
-  const d: IntegrationDiff = { changed: [] };
-  if (desired.integrationType !== actual.integrationType) {
-    d.changed.push('integrationType');
-    d.replaceBecause = `integrationType changed from ${actual.integrationType ?? 'none'} to ${desired.integrationType}`;
-  }
-  if ((desired.integrationSubtype ?? '') !== (actual.integrationSubtype ?? '')) {
-    d.changed.push('integrationSubtype');
-    d.replaceBecause ??= 'integrationSubtype changed';
-  }
-  const update: IntegrationFields = {};
-  diffScalars(desired, actual, protocol, d, update);
-  diffMaps(desired, actual, d, update);
-  if (d.changed.length === 0 || d.replaceBecause) return d;
+  const b = new Builder();
+  diffScalars(desired, actual, protocol, b);
+  diffRequestParameters(desired, actual, b);
+  diffRequestTemplates(desired, actual, b);
+  diffResponseParameters(desired, actual, b);
+  if (!b.sending) return b.d;
   // AWS wants the type (and a service integration's subtype and full parameter set) on every update.
-  update.integrationType = desired.integrationType;
+  b.set('integrationType', desired.integrationType);
   if (desired.integrationSubtype) {
-    update.integrationSubtype = desired.integrationSubtype;
-    update.requestParameters = cleanMap(desired.requestParameters);
+    b.set('integrationSubtype', desired.integrationSubtype);
+    b.set('requestParameters', cleanMap(desired.requestParameters));
   }
-  d.update = update;
-  return d;
+  b.d.update = b.update;
+  return b.d;
 }

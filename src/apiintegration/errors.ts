@@ -1,7 +1,22 @@
 // The closed set of failures the reconciler distinguishes. Adapters translate SDK and HTTP
 // errors into these; code switches on the class, never on message text.
 
-export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'Transient';
+/**
+ * `Conflict` is a concurrent modification on the same API (retry with backoff); `InUse` is a delete
+ * refused because routes still target the integration (blocked until they change); `QuotaExceeded`
+ * is a per-API limit (stalled until something is removed). AWS names all three ConflictException.
+ */
+export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'InUse' | 'QuotaExceeded' | 'Transient';
+
+const REASONS: Record<AwsErrorKind, string> = {
+  Rejected: 'AwsRejected',
+  AccessDenied: 'AwsAccessDenied',
+  Throttled: 'AwsThrottled',
+  Conflict: 'ConcurrentModification',
+  InUse: 'IntegrationInUse',
+  QuotaExceeded: 'QuotaExceeded',
+  Transient: 'AwsUnavailable',
+};
 
 export interface AwsErrorDetails {
   operation: string;
@@ -9,6 +24,8 @@ export interface AwsErrorDetails {
   retryAfterMs?: number;
   requestId?: string;
   httpStatus?: number;
+  /** For `InUse`: the ids of the routes AWS says still target the integration. */
+  routeIds?: string[];
   cause?: unknown;
 }
 
@@ -18,6 +35,7 @@ export class AwsError extends Error {
   readonly requestId?: string;
   readonly httpStatus?: number;
   readonly retryAfterMs?: number;
+  readonly routeIds?: string[];
   /** CamelCase reason suitable for a condition or an Event. */
   readonly reason: string;
 
@@ -29,12 +47,13 @@ export class AwsError extends Error {
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
     this.retryAfterMs = details.retryAfterMs;
-    this.reason = kind === 'Rejected' ? 'AwsRejected' : kind === 'AccessDenied' ? 'AwsAccessDenied' : kind === 'Throttled' ? 'AwsThrottled' : kind === 'Conflict' ? 'AwsConflict' : 'AwsUnavailable';
+    this.routeIds = details.routeIds;
+    this.reason = REASONS[kind];
   }
 
-  /** 400/403: retrying will not help until the spec or the AWS permissions change. */
+  /** 400/403/quota: retrying soon will not help until the spec, the permissions or the API change. */
   get terminal(): boolean {
-    return this.kind === 'Rejected' || this.kind === 'AccessDenied';
+    return this.kind === 'Rejected' || this.kind === 'AccessDenied' || this.kind === 'QuotaExceeded';
   }
 }
 

@@ -36,6 +36,14 @@ export interface ObservedIntegration extends IntegrationFields {
   apiGatewayManaged?: boolean;
 }
 
+/** A route of the API, as far as integrations care: which integration it sends traffic to. */
+export interface RouteRef {
+  routeId: string;
+  routeKey: string;
+  /** `integrations/<id>` when the route has an integration target. */
+  target?: string;
+}
+
 export interface IntegrationGateway {
   /** The API's protocol, or undefined when the API does not exist. */
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
@@ -43,6 +51,8 @@ export interface IntegrationGateway {
   getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined>;
   /** Every integration of the API, all pages; undefined when the API does not exist. */
   listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined>;
+  /** Every route of the API, all pages; undefined when the API does not exist. */
+  listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined>;
   /** Never retried inside: a lost response must be recovered by listing, not by creating again. */
   createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;
   updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;

@@ -7,9 +7,10 @@ import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
+import { inUseOutcome, inUseRetryMs, routesTargeting, type Blocked } from './in-use.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import { AwsError, CredentialsError, RoleNotAllowedError } from './errors.ts';
-import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, Location, NamespacePolicy, ObservedIntegration } from './ports.ts';
+import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, Location, NamespacePolicy, ObservedIntegration, RouteRef } from './ports.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, pendingAnnotation, recordAnnotations, type Place } from './recorded.ts';
 import { nextStatus, statusChanged, type Outcome } from './status.ts';
 
@@ -41,7 +42,19 @@ export interface ReconcilerDeps {
   waitIntervalMs?: number;
   /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
   rejectedRetryMs?: number;
+  /** How long a create that timed out may still land in AWS (twice the AWS request timeout). */
+  createSettleMs?: number;
+  /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
+  ownerExists?: (uid: string) => boolean;
+  /** Jitter source; injected so tests are repeatable. */
+  random?: () => number;
 }
+
+/** Concurrent-modification retries: exponential from 1 s to 1 min, with jitter. */
+const CONFLICT_BASE_MS = 1000;
+const CONFLICT_MAX_MS = 60_000;
+
+type StepResult = { obj?: ApiIntegration; again?: boolean; reported?: ReportedIntegration; blocked?: Blocked };
 
 const MAX_STEPS = 6;
 
@@ -49,6 +62,10 @@ const located = (p: Place, roleArn: string | undefined): Location => ({ region: 
 
 export class ApiIntegrationReconciler {
   private readonly d: ReconcilerDeps;
+  /** key|integrationId → when its delete was first found blocked by routes (for the growing backoff). */
+  private readonly blockedSince = new Map<string, number>();
+  /** key → concurrent-modification failures in a row. */
+  private readonly conflicts = new Map<string, number>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -67,19 +84,24 @@ export class ApiIntegrationReconciler {
         const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
         const { desired, invalid } = await this.desiredState(obj, roleArn, signal);
         const observation = await this.observe(obj, desired, roleArn, signal);
-        const plan = decide({ obj, invalid, desired, observation });
+        const plan = decide({ obj, invalid, desired, observation, now: this.d.clock.now(), createSettleMs: this.d.createSettleMs });
         const result = await this.execute(obj, plan, roleArn, log, signal);
+        if (result.blocked) return await this.reportBlocked(key, obj, result.blocked, log, signal);
         if (result.obj) {
           obj = result.obj;
           if (result.again) continue;
         }
-        if (plan.outcome && !obj.metadata.deletionTimestamp) await this.writeStatus(obj, plan, result.reported, desired?.protocol, signal);
+        if (plan.outcome && !obj.metadata.deletionTimestamp) {
+          const changed = await this.writeStatus(obj, plan, result.reported, desired?.protocol, signal);
+          if (changed && plan.notice) this.d.events.record(obj, plan.notice.type, plan.notice.reason, plan.notice.message);
+        }
+        this.conflicts.delete(key);
         return this.requeueFor(plan);
       }
       // Not settled after several steps: let other keys run before trying again.
       return { requeueAfterMs: 1000 };
     } catch (err) {
-      return this.handleError(obj, err, log, signal);
+      return this.handleError(key, obj, err, log, signal);
     }
   }
 
@@ -109,7 +131,10 @@ export class ApiIntegrationReconciler {
       }
       case 'get': {
         const found = (await this.d.gateway.getIntegration(at(need.place), need.integrationId, signal)) ?? null;
-        return need.as === 'current' ? { current: found } : { adoptee: found };
+        if (need.as === 'current') return { current: found };
+        const owner = ownerOf(found?.description);
+        const foreign = owner !== undefined && owner !== obj.metadata.uid;
+        return { adoptee: found, ...(foreign && this.d.ownerExists ? { adopteeOwnerLive: this.d.ownerExists(owner) } : {}) };
       }
     }
   }
@@ -120,7 +145,7 @@ export class ApiIntegrationReconciler {
     roleArn: string | undefined,
     log: Logger,
     signal: AbortSignal,
-  ): Promise<{ obj?: ApiIntegration; again?: boolean; reported?: ReportedIntegration }> {
+  ): Promise<StepResult> {
     const a: Action = plan.action;
     switch (a.type) {
       case 'None':
@@ -150,8 +175,11 @@ export class ApiIntegrationReconciler {
         // Same generation as the last success: nobody changed the spec, so AWS drifted.
         const drift = obj.status?.observedGeneration === obj.metadata.generation;
         this.d.events.record(obj, drift ? 'Warning' : 'Normal', drift ? 'DriftCorrected' : 'Updated', `${drift ? 'corrected drift in' : 'updated'} integration ${a.integrationId}: ${a.changed.join(', ')}`);
-        return { reported: { integrationId: a.integrationId, observed: updated, location: a.location } };
+        const reported = { integrationId: a.integrationId, observed: updated, location: a.location };
+        return a.again ? { obj, again: true, reported } : { reported };
       }
+      case 'Release':
+        return this.release(obj, a, located(a.location, roleArn), log, signal);
       case 'Delete':
         return this.delete(obj, a, located(a.location, roleArn), log, signal);
     }
@@ -160,7 +188,7 @@ export class ApiIntegrationReconciler {
   private async create(obj: ApiIntegration, a: Extract<Action, { type: 'Create' }>, log: Logger, signal: AbortSignal) {
     // The marker goes in first, with a resourceVersion precondition: a stale cache cannot lead to a
     // second create, and a crash after CreateIntegration leaves a trail that recovery follows.
-    const marked = await this.d.store.patchMetadata(obj, { annotations: pendingAnnotation(a.location) }, { precondition: true, signal });
+    const marked = await this.d.store.patchMetadata(obj, { annotations: pendingAnnotation(a.location, this.d.clock.now()) }, { precondition: true, signal });
     let created: ObservedIntegration;
     try {
       created = await this.d.gateway.createIntegration(a.location, a.fields, signal);
@@ -176,10 +204,36 @@ export class ApiIntegrationReconciler {
     return { obj: next, reported: { integrationId: created.integrationId, observed: created, location: a.location } };
   }
 
-  private async delete(obj: ApiIntegration, a: Extract<Action, { type: 'Delete' }>, loc: Location, log: Logger, signal: AbortSignal) {
-    await this.d.gateway.deleteIntegration(loc, a.integrationId, signal);
+  /** Strips the ownership marker from a retained integration so another object may adopt it later. */
+  private async release(obj: ApiIntegration, a: Extract<Action, { type: 'Release' }>, loc: Location, log: Logger, signal: AbortSignal): Promise<StepResult> {
+    try {
+      await this.d.gateway.updateIntegration(loc, a.integrationId, a.fields, signal);
+      log.info({ action: 'Release', integrationId: a.integrationId }, 'retained integration released');
+    } catch (err) {
+      // Gone, or refused for good: the marker stays, which adoption tolerates once this object is gone.
+      const settled = err instanceof AwsError && (err.terminal || err.httpStatus === 404);
+      if (!settled) throw err;
+      log.warn({ integrationId: a.integrationId, err: err.message, awsRequestId: err.requestId }, 'could not strip the ownership marker of a retained integration');
+    }
+    await this.d.store.patchMetadata(obj, { finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) }, { precondition: true, signal });
+    return {};
+  }
+
+  private async delete(obj: ApiIntegration, a: Extract<Action, { type: 'Delete' }>, loc: Location, log: Logger, signal: AbortSignal): Promise<StepResult> {
+    const routes = (await this.d.gateway.listRoutes(loc, signal)) ?? [];
+    const blocking = routesTargeting(routes, a.integrationId);
+    if (blocking.length > 0) return { blocked: this.blocked(obj, a, blocking) };
+    try {
+      await this.d.gateway.deleteIntegration(loc, a.integrationId, signal);
+    } catch (err) {
+      // A route made after the listing: AWS names the routes; the listing may know their keys.
+      if (!(err instanceof AwsError && err.kind === 'InUse')) throw err;
+      const named: RouteRef[] = (err.routeIds ?? []).map((id) => routes.find((r) => r.routeId === id) ?? { routeId: id, routeKey: '' });
+      return { blocked: this.blocked(obj, a, named) };
+    }
+    this.blockedSince.delete(`${objectKeyOf(obj)}|${a.integrationId}`);
     log.info({ action: 'Delete', integrationId: a.integrationId, why: a.why }, 'deleted integration');
-    this.d.events.record(obj, 'Normal', 'Deleted', `deleted integration ${a.integrationId} (${a.why})`);
+    this.d.events.record(obj, 'Normal', 'Deleted', `deleted integration ${a.integrationId} (${WHY_TEXT[a.why]})`);
     if (a.then === 'RemoveFinalizer') {
       await this.d.store.patchMetadata(obj, { finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) }, { precondition: true, signal });
       return {};
@@ -188,23 +242,59 @@ export class ApiIntegrationReconciler {
     return { obj, again: false };
   }
 
-  private async writeStatus(obj: ApiIntegration, plan: Plan, reported: ReportedIntegration | undefined, protocol: Protocol | undefined, signal: AbortSignal, outcome?: Outcome) {
+  private blocked(obj: ApiIntegration, a: Extract<Action, { type: 'Delete' }>, routes: RouteRef[]): Blocked {
+    const rec = a.why === 'moved' && obj.status?.integrationId && obj.status.observed?.apiId && obj.status.observed.region
+      ? { integrationId: obj.status.integrationId, location: { apiId: obj.status.observed.apiId, region: obj.status.observed.region } }
+      : undefined;
+    return { integrationId: a.integrationId, location: a.location, why: a.why, routes, ...(rec ? { current: rec } : {}) };
+  }
+
+  /** Says which routes block a delete (an event only when that changes) and looks again later. */
+  private async reportBlocked(key: string, obj: ApiIntegration, b: Blocked, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+    const now = this.d.clock.now();
+    const since = this.blockedSince.get(`${key}|${b.integrationId}`) ?? now;
+    this.blockedSince.set(`${key}|${b.integrationId}`, since);
+    const outcome = inUseOutcome(b);
+    const changed = await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, outcome);
+    if (changed) {
+      this.d.events.record(obj, 'Warning', outcome.reason, outcome.message);
+      log.warn({ integrationId: b.integrationId, routes: b.routes.map((r) => r.routeId) }, 'delete blocked by routes');
+    }
+    return { requeueAfterMs: inUseRetryMs(now - since) };
+  }
+
+  /** Writes status when it changed; says whether it did. */
+  private async writeStatus(obj: ApiIntegration, plan: Plan, reported: ReportedIntegration | undefined, protocol: Protocol | undefined, signal: AbortSignal, outcome?: Outcome): Promise<boolean> {
     const r = reported ?? plan.report;
     const status = nextStatus(obj, { outcome: outcome ?? plan.outcome!, integrationId: r?.integrationId, observed: r?.observed, location: r?.location, protocol }, new Date(this.d.clock.now()));
-    if (!statusChanged(obj.status, status)) return;
+    if (!statusChanged(obj.status, status)) return false;
     await this.d.store.patchStatus(obj, status, signal);
+    return true;
   }
 
   private requeueFor(plan: Plan): ReconcileResult {
     if (plan.requeue === 'none') return {};
+    if (typeof plan.requeue === 'object') return { requeueAfterMs: Math.max(1, Math.round(plan.requeue.afterMs)) };
     // A positive delay: the controller, like controller-runtime, reads 0 as "do not requeue".
     if (plan.requeue === 'soon') return { requeueAfterMs: plan.action.type === 'None' ? (this.d.waitIntervalMs ?? 30_000) : 50 };
     // Jitter spreads drift checks so objects created together do not hit AWS together forever.
-    const jitter = 0.8 + Math.random() * 0.4;
+    const jitter = 0.8 + this.random() * 0.4;
     return { requeueAfterMs: Math.round(this.d.driftIntervalMs * jitter) };
   }
 
-  private async handleError(obj: ApiIntegration, err: unknown, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+  private random(): number {
+    return (this.d.random ?? Math.random)();
+  }
+
+  /** Exponential with full jitter over the key's run of concurrent-modification refusals. */
+  private conflictDelayMs(key: string): number {
+    const n = (this.conflicts.get(key) ?? 0) + 1;
+    this.conflicts.set(key, n);
+    const cap = Math.min(CONFLICT_MAX_MS, CONFLICT_BASE_MS * 2 ** (n - 1));
+    return Math.round(cap / 2 + (this.random() * cap) / 2);
+  }
+
+  private async handleError(key: string, obj: ApiIntegration, err: unknown, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
     const fields = err instanceof AwsError ? { err: err.message, reason: err.reason, operation: err.operation, awsRequestId: err.requestId } : { err: String(err) };
     if (err instanceof AwsError && err.terminal) {
       log.warn(fields, 'AWS refused the request');
@@ -228,9 +318,17 @@ export class ApiIntegrationReconciler {
     }
     if (localWait) log.debug(fields, 'waiting for the AWS call budget');
     else log.warn(fields, 'reconcile failed; will retry');
-    if (err instanceof AwsError && err.kind === 'Conflict') throw new RetryAfterError(err.message, 1000, err);
+    if (err instanceof AwsError && err.kind === 'Conflict') throw new RetryAfterError(err.message, this.conflictDelayMs(key), err);
     throw err;
   }
 }
 
 type ReportedIntegration = { integrationId: string; observed: ObservedIntegration; location: Place };
+
+const WHY_TEXT: Record<Blocked['why'], string> = {
+  'object deleted': 'object deleted',
+  moved: 'replaced by the integration on the new API',
+  extra: 'made by an interrupted create',
+};
+
+const objectKeyOf = (o: ApiIntegration) => `${o.metadata.namespace}/${o.metadata.name}`;

@@ -19,6 +19,8 @@ export interface Recorded {
   location?: Place;
   /** A CreateIntegration was (or is about to be) sent to this place and its result is not recorded. */
   pending?: Place;
+  /** When the pending marker was written (epoch ms); absent in markers written by older versions. */
+  pendingSince?: number;
   /** An integration replaced by a newer one, to delete. */
   superseded?: { location: Place; integrationId: string };
 }
@@ -33,8 +35,10 @@ export function recordedOf(obj: ApiIntegration): Recorded {
     out.integrationId = id;
     out.location = loc;
   }
-  const pending = parseLocationKey(a[ANNOTATION_CREATE_PENDING]);
+  const [place, since] = (a[ANNOTATION_CREATE_PENDING] ?? '').split('@');
+  const pending = parseLocationKey(place);
   if (pending) out.pending = pending;
+  if (pending && since && /^\d+$/.test(since)) out.pendingSince = Number(since);
   const sup = a[ANNOTATION_SUPERSEDED]?.split('/');
   if (sup?.length === 3 && sup[0] && sup[1] && sup[2]) out.superseded = { location: { region: sup[0], apiId: sup[1] }, integrationId: sup[2] };
   return out;
@@ -50,7 +54,8 @@ export function recordAnnotations(id: string, place: Place, superseded?: { locat
   };
 }
 
-export const pendingAnnotation = (place: Place) => ({ [ANNOTATION_CREATE_PENDING]: locationKey(place) });
+/** Written before CreateIntegration; the time bounds how long a create that timed out may still land. */
+export const pendingAnnotation = (place: Place, now: number) => ({ [ANNOTATION_CREATE_PENDING]: `${locationKey(place)}@${Math.floor(now)}` });
 export const clearPendingAnnotation = () => ({ [ANNOTATION_CREATE_PENDING]: null });
 export const clearSupersededAnnotation = () => ({ [ANNOTATION_SUPERSEDED]: null });
 

@@ -1,6 +1,6 @@
 // Every AWS failure lands in one of the classes the reconciler acts on, keeping the request id.
 import { describe, expect, it } from '@jest/globals';
-import { isNotFound, translate } from '../../src/adapters/aws/errors.ts';
+import { isNotFound, routeIdsOf, translate } from '../../src/adapters/aws/errors.ts';
 import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
 import { AwsError } from '../../src/apiintegration/errors.ts';
 
@@ -24,6 +24,32 @@ describe('translate', () => {
     expect(e.requestId).toBe('req-123');
     expect(e.operation).toBe('CreateIntegration');
     expect(e.message).toContain('CreateIntegration');
+  });
+
+  it('tells apart the three ConflictExceptions AWS sends, by message', () => {
+    const conflict = (status: number, message: string) => translate(Object.assign(new Error(message), { name: 'ConflictException', $metadata: { httpStatusCode: status } }), 'Op') as AwsError;
+    const inUse = conflict(409, 'Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1, ab12cd3]');
+    expect(inUse).toMatchObject({ kind: 'InUse', reason: 'IntegrationInUse', routeIds: ['xrfucl1', 'ab12cd3'] });
+    expect(inUse.terminal).toBe(false);
+    // Quota: ConflictException with HTTP 429, which must not read as throttling (retried at once).
+    const quota = conflict(429, 'Maximum number of Integrations for this API has been reached');
+    expect(quota).toMatchObject({ kind: 'QuotaExceeded', reason: 'QuotaExceeded' });
+    expect(quota.terminal).toBe(true);
+    const busy = conflict(409, 'Unable to complete operation due to concurrent modification. Please try again later.');
+    expect(busy).toMatchObject({ kind: 'Conflict', reason: 'ConcurrentModification' });
+    expect(busy.terminal).toBe(false);
+  });
+
+  it('reads the route ids out of AWS message, one or many', () => {
+    expect(routeIdsOf('... referenced by the following Routes with Ids: [xrfucl1]')).toEqual(['xrfucl1']);
+    expect(routeIdsOf('... Routes with Ids: [a1, b2,c3]')).toEqual(['a1', 'b2', 'c3']);
+    expect(routeIdsOf('something else')).toEqual([]);
+  });
+
+  it('never makes a read terminal: a 400 on a listing (an expired page token) is retried', () => {
+    const e = translate(sdkError('BadRequestException', 400), 'GetIntegrations', { read: true }) as AwsError;
+    expect(e.kind).toBe('Transient');
+    expect(e.terminal).toBe(false);
   });
 
   it('treats network failures without a status as transient', () => {

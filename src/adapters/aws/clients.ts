@@ -1,5 +1,5 @@
-// One SDK client pair per (region, role): `retrying` for idempotent calls with the SDK's short
-// standard retries, `once` for CreateIntegration, which must never be re-sent blindly.
+// One SDK client per (region, role). The SDK never retries by itself: the gateway retries idempotent
+// calls so that every attempt takes a token from the shared budget, and never re-sends a create.
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
@@ -7,13 +7,12 @@ import { CredentialsError } from '../../apiintegration/errors.ts';
 import type { Location } from '../../apiintegration/ports.ts';
 
 export interface ClientFactory {
-  get(loc: Location, opts?: { once?: boolean }): Promise<{ client: ApiGatewayV2Client; bucket: string }>;
+  get(loc: Location): Promise<{ client: ApiGatewayV2Client; bucket: string }>;
 }
 
 export interface ClientFactoryOptions {
   /** Overrides the endpoint (e.g. an emulator); otherwise the SDK's own resolution applies. */
   endpoint?: string;
-  maxAttempts?: number;
   requestTimeoutMs?: number;
   /** Credentials for a role; absent means the default provider chain. */
   credentialsForRole?: (roleArn: string, region: string) => AwsCredentialIdentityProvider;
@@ -33,15 +32,14 @@ export class SdkClientFactory implements ClientFactory {
     this.opts = opts;
   }
 
-  async get(loc: Location, opts: { once?: boolean } = {}): Promise<{ client: ApiGatewayV2Client; bucket: string }> {
-    const key = `${loc.roleArn ?? ''}|${loc.region}|${opts.once ? 1 : 0}`;
+  async get(loc: Location): Promise<{ client: ApiGatewayV2Client; bucket: string }> {
+    const key = `${loc.roleArn ?? ''}|${loc.region}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new ApiGatewayV2Client({
         region: loc.region,
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
-        maxAttempts: opts.once ? 1 : (this.opts.maxAttempts ?? 3),
-        retryMode: 'standard',
+        maxAttempts: 1,
         requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000, connectionTimeout: 5_000 },
         ...(loc.roleArn && this.opts.credentialsForRole ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) } : {}),
       });

@@ -20,8 +20,22 @@ export function requestIdOf(err: unknown): string | undefined {
   return e?.$metadata?.requestId ?? e?.$response?.headers?.['x-amzn-requestid'];
 }
 
+// AWS answers three different situations with ConflictException, told apart only by the message
+// (reference/apigatewayv2.md §1.15): routes still target the integration (milliHQ/terraform-aws-next-js#247),
+// a per-API quota (with HTTP 429; anomalyco/sst#4522), and a concurrent modification.
+const IN_USE = /referenced by the following Routes/i;
+const QUOTA = /Maximum number of .* has been reached/i;
+
+/** The route ids in "…referenced by the following Routes with Ids: [a1b2c3d, e4f5g6h]". */
+export function routeIdsOf(message: string | undefined): string[] {
+  const list = /Routes with Ids:\s*\[([^\]]*)\]/i.exec(message ?? '')?.[1] ?? '';
+  return list.split(/[\s,]+/).filter(Boolean);
+}
+
 function kindOf(e: SdkErrorLike): AwsErrorKind {
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  if (IN_USE.test(e.message ?? '')) return 'InUse';
+  if (QUOTA.test(e.message ?? '')) return 'QuotaExceeded';
   switch (e.name) {
     case 'BadRequestException':
       return 'Rejected';
@@ -45,11 +59,14 @@ function kindOf(e: SdkErrorLike): AwsErrorKind {
   return 'Transient';
 }
 
-export function translate(err: unknown, operation: string): AwsError | CredentialsError {
+/** Reads are never terminal: a 400 on a read (an expired listing token, say) is worth another try. */
+export function translate(err: unknown, operation: string, opts: { read?: boolean } = {}): AwsError | CredentialsError {
   if (err instanceof AwsError || err instanceof CredentialsError) return err;
   const e = (err ?? {}) as SdkErrorLike;
-  const kind = kindOf(e);
+  const raw = kindOf(e);
+  const kind = opts.read && raw === 'Rejected' ? 'Transient' : raw;
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const detail = e.message && e.message !== 'UnknownError' ? e.message : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
-  return new AwsError(kind, `${operation}: ${detail}`, { operation, requestId: requestIdOf(err), httpStatus: status, cause: err });
+  const routeIds = kind === 'InUse' ? routeIdsOf(e.message) : undefined;
+  return new AwsError(kind, `${operation}: ${detail}`, { operation, requestId: requestIdOf(err), httpStatus: status, routeIds, cause: err });
 }

@@ -1,13 +1,15 @@
-// API Gateway v2 through the AWS SDK: every call takes a token from the shared budget, is observed
-// for metrics, and has its errors translated. Short retries live here (the SDK's own for
-// idempotent calls, p-retry for 409 conflicts); long retries belong to the work queue.
+// API Gateway v2 through the AWS SDK. Every attempt takes a token from the shared budget (the SDK's
+// own retries are off, so one token is one request), is observed for metrics, and has its errors
+// translated. Writes on one API are serialized: API Gateway refuses concurrent writes on an API with
+// 409, and the operator should not cause those itself. Short retries live here; long ones belong
+// to the work queue.
 import {
-
   CreateIntegrationCommand,
   DeleteIntegrationCommand,
   GetApiCommand,
   GetIntegrationCommand,
   GetIntegrationsCommand,
+  GetRoutesCommand,
   UpdateIntegrationCommand,
   type CreateIntegrationCommandInput,
   type UpdateIntegrationCommandInput,
@@ -15,7 +17,7 @@ import {
 import pRetry from 'p-retry';
 import type { Protocol } from '../../api/v1alpha1/types.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
-import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration } from '../../apiintegration/ports.ts';
+import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from '../../apiintegration/ports.ts';
 import { isNotFound, translate } from './errors.ts';
 import { fromSdk, toSdkInput } from './mapping.ts';
 import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
@@ -25,27 +27,36 @@ export interface GatewayOptions {
   clients: ClientFactory;
   budget?: CallBudget;
   observe?: CallObserver;
-  /** Retries of 409 ConflictException inside one call (the SDK does not retry them). */
+  /** Attempts of an idempotent call on throttling, 5xx or network failure (creates get one). */
+  attempts?: number;
+  /** Retries of a write refused for a concurrent modification by someone else. */
   conflictRetries?: number;
 }
 
 // Commands are heterogeneous; the SDK checks them at its own boundary.
 type Sendable = object;
+type CallOpts = { once?: boolean; read?: boolean; signal?: AbortSignal };
+
+const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
+const API_GONE = /Invalid API identifier/i;
 
 export class ApiGatewayV2Gateway implements IntegrationGateway {
   private readonly protocols = new Map<string, Protocol>();
+  private readonly protocolLookups = new Map<string, Promise<Protocol | undefined>>();
+  private readonly writeTails = new Map<string, Promise<unknown>>();
   private readonly opts: Required<Omit<GatewayOptions, 'observe'>> & { observe?: CallObserver };
 
   constructor(opts: GatewayOptions) {
-    this.opts = { budget: unlimited, conflictRetries: 3, ...opts };
+    this.opts = { budget: unlimited, attempts: 3, conflictRetries: 2, ...opts };
   }
 
-  private async call<T>(loc: Location, operation: string, cmd: Sendable, opts: { once?: boolean; signal?: AbortSignal }): Promise<T> {
-    const { client, bucket } = await this.opts.clients.get(loc, { once: opts.once });
-    await this.opts.budget.take(bucket, opts.signal);
+  /** One request; the budget is taken per attempt and a 429 slows the bucket at once. */
+  private async attempt<T>(loc: Location, operation: string, cmd: Sendable, signal?: AbortSignal): Promise<T> {
+    const { client, bucket } = await this.opts.clients.get(loc);
+    await this.opts.budget.take(bucket, signal);
     const started = performance.now();
     try {
-      const out = (await client.send(cmd as never, { abortSignal: opts.signal })) as T;
+      const out = (await client.send(cmd as never, { abortSignal: signal })) as T;
       this.opts.observe?.(operation, 'ok', (performance.now() - started) / 1000);
       return out;
     } catch (err) {
@@ -53,55 +64,81 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
       const outcome = t === undefined ? 'not_found' : t instanceof AwsError ? t.kind.toLowerCase() : 'credentials';
       this.opts.observe?.(operation, outcome, (performance.now() - started) / 1000);
       if (outcome === 'throttled') this.opts.budget.throttled(bucket);
+      if (t === undefined && API_GONE.test((err as Error)?.message ?? '')) this.protocols.delete(apiKey(loc));
       throw err;
     }
   }
 
-  /** Retries only conflicts, briefly; everything else is translated and thrown. */
-  private async withConflictRetry<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** Retries what is worth retrying at once; NotFound passes through untranslated for the caller. */
+  private call<T>(loc: Location, operation: string, cmd: Sendable, opts: CallOpts): Promise<T> {
+    const retryable = (e: unknown) => e instanceof AwsError && (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
     return pRetry(
       async () => {
         try {
-          return await fn();
+          return await this.attempt<T>(loc, operation, cmd, opts.signal);
         } catch (err) {
-          if (isNotFound(err)) throw err;
-          throw translate(err, operation);
+          // A budget wait stays what it is (the runtime schedules it); it is not retried here.
+          throw isNotFound(err) ? err : translate(err, operation, { read: opts.read });
         }
       },
       {
-        retries: this.opts.conflictRetries,
+        retries: Math.max(this.opts.attempts - 1, this.opts.conflictRetries),
         minTimeout: 200,
         maxTimeout: 2000,
         randomize: true,
-        signal,
-        shouldRetry: ({ error }) => error instanceof AwsError && error.kind === 'Conflict',
+        signal: opts.signal,
+        shouldRetry: ({ error, attemptNumber }) =>
+          retryable(error) && attemptNumber <= ((error as AwsError).kind === 'Conflict' ? this.opts.conflictRetries : this.opts.attempts - 1),
       },
     );
   }
 
-  async getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
-    const key = `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
+  /** Runs `fn` after every earlier write on the same API has finished. */
+  private serialized<T>(loc: Location, fn: () => Promise<T>): Promise<T> {
+    const key = apiKey(loc);
+    const prev = this.writeTails.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.writeTails.set(key, tail);
+    void tail.then(() => {
+      if (this.writeTails.get(key) === tail) this.writeTails.delete(key);
+    });
+    return run;
+  }
+
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
+    const key = apiKey(loc);
     const cached = this.protocols.get(key);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    // Concurrent misses for one API share one GetApi.
+    let lookup = this.protocolLookups.get(key);
+    if (!lookup) {
+      lookup = this.lookupProtocol(loc, key, signal).finally(() => this.protocolLookups.delete(key));
+      this.protocolLookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookupProtocol(loc: Location, key: string, signal?: AbortSignal): Promise<Protocol | undefined> {
     try {
-      const api = await this.call<{ ProtocolType?: string }>(loc, 'GetApi', new GetApiCommand({ ApiId: loc.apiId }), { signal });
+      const api = await this.call<{ ProtocolType?: string }>(loc, 'GetApi', new GetApiCommand({ ApiId: loc.apiId }), { read: true, signal });
       const protocol: Protocol = api.ProtocolType === 'WEBSOCKET' ? 'WEBSOCKET' : 'HTTP';
-      // An API's protocol never changes, so the answer can be kept; the map is bounded by the APIs in use.
+      // An API's protocol never changes; the entry goes when AWS says the API is gone.
       this.protocols.set(key, protocol);
       return protocol;
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw translate(err, 'GetApi');
+      throw err;
     }
   }
 
   async getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
     try {
-      const out = await this.call<object>(loc, 'GetIntegration', new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { signal });
+      const out = await this.call<object>(loc, 'GetIntegration', new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { read: true, signal });
       return fromSdk(out);
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw translate(err, 'GetIntegration');
+      throw err;
     }
   }
 
@@ -110,49 +147,64 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     let nextToken: string | undefined;
     try {
       do {
-        const page = await this.call<{ Items?: object[]; NextToken?: string }>(
-          loc,
-          'GetIntegrations',
-          new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: nextToken }),
-          { signal },
-        );
+        const cmd = new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: nextToken });
+        const page = await this.call<{ Items?: object[]; NextToken?: string }>(loc, 'GetIntegrations', cmd, { read: true, signal });
         for (const item of page.Items ?? []) all.push(fromSdk(item));
         nextToken = page.NextToken || undefined;
       } while (nextToken);
       return all;
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw translate(err, 'GetIntegrations');
+      throw err;
+    }
+  }
+
+  async listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
+    const all: RouteRef[] = [];
+    let nextToken: string | undefined;
+    try {
+      do {
+        const cmd = new GetRoutesCommand({ ApiId: loc.apiId, NextToken: nextToken });
+        const page = await this.call<{ Items?: { RouteId?: string; RouteKey?: string; Target?: string }[]; NextToken?: string }>(loc, 'GetRoutes', cmd, { read: true, signal });
+        for (const r of page.Items ?? []) all.push({ routeId: r.RouteId ?? '', routeKey: r.RouteKey ?? '', ...(r.Target ? { target: r.Target } : {}) });
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+      return all;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 
   async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
     const input = { ApiId: loc.apiId, ...toSdkInput(fields) } as CreateIntegrationCommandInput;
-    // `once`: the SDK must not re-send a create whose response was lost; a 409 was refused, not applied.
-    const out = await this.withConflictRetry(
-      'CreateIntegration',
-      () => this.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal }),
-      signal,
-    ).catch((err: unknown) => {
+    // `once`: a create whose response was lost must be recovered by listing, never re-sent; a 409
+    // concurrent modification was refused, not applied, so it may be.
+    const send = () => this.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal });
+    try {
+      return fromSdk(await this.serialized(loc, send));
+    } catch (err) {
       if (!isNotFound(err)) throw err;
-      throw new AwsError('Rejected', `CreateIntegration: API ${loc.apiId} not found in ${loc.region}`, { operation: 'CreateIntegration', httpStatus: 404, cause: err });
-    });
-    return fromSdk(out);
+      // The API is gone: not worth a retry storm, and the next pass will report ApiNotFound.
+      throw new AwsError('Transient', `CreateIntegration: API ${loc.apiId} not found in ${loc.region}`, { operation: 'CreateIntegration', httpStatus: 404, cause: err });
+    }
   }
 
   async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
     const input = { ApiId: loc.apiId, IntegrationId: integrationId, ...toSdkInput(fields) } as UpdateIntegrationCommandInput;
-    const out = await this.withConflictRetry('UpdateIntegration', () => this.call<object>(loc, 'UpdateIntegration', new UpdateIntegrationCommand(input), { signal }), signal);
-    return fromSdk(out);
+    const send = () => this.call<object>(loc, 'UpdateIntegration', new UpdateIntegrationCommand(input), { signal });
+    try {
+      return fromSdk(await this.serialized(loc, send));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      throw new AwsError('Transient', `UpdateIntegration: integration ${integrationId} not found on API ${loc.apiId}`, { operation: 'UpdateIntegration', httpStatus: 404, cause: err });
+    }
   }
 
   async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
+    const send = () => this.call(loc, 'DeleteIntegration', new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { signal });
     try {
-      await this.withConflictRetry(
-        'DeleteIntegration',
-        () => this.call(loc, 'DeleteIntegration', new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { signal }),
-        signal,
-      );
+      await this.serialized(loc, send);
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;

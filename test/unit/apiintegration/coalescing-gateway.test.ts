@@ -14,6 +14,7 @@ function countingGateway(items: ObservedIntegration[]) {
     createIntegration: async () => (calls.push('create'), { integrationId: 'new' }),
     updateIntegration: async (_l, id, f) => (calls.push(`update:${id}`), { integrationId: id, ...f }),
     deleteIntegration: async () => void calls.push('delete'),
+    listRoutes: async () => (calls.push('routes'), []),
   };
   return { gw, calls };
 }
@@ -70,5 +71,28 @@ describe('CoalescingGateway', () => {
     calls.length = 0;
     for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
     expect(calls.filter((x) => x === 'list')).toHaveLength(1);
+  });
+  it('shares one route listing among the deletes on an API within the window', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway([]);
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 10_000 });
+    await Promise.all([c.listRoutes(loc), c.listRoutes(loc), c.listRoutes(loc)]);
+    expect(calls.filter((x) => x === 'routes')).toHaveLength(1);
+    await clock.advance(10_000);
+    await c.listRoutes(loc);
+    expect(calls.filter((x) => x === 'routes')).toHaveLength(2);
+  });
+
+  it('falls back to per-object reads when a shared listing fails, instead of failing every waiter', async () => {
+    const clock = new FakeClock();
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    gw.listIntegrations = async () => {
+      calls.push('list');
+      throw new Error('BadRequest: invalid nextToken');
+    };
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    const got = await Promise.all(ids.slice(0, 5).map((id) => c.getIntegration(loc, id)));
+    expect(got.map((g) => g?.integrationId)).toEqual(ids.slice(0, 5));
+    expect(calls.filter((x) => x.startsWith('get:'))).toHaveLength(5);
   });
 });

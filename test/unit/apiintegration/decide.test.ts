@@ -6,10 +6,13 @@ import { desiredFields } from '../../../src/apiintegration/desired.ts';
 import type { ApiIntegration } from '../../../src/api/v1alpha1/types.ts';
 import { UID, object, observed, recordedAt } from './fixtures.ts';
 
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+
 function input(obj: ApiIntegration, observation: Observation = {}, protocol: 'HTTP' | 'WEBSOCKET' | null = 'HTTP'): DecideInput {
   return {
     obj,
     observation,
+    now: NOW,
     desired: { location: { region: 'us-east-1', apiId: obj.spec.apiId }, protocol: protocol ?? undefined, fields: desiredFields(obj.spec, UID) },
   };
 }
@@ -19,8 +22,15 @@ describe('decide: deletion', () => {
     const plan = decide(input(object({ deleting: true, annotations: recordedAt() })));
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'RemoveFinalizer' });
   });
-  it('keeps the integration when deletionPolicy is Retain', () => {
-    expect(decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain' }, annotations: recordedAt() }))).action.type).toBe('RemoveFinalizer');
+  it('keeps the integration when deletionPolicy is Retain, handing it back without the ownership marker', () => {
+    const plan = decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain', description: 'keep me' }, annotations: recordedAt() })));
+    expect(plan.action).toEqual({ type: 'Release', location: { region: 'us-east-1', apiId: 'api1' }, integrationId: 'int1', fields: { integrationType: 'AWS_PROXY', description: 'keep me' } });
+    expect(decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain' } }))).action.type).toBe('RemoveFinalizer');
+  });
+  it('releases a retained service integration with its subtype and every parameter, as AWS requires', () => {
+    const spec = { deletionPolicy: 'Retain' as const, integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'b' } };
+    const plan = decide(input(object({ deleting: true, spec, annotations: recordedAt() })));
+    expect(plan.action).toMatchObject({ type: 'Release', fields: { integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'b' }, description: '' } });
   });
   it('never deletes in ObserveOnly mode', () => {
     expect(decide(input(object({ deleting: true, spec: { managementPolicy: 'ObserveOnly', integrationId: 'int1' }, annotations: recordedAt() }))).action.type).toBe('RemoveFinalizer');
@@ -42,7 +52,7 @@ describe('decide: deletion', () => {
 
 describe('decide: creation and recovery', () => {
   it('reports an invalid spec as Stalled and makes no AWS call', () => {
-    const plan = decide({ obj: object(), invalid: 'spec.payloadFormatVersion: required', observation: {} });
+    const plan = decide({ obj: object(), invalid: 'spec.payloadFormatVersion: required', observation: {}, now: NOW });
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
     expect(plan.requeue).toBe('none');
@@ -73,6 +83,17 @@ describe('decide: creation and recovery', () => {
   it('creates again when the interrupted create made nothing', () => {
     const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
     expect(decide(input(obj, { claimed: [] })).action.type).toBe('Create');
+    const old = object({ annotations: { 'apigw.dev/create-pending': `us-east-1/api1@${NOW - 31_000}` } });
+    expect(decide(input(old, { claimed: [] })).action.type).toBe('Create');
+  });
+  it('does not create again while a create that timed out may still land in AWS', () => {
+    const obj = object({ annotations: { 'apigw.dev/create-pending': `us-east-1/api1@${NOW - 10_000}` } });
+    const plan = decide({ ...input(obj, { claimed: [] }), createSettleMs: 30_000 });
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'CreateInDoubt' });
+    expect(plan.requeue).toEqual({ afterMs: 20_000 });
+    // What the late create made is adopted as soon as a listing shows it.
+    expect(decide(input(obj, { claimed: [observed({ integrationId: 'late1' })] })).action).toMatchObject({ type: 'Record', integrationId: 'late1' });
   });
   it('drops a pending marker for a place the spec no longer points at', () => {
     const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/oldapi' } });
@@ -97,19 +118,44 @@ describe('decide: existing integrations', () => {
     const plan = decide(input(recorded, { current: observed({ integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:old' }) }));
     expect(plan.action).toMatchObject({ type: 'Update', changed: ['integrationUri'] });
   });
-  it('moves to a new API: creates there and marks the old one for deletion', () => {
+  it('moves to a new API: creates there and marks the old one for deletion, without claiming Synced yet', () => {
     const obj = object({ spec: { apiId: 'api2' }, annotations: recordedAt('int1', 'api1') });
     const plan = decide(input(obj, { current: observed() }));
     expect(plan.action).toMatchObject({ type: 'Create', location: { apiId: 'api2' }, supersede: { integrationId: 'int1', location: { apiId: 'api1' } } });
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Moving' });
     expect(plan.requeue).toBe('soon');
   });
   it('deletes a superseded integration before anything else', () => {
     const obj = object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } });
     expect(decide(input(obj)).action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' });
   });
-  it('replaces when the integration type changes', () => {
+  it('changes the integration type in place, keeping the id that routes target', () => {
     const obj = object({ annotations: recordedAt(), spec: { integrationType: 'HTTP_PROXY', integrationUri: 'https://example.com', integrationMethod: 'GET', payloadFormatVersion: '1.0' } });
-    expect(decide(input(obj, { current: observed() })).action).toMatchObject({ type: 'Create', event: { reason: 'Replaced' } });
+    const plan = decide(input(obj, { current: observed() }));
+    expect(plan.action).toMatchObject({ type: 'Update', integrationId: 'int1', fields: { integrationType: 'HTTP_PROXY', integrationMethod: 'GET' } });
+    expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
+  });
+  it.each([
+    ['credentialsArn', { credentialsArn: 'arn:aws:iam::123456789012:role/r' }, { credentialsArn: '' }],
+    ['connectionId', { connectionType: 'VPC_LINK', connectionId: 'vl1' }, { connectionId: '', connectionType: 'INTERNET' }],
+    ['tlsConfig', { tlsConfig: { serverNameToVerify: 'x.example.com' } }, { tlsConfig: {} }],
+    ['the subtype', { integrationSubtype: 'SQS-SendMessage' }, { integrationSubtype: '' }],
+  ])('clears %s in place', (_what, had, sent) => {
+    const plan = decide(input(object({ annotations: recordedAt() }), { current: observed(had) }));
+    expect(plan.action).toMatchObject({ type: 'Update', integrationId: 'int1', fields: sent });
+  });
+  it('reports a removal AWS cannot make in place as Stalled with a Warning, still applying the rest', () => {
+    const ws = { integrationType: 'MOCK' as const, integrationUri: undefined, payloadFormatVersion: undefined, requestTemplates: { '$default': 'A' } };
+    const obj = object({ annotations: recordedAt(), spec: ws });
+    const held = observed({ integrationType: 'MOCK', integrationUri: undefined, payloadFormatVersion: undefined, integrationMethod: undefined, timeoutInMillis: 29000, requestTemplates: { '$default': 'A', 'application/json': '' } });
+    const plan = decide(input(obj, { current: held }, 'WEBSOCKET'));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'RemovalNotSupported' });
+    expect(plan.outcome?.message).toContain('requestTemplates["application/json"]');
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'RemovalNotSupported' });
+    // Accepting the empty template in the spec settles it.
+    const accepted = object({ annotations: recordedAt(), spec: { ...ws, requestTemplates: { '$default': 'A', 'application/json': '' } } });
+    expect(decide(input(accepted, { current: held }, 'WEBSOCKET')).outcome).toMatchObject({ kind: 'Ready' });
   });
 });
 
@@ -126,6 +172,12 @@ describe('decide: adoption and observe-only', () => {
     const plan = decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee }));
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason });
+  });
+  it('adopts an integration whose marker names an object that no longer exists', () => {
+    const orphan = observed({ integrationId: 'ext1', description: 'x [apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]' });
+    const plan = decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: false }));
+    expect(plan.action).toMatchObject({ type: 'Record', integrationId: 'ext1' });
+    expect(decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: true })).outcome).toMatchObject({ reason: 'AdoptionRefused' });
   });
   it('ObserveOnly reports what AWS has and never plans a write', () => {
     const obj = object({ finalizers: [], spec: { managementPolicy: 'ObserveOnly', integrationId: 'ext1' } });

@@ -52,12 +52,47 @@ describe('diffIntegration', () => {
     expect(d.update).toEqual({ description: 'new', integrationType: 'AWS_PROXY', integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: '$request.body' } });
   });
   it.each([
-    ['the integration type changes', { integrationType: 'HTTP_PROXY' }, {}],
-    ['a removed field cannot be cleared in place', {}, { connectionId: 'vl1' }],
-    ['tlsConfig is removed', {}, { tlsConfig: { serverNameToVerify: 'x' } }],
-  ])('asks for a replacement when %s', (_why, want, have) => {
-    const d = diffIntegration({ ...httpProxy, ...want }, awsHttp({ integrationType: 'HTTP_PROXY', ...have, ...((want as IntegrationFields).integrationType ? { integrationType: 'AWS_PROXY' } : {}) }), 'HTTP');
-    expect(d.replaceBecause).toBeTruthy();
+    ['the integration type', { integrationType: 'AWS_PROXY', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:f', integrationMethod: undefined }, {},
+      { integrationType: 'AWS_PROXY', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:f', integrationMethod: '' }],
+    ['a removed connectionId and credentialsArn', {}, { connectionId: 'vl1', credentialsArn: 'arn:aws:iam::123456789012:role/r' }, { connectionId: '', credentialsArn: '' }],
+    ['a removed tlsConfig', {}, { tlsConfig: { serverNameToVerify: 'x' } }, { tlsConfig: {} }],
+    ['a removed contentHandlingStrategy and templateSelectionExpression', {}, { contentHandlingStrategy: 'CONVERT_TO_TEXT', templateSelectionExpression: '$request.body.a' },
+      { contentHandlingStrategy: '', templateSelectionExpression: '' }],
+  ])('changes %s in place (no replacement: routes keep their target)', (_what, want, have, sent) => {
+    const d = diffIntegration({ ...httpProxy, ...want } as IntegrationFields, awsHttp(have), 'HTTP');
+    expect(d.update).toMatchObject({ integrationType: (want as IntegrationFields).integrationType ?? 'HTTP_PROXY', ...sent });
+    expect(d.notInPlace).toEqual([]);
+  });
+  it('compares the timeout with the protocol default only (#11)', () => {
+    expect(diffIntegration(httpProxy, awsHttp({ timeoutInMillis: 29000 }), 'HTTP').update).toMatchObject({ timeoutInMillis: 30000 });
+    expect(diffIntegration(httpProxy, awsHttp({ timeoutInMillis: 30000 }), 'WEBSOCKET').update).toMatchObject({ timeoutInMillis: 29000 });
+    expect(diffIntegration(httpProxy, awsHttp({ timeoutInMillis: 30000 }), 'HTTP').changed).toEqual([]);
+  });
+  it('sees an empty template AWS kept after a removal, and reports it instead of claiming sync (#3)', () => {
+    const ws: IntegrationFields = { integrationType: 'HTTP', integrationUri: 'https://x', integrationMethod: 'POST', description: 'd', requestTemplates: { '$default': 'A' } };
+    const held = (templates: Record<string, string>) => observed({ ...ws, integrationId: 'i1', payloadFormatVersion: '1.0', timeoutInMillis: 29000, requestTemplates: templates });
+    const first = diffIntegration(ws, held({ '$default': 'A', 'application/json': 'B' }), 'WEBSOCKET');
+    // "" empties the body (the closest in-place form); the key itself stays in AWS.
+    expect(first.update?.requestTemplates).toEqual({ '$default': 'A', 'application/json': '' });
+    const after = diffIntegration(ws, held({ '$default': 'A', 'application/json': '' }), 'WEBSOCKET');
+    expect(after.update).toBeUndefined();
+    expect(after.notInPlace).toEqual(['requestTemplates["application/json"]']);
+  });
+  it('removes a mapping inside a kept status code in two steps: empty the code, then refill it (#4)', () => {
+    const want: IntegrationFields = { ...httpProxy, responseParameters: { '500': { 'overwrite:statuscode': '503' }, '200': { 'append:header.a': 'x' } } };
+    const held = { '500': { 'overwrite:statuscode': '503', 'append:header.x': '$context.requestId' }, '200': { 'append:header.a': 'x' } };
+    const first = diffIntegration(want, awsHttp({ responseParameters: held }), 'HTTP');
+    expect(first.update?.responseParameters).toEqual({ '500': {}, '200': { 'append:header.a': 'x' } });
+    expect(first.again).toBe(true);
+    const second = diffIntegration(want, awsHttp({ responseParameters: { '200': { 'append:header.a': 'x' } } }), 'HTTP');
+    expect(second.update?.responseParameters).toEqual(want.responseParameters);
+    expect(second.again).toBeUndefined();
+  });
+  it('reports a removed service action parameter instead of sending a tombstone AWS refuses', () => {
+    const sqs: IntegrationFields = { integrationType: 'AWS_PROXY', integrationSubtype: 'SQS-SendMessage', credentialsArn: 'arn:aws:iam::123456789012:role/api', payloadFormatVersion: '1.0',
+      requestParameters: { QueueUrl: 'q', MessageBody: 'b' }, description: 'd' };
+    const d = diffIntegration(sqs, observed({ ...sqs, integrationId: 'i1', integrationMethod: undefined, integrationUri: undefined, requestParameters: { QueueUrl: 'q', MessageBody: 'b', DelaySeconds: '5' } }), 'HTTP');
     expect(d.update).toBeUndefined();
+    expect(d.notInPlace).toEqual(['requestParameters["DelaySeconds"]']);
   });
 });

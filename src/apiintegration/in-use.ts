@@ -1,0 +1,50 @@
+// An integration that routes still target cannot be deleted: AWS answers 409 "Cannot delete
+// Integration because it is referenced by the following Routes" and keeps refusing until the routes
+// change, which only their owner can do. So the operator looks at the API's routes before any
+// delete, sends none while routes target the integration, says which routes block it, and looks
+// again on a backoff that grows to minutes instead of spending the account's shared call quota.
+import type { DeleteWhy } from './decide.ts';
+import type { RouteRef } from './ports.ts';
+import type { Place } from './recorded.ts';
+import type { Outcome } from './status.ts';
+
+export const IN_USE_FIRST_RETRY_MS = 5_000;
+export const IN_USE_MAX_RETRY_MS = 5 * 60_000;
+
+/** Routes whose target is this integration. */
+export function routesTargeting(routes: RouteRef[], integrationId: string): RouteRef[] {
+  return routes.filter((r) => r.target === `integrations/${integrationId}`);
+}
+
+/**
+ * The wait before looking again, from how long the delete has been blocked: each wait about as long
+ * as the time blocked so far (doubling), between 5 s and 5 min.
+ */
+export function inUseRetryMs(blockedForMs: number): number {
+  return Math.min(IN_USE_MAX_RETRY_MS, Math.max(IN_USE_FIRST_RETRY_MS, Math.round(blockedForMs)));
+}
+
+export interface Blocked {
+  integrationId: string;
+  location: Place;
+  why: DeleteWhy;
+  routes: RouteRef[];
+  /** For a move: the integration that replaced the blocked one. */
+  current?: { integrationId: string; location: Place };
+}
+
+const describeRoutes = (routes: RouteRef[]) => routes.map((r) => (r.routeKey ? `${r.routeId} (${r.routeKey})` : r.routeId)).join(', ');
+
+/** What the object says while a delete waits for routes: Ready=False, still reconciling. */
+export function inUseOutcome(b: Blocked): Outcome {
+  const routes = describeRoutes(b.routes);
+  const where = `integration ${b.integrationId} on API ${b.location.apiId}`;
+  const fix = 'retarget or delete those routes and the operator finishes by itself';
+  const message =
+    b.why === 'moved'
+      ? `moved to API ${b.current?.location.apiId ?? '?'} as integration ${b.current?.integrationId ?? '?'}; the old ${where} cannot be deleted while routes target it: ${routes}; ${fix}`
+      : b.why === 'extra'
+        ? `${where} was made by an interrupted create and cannot be deleted while routes target it: ${routes}; ${fix}`
+        : `cannot delete ${where} while routes target it: ${routes}; ${fix}`;
+  return { kind: 'Progressing', reason: 'IntegrationInUse', message };
+}

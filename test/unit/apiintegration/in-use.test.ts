@@ -1,0 +1,49 @@
+// A delete that routes block: the object names the routes, and the operator looks again on a
+// backoff that grows to minutes instead of spending the account's shared AWS quota.
+import { describe, expect, it } from '@jest/globals';
+import { inUseOutcome, inUseRetryMs, routesTargeting } from '../../../src/apiintegration/in-use.ts';
+
+const routes = [
+  { routeId: 'r1', routeKey: 'GET /orders', target: 'integrations/int1' },
+  { routeId: 'r2', routeKey: '$default', target: 'integrations/int2' },
+  { routeId: 'r3', routeKey: 'POST /orders', target: 'integrations/int1' },
+  { routeId: 'r4', routeKey: 'GET /health' },
+];
+
+describe('routes that block a delete', () => {
+  it('are the routes whose target is the integration', () => {
+    expect(routesTargeting(routes, 'int1').map((r) => r.routeId)).toEqual(['r1', 'r3']);
+    expect(routesTargeting(routes, 'int9')).toEqual([]);
+  });
+
+  it('are named with their keys, and the message says what to do', () => {
+    const o = inUseOutcome({ integrationId: 'int1', location: { region: 'us-east-1', apiId: 'api1' }, why: 'object deleted', routes: routesTargeting(routes, 'int1') });
+    expect(o).toMatchObject({ kind: 'Progressing', reason: 'IntegrationInUse' });
+    expect(o.message).toContain('r1 (GET /orders), r3 (POST /orders)');
+    expect(o.message).toContain('retarget or delete those routes');
+  });
+
+  it('during a move, the message names both the new integration and the old one left behind', () => {
+    const o = inUseOutcome({
+      integrationId: 'int1', location: { region: 'us-east-1', apiId: 'api1' }, why: 'moved', routes: routesTargeting(routes, 'int1'),
+      current: { integrationId: 'new1', location: { region: 'us-east-1', apiId: 'api2' } },
+    });
+    expect(o.message).toMatch(/moved to API api2 as integration new1; the old integration int1 on API api1 cannot be deleted/);
+  });
+});
+
+describe('the backoff while blocked', () => {
+  it('starts at seconds, roughly doubles, and stops growing at five minutes', () => {
+    let t = 0;
+    const waits: number[] = [];
+    while (t < 30 * 60_000) {
+      const w = inUseRetryMs(t);
+      waits.push(w);
+      t += w;
+    }
+    expect(waits.slice(0, 4)).toEqual([5_000, 5_000, 10_000, 20_000]);
+    expect(Math.max(...waits)).toBe(5 * 60_000);
+    // Half an hour blocked costs about a dozen looks, not thousands of calls.
+    expect(waits.length).toBeLessThan(15);
+  });
+});
