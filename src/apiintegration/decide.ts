@@ -14,7 +14,11 @@ export type Action =
   | { type: 'RemoveFinalizer' }
   | { type: 'ClearPending' }
   | { type: 'Record'; integrationId: string; location: Place; supersede?: { location: Place; integrationId: string }; event?: { reason: string; message: string } }
-  | { type: 'Create'; location: Location; fields: IntegrationFields; supersede?: { location: Place; integrationId: string }; event: { reason: string; message: string } }
+  | {
+      type: 'Create'; location: Location; fields: IntegrationFields; supersede?: { location: Place; integrationId: string }; event: { reason: string; message: string };
+      /** Add the finalizer in the same write as the pending marker (a new object). */
+      withFinalizer?: boolean;
+    }
   | { type: 'Update'; location: Location; integrationId: string; fields: IntegrationFields; changed: string[]; again?: boolean }
   /** Hand a retained integration back: strip the ownership marker, then let the object go. */
   | { type: 'Release'; location: Place; integrationId: string; fields: IntegrationFields }
@@ -242,7 +246,14 @@ export function decide(input: DecideInput): Plan {
   if (!d) throw new Error('decide: a valid object needs its desired state');
   if (!d.protocol) return { action: { type: 'None' }, outcome: progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`), requeue: 'soon' };
   if (observeOnly(obj)) return decideObserveOnly(obj, input);
-  if (!hasFinalizer(obj)) return { action: { type: 'AddFinalizer' }, requeue: 'soon' };
+  if (!hasFinalizer(obj)) {
+    // A brand-new object: the finalizer goes in with the create's pending marker, one write fewer.
+    if (!rec.integrationId && !rec.pending && !rec.superseded && !obj.spec.integrationId) {
+      const plan = create(d, rec, 'Created', `created integration on API ${d.location.apiId}`);
+      return { ...plan, action: { ...(plan.action as Extract<Action, { type: 'Create' }>), withFinalizer: true } };
+    }
+    return { action: { type: 'AddFinalizer' }, requeue: 'soon' };
+  }
   if (rec.superseded) return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded', why: 'moved' }, requeue: 'soon' };
   if (rec.pending) return decidePending(input, rec, d);
   if (rec.integrationId) return decideExisting(obj, rec, d, obs.current);

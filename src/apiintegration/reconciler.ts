@@ -76,10 +76,6 @@ export class ApiIntegrationReconciler {
     if (!obj) return {};
     const log = this.d.logger.child({ namespace: obj.metadata.namespace, name: obj.metadata.name, generation: obj.metadata.generation });
     try {
-      if (!obj.metadata.deletionTimestamp && !obj.status?.conditions?.length) {
-        // Until this first write, kstatus (Flux, Helm --wait) would call a status-less object Current.
-        obj = await this.d.store.patchStatus(obj, nextStatus(obj, { outcome: { kind: 'Progressing', reason: 'Reconciling', message: 'first reconcile in progress', readyUnknown: true } }, new Date(this.d.clock.now())), signal);
-      }
       for (let step = 0; step < MAX_STEPS; step++) {
         const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
         const { desired, invalid } = await this.desiredState(obj, roleArn, signal);
@@ -187,8 +183,10 @@ export class ApiIntegrationReconciler {
 
   private async create(obj: ApiIntegration, a: Extract<Action, { type: 'Create' }>, log: Logger, signal: AbortSignal) {
     // The marker goes in first, with a resourceVersion precondition: a stale cache cannot lead to a
-    // second create, and a crash after CreateIntegration leaves a trail that recovery follows.
-    const marked = await this.d.store.patchMetadata(obj, { annotations: pendingAnnotation(a.location, this.d.clock.now()) }, { precondition: true, signal });
+    // second create, and a crash after CreateIntegration leaves a trail that recovery follows. A new
+    // object's finalizer rides along in the same write.
+    const finalizers = a.withFinalizer ? { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } : {};
+    const marked = await this.d.store.patchMetadata(obj, { annotations: pendingAnnotation(a.location, this.d.clock.now()), ...finalizers }, { precondition: true, signal });
     let created: ObservedIntegration;
     try {
       created = await this.d.gateway.createIntegration(a.location, a.fields, signal);

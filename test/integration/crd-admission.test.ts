@@ -49,6 +49,7 @@ const REFUSED: [string, Spec, string][] = [
   ['subtype without AWS_PROXY', sqs({ integrationType: 'HTTP_PROXY', integrationMethod: undefined }), 'integrationSubtype requires integrationType AWS_PROXY'],
   ['subtype with a URI', sqs({ integrationUri: LAMBDA_ARN }), 'take neither integrationUri nor integrationMethod'],
   ['subtype without credentialsArn', sqs({ credentialsArn: undefined }), 'integrationSubtype requires credentialsArn'],
+  ['subtype with a user in credentialsArn', sqs({ credentialsArn: 'arn:aws:iam::*:user/*' }), 'need an IAM role in credentialsArn, not a user'],
   ['ObserveOnly without integrationId', lambda({ managementPolicy: 'ObserveOnly' }), 'managementPolicy ObserveOnly needs spec.integrationId'],
   ['subtype missing MessageBody', sqs({ requestParameters: { QueueUrl: 'q' } }), 'integrationSubtype SQS-SendMessage requires requestParameters QueueUrl, MessageBody'],
   ['subtype with a mapping key', sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', 'append:header.x': 'y' } }), 'action parameter names'],
@@ -109,6 +110,15 @@ describe('ApiIntegration admission', () => {
       expect(validateSpecUpdate(spec, { ...spec, integrationId: next })).toHaveLength(1);
     }
     await expect(patch(spec.integrationId as string)).resolves.toBeDefined();
+  });
+
+  it('reads a new object as not yet observed, so kstatus waits instead of calling it Current', async () => {
+    // No operator watches this namespace: what tools see is the API server's own default.
+    const created = (await create(VALID_EXAMPLES[0]!.spec, 'never-observed')) as { metadata: { generation: number }; status?: { observedGeneration?: number } };
+    expect(created.metadata.generation).toBe(1);
+    expect(created.status).toEqual({ observedGeneration: 0 });
+    const read = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'never-observed' })) as typeof created;
+    expect(read.status).toEqual({ observedGeneration: 0 });
   });
 
   it('publishes field descriptions for kubectl explain', async () => {

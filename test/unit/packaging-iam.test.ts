@@ -1,24 +1,37 @@
 // The IAM policies users give the operator's role: only API Gateway (and, for cross-account roles,
-// sts:AssumeRole), no wildcard actions, resources under /apis. Evaluated like IAM does (action and
-// resource globs), they allow every call the operator's AWS adapter makes and nothing else nearby.
-// docs/aws.md shows the same documents.
+// sts:AssumeRole), no wildcard actions, resources under /apis, plus iam:PassRole of the integration
+// roles named in credentialsArn, to API Gateway only. Evaluated like IAM does (action and resource
+// globs, StringEquals conditions), they allow every call the operator's AWS adapter makes and
+// nothing else nearby. docs/aws.md shows the same documents.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ROLE_ARN } from '../fixtures/spec-examples.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }
+type Conditions = Record<string, Record<string, string | string[]>>;
+interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: Conditions }
 interface Policy { Version: string; Statement: Statement[] }
 
 const read = (file: string) => JSON.parse(readFileSync(join(ROOT, 'docs', file), 'utf8')) as Policy;
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
 
-/** Whether an Allow statement grants the action on the resource (IAM globs: * and ?). */
-function allows(policy: Policy, action: string, resource: string): boolean {
-  return policy.Statement.some((s) => s.Effect === 'Allow' && list(s.Action).some((a) => glob(a).test(action)) && list(s.Resource).some((r) => glob(r).test(resource)));
+/** Whether the request context satisfies a statement's conditions; operators other than StringEquals count as unmet. */
+function conditionsHold(conditions: Conditions | undefined, context: Record<string, string>): boolean {
+  return Object.entries(conditions ?? {}).every(([operator, keys]) => operator === 'StringEquals' && Object.entries(keys).every(([k, v]) => context[k] !== undefined && list(v).includes(context[k])));
 }
+
+const grantsAction = (s: Statement, action: string) => list(s.Action).some((a) => glob(a).test(action));
+
+/** Whether an Allow statement grants the action on the resource (IAM globs: * and ?) in this request context. */
+function allows(policy: Policy, action: string, resource: string, context: Record<string, string> = {}): boolean {
+  return policy.Statement.some((s) => s.Effect === 'Allow' && grantsAction(s, action) && list(s.Resource).some((r) => glob(r).test(resource)) && conditionsHold(s.Condition, context));
+}
+
+const POLICY_FILES = ['iam-policy.json', 'iam-policy-assume-role.json'];
+const toApiGateway = { 'iam:PassedToService': 'apigateway.amazonaws.com' };
 
 const apigw = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
 
@@ -27,6 +40,8 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
   GetApiCommand: { method: 'GET', path: '/apis/a1b2c3d' },
   GetIntegrationCommand: { method: 'GET', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
   GetIntegrationsCommand: { method: 'GET', path: '/apis/a1b2c3d/integrations' },
+  // Before a delete: which routes still target the integration.
+  GetRoutesCommand: { method: 'GET', path: '/apis/a1b2c3d/routes' },
   CreateIntegrationCommand: { method: 'POST', path: '/apis/a1b2c3d/integrations' },
   UpdateIntegrationCommand: { method: 'PATCH', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
   DeleteIntegrationCommand: { method: 'DELETE', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
@@ -35,15 +50,37 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
 describe('docs/iam-policy.json', () => {
   const policy = read('iam-policy.json');
 
-  it('is a policy document with only API Gateway actions, none of them a wildcard', () => {
+  const apigwStatements = policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('apigateway:')));
+  const passRoleStatements = policy.Statement.filter((s) => grantsAction(s, 'iam:PassRole'));
+
+  it('is a policy document with API Gateway actions on /apis and iam:PassRole, no wildcard actions', () => {
     expect(policy.Version).toBe('2012-10-17');
-    const actions = policy.Statement.flatMap((s) => list(s.Action));
-    expect(actions.length).toBeGreaterThan(0);
-    for (const a of actions) expect(a).toMatch(/^apigateway:(GET|POST|PATCH|DELETE)$/);
-    for (const s of policy.Statement) {
-      expect(s.Effect).toBe('Allow');
+    expect(apigwStatements.length + passRoleStatements.length).toBe(policy.Statement.length);
+    for (const s of policy.Statement) expect(s.Effect).toBe('Allow');
+    for (const s of apigwStatements) {
+      for (const a of list(s.Action)) expect(a).toMatch(/^apigateway:(GET|POST|PATCH|DELETE)$/);
       for (const r of list(s.Resource)) expect(r).toMatch(/^arn:aws:apigateway:\*::\/apis\/\*/);
+      expect(s.Condition).toBeUndefined();
     }
+  });
+
+  // credentialsArn hands a role to API Gateway, which IAM checks as iam:PassRole for role-taking
+  // API Gateway v2 actions; every service integration (the SQS example) needs one.
+  it('passes the integration roles to API Gateway, and to nothing else', () => {
+    expect(passRoleStatements).toHaveLength(1);
+    const [s] = passRoleStatements;
+    expect(list(s!.Action)).toEqual(['iam:PassRole']);
+    for (const r of list(s!.Resource)) expect(r).toMatch(/^arn:aws:iam::[0-9*]+:role\/apigw-integration-\*$/);
+    expect(s!.Condition).toEqual({ StringEquals: toApiGateway });
+
+    const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+    expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'), toApiGateway)).toBe(true);
+    expect(allows(policy, 'iam:PassRole', ROLE_ARN, toApiGateway)).toBe(true);
+    expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'))).toBe(false);
+    expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'), { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
+    expect(allows(policy, 'iam:PassRole', role('apigw-operator'), toApiGateway)).toBe(false);
+    expect(allows(policy, 'iam:PassRole', role('Admin'), toApiGateway)).toBe(false);
+    expect(allows(policy, 'iam:CreateRole', role('apigw-integration-sqs'), toApiGateway)).toBe(false);
   });
 
   it('allows every call the AWS adapter makes', () => {
@@ -99,11 +136,21 @@ describe('docs/aws.md', () => {
 });
 
 describe('all policies together', () => {
-  it('use only apigateway:* and sts:AssumeRole actions, never "*"', () => {
-    const actions = ['iam-policy.json', 'iam-policy-assume-role.json'].flatMap((f) => read(f).Statement.flatMap((s) => list(s.Action)));
+  it('use only apigateway:*, sts:AssumeRole and iam:PassRole actions, never "*"', () => {
+    const actions = POLICY_FILES.flatMap((f) => read(f).Statement.flatMap((s) => list(s.Action)));
     for (const a of actions) {
       expect(a).not.toBe('*');
-      expect(a).toMatch(/^apigateway:[A-Z]+$|^sts:AssumeRole$/);
+      expect(a).toMatch(/^apigateway:[A-Z]+$|^sts:AssumeRole$|^iam:PassRole$/);
+    }
+  });
+
+  // Without the condition, PassRole would let the operator's identity hand those roles to any
+  // service (an EC2 instance profile, a Lambda function) and act with their permissions.
+  it('never grant iam:PassRole (by name or by wildcard) without iam:PassedToService apigateway.amazonaws.com', () => {
+    for (const f of POLICY_FILES) {
+      for (const s of read(f).Statement.filter((st) => st.Effect === 'Allow' && grantsAction(st, 'iam:PassRole'))) {
+        expect([f, s.Sid, s.Condition]).toEqual([f, s.Sid, { StringEquals: toApiGateway }]);
+      }
     }
   });
 });

@@ -15,6 +15,10 @@ function problemsOf(spec: unknown, protocol?: Protocol): Problem[] {
 }
 
 describe('validateSpec accepts every flavour', () => {
+  it('a Lambda proxy may pass the caller through (only service integrations need a role)', () => {
+    expect(problemsOf(lambda({ credentialsArn: 'arn:aws:iam::*:user/*' }), 'HTTP')).toEqual([]);
+  });
+
   it.each(VALID_EXAMPLES.map((e) => [e.name, e] as const))('%s', (_name, e) => {
     expect(problemsOf(e.spec, e.protocol)).toEqual([]);
     expect(problemsOf(e.spec)).toEqual([]);
@@ -38,12 +42,13 @@ const structureRows: Row[] = [
   ['misspelt field', lambda({ integrationURI: LAMBDA_ARN }), undefined, 'spec.integrationURI', 'remove it or fix its spelling'],
   ['apiId with capitals', lambda({ apiId: 'A1B2' }), undefined, 'spec.apiId', 'lowercase letters and digits'],
   ['credentialsArn not an IAM ARN', sqs({ credentialsArn: 'role/apigw' }), undefined, 'spec.credentialsArn', 'IAM role or user ARN'],
+  ['misspelt field, told which one was meant', lambda({ IntegrationUri: LAMBDA_ARN }), undefined, 'spec.IntegrationUri', 'did you mean integrationUri?'],
   ['region not a region', lambda({ region: 'Ireland' }), undefined, 'spec.region', 'AWS region name'],
   ['payloadFormatVersion as a YAML number', lambda({ payloadFormatVersion: 2 }), undefined, 'spec.payloadFormatVersion', 'must be a string'],
   ['unknown integrationMethod', httpUrl({ integrationMethod: 'FETCH' }), undefined, 'spec.integrationMethod', 'must be one of ANY, GET'],
   ['unknown subtype', sqs({ integrationSubtype: 'SQS-Send' }), undefined, 'spec.integrationSubtype', 'must be one of EventBridge-PutEvents'],
   ['timeout below 50', lambda({ timeoutInMillis: 10 }), undefined, 'spec.timeoutInMillis', 'must be at least 50'],
-  ['timeout above 30000', lambda({ timeoutInMillis: 30001 }), 'HTTP', 'spec.timeoutInMillis', 'must be at most 30000'],
+  ['timeout above 30000', lambda({ timeoutInMillis: 30001 }), undefined, 'spec.timeoutInMillis', 'must be at most 30000'],
   ['timeout not an integer', lambda({ timeoutInMillis: 100.5 }), undefined, 'spec.timeoutInMillis', 'must be an integer'],
   ['description too long', lambda({ description: 'x'.repeat(961) }), undefined, 'spec.description', 'at most 960 characters'],
   ['empty connectionId', privateLink({ connectionId: '' }), undefined, 'spec.connectionId', 'must not be empty'],
@@ -56,6 +61,9 @@ const celRows: Row[] = [
   ['subtype without AWS_PROXY', sqs({ integrationType: 'HTTP_PROXY' }), undefined, 'spec.integrationSubtype', 'requires integrationType AWS_PROXY'],
   ['subtype with a URI and method', sqs({ integrationUri: LAMBDA_ARN, integrationMethod: 'POST' }), undefined, 'spec.integrationSubtype', 'remove integrationUri and integrationMethod'],
   ['subtype without credentialsArn', sqs({ credentialsArn: undefined }), undefined, 'spec.credentialsArn', 'IAM role'],
+  ['subtype with the caller pass-through user', sqs({ credentialsArn: 'arn:aws:iam::*:user/*' }), undefined, 'spec.credentialsArn', 'need an IAM role in credentialsArn'],
+  ['subtype with an IAM user', sqs({ credentialsArn: 'arn:aws:iam::123456789012:user/alice' }), undefined, 'spec.credentialsArn', 'does not work for AWS service actions'],
+  ['subtype with a role in no account', sqs({ credentialsArn: 'arn:aws:iam::*:role/apigw-integration-sqs' }), undefined, 'spec.credentialsArn', 'need an IAM role in credentialsArn'],
   ['subtype missing a required action parameter', sqs({ requestParameters: { QueueUrl: 'q' } }), undefined, 'spec.requestParameters', 'add MessageBody'],
   ['subtype without any requestParameters', sqs({ requestParameters: undefined }), undefined, 'spec.requestParameters', 'add QueueUrl, MessageBody'],
   ['subtype with a mapping key', sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', 'append:header.x': 'y' } }), undefined, 'spec.requestParameters[append:header.x]', 'action parameter names'],
@@ -86,7 +94,7 @@ const protocolRows: Row[] = [
   ['AWS on an HTTP API', lambda({ integrationType: 'AWS', integrationUri: 'arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem', payloadFormatVersion: '1.0' }), 'HTTP', 'spec.integrationType', 'WebSocket API'],
   ['Lambda without payloadFormatVersion on HTTP', lambda({ payloadFormatVersion: undefined }), 'HTTP', 'spec.payloadFormatVersion', "set '2.0'"],
   ['HTTP_PROXY without payloadFormatVersion on HTTP', httpUrl({ payloadFormatVersion: undefined }), 'HTTP', 'spec.payloadFormatVersion', "set '1.0'"],
-  ['payloadFormatVersion on WebSocket', wsLambda({ payloadFormatVersion: '1.0' }), 'WEBSOCKET', 'spec.payloadFormatVersion', 'not used by WebSocket APIs'],
+  ['payloadFormatVersion 2.0 on a WebSocket Lambda proxy', wsLambda({ payloadFormatVersion: '2.0' }), 'WEBSOCKET', 'spec.payloadFormatVersion', "WebSocket APIs take only payloadFormatVersion '1.0' (got '2.0'); set it to '1.0' or leave it out"],
   ['requestTemplates on HTTP', lambda({ requestTemplates: { 'application/json': '{}' } }), 'HTTP', 'spec.requestTemplates', 'only for WebSocket APIs'],
   ['templateSelectionExpression on HTTP', lambda({ templateSelectionExpression: '$default' }), 'HTTP', 'spec.templateSelectionExpression', 'only for WebSocket APIs'],
   ['passthroughBehavior on HTTP', lambda({ passthroughBehavior: 'NEVER' }), 'HTTP', 'spec.passthroughBehavior', 'only for WebSocket APIs'],
@@ -136,6 +144,107 @@ describe('validateSpec refuses', () => {
     );
     expect(problems.length).toBeGreaterThanOrEqual(10);
     expect(new Set(problems.map((p) => `${p.field} ${p.message}`)).size).toBe(problems.length);
+  });
+});
+
+describe('payloadFormatVersion on WebSocket APIs', () => {
+  // AWS reports '1.0' for every WebSocket integration and Terraform sends it; only other values fail.
+  it.each([
+    ['MOCK', wsMock({ payloadFormatVersion: '1.0' })],
+    ['AWS_PROXY', wsLambda({ payloadFormatVersion: '1.0' })],
+    ['HTTP', wsHttp({ payloadFormatVersion: '1.0' })],
+    ['AWS', wsLambda({ integrationType: 'AWS', payloadFormatVersion: '1.0' })],
+    ['HTTP_PROXY, left out', example('Terraform-style WebSocket HTTP_PROXY')],
+  ])('accepts 1.0 on %s', (_type, spec) => {
+    expect(problemsOf(spec, 'WEBSOCKET')).toEqual([]);
+  });
+
+  it.each([
+    ['Lambda proxy (which takes 2.0 on HTTP APIs)', wsLambda({ payloadFormatVersion: '2.0' })],
+    ['HTTP', wsHttp({ payloadFormatVersion: '2.0' })],
+  ])('refuses 2.0 on %s with one message', (_what, spec) => {
+    expect(problemsOf(spec, 'WEBSOCKET')).toEqual([{ field: 'spec.payloadFormatVersion', message: "WebSocket APIs take only payloadFormatVersion '1.0' (got '2.0'); set it to '1.0' or leave it out" }]);
+  });
+});
+
+describe('description length in UTF-8 bytes', () => {
+  // [what, description, the problem on spec.description (undefined: accepted)]
+  const rows: [string, string, string | undefined][] = [
+    ['960 ASCII characters', 'x'.repeat(960), undefined],
+    ['480 two-byte characters (960 bytes)', 'é'.repeat(480), undefined],
+    ['481 two-byte characters', 'é'.repeat(481), 'is 962 bytes long in UTF-8 (481 characters) but may be at most 960 bytes'],
+    ['320 three-byte characters (960 bytes)', '漢'.repeat(320), undefined],
+    ['321 three-byte characters', '漢'.repeat(321), 'is 963 bytes long in UTF-8 (321 characters) but may be at most 960 bytes'],
+    ['240 emoji (960 bytes)', '🚀'.repeat(240), undefined],
+    ['960 emoji: within the character limit, four times over in bytes', '🚀'.repeat(960), 'is 3840 bytes long in UTF-8 (960 characters) but may be at most 960 bytes'],
+    ['ASCII with one emoji pushing it over', `${'x'.repeat(957)}🚀`, 'is 961 bytes long in UTF-8 (958 characters)'],
+    ['961 ASCII characters: the character limit says it', 'x'.repeat(961), 'must be at most 960 characters long (is 961)'],
+    ['961 emoji: counted in characters, as the API server does', '🚀'.repeat(961), 'must be at most 960 characters long (is 961)'],
+  ];
+  it.each(rows)('%s', (_what, description, message) => {
+    const onDescription = problemsOf(lambda({ description }), 'HTTP').filter((p) => p.field === 'spec.description');
+    if (message === undefined) expect(onDescription).toEqual([]);
+    else expect(onDescription).toEqual([{ field: 'spec.description', message: expect.stringContaining(message) as unknown as string }]);
+  });
+});
+
+// When the integration type (or the type/subtype pair) is wrong, advice about what that type
+// would need sends the user to fix the wrong thing; it is left out, while unrelated problems stay.
+describe('reports the cause, not follow-on advice', () => {
+  const onHttp = (p: Record<string, unknown>) => ({ ...wsMock({ requestTemplates: undefined, templateSelectionExpression: undefined, passthroughBehavior: undefined }), ...p });
+  // [what, spec, protocol, every expected problem as [field, part of the message]]
+  const rows: [string, unknown, Protocol | undefined, [string, string][]][] = [
+    ['MOCK on an HTTP API: no payloadFormatVersion advice', onHttp({}), 'HTTP', [['spec.integrationType', 'MOCK is not available on HTTP APIs']]],
+    ['MOCK with a URI on an HTTP API: no "MOCK takes no integrationUri"', onHttp({ integrationUri: 'https://example.com' }), 'HTTP', [['spec.integrationType', 'MOCK is not available']]],
+    ['HTTP on an HTTP API without a method', onHttp({ integrationType: 'HTTP', integrationUri: 'https://example.com' }), 'HTTP', [['spec.integrationType', 'HTTP is not available']]],
+    ['AWS on an HTTP API with a URL: no URI-form advice', onHttp({ integrationType: 'AWS', integrationUri: 'https://example.com' }), 'HTTP', [['spec.integrationType', 'AWS is not available']]],
+    [
+      'MOCK on an HTTP API keeps the unrelated problems',
+      onHttp({ requestParameters: { 'overwrite:header.Authorization': "'x'" }, description: '🚀'.repeat(300), timeoutInMillis: 30001 }),
+      'HTTP',
+      [
+        ['spec.timeoutInMillis', 'may be at most 30000 on HTTP APIs'],
+        ['spec.description', 'bytes long in UTF-8'],
+        ['spec.requestParameters[overwrite:header.Authorization]', 'reserved'],
+        ['spec.integrationType', 'MOCK is not available'],
+      ],
+    ],
+    ['an unknown type: the schema lists the valid ones, nothing assumes it', lambda({ integrationType: 'LAMBDA', integrationUri: undefined, payloadFormatVersion: undefined }), 'HTTP', [['spec.integrationType', 'must be one of']]],
+    ['no type at all', { apiId: 'a1b2c3d4e5' }, 'HTTP', [['spec.integrationType', 'is required']]],
+    [
+      'a subtype with HTTP_PROXY: neither the subtype rules nor what HTTP_PROXY needs',
+      sqs({ integrationType: 'HTTP_PROXY', credentialsArn: 'arn:aws:iam::*:user/*', requestParameters: { QueueUrl: 'q' } }),
+      'HTTP',
+      [['spec.integrationSubtype', 'requires integrationType AWS_PROXY']],
+    ],
+    ['the same, before the protocol is known', sqs({ integrationType: 'HTTP_PROXY', integrationUri: undefined, credentialsArn: undefined }), undefined, [['spec.integrationSubtype', 'requires integrationType AWS_PROXY']]],
+    [
+      'a subtype on a WebSocket API: no role or action-parameter advice',
+      sqs({ credentialsArn: 'arn:aws:iam::*:user/*', requestParameters: { QueueUrl: 'q', StreamName: 's' }, payloadFormatVersion: undefined }),
+      'WEBSOCKET',
+      [['spec.integrationSubtype', 'only for HTTP APIs']],
+    ],
+    ['a malformed credentialsArn on a subtype: the pattern alone', sqs({ credentialsArn: 'role/apigw' }), undefined, [['spec.credentialsArn', 'IAM role or user ARN']]],
+    ['an unknown payloadFormatVersion: the enum alone', httpUrl({ payloadFormatVersion: '3.0' }), 'HTTP', [['spec.payloadFormatVersion', 'must be one of 1.0, 2.0']]],
+    ['2.0 on a WebSocket HTTP integration: the WebSocket rule alone', wsHttp({ payloadFormatVersion: '2.0' }), 'WEBSOCKET', [['spec.payloadFormatVersion', 'WebSocket APIs take only']]],
+    [
+      'responseParameters on a WebSocket API: no advice on their keys, no "cannot be combined"',
+      wsLambda({ responseParameters: { '600': { 'overwrite:body': '' } } }),
+      'WEBSOCKET',
+      [['spec.responseParameters', 'only for HTTP APIs']],
+    ],
+    ['a timeout over both bounds on a WebSocket API: the WebSocket bound alone', wsLambda({ timeoutInMillis: 30001 }), 'WEBSOCKET', [['spec.timeoutInMillis', 'at most 29000 on WebSocket APIs']]],
+    ['tlsConfig on a WebSocket API: no VPC link advice', wsHttp({ tlsConfig: { serverNameToVerify: 'a.example.com' } }), 'WEBSOCKET', [['spec.tlsConfig', 'only for HTTP APIs']]],
+  ];
+
+  it.each(rows)('%s', (_what, spec, protocol, expected) => {
+    const problems = problemsOf(spec, protocol);
+    expect(problems.map((p) => p.field).sort()).toEqual(expected.map(([f]) => f).sort());
+    for (const [field, message] of expected) expect(problems).toContainEqual({ field, message: expect.stringContaining(message) as unknown as string });
+  });
+
+  it('a spec refused before stays refused: only follow-ons are dropped, never the cause', () => {
+    for (const [what, spec, protocol] of rows) expect([what, validateSpec(spec, protocol).ok]).toEqual([what, false]);
   });
 });
 

@@ -10,6 +10,40 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * A problem as a check reports it, before follow-on problems are dropped. A check whose advice only
+ * makes sense if some field is right says so in `assumes`; a check that finds that field wrong lists
+ * it in `refutes`. "MOCK is not available on HTTP APIs" refutes integrationType, so "set
+ * payloadFormatVersion '1.0', the only version this integration type supports" (which assumes it)
+ * is not shown: the user fixes the type first, and advice about the wrong type would mislead.
+ */
+export interface Finding extends Problem {
+  assumes?: readonly Premise[];
+  refutes?: readonly Premise[];
+}
+
+/**
+ * What a follow-on problem takes for granted. Field names mean "this field is not refused as a
+ * whole" (malformed, or foreign to the API's protocol), so advice on its details is moot;
+ * `serviceIntegration` means "a service integration (integrationSubtype) is possible here", which a
+ * subtype on a WebSocket API or with a type other than AWS_PROXY denies; `unknownProtocol` means
+ * "which fields are foreign is not known yet", which the protocol-aware check denies by naming each
+ * foreign field.
+ */
+export type Premise = 'integrationType' | 'payloadFormatVersion' | 'credentialsArn' | 'timeoutInMillis' | 'tlsConfig' | 'responseParameters' | 'serviceIntegration' | 'unknownProtocol';
+
+/** The findings that do not rest on a refuted premise, as plain problems (field and message only). */
+export function withoutFollowOns(findings: readonly Finding[]): Problem[] {
+  const refuted = new Set(findings.flatMap((f) => f.refutes ?? []));
+  return findings.filter((f) => !(f.assumes ?? []).some((p) => refuted.has(p))).map(({ field, message }) => ({ field, message }));
+}
+
+/** Marks findings as follow-ons of the premises; see Finding. */
+export const assuming = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] => findings.map((f) => ({ ...f, assumes: [...(f.assumes ?? []), ...premises] }));
+
+/** Marks findings as showing the premises wrong; see Finding. */
+export const refuting = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] => findings.map((f) => ({ ...f, refutes: [...(f.refutes ?? []), ...premises] }));
+
 /** A spec as read from a manifest: any shape, looked at through type-checking accessors. */
 export type LooseSpec = Readonly<Record<string, unknown>>;
 

@@ -13,7 +13,10 @@ export const SHORT_NAMES = ['apiint'];
 export const CATEGORIES = ['apigw'];
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** Extra bytes the operator appends to `description` in AWS to mark integrations it owns. */
+/**
+ * Longest `spec.description`, in characters here and in UTF-8 bytes in validation-structure.ts:
+ * AWS caps descriptions at 1024 and the operator appends a 55-character ownership marker.
+ */
 export const DESCRIPTION_MAX = 960;
 
 export const INTEGRATION_TYPES = ['AWS', 'AWS_PROXY', 'HTTP', 'HTTP_PROXY', 'MOCK'] as const;
@@ -61,6 +64,7 @@ export const WEBSOCKET_REQUEST_KEY = '^integration\\.request\\.(header|querystri
 export const SUBTYPE_PARAMETER_KEY = '^[A-Z][A-Za-z]+$';
 export const RESPONSE_MAPPING_KEY = '^(append|overwrite|remove):header\\.[^\\s]+$|^overwrite:statuscode$';
 export const STATUS_CODE_KEY = '^[2-5][0-9][0-9]$';
+export const IAM_ROLE_ARN = '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$';
 export const RESERVED_HEADER_KEY =
   '(?i)^(append|overwrite|remove):header\\.(' +
   RESERVED_HEADER_PREFIXES.map((p) => `${p}.*`).join('|') +
@@ -110,6 +114,11 @@ export const SPEC_RULES: Rule[] = [
     fieldPath: '.integrationSubtype',
   },
   { rule: `!${has('integrationSubtype')} || ${has('credentialsArn')}`, message: 'integrationSubtype requires credentialsArn: the IAM role API Gateway assumes to call the service', fieldPath: '.credentialsArn', reason: 'FieldValueRequired' },
+  {
+    rule: `!${has('integrationSubtype')} || !${has('credentialsArn')} || self.credentialsArn.matches(r'${IAM_ROLE_ARN}')`,
+    message: 'service integrations (integrationSubtype) need an IAM role in credentialsArn, not a user',
+    fieldPath: '.credentialsArn',
+  },
   {
     rule: `!has(self.payloadFormatVersion) || self.payloadFormatVersion == '1.0' || (self.integrationType == 'AWS_PROXY' && !${has('integrationSubtype')})`,
     message: "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); use '1.0'",
@@ -209,9 +218,9 @@ export const ApiIntegrationSpec = Type.Object(
     integrationSubtype: Type.Optional(StringEnum(INTEGRATION_SUBTYPES as unknown as readonly string[], 'HTTP APIs only: AWS service action for an AWS_PROXY service integration, e.g. SQS-SendMessage. Requires credentialsArn, payloadFormatVersion 1.0 and the action parameters in requestParameters.')),
     connectionType: Type.Optional(StringEnum(CONNECTION_TYPES, 'INTERNET (default) or VPC_LINK for private integrations.')),
     connectionId: Type.Optional(Type.String({ description: 'VPC link ID; required when connectionType is VPC_LINK.', minLength: 1, maxLength: 1024 })),
-    credentialsArn: Type.Optional(Type.String({ description: 'IAM role API Gateway assumes to call the backend (required for service integrations), or arn:aws:iam::*:user/* to pass the caller identity through.', maxLength: 2048, pattern: '^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|\\*):(role|user)/.+$' })),
-    description: Type.Optional(Type.String({ description: `Free-form description (at most ${DESCRIPTION_MAX} characters; the operator appends an ownership marker in AWS).`, maxLength: DESCRIPTION_MAX })),
-    payloadFormatVersion: Type.Optional(StringEnum(PAYLOAD_FORMAT_VERSIONS, "Payload format sent to the backend. Required on HTTP APIs: '1.0' or '2.0' for Lambda proxy, '1.0' for everything else. Must be left out on WebSocket APIs.")),
+    credentialsArn: Type.Optional(Type.String({ description: 'IAM role API Gateway assumes to call the backend (required for service integrations, which take only a role), or arn:aws:iam::*:user/* to pass the caller identity through to Lambda or HTTP backends.', maxLength: 2048, pattern: '^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|\\*):(role|user)/.+$' })),
+    description: Type.Optional(Type.String({ description: `Free-form description, at most ${DESCRIPTION_MAX} bytes in UTF-8 (${DESCRIPTION_MAX} ASCII characters, fewer otherwise): AWS allows 1024 and the operator appends an ownership marker.`, maxLength: DESCRIPTION_MAX })),
+    payloadFormatVersion: Type.Optional(StringEnum(PAYLOAD_FORMAT_VERSIONS, "Payload format sent to the backend. Required on HTTP APIs: '1.0' or '2.0' for Lambda proxy, '1.0' for everything else. On WebSocket APIs only '1.0' (what AWS reports anyway), or leave it out.")),
     passthroughBehavior: Type.Optional(StringEnum(PASSTHROUGH_BEHAVIORS, 'WebSocket APIs only: how unmapped request content types pass through to the backend.')),
     contentHandlingStrategy: Type.Optional(StringEnum(CONTENT_HANDLING_STRATEGIES, 'WebSocket APIs only: how to convert the request payload.')),
     requestParameters: Type.Optional(
@@ -249,9 +258,9 @@ export const ApiIntegrationSpec = Type.Object(
       ),
     ),
     region: Type.Optional(Type.String({ description: "AWS region of the API; the operator's default region when left out. Changing it moves the integration.", pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', maxLength: 32 })),
-    roleArn: Type.Optional(Type.String({ description: "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.", maxLength: 2048, pattern: '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$' })),
-    deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, 'Delete (default) deletes the integration with the object; Retain leaves it in AWS.')),
-    integrationId: Type.Optional(Type.String({ description: 'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged) are refused.', minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' })),
+    roleArn: Type.Optional(Type.String({ description: "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.", maxLength: 2048, pattern: IAM_ROLE_ARN })),
+    deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, "Delete (default) deletes the integration with the object; Retain leaves it in AWS without the operator's ownership marker, so another ApiIntegration can adopt it.")),
+    integrationId: Type.Optional(Type.String({ description: 'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged), or managed by another ApiIntegration that still exists, are refused.', minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' })),
     managementPolicy: Type.Optional(StringEnum(MANAGEMENT_POLICIES, 'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.')),
   },
   {
@@ -304,7 +313,13 @@ export const ApiIntegrationStatus = Type.Object(
     ),
     observed: Type.Optional(ObservedIntegration),
   },
-  { description: 'Observed state, written by the operator only.' },
+  {
+    description: 'Observed state, written by the operator only.',
+    // Applied whenever the API server reads an object that has no status yet: a new object then reads
+    // as generation 1 / observed 0, which kstatus (Helm 4 --wait, Flux) calls InProgress instead of
+    // Current until the operator's first pass.
+    default: { observedGeneration: 0 },
+  },
 );
 
 export const PRINTER_COLUMNS = [

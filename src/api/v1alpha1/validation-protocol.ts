@@ -1,9 +1,11 @@
 // Rules that depend on the API's protocol (HTTP or WebSocket), which only GetApi can tell, so the
 // API server cannot enforce them at admission. They run before any AWS write; each one stands for
 // a BadRequest AWS would otherwise return on every retry (reference/apigatewayv2.md §1.2–1.11).
-import { HTTP_REQUEST_MAPPING_KEY, WEBSOCKET_REQUEST_KEY } from './schema.ts';
+// A type the protocol does not take is the one problem reported about it: advice on what that
+// type would need is marked as a follow-on (see Finding) and dropped.
+import { HTTP_REQUEST_MAPPING_KEY, INTEGRATION_TYPES, PAYLOAD_FORMAT_VERSIONS, WEBSOCKET_REQUEST_KEY } from './schema.ts';
 import type { Protocol } from './types.ts';
-import { has, problem, record, re2, specField, str, type LooseSpec, type Problem } from './problem.ts';
+import { assuming, has, problem, record, re2, refuting, specField, str, type Finding, type LooseSpec, type Premise } from './problem.ts';
 import { HTTP_ONLY_FIELDS, WEBSOCKET_ONLY_FIELDS } from './validation-rules.ts';
 
 const HTTP_API_TYPES = ['AWS_PROXY', 'HTTP_PROXY'];
@@ -20,39 +22,62 @@ const SERVICE_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:(path|act
 const PRIVATE_TARGET = /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/\S+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-\S+)$/;
 
 const NAMES: Record<Protocol, string> = { HTTP: 'an HTTP API', WEBSOCKET: 'a WebSocket API' };
-const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
+const when = (cond: boolean, field: string, message: string): Finding[] => (cond ? [problem(field, message)] : []);
 const typeOf = (s: LooseSpec) => str(s, 'integrationType');
+const isOneOf = (v: string | undefined, values: readonly string[]): v is string => v !== undefined && values.includes(v);
 
-function integrationTypeAllowed(s: LooseSpec, p: Protocol): Problem[] {
+function integrationTypeAllowed(s: LooseSpec, p: Protocol): Finding[] {
   const t = typeOf(s);
-  return when(
-    p === 'HTTP' && t !== undefined && !HTTP_API_TYPES.includes(t),
-    specField('integrationType'),
-    `${t} is not available on HTTP APIs, which take only AWS_PROXY (Lambda or a service integration) and HTTP_PROXY; change integrationType, or point apiId at a WebSocket API`,
+  // A type that exists nowhere is the schema's to report (it lists the valid ones).
+  return refuting(
+    ['integrationType'],
+    when(
+      p === 'HTTP' && isOneOf(t, INTEGRATION_TYPES) && !HTTP_API_TYPES.includes(t),
+      specField('integrationType'),
+      `${t} is not available on HTTP APIs, which take only AWS_PROXY (Lambda or a service integration) and HTTP_PROXY; change integrationType, or point apiId at a WebSocket API`,
+    ),
   );
 }
 
-function payloadFormat(s: LooseSpec, p: Protocol): Problem[] {
+function payloadFormat(s: LooseSpec, p: Protocol): Finding[] {
   if (p === 'WEBSOCKET') {
-    return when(has(s, 'payloadFormatVersion'), specField('payloadFormatVersion'), 'payloadFormatVersion is not used by WebSocket APIs; remove it');
+    // AWS takes and reports '1.0' on WebSocket APIs (Terraform sends it on every create); only other
+    // versions are refused (terraform-provider-aws#25280). A value outside the enum is the schema's.
+    const v = str(s, 'payloadFormatVersion');
+    return refuting(
+      ['payloadFormatVersion'],
+      when(isOneOf(v, PAYLOAD_FORMAT_VERSIONS) && v !== '1.0', specField('payloadFormatVersion'), `WebSocket APIs take only payloadFormatVersion '1.0' (got '${v}'); set it to '1.0' or leave it out`),
+    );
   }
   const lambdaProxy = typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype');
-  return when(
-    !has(s, 'payloadFormatVersion'),
-    specField('payloadFormatVersion'),
-    lambdaProxy
-      ? "payloadFormatVersion is required on HTTP APIs; set '2.0' (or '1.0' for the REST-API-compatible Lambda event)"
-      : "payloadFormatVersion is required on HTTP APIs; set '1.0', the only version this integration type supports",
+  return assuming(
+    ['integrationType'],
+    when(
+      !has(s, 'payloadFormatVersion'),
+      specField('payloadFormatVersion'),
+      lambdaProxy
+        ? "payloadFormatVersion is required on HTTP APIs; set '2.0' (or '1.0' for the REST-API-compatible Lambda event)"
+        : "payloadFormatVersion is required on HTTP APIs; set '1.0', the only version this integration type supports",
+    ),
   );
 }
 
-function fieldsOfOtherProtocol(s: LooseSpec, p: Protocol): Problem[] {
+// A field that must go makes advice on its contents moot: a subtype's role and action parameters,
+// a tlsConfig's VPC link, responseParameters' keys.
+const MOOT_WITH_FIELD: Partial<Record<string, Premise[]>> = { integrationSubtype: ['serviceIntegration'], tlsConfig: ['tlsConfig'], responseParameters: ['responseParameters'] };
+
+function fieldsOfOtherProtocol(s: LooseSpec, p: Protocol): Finding[] {
   const foreign = p === 'HTTP' ? WEBSOCKET_ONLY_FIELDS : HTTP_ONLY_FIELDS;
   const owner = p === 'HTTP' ? 'WebSocket APIs' : 'HTTP APIs';
-  return foreign.filter((f) => has(s, f)).map((f) => problem(specField(f), `${f} is only for ${owner} and apiId names ${NAMES[p]}; remove it`));
+  return foreign
+    .filter((f) => has(s, f))
+    .map((f) => ({
+      ...problem(specField(f), `${f} is only for ${owner} and apiId names ${NAMES[p]}; remove it`),
+      refutes: ['unknownProtocol', ...(MOOT_WITH_FIELD[f] ?? [])],
+    }));
 }
 
-function requestParameterKeys(s: LooseSpec, p: Protocol): Problem[] {
+function requestParameterKeys(s: LooseSpec, p: Protocol): Finding[] {
   // Service integrations use action parameter names, already checked protocol-free (and refused on WebSocket).
   if (has(s, 'integrationSubtype')) return [];
   const params = record(s, 'requestParameters') ?? {};
@@ -71,7 +96,9 @@ function requestParameterKeys(s: LooseSpec, p: Protocol): Problem[] {
   ]);
 }
 
-function privateIntegration(s: LooseSpec, p: Protocol): Problem[] {
+// Not a follow-on of a refused type: it names the types a VPC link works with, which holds whatever
+// type the user picks next.
+function privateIntegration(s: LooseSpec, p: Protocol): Finding[] {
   if (str(s, 'connectionType') !== 'VPC_LINK') return [];
   const allowed = p === 'HTTP' ? ['HTTP_PROXY'] : ['HTTP', 'HTTP_PROXY'];
   const t = typeOf(s);
@@ -82,17 +109,25 @@ function privateIntegration(s: LooseSpec, p: Protocol): Problem[] {
   );
 }
 
-function timeout(s: LooseSpec, p: Protocol): Problem[] {
+function timeout(s: LooseSpec, p: Protocol): Finding[] {
   const t = s.timeoutInMillis;
-  return when(
-    typeof t === 'number' && t > TIMEOUT_MAX[p],
-    specField('timeoutInMillis'),
-    `timeoutInMillis may be at most ${TIMEOUT_MAX[p]} on ${p === 'HTTP' ? 'HTTP' : 'WebSocket'} APIs (got ${String(t)}); lower it or leave it out for the default`,
+  // Refutes the schema's looser bound (30000 for both protocols), which would otherwise be stated too.
+  return refuting(
+    ['timeoutInMillis'],
+    when(
+      typeof t === 'number' && t > TIMEOUT_MAX[p],
+      specField('timeoutInMillis'),
+      `timeoutInMillis may be at most ${TIMEOUT_MAX[p]} on ${p === 'HTTP' ? 'HTTP' : 'WebSocket'} APIs (got ${String(t)}); lower it or leave it out for the default`,
+    ),
   );
 }
 
 /** The integrationUri form each integration expects (§1.5); a wrong form is a BadRequest in AWS. */
-function uriForm(s: LooseSpec, p: Protocol): Problem[] {
+function uriForm(s: LooseSpec, p: Protocol): Finding[] {
+  return assuming(['integrationType'], uriFormOfType(s, p));
+}
+
+function uriFormOfType(s: LooseSpec, p: Protocol): Finding[] {
   const uri = str(s, 'integrationUri');
   const t = typeOf(s);
   if (uri === undefined || has(s, 'integrationSubtype')) return [];
@@ -117,6 +152,6 @@ function uriForm(s: LooseSpec, p: Protocol): Problem[] {
 
 const CHECKS = [integrationTypeAllowed, payloadFormat, fieldsOfOtherProtocol, requestParameterKeys, privateIntegration, timeout, uriForm];
 
-export function protocolProblems(s: LooseSpec, protocol: Protocol): Problem[] {
+export function protocolProblems(s: LooseSpec, protocol: Protocol): Finding[] {
   return CHECKS.flatMap((check) => check(s, protocol));
 }

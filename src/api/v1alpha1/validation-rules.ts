@@ -2,8 +2,11 @@
 // refuse the same specs before any AWS call (objects may predate the CRD, or come from a CLI).
 // Each twin names the CEL rule it mirrors by its message; a unit test checks every rule has
 // exactly one twin, and an integration test proves both refuse the same manifests.
+// The API server reports every CEL rule that fails; the twins also say which problems are only
+// follow-ons of another (see Finding), so the operator and the CLI show the cause, not the echoes.
 import {
   HTTP_REQUEST_MAPPING_KEY,
+  IAM_ROLE_ARN,
   INTEGRATION_SUBTYPES,
   RESERVED_HEADER_KEY,
   RESPONSE_MAPPING_KEY,
@@ -13,12 +16,12 @@ import {
   WEBSOCKET_REQUEST_KEY,
   type IntegrationSubtype,
 } from './schema.ts';
-import { has, problem, record, re2, specField, str, type LooseSpec, type Problem } from './problem.ts';
+import { assuming, has, problem, record, re2, refuting, specField, str, type Finding, type LooseSpec, type Problem } from './problem.ts';
 
 export interface CelTwin {
   /** The CEL rule(s) mirrored: the rule's exact message, or a pattern for generated families. */
   cel: string | RegExp;
-  check: (s: LooseSpec) => Problem[];
+  check: (s: LooseSpec) => Finding[];
 }
 
 const HTTP_KEY = re2(HTTP_REQUEST_MAPPING_KEY);
@@ -27,6 +30,7 @@ const SUBTYPE_KEY = re2(SUBTYPE_PARAMETER_KEY);
 const RESPONSE_KEY = re2(RESPONSE_MAPPING_KEY);
 const STATUS_CODE = re2(STATUS_CODE_KEY);
 const RESERVED = re2(RESERVED_HEADER_KEY);
+const ROLE = re2(IAM_ROLE_ARN);
 
 export const WEBSOCKET_ONLY_FIELDS = ['requestTemplates', 'templateSelectionExpression', 'passthroughBehavior', 'contentHandlingStrategy'] as const;
 export const HTTP_ONLY_FIELDS = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
@@ -37,28 +41,51 @@ const when = (cond: boolean, field: string, message: string): Problem[] => (cond
 const keysOf = (m: Record<string, unknown> | undefined): string[] => (m ? Object.keys(m) : []);
 const isKnownSubtype = (v: string | undefined): v is IntegrationSubtype => v !== undefined && (INTEGRATION_SUBTYPES as string[]).includes(v);
 
+// Whether the type or the subtype is the mistake is the user's call, so a conflict between them
+// silences advice that takes either one for granted.
+const serviceRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) => assuming(['serviceIntegration'], check(s));
+
 function subtypeTwins(): CelTwin[] {
   return [
     {
       cel: 'integrationSubtype requires integrationType AWS_PROXY',
-      check: (s) => when(has(s, 'integrationSubtype') && typeOf(s) !== 'AWS_PROXY', specField('integrationSubtype'), 'integrationSubtype requires integrationType AWS_PROXY; set integrationType: AWS_PROXY or remove integrationSubtype'),
+      check: (s) =>
+        refuting(
+          ['integrationType', 'serviceIntegration'],
+          when(has(s, 'integrationSubtype') && typeOf(s) !== 'AWS_PROXY', specField('integrationSubtype'), 'integrationSubtype requires integrationType AWS_PROXY; set integrationType: AWS_PROXY or remove integrationSubtype'),
+        ),
     },
     {
       cel: 'service integrations (integrationSubtype) take neither integrationUri nor integrationMethod; remove them',
-      check: (s) =>
+      check: serviceRule((s) =>
         when(
           has(s, 'integrationSubtype') && (has(s, 'integrationUri') || has(s, 'integrationMethod')),
           specField('integrationSubtype'),
           `service integrations (integrationSubtype) take neither integrationUri nor integrationMethod; remove ${['integrationUri', 'integrationMethod'].filter((f) => has(s, f)).join(' and ')}`,
         ),
+      ),
     },
     {
       cel: 'integrationSubtype requires credentialsArn: the IAM role API Gateway assumes to call the service',
-      check: (s) => when(has(s, 'integrationSubtype') && !has(s, 'credentialsArn'), specField('credentialsArn'), 'integrationSubtype requires credentialsArn: set it to the IAM role API Gateway assumes to call the service'),
+      check: serviceRule((s) => when(has(s, 'integrationSubtype') && !has(s, 'credentialsArn'), specField('credentialsArn'), 'integrationSubtype requires credentialsArn: set it to the IAM role API Gateway assumes to call the service')),
     },
-    { cel: /^integrationSubtype \S+ requires requestParameters /, check: missingActionParameters },
-    { cel: 'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys', check: actionParameterKeyShape },
-    { cel: /^requestParameters has a parameter this integrationSubtype does not accept/, check: unknownActionParameters },
+    {
+      // API Gateway calls the service with the role's credentials; the caller pass-through form
+      // (arn:aws:iam::*:user/*) fails at runtime (aws-controllers-k8s/apigatewayv2-controller#131).
+      cel: 'service integrations (integrationSubtype) need an IAM role in credentialsArn, not a user',
+      check: (s) =>
+        assuming(
+          ['serviceIntegration', 'credentialsArn'],
+          when(
+            has(s, 'integrationSubtype') && typeof s.credentialsArn === 'string' && !ROLE.test(s.credentialsArn),
+            specField('credentialsArn'),
+            'service integrations (integrationSubtype) need an IAM role in credentialsArn, e.g. arn:aws:iam::123456789012:role/apigw-integration-sqs, which API Gateway assumes to call the service; passing the caller through (arn:aws:iam::*:user/*) does not work for AWS service actions',
+          ),
+        ),
+    },
+    { cel: /^integrationSubtype \S+ requires requestParameters /, check: serviceRule(missingActionParameters) },
+    { cel: 'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys', check: serviceRule(actionParameterKeyShape) },
+    { cel: /^requestParameters has a parameter this integrationSubtype does not accept/, check: serviceRule(unknownActionParameters) },
   ];
 }
 
@@ -91,11 +118,15 @@ function connectionTwins(): CelTwin[] {
   return [
     {
       cel: "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); use '1.0'",
+      // Silent when the version is malformed (the schema names the allowed ones) or the type is wrong.
       check: (s) =>
-        when(
-          has(s, 'payloadFormatVersion') && str(s, 'payloadFormatVersion') !== '1.0' && !(typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype')),
-          specField('payloadFormatVersion'),
-          "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); set payloadFormatVersion: '1.0'",
+        assuming(
+          ['integrationType', 'payloadFormatVersion'],
+          when(
+            has(s, 'payloadFormatVersion') && str(s, 'payloadFormatVersion') !== '1.0' && !(typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype')),
+            specField('payloadFormatVersion'),
+            "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); set payloadFormatVersion: '1.0'",
+          ),
         ),
     },
     {
@@ -108,39 +139,47 @@ function connectionTwins(): CelTwin[] {
     },
     {
       cel: 'tlsConfig applies only to private integrations (connectionType VPC_LINK)',
-      check: (s) => when(has(s, 'tlsConfig') && !isVpcLink(s), specField('tlsConfig'), 'tlsConfig applies only to private integrations; set connectionType: VPC_LINK with a connectionId, or remove tlsConfig'),
+      check: (s) =>
+        assuming(['tlsConfig'], when(has(s, 'tlsConfig') && !isVpcLink(s), specField('tlsConfig'), 'tlsConfig applies only to private integrations; set connectionType: VPC_LINK with a connectionId, or remove tlsConfig')),
     },
   ];
 }
+
+// What a given integration type needs is moot while the type itself is refused.
+const typeRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) => assuming(['integrationType'], check(s));
 
 function targetTwins(): CelTwin[] {
   return [
     {
       // The CEL rule also fails when the URI is missing; the integrationUri twin reports that case.
       cel: 'HTTP and HTTP_PROXY integrations require integrationMethod and integrationUri',
-      check: (s) =>
+      check: typeRule((s) =>
         when((typeOf(s) === 'HTTP' || typeOf(s) === 'HTTP_PROXY') && !has(s, 'integrationMethod'), specField('integrationMethod'), `${typeOf(s)} integrations require integrationMethod; set the HTTP method used to call the backend (e.g. GET or ANY)`),
+      ),
     },
     {
       cel: 'integrationUri is required (a Lambda ARN, a URL, a listener or Cloud Map ARN, or an AWS service action)',
-      check: (s) =>
+      check: typeRule((s) =>
         when(
           typeOf(s) !== 'MOCK' && !has(s, 'integrationSubtype') && !has(s, 'integrationUri'),
           specField('integrationUri'),
           'integrationUri is required; set a Lambda ARN, an http(s) URL, a listener or Cloud Map ARN, or an AWS service action',
         ),
+      ),
     },
-    { cel: 'MOCK integrations take no integrationUri', check: (s) => when(typeOf(s) === 'MOCK' && has(s, 'integrationUri'), specField('integrationUri'), 'MOCK integrations take no integrationUri; remove it') },
+    { cel: 'MOCK integrations take no integrationUri', check: typeRule((s) => when(typeOf(s) === 'MOCK' && has(s, 'integrationUri'), specField('integrationUri'), 'MOCK integrations take no integrationUri; remove it')) },
     {
       cel: 'Lambda proxy integrations are invoked with POST; set integrationMethod: POST or leave it out',
-      check: (s) =>
+      check: typeRule((s) =>
         when(
           typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype') && has(s, 'integrationMethod') && str(s, 'integrationMethod') !== 'POST',
           specField('integrationMethod'),
           'Lambda proxy integrations are invoked with POST; set integrationMethod: POST or leave it out',
         ),
+      ),
     },
-    { cel: /^WebSocket-only fields .* cannot be combined with HTTP-API-only fields/, check: mixedProtocolFields },
+    // Once the protocol is known, each foreign field is named on its own instead.
+    { cel: /^WebSocket-only fields .* cannot be combined with HTTP-API-only fields/, check: (s) => assuming(['unknownProtocol'], mixedProtocolFields(s)) },
     {
       cel: 'managementPolicy ObserveOnly needs spec.integrationId: the integration to observe',
       check: (s) =>
@@ -186,6 +225,9 @@ const reservedKeys = (m: Record<string, unknown> | undefined, path: (k: string) 
     .filter((k) => RESERVED.test(k))
     .map((k) => problem(path(k), `the header in ${k} is reserved by API Gateway and cannot be mapped; remove this mapping`));
 
+// How to fix a response mapping is moot on a WebSocket API, where responseParameters must go.
+const responseRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) => assuming(['responseParameters'], check(s));
+
 /** Twins of the CEL rules attached to the map fields; `at` is the schema path of the map. */
 export const MAP_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
   {
@@ -197,27 +239,29 @@ export const MAP_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
   {
     at: 'responseParameters',
     cel: 'responseParameters keys must be HTTP status codes from 200 to 599',
-    check: (s) =>
+    check: responseRule((s) =>
       keysOf(record(s, 'responseParameters'))
         .filter((k) => !STATUS_CODE.test(k))
         .map((k) => problem(specField('responseParameters', k), 'responseParameters keys must be HTTP status codes from 200 to 599; use the backend status code these mappings apply to')),
+    ),
   },
   {
     at: 'responseParameters',
     cel: 'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode',
-    check: (s) =>
+    check: responseRule((s) =>
       responseMaps(s).flatMap(([code, m]) =>
         keysOf(m)
           .filter((a) => !RESPONSE_KEY.test(a))
           .map((a) => problem(specField('responseParameters', code, a), 'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode; rename this key')),
       ),
+    ),
   },
   {
     at: 'responseParameters.*',
     cel: /^mapping values must not be empty/,
-    check: (s) => responseMaps(s).flatMap(([code, m]) => emptyValues(m, (k) => specField('responseParameters', code, k), "mapping values must not be empty; use a static value such as \"''\" for remove: keys")),
+    check: responseRule((s) => responseMaps(s).flatMap(([code, m]) => emptyValues(m, (k) => specField('responseParameters', code, k), "mapping values must not be empty; use a static value such as \"''\" for remove: keys"))),
   },
-  { at: 'responseParameters.*', cel: /^reserved headers/, check: (s) => responseMaps(s).flatMap(([code, m]) => reservedKeys(m, (k) => specField('responseParameters', code, k))) },
+  { at: 'responseParameters.*', cel: /^reserved headers/, check: responseRule((s) => responseMaps(s).flatMap(([code, m]) => reservedKeys(m, (k) => specField('responseParameters', code, k)))) },
 ];
 
 function responseMaps(s: LooseSpec): [string, Record<string, unknown> | undefined][] {
@@ -238,6 +282,6 @@ export const TRANSITION_RULE_TWINS: readonly { cel: string | RegExp; check: (old
 ];
 
 /** Every CEL rule of the schema, checked in TypeScript. */
-export function celProblems(s: LooseSpec): Problem[] {
+export function celProblems(s: LooseSpec): Finding[] {
   return [...SPEC_RULE_TWINS, ...MAP_RULE_TWINS].flatMap((t) => t.check(s));
 }

@@ -1,9 +1,11 @@
 // The one entry point for "is this spec acceptable?": structure (the CRD's JSON schema, via ajv),
 // the CEL rules re-implemented in TypeScript, and, once the API's protocol is known, the rules
-// that depend on it. Every problem is reported at once so a user can fix a manifest in one go.
+// that depend on it. Every problem is reported at once so a user can fix a manifest in one go,
+// except follow-ons of another (advice that assumes a field the same result refuses; see Finding):
+// those would send the user to fix something that is not the cause.
 // Pure: no I/O, no SDKs, no environment.
 import type { ApiIntegrationSpecT, Protocol } from './types.ts';
-import { isRecord, problem, type LooseSpec, type Problem } from './problem.ts';
+import { isRecord, problem, withoutFollowOns, type LooseSpec, type Problem } from './problem.ts';
 import { structureProblems } from './validation-structure.ts';
 import { TRANSITION_RULE_TWINS, celProblems } from './validation-rules.ts';
 import { protocolProblems } from './validation-protocol.ts';
@@ -19,7 +21,7 @@ export type ValidationResult = { ok: true; spec: ApiIntegrationSpecT } | { ok: f
 export function validateSpec(spec: unknown, protocol?: Protocol): ValidationResult {
   if (!isRecord(spec)) return { ok: false, problems: [problem('spec', 'spec must be an object with at least apiId and integrationType')] };
   const s = withoutNulls(spec);
-  const problems = unique([...structureProblems(s), ...celProblems(s), ...(protocol ? protocolProblems(s, protocol) : [])]);
+  const problems = unique(withoutFollowOns([...structureProblems(s), ...celProblems(s), ...(protocol ? protocolProblems(s, protocol) : [])]));
   return problems.length === 0 ? { ok: true, spec: s as ApiIntegrationSpecT } : { ok: false, problems };
 }
 

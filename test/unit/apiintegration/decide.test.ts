@@ -57,8 +57,10 @@ describe('decide: creation and recovery', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
     expect(plan.requeue).toBe('none');
   });
-  it('adds the finalizer before anything else', () => {
-    expect(decide(input(object({ finalizers: [] }))).action.type).toBe('AddFinalizer');
+  it('adds the finalizer before anything else, in the same write as the pending marker for a new object', () => {
+    expect(decide(input(object({ finalizers: [] })))).toMatchObject({ action: { type: 'Create', withFinalizer: true } });
+    expect(decide(input(object({ finalizers: [], annotations: recordedAt() }), { current: observed() })).action.type).toBe('AddFinalizer');
+    expect(decide(input(object({ finalizers: [], spec: { integrationId: 'ext1' } }))).action.type).toBe('AddFinalizer');
   });
   it('waits, without creating, while the API does not exist', () => {
     const plan = decide(input(object(), {}, null));
