@@ -133,7 +133,13 @@ export class Operator {
       budget: budgetOf(buckets, cfg.awsMaxWaitMs),
       observe: opMetrics.observeAwsCall,
     });
-    const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, { clock, ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000) });
+    // Drift checks of one API come due together (drift-schedule.ts); a listing answers them all, and
+    // the API's population is remembered across an interval so the first check of a slot lists.
+    const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, {
+      clock,
+      ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000),
+      windowMs: Math.max(cfg.driftIntervalMs * 1.5, 3000),
+    });
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
     const reconciler = new ApiIntegrationReconciler({

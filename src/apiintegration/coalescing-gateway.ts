@@ -17,7 +17,9 @@ export interface CoalescingOptions {
   clock: Clock;
   /** How long a listing answers drift checks. */
   ttlMs: number;
-  /** Distinct integrations asked for on one API within ttlMs before a listing is worth it. */
+  /** How long an asked-for integration counts towards its API's population (a drift interval and a half). */
+  windowMs?: number;
+  /** Distinct integrations asked for on one API within windowMs before a listing is worth it. */
   minObjectsPerListing?: number;
 }
 
@@ -33,7 +35,7 @@ export class CoalescingGateway implements IntegrationGateway {
 
   constructor(inner: IntegrationGateway, opts: CoalescingOptions) {
     this.inner = inner;
-    this.opts = { minObjectsPerListing: 3, ...opts };
+    this.opts = { minObjectsPerListing: 2, windowMs: opts.ttlMs * 3, ...opts };
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
@@ -86,7 +88,7 @@ export class CoalescingGateway implements IntegrationGateway {
     let seen = this.askers.get(key);
     if (!seen) this.askers.set(key, (seen = new Map()));
     seen.set(id, now);
-    for (const [k, t] of seen) if (now - t >= this.opts.ttlMs) seen.delete(k);
+    for (const [k, t] of seen) if (now - t >= this.opts.windowMs) seen.delete(k);
     return seen.size >= this.opts.minObjectsPerListing;
   }
 

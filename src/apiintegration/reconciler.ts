@@ -7,6 +7,7 @@ import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
+import { driftDelayMs } from './drift-schedule.ts';
 import { inUseOutcome, inUseRetryMs, routesTargeting, type Blocked } from './in-use.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import { AwsError, CredentialsError, RoleNotAllowedError } from './errors.ts';
@@ -275,7 +276,9 @@ export class ApiIntegrationReconciler {
     if (typeof plan.requeue === 'object') return { requeueAfterMs: Math.max(1, Math.round(plan.requeue.afterMs)) };
     // A positive delay: the controller, like controller-runtime, reads 0 as "do not requeue".
     if (plan.requeue === 'soon') return { requeueAfterMs: plan.action.type === 'None' ? (this.d.waitIntervalMs ?? 30_000) : 50 };
-    // Jitter spreads drift checks so objects created together do not hit AWS together forever.
+    // Objects on one API come due together, so one listing answers them; APIs are spread apart.
+    const place = plan.report?.location ?? (plan.action.type === 'Create' ? plan.action.location : undefined);
+    if (place) return { requeueAfterMs: driftDelayMs(this.d.clock.now(), this.d.driftIntervalMs, place) };
     const jitter = 0.8 + this.random() * 0.4;
     return { requeueAfterMs: Math.round(this.d.driftIntervalMs * jitter) };
   }
