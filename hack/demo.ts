@@ -29,7 +29,7 @@ try {
   console.log(`   HTTP API ${http}, WebSocket API ${ws}`);
 
   say('starting the operator (dist/src/main.js)');
-  operator = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'dist', 'src', 'main.js'), '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--drift-interval', '1m'], {
+  operator = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'dist', 'src', 'main.js'), '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--drift-interval', '1m', '--log-format', 'text'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -12,6 +12,7 @@ export interface Config {
   workers: number;
   driftIntervalMs: number;
   logLevel: string;
+  logFormat: 'json' | 'text';
   leaderElect: boolean;
   leaderElectionId: string;
   leaderElectionNamespace: string;
@@ -48,6 +49,7 @@ const OPTIONS: Option[] = [
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
   { flag: 'drift-interval', env: ['APIGW_DRIFT_INTERVAL'], kind: 'duration', key: 'driftIntervalMs', default: '5m', help: 'how often a Ready object is compared with AWS (jittered ±20%)' },
   { flag: 'log-level', env: ['APIGW_LOG_LEVEL'], kind: 'string', key: 'logLevel', default: 'info', help: 'trace, debug, info, warn, error' },
+  { flag: 'log-format', env: ['APIGW_LOG_FORMAT'], kind: 'string', key: 'logFormat', default: 'json', help: "'json' (one object per line, for log pipelines) or 'text' (for people, e.g. make demo)" },
   { flag: 'leader-elect', env: ['APIGW_LEADER_ELECT'], kind: 'bool', key: 'leaderElect', default: 'false', help: 'use a Lease so only one replica reconciles' },
   { flag: 'leader-election-id', env: ['APIGW_LEADER_ELECTION_ID'], kind: 'string', key: 'leaderElectionId', default: 'apigw-operator-leader', help: 'name of the Lease' },
   { flag: 'leader-election-namespace', env: ['APIGW_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'], kind: 'string', key: 'leaderElectionNamespace', help: "namespace of the Lease; the pod's namespace when unset" },
@@ -120,6 +122,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const cfg = out as unknown as Config;
   if (!cfg.region) throw new ConfigError('no default AWS region: set --region or AWS_REGION');
+  if (cfg.logFormat !== 'json' && cfg.logFormat !== 'text') throw new ConfigError(`--log-format: expected json or text, got '${String(cfg.logFormat)}'`);
   cfg.leaderElectionNamespace ??= podNamespace();
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > 1.2 * cfg.retryPeriodMs)) {
     throw new ConfigError('leader election needs lease-duration > renew-deadline > 1.2 × retry-period');

@@ -3,7 +3,8 @@
 // manifests offline. Reads configuration, builds the logger and the Kubernetes client, and maps
 // signals to a graceful stop.
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import { SdkClientFactory } from './adapters/aws/clients.ts';
 import type { Protocol } from './api/v1alpha1/types.ts';
@@ -20,12 +21,15 @@ function kubeConfig(path: string | undefined): KubeConfig {
 
 async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(argv, process.env);
-  const logger = pino({
+  // Text is for a person at a terminal (make demo); JSON, the default, is for log pipelines.
+  const text: DestinationStream | undefined = cfg.logFormat === 'text' ? pinoPretty({ sync: true, ignore: 'pid,hostname,component', translateTime: 'HH:MM:ss.l' }) : undefined;
+  const options = {
     level: cfg.logLevel,
     base: { component: 'apigw-operator' },
     // Belt and braces: nothing credential-shaped is ever logged, even by accident.
     redact: { paths: ['*.accessKeyId', '*.secretAccessKey', '*.sessionToken', '*.token', '*.authorization', '*.credentials'], censor: '[redacted]' },
-  });
+  };
+  const logger = text ? pino(options, text) : pino(options);
   const operator = new Operator({ cfg, kc: kubeConfig(cfg.kubeconfig), logger });
   let stopping: Promise<number> | undefined;
   const onSignal = (sig: string) => {

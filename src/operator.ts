@@ -161,7 +161,8 @@ export class Operator {
       reconcile: (key, signal) => reconciler.reconcile(key, signal),
       workers: cfg.workers,
       clock,
-      logger: this.log,
+      // The controller adds its own `controller` key; this.log already has one.
+      logger: deps.logger,
       metrics: metrics.controller(CONTROLLER),
       shutdownTimeoutMs: cfg.shutdownTimeoutMs,
     });

@@ -175,6 +175,34 @@ describe('command line', () => {
     expect(help).toMatch(/--metrics-bind-address.*default :8080/);
   });
 
+  it('logs one JSON object per line with a single controller key, or readable text with --log-format text', async () => {
+    const ns = await newNamespace('logs');
+    const api = await createApi('HTTP');
+    const { readFileSync } = await import('node:fs');
+    const json = spawnOperator(['--watch-namespaces', ns]);
+    // Another namespace, so the two operators never reconcile the same object.
+    const text = spawnOperator(['--watch-namespaces', await newNamespace('logs-text'), '--log-format', 'text']);
+    try {
+      await createObject(ns, 'logged', lambda(api));
+      await waitReady(ns, 'logged');
+      await eventually('the create logged', async () => json.logs().some((l) => l.action === 'Created'), 20_000);
+      const raw = readFileSync(json.logFile, 'utf8').trim().split('\n');
+      expect(raw.length).toBeGreaterThan(0);
+      for (const line of raw) {
+        expect(() => JSON.parse(line) as unknown).not.toThrow();
+        expect(line.split('"controller":').length).toBeLessThanOrEqual(2);
+      }
+      await eventually('text lines', async () => readFileSync(text.logFile, 'utf8').includes('INFO'), 20_000);
+      const human = readFileSync(text.logFile, 'utf8').trim().split('\n');
+      expect(human.some((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO/.test(l))).toBe(true);
+      expect(human.every((l) => !l.startsWith('{'))).toBe(true);
+    } finally {
+      json.kill('SIGTERM');
+      text.kill('SIGTERM');
+      await Promise.all([json.exited, text.exited]);
+    }
+  });
+
   it('refuses a bad flag with a clear message and exit code 2', async () => {
     const p = spawnOperator(['--workers', 'many']);
     expect(await p.exited).toBe(2);

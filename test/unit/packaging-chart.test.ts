@@ -160,7 +160,7 @@ describe('chart values', () => {
   it('exposes every operator flag (except --kubeconfig: in-cluster) and the operator accepts the rendered flags', () => {
     const objs = render({
       region: 'eu-west-1', awsEndpoint: 'http://moto:5000', stsEndpoint: 'http://moto:5000', labelSelector: 'team=a', 'watchNamespaces[0]': 'apps',
-      workers: '2', driftInterval: '1m', logLevel: 'debug', awsRate: '2.5', awsBurst: '5', awsMaxWait: '1s', awsRequestTimeout: '5s', shutdownTimeout: '20s', namespaceRoles: 'false',
+      workers: '2', driftInterval: '1m', logLevel: 'debug', logFormat: 'text', awsRate: '2.5', awsBurst: '5', awsMaxWait: '1s', awsRequestTimeout: '5s', shutdownTimeout: '20s', namespaceRoles: 'false',
     });
     const args = container(objs).args;
     const operatorFlags = [...helpText().matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!);
@@ -170,7 +170,7 @@ describe('chart values', () => {
     const cfg = parseConfig(args, {});
     expect(cfg).toMatchObject({
       region: 'eu-west-1', awsEndpoint: 'http://moto:5000', stsEndpoint: 'http://moto:5000', labelSelector: 'team=a', watchNamespaces: ['apps'], workers: 2,
-      driftIntervalMs: 60_000, logLevel: 'debug', awsRate: 2.5, awsBurst: 5, awsMaxWaitMs: 1000, awsRequestTimeoutMs: 5000, shutdownTimeoutMs: 20_000, namespaceRoles: false,
+      driftIntervalMs: 60_000, logLevel: 'debug', logFormat: 'text', awsRate: 2.5, awsBurst: 5, awsMaxWaitMs: 1000, awsRequestTimeoutMs: 5000, shutdownTimeoutMs: 20_000, namespaceRoles: false,
       leaderElect: true, leaderElectionNamespace: 'apigw-system', metricsBindAddress: ':8080', healthProbeBindAddress: ':8081',
     });
   });
