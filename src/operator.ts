@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
-import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from './api/v1alpha1/types.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
@@ -60,6 +60,7 @@ export function trimForCache(obj: ApiIntegration): ApiIntegration {
 export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): boolean {
   return old.metadata.generation !== cur.metadata.generation ||
     old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
+    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !== cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] ||
     JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
 }
 

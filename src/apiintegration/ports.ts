@@ -47,8 +47,8 @@ export interface RouteRef {
 export interface IntegrationGateway {
   /** The API's protocol, or undefined when the API does not exist. */
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
-  /** undefined when the integration (or its API) does not exist. */
-  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined>;
+  /** undefined when the integration (or its API) does not exist; `fresh` skips any shared listing. */
+  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedIntegration | undefined>;
   /** Every integration of the API, all pages; undefined when the API does not exist. */
   listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined>;
   /** Every route of the API, all pages; undefined when the API does not exist. */

@@ -2,7 +2,7 @@
 // AWS, decides, carries out at most one AWS mutation, and writes status only when it changed.
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import { FINALIZER, type ApiIntegration, type Protocol } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED, FINALIZER, type ApiIntegration, type Protocol } from '../api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ConflictError } from '../runtime/ports.ts';
@@ -127,7 +127,9 @@ export class ApiIntegrationReconciler {
         return { claimed: all === undefined ? null : all.filter((i) => ownerOf(i.description) === obj.metadata.uid) };
       }
       case 'get': {
-        const found = (await this.d.gateway.getIntegration(at(need.place), need.integrationId, signal)) ?? null;
+        // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
+        const fresh = pendingRequest(obj) !== undefined;
+        const found = (await this.d.gateway.getIntegration(at(need.place), need.integrationId, signal, fresh)) ?? null;
         if (need.as === 'current') return { current: found };
         const owner = ownerOf(found?.description);
         const foreign = owner !== undefined && owner !== obj.metadata.uid;
@@ -265,7 +267,8 @@ export class ApiIntegrationReconciler {
   /** Writes status when it changed; says whether it did. */
   private async writeStatus(obj: ApiIntegration, plan: Plan, reported: ReportedIntegration | undefined, protocol: Protocol | undefined, signal: AbortSignal, outcome?: Outcome): Promise<boolean> {
     const r = reported ?? plan.report;
-    const status = nextStatus(obj, { outcome: outcome ?? plan.outcome!, integrationId: r?.integrationId, observed: r?.observed, location: r?.location, protocol }, new Date(this.d.clock.now()));
+    const input = { outcome: outcome ?? plan.outcome!, integrationId: r?.integrationId, observed: r?.observed, location: r?.location, protocol, handledRequest: pendingRequest(obj) };
+    const status = nextStatus(obj, input, new Date(this.d.clock.now()));
     if (!statusChanged(obj.status, status)) return false;
     await this.d.store.patchStatus(obj, status, signal);
     return true;
@@ -333,3 +336,9 @@ const WHY_TEXT: Record<Blocked['why'], string> = {
 };
 
 const objectKeyOf = (o: ApiIntegration) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
+function pendingRequest(o: ApiIntegration): string | undefined {
+  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
+  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
+}

@@ -15,6 +15,8 @@ export interface StatusInput {
   observed?: ObservedIntegration;
   location?: Pick<Location, 'region' | 'apiId'>;
   protocol?: Protocol;
+  /** A reconcile request (annotation value) this pass has acted on. */
+  handledRequest?: string;
 }
 
 function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, generation: number, now: string): ConditionT {
@@ -67,6 +69,8 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   if (id) status.integrationId = id;
   const observed = observedBlock(input) ?? (input.integrationId === undefined ? prev?.observed : undefined);
   if (observed) status.observed = observed;
+  const handled = input.handledRequest ?? prev?.lastHandledReconcileAt;
+  if (handled) status.lastHandledReconcileAt = handled;
   return status;
 }
 

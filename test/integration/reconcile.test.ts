@@ -205,3 +205,25 @@ describe('WebSocket APIs', () => {
     expect(o.status?.observed).toMatchObject({ protocolType: 'WEBSOCKET', integrationType: 'MOCK' });
   });
 });
+
+describe('reconcile on request', () => {
+  it('repairs an out-of-band change at once when apigw.dev/reconcile-requested-at changes, long before the drift check', async () => {
+    const quiet = await newNamespace('requested');
+    const slow = await startOperator({ watchNamespaces: [quiet], driftIntervalMs: 30 * 60_000 });
+    try {
+      const api = await createApi('HTTP');
+      await createObject(quiet, 'asked', lambda(api, { timeoutInMillis: 5000 }));
+      const id = (await waitReady(quiet, 'asked')).status!.integrationId!;
+      await aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, TimeoutInMillis: 29000 }));
+      const at = new Date().toISOString();
+      await custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, plural: PLURAL, namespace: quiet, name: 'asked', body: { metadata: { annotations: { 'apigw.dev/reconcile-requested-at': at } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      await eventually('drift repaired on request', async () => (await aws.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).TimeoutInMillis === 5000, 15_000);
+      await eventually('request acknowledged in status', async () => (await getObject(quiet, 'asked')).status?.lastHandledReconcileAt === at, 15_000);
+    } finally {
+      await slow.stop();
+    }
+  });
+});

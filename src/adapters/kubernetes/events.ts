@@ -4,6 +4,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ApiIntegration } from '../../api/v1alpha1/types.ts';
 import type { EventRecorder, EventType } from '../../apiintegration/ports.ts';
+import { pooled } from './connections.ts';
 
 export class KubeEventRecorder implements EventRecorder {
   private readonly api: CoreV1Api;
@@ -15,7 +16,7 @@ export class KubeEventRecorder implements EventRecorder {
   private warned = false;
 
   constructor(kc: KubeConfig, logger: Logger, opts: { component?: string; instance?: string; windowMs?: number } = {}) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.api = pooled(kc).makeApiClient(CoreV1Api);
     this.logger = logger;
     this.component = opts.component ?? 'apigw-operator';
     this.instance = opts.instance ?? 'apigw-operator';

@@ -2,6 +2,7 @@
 // form (6 fractional digits): the API server rejects the 3-digit form a plain Date serializes to.
 import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
 import type { LeaseRecord, LeaseStore } from '../../runtime/ports.ts';
+import { pooled } from './connections.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
 
 export class KubeLeaseStore implements LeaseStore {
@@ -10,7 +11,7 @@ export class KubeLeaseStore implements LeaseStore {
   private readonly name: string;
 
   constructor(kc: KubeConfig, namespace: string, name: string) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = pooled(kc).makeApiClient(CoordinationV1Api);
     this.namespace = namespace;
     this.name = name;
   }

@@ -3,6 +3,7 @@
 // treated as an ordinary end of stream, so the informer resumes from its last resourceVersion.
 import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { GoneError, type ListPage, type ListWatcher, type ObjectLike, type WatchEvent } from '../../runtime/ports.ts';
+import { pooled } from './connections.ts';
 import { statusOf, translateKubeError } from './errors.ts';
 
 export interface ResourceRef {
@@ -21,10 +22,11 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
   private readonly ref: ResourceRef;
 
   constructor(kc: KubeConfig, ref: ResourceRef) {
-    this.kc = kc;
+    // Lists and watches share the pool of every other adapter built on the same KubeConfig.
+    this.kc = pooled(kc);
     this.ref = ref;
-    this.api = kc.makeApiClient(CustomObjectsApi);
-    this.watcher = new Watch(kc);
+    this.api = this.kc.makeApiClient(CustomObjectsApi);
+    this.watcher = new Watch(this.kc);
   }
 
   private path(): string {

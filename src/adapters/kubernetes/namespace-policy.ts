@@ -3,6 +3,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
 import type { NamespacePolicy } from '../../apiintegration/ports.ts';
+import { pooled } from './connections.ts';
 import { isNotFound } from './errors.ts';
 
 export const ROLE_ANNOTATION = 'apigw.dev/role-arn';
@@ -14,7 +15,7 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
   private readonly ttlMs: number;
 
   constructor(kc: KubeConfig, ttlMs = 60_000) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.api = pooled(kc).makeApiClient(CoreV1Api);
     this.ttlMs = ttlMs;
   }
 

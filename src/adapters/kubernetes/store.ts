@@ -6,6 +6,7 @@ import { GROUP, PLURAL, VERSION } from '../../api/v1alpha1/schema.ts';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../../api/v1alpha1/types.ts';
 import type { ApiIntegrationStore } from '../../apiintegration/ports.ts';
 import { mergePatch } from './merge-patch.ts';
+import { pooled } from './connections.ts';
 import { translateKubeError } from './errors.ts';
 
 const mergePatchHeader = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -15,7 +16,7 @@ export class KubeApiIntegrationStore implements ApiIntegrationStore {
   private readonly fieldManager: string;
 
   constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.api = pooled(kc).makeApiClient(CustomObjectsApi);
     this.fieldManager = fieldManager;
   }
 

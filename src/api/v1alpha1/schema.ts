@@ -312,6 +312,7 @@ export const ApiIntegrationStatus = Type.Object(
       }),
     ),
     observed: Type.Optional(ObservedIntegration),
+    lastHandledReconcileAt: Type.Optional(Type.String({ description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.', maxLength: 256 })),
   },
   {
     description: 'Observed state, written by the operator only.',

@@ -36,3 +36,5 @@ export const ANNOTATION_INTEGRATION_ID = 'apigw.dev/integration-id';
 export const ANNOTATION_LOCATION = 'apigw.dev/location';
 /** Written before CreateIntegration: `region/apiId`; its presence without an id means a create may have happened. */
 export const ANNOTATION_CREATE_PENDING = 'apigw.dev/create-pending';
+/** Set to any new value (a timestamp, say) to ask for an immediate pass with a fresh AWS read. */
+export const ANNOTATION_RECONCILE_REQUESTED = 'apigw.dev/reconcile-requested-at';
