@@ -25,8 +25,9 @@ const original = (KubeConfig.prototype as unknown as { createDispatcher?: Create
  * client-go does): one connection multiplexes watches and requests. Over HTTP/1.1 every request
  * or watch in flight holds one connection, so the pool is not capped: a watch never makes an
  * ordinary request wait, and the callers (workers, informers) bound the concurrency. Idle
- * connections close after 30 s, well before the API server's 90 s idle timeout and cloud load
- * balancers' 60 s, so a request is never sent on a connection the other side is closing.
+ * connections close after 30 s (undici's default is 4 s), below the idle timeouts that load
+ * balancers in front of API servers commonly use (60 s on AWS), so a request is rarely sent on a
+ * connection the other side is just closing; client-node's TCP keep-alive probes also use 30 s.
  */
 const POOL_DEFAULTS: Agent.Options = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000, pipelining: 1, connections: null };
 
