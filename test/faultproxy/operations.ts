@@ -19,6 +19,13 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'GetIntegration' },
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'UpdateIntegration' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'DeleteIntegration' },
+  // Route writes count as writes on their API: API Gateway serialises them with integration writes,
+  // and a route's target decides whether its integration may be deleted.
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'GetRoutes' },
+  { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'CreateRoute' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'GetRoute' },
+  { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'UpdateRoute' },
+  { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'DeleteRoute' },
 ];
 
 export function classify(method: string, url: string): RequestKind {

@@ -2,15 +2,23 @@
 // emulator what it lacks and real API Gateway has: the control-plane quota (token bucket, 429
 // TooManyRequestsException), 409 ConflictException on concurrent writes to one API, 5xx, added
 // latency, dropped connections (request never forwarded) and lost responses (request applied,
-// then the client's socket destroyed: the worst case for duplicates). Faults are drawn per request
+// then the client's socket destroyed: the worst case for duplicates), and creates that complete
+// only after the client gave up and listed again. Random faults are drawn per request
 // from a seeded generator so a run can be replayed. Every request is counted by operation and
 // outcome, and writes keep their start/end times so tests can check who wrote when.
+// With `fidelity` it also answers the way API Gateway does where the emulator does not (routed
+// integrations cannot be deleted, the per-API quota, UpdateIntegration's merge, 404s, defaults):
+// the rules and their sources are in fidelity.ts.
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { classify, type RequestKind } from './operations.ts';
 import { seededRng, type Rng } from './rng.ts';
 import { integrationsByApi, type ApiInventory } from './inventory.ts';
+import { Fidelity, parseObject, type Exchange, type FidelityOptions, type FidelityOutcome, type Upstream, type UpstreamReply } from './fidelity.ts';
+import { HeldCreates } from './late-create.ts';
+
+export type { FidelityOptions } from './fidelity.ts';
 
 export interface Quota {
   ratePerSec: number;
@@ -47,10 +55,14 @@ export type Outcome =
   | 'concurrent_conflict'
   | 'injected_conflict'
   | 'injected_5xx'
-  | 'dropped';
+  | 'dropped'
+  /** A fidelity rule answered instead of the emulator (the request was not applied). */
+  | FidelityOutcome
+  /** Held unanswered, then forwarded after the client's listing; its answer was thrown away. */
+  | 'late_create';
 
 /** Outcomes where the request reached the emulator (and, for writes with status < 300, changed it). */
-export const FORWARDED: ReadonlySet<Outcome> = new Set(['ok', 'upstream_error', 'lost_response']);
+export const FORWARDED: ReadonlySet<Outcome> = new Set(['ok', 'upstream_error', 'lost_response', 'late_create']);
 
 export interface RequestRecord extends RequestKind {
   seq: number;
@@ -93,11 +105,24 @@ export interface FaultProxyOptions {
   onForwarded?: (info: ForwardedInfo) => void | Promise<void>;
   /** A deterministic rule beside the random ones: lose the answer to this forwarded request. */
   lose?: (record: RequestRecord, status: number) => boolean;
+  /**
+   * Picks CreateIntegration requests to complete late: never answered (the client's own timeout
+   * fires), forwarded only after the next GetIntegrations on their API has been answered, or after
+   * `lateCreateMaxDelayMs`, so the client's re-listing cannot see them.
+   */
+  lateCreate?: (record: RequestRecord, body: Record<string, unknown>) => boolean;
+  /** Longest hold of a late create when no listing comes; default 30 s. */
+  lateCreateMaxDelayMs?: number;
+  /** Answer like API Gateway where the emulator does not (true = default options). */
+  fidelity?: boolean | FidelityOptions;
+  /** Called once a request's outcome is known (for logs). */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const LATE_CREATE_MAX_DELAY_MS = 30_000;
 const CONFLICT_MESSAGE = 'Unable to complete operation due to concurrent modification. Please try again later.';
 const SERVER_ERRORS = [
   { status: 500, type: 'InternalFailure', message: 'Internal server error' },
@@ -105,6 +130,11 @@ const SERVER_ERRORS = [
   { status: 503, type: 'ServiceUnavailableException', message: 'Service unavailable' },
   { status: 504, type: 'GatewayTimeout', message: 'Endpoint request timed out' },
 ];
+
+function fidelityOf(option: FaultProxyOptions['fidelity']): Fidelity | undefined {
+  if (!option) return undefined;
+  return new Fidelity(option === true ? {} : option);
+}
 
 type Verdict = { kind: 'forward'; lose: boolean; delayMs: number } | { kind: 'refuse'; outcome: Outcome; status: number; type: string; body: object } | { kind: 'drop' };
 
@@ -121,6 +151,8 @@ export class FaultProxy {
   private readonly inflightWrites = new Map<string, number>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly log: RequestRecord[] = [];
+  private fidelity: Fidelity | undefined;
+  private readonly held = new HeldCreates();
   private port = 0;
   label: string;
 
@@ -128,6 +160,7 @@ export class FaultProxy {
     this.opts = opts;
     this.label = opts.label ?? 'proxy';
     this.rng = seededRng(opts.seed ?? 1);
+    this.fidelity = fidelityOf(opts.fidelity);
     this.resetBucket();
     this.server = createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
@@ -160,9 +193,11 @@ export class FaultProxy {
     this.opts = { ...this.opts, ...change };
     if ('seed' in change) this.rng = seededRng(change.seed ?? 1);
     if ('quota' in change) this.resetBucket();
+    if ('fidelity' in change) this.fidelity = fidelityOf(change.fidelity);
   }
 
   async close(): Promise<void> {
+    this.held.close();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.agent.destroy();
@@ -260,6 +295,32 @@ export class FaultProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const kind = classify(req.method ?? 'GET', req.url ?? '/');
+    const rec = this.record(req, kind);
+    const v = this.verdict(kind);
+    if (v.kind === 'drop') {
+      this.finish(rec, 'dropped');
+      req.socket.destroy();
+      return;
+    }
+    if (v.kind === 'refuse') {
+      this.finish(rec, v.outcome, v.status);
+      return sendError(res, v.status, v.type, v.body);
+    }
+    const body = await readBody(req).catch(() => undefined);
+    if (body === undefined) return this.finish(rec, 'dropped');
+    if (this.wantsLateCreate(rec, body)) return this.completeLate(req, rec, body);
+    const apiKey = kind.write && kind.apiId ? kind.apiId : undefined;
+    if (apiKey && this.opts.conflictOnConcurrentWrites && (this.inflightWrites.get(apiKey) ?? 0) > 0) {
+      this.finish(rec, 'concurrent_conflict', 409);
+      return sendError(res, 409, 'ConflictException', { message: CONFLICT_MESSAGE });
+    }
+    await this.whileWriting(apiKey, async () => {
+      if (v.delayMs > 0) await sleep(v.delayMs);
+      await this.answer(req, res, rec, body, v.lose);
+    });
+  }
+
+  private record(req: IncomingMessage, kind: RequestKind): RequestRecord {
     const rec: RequestRecord = {
       ...kind,
       seq: ++this.seq,
@@ -271,50 +332,21 @@ export class FaultProxy {
       end: 0,
     };
     this.log.push(rec);
-    const v = this.verdict(kind);
-    const finish = (outcome: Outcome, status?: number) => {
-      rec.outcome = outcome;
-      rec.status = status;
-      rec.end = now();
-    };
-    if (v.kind === 'drop') {
-      finish('dropped');
-      req.socket.destroy();
-      return;
-    }
-    if (v.kind === 'refuse') {
-      finish(v.outcome, v.status);
-      return sendError(res, v.status, v.type, v.body);
-    }
-    const body = await readBody(req).catch(() => undefined);
-    if (body === undefined) return finish('dropped');
-    const apiKey = kind.write && kind.apiId ? kind.apiId : undefined;
-    if (apiKey && this.opts.conflictOnConcurrentWrites && (this.inflightWrites.get(apiKey) ?? 0) > 0) {
-      finish('concurrent_conflict', 409);
-      return sendError(res, 409, 'ConflictException', { message: CONFLICT_MESSAGE });
-    }
+    return rec;
+  }
+
+  private finish(rec: RequestRecord, outcome: Outcome, status?: number): void {
+    rec.outcome = outcome;
+    rec.status = status;
+    rec.end = now();
+    this.opts.onRecord?.(rec);
+  }
+
+  /** Counts the write as in flight on its API while `fn` runs (for conflictOnConcurrentWrites). */
+  private async whileWriting(apiKey: string | undefined, fn: () => Promise<void>): Promise<void> {
     if (apiKey) this.inflightWrites.set(apiKey, (this.inflightWrites.get(apiKey) ?? 0) + 1);
     try {
-      if (v.delayMs > 0) await sleep(v.delayMs);
-      const up = await this.forward(req, body).catch(() => undefined);
-      if (!up) {
-        finish('upstream_unreachable', 502);
-        return sendError(res, 502, 'BadGateway', { message: 'emulator unreachable' });
-      }
-      const lose = v.lose || (this.opts.lose?.(rec, up.status) ?? false);
-      finish(lose ? 'lost_response' : up.status < 400 ? 'ok' : 'upstream_error', up.status);
-      try {
-        await this.opts.onForwarded?.({ record: rec, status: up.status, body: up.body, lost: lose });
-      } catch (err) {
-        // A failing hook is the test's problem to report; the proxy still answers (or loses) as decided.
-        process.stderr.write(`fault proxy ${this.label}: onForwarded hook failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      }
-      if (lose) {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(up.status, { ...up.headers, 'content-length': String(up.body.length) });
-      res.end(up.body);
+      await fn();
     } finally {
       if (apiKey) {
         const n = (this.inflightWrites.get(apiKey) ?? 1) - 1;
@@ -324,13 +356,82 @@ export class FaultProxy {
     }
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  private async answer(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, body: Buffer, loseByDraw: boolean): Promise<void> {
+    const ex = await this.exchange(req, rec, body).catch(() => undefined);
+    if (!ex) {
+      this.finish(rec, 'upstream_unreachable', 502);
+      return sendError(res, 502, 'BadGateway', { message: 'emulator unreachable' });
+    }
+    if (ex.kind === 'answer') {
+      this.finish(rec, ex.outcome, ex.status);
+      return sendError(res, ex.status, ex.type, { message: ex.message });
+    }
+    const up = ex.reply;
+    const lose = loseByDraw || (this.opts.lose?.(rec, up.status) ?? false);
+    this.finish(rec, lose ? 'lost_response' : up.status < 400 ? 'ok' : 'upstream_error', up.status);
+    await this.notifyForwarded(rec, up, lose);
+    if (lose) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(up.status, { ...up.headers, 'content-length': String(up.body.length) });
+    res.end(up.body);
+    if (rec.operation === 'GetIntegrations' && rec.apiId !== undefined && up.status < 300) this.held.listingAnswered(rec.apiId);
+  }
+
+  private wantsLateCreate(rec: RequestRecord, body: Buffer): boolean {
+    if (rec.operation !== 'CreateIntegration' || rec.apiId === undefined || !this.opts.lateCreate) return false;
+    return this.opts.lateCreate(rec, parseObject(body) ?? {});
+  }
+
+  /**
+   * A create that completes after the client gave up: never answered (the client's own timeout
+   * fires), applied only once the client's next listing has been answered, so that listing cannot
+   * see it. CreateIntegration has no client token, and a client-side timeout does not cancel a
+   * server-side create (aws-semantics-review finding #5).
+   */
+  private async completeLate(req: IncomingMessage, rec: RequestRecord, body: Buffer): Promise<void> {
+    const released = await this.held.wait(rec.apiId!, this.opts.lateCreateMaxDelayMs ?? LATE_CREATE_MAX_DELAY_MS);
+    if (!released) {
+      this.finish(rec, 'dropped');
+      req.socket.destroy();
+      return;
+    }
+    await this.whileWriting(rec.apiId, async () => {
+      const ex = await this.exchange(req, rec, body).catch(() => undefined);
+      this.finish(rec, 'late_create', !ex ? 502 : ex.kind === 'answer' ? ex.status : ex.reply.status);
+      if (ex?.kind === 'upstream') await this.notifyForwarded(rec, ex.reply, true);
+    });
+    req.socket.destroy();
+  }
+
+  private async notifyForwarded(record: RequestRecord, up: UpstreamReply, lost: boolean): Promise<void> {
+    try {
+      await this.opts.onForwarded?.({ record, status: up.status, body: up.body, lost });
+    } catch (err) {
+      // A failing hook is the test's problem to report; the proxy still answers (or loses) as decided.
+      process.stderr.write(`fault proxy ${this.label}: onForwarded hook failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+
+  /** The request, through the fidelity rules when they are on, else straight to the emulator. */
+  private async exchange(req: IncomingMessage, kind: RequestKind, body: Buffer): Promise<Exchange> {
+    const up: Upstream = {
+      forward: (b) => this.send(req, req.method ?? 'GET', req.url ?? '/', b),
+      get: (path) => this.send(req, 'GET', path, Buffer.alloc(0)),
+    };
+    if (!this.fidelity) return { kind: 'upstream', reply: await up.forward(body) };
+    return this.fidelity.exchange(kind, req.url ?? '/', body, up);
+  }
+
+  /** One call to the emulator, carrying the client's credentials (moto routes by their scope). */
+  private send(req: IncomingMessage, method: string, path: string, body: Buffer): Promise<UpstreamReply> {
     const target = new URL(this.opts.upstream);
     const headers: IncomingHttpHeaders = { ...req.headers, host: target.host, 'content-length': String(body.length) };
     for (const h of HOP_BY_HOP) delete headers[h];
     return new Promise((resolve, reject) => {
       const up = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: this.agent, timeout: 60_000 },
+        { host: target.hostname, port: target.port, method, path, headers, agent: this.agent, timeout: 60_000 },
         (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));

@@ -23,7 +23,8 @@ describe('test bed lifecycle', () => {
     const { stdout } = await run('bash', ['-c', `. ${join(stateDir, 'env')} && ${tb.tools.kubectl} get ns default -o name && echo "$AWS_ENDPOINT_URL_APIGATEWAYV2 $AWS_REGION $AWS_ACCESS_KEY_ID"`]);
     expect(stdout).toContain('namespace/default');
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+ us-east-1 testing$/m);
-    expect(state.pgids.length).toBe(3);
+    // etcd, kube-apiserver, moto and the fidelity proxy in front of it.
+    expect(state.pgids.length).toBe(4);
     expect(state.pgids.every(alive)).toBe(true);
     await run(NODE, ['--no-warnings', join(ROOT, 'test/testbed/cli.ts'), 'down'], { env, timeout: 60_000 });
     expect(state.pgids.filter(alive)).toEqual([]);
@@ -31,7 +32,7 @@ describe('test bed lifecycle', () => {
     expect(existsSync(stateDir)).toBe(false);
   });
 
-  it('a run interrupted with SIGINT leaves no etcd, kube-apiserver or moto behind', async () => {
+  it('a run interrupted with SIGINT leaves no etcd, kube-apiserver, moto or fidelity proxy behind', async () => {
     const script = `
       import { startTestbed } from ${JSON.stringify(join(ROOT, 'test/testbed/testbed.ts'))};
       const info = await startTestbed();

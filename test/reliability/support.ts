@@ -108,9 +108,13 @@ export async function createMany(namespace: string, specs: { name: string; spec:
   return pool(specs, concurrency, ({ name, spec }) => createIn(client, namespace, name, spec));
 }
 
-/** A fault proxy in front of the test bed's emulator. */
+/**
+ * A fault proxy straight in front of the test bed's moto, with the fidelity rules on unless a
+ * scenario turns them off: faults and API Gateway's own answers then come from one proxy, in one
+ * request log, instead of two proxies each with its own idea of "in flight".
+ */
 export function startProxy(opts: Omit<FaultProxyOptions, 'upstream'> = {}): Promise<FaultProxy> {
-  return FaultProxy.start({ upstream: tb.awsEndpoint, region: tb.region, ...opts });
+  return FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: true, ...opts });
 }
 
 /** The operator as a real process whose AWS calls all go through `proxy`. */
@@ -146,7 +150,7 @@ export function logTail(p: OperatorProcess | undefined, lines = 15): string {
 
 /** Exact-count audit of `apiIds` in the emulator against owner uid → API. */
 export async function auditApis(apiIds: string[], expected: Map<string, string>): Promise<Audit> {
-  return audit(await integrationsByApi({ endpoint: tb.awsEndpoint, region: tb.region }, apiIds), expected);
+  return audit(await integrationsByApi({ endpoint: tb.motoEndpoint, region: tb.region }, apiIds), expected);
 }
 
 export function expectedOf(objs: ApiIntegration[], apiOf: (o: ApiIntegration) => string = (o) => o.spec.apiId): Map<string, string> {

@@ -7,7 +7,10 @@ export interface TestbedEnv {
   apiserverUrl: string;
   adminToken: string;
   caFile: string;
+  /** The fidelity proxy in front of moto: what clients use. */
   awsEndpoint: string;
+  /** moto directly: upstream for in-process fault proxies, and direct reads. */
+  motoEndpoint: string;
   region: string;
   dir: string;
   tools: Tools;

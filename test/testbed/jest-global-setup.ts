@@ -16,6 +16,7 @@ export default async function setup(): Promise<void> {
     adminToken: info.adminToken,
     caFile: info.caFile,
     awsEndpoint: info.awsEndpoint,
+    motoEndpoint: info.motoEndpoint,
     region: info.region,
     dir: info.dir,
     tools: info.tools,

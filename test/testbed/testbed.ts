@@ -1,11 +1,13 @@
-// The test bed: real etcd + kube-apiserver (RBAC, TokenRequest) and moto as API Gateway v2, all on
-// free loopback ports under one temporary directory. Used by jest's global set-up, the demo, the
+// The test bed: real etcd + kube-apiserver (RBAC, TokenRequest) and moto as API Gateway v2 behind
+// the fidelity proxy (test/faultproxy, answering like API Gateway where moto does not), all on free
+// loopback ports under one temporary directory. Used by jest's global set-up, the demo, the
 // benchmarks and `npm run testbed:up`.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makePki, randomToken } from './pki.ts';
 import { findTools, type Tools } from './tools.ts';
 import { freePort, startGuardian, startProcess, stopGroup, waitFor, type Started } from './processes.ts';
@@ -16,7 +18,10 @@ export interface TestbedInfo {
   apiserverUrl: string;
   adminToken: string;
   caFile: string;
+  /** API Gateway v2 for clients: the fidelity proxy in front of moto (moto itself with fidelity off). */
   awsEndpoint: string;
+  /** moto directly, for in-process proxies that bring their own fidelity, and for direct reads. */
+  motoEndpoint: string;
   region: string;
   pgids: number[];
   guardianPid: number;
@@ -35,6 +40,8 @@ export interface StartOptions {
   /** The process whose exit tears the test bed down; defaults to this process. 0 = none. */
   ownerPid?: number;
   components?: { kubernetes?: boolean; aws?: boolean };
+  /** Put the fidelity proxy in front of moto (default true). */
+  fidelity?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -145,6 +152,21 @@ async function startMoto(tools: Tools, dir: string, started: Started[], log: (m:
   return endpoint;
 }
 
+const FIDELITY_CLI = fileURLToPath(new URL('../faultproxy/cli.ts', import.meta.url));
+
+/** The fidelity proxy as its own process, run by this Node (which strips the TypeScript types). */
+async function startFidelityProxy(motoEndpoint: string, dir: string, started: Started[], log: (m: string) => void): Promise<string> {
+  const port = await freePort();
+  log(`starting the fidelity proxy on 127.0.0.1:${port}`);
+  const args = ['--no-warnings', FIDELITY_CLI, '--upstream', motoEndpoint, '--port', String(port), '--region', TESTBED_REGION];
+  const proxy = startProcess('fidelity proxy', process.execPath, args, join(dir, 'fidelity-proxy.log'));
+  started.push(proxy);
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Through the proxy to moto's own API: ready means both ends answer.
+  await waitFor('fidelity proxy', async () => (await get(`${endpoint}/moto-api/data.json`)).status === 200, 30_000, proxy);
+  return endpoint;
+}
+
 export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo> {
   const log = opts.log ?? (() => {});
   const want = { kubernetes: true, aws: true, ...opts.components };
@@ -155,7 +177,8 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
   const ownerPid = opts.ownerPid ?? process.pid;
   try {
     const k8s = want.kubernetes ? await startKubernetes(tools, dir, started, log) : undefined;
-    const awsEndpoint = want.aws ? await startMoto(tools, dir, started, log) : '';
+    const motoEndpoint = want.aws ? await startMoto(tools, dir, started, log) : '';
+    const awsEndpoint = motoEndpoint && opts.fidelity !== false ? await startFidelityProxy(motoEndpoint, dir, started, log) : motoEndpoint;
     const pgids = started.map((s) => s.pid);
     const guardianPid = ownerPid > 0 ? startGuardian(ownerPid, pgids, dir) : 0;
     const env: Record<string, string> = {
@@ -172,6 +195,7 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
       adminToken: k8s?.adminToken ?? '',
       caFile: k8s?.caFile ?? '',
       awsEndpoint,
+      motoEndpoint,
       region: TESTBED_REGION,
       pgids,
       guardianPid,

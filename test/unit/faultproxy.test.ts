@@ -9,6 +9,9 @@ import { classify } from '../faultproxy/operations.ts';
 import { FaultProxy, type FaultProxyOptions, type Outcome } from '../faultproxy/proxy.ts';
 import { audit } from '../faultproxy/inventory.ts';
 import { seededRng } from '../faultproxy/rng.ts';
+import {
+  inUseMessage, mergeIntegrationUpdate, mergeRequestParameters, mergeRequestTemplates, mergeResponseParameters, routesTargeting, SUBTYPE_TOMBSTONE_MESSAGE, withCreateDefaults,
+} from '../faultproxy/fidelity.ts';
 
 interface Seen {
   method: string;
@@ -84,6 +87,11 @@ describe('operation names', () => {
     ['GET', '/v2/apis', 'GetApis', undefined, false],
     ['POST', '/v2/apis', 'CreateApi', undefined, true],
     ['GET', '/moto-api/data.json', 'Other', undefined, false],
+    ['GET', '/v2/apis/abc/routes', 'GetRoutes', 'abc', false],
+    ['POST', '/v2/apis/abc/routes', 'CreateRoute', 'abc', true],
+    ['GET', '/v2/apis/abc/routes/r1', 'GetRoute', 'abc', false],
+    ['PATCH', '/v2/apis/abc/routes/r1', 'UpdateRoute', 'abc', true],
+    ['DELETE', '/v2/apis/abc/routes/r1', 'DeleteRoute', 'abc', true],
   ])('%s %s is %s', (method, path, operation, apiId, write) => {
     expect(classify(method, path)).toEqual({ operation, apiId, write });
   });
@@ -262,5 +270,96 @@ describe('seeded generator and audit', () => {
     expect(a.duplicates).toEqual([{ owner: 'u2', integrationIds: ['b', 'c'] }]);
     expect(a.leaks.map((l) => l.integrationId)).toEqual(['d', 'e', 'f']);
     expect(a.total).toBe(6);
+  });
+});
+
+describe('fidelity: UpdateIntegration merge', () => {
+  it('merges request parameters and removes keys sent as ""', () => {
+    expect(mergeRequestParameters({ a: '1', b: '2', c: '3' }, { a: '9', b: '', d: '4' })).toEqual({ a: '9', c: '3', d: '4' });
+    expect(mergeRequestParameters(undefined, { a: '', b: '2' })).toEqual({ b: '2' });
+    expect(mergeRequestParameters({ a: '1' }, { a: '' })).toEqual({});
+  });
+
+  it('removes status codes sent as {} and merges the inner maps of the others', () => {
+    const current = { '200': { x: '1', y: '2' }, '404': { z: '3' }, '500': { w: '4' } };
+    expect(mergeResponseParameters(current, { '200': { x: '9' }, '404': {}, '503': { v: '5' } })).toEqual({
+      '200': { x: '9', y: '2' },
+      '500': { w: '4' },
+      '503': { v: '5' },
+    });
+    expect(mergeResponseParameters(undefined, { '200': {} })).toEqual({});
+  });
+
+  it('keeps a template sent as "" as an empty template', () => {
+    expect(mergeRequestTemplates({ a: 'A', b: 'B' }, { b: '', c: 'C' })).toEqual({ a: 'A', b: '', c: 'C' });
+  });
+
+  it('sends moto full maps, leaves scalars and other fields as sent, and does not touch maps not sent', () => {
+    const current = { requestParameters: { a: '1', b: '2' }, responseParameters: { '200': { x: '1' } }, requestTemplates: { t: 'T' }, description: 'd' };
+    expect(mergeIntegrationUpdate(current, { requestParameters: { b: '' }, description: '', tlsConfig: {}, integrationType: 'HTTP_PROXY' })).toEqual({
+      body: { requestParameters: { a: '1' }, description: '', tlsConfig: {}, integrationType: 'HTTP_PROXY' },
+    });
+    expect(mergeIntegrationUpdate(current, { responseParameters: { '200': {} }, requestTemplates: { u: 'U' } })).toEqual({
+      body: { responseParameters: {}, requestTemplates: { t: 'T', u: 'U' } },
+    });
+  });
+
+  it('refuses a "" tombstone on a subtype integration and merges its other parameters', () => {
+    const sqs = { integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '0' } };
+    expect(mergeIntegrationUpdate(sqs, { requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '' } })).toEqual({ badRequest: SUBTYPE_TOMBSTONE_MESSAGE });
+    expect(mergeIntegrationUpdate(sqs, { requestParameters: { MessageBody: 'n' } })).toEqual({
+      body: { requestParameters: { QueueUrl: 'q', MessageBody: 'n', DelaySeconds: '0' } },
+    });
+    // The subtype the update leaves in place is the one that counts.
+    expect(mergeIntegrationUpdate(sqs, { integrationSubtype: '', requestParameters: { a: '' } })).toEqual({ body: { integrationSubtype: '', requestParameters: sqs.requestParameters } });
+    expect(mergeIntegrationUpdate({}, { integrationSubtype: 'SQS-SendMessage', requestParameters: { a: '' } })).toEqual({ badRequest: SUBTYPE_TOMBSTONE_MESSAGE });
+  });
+});
+
+describe('fidelity: other rules', () => {
+  it('fills the create defaults AWS reports, per protocol, without overriding what was sent', () => {
+    expect(withCreateDefaults({ integrationType: 'MOCK' }, 'WEBSOCKET')).toEqual({ integrationType: 'MOCK', timeoutInMillis: 29000, connectionType: 'INTERNET' });
+    expect(withCreateDefaults({ integrationType: 'AWS_PROXY' }, 'HTTP')).toEqual({ integrationType: 'AWS_PROXY', timeoutInMillis: 30000, connectionType: 'INTERNET' });
+    expect(withCreateDefaults({ timeoutInMillis: 5000, connectionType: 'VPC_LINK' }, 'HTTP')).toEqual({ timeoutInMillis: 5000, connectionType: 'VPC_LINK' });
+  });
+
+  it('finds the routes that target an integration and words the refusal like AWS', () => {
+    const routes = [
+      { routeId: 'r1', target: 'integrations/i1' },
+      { routeId: 'r2', target: 'integrations/i2' },
+      { routeId: 'r3', target: 'integrations/i1' },
+      { routeId: 'r4' },
+    ];
+    expect(routesTargeting(routes, 'i1')).toEqual(['r1', 'r3']);
+    expect(routesTargeting(routes, 'i9')).toEqual([]);
+    expect(inUseMessage(['xrfucl1'])).toBe('Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1]');
+    expect(inUseMessage(['r1', 'r2'])).toBe('Cannot delete Integration because it is referenced by the following Routes with Ids: [r1, r2]');
+  });
+
+  it('holds a late create unanswered until the next listing on its API has been answered', async () => {
+    const p = await proxy({ fidelity: true, lateCreate: (_r, body) => body.description === 'late' });
+    const held = call(p, 'POST', '/v2/apis/a1/integrations', '{"description":"late"}');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.filter((s) => s.method === 'POST')).toEqual([]);
+    expect(status(await call(p, 'GET', '/v2/apis/a1/integrations'))).toBe(200);
+    await expect(held).resolves.toEqual({ error: expect.stringMatching(/ECONNRESET|socket hang up/) });
+    const posts = seen.filter((s) => s.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(JSON.parse(posts[0]!.body)).toEqual({ description: 'late', timeoutInMillis: 30000, connectionType: 'INTERNET' });
+    expect(p.count({ operation: 'CreateIntegration', outcome: 'late_create' })).toBe(1);
+    expect(p.appliedWrites().map((w) => w.outcome)).toEqual(['late_create']);
+  });
+
+  it('forwards a late create after the longest hold when no listing comes, and drops it when closed', async () => {
+    const p = await proxy({ lateCreate: () => true, lateCreateMaxDelayMs: 150 });
+    await call(p, 'POST', '/v2/apis/a1/integrations', '{}');
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+    const q = await proxy({ lateCreate: () => true });
+    const held = call(q, 'POST', '/v2/apis/a1/integrations', '{}');
+    await new Promise((r) => setTimeout(r, 50));
+    await q.close();
+    await held;
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+    expect(q.count({ outcome: 'dropped' })).toBe(1);
   });
 });

@@ -1,0 +1,310 @@
+// The fidelity rules of the fault proxy: where moto answers differently from real API Gateway v2,
+// the proxy answers (or reshapes the request) the way API Gateway does, so the operator meets the
+// real service's behaviour in every test. Each rule cites the public source it is modelled on; where
+// the real behaviour is not established, the rule models the outcome that is hardest on the operator
+// and says so. The pure functions are exported for unit tests; `Fidelity` holds the little state the
+// rules need (protocol cache, per-API write order). Creates that complete after the client gave up
+// are a deterministic fault of the proxy (FaultProxyOptions.lateCreate), not a rule here.
+import type { RequestKind } from './operations.ts';
+
+export interface FidelityOptions {
+  /** Integrations an API may hold; CreateIntegration beyond it is refused. Default 300. */
+  integrationsPerApi?: number;
+}
+
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+/** How the rules reach the emulator: the client's own request, and side reads with its credentials. */
+export interface Upstream {
+  forward(body: Buffer): Promise<UpstreamReply>;
+  get(path: string): Promise<UpstreamReply>;
+}
+
+export type FidelityOutcome = 'fidelity_in_use' | 'fidelity_quota' | 'fidelity_not_found' | 'fidelity_bad_request';
+
+export interface Answer {
+  kind: 'answer';
+  outcome: FidelityOutcome;
+  status: number;
+  type: string;
+  message: string;
+}
+
+export type Exchange = { kind: 'upstream'; reply: UpstreamReply } | Answer;
+
+type Json = Record<string, unknown>;
+type StringMap = Record<string, string>;
+
+export const DEFAULT_INTEGRATIONS_PER_API = 300;
+
+// ---- messages, as real API Gateway words them ----
+
+/**
+ * DeleteIntegration of an integration a route targets. Seen on real AWS with one route id
+ * (`[xrfucl1]`): milliHQ/terraform-aws-next-js#247, and the reason for
+ * terraform-aws-modules/terraform-aws-apigateway-v2 PR #55. Several ids are joined with ", ".
+ */
+export function inUseMessage(routeIds: string[]): string {
+  return `Cannot delete Integration because it is referenced by the following Routes with Ids: [${routeIds.join(', ')}]`;
+}
+
+/**
+ * Per-API quota, in the shape API Gateway uses for them: anomalyco/sst#4522 shows "Maximum number
+ * of Authorizers for this API has been reached" as ConflictException with status 429. The limit
+ * (300, not raisable for HTTP APIs) is from "Quotas for configuring and running an HTTP API".
+ */
+export const QUOTA_MESSAGE = 'Maximum number of Integrations for this API has been reached';
+
+/** A removal tombstone on a service (subtype) integration: terraform-provider-aws#50061. */
+export const SUBTYPE_TOMBSTONE_MESSAGE =
+  'Invalid selection expression specified: Validation Result: warnings : [], errors : [Mapping expression missing source or destination]';
+
+export const integrationNotFoundMessage = (id: string) => `Invalid Integration identifier specified ${id}`;
+export const apiNotFoundMessage = (apiId: string) => `Invalid API identifier specified ${apiId}`;
+
+// ---- pure rules ----
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringMap(v: unknown): StringMap {
+  return isObject(v) ? (v as StringMap) : {};
+}
+
+/**
+ * UpdateIntegration requestParameters on AWS: keys not sent are kept, a key sent as "" is removed
+ * (developer guide "Transforming API requests and responses", "Remove configured parameter
+ * mappings"). moto replaces the whole map, so the proxy sends it the merged one.
+ */
+export function mergeRequestParameters(current: unknown, sent: StringMap): StringMap {
+  const out: StringMap = { ...stringMap(current) };
+  for (const [k, v] of Object.entries(sent)) {
+    if (v === '') delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * UpdateIntegration responseParameters on AWS: a status code sent as {} is removed (same guide
+ * section); status codes not sent are kept. A key left out *inside* a kept status code is kept too:
+ * that inner merge is NOT verified on real AWS (aws-semantics-review finding #4) and is modelled
+ * pessimistically, so an operator that relies on replacement of the inner map sees the stale key.
+ */
+export function mergeResponseParameters(current: unknown, sent: Record<string, StringMap>): Record<string, StringMap> {
+  const out: Record<string, StringMap> = {};
+  for (const [code, inner] of Object.entries(isObject(current) ? current : {})) out[code] = { ...stringMap(inner) };
+  for (const [code, inner] of Object.entries(sent)) {
+    if (Object.keys(stringMap(inner)).length === 0) delete out[code];
+    else out[code] = { ...out[code], ...stringMap(inner) };
+  }
+  return out;
+}
+
+/**
+ * UpdateIntegration requestTemplates: merged like every other field (go-to-k/cdkd#1163), and a
+ * template sent as "" is stored as an empty template, not removed: the model types template bodies
+ * as StringWithLengthBetween0And32K, and terraform-provider-aws's integration_test.go reads
+ * `request_templates = {"application/json" = ""}` back as "" from real AWS.
+ */
+export function mergeRequestTemplates(current: unknown, sent: StringMap): StringMap {
+  return { ...stringMap(current), ...sent };
+}
+
+function hasTombstone(params: StringMap): boolean {
+  return Object.values(params).some((v) => v === '');
+}
+
+/**
+ * The body to hand moto so that its replace-on-update yields what AWS's merge-on-update yields, or
+ * the 400 AWS gives. Scalars ("" clears), tlsConfig ({} clears), integrationType and
+ * integrationSubtype (updatable in place: CloudFormation's AWS::ApiGatewayV2::Integration schema
+ * lists only ApiId as create-only) already behave like AWS in moto and pass through unchanged.
+ */
+export function mergeIntegrationUpdate(current: Json, sent: Json): { body: Json } | { badRequest: string } {
+  const subtype = 'integrationSubtype' in sent ? sent.integrationSubtype : current.integrationSubtype;
+  const body: Json = { ...sent };
+  if (isObject(sent.requestParameters)) {
+    const params = stringMap(sent.requestParameters);
+    // Service-integration parameters are action parameters, not mappings: API Gateway refuses the
+    // "" tombstone (terraform-provider-aws#50061). Keys simply left out are kept, as for mappings;
+    // that is not verified on AWS and is the pessimistic reading.
+    if (typeof subtype === 'string' && subtype !== '' && hasTombstone(params)) return { badRequest: SUBTYPE_TOMBSTONE_MESSAGE };
+    body.requestParameters = mergeRequestParameters(current.requestParameters, params);
+  }
+  if (isObject(sent.responseParameters)) body.responseParameters = mergeResponseParameters(current.responseParameters, sent.responseParameters as Record<string, StringMap>);
+  if (isObject(sent.requestTemplates)) body.requestTemplates = mergeRequestTemplates(current.requestTemplates, stringMap(sent.requestTemplates));
+  return { body };
+}
+
+/**
+ * Defaults as AWS reports them when CreateIntegration leaves them out: timeoutInMillis 30000 on
+ * HTTP APIs and 29000 on WebSocket APIs whatever the type (developer guide quotas pages; moto picks
+ * by type instead), and connectionType INTERNET (model: "The default value is INTERNET").
+ */
+export function withCreateDefaults(body: Json, protocol: string): Json {
+  const out: Json = { ...body };
+  if (out.timeoutInMillis === undefined) out.timeoutInMillis = protocol === 'WEBSOCKET' ? 29_000 : 30_000;
+  if (out.connectionType === undefined) out.connectionType = 'INTERNET';
+  return out;
+}
+
+/** Ids of the routes whose target is this integration. */
+export function routesTargeting(routes: Json[], integrationId: string): string[] {
+  return routes.filter((r) => r.target === `integrations/${integrationId}`).map((r) => String(r.routeId));
+}
+
+export function parseObject(body: Buffer): Json | undefined {
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8') || '{}');
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- the stateful part ----
+
+const answer = (outcome: FidelityOutcome, status: number, type: string, message: string): Answer => ({ kind: 'answer', outcome, status, type, message });
+
+function integrationIdOf(path: string): string {
+  return decodeURIComponent(path.split('?', 1)[0]!.replace(/\/+$/, '').split('/').at(-1) ?? '');
+}
+
+function messageOf(reply: UpstreamReply, fallback: string): string {
+  const m = parseObject(reply.body)?.message;
+  return typeof m === 'string' && m !== '' ? m : fallback;
+}
+
+type Read = { json: Json } | Exchange;
+
+export class Fidelity {
+  private readonly opts: FidelityOptions;
+  /** Protocol per API id: it cannot change after CreateApi. */
+  private readonly protocols = new Map<string, string>();
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(opts: FidelityOptions) {
+    this.opts = opts;
+  }
+
+  /**
+   * Runs one request through the rules. Writes on one API are taken one at a time, so that a rule's
+   * read and the write it guards see the same state (API Gateway serialises them too).
+   */
+  exchange(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    if (!kind.write || kind.apiId === undefined) return this.pass(up, body);
+    const apiId = kind.apiId;
+    return this.exclusive(apiId, () => this.applyRule(kind.operation, apiId, path, body, up));
+  }
+
+  private applyRule(operation: string, apiId: string, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    switch (operation) {
+      case 'CreateIntegration':
+        return this.create(apiId, body, up);
+      case 'UpdateIntegration':
+        return this.update(apiId, integrationIdOf(path), body, up);
+      case 'DeleteIntegration':
+        return this.delete(apiId, integrationIdOf(path), body, up);
+      case 'DeleteApi':
+        return this.deleteApi(apiId, body, up);
+      default:
+        return this.pass(up, body);
+    }
+  }
+
+  private async create(apiId: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    const protocol = await this.protocolOf(apiId, up);
+    if (typeof protocol !== 'string') return protocol;
+    const existing = await this.readItems(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations`, apiNotFoundMessage(apiId));
+    if (!Array.isArray(existing)) return existing;
+    if (existing.length >= (this.opts.integrationsPerApi ?? DEFAULT_INTEGRATIONS_PER_API)) return answer('fidelity_quota', 429, 'ConflictException', QUOTA_MESSAGE);
+    const sent = parseObject(body);
+    return this.pass(up, sent ? Buffer.from(JSON.stringify(withCreateDefaults(sent, protocol))) : body);
+  }
+
+  private async update(apiId: string, id: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    // moto answers an unknown id with a 500 HTML page (reference §2.6); AWS with this 404.
+    const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`, integrationNotFoundMessage(id));
+    if (!('json' in current)) return current;
+    const sent = parseObject(body);
+    if (!sent) return this.pass(up, body);
+    const merged = mergeIntegrationUpdate(current.json, sent);
+    if ('badRequest' in merged) return answer('fidelity_bad_request', 400, 'BadRequestException', merged.badRequest);
+    return this.pass(up, Buffer.from(JSON.stringify(merged.body)));
+  }
+
+  private async delete(apiId: string, id: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    // moto deletes an unknown id with 200 (reference §2.6); AWS answers 404.
+    const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`, integrationNotFoundMessage(id));
+    if (!('json' in current)) return current;
+    const routes = await this.readItems(up, `/v2/apis/${encodeURIComponent(apiId)}/routes`, apiNotFoundMessage(apiId));
+    if (!Array.isArray(routes)) return routes;
+    const using = routesTargeting(routes, id);
+    if (using.length > 0) return answer('fidelity_in_use', 409, 'ConflictException', inUseMessage(using));
+    return this.pass(up, body);
+  }
+
+  private async deleteApi(apiId: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    // moto deletes an unknown API with 200; AWS answers 404 as for every other call on it.
+    const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}`, apiNotFoundMessage(apiId));
+    if (!('json' in current)) return current;
+    this.protocols.delete(apiId);
+    return this.pass(up, body);
+  }
+
+  private async protocolOf(apiId: string, up: Upstream): Promise<string | Exchange> {
+    const known = this.protocols.get(apiId);
+    if (known) return known;
+    const api = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}`, apiNotFoundMessage(apiId));
+    if (!('json' in api)) return api;
+    const protocol = String(api.json.protocolType ?? 'HTTP');
+    this.protocols.set(apiId, protocol);
+    return protocol;
+  }
+
+  private async pass(up: Upstream, body: Buffer): Promise<Exchange> {
+    return { kind: 'upstream', reply: await up.forward(body) };
+  }
+
+  /** A side read; a 404 becomes AWS's NotFoundException, other failures are passed on as they are. */
+  private async read(up: Upstream, path: string, notFound: string): Promise<Read> {
+    const reply = await up.get(path);
+    if (reply.status === 404) return answer('fidelity_not_found', 404, 'NotFoundException', messageOf(reply, notFound));
+    if (reply.status >= 300) return { kind: 'upstream', reply };
+    return { json: parseObject(reply.body) ?? {} };
+  }
+
+  /** Every item of a listing, following nextToken (moto sends one page, AWS may send several). */
+  private async readItems(up: Upstream, path: string, notFound: string): Promise<Json[] | Exchange> {
+    const items: Json[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.read(up, next ? `${path}?nextToken=${encodeURIComponent(next)}` : path, notFound);
+      if (!('json' in page)) return page;
+      if (Array.isArray(page.json.items)) items.push(...(page.json.items as Json[]));
+      next = typeof page.json.nextToken === 'string' && page.json.nextToken !== '' ? page.json.nextToken : undefined;
+    } while (next);
+    return items;
+  }
+
+  private async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(key) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = before.then(() => mine);
+    this.locks.set(key, tail);
+    await before;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+}
