@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only converge,quota,steady]`: starts a private test bed
+// `npm run bench [-- --quick] [-- --only converge,quota,conflicts,steady]`: starts a private test bed
 // (etcd + kube-apiserver + moto), runs the benchmarks one after another, prints each one's figures
 // as a table and writes them all to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,12 +8,13 @@ import { parse } from 'yaml';
 import { buildCrdYaml } from '../src/api/v1alpha1/crd.ts';
 import { emulatorClient } from '../test/faultproxy/inventory.ts';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
+import { convergeOnOneApi } from './conflicts.ts';
 import { convergeAtQuota, convergeWithoutQuota } from './converge.ts';
 import { formatTable, machine, type BenchContext, type SectionResult } from './lib/context.ts';
 import { crPath, Kube } from './lib/kube.ts';
 import { memoryAtScale, steadyState, updateLatency, type MemoryRow } from './steady.ts';
 
-const GROUPS = ['converge', 'quota', 'steady'] as const;
+const GROUPS = ['converge', 'quota', 'conflicts', 'steady'] as const;
 type Group = (typeof GROUPS)[number];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Group> } {
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     };
     await run('converge', async () => emit(await convergeWithoutQuota(ctx)));
     await run('quota', async () => emit(await convergeAtQuota(ctx)));
+    await run('conflicts', async () => emit(await convergeOnOneApi(ctx)));
     await run('steady', async () => {
       const { result, fleet } = await steadyState(ctx);
       emit(result);

@@ -18,11 +18,12 @@ export interface BenchOperator {
   stop(): Promise<void>;
 }
 
-export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: string[], env: Record<string, string> = {}): BenchOperator {
+/** `root`: a checkout to run the operator from (another version, for side-by-side figures). */
+export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: string[], env: Record<string, string> = {}, root = ROOT): BenchOperator {
   const logFile = join(mkdtempSync(join(tmpdir(), 'apigw-bench-op-')), 'operator.log');
   const fd = openSync(logFile, 'a');
   const spawnedAt = performance.now();
-  const child = spawn(NODE, [join(ROOT, 'src', 'main.ts'), '--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags], {
+  const child = spawn(NODE, [join(root, 'src', 'main.ts'), '--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags], {
     stdio: ['ignore', fd, fd],
     env: {
       PATH: process.env.PATH ?? '',

@@ -17,6 +17,11 @@ export interface CoalescingOptions {
   clock: Clock;
   /** How long a listing answers drift checks. */
   ttlMs: number;
+  /**
+   * How long a route listing answers deletes: short, since a user retargeting routes expects the
+   * delete to follow, but long enough for a batch of deletes (an Argo CD prune) to share one.
+   */
+  routesTtlMs?: number;
   /** How long an asked-for integration counts towards its API's population (a drift interval and a half). */
   windowMs?: number;
   /** Distinct integrations asked for on one API within windowMs before a listing is worth it. */
@@ -35,7 +40,7 @@ export class CoalescingGateway implements IntegrationGateway {
 
   constructor(inner: IntegrationGateway, opts: CoalescingOptions) {
     this.inner = inner;
-    this.opts = { minObjectsPerListing: 2, windowMs: opts.ttlMs * 3, ...opts };
+    this.opts = { minObjectsPerListing: 2, windowMs: opts.ttlMs * 3, routesTtlMs: 2000, ...opts };
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
@@ -46,19 +51,19 @@ export class CoalescingGateway implements IntegrationGateway {
     return this.inner.listIntegrations(loc, signal);
   }
 
-  /** Shared by every delete on the API within ttlMs; a failed listing is not kept. */
+  /** Shared by every delete on the API within routesTtlMs; a failed listing is not kept. */
   listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
     const key = apiKey(loc);
     const now = this.opts.clock.now();
     const hit = this.routes.get(key);
-    if (hit && now - hit.at < this.opts.ttlMs) return hit.routes;
+    if (hit && now - hit.at < this.opts.routesTtlMs) return hit.routes;
     const routes = this.inner.listRoutes(loc, signal);
     const entry = { at: now, routes };
     this.routes.set(key, entry);
     routes.catch(() => {
       if (this.routes.get(key) === entry) this.routes.delete(key);
     });
-    for (const [k, v] of this.routes) if (now - v.at >= this.opts.ttlMs && k !== key) this.routes.delete(k);
+    for (const [k, v] of this.routes) if (now - v.at >= this.opts.routesTtlMs && k !== key) this.routes.delete(k);
     return routes;
   }
 

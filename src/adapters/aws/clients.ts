@@ -40,7 +40,8 @@ export class SdkClientFactory implements ClientFactory {
         region: loc.region,
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
         maxAttempts: 1,
-        requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000, connectionTimeout: 5_000 },
+        // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+        requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000, throwOnRequestTimeout: true, connectionTimeout: 5_000 },
         ...(loc.roleArn && this.opts.credentialsForRole ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) } : {}),
       });
       this.clients.set(key, client);
