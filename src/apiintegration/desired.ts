@@ -1,6 +1,7 @@
 // What AWS should hold for an ApiIntegration: the spec's integration fields, plus an ownership
 // marker in `description`. Integrations cannot be tagged and CreateIntegration takes no
 // idempotency token, so the marker is how a lost create is found again instead of repeated.
+import { OPERATOR_FIELDS } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegrationSpecT } from '../api/v1alpha1/types.ts';
 import type { IntegrationFields, Location } from './ports.ts';
 
@@ -28,12 +29,12 @@ export function userDescription(description: string | undefined): string | undef
   return stripped === '' ? undefined : stripped;
 }
 
-const OPERATOR_FIELDS = new Set(['apiId', 'region', 'roleArn', 'deletionPolicy', 'integrationId', 'managementPolicy']);
+const NOT_SENT = new Set<string>(OPERATOR_FIELDS);
 
 export function desiredFields(spec: ApiIntegrationSpecT, uid: string): IntegrationFields {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(spec)) {
-    if (!OPERATOR_FIELDS.has(k) && v !== undefined) out[k] = v;
+    if (!NOT_SENT.has(k) && v !== undefined) out[k] = v;
   }
   out.description = markedDescription(spec.description, uid);
   return out as IntegrationFields;

@@ -4,6 +4,7 @@
 // mapping key with an empty value and a removed response status code as an empty map; service
 // integrations need the type, subtype and every parameter on each update. The few removals AWS has
 // no in-place form for are reported, never turned into a replacement.
+import { INTEGRATION_FIELDS, SCALAR_FIELDS } from '../api/v1alpha1/fields.ts';
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
 
@@ -18,35 +19,6 @@ export interface IntegrationDiff {
   again?: boolean;
 }
 
-type Scalar = 'integrationUri' | 'integrationMethod' | 'integrationSubtype' | 'connectionType' | 'connectionId' | 'credentialsArn' | 'description'
-  | 'payloadFormatVersion' | 'passthroughBehavior' | 'contentHandlingStrategy' | 'templateSelectionExpression' | 'timeoutInMillis';
-
-interface ScalarRule {
-  /** Values AWS reports when the field was left out: not drift. */
-  unsetMatches: (v: unknown, protocol: Protocol) => boolean;
-  /** What clears the field in place (absent: AWS has no way to clear it). */
-  reset?: (protocol: Protocol) => string | number;
-}
-
-const absent = (v: unknown) => v === undefined || v === '';
-const clearable: ScalarRule = { unsetMatches: absent, reset: () => '' };
-// The protocol's own default timeout: 30000 on HTTP APIs, 29000 on WebSocket (reference §1.11).
-const defaultTimeout = (p: Protocol) => (p === 'WEBSOCKET' ? 29000 : 30000);
-
-const SCALARS: Record<Scalar, ScalarRule> = {
-  integrationUri: clearable,
-  integrationMethod: { unsetMatches: (v) => absent(v) || v === 'POST', reset: () => '' },
-  integrationSubtype: clearable,
-  connectionType: { unsetMatches: (v) => absent(v) || v === 'INTERNET', reset: () => 'INTERNET' },
-  connectionId: clearable,
-  credentialsArn: clearable,
-  description: clearable,
-  payloadFormatVersion: { unsetMatches: (v, p) => absent(v) || (p === 'WEBSOCKET' && v === '1.0') },
-  passthroughBehavior: { unsetMatches: (v) => absent(v) || v === 'WHEN_NO_MATCH', reset: () => 'WHEN_NO_MATCH' },
-  contentHandlingStrategy: clearable,
-  templateSelectionExpression: clearable,
-  timeoutInMillis: { unsetMatches: (v, p) => v === undefined || v === defaultTimeout(p), reset: defaultTimeout },
-};
 
 type Flat = Record<string, string>;
 type Nested = Record<string, Flat>;
@@ -86,7 +58,9 @@ function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, pr
     b.changed('integrationType');
     b.set('integrationType', desired.integrationType);
   }
-  for (const [field, rule] of Object.entries(SCALARS) as [Scalar, ScalarRule][]) {
+  for (const field of SCALAR_FIELDS) {
+    if (field === 'integrationType') continue;
+    const rule = INTEGRATION_FIELDS[field] as { unsetMatches: (v: unknown, p: Protocol) => boolean; reset?: (p: Protocol) => string | number };
     const want = desired[field];
     const have = actual[field];
     if (want !== undefined ? want === have : rule.unsetMatches(have, protocol)) continue;

@@ -1,6 +1,7 @@
 // What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
 // the reconciler and its pure core never see an SDK type.
-import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
+import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
+import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
 
 /** Where an integration lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
 export interface Location {
@@ -9,26 +10,16 @@ export interface Location {
   roleArn?: string;
 }
 
-/** Integration fields in the spec's lowerCamelCase names. Used for create, update and what AWS reports. */
-export interface IntegrationFields {
-  integrationType?: string;
-  integrationUri?: string;
-  integrationMethod?: string;
-  integrationSubtype?: string;
-  connectionType?: string;
-  connectionId?: string;
-  credentialsArn?: string;
-  description?: string;
-  payloadFormatVersion?: string;
-  passthroughBehavior?: string;
-  contentHandlingStrategy?: string;
-  requestParameters?: Record<string, string>;
-  requestTemplates?: Record<string, string>;
-  responseParameters?: Record<string, Record<string, string>>;
-  templateSelectionExpression?: string;
-  timeoutInMillis?: number;
-  tlsConfig?: { serverNameToVerify?: string };
-}
+// Enumerations widen to strings: AWS reports values the schema does not offer (a cleared "", say).
+type Loose<T> = T extends number ? number : T extends string ? string : T;
+
+/**
+ * Integration fields in the spec's lowerCamelCase names, one per row of the field table. Used for
+ * create, update and what AWS reports; an empty tlsConfig clears it.
+ */
+export type IntegrationFields = {
+  [K in IntegrationFieldName]?: K extends 'tlsConfig' ? { serverNameToVerify?: string } : Loose<NonNullable<ApiIntegrationSpecT[K]>>;
+};
 
 export interface ObservedIntegration extends IntegrationFields {
   integrationId: string;

@@ -1,6 +1,7 @@
 // Computes the status the controller reports: Ready / Reconciling / Stalled following the
 // Kubernetes API conventions and kstatus. lastTransitionTime moves only when a condition's status
 // flips, so a steady object's status (and resourceVersion) does not change across resyncs.
+import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, ConditionT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
 import type { Location, ObservedIntegration } from './ports.ts';
 
@@ -34,21 +35,11 @@ function condition(prev: ConditionT[] | undefined, type: string, status: 'True' 
 function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
   const o = input.observed;
   if (!o) return undefined;
-  const block: Record<string, unknown> = {
-    apiId: input.location?.apiId,
-    region: input.location?.region,
-    protocolType: input.protocol,
-    integrationType: o.integrationType,
-    integrationUri: o.integrationUri,
-    integrationMethod: o.integrationMethod,
-    integrationSubtype: o.integrationSubtype,
-    connectionType: o.connectionType ?? 'INTERNET',
-    payloadFormatVersion: o.payloadFormatVersion,
-    timeoutInMillis: o.timeoutInMillis,
-    passthroughBehavior: o.passthroughBehavior,
-    integrationResponseSelectionExpression: o.integrationResponseSelectionExpression,
-    apiGatewayManaged: o.apiGatewayManaged,
-  };
+  const block: Record<string, unknown> = { apiId: input.location?.apiId, region: input.location?.region, protocolType: input.protocol };
+  for (const f of FIELD_NAMES) if (INTEGRATION_FIELDS[f].observed) block[f] = o[f];
+  for (const f of REPORTED_ONLY) block[f] = o[f];
+  // AWS's documented default; moto leaves it out.
+  block.connectionType ??= 'INTERNET';
   for (const k of Object.keys(block)) if (block[k] === undefined) delete block[k];
   return block as ObservedIntegrationT;
 }
