@@ -194,8 +194,9 @@ export class ApiIntegrationReconciler {
     try {
       created = await this.d.gateway.createIntegration(a.location, a.fields, signal);
     } catch (err) {
-      // A refusal created nothing, so the marker can go; anything else may have created it.
-      if (err instanceof AwsError && err.terminal) await this.d.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal });
+      // A refusal (400/403/quota, 409 concurrent modification, 429, or our own budget) created
+      // nothing, so the marker can go; a timeout, reset or 5xx may have created it.
+      if (err instanceof AwsError && err.kind !== 'Transient') await this.d.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal });
       throw err;
     }
     const record = () => this.d.store.patchMetadata(marked, { annotations: recordAnnotations(created.integrationId, a.location, a.supersede) }, { signal });
