@@ -1,5 +1,12 @@
-// Write fencing: once this replica is not the leader, every write to AWS or Kubernetes fails
-// before it is sent, so a replica that lost its lease cannot race the new leader.
+// Write fencing: once this replica is not the leader, every write to AWS or Kubernetes fails before
+// it is sent, so a replica that lost its lease cannot race the new leader. Typed decorators of the
+// ports: a new write method does not compile until it is fenced here, and a renamed one cannot
+// slip through unfenced. Events are writes too; a former leader's events are dropped.
+import type {
+  ApiIntegrationStore, EventRecorder, EventType, IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef,
+} from './apiintegration/ports.ts';
+import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from './api/v1alpha1/types.ts';
+
 export class NotLeaderError extends Error {
   constructor() {
     super('not the leader: write refused');
@@ -7,18 +14,83 @@ export class NotLeaderError extends Error {
   }
 }
 
-const WRITES = new Set(['createIntegration', 'updateIntegration', 'deleteIntegration', 'patchMetadata', 'patchStatus']);
+type IsLeading = () => boolean;
 
-export function fenced<T extends object>(target: T, isLeading: () => boolean): T {
-  return new Proxy(target, {
-    get(obj, prop, receiver) {
-      const value = Reflect.get(obj, prop, receiver);
-      if (typeof value !== 'function') return value;
-      if (!WRITES.has(String(prop))) return value.bind(obj);
-      return (...args: unknown[]) => {
-        if (!isLeading()) return Promise.reject(new NotLeaderError());
-        return value.apply(obj, args);
-      };
-    },
-  });
+function guard(isLeading: IsLeading): void {
+  if (!isLeading()) throw new NotLeaderError();
+}
+
+export class FencedStore implements ApiIntegrationStore {
+  private readonly inner: ApiIntegrationStore;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: ApiIntegrationStore, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  async patchMetadata(obj: ApiIntegration, patch: Parameters<ApiIntegrationStore['patchMetadata']>[1], opts?: Parameters<ApiIntegrationStore['patchMetadata']>[2]) {
+    guard(this.isLeading);
+    return this.inner.patchMetadata(obj, patch, opts);
+  }
+
+  async patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal) {
+    guard(this.isLeading);
+    return this.inner.patchStatus(obj, status, signal);
+  }
+}
+
+export class FencedGateway implements IntegrationGateway {
+  private readonly inner: IntegrationGateway;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: IntegrationGateway, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
+    return this.inner.getApiProtocol(loc, signal);
+  }
+
+  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedIntegration | undefined> {
+    return this.inner.getIntegration(loc, integrationId, signal, fresh);
+  }
+
+  listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined> {
+    return this.inner.listIntegrations(loc, signal);
+  }
+
+  listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
+    return this.inner.listRoutes(loc, signal);
+  }
+
+  async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+    guard(this.isLeading);
+    return this.inner.createIntegration(loc, fields, signal);
+  }
+
+  async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+    guard(this.isLeading);
+    return this.inner.updateIntegration(loc, integrationId, fields, signal);
+  }
+
+  async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
+    guard(this.isLeading);
+    return this.inner.deleteIntegration(loc, integrationId, signal);
+  }
+}
+
+export class FencedEvents implements EventRecorder {
+  private readonly inner: EventRecorder;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: EventRecorder, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void {
+    if (this.isLeading()) this.inner.record(obj, type, reason, message);
+  }
 }

@@ -7,14 +7,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
-import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from './api/v1alpha1/types.ts';
+import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import { trimForCache, worthReconciling } from './apiintegration/setup.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
 import { assumeRole, SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import type { CallBudget } from './adapters/aws/rate-limit.ts';
-import { AwsError } from './apiintegration/errors.ts';
+import { BudgetWait } from './apiintegration/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
@@ -30,7 +31,7 @@ import { LeaderElector } from './runtime/leader-election.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
-import { fenced } from './fencing.ts';
+import { FencedEvents, FencedGateway, FencedStore } from './fencing.ts';
 
 export interface OperatorDeps {
   cfg: Config;
@@ -43,27 +44,6 @@ export interface OperatorDeps {
 
 const CONTROLLER = 'apiintegration';
 
-/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
-export function trimForCache(obj: ApiIntegration): ApiIntegration {
-  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations, labels } = obj.metadata;
-  const kept = annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/'))) : undefined;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations: kept, labels },
-    spec: obj.spec,
-    status: obj.status,
-  };
-}
-
-/** Reconcile on spec changes, deletion and label moves, not on the operator's own status/annotation writes. */
-export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): boolean {
-  return old.metadata.generation !== cur.metadata.generation ||
-    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
-    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !== cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] ||
-    JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
-}
-
 /**
  * The shared AWS call budget. A call that would queue longer than `maxWaitMs` for a token gives
  * its worker back instead (the key returns when a token is due), so keys of other accounts and
@@ -75,7 +55,7 @@ function budgetOf(buckets: TokenBuckets, maxWaitMs: number): CallBudget {
       const b = buckets.get(bucket);
       const wait = b.estimatedWaitMs();
       if (wait > maxWaitMs) {
-        return Promise.reject(new AwsError('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${wait} ms`, { operation: 'budget', retryAfterMs: wait }));
+        return Promise.reject(new BudgetWait(bucket, wait));
       }
       return b.take(signal);
     },
@@ -145,9 +125,9 @@ export class Operator {
     const isLeading = () => this.leading;
     const reconciler = new ApiIntegrationReconciler({
       get: (key) => this.get(key),
-      store: fenced(store, isLeading),
-      gateway: fenced(gateway, isLeading),
-      events: new KubeEventRecorder(kc, this.log, { instance: this.identity }),
+      store: new FencedStore(store, isLeading),
+      gateway: new FencedGateway(gateway, isLeading),
+      events: new FencedEvents(new KubeEventRecorder(kc, this.log, { instance: this.identity }), isLeading),
       policy: cfg.namespaceRoles ? new NamespaceAnnotationPolicy(kc) : noNamespaceRoles,
       clock,
       logger: this.log,

@@ -57,6 +57,17 @@ export class AwsError extends Error {
   }
 }
 
+/**
+ * The operator's own AWS call budget is spent for a while: not an AWS answer and not a failure the
+ * user should see; the key comes back when a token is due. Nothing was sent.
+ */
+export class BudgetWait extends AwsError {
+  constructor(bucket: string, retryAfterMs: number) {
+    super('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${retryAfterMs} ms`, { operation: 'budget', retryAfterMs });
+    this.name = 'BudgetWait';
+  }
+}
+
 /** A role named for the namespace could not be assumed (bad trust policy, missing role, STS down). */
 export class CredentialsError extends Error {
   readonly reason = 'CredentialsUnavailable';

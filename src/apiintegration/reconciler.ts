@@ -5,29 +5,19 @@ import pRetry from 'p-retry';
 import { ANNOTATION_RECONCILE_REQUESTED, FINALIZER, type ApiIntegration, type Protocol } from '../api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
 import { driftDelayMs } from './drift-schedule.ts';
 import { inUseOutcome, inUseRetryMs, routesTargeting, type Blocked } from './in-use.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
-import { AwsError, CredentialsError, RoleNotAllowedError } from './errors.ts';
+import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, Location, NamespacePolicy, ObservedIntegration, RouteRef } from './ports.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, pendingAnnotation, recordAnnotations, type Place } from './recorded.ts';
 import { nextStatus, statusChanged, type Outcome } from './status.ts';
 
-export interface ReconcileResult {
-  requeueAfterMs?: number;
-}
+export type ReconcileResult = Result;
 
-/** A failure the work queue should retry after a specific delay instead of its own backoff. */
-export class RetryAfterError extends Error {
-  readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'RetryAfterError';
-    this.retryAfterMs = retryAfterMs;
-  }
-}
 
 export interface ReconcilerDeps {
   get(key: string): ApiIntegration | undefined;
@@ -317,7 +307,7 @@ export class ApiIntegrationReconciler {
       log.debug({ err: err.message }, 'object changed while reconciling; retrying');
       throw new RetryAfterError(err.message, 200, err);
     }
-    const localWait = err instanceof AwsError && err.operation === 'budget';
+    const localWait = err instanceof BudgetWait;
     if (err instanceof AwsError && !localWait && !obj.metadata.deletionTimestamp && obj.status?.observedGeneration !== obj.metadata.generation) {
       await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, { kind: 'Progressing', reason: err.reason, message: err.message }).catch(() => {});
     }

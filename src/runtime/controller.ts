@@ -23,6 +23,16 @@ export class TerminalError extends Error {
   }
 }
 
+/** A failure the work queue should retry after this delay instead of its own rate-limited backoff. */
+export class RetryAfterError extends Error {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'RetryAfterError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** The delay an error asks for (throttled, conflict), if it carries a numeric `retryAfterMs`. */
 export function retryAfterMsOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;

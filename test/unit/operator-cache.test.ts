@@ -1,6 +1,6 @@
 // What the operator keeps in memory per object, and which changes wake it up.
 import { describe, expect, it } from '@jest/globals';
-import { trimForCache, worthReconciling } from '../../src/operator.ts';
+import { trimForCache, worthReconciling } from '../../src/apiintegration/setup.ts';
 import { object } from './apiintegration/fixtures.ts';
 
 describe('trimForCache', () => {

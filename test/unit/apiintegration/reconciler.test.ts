@@ -5,9 +5,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { FINALIZER, type ApiIntegration, type ApiIntegrationStatusT } from '../../../src/api/v1alpha1/types.ts';
-import { AwsError } from '../../../src/apiintegration/errors.ts';
+import { AwsError, BudgetWait } from '../../../src/apiintegration/errors.ts';
 import type { ApiIntegrationStore, IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from '../../../src/apiintegration/ports.ts';
-import type { RetryAfterError } from '../../../src/apiintegration/reconciler.ts';
+import type { RetryAfterError } from '../../../src/runtime/controller.ts';
 import { ApiIntegrationReconciler } from '../../../src/apiintegration/reconciler.ts';
 import { FakeClock } from '../../../src/runtime/clock.ts';
 import { ConflictError } from '../../../src/runtime/ports.ts';
@@ -232,7 +232,7 @@ describe('the reconciler shell', () => {
 
   it('an AWS budget wait is not an error the user sees: nothing is written', async () => {
     const t = setup();
-    t.gateway.fail.CreateIntegration = () => new AwsError('Throttled', 'budget spent', { operation: 'budget', retryAfterMs: 400 });
+    t.gateway.fail.CreateIntegration = () => new BudgetWait('default/us-east-1', 400);
     await expect(t.run()).rejects.toMatchObject({ retryAfterMs: 400 });
     expect(t.store.obj.status?.conditions).toBeUndefined();
   });

@@ -1,0 +1,40 @@
+// A replica that lost its lease writes nothing: not to AWS, not to the object, not even an Event,
+// while its reads keep working (so a standby's cache and protocol lookups stay warm).
+import { describe, expect, it } from '@jest/globals';
+import { FencedEvents, FencedGateway, FencedStore, NotLeaderError } from '../../src/fencing.ts';
+import type { ApiIntegrationStore, IntegrationGateway } from '../../src/apiintegration/ports.ts';
+import { object } from './apiintegration/fixtures.ts';
+
+describe('write fencing', () => {
+  it('refuses every write once the lease is gone, and lets reads through', async () => {
+    let leading = true;
+    const calls: string[] = [];
+    const note = (name: string) => async () => (calls.push(name), undefined as never);
+    const gateway = {
+      getApiProtocol: note('getApiProtocol'), getIntegration: note('getIntegration'), listIntegrations: note('listIntegrations'), listRoutes: note('listRoutes'),
+      createIntegration: note('createIntegration'), updateIntegration: note('updateIntegration'), deleteIntegration: note('deleteIntegration'),
+    } as IntegrationGateway;
+    const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiIntegrationStore;
+    const g = new FencedGateway(gateway, () => leading);
+    const s = new FencedStore(store, () => leading);
+    const e = new FencedEvents({ record: () => void calls.push('event') }, () => leading);
+    const loc = { region: 'us-east-1', apiId: 'a' };
+    const obj = object();
+    const writes = [
+      () => g.createIntegration(loc, {}), () => g.updateIntegration(loc, 'i', {}), () => g.deleteIntegration(loc, 'i'),
+      () => s.patchMetadata(obj, {}), () => s.patchStatus(obj, {}),
+    ];
+    for (const w of writes) await w();
+    e.record(obj, 'Normal', 'Created', 'x');
+    expect(calls).toHaveLength(6);
+    leading = false;
+    calls.length = 0;
+    for (const w of writes) await expect(w()).rejects.toBeInstanceOf(NotLeaderError);
+    e.record(obj, 'Normal', 'Created', 'x');
+    await g.getApiProtocol(loc);
+    await g.getIntegration(loc, 'i');
+    await g.listIntegrations(loc);
+    await g.listRoutes(loc);
+    expect(calls).toEqual(['getApiProtocol', 'getIntegration', 'listIntegrations', 'listRoutes']);
+  });
+});
