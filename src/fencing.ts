@@ -6,6 +6,7 @@ import type {
   ApiIntegrationStore, EventRecorder, EventType, IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef,
 } from './apiintegration/ports.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from './api/v1alpha1/types.ts';
+import type { EventReason } from './apiintegration/reasons.ts';
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -90,7 +91,7 @@ export class FencedEvents implements EventRecorder {
     this.isLeading = isLeading;
   }
 
-  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void {
+  record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void {
     if (this.isLeading()) this.inner.record(obj, type, reason, message);
   }
 }

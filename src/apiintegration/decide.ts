@@ -6,6 +6,7 @@ import { ownerOf, userDescription } from './desired.ts';
 import { diffIntegration } from './diff.ts';
 import type { IntegrationFields, Location, ObservedIntegration } from './ports.ts';
 import { recordedOf, samePlace, type Place, type Recorded } from './recorded.ts';
+import type { ConditionReason, EventReason } from './reasons.ts';
 import type { Outcome } from './status.ts';
 
 export type Action =
@@ -13,9 +14,9 @@ export type Action =
   | { type: 'AddFinalizer' }
   | { type: 'RemoveFinalizer' }
   | { type: 'ClearPending' }
-  | { type: 'Record'; integrationId: string; location: Place; supersede?: { location: Place; integrationId: string }; event?: { reason: string; message: string } }
+  | { type: 'Record'; integrationId: string; location: Place; supersede?: { location: Place; integrationId: string }; event?: { reason: EventReason; message: string } }
   | {
-      type: 'Create'; location: Location; fields: IntegrationFields; supersede?: { location: Place; integrationId: string }; event: { reason: string; message: string };
+      type: 'Create'; location: Location; fields: IntegrationFields; supersede?: { location: Place; integrationId: string }; event: { reason: EventReason; message: string };
       /** Add the finalizer in the same write as the pending marker (a new object). */
       withFinalizer?: boolean;
     }
@@ -34,7 +35,7 @@ export interface Plan {
   /** The status to report once the action has succeeded; absent for intermediate steps. */
   outcome?: Outcome;
   /** An event to record when the status this plan reports is new (not on every pass). */
-  notice?: { type: 'Normal' | 'Warning'; reason: string; message: string };
+  notice?: { type: 'Normal' | 'Warning'; reason: EventReason; message: string };
   requeue: Requeue;
   /** The integration the status should describe. */
   report?: { integrationId: string; observed: ObservedIntegration; location: Place };
@@ -77,8 +78,8 @@ export type Need =
 const deleting = (o: ApiIntegration) => Boolean(o.metadata.deletionTimestamp);
 const hasFinalizer = (o: ApiIntegration) => (o.metadata.finalizers ?? []).includes(FINALIZER);
 const observeOnly = (o: ApiIntegration) => o.spec.managementPolicy === 'ObserveOnly';
-const progressing = (reason: string, message: string): Outcome => ({ kind: 'Progressing', reason, message });
-const stalled = (reason: string, message: string): Outcome => ({ kind: 'Stalled', reason, message });
+const progressing = (reason: ConditionReason, message: string): Outcome => ({ kind: 'Progressing', reason, message });
+const stalled = (reason: ConditionReason, message: string): Outcome => ({ kind: 'Stalled', reason, message });
 // Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
 const SYNCED: Outcome = { kind: 'Ready', reason: 'Synced', message: 'the integration in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)' };
 const DEFAULT_SETTLE_MS = 30_000;
@@ -172,7 +173,7 @@ function decidePending(input: DecideInput, rec: Recorded, d: Desired): Plan {
   return create(d, rec, 'Created', `created integration on API ${d.location.apiId}`);
 }
 
-function create(d: Desired, rec: Recorded, reason: string, message: string): Plan {
+function create(d: Desired, rec: Recorded, reason: EventReason, message: string): Plan {
   const supersede = rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
   const moving = supersede && reason !== 'Recreated';
   return {
@@ -204,7 +205,7 @@ function decideExisting(obj: ApiIntegration, rec: Recorded, d: Desired, current:
   const diff = diffIntegration(d.fields, current, d.protocol!);
   const report = { integrationId: current.integrationId, observed: current, location: d.location };
   const outcome = diff.notInPlace.length > 0 ? removalNotSupported(diff.notInPlace) : SYNCED;
-  const notice = outcome.kind === 'Stalled' ? { type: 'Warning' as const, reason: outcome.reason, message: outcome.message } : undefined;
+  const notice = outcome.kind === 'Stalled' ? { type: 'Warning' as const, reason: 'RemovalNotSupported' as const, message: outcome.message } : undefined;
   if (diff.update) {
     // A step that leaves more to do (or removals to report) is compared again at once.
     const again = diff.again || diff.notInPlace.length > 0;
@@ -241,7 +242,11 @@ export function decide(input: DecideInput): Plan {
   const { obj, observation: obs } = input;
   const rec = recordedOf(obj);
   if (deleting(obj)) return decideDeletion(obj, rec, obs);
-  if (input.invalid) return { action: { type: 'None' }, outcome: stalled('InvalidSpec', input.invalid), requeue: 'none' };
+  if (input.invalid) {
+    // A Warning a person sees in `kubectl describe`, once per new set of problems.
+    const notice = { type: 'Warning' as const, reason: 'InvalidSpec' as const, message: input.invalid };
+    return { action: { type: 'None' }, outcome: stalled('InvalidSpec', input.invalid), notice, requeue: 'none' };
+  }
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
   if (!d.protocol) return { action: { type: 'None' }, outcome: progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`), requeue: 'soon' };

@@ -1,5 +1,6 @@
 // The closed set of failures the reconciler distinguishes. Adapters translate SDK and HTTP
 // errors into these; code switches on the class, never on message text.
+import type { ConditionReason } from './reasons.ts';
 
 /**
  * `Conflict` is a concurrent modification on the same API (retry with backoff); `InUse` is a delete
@@ -8,7 +9,7 @@
  */
 export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'InUse' | 'QuotaExceeded' | 'Transient';
 
-const REASONS: Record<AwsErrorKind, string> = {
+const REASONS: Record<AwsErrorKind, ConditionReason> = {
   Rejected: 'AwsRejected',
   AccessDenied: 'AwsAccessDenied',
   Throttled: 'AwsThrottled',
@@ -37,7 +38,7 @@ export class AwsError extends Error {
   readonly retryAfterMs?: number;
   readonly routeIds?: string[];
   /** CamelCase reason suitable for a condition or an Event. */
-  readonly reason: string;
+  readonly reason: ConditionReason;
 
   constructor(kind: AwsErrorKind, message: string, details: AwsErrorDetails) {
     super(message, { cause: details.cause });
@@ -70,7 +71,7 @@ export class BudgetWait extends AwsError {
 
 /** A role named for the namespace could not be assumed (bad trust policy, missing role, STS down). */
 export class CredentialsError extends Error {
-  readonly reason = 'CredentialsUnavailable';
+  readonly reason: ConditionReason = 'CredentialsUnavailable';
   readonly roleArn: string;
   constructor(roleArn: string, message: string, cause?: unknown) {
     super(message, { cause });
@@ -81,7 +82,7 @@ export class CredentialsError extends Error {
 
 /** A spec named a role its namespace does not allow; only a cluster administrator can change that. */
 export class RoleNotAllowedError extends Error {
-  readonly reason = 'RoleNotAllowed';
+  readonly reason: ConditionReason = 'RoleNotAllowed';
   readonly roleArn: string;
   constructor(roleArn: string, namespace: string) {
     super(`role ${roleArn} is not allowed in namespace ${namespace}: ask a cluster administrator to add it to the namespace's apigw.dev/allowed-role-arns annotation, or remove spec.roleArn`);

@@ -1,6 +1,7 @@
 // What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
 // the reconciler and its pure core never see an SDK type.
 import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
+import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
 
 /** Where an integration lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
@@ -65,7 +66,7 @@ export interface ApiIntegrationStore {
 }
 
 export interface EventRecorder {
-  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void;
+  record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void;
 }
 
 /** Namespace policy set by the cluster administrator (annotations on the Namespace). */

@@ -249,7 +249,7 @@ export class ApiIntegrationReconciler {
     const outcome = inUseOutcome(b);
     const changed = await this.writeStatus(obj, { action: { type: 'None' }, requeue: 'none' }, undefined, undefined, signal, outcome);
     if (changed) {
-      this.d.events.record(obj, 'Warning', outcome.reason, outcome.message);
+      this.d.events.record(obj, 'Warning', 'IntegrationInUse', outcome.message);
       log.warn({ integrationId: b.integrationId, routes: b.routes.map((r) => r.routeId) }, 'delete blocked by routes');
     }
     return { requeueAfterMs: inUseRetryMs(now - since) };

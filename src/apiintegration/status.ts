@@ -4,11 +4,12 @@
 import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, ConditionT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
 import type { Location, ObservedIntegration } from './ports.ts';
+import type { ConditionReason } from './reasons.ts';
 
 export type Outcome =
-  | { kind: 'Ready'; reason: string; message: string }
-  | { kind: 'Progressing'; reason: string; message: string; readyUnknown?: boolean }
-  | { kind: 'Stalled'; reason: string; message: string };
+  | { kind: 'Ready'; reason: ConditionReason; message: string }
+  | { kind: 'Progressing'; reason: ConditionReason; message: string; readyUnknown?: boolean }
+  | { kind: 'Stalled'; reason: ConditionReason; message: string };
 
 export interface StatusInput {
   outcome: Outcome;
@@ -20,7 +21,7 @@ export interface StatusInput {
   handledRequest?: string;
 }
 
-function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, generation: number, now: string): ConditionT {
+function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False' | 'Unknown', reason: ConditionReason, message: string, generation: number, now: string): ConditionT {
   const old = prev?.find((c) => c.type === type);
   return {
     type,

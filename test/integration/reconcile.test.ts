@@ -138,6 +138,9 @@ describe('invalid specs', () => {
     expect(condition(o, 'Ready')?.message).toMatch(/MOCK/);
     expect(condition(o, 'Ready')?.message).toMatch(/requestTemplates/);
     expect(await integrationsOf(api)).toEqual([]);
+    const warning = await eventually('InvalidSpec Warning event', async () => (await eventsFor(ns, 'mock-on-http')).find((e) => e.reason === 'InvalidSpec'));
+    expect(warning.type).toBe('Warning');
+    expect(warning.message).toMatch(/MOCK/);
     // Fixing the spec is all it takes.
     await patchSpec(ns, 'mock-on-http', { integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', requestTemplates: null });
     await waitReady(ns, 'mock-on-http');

@@ -55,6 +55,7 @@ describe('decide: creation and recovery', () => {
     const plan = decide({ obj: object(), invalid: 'spec.payloadFormatVersion: required', observation: {}, now: NOW });
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
     expect(plan.requeue).toBe('none');
   });
   it('adds the finalizer before anything else, in the same write as the pending marker for a new object', () => {
