@@ -143,31 +143,25 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
   }
 
   async listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined> {
-    const all: ObservedIntegration[] = [];
-    let nextToken: string | undefined;
-    try {
-      do {
-        const cmd = new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: nextToken });
-        const page = await this.call<{ Items?: object[]; NextToken?: string }>(loc, 'GetIntegrations', cmd, { read: true, signal });
-        for (const item of page.Items ?? []) all.push(fromSdk(item));
-        nextToken = page.NextToken || undefined;
-      } while (nextToken);
-      return all;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const pages = (token?: string) => new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: token });
+    return this.allPages<object, ObservedIntegration>(loc, 'GetIntegrations', pages, fromSdk, signal);
   }
 
   async listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
-    const all: RouteRef[] = [];
+    const pages = (token?: string) => new GetRoutesCommand({ ApiId: loc.apiId, NextToken: token });
+    const toRef = (r: { RouteId?: string; RouteKey?: string; Target?: string }): RouteRef => ({ routeId: r.RouteId ?? '', routeKey: r.RouteKey ?? '', ...(r.Target ? { target: r.Target } : {}) });
+    return this.allPages(loc, 'GetRoutes', pages, toRef, signal);
+  }
+
+  /** Every page of a listing, or undefined when the API does not exist; a failed page fails the whole. */
+  private async allPages<I, O>(loc: Location, operation: string, page: (token?: string) => Sendable, map: (item: I) => O, signal?: AbortSignal): Promise<O[] | undefined> {
+    const all: O[] = [];
     let nextToken: string | undefined;
     try {
       do {
-        const cmd = new GetRoutesCommand({ ApiId: loc.apiId, NextToken: nextToken });
-        const page = await this.call<{ Items?: { RouteId?: string; RouteKey?: string; Target?: string }[]; NextToken?: string }>(loc, 'GetRoutes', cmd, { read: true, signal });
-        for (const r of page.Items ?? []) all.push({ routeId: r.RouteId ?? '', routeKey: r.RouteKey ?? '', ...(r.Target ? { target: r.Target } : {}) });
-        nextToken = page.NextToken || undefined;
+        const out = await this.call<{ Items?: I[]; NextToken?: string }>(loc, operation, page(nextToken), { read: true, signal });
+        for (const item of out.Items ?? []) all.push(map(item));
+        nextToken = out.NextToken || undefined;
       } while (nextToken);
       return all;
     } catch (err) {
