@@ -39,6 +39,8 @@ export interface Plan {
   requeue: Requeue;
   /** The integration the status should describe. */
   report?: { integrationId: string; observed: ObservedIntegration; location: Place };
+  /** Set when deciding needs a read from AWS first: read it, add it to the observation, decide again. */
+  need?: Need;
 }
 
 export interface Desired {
@@ -48,7 +50,7 @@ export interface Desired {
   protocol: Protocol | undefined;
 }
 
-/** AWS reads gathered for this pass; which ones depends on `observationNeeds`. `null` = looked, absent. */
+/** AWS reads gathered for this pass, as decide asked for them. `undefined` = not looked; `null` = looked, absent. */
 export interface Observation {
   current?: ObservedIntegration | null;
   adoptee?: ObservedIntegration | null;
@@ -71,9 +73,11 @@ export interface DecideInput {
 }
 
 export type Need =
-  | { kind: 'none' }
   | { kind: 'list'; place: Place }
   | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' };
+
+/** Asks for a read; a plan never treats what it has not looked at as absent. */
+const look = (need: Need): Plan => ({ action: { type: 'None' }, requeue: 'none', need });
 
 const deleting = (o: ApiIntegration) => Boolean(o.metadata.deletionTimestamp);
 const hasFinalizer = (o: ApiIntegration) => (o.metadata.finalizers ?? []).includes(FINALIZER);
@@ -83,24 +87,6 @@ const stalled = (reason: ConditionReason, message: string): Outcome => ({ kind: 
 // Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
 const SYNCED: Outcome = { kind: 'Ready', reason: 'Synced', message: 'the integration in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)' };
 const DEFAULT_SETTLE_MS = 30_000;
-
-/** What to read from AWS before deciding. */
-export function observationNeeds(obj: ApiIntegration, desiredPlace: Place | undefined): Need {
-  const rec = recordedOf(obj);
-  if (deleting(obj)) {
-    if (!hasFinalizer(obj) || obj.spec.deletionPolicy === 'Retain' || observeOnly(obj) || rec.superseded) return { kind: 'none' };
-    return rec.pending ? { kind: 'list', place: rec.pending } : { kind: 'none' };
-  }
-  if (observeOnly(obj)) {
-    const id = obj.spec.integrationId ?? rec.integrationId;
-    return id && desiredPlace ? { kind: 'get', place: desiredPlace, integrationId: id, as: 'adoptee' } : { kind: 'none' };
-  }
-  if (rec.superseded) return { kind: 'none' };
-  if (rec.pending) return { kind: 'list', place: rec.pending };
-  if (rec.integrationId && rec.location) return { kind: 'get', place: rec.location, integrationId: rec.integrationId, as: 'current' };
-  if (obj.spec.integrationId && desiredPlace) return { kind: 'get', place: desiredPlace, integrationId: obj.spec.integrationId, as: 'adoptee' };
-  return { kind: 'none' };
-}
 
 function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
   if (!hasFinalizer(obj)) return { action: { type: 'None' }, requeue: 'none' };
@@ -113,6 +99,7 @@ function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): P
     return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded', why: 'moved' }, requeue: 'soon' };
   }
   if (rec.pending) {
+    if (obs.claimed === undefined) return look({ kind: 'list', place: rec.pending });
     const claimed = (obs.claimed ?? []).filter((i) => i.integrationId !== rec.integrationId);
     const first = claimed[0];
     if (first) return { action: { type: 'Delete', location: rec.pending, integrationId: first.integrationId, then: 'None', why: 'extra' }, requeue: 'soon' };
@@ -127,6 +114,8 @@ function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): P
 function decideObserveOnly(obj: ApiIntegration, input: DecideInput): Plan {
   const d = input.desired!;
   const found = input.observation.adoptee;
+  const watched = obj.spec.integrationId ?? recordedOf(obj).integrationId;
+  if (watched && found === undefined) return look({ kind: 'get', place: d.location, integrationId: watched, as: 'adoptee' });
   if (!found) {
     const id = obj.spec.integrationId ?? recordedOf(obj).integrationId ?? '(none)';
     return { action: { type: 'None' }, outcome: progressing('NotFound', `integration ${id} was not found on API ${d.location.apiId} in ${d.location.region}; observing only, nothing will be created`), requeue: 'drift' };
@@ -151,6 +140,7 @@ function decideObserveOnly(obj: ApiIntegration, input: DecideInput): Plan {
 function decidePending(input: DecideInput, rec: Recorded, d: Desired): Plan {
   const pending = rec.pending!;
   const claimedAll = input.observation.claimed;
+  if (claimedAll === undefined) return look({ kind: 'list', place: pending });
   const claimed = (claimedAll ?? []).filter((i) => !(samePlace(pending, rec.location) && i.integrationId === rec.integrationId));
   if (claimed.length > 1) {
     const extra = claimed[claimed.length - 1]!;
@@ -186,6 +176,7 @@ function create(d: Desired, rec: Recorded, reason: EventReason, message: string)
 
 function decideAdoption(obj: ApiIntegration, d: Desired, adoptee: ObservedIntegration | null | undefined, liveOwner: boolean | undefined): Plan {
   const id = obj.spec.integrationId!;
+  if (adoptee === undefined) return look({ kind: 'get', place: d.location, integrationId: id, as: 'adoptee' });
   if (!adoptee) return { action: { type: 'None' }, outcome: stalled('AdoptionFailed', `integration ${id} does not exist on API ${d.location.apiId} in ${d.location.region}; fix spec.integrationId or remove it to create a new integration`), requeue: 'none' };
   if (adoptee.apiGatewayManaged) return { action: { type: 'None' }, outcome: stalled('AdoptionRefused', `integration ${id} was made by quick create (apiGatewayManaged) and cannot be managed or deleted; adopt a different integration`), requeue: 'none' };
   const owner = ownerOf(adoptee.description);
@@ -196,6 +187,7 @@ function decideAdoption(obj: ApiIntegration, d: Desired, adoptee: ObservedIntegr
 }
 
 function decideExisting(obj: ApiIntegration, rec: Recorded, d: Desired, current: ObservedIntegration | null | undefined): Plan {
+  if (current === undefined && rec.location) return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
   if (!current) {
     if (obj.spec.integrationId) return { action: { type: 'None' }, outcome: stalled('AdoptedIntegrationGone', `adopted integration ${obj.spec.integrationId} no longer exists in AWS; remove spec.integrationId to let the operator create one`), requeue: 'none' };
     if (!samePlace(rec.location, d.location)) return create(d, { ...rec, integrationId: undefined }, 'Created', `created integration on API ${d.location.apiId}`);

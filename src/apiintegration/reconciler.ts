@@ -7,7 +7,7 @@ import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
-import { decide, observationNeeds, type Action, type Desired, type Observation, type Plan } from './decide.ts';
+import { decide, type Action, type DecideInput, type Desired, type Need, type Observation, type Plan } from './decide.ts';
 import { driftDelayMs } from './drift-schedule.ts';
 import { inUseOutcome, inUseRetryMs, routesTargeting, type Blocked } from './in-use.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
@@ -70,8 +70,7 @@ export class ApiIntegrationReconciler {
       for (let step = 0; step < MAX_STEPS; step++) {
         const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
         const { desired, invalid } = await this.desiredState(obj, roleArn, signal);
-        const observation = await this.observe(obj, desired, roleArn, signal);
-        const plan = decide({ obj, invalid, desired, observation, now: this.d.clock.now(), createSettleMs: this.d.createSettleMs });
+        const plan = await this.decideWithReads({ obj, invalid, desired, observation: {}, now: this.d.clock.now(), createSettleMs: this.d.createSettleMs }, roleArn, signal);
         const result = await this.execute(obj, plan, roleArn, log, signal);
         if (result.blocked) return await this.reportBlocked(key, obj, result.blocked, log, signal);
         if (result.obj) {
@@ -105,13 +104,21 @@ export class ApiIntegrationReconciler {
     return { desired: { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) } };
   }
 
-  private async observe(obj: ApiIntegration, desired: Desired | undefined, roleArn: string | undefined, signal: AbortSignal): Promise<Observation> {
-    if (!obj.metadata.deletionTimestamp && !desired?.protocol) return {};
-    const need = observationNeeds(obj, desired?.location);
+  /** Decides, reading from AWS whatever decide asks for first (a pass needs at most one read). */
+  private async decideWithReads(input: DecideInput, roleArn: string | undefined, signal: AbortSignal): Promise<Plan> {
+    let plan = decide(input);
+    for (let reads = 0; plan.need && reads < 2; reads++) {
+      const observation = { ...input.observation, ...(await this.observe(input.obj, plan.need, roleArn, signal)) };
+      input = { ...input, observation };
+      plan = decide(input);
+    }
+    if (plan.need) throw new Error(`decide asked again for ${plan.need.kind} after reading it`);
+    return plan;
+  }
+
+  private async observe(obj: ApiIntegration, need: Need, roleArn: string | undefined, signal: AbortSignal): Promise<Observation> {
     const at = (p: Place) => located(p, roleArn);
     switch (need.kind) {
-      case 'none':
-        return {};
       case 'list': {
         const all = await this.d.gateway.listIntegrations(at(need.place), signal);
         return { claimed: all === undefined ? null : all.filter((i) => ownerOf(i.description) === obj.metadata.uid) };

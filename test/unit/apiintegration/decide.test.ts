@@ -1,7 +1,7 @@
 // The reconcile decision table (DESIGN §3): each row is one situation a user can be in, and the
 // single next step the operator must take from it.
 import { describe, expect, it } from '@jest/globals';
-import { decide, observationNeeds, type DecideInput, type Observation } from '../../../src/apiintegration/decide.ts';
+import { decide, type DecideInput, type Observation } from '../../../src/apiintegration/decide.ts';
 import { desiredFields } from '../../../src/apiintegration/desired.ts';
 import type { ApiIntegration } from '../../../src/api/v1alpha1/types.ts';
 import { UID, object, observed, recordedAt } from './fixtures.ts';
@@ -40,7 +40,8 @@ describe('decide: deletion', () => {
   });
   it('cleans up an integration made by a create that was interrupted before the object was deleted', () => {
     const obj = object({ deleting: true, annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
-    expect(observationNeeds(obj, undefined)).toEqual({ kind: 'list', place: { region: 'us-east-1', apiId: 'api1' } });
+    // Not looked is not absent: decide asks for the listing first.
+    expect(decide(input(obj)).need).toEqual({ kind: 'list', place: { region: 'us-east-1', apiId: 'api1' } });
     const plan = decide(input(obj, { claimed: [observed({ integrationId: 'lost1' })] }));
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'lost1' });
     expect(decide(input(obj, { claimed: [] })).action.type).toBe('ClearPending');
@@ -111,6 +112,12 @@ describe('decide: existing integrations', () => {
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
     expect(plan.requeue).toBe('drift');
+  });
+  it('never reads "not looked" as "absent": it asks for the read instead of re-creating', () => {
+    const plan = decide(input(recorded, {}));
+    expect(plan.action.type).toBe('None');
+    expect(plan.need).toEqual({ kind: 'get', place: { region: 'us-east-1', apiId: 'api1' }, integrationId: 'int1', as: 'current' });
+    expect(decide(input(object({ spec: { integrationId: 'ext1' } }))).need).toMatchObject({ kind: 'get', as: 'adoptee', integrationId: 'ext1' });
   });
   it('recreates an integration deleted outside the operator', () => {
     const plan = decide(input(recorded, { current: null }));
