@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the test bed's real components into a cache outside the checkout, keyed by version:
-# kube-apiserver and etcd from their Go modules, helm from its Go module, and a Python
-# environment with moto[server], and glua (gopher-lua, the Lua VM Argo CD runs health checks in)
-# from its Go module. Idempotent: with everything cached it returns in seconds.
+# kube-apiserver and etcd from their Go modules, helm v3 and helm v4 from their Go modules (side by
+# side: v4's --wait is the kstatus watcher Flux also uses), a Python environment with moto[server],
+# and glua (gopher-lua, the Lua VM Argo CD runs health checks in) from its Go module. Also Flux's
+# CRDs (from its controllers' Go modules), to check the manifests in docs/flux.md by server dry run.
+# Idempotent: with everything cached it returns in seconds.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -83,6 +85,20 @@ build_helm() {
   GOBIN="$(dirname "$out")" run go install "helm.sh/helm/v3/cmd/helm@$v"
 }
 
+# Helm 4 (helm.sh/helm/v4) has no replace directives, so `go install pkg@version` builds it. The
+# version is stamped the way helm's Makefile does (`helm version` would otherwise say "v4.3"), so a
+# test can check which helm ran. Same binary name as v3, in its own versioned directory.
+build_helm4() {
+  local v="$HELM4_VERSION" out="$CACHE/helm-$HELM4_VERSION/bin/helm"
+  if [[ -x "$out" ]]; then log "helm $v cached at $out"; return; fi
+  need go "install Go 1.26 or newer (helm $v's go.mod asks for go 1.26.0)"
+  log "building helm $v (first time only; a few minutes on 2 cores)"
+  mkdir -p "$(dirname "$out")"
+  local vpkg=helm.sh/helm/v4/internal/version
+  GOBIN="$(dirname "$out")" run go install -ldflags "-X $vpkg.version=$v -X $vpkg.gitTreeState=clean" "helm.sh/helm/v4/cmd/helm@$v"
+  log "helm $v built at $out"
+}
+
 build_glua() {
   local v="$GOPHER_LUA_VERSION" out="$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"
   if [[ -x "$out" ]]; then log "glua $v cached at $out"; return; fi
@@ -90,6 +106,27 @@ build_glua() {
   log "building glua (gopher-lua $v)"
   mkdir -p "$(dirname "$out")"
   GOBIN="$(dirname "$out")" run go install "github.com/yuin/gopher-lua/cmd/glua@$v"
+}
+
+# Flux's controllers cannot run on the test bed (no images, no kubelet), but their CRDs can be
+# served: docs/flux.md's manifests are dry-run against them. Each controller's Go module carries
+# its CRDs under config/crd/bases; the versions are those the pinned Flux release ships.
+fetch_flux_crds() {
+  local out="$CACHE/flux-crds-$FLUX_VERSION"
+  if [[ -f "$out/.complete" ]]; then log "Flux $FLUX_VERSION CRDs cached at $out"; return; fi
+  need go "install Go 1.26 or newer"
+  log "fetching Flux $FLUX_VERSION CRDs from the controllers' Go modules"
+  rm -rf "$out"; mkdir -p "$out"
+  local mv dir
+  for mv in "github.com/fluxcd/source-controller@$FLUX_SOURCE_CONTROLLER_VERSION" \
+            "github.com/fluxcd/kustomize-controller@$FLUX_KUSTOMIZE_CONTROLLER_VERSION" \
+            "github.com/fluxcd/helm-controller@$FLUX_HELM_CONTROLLER_VERSION"; do
+    dir="$(cd "$CACHE" && run go mod download -json "$mv" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    [[ -d "$dir/config/crd/bases" ]] || { log "FAILED: $mv has no config/crd/bases"; exit 1; }
+    cp "$dir"/config/crd/bases/*.yaml "$out/"
+  done
+  touch "$out/.complete"
+  log "Flux $FLUX_VERSION CRDs in $out"
 }
 
 moto_version_ok() {
@@ -122,15 +159,17 @@ prepare_moto() {
   echo "$venv/bin/python" > "$marker"
 }
 
-want="${*:-kube-apiserver etcd helm glua moto}"
+want="${*:-kube-apiserver etcd helm helm4 glua flux-crds moto}"
 for t in $want; do
   case "$t" in
     kube-apiserver) build_kube_apiserver ;;
     etcd) build_etcd ;;
     helm) build_helm ;;
+    helm4) build_helm4 ;;
     glua) build_glua ;;
+    flux-crds) fetch_flux_crds ;;
     moto) prepare_moto ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd helm glua moto)"; exit 2 ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd helm helm4 glua flux-crds moto)"; exit 2 ;;
   esac
 done
 
@@ -139,7 +178,9 @@ done
   echo "KUBE_APISERVER=$CACHE/kube-apiserver-$KUBERNETES_VERSION-$KUBE_APISERVER_BUILD_REVISION/bin/kube-apiserver"
   echo "ETCD=$CACHE/etcd-$ETCD_VERSION/bin/etcd"
   echo "HELM=$CACHE/helm-$HELM_VERSION/bin/helm"
+  echo "HELM4=$CACHE/helm-$HELM4_VERSION/bin/helm"
   echo "GLUA=$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"
+  echo "FLUX_CRDS=$CACHE/flux-crds-$FLUX_VERSION"
   [[ -f "$CACHE/moto-python" ]] && echo "MOTO_PYTHON=$(cat "$CACHE/moto-python")"
 } > "$CACHE/tools.env"
 log "tools listed in $CACHE/tools.env"

@@ -5,7 +5,8 @@
 // access reviews with the same identity prove it is not more. Also: the Lease Role, probes on the
 // chart's ports and paths, what the operator's field manager owns, helm upgrade keeping the CRD and
 // its objects, helm uninstall keeping the CRD, helm lint, the namespaced (watchNamespaces) layout,
-// and deploy/apigw-operator.yaml accepted by the API server.
+// and deploy/apigw-operator.yaml accepted by the API server. The same install and upgrade also run
+// with Helm 4 (server-side apply by default, a different release engine), into another release.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
@@ -41,7 +42,9 @@ function tool(bin: string, args: string[], input?: string): string {
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
-const helm = (...args: string[]) => tool(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig]);
+type Helm = (...args: string[]) => string;
+const helm: Helm = (...args) => tool(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig]);
+const helm4: Helm = (...args) => tool(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig]);
 const kubectl = (args: string[], input?: string) => tool(tb.tools.kubectl, args, input);
 
 function freePort(): Promise<number> {
@@ -74,12 +77,12 @@ async function letHelmAdoptCrd(release: string, namespace: string): Promise<void
   }
 }
 
-async function installRelease(release: string, namespace: string, values: string[]): Promise<void> {
+async function installRelease(release: string, namespace: string, values: string[], bin: Helm = helm): Promise<void> {
   const args = ['upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace', ...values];
   for (let attempt = 1; ; attempt++) {
     await letHelmAdoptCrd(release, namespace);
     try {
-      helm(...args);
+      bin(...args);
       return;
     } catch (e) {
       // Another test file may replace the CRD (dropping the ownership metadata) between the two steps.
@@ -88,8 +91,8 @@ async function installRelease(release: string, namespace: string, values: string
   }
 }
 
-function releaseManifest(release: string, namespace: string): Manifest[] {
-  return parseAllDocuments(helm('get', 'manifest', release, '--namespace', namespace)).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+function releaseManifest(release: string, namespace: string, bin: Helm = helm): Manifest[] {
+  return parseAllDocuments(bin('get', 'manifest', release, '--namespace', namespace)).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
 }
 
 /** A kubeconfig that authenticates with a fresh TokenRequest token of the ServiceAccount. */
@@ -122,8 +125,8 @@ interface Started {
 }
 
 /** Starts the operator the way the release's Deployment would, as the release's ServiceAccount. */
-async function startLikeTheDeployment(release: string, namespace: string): Promise<Started> {
-  const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as {
+async function startLikeTheDeployment(release: string, namespace: string, bin: Helm = helm): Promise<Started> {
+  const deployment = releaseManifest(release, namespace, bin).find((m) => m.kind === 'Deployment') as unknown as {
     spec: { template: { spec: { serviceAccountName: string; containers: Container[] } } };
   };
   const pod = deployment.spec.template.spec;
@@ -349,6 +352,103 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
   it('helm uninstall removes the operator and keeps the CRD', async () => {
     const clusterRole = releaseManifest(release, namespace).find((m) => m.kind === 'ClusterRole')!.metadata.name;
     helm('uninstall', release, '--namespace', namespace);
+    await expect(rbac.readClusterRole({ name: clusterRole })).rejects.toMatchObject({ code: 404 });
+    const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    expect(crd.metadata?.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
+  const release = `apigw4-${run}`;
+  const namespace = `apigw4-sys-${run}`;
+  const apps = `apigw4-apps-${run}`;
+  const kubeVersion = ['--kube-version', 'v1.36.0'];
+  let started: Started | undefined;
+  let x: Example;
+  let httpApi = '';
+
+  afterAll(async () => {
+    if (started && started.op.child.exitCode === null) {
+      started.op.kill('SIGKILL');
+      await started.op.exited;
+    }
+    try {
+      helm4('uninstall', release, '--namespace', namespace);
+    } catch {
+      /* already uninstalled by the last test */
+    }
+  });
+
+  it('helm template renders the same manifests with Helm 3 and Helm 4', () => {
+    const render = (bin: Helm) => parseAllDocuments(bin('template', release, CHART, '--namespace', namespace, ...kubeVersion, '--set', 'replicaCount=2')).map((d) => d.toJS() as unknown).filter((m) => m !== null);
+    const v4 = render(helm4);
+    expect(v4.map((m) => (m as Manifest).kind)).toContain('CustomResourceDefinition');
+    expect(v4).toEqual(render(helm));
+    expect(helm4('lint', '--strict', CHART, ...kubeVersion)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('helm install (server-side apply) installs the operator objects and the CRD, and the operator works as the release ServiceAccount', async () => {
+    await installRelease(release, namespace, ['--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`], helm4);
+    expect(helm4('status', release, '--namespace', namespace)).toMatch(/STATUS: deployed/);
+    const kinds = releaseManifest(release, namespace, helm4).map((m) => m.kind).sort();
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
+    // Helm 4 applied server-side (its default for a new release), unlike Helm 3's client-side update.
+    const clusterRole = releaseManifest(release, namespace, helm4).find((m) => m.kind === 'ClusterRole')!.metadata.name;
+    const applied = (await rbac.readClusterRole({ name: clusterRole })).metadata?.managedFields ?? [];
+    expect(applied.map((f) => f.operation)).toContain('Apply');
+    const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    expect(crd.metadata?.annotations).toMatchObject({ 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace });
+    expect(crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
+    // The RBAC Helm 4 applied is enough to reconcile: one example becomes Ready through it.
+    await core.createNamespace({ body: { metadata: { name: apps } } });
+    httpApi = await createApi('HTTP');
+    x = examples(apps, { http: httpApi, websocket: await createApi('WEBSOCKET') }, ['http-lambda-proxy.yaml'])[0]!;
+    started = await startLikeTheDeployment(release, namespace, helm4);
+    applyAll([x]);
+    expect((await ready(started.op, apps, x.name)).status?.integrationId).toBeTruthy();
+  });
+
+  it('helm upgrade upgrades the release and keeps the CRD and the ApiIntegration', async () => {
+    const before = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    const obj = await getObject(apps, x.name);
+    helm4('upgrade', release, CHART, '--namespace', namespace, '--reuse-values', '--set', 'workers=2');
+    expect(helm4('history', release, '--namespace', namespace)).toMatch(/\n2\s.*deployed\s.*Upgrade complete/);
+    const after = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+    expect(after.metadata?.uid).toBe(before.metadata?.uid);
+    expect(after.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
+    const manifest = releaseManifest(release, namespace, helm4);
+    expect(manifest.find((m) => m.kind === 'CustomResourceDefinition')!.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=2');
+    expect((await getObject(apps, x.name)).metadata.uid).toBe(obj.metadata.uid);
+  });
+
+  it('helm 4 upgrades a release Helm 3 installed, keeping its client-side apply, and uninstalls it', async () => {
+    const migrated = `apigw-3to4-${run}`;
+    const ns = `apigw-3to4-${run}`;
+    helm('install', migrated, CHART, '--namespace', ns, '--create-namespace', '--set', 'crds.install=false', '--set', `region=${tb.region}`);
+    helm4('upgrade', migrated, CHART, '--namespace', ns, '--reuse-values', '--set', 'workers=3');
+    const status = helm4('status', migrated, '--namespace', ns);
+    expect(status).toMatch(/^STATUS: deployed$/m);
+    expect(status).toMatch(/^REVISION: 2$/m);
+    const manifest = releaseManifest(migrated, ns, helm4);
+    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=3');
+    // Helm 4 keeps the apply method the release already used: no server-side apply on this one.
+    const role = manifest.find((m) => m.kind === 'ClusterRole')!.metadata.name;
+    const fields = (await rbac.readClusterRole({ name: role })).metadata?.managedFields ?? [];
+    expect(fields.map((f) => f.operation)).not.toContain('Apply');
+    helm4('uninstall', migrated, '--namespace', ns);
+    await expect(rbac.readClusterRole({ name: role })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('helm uninstall removes the operator and keeps the CRD (after the object is deleted through it)', async () => {
+    kubectl(['delete', '-f', '-', '--wait=false'], x.yaml);
+    await eventually(`${x.name} gone`, () => gone(apps, x.name), 60_000);
+    expect(await integrationsOf(httpApi)).toEqual([]);
+    expect(await stop(started!.op)).toBe(0);
+    const clusterRole = releaseManifest(release, namespace, helm4).find((m) => m.kind === 'ClusterRole')!.metadata.name;
+    helm4('uninstall', release, '--namespace', namespace);
     await expect(rbac.readClusterRole({ name: clusterRole })).rejects.toMatchObject({ code: 404 });
     const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
     expect(crd.metadata?.deletionTimestamp).toBeUndefined();

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 export interface Tools {
   kubeApiserver: string;
   etcd: string;
+  /** helm v3 (HELM_VERSION in hack/versions.env). */
   helm: string;
+  /** helm v4 (HELM4_VERSION): its --wait is the kstatus watcher, the library Flux waits with. */
+  helm4: string;
   /** gopher-lua's interpreter: the Lua VM Argo CD runs health checks in. */
   glua: string;
   motoPython: string;
@@ -66,6 +69,7 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {
     kubeApiserver: executable('kube-apiserver', env.TESTBED_KUBE_APISERVER ?? listed.KUBE_APISERVER),
     etcd: executable('etcd', env.TESTBED_ETCD ?? listed.ETCD),
     helm: executable('helm', env.TESTBED_HELM ?? listed.HELM),
+    helm4: executable('helm v4', env.TESTBED_HELM4 ?? listed.HELM4),
     glua: executable('glua', env.TESTBED_GLUA ?? listed.GLUA),
     motoPython: executable('moto (python with moto[server])', env.TESTBED_MOTO_PYTHON ?? listed.MOTO_PYTHON),
     kubectl: env.TESTBED_KUBECTL ?? onPath('kubectl', env),
