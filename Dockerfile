@@ -2,6 +2,8 @@
 # The operator image: Node.js 24 LTS, production dependencies only, non-root, and nothing written
 # at run time, so it runs with a read-only root filesystem.
 #   docker build -t apigw-operator:dev .
+# Without a registry (CI, these machines): bash hack/build-image.sh installs and starts Docker,
+# builds local stand-ins for the two base images below, then this file.
 # The build stages use the exact Node.js release the tests run on (the `node` devDependency in
 # package.json; a unit test keeps them equal); the runtime is distroless Node.js 24: no shell, no
 # package manager, a numeric non-root user.

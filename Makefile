@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps tools build generate check lint typecheck test test-unit test-integration demo bench clean
+.PHONY: all deps tools image build generate check lint typecheck test test-unit test-integration demo bench clean
 
 all: test
 
@@ -15,6 +15,11 @@ deps: node_modules/.stamp
 
 tools:
 	bash hack/build-tools.sh
+
+# The operator image, built on local stand-ins for its base images (no registry is reachable here);
+# before jest, so its first build does not compete with the test bed for CPU.
+image:
+	bash hack/build-image.sh
 
 build: deps
 	npm run build
@@ -30,7 +35,7 @@ lint: deps
 
 check: typecheck lint
 
-test: deps tools check
+test: deps tools check image
 	npm test
 
 test-unit: deps tools

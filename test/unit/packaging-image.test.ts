@@ -2,10 +2,13 @@
 // release the tests run on), a numeric non-root user, production dependencies only, and a small
 // build context. Then the final image's /app is assembled the way the Dockerfile would assemble it
 // (tsc build, the lock file's production packages, the prod-deps stage's own clean-up commands)
-// and its ENTRYPOINT is run: it must start with nothing but production dependencies.
+// and its ENTRYPOINT is run: it must start with nothing but production dependencies. Last,
+// hack/build-image.sh (which builds the image for real, see test/integration/image.test.ts) is
+// checked statically: it builds stand-ins for exactly the Dockerfile's base images, says so, and
+// caches outside the checkout.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -180,4 +183,91 @@ describe('the image, assembled without Docker', () => {
     expect(`${controller.stdout}${controller.stderr}`).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
     expect(controller.stdout).toContain('operator started');
   }, 60_000);
+});
+
+describe('hack/build-image.sh', () => {
+  const script = join(ROOT, 'hack', 'build-image.sh');
+  const text = readFileSync(script, 'utf8');
+  /** The script's command lines: comments and here-document bodies (the stand-ins' Dockerfiles) left out. */
+  const commandLines = (() => {
+    const out: string[] = [];
+    let heredoc: string | undefined;
+    for (const line of text.split('\n')) {
+      if (heredoc !== undefined) {
+        if (line.trim() === heredoc) heredoc = undefined;
+        continue;
+      }
+      if (/^\s*#/.test(line)) continue;
+      out.push(line);
+      heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(line)?.[1];
+    }
+    return out;
+  })();
+
+  it('is an executable bash script in strict mode that parses', () => {
+    expect(text.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+    expect(() => accessSync(script, constants.X_OK)).not.toThrow();
+    const r = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('quotes its variable expansions in commands', () => {
+    const suspicious = commandLines.filter((l) => !/\[\[.*\]\]/.test(l) && /(^|\s)\$\{?[A-Za-z_][A-Za-z_0-9]*\}?(\s|$)/.test(l.replace(/"[^"]*"/g, '""').replace(/'[^']*'/g, "''")));
+    expect(suspicious).toEqual([]);
+  });
+
+  it('plans stand-ins for exactly the base images the Dockerfile names, on the pinned Node.js', () => {
+    const r = spawnSync('bash', [script, '--plan'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir() } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const plan = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(new Set([plan.BUILD_BASE, plan.RUNTIME_BASE])).toEqual(new Set(stages.map((s) => s.image)));
+    expect(plan.RUNTIME_BASE).toBe(final.image);
+    expect(plan.NODE_VERSION).toBe(pkg.devDependencies.node);
+    expect(plan.STAGES!.split(' ')).toEqual(stages.filter((s) => s !== final && s.name).map((s) => s.name));
+  });
+
+  it('says the base images are local stand-ins, labels them, and never overwrites or pushes an official image', () => {
+    expect(text).toMatch(/log "building a LOCAL STAND-IN for \$BUILD_BASE/);
+    expect(text).toMatch(/log "building a LOCAL STAND-IN for \$RUNTIME_BASE/);
+    expect(text).toMatch(/log "NOTE: base images are LOCAL STAND-INS/);
+    expect(text.match(/LABEL \$STANDIN_LABEL="local stand-in for/g)).toHaveLength(2);
+    expect(text).toContain('is not a stand-in (an official image): using it as it is');
+    expect(commandLines.join('\n')).not.toMatch(/docker"? (push|login)|"\$DOCKER" (push|login)/);
+  });
+
+  it('builds the stand-ins the Dockerfile needs: Debian bookworm + node + npm, and distroless’s layout', () => {
+    expect(text).toMatch(/debootstrap --variant=minbase [^\n]*bookworm/);
+    expect(text).toContain('COPY node /usr/local/bin/node');
+    expect(text).toMatch(/npm pack --silent "npm@\$STANDIN_NPM_VERSION"/);
+    expect(text).toMatch(/npm pack --silent "node-linux-\$NODE_ARCH@\$NODE_VERSION"/);
+    // The runtime: /nodejs/bin/node as ENTRYPOINT, user nonroot 65532, no shell copied in.
+    expect(text).toContain('COPY node /out/nodejs/bin/node');
+    expect(text).toContain('nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin');
+    expect(text).toMatch(/FROM scratch\nCOPY --from=collect \/out\/ \//);
+    expect(text).toContain('ENTRYPOINT ["/nodejs/bin/node"]');
+  });
+
+  it('installs and starts the engine without a prompt, builds on the host network, caches outside the checkout', () => {
+    const commands = commandLines.join('\n');
+    expect(commands).toMatch(/export DEBIAN_FRONTEND=noninteractive/);
+    expect(commands).toMatch(/apt-get install -y [^\n]*"\$@" <\/dev\/null/);
+    expect(commands).toMatch(/apt_install docker\.io/);
+    expect(commands).toMatch(/setsid dockerd >>"\$logfile" 2>&1 <\/dev\/null 9>&- &/);
+    expect(commands).toMatch(/build --network host/);
+    expect(commands).toMatch(/CACHE_BASE="\$\{XDG_CACHE_HOME:-\$HOME\/\.cache\}\/apigw-operator"/);
+    expect(commands).not.toMatch(/\$ROOT\/(\.cache|cache|\.testbed)/);
+    expect(commands).toMatch(/IMAGE_SIZE_BYTES=/);
+  });
+
+  it('is run by an integration test that fails rather than skips, and bounds the image size', () => {
+    const source = readFileSync(join(ROOT, 'test', 'integration', 'image.test.ts'), 'utf8');
+    expect(source).toContain("join(ROOT, 'hack', 'build-image.sh')");
+    expect(source).not.toMatch(/\.skip\b|skipIf|\bxit\(|\bxdescribe\(/);
+    expect(source).toMatch(/MAX_IMAGE_BYTES = \d/);
+    expect(source).toMatch(/'--read-only', '--user', '65532:65532'/);
+    expect(source).toMatch(/'rm', '-f'/);
+  });
 });
