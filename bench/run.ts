@@ -1,6 +1,7 @@
-// `npm run bench [-- --quick] [-- --only converge,quota,conflicts,steady]`: starts a private test bed
-// (etcd + kube-apiserver + moto), runs the benchmarks one after another, prints each one's figures
-// as a table and writes them all to bench/results/latest.json.
+// `npm run bench [-- --quick] [-- --only converge,quota,conflicts,steady,memory] [-- --scale N]`:
+// builds the operator (dist/, as the image runs it), starts a private test bed (etcd +
+// kube-apiserver + moto), runs the benchmarks one after another, prints each one's figures as a
+// table, then the summary figures, and writes them all to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,21 +13,26 @@ import { convergeOnOneApi } from './conflicts.ts';
 import { convergeAtQuota, convergeWithoutQuota } from './converge.ts';
 import { formatTable, machine, type BenchContext, type SectionResult } from './lib/context.ts';
 import { crPath, Kube } from './lib/kube.ts';
+import { buildOperator, chartNodeOptions, OPERATOR_FROM } from './lib/operator.ts';
+import { summarize, summaryTable } from './lib/summary.ts';
 import { memoryAtScale, steadyState, updateLatency, type MemoryRow } from './steady.ts';
 
-const GROUPS = ['converge', 'quota', 'conflicts', 'steady'] as const;
+const GROUPS = ['converge', 'quota', 'conflicts', 'steady', 'memory'] as const;
 type Group = (typeof GROUPS)[number];
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<Group> } {
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Group>; scale?: number } {
   const quick = argv.includes('--quick');
-  const i = argv.indexOf('--only');
-  const only = new Set<Group>(i >= 0 ? (argv[i + 1] ?? '').split(',').filter((g): g is Group => (GROUPS as readonly string[]).includes(g)) : GROUPS);
-  const unknown = argv.filter((a, j) => a.startsWith('--') && !['--quick', '--only'].includes(a) && argv[j - 1] !== '--only');
-  if (unknown.length > 0 || only.size === 0) {
-    console.error(`usage: npm run bench [-- --quick] [-- --only ${GROUPS.join(',')}]`);
+  const value = (flag: string) => (argv.includes(flag) ? (argv[argv.indexOf(flag) + 1] ?? '') : undefined);
+  const onlyArg = value('--only');
+  const only = new Set<Group>(onlyArg !== undefined ? onlyArg.split(',').filter((g): g is Group => (GROUPS as readonly string[]).includes(g)) : GROUPS);
+  const scaleArg = value('--scale');
+  const scale = scaleArg === undefined ? undefined : Number(scaleArg);
+  const unknown = argv.filter((a, j) => a.startsWith('--') && !['--quick', '--only', '--scale'].includes(a) && !['--only', '--scale'].includes(argv[j - 1] ?? ''));
+  if (unknown.length > 0 || only.size === 0 || (scale !== undefined && !(Number.isInteger(scale) && scale > 0))) {
+    console.error(`usage: npm run bench [-- --quick] [-- --only ${GROUPS.join(',')}] [-- --scale OBJECTS]`);
     process.exit(2);
   }
-  return { quick, only };
+  return { quick, only, ...(scale !== undefined ? { scale } : {}) };
 }
 
 async function installCrd(kube: Kube): Promise<void> {
@@ -49,14 +55,16 @@ function print(s: SectionResult): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, scale } = parseArgs(process.argv.slice(2));
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   const started = Date.now();
+  // Before the test bed: a tree that does not build fails at once.
+  buildOperator(undefined, log);
   log(`starting a test bed (${quick ? 'quick' : 'full'} run)`);
   const bed = await startTestbed({ log: (m) => log(m) });
   const kube = new Kube({ server: bed.apiserverUrl, token: bed.adminToken, caFile: bed.caFile });
   const aws = emulatorClient(bed.awsEndpoint, bed.region);
-  const ctx: BenchContext = { quick, bed, kube, aws, log };
+  const ctx: BenchContext = { quick, bed, kube, aws, log, ...(scale !== undefined ? { scale } : {}) };
   const sections: SectionResult[] = [];
   const failures: { group: string; error: string }[] = [];
   const run = async (group: Group, fn: () => Promise<void>) => {
@@ -70,7 +78,12 @@ async function main(): Promise<void> {
   };
   try {
     await installCrd(kube);
-    const env = machine(bed);
+    const chart = chartNodeOptions();
+    const env = {
+      ...machine(bed),
+      operator: OPERATOR_FROM === 'dist' ? 'node dist/src/main.js (built at the start of the run)' : 'node src/main.ts',
+      operatorNodeOptions: `${chart.nodeOptions} (the chart's, for its default ${chart.memoryLimitMiB} MiB limit)`,
+    };
     console.log(`# apigw-operator benchmarks (${quick ? '--quick' : 'full'})\n`);
     console.log(Object.entries(env).map(([k, v]) => `- ${k}: ${v}`).join('\n'));
     const emit = (s: SectionResult) => {
@@ -80,21 +93,27 @@ async function main(): Promise<void> {
     await run('converge', async () => emit(await convergeWithoutQuota(ctx)));
     await run('quota', async () => emit(await convergeAtQuota(ctx)));
     await run('conflicts', async () => emit(await convergeOnOneApi(ctx)));
+    // The memory table has a row per process measured: the 1,000 Ready objects of the steady
+    // group (when it runs) and the large start-up of the memory group.
+    const rows: MemoryRow[] = [];
     await run('steady', async () => {
       const { result, fleet } = await steadyState(ctx);
       emit(result);
-      const rows: MemoryRow[] = [];
       const latency = await updateLatency(ctx, fleet);
       emit(latency.result);
       rows.push(latency.memory);
-      emit(await memoryAtScale(ctx, rows));
     });
+    await run('memory', async () => emit(await memoryAtScale(ctx, rows)));
+    const summary = summarize(sections);
+    console.log('\n## Summary\n');
+    console.log(formatTable(summaryTable(summary)));
     const out = {
       generatedAt: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
-      command: `npm run bench${quick ? ' -- --quick' : ''}`,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       durationS: Math.round((Date.now() - started) / 1000),
       machine: env,
+      summary,
       sections,
       failures,
     };

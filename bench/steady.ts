@@ -5,15 +5,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
 import { FINALIZER } from '../src/api/v1alpha1/types.ts';
 import { markedDescription } from '../src/apiintegration/desired.ts';
+import { recordAnnotations } from '../src/apiintegration/recorded.ts';
 import { AWS_QUOTA, FaultProxy } from '../test/faultproxy/proxy.ts';
 import { inspect, memoryAfterGc } from '../test/support/inspector.ts';
 import { freePort } from '../test/testbed/processes.ts';
 import { createApis, lambdaSpec, LAMBDA, MiB, newNamespace, percentile, pool, round, type BenchContext, type SectionResult } from './lib/context.ts';
-import { createObject, crPath, mergePatch, writeCounts } from './lib/kube.ts';
-import { cpuSeconds, openFds, rssBytes, startOperator, type BenchOperator } from './lib/operator.ts';
+import { createObject, crPath, mergePatch, writeCounts, writeDelta } from './lib/kube.ts';
+import { cpuSeconds, openFds, peakRssBytes, rssBytes, startOperator, type BenchOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
 
 const DEFAULT_DRIFT_S = 300;
+/** The operator's default --workers: the concurrency of the plain status-write loop it is compared with. */
+const WORKERS = 4;
 const PACE_MS = 500;
 
 export interface Fleet {
@@ -60,8 +63,8 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
     await sleep(intervals * driftS * 1000);
     const windowS = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(op.pid) - cpu0;
-    const writes1 = await writeCounts(ctx.kube);
-    const delta = (prefix: string) => [...writes1].filter(([k]) => k.startsWith(prefix)).reduce((s, [k, v]) => s + v - (writes0.get(k) ?? 0), 0);
+    const writes = writeDelta(writes0, await writeCounts(ctx.kube));
+    const delta = (prefix: string) => Object.entries(writes).filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
     const objectHours = (n * windowS) / 3600;
     const byOp = Object.fromEntries(Object.entries(proxy.counts()).map(([k, v]) => [k, Object.values(v).reduce((a, b) => a + (b ?? 0), 0)]));
     const aws = proxy.records().length / objectHours;
@@ -84,7 +87,19 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
         `A ${driftS} s drift interval was used so that ${intervals} intervals fit in ${Math.round(windowS)} s; drift checks (and so calls, writes and CPU) scale with 1/interval, so the right column multiplies by ${driftS}/${DEFAULT_DRIFT_S}.`,
         `AWS calls in the window by operation: ${JSON.stringify(byOp)}. Drift checks of objects on one API share one GetIntegrations listing.`,
       ],
-      data: { objects: n, apis: apis.length, driftS, windowS, awsCallsPerObjectHour: aws, kubeWritesPerObjectHour: crWrites, eventsPerObjectHour: events, cpuSeconds: cpu, byOperation: byOp, extrapolationFactor: scaleTo },
+      data: {
+        objects: n,
+        apis: apis.length,
+        driftS,
+        windowS,
+        awsCallsPerObjectHour: aws,
+        kubeWritesPerObjectHour: crWrites,
+        eventsPerObjectHour: events,
+        cpuSeconds: cpu,
+        byOperation: byOp,
+        extrapolationFactor: scaleTo,
+        atDefaultInterval: { driftS: DEFAULT_DRIFT_S, awsCallsPerObjectHour: aws * scaleTo, kubeWritesPerObjectHour: crWrites * scaleTo, eventsPerObjectHour: events * scaleTo },
+      },
     };
     return { result, fleet: { namespace: ns, apis, objects: n } };
   } finally {
@@ -99,6 +114,8 @@ export interface MemoryRow {
   how: string;
   startupS: number;
   startupCpuS: number;
+  /** The process's resident high-water mark (VmHWM) at the end of the idle window: start-up included. */
+  peakRssMiB: number;
   rssMiB: number;
   rssAfterGcMiB: number;
   heapAfterGcMiB: number;
@@ -111,12 +128,14 @@ async function idleFigures(op: BenchOperator, inspectorPort: number, windowS: nu
   const cpu0 = cpuSeconds(op.pid);
   await sleep(windowS * 1000);
   const idleCpuPct = (100 * (cpuSeconds(op.pid) - cpu0)) / windowS;
+  // Read before the inspector attaches: its session and the forced collection cost memory too.
+  const peak = peakRssBytes(op.pid);
   const rss = rssBytes(op.pid);
   const fds = openFds(op.pid);
   const session = await inspect(inspectorPort);
   try {
     const m = await memoryAfterGc(session);
-    return { rssMiB: rss / MiB, rssAfterGcMiB: m.rss / MiB, heapAfterGcMiB: m.heapUsed / MiB, idleCpuPct, fds };
+    return { peakRssMiB: peak / MiB, rssMiB: rss / MiB, rssAfterGcMiB: m.rss / MiB, heapAfterGcMiB: m.heapUsed / MiB, idleCpuPct, fds };
   } finally {
     session.close();
   }
@@ -179,9 +198,15 @@ export async function updateLatency(ctx: BenchContext, fleet: Fleet): Promise<{ 
   }
 }
 
-/** Memory and CPU with many Ready objects whose integrations were made directly in the emulator. */
+/** Objects of the memory benchmark: 10,000 (the scale the README promises), 3,000 in a quick run, or --scale N. */
+export const scaleObjects = (ctx: BenchContext) => ctx.scale ?? (ctx.quick ? 3000 : 10_000);
+
+/**
+ * Memory and CPU with many Ready objects whose integrations were made directly in the emulator and
+ * whose ids are recorded on the objects: the start-up of an operator that finds them all done.
+ */
 export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promise<SectionResult> {
-  const n = ctx.quick ? 3000 : 10_000;
+  const n = scaleObjects(ctx);
   // Real HTTP APIs hold at most 300 integrations each.
   const apis = await createApis(ctx, Math.ceil(n / 250), 'bench-scale');
   const ns = await newNamespace(ctx, 'bench-scale');
@@ -191,34 +216,55 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
     (await ctx.aws.send(new CreateIntegrationCommand({ ApiId: apis[i % apis.length], IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', Description: markedDescription(undefined, o.metadata.uid) }))).IntegrationId!,
   );
   await pool(objs, 16, (o, i) =>
-    mergePatch(ctx.kube, crPath(ns, o.metadata.name), { metadata: { annotations: { 'apigw.dev/integration-id': ids[i], 'apigw.dev/location': `${ctx.bed.region}/${apis[i % apis.length]}` } } }),
+    mergePatch(ctx.kube, crPath(ns, o.metadata.name), {
+      metadata: { annotations: recordAnnotations(ids[i]!, { region: ctx.bed.region, apiId: apis[i % apis.length]! }) },
+    }),
   );
   const proxy = await FaultProxy.start({ upstream: ctx.bed.awsEndpoint, region: ctx.bed.region, quota: AWS_QUOTA });
   const tracker = new ReadyTracker(ctx.kube, ns);
   await tracker.start();
   const port = await freePort();
+  const writes0 = await writeCounts(ctx.kube);
   ctx.log(`scale: starting the operator on ${n} recorded objects`);
   const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns], { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` });
   try {
     await tracker.waitFor(`${n} Ready`, () => tracker.readyCount() >= n, 30 * 60_000);
     const startupS = (tracker.lastReadyAt() - op.spawnedAt) / 1000;
     const startupCpuS = cpuSeconds(op.pid);
+    const startupPeakRssMiB = peakRssBytes(op.pid) / MiB;
+    // The operator's writes; the API server's own (its identity Leases) are left out.
+    const writes = Object.fromEntries(Object.entries(writeDelta(writes0, await writeCounts(ctx.kube))).filter(([k]) => k.startsWith('apiintegrations') || k.startsWith('events')));
+    const crWrites = Object.entries(writes).filter(([k]) => k.startsWith('apiintegrations')).reduce((a, [, v]) => a + v, 0);
     await quiet(proxy, 2000, 60_000);
     const idle = await idleFigures(op, port, ctx.quick ? 20 : 60);
     rows.push({ objects: n, how: 'integrations created directly in the emulator and recorded on the objects; this process reconciled them to Ready (its own status writes, no creates)', startupS, startupCpuS, ...idle });
+    const awsCalls = proxy.records().length;
+    await op.stop();
+    // What the API server allows: the same number of status writes from a plain client at the
+    // operator's concurrency (its 4 workers), each changing the status back to "not observed".
+    ctx.log(`scale: ${n} status writes from a plain client at concurrency ${WORKERS}`);
+    const t0 = performance.now();
+    await pool(objs, WORKERS, (o) =>
+      mergePatch(ctx.kube, crPath(ns, o.metadata.name, 'status'), { status: { observedGeneration: 0, conditions: null, integrationId: null, observed: null } }),
+    );
+    const plainS = (performance.now() - t0) / 1000;
     return {
       name: 'memory',
-      title: 'Resident memory and CPU of the operator process with Ready objects',
+      title: 'Resident memory and CPU of the operator process (node dist/src/main.js) with Ready objects',
       table: {
-        headers: ['Ready objects', 'start-up until settled s', 'start-up CPU s', 'RSS MiB', 'RSS after GC MiB', 'heap after GC MiB', 'idle CPU %', 'open fds'],
-        rows: rows.map((r) => [r.objects, round(r.startupS), round(r.startupCpuS), round(r.rssMiB), round(r.rssAfterGcMiB), round(r.heapAfterGcMiB), round(r.idleCpuPct, 2), r.fds]),
+        headers: ['Ready objects', 'start-up until all Ready s', 'start-up CPU s', 'peak RSS MiB', 'idle RSS MiB', 'RSS after GC MiB', 'heap after GC MiB', 'idle CPU %', 'open fds'],
+        rows: rows.map((r) => [r.objects, round(r.startupS), round(r.startupCpuS), round(r.peakRssMiB), round(r.rssMiB), round(r.rssAfterGcMiB), round(r.heapAfterGcMiB), round(r.idleCpuPct, 2), r.fds]),
       },
       notes: [
         ...rows.map((r) => `${r.objects}: ${r.how}.`),
-        `AWS calls during the ${n}-object start-up: ${proxy.records().length} (drift checks on one API share a listing); 429s: ${proxy.count({ outcome: 'throttled' })}.`,
-        'Idle figures are over a quiet window with the default 5 min drift interval; "after GC" is read through the inspector right after a forced full collection.',
+        `${n}-object start-up: from spawning the process to the last object seen Ready, ${round(startupS)} s; peak RSS when all were Ready ${round(startupPeakRssMiB)} MiB; ${round(crWrites / n, 2)} ApiIntegration writes per object (${JSON.stringify(writes)}); ${awsCalls} AWS calls, ${proxy.count({ outcome: 'throttled' })} × 429.`,
+        `The same ${n} status writes from a plain client at concurrency ${WORKERS}, right after, in the same run: ${round(plainS)} s. The operator's start-up took ${round(startupS / plainS, 2)}× that.`,
+        'Peak RSS is the kernel\'s high-water mark (VmHWM) of the process. Idle figures are over a quiet window with the default 5 min drift interval; "after GC" is read through the inspector right after a forced full collection.',
       ],
-      data: { rows },
+      data: {
+        rows,
+        scale: { objects: n, apis: apis.length, startupS, startupCpuS, startupPeakRssMiB, peakRssMiB: idle.peakRssMiB, kubeWrites: writes, kubeWritesPerObject: crWrites / n, awsCalls, plainStatusWritesS: plainS, startupVsPlainWrites: startupS / plainS },
+      },
     };
   } finally {
     await op.stop();

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Entry point: `apigw-operator [run]` runs the controller, `apigw-operator validate` checks
 // manifests offline. Reads configuration, builds the logger and the Kubernetes client, and maps
-// signals to a graceful stop.
-import { KubeConfig } from '@kubernetes/client-node';
+// signals to a graceful stop. The operator and client-node are imported only after
+// loadKubernetesClientLean() (adapters/kubernetes/lean-load.ts): a static import would load
+// client-node's whole generated index before the redirection is in place.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
@@ -10,9 +12,12 @@ import { SdkClientFactory } from './adapters/aws/clients.ts';
 import type { Protocol } from './api/v1alpha1/types.ts';
 import { validateManifests } from './cli/validate.ts';
 import { ConfigError, helpText, parseConfig } from './config.ts';
-import { Operator } from './operator.ts';
+import { loadKubernetesClientLean } from './adapters/kubernetes/lean-load.ts';
 
-function kubeConfig(path: string | undefined): KubeConfig {
+loadKubernetesClientLean();
+
+async function kubeConfig(path: string | undefined): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromCluster();
@@ -30,7 +35,8 @@ async function run(argv: string[]): Promise<number> {
     redact: { paths: ['*.accessKeyId', '*.secretAccessKey', '*.sessionToken', '*.token', '*.authorization', '*.credentials'], censor: '[redacted]' },
   };
   const logger = text ? pino(options, text) : pino(options);
-  const operator = new Operator({ cfg, kc: kubeConfig(cfg.kubeconfig), logger });
+  const { Operator } = await import('./operator.ts');
+  const operator = new Operator({ cfg, kc: await kubeConfig(cfg.kubeconfig), logger });
   let stopping: Promise<number> | undefined;
   const onSignal = (sig: string) => {
     logger.info({ signal: sig }, 'signal received');

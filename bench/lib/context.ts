@@ -22,6 +22,8 @@ export interface SectionResult {
 
 export interface BenchContext {
   quick: boolean;
+  /** Objects of the memory benchmark when given (--scale N). */
+  scale?: number;
   bed: TestbedInfo;
   kube: Kube;
   aws: ApiGatewayV2Client;

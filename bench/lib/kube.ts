@@ -109,16 +109,30 @@ export async function createNamespace(kube: Kube, name: string): Promise<void> {
   await kube.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 }
 
-/** Sums apiserver_request_total for mutating verbs, by resource[/subresource]. */
+/**
+ * Mutating requests the API server has served (apiserver_request_total with verb POST, PUT, PATCH
+ * or DELETE), by `resource[/subresource] VERB`: e.g. `apiintegrations PATCH` (metadata: finalizer,
+ * annotations), `apiintegrations/status PATCH`, `events POST`. Counted by the API server itself,
+ * whatever the client, and summed over response codes (a 409 is a write the client sent too).
+ */
 export async function writeCounts(kube: Kube): Promise<Map<string, number>> {
   const text = await kube.request<string>('GET', '/metrics');
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
-    const key = labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource!;
+    if (!WRITE_VERBS.includes(labels.verb ?? '')) continue;
+    const key = `${labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource!} ${labels.verb}`;
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
+  return out;
+}
+
+const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** What changed between two writeCounts readings, without the keys that did not move. */
+export function writeDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of after) if (v - (before.get(k) ?? 0) > 0) out[k] = v - (before.get(k) ?? 0);
   return out;
 }

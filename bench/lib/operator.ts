@@ -1,9 +1,13 @@
-// The operator as the benchmarks run it: a real process from source on the pinned Node, against
-// the benchmark's test bed, with its AWS calls going wherever the benchmark points them.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
+// The operator as the benchmarks run it: a real process on the pinned Node, started the way the
+// image and the chart start it (`node dist/src/main.js`, NODE_ENV=production, the chart's
+// NODE_OPTIONS) from a build made at the start of the run, against the benchmark's test bed, with
+// its AWS calls going wherever the benchmark points them. BENCH_OPERATOR_FROM=source runs
+// src/main.ts instead (Node strips the types).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import type { TestbedInfo } from '../../test/testbed/testbed.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -18,12 +22,62 @@ export interface BenchOperator {
   stop(): Promise<void>;
 }
 
+const CHART = join(ROOT, 'charts', 'apigw-operator');
+
+/** A Kubernetes memory quantity (`256Mi`, `1Gi`, `300M`, bytes) in MiB. */
+export function quantityMiB(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(q.trim());
+  if (!m) throw new Error(`cannot read the memory quantity '${q}'`);
+  const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, K: 1e3 / 1024 ** 2, M: 1e6 / 1024 ** 2, G: 1e9 / 1024 ** 2, '': 1 / 1024 ** 2 };
+  return Number(m[1]) * unit[m[2] ?? '']!;
+}
+
+/**
+ * The NODE_OPTIONS the chart gives the operator, with the container's memory limit made explicit:
+ * a process here has no cgroup limit, so a `--max-old-space-size-percentage` would be a share of
+ * the whole machine's memory. The limit is the chart's default `resources.limits.memory`.
+ */
+export function chartNodeOptions(): { nodeOptions: string; memoryLimitMiB: number } {
+  const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { resources?: { limits?: { memory?: string } } };
+  const limit = values.resources?.limits?.memory;
+  if (!limit) throw new Error('the chart sets no default memory limit');
+  const memoryLimitMiB = quantityMiB(limit);
+  const tpl = readFileSync(join(CHART, 'templates', 'deployment.yaml'), 'utf8');
+  const options = /- name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(tpl)?.[1] ?? '';
+  const nodeOptions = options.replace(/--max-old-space-size-percentage=(\d+(?:\.\d+)?)/, (_, p: string) => `--max-old-space-size=${Math.floor((memoryLimitMiB * Number(p)) / 100)}`);
+  return { nodeOptions, memoryLimitMiB };
+}
+
+export const OPERATOR_FROM: 'dist' | 'source' = process.env.BENCH_OPERATOR_FROM === 'source' ? 'source' : 'dist';
+
+const built = new Set<string>();
+
+/**
+ * Compiles `root`'s src/ to `root`/dist with its own tsconfig.build.json (what the Dockerfile's
+ * build stage runs), once per checkout and benchmark process, so the figures are of the code in
+ * the tree now, not of a stale dist/. A tree that does not compile is not measured.
+ */
+export function buildOperator(root = ROOT, log: (m: string) => void = () => undefined): void {
+  if (OPERATOR_FROM === 'source' || built.has(root)) return;
+  log(`building ${root === ROOT ? 'the operator' : root} (tsc -p tsconfig.build.json)`);
+  try {
+    execFileSync(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const out = String((err as { stdout?: Buffer }).stdout ?? '') + String((err as { stderr?: Buffer }).stderr ?? '');
+    throw new Error(`the operator in ${root} does not build:\n${out.slice(0, 4000)}`);
+  }
+  if (!existsSync(join(root, 'dist', 'src', 'main.js'))) throw new Error(`no dist/src/main.js in ${root} after the build`);
+  built.add(root);
+}
+
 /** `root`: a checkout to run the operator from (another version, for side-by-side figures). */
 export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: string[], env: Record<string, string> = {}, root = ROOT): BenchOperator {
+  buildOperator(root);
   const logFile = join(mkdtempSync(join(tmpdir(), 'apigw-bench-op-')), 'operator.log');
   const fd = openSync(logFile, 'a');
   const spawnedAt = performance.now();
-  const child = spawn(NODE, [join(root, 'src', 'main.ts'), '--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags], {
+  const main = OPERATOR_FROM === 'source' ? join(root, 'src', 'main.ts') : join(root, 'dist', 'src', 'main.js');
+  const child = spawn(NODE, [main, '--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags], {
     stdio: ['ignore', fd, fd],
     env: {
       PATH: process.env.PATH ?? '',
@@ -31,12 +85,15 @@ export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: stri
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       KUBECONFIG: bed.kubeconfig,
+      // As the image sets it.
+      NODE_ENV: 'production',
       // A deployed operator serves its probes; the listener also keeps an idle process alive.
       APIGW_METRICS_BIND_ADDRESS: '0',
       APIGW_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
       ...env,
-      // Extra Node options for the process under test (e.g. a profiler), from the benchmark's caller.
-      NODE_OPTIONS: [env.NODE_OPTIONS, process.env.BENCH_OPERATOR_NODE_OPTIONS].filter(Boolean).join(' '),
+      // The chart's options, then the benchmark's (an inspector port), then extra ones from the
+      // caller (e.g. a profiler); a later option wins.
+      NODE_OPTIONS: [chartNodeOptions().nodeOptions, env.NODE_OPTIONS, process.env.BENCH_OPERATOR_NODE_OPTIONS].filter(Boolean).join(' '),
     },
   });
   closeSync(fd);
@@ -68,6 +125,12 @@ export function cpuSeconds(pid: number): number {
 
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** The highest resident set the process has had so far (the kernel's high-water mark). */
+export function peakRssBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
 

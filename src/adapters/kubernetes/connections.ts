@@ -12,7 +12,8 @@
 // TLS material, so rotated client certificates or CA files get a new pool and the old one closes.
 import { createHash, type Hash } from 'node:crypto';
 import type { AgentOptions } from 'node:https';
-import { KubeConfig, type Cluster, type DispatcherOptions } from '@kubernetes/client-node';
+import type { Cluster, DispatcherOptions } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { Agent, type Dispatcher } from 'undici';
 
 type CreateDispatcher = (this: KubeConfig, cluster: Cluster | null, agentOptions: AgentOptions) => Dispatcher | undefined;

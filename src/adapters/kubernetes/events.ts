@@ -1,13 +1,13 @@
 // Kubernetes Events for what users should see. Recording never blocks or fails a reconcile, and
 // the same (object, reason, message) is not repeated within the de-duplication window.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ApiIntegration } from '../../api/v1alpha1/types.ts';
 import type { EventRecorder, EventType } from '../../apiintegration/ports.ts';
-import { pooled } from './connections.ts';
+import { KubeRest } from './rest.ts';
 
 export class KubeEventRecorder implements EventRecorder {
-  private readonly api: CoreV1Api;
+  private readonly rest: KubeRest;
   private readonly recent = new Map<string, number>();
   private readonly component: string;
   private readonly instance: string;
@@ -16,7 +16,7 @@ export class KubeEventRecorder implements EventRecorder {
   private warned = false;
 
   constructor(kc: KubeConfig, logger: Logger, opts: { component?: string; instance?: string; windowMs?: number } = {}) {
-    this.api = pooled(kc).makeApiClient(CoreV1Api);
+    this.rest = new KubeRest(kc);
     this.logger = logger;
     this.component = opts.component ?? 'apigw-operator';
     this.instance = opts.instance ?? 'apigw-operator';
@@ -44,7 +44,7 @@ export class KubeEventRecorder implements EventRecorder {
       lastTimestamp: ts,
       count: 1,
     };
-    this.api.createNamespacedEvent({ namespace: obj.metadata.namespace, body }).catch((err: unknown) => {
+    this.rest.request('POST', `/api/v1/namespaces/${encodeURIComponent(obj.metadata.namespace)}/events`, { body }).catch((err: unknown) => {
       // Once loudly (a missing RBAC rule should be noticed), then quietly.
       this.logger[this.warned ? 'debug' : 'warn']({ err: String(err), reason }, 'could not record event');
       this.warned = true;

@@ -1,24 +1,25 @@
-// The leader-election Lease through client-node. Times are sent as strings already in MicroTime
-// form (6 fractional digits): the API server rejects the 3-digit form a plain Date serializes to.
-import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1MicroTime } from '@kubernetes/client-node';
+// The leader-election Lease, read and written as JSON through rest.ts. Times are sent as strings
+// already in MicroTime form (6 fractional digits): the API server rejects the 3-digit form a plain
+// Date serializes to.
+import type { KubeConfig, V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import type { LeaseRecord, LeaseStore } from '../../runtime/ports.ts';
-import { pooled } from './connections.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
+import { KubeRest } from './rest.ts';
 
 export class KubeLeaseStore implements LeaseStore {
-  private readonly api: CoordinationV1Api;
+  private readonly rest: KubeRest;
   private readonly namespace: string;
   private readonly name: string;
 
   constructor(kc: KubeConfig, namespace: string, name: string) {
-    this.api = pooled(kc).makeApiClient(CoordinationV1Api);
+    this.rest = new KubeRest(kc);
     this.namespace = namespace;
     this.name = name;
   }
 
   async get(): Promise<{ record: LeaseRecord; resourceVersion: string } | undefined> {
     try {
-      const lease = await this.api.readNamespacedLease({ namespace: this.namespace, name: this.name });
+      const lease = await this.rest.request<V1Lease>('GET', this.path(this.name));
       return { record: toRecord(lease), resourceVersion: lease.metadata?.resourceVersion ?? '' };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -28,7 +29,7 @@ export class KubeLeaseStore implements LeaseStore {
 
   async create(record: LeaseRecord): Promise<string> {
     try {
-      const lease = await this.api.createNamespacedLease({ namespace: this.namespace, body: this.body(record) });
+      const lease = await this.rest.request<V1Lease>('POST', this.path(), { body: this.body(record) });
       return lease.metadata?.resourceVersion ?? '';
     } catch (err) {
       throw translateKubeError(err, 'create lease');
@@ -37,11 +38,15 @@ export class KubeLeaseStore implements LeaseStore {
 
   async update(record: LeaseRecord, resourceVersion: string): Promise<string> {
     try {
-      const lease = await this.api.replaceNamespacedLease({ namespace: this.namespace, name: this.name, body: this.body(record, resourceVersion) });
+      const lease = await this.rest.request<V1Lease>('PUT', this.path(this.name), { body: this.body(record, resourceVersion) });
       return lease.metadata?.resourceVersion ?? '';
     } catch (err) {
       throw translateKubeError(err, 'update lease');
     }
+  }
+
+  private path(name?: string): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases${name ? `/${encodeURIComponent(name)}` : ''}`;
   }
 
   private body(r: LeaseRecord, resourceVersion?: string): V1Lease {

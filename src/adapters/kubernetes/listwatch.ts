@@ -1,10 +1,11 @@
 // List and watch of a custom resource through client-node, shaped as the runtime's ListWatcher port.
 // Watches ask for bookmarks and a server-side timeout; client-node's 30 s inactivity timeout is
 // treated as an ordinary end of stream, so the informer resumes from its last resourceVersion.
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { GoneError, type ListPage, type ListWatcher, type ObjectLike, type WatchEvent } from '../../runtime/ports.ts';
-import { pooled } from './connections.ts';
 import { statusOf, translateKubeError } from './errors.ts';
+import { KubeRest } from './rest.ts';
 
 export interface ResourceRef {
   group: string;
@@ -16,16 +17,16 @@ export interface ResourceRef {
 }
 
 export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatcher<T> {
-  private readonly api: CustomObjectsApi;
+  private readonly rest: KubeRest;
   private readonly watcher: Watch;
   private readonly kc: KubeConfig;
   private readonly ref: ResourceRef;
 
   constructor(kc: KubeConfig, ref: ResourceRef) {
     // Lists and watches share the pool of every other adapter built on the same KubeConfig.
-    this.kc = pooled(kc);
+    this.rest = new KubeRest(kc);
+    this.kc = this.rest.kubeConfig;
     this.ref = ref;
-    this.api = this.kc.makeApiClient(CustomObjectsApi);
     this.watcher = new Watch(this.kc);
   }
 
@@ -35,12 +36,11 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
   }
 
   async list(opts: { limit?: number; continue?: string; signal: AbortSignal }): Promise<ListPage<T>> {
-    const { group, version, plural, namespace, labelSelector } = this.ref;
-    const common = { group, version, plural, limit: opts.limit, _continue: opts.continue, labelSelector };
+    const { plural, labelSelector } = this.ref;
     try {
-      const res = (namespace
-        ? await this.api.listNamespacedCustomObject({ ...common, namespace })
-        : await this.api.listClusterCustomObject(common)) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
+      const res = await this.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', this.path(), {
+        query: { limit: opts.limit, continue: opts.continue, labelSelector },
+      });
       return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? '', continue: res.metadata?.continue || undefined };
     } catch (err) {
       throw translateKubeError(err, `list ${plural}`);

@@ -1,21 +1,21 @@
 // The AWS role for a namespace comes from the Namespace's `apigw.dev/role-arn` annotation, which
 // only cluster administrators can set; tenants cannot pick a role from their own specs.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
 import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
 import type { NamespacePolicy } from '../../apiintegration/ports.ts';
-import { pooled } from './connections.ts';
 import { isNotFound } from './errors.ts';
+import { KubeRest } from './rest.ts';
 
 export const ROLE_ANNOTATION = 'apigw.dev/role-arn';
 export const ALLOWED_ROLES_ANNOTATION = 'apigw.dev/allowed-role-arns';
 
 export class NamespaceAnnotationPolicy implements NamespacePolicy {
-  private readonly api: CoreV1Api;
+  private readonly rest: KubeRest;
   private readonly cache = new Map<string, { role?: string; allowed: string[]; at: number }>();
   private readonly ttlMs: number;
 
   constructor(kc: KubeConfig, ttlMs = 60_000) {
-    this.api = pooled(kc).makeApiClient(CoreV1Api);
+    this.rest = new KubeRest(kc);
     this.ttlMs = ttlMs;
   }
 
@@ -31,7 +31,7 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
     if (hit && Date.now() - hit.at < this.ttlMs) return hit;
     let annotations: Record<string, string> = {};
     try {
-      const ns = await this.api.readNamespace({ name: namespace });
+      const ns = await this.rest.request<V1Namespace>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
       annotations = ns.metadata?.annotations ?? {};
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -1,0 +1,106 @@
+// The headline figures of a run under stable keys (bench/results/latest.json `summary`), picked
+// from the sections that ran, with the targets of issue 10 next to them. A figure whose benchmark
+// did not run is absent. Nothing here fails a run: the benchmarks report, they do not assert.
+import { round, type SectionResult, type Table } from './context.ts';
+
+export interface Summary {
+  /** API-server writes to ApiIntegrations (metadata and /status) per created object, counted by the API server. */
+  k8sWritesPerCreate?: number;
+  /** Events the operator wrote per created object (not ApiIntegration writes). */
+  k8sEventsPerCreate?: number;
+  /** No quota: operator converge time ÷ a plain SDK create loop at the same concurrency (4). */
+  noQuotaRatio?: number;
+  noQuotaObjects?: number;
+  /** Operator CPU per created object in the no-quota run with 4 workers, in milliseconds. */
+  cpuMsPerCreate?: number;
+  /** No quota: converge time with --workers 8 ÷ with --workers 4 (≤ 1: more workers are not slower). */
+  workers8vs4Ratio?: number;
+  /** At the real quota with the default budget: converge time ÷ (N − burst)/rate of that budget. */
+  quotaBudgetRatio?: number;
+  quotaObjects?: number;
+  /** Peak RSS (MiB) of the largest memory run, its object count in `memoryObjects` (10,000 in a full run). */
+  rssMiB10k?: number;
+  /** Start-up to all Ready (s) of the largest memory run, with the integration ids already recorded. */
+  startupS10k?: number;
+  /** startupS10k ÷ the same status writes from a plain client at the operator's concurrency, same run. */
+  startupVsPlainWrites?: number;
+  memoryObjects?: number;
+  /** Steady state at 100 objects per API, scaled to the default 5 min drift interval. */
+  awsCallsPerObjectHour?: number;
+  k8sWritesPerObjectHour?: number;
+  /** 50 objects on one API under 409 concurrent modification: 409s provoked (this checkout, and the baseline when run). */
+  conflicts409s?: number;
+  conflicts409sBaseline?: number;
+  conflictsConvergeS?: number;
+  conflictsConvergeSBaseline?: number;
+}
+
+/** Issue 10's acceptance figures: the highest value that meets each. */
+const TARGETS: Partial<Record<keyof Summary, { max: number }>> = {
+  k8sWritesPerCreate: { max: 3 },
+  noQuotaRatio: { max: 2 },
+  workers8vs4Ratio: { max: 1 },
+  quotaBudgetRatio: { max: 1.05 },
+  rssMiB10k: { max: 200 },
+  startupS10k: { max: 40 },
+  awsCallsPerObjectHour: { max: 0.2 },
+  k8sWritesPerObjectHour: { max: 0 },
+};
+
+const data = (sections: SectionResult[], name: string) => sections.find((s) => s.name === name)?.data as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function summarize(sections: SectionResult[]): Summary {
+  const out: Summary = {};
+  const nq = data(sections, 'convergeWithoutQuota');
+  const q = data(sections, 'convergeAtQuota');
+  if (nq) {
+    out.k8sWritesPerCreate = round(nq.operator.kubeWritesPerObject, 2);
+    out.k8sEventsPerCreate = round(nq.operator.eventsPerObject, 2);
+    out.noQuotaRatio = round(nq.ratio, 2);
+    out.noQuotaObjects = nq.objects;
+    out.cpuMsPerCreate = round((1000 * nq.operator.cpuS) / Math.max(1, nq.operator.creates), 1);
+    out.workers8vs4Ratio = round(nq.workers8vs4, 2);
+  } else if (q) {
+    out.k8sWritesPerCreate = round(q.runs[0].kubeWritesPerObject, 2);
+    out.k8sEventsPerCreate = round(q.runs[0].eventsPerObject, 2);
+  }
+  if (q) {
+    out.quotaBudgetRatio = round(q.runs[0].budgetRatio, 3);
+    out.quotaObjects = q.objects;
+  }
+  const steady = data(sections, 'steadyState');
+  if (steady) {
+    out.awsCallsPerObjectHour = round(steady.atDefaultInterval.awsCallsPerObjectHour, 3);
+    out.k8sWritesPerObjectHour = round(steady.atDefaultInterval.kubeWritesPerObjectHour, 3);
+  }
+  const mem = data(sections, 'memory');
+  if (mem?.scale) {
+    out.rssMiB10k = round(mem.scale.peakRssMiB, 1);
+    out.startupS10k = round(mem.scale.startupS, 1);
+    out.startupVsPlainWrites = round(mem.scale.startupVsPlainWrites, 2);
+    out.memoryObjects = mem.scale.objects;
+  }
+  const conflicts = data(sections, 'convergeOnOneApi');
+  if (conflicts) {
+    const rows = conflicts.rows as { label: string; convergeS: number; conflicts: number }[];
+    const now = rows.at(-1)!;
+    out.conflicts409s = now.conflicts;
+    out.conflictsConvergeS = round(now.convergeS, 1);
+    if (rows.length > 1) {
+      out.conflicts409sBaseline = rows[0]!.conflicts;
+      out.conflictsConvergeSBaseline = round(rows[0]!.convergeS, 1);
+    }
+  }
+  return out;
+}
+
+export function summaryTable(s: Summary): Table {
+  return {
+    headers: ['key', 'figure', 'target'],
+    rows: (Object.keys(s) as (keyof Summary)[]).map((k) => {
+      const t = TARGETS[k];
+      const v = s[k]!;
+      return [k, v, t ? `≤ ${t.max} (${v <= t.max ? 'met' : 'missed'})` : ''];
+    }),
+  };
+}
