@@ -1,0 +1,60 @@
+// The benchmarks' own arithmetic (no timings here): the operator runs with the chart's heap for the
+// chart's default memory limit, API-server write counts are differenced per resource and verb, and
+// the summary carries the stable keys that BENCHMARKS.md and bench/results/latest.json promise.
+import { describe, expect, it } from '@jest/globals';
+import { writeDelta } from '../../bench/lib/kube.ts';
+import { chartNodeOptions, quantityMiB } from '../../bench/lib/operator.ts';
+import { summarize } from '../../bench/lib/summary.ts';
+import type { SectionResult } from '../../bench/lib/context.ts';
+
+const section = (name: string, data: Record<string, unknown>): SectionResult => ({ name, title: name, table: { headers: [], rows: [] }, notes: [], data });
+
+describe('bench helpers', () => {
+  it('reads Kubernetes memory quantities', () => {
+    expect(quantityMiB('256Mi')).toBe(256);
+    expect(quantityMiB('1Gi')).toBe(1024);
+    expect(quantityMiB('2048Ki')).toBe(2);
+    expect(quantityMiB('1000M')).toBeCloseTo(953.67, 1);
+    expect(() => quantityMiB('lots')).toThrow();
+  });
+
+  it("runs the operator with the chart's NODE_OPTIONS, the heap share made explicit for the default limit", () => {
+    const { nodeOptions, memoryLimitMiB } = chartNodeOptions();
+    expect(memoryLimitMiB).toBeGreaterThan(0);
+    expect(nodeOptions).toContain(`--max-old-space-size=${Math.floor(memoryLimitMiB / 2)}`);
+    expect(nodeOptions).toContain('--max-semi-space-size=16');
+    expect(nodeOptions).not.toContain('percentage');
+  });
+
+  it('differences write counters and drops what did not move', () => {
+    const before = new Map([['apiintegrations PATCH', 10], ['events POST', 3]]);
+    const after = new Map([['apiintegrations PATCH', 30], ['events POST', 3], ['apiintegrations/status PATCH', 10]]);
+    expect(writeDelta(before, after)).toEqual({ 'apiintegrations PATCH': 20, 'apiintegrations/status PATCH': 10 });
+  });
+
+  it('puts the headline figures under their stable keys', () => {
+    const run = { kubeWritesPerObject: 3, eventsPerObject: 1, cpuS: 16.8, creates: 1000 };
+    const s = summarize([
+      section('convergeWithoutQuota', { objects: 1000, ratio: 3.161, workers8vs4: 0.61, operator: run }),
+      section('convergeAtQuota', { objects: 1000, runs: [{ ...run, budgetRatio: 1.0111 }] }),
+      section('steadyState', { atDefaultInterval: { awsCallsPerObjectHour: 0.12, kubeWritesPerObjectHour: 0 } }),
+      section('memory', { scale: { objects: 10_000, peakRssMiB: 175.65, startupS: 72.51, startupVsPlainWrites: 1.54 } }),
+      section('convergeOnOneApi', { rows: [{ label: 'baseline', convergeS: 12.8, conflicts: 11 }, { label: 'now', convergeS: 3.5, conflicts: 0 }] }),
+    ]);
+    expect(s).toMatchObject({
+      k8sWritesPerCreate: 3,
+      noQuotaRatio: 3.16,
+      cpuMsPerCreate: 16.8,
+      workers8vs4Ratio: 0.61,
+      quotaBudgetRatio: 1.011,
+      awsCallsPerObjectHour: 0.12,
+      k8sWritesPerObjectHour: 0,
+      rssMiB10k: 175.7,
+      startupS10k: 72.5,
+      memoryObjects: 10_000,
+      conflicts409s: 0,
+      conflicts409sBaseline: 11,
+    });
+    expect(summarize([])).toEqual({});
+  });
+});
