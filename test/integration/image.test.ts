@@ -10,12 +10,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { adminKubeConfig, core, createApi, eventually, gone, installCrd, integrationsOf, newNamespace, tb, waitReady } from '../support/cluster.ts';
+import { freePort } from '../testbed/processes.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SCRIPT = join(ROOT, 'hack', 'build-image.sh');
@@ -112,16 +112,6 @@ function removeOrphans(): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
 
 /** The test bed's admin kubeconfig, self-contained (CA inline) and readable by the image's user. */
 function containerKubeconfig(): string {

@@ -12,6 +12,7 @@ import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, read
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { commandLines as scriptCommandLines } from '../support/scripts.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -188,21 +189,7 @@ describe('the image, assembled without Docker', () => {
 describe('hack/build-image.sh', () => {
   const script = join(ROOT, 'hack', 'build-image.sh');
   const text = readFileSync(script, 'utf8');
-  /** The script's command lines: comments and here-document bodies (the stand-ins' Dockerfiles) left out. */
-  const commandLines = (() => {
-    const out: string[] = [];
-    let heredoc: string | undefined;
-    for (const line of text.split('\n')) {
-      if (heredoc !== undefined) {
-        if (line.trim() === heredoc) heredoc = undefined;
-        continue;
-      }
-      if (/^\s*#/.test(line)) continue;
-      out.push(line);
-      heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(line)?.[1];
-    }
-    return out;
-  })();
+  const commandLines = scriptCommandLines(text);
 
   it('is an executable bash script in strict mode that parses', () => {
     expect(text.startsWith('#!/usr/bin/env bash\n')).toBe(true);

@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { commandLines } from '../support/scripts.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SCRIPTS = ['test/e2e/kind.sh', 'hack/render-manifests.sh'];
@@ -12,21 +13,6 @@ const versions = Object.fromEntries(
   readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=', 2) as [string, string]),
 );
 
-/** The script's command lines: comments and here-document bodies (YAML, text) left out. */
-function commandLines(text: string): string[] {
-  const out: string[] = [];
-  let heredoc: string | undefined;
-  for (const line of text.split('\n')) {
-    if (heredoc !== undefined) {
-      if (line.trim() === heredoc) heredoc = undefined;
-      continue;
-    }
-    if (/^\s*#/.test(line)) continue;
-    out.push(line);
-    heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(line)?.[1];
-  }
-  return out;
-}
 
 describe.each(SCRIPTS)('%s', (script) => {
   const path = join(ROOT, script);
