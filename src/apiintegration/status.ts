@@ -8,7 +8,7 @@ import type { ConditionReason } from './reasons.ts';
 
 export type Outcome =
   | { kind: 'Ready'; reason: ConditionReason; message: string }
-  | { kind: 'Progressing'; reason: ConditionReason; message: string; readyUnknown?: boolean }
+  | { kind: 'Progressing'; reason: ConditionReason; message: string }
   | { kind: 'Stalled'; reason: ConditionReason; message: string };
 
 export interface StatusInput {
@@ -21,7 +21,7 @@ export interface StatusInput {
   handledRequest?: string;
 }
 
-function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False' | 'Unknown', reason: ConditionReason, message: string, generation: number, now: string): ConditionT {
+function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False', reason: ConditionReason, message: string, generation: number, now: string): ConditionT {
   const old = prev?.find((c) => c.type === type);
   return {
     type,
@@ -52,7 +52,7 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   const { outcome } = input;
   const ready = outcome.kind === 'Ready';
   const conditions: ConditionT[] = [
-    condition(prev?.conditions, 'Ready', ready ? 'True' : outcome.kind === 'Progressing' && outcome.readyUnknown ? 'Unknown' : 'False', outcome.reason, outcome.message, gen, ts),
+    condition(prev?.conditions, 'Ready', ready ? 'True' : 'False', outcome.reason, outcome.message, gen, ts),
     condition(prev?.conditions, 'Reconciling', outcome.kind === 'Progressing' ? 'True' : 'False', outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason, outcome.kind === 'Progressing' ? outcome.message : '', gen, ts),
     condition(prev?.conditions, 'Stalled', outcome.kind === 'Stalled' ? 'True' : 'False', outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled', outcome.kind === 'Stalled' ? outcome.message : '', gen, ts),
   ];

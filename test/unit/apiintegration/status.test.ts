@@ -21,12 +21,6 @@ describe('nextStatus', () => {
     expect(s.observed).toMatchObject({ apiId: 'api1', protocolType: 'HTTP', connectionType: 'INTERNET', timeoutInMillis: 30000 });
   });
 
-  it('starts as Ready=Unknown, Reconciling=True so nothing calls a new object ready early', () => {
-    const s = nextStatus(object(), { outcome: { kind: 'Progressing', reason: 'Reconciling', message: 'first', readyUnknown: true } }, t0);
-    expect(s.conditions?.find((c) => c.type === 'Ready')?.status).toBe('Unknown');
-    expect(s.conditions?.find((c) => c.type === 'Reconciling')?.status).toBe('True');
-  });
-
   it('marks an invalid spec Stalled with the message', () => {
     const s = nextStatus(object(), { outcome: { kind: 'Stalled', reason: 'InvalidSpec', message: 'spec.x: fix it' } }, t0);
     expect(s.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message: 'spec.x: fix it' });
