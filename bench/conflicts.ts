@@ -8,7 +8,15 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FaultProxy } from '../test/faultproxy/proxy.ts';
-import { createApis, lambdaSpec, newNamespace, pool, round, type BenchContext, type SectionResult } from './lib/context.ts';
+import {
+  createApis,
+  lambdaSpec,
+  newNamespace,
+  pool,
+  round,
+  type BenchContext,
+  type SectionResult,
+} from './lib/context.ts';
 import { createObject } from './lib/kube.ts';
 import { startOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
@@ -24,10 +32,20 @@ interface Row {
 }
 
 async function run(ctx: BenchContext, n: number, label: string, root: string): Promise<Row> {
-  const proxy = await FaultProxy.start({ upstream: ctx.bed.motoEndpoint, region: ctx.bed.region, fidelity: true, conflictOnConcurrentWrites: true, label });
+  const proxy = await FaultProxy.start({
+    upstream: ctx.bed.motoEndpoint,
+    region: ctx.bed.region,
+    fidelity: true,
+    conflictOnConcurrentWrites: true,
+    label,
+  });
   const ns = await newNamespace(ctx, 'bench-conflicts');
   const [api] = await createApis(ctx, 1, ns);
-  await pool(Array.from({ length: n }, (_, i) => i), 16, (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(api!)));
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(api!)),
+  );
   const tracker = new ReadyTracker(ctx.kube, ns);
   await tracker.start();
   const t0 = performance.now();
@@ -81,10 +99,17 @@ export async function convergeOnOneApi(ctx: BenchContext): Promise<SectionResult
     title: `Converge ${n} objects on one API with API Gateway's 409 on concurrent writes (4 workers)`,
     table: {
       headers: ['operator', 'converge s', '409s', 'writes sent', 'AWS calls', ...(base ? ['409s vs baseline'] : [])],
-      rows: rows.map((r) => [r.label, round(r.convergeS), r.conflicts, r.writes, r.awsCalls, ...(base ? [base.conflicts ? round(r.conflicts / base.conflicts, 2) : '-'] : [])]),
+      rows: rows.map((r) => [
+        r.label,
+        round(r.convergeS),
+        r.conflicts,
+        r.writes,
+        r.awsCalls,
+        ...(base ? [base.conflicts ? round(r.conflicts / base.conflicts, 2) : '-'] : []),
+      ]),
     },
     notes: [
-      'Time runs from the operator\'s start to the last object seen Ready (start-up included, the same for both).',
+      "Time runs from the operator's start to the last object seen Ready (start-up included, the same for both).",
       'The operator serializes its own writes per API, so the 409s left come from its own retries only when another client writes too.',
     ],
     data: { objects: n, rows },

@@ -5,7 +5,16 @@
 import { ApiGatewayV2Client, CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
 import { parseConfig } from '../src/config.ts';
 import { AWS_QUOTA, FaultProxy } from '../test/faultproxy/proxy.ts';
-import { createApis, lambdaSpec, LAMBDA, newNamespace, pool, round, type BenchContext, type SectionResult } from './lib/context.ts';
+import {
+  createApis,
+  lambdaSpec,
+  LAMBDA,
+  newNamespace,
+  pool,
+  round,
+  type BenchContext,
+  type SectionResult,
+} from './lib/context.ts';
 import { createObject, writeCounts, writeDelta } from './lib/kube.ts';
 import { cpuSeconds, startOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
@@ -28,10 +37,20 @@ interface Run {
 }
 
 /** Pre-creates N objects, starts the operator through `proxy`, and times it until all are Ready. */
-async function operatorRun(ctx: BenchContext, proxy: FaultProxy, n: number, flags: string[], label: string): Promise<Run> {
+async function operatorRun(
+  ctx: BenchContext,
+  proxy: FaultProxy,
+  n: number,
+  flags: string[],
+  label: string,
+): Promise<Run> {
   const ns = await newNamespace(ctx, 'bench-converge');
   const apis = await createApis(ctx, APIS, ns);
-  await pool(Array.from({ length: n }, (_, i) => i), 16, (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % APIS]!)));
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % APIS]!)),
+  );
   const tracker = new ReadyTracker(ctx.kube, ns);
   await tracker.start();
   proxy.resetStats();
@@ -45,7 +64,10 @@ async function operatorRun(ctx: BenchContext, proxy: FaultProxy, n: number, flag
     const first = Math.min(...records.map((r) => r.start));
     // Counted by the API server (apiserver_request_total), not by the operator.
     const writes = writeDelta(writesBefore, await writeCounts(ctx.kube));
-    const sum = (prefix: string) => Object.entries(writes).filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
+    const sum = (prefix: string) =>
+      Object.entries(writes)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((s, [, v]) => s + v, 0);
     return {
       convergeS: (epoch(tracker.lastReadyAt()) - first) / 1000,
       startupS: (first - epoch(op.spawnedAt)) / 1000,
@@ -71,8 +93,16 @@ export async function convergeAtQuota(ctx: BenchContext): Promise<SectionResult>
   const n = ctx.quick ? 200 : 1000;
   const quotaLimitS = (n - AWS_QUOTA.burst) / AWS_QUOTA.ratePerSec;
   const variants = [
-    { label: `operator defaults (--aws-rate ${DEFAULT_BUDGET.ratePerSec} --aws-burst ${DEFAULT_BUDGET.burst})`, flags: [] as string[], budget: DEFAULT_BUDGET },
-    { label: 'budget equal to the quota (--aws-rate 10 --aws-burst 40)', flags: ['--aws-rate', '10', '--aws-burst', '40'], budget: AWS_QUOTA },
+    {
+      label: `operator defaults (--aws-rate ${DEFAULT_BUDGET.ratePerSec} --aws-burst ${DEFAULT_BUDGET.burst})`,
+      flags: [] as string[],
+      budget: DEFAULT_BUDGET,
+    },
+    {
+      label: 'budget equal to the quota (--aws-rate 10 --aws-burst 40)',
+      flags: ['--aws-rate', '10', '--aws-burst', '40'],
+      budget: AWS_QUOTA,
+    },
   ];
   const runs: (Run & { label: string; budgetLimitS: number; budgetRatio: number; quotaRatio: number })[] = [];
   for (const v of variants) {
@@ -80,7 +110,13 @@ export async function convergeAtQuota(ctx: BenchContext): Promise<SectionResult>
     try {
       const r = await operatorRun(ctx, proxy, n, v.flags, `quota: ${v.label}`);
       const budgetLimitS = (n - v.budget.burst) / v.budget.ratePerSec;
-      runs.push({ label: v.label, ...r, budgetLimitS, budgetRatio: r.convergeS / budgetLimitS, quotaRatio: r.convergeS / quotaLimitS });
+      runs.push({
+        label: v.label,
+        ...r,
+        budgetLimitS,
+        budgetRatio: r.convergeS / budgetLimitS,
+        quotaRatio: r.convergeS / quotaLimitS,
+      });
     } finally {
       await proxy.close();
     }
@@ -89,12 +125,37 @@ export async function convergeAtQuota(ctx: BenchContext): Promise<SectionResult>
     name: 'convergeAtQuota',
     title: `Converge ${n} new objects through the proxy at API Gateway's quota (10 requests/s, burst 40)`,
     table: {
-      headers: ['operator budget', 'objects', 'converge s', "budget's limit (N−burst)/rate s", 'ratio to it', 'quota limit s', 'ratio to it', '429s', 'AWS calls', 'k8s writes/object', 'CPU s'],
-      rows: runs.map((r) => [r.label, n, round(r.convergeS), round(r.budgetLimitS, 1), round(r.budgetRatio, 3), round(quotaLimitS), round(r.quotaRatio, 2), r.throttled, r.awsCalls, round(r.kubeWritesPerObject, 2), round(r.cpuS)]),
+      headers: [
+        'operator budget',
+        'objects',
+        'converge s',
+        "budget's limit (N−burst)/rate s",
+        'ratio to it',
+        'quota limit s',
+        'ratio to it',
+        '429s',
+        'AWS calls',
+        'k8s writes/object',
+        'CPU s',
+      ],
+      rows: runs.map((r) => [
+        r.label,
+        n,
+        round(r.convergeS),
+        round(r.budgetLimitS, 1),
+        round(r.budgetRatio, 3),
+        round(quotaLimitS),
+        round(r.quotaRatio, 2),
+        r.throttled,
+        r.awsCalls,
+        round(r.kubeWritesPerObject, 2),
+        round(r.cpuS),
+      ]),
     },
     notes: [
-      'Time runs from the operator\'s first AWS call to the last object seen Ready through a watch; process start-up (' +
-        runs.map((r) => `${round(r.startupS)} s`).join(', ') + ') is excluded.',
+      "Time runs from the operator's first AWS call to the last object seen Ready through a watch; process start-up (" +
+        runs.map((r) => `${round(r.startupS)} s`).join(', ') +
+        ') is excluded.',
       "A budget's own limit is (N − its burst)/its rate: the fastest N creates can go through that token bucket. A ratio near 1 means the operator is bound by its AWS budget, not by the Kubernetes side.",
       'The limits count only the creates; the operator also makes one GetApi per API (10 calls).',
       'The default budget deliberately stays below the account quota, which other clients share.',
@@ -110,26 +171,66 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
   try {
     // The plain SDK loop: the same creates, same concurrency, same proxy and emulator.
     const apis = await createApis(ctx, APIS, 'bench-sdk-loop');
-    const client = new ApiGatewayV2Client({ region: ctx.bed.region, endpoint: proxy.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+    const client = new ApiGatewayV2Client({
+      region: ctx.bed.region,
+      endpoint: proxy.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 1,
+    });
     ctx.log(`no quota: SDK loop, ${n} creates at concurrency ${concurrency}`);
     const t0 = performance.now();
-    await pool(Array.from({ length: n }, (_, i) => i), concurrency, (i) =>
-      client.send(new CreateIntegrationCommand({ ApiId: apis[i % APIS], IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', Description: `sdk loop ${i}` })),
+    await pool(
+      Array.from({ length: n }, (_, i) => i),
+      concurrency,
+      (i) =>
+        client.send(
+          new CreateIntegrationCommand({
+            ApiId: apis[i % APIS],
+            IntegrationType: 'AWS_PROXY',
+            IntegrationUri: LAMBDA,
+            PayloadFormatVersion: '2.0',
+            Description: `sdk loop ${i}`,
+          }),
+        ),
     );
     const sdkS = (performance.now() - t0) / 1000;
     client.destroy();
     const unlimited = ['--aws-rate', '100000', '--aws-burst', '100000'];
-    const op = await operatorRun(ctx, proxy, n, [...unlimited, '--workers', String(concurrency)], `no quota: operator --workers ${concurrency}`);
+    const op = await operatorRun(
+      ctx,
+      proxy,
+      n,
+      [...unlimited, '--workers', String(concurrency)],
+      `no quota: operator --workers ${concurrency}`,
+    );
     const op8 = await operatorRun(ctx, proxy, n, [...unlimited, '--workers', '8'], 'no quota: operator --workers 8');
-    const row = (label: string, r: Run) => [label, n, round(r.convergeS, 2), round(n / r.convergeS), round(r.convergeS / sdkS, 2), round(r.kubeWritesPerObject, 2), round((1000 * r.cpuS) / Math.max(1, r.creates), 1)];
+    const row = (label: string, r: Run) => [
+      label,
+      n,
+      round(r.convergeS, 2),
+      round(n / r.convergeS),
+      round(r.convergeS / sdkS, 2),
+      round(r.kubeWritesPerObject, 2),
+      round((1000 * r.cpuS) / Math.max(1, r.creates), 1),
+    ];
     const ratio = op.convergeS / sdkS;
     const workers8vs4 = op8.convergeS / op.convergeS;
-    const writes = Object.entries(op.kubeWrites).map(([k, v]) => `${k} ${round(v / n, 2)}`).join(', ');
+    const writes = Object.entries(op.kubeWrites)
+      .map(([k, v]) => `${k} ${round(v / n, 2)}`)
+      .join(', ');
     return {
       name: 'convergeWithoutQuota',
       title: `Converge ${n} objects with no quota: operator vs a plain SDK loop (concurrency ${concurrency}, same emulator, same run)`,
       table: {
-        headers: ['what', 'objects', 'seconds', 'per second', 'ratio to SDK loop', 'k8s writes/object', 'CPU ms/create'],
+        headers: [
+          'what',
+          'objects',
+          'seconds',
+          'per second',
+          'ratio to SDK loop',
+          'k8s writes/object',
+          'CPU ms/create',
+        ],
         rows: [
           ['plain SDK CreateIntegration loop', n, round(sdkS, 2), round(n / sdkS), 1, '-', '-'],
           row(`operator (--workers ${concurrency}, budget unlimited)`, op),

@@ -24,10 +24,19 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Group>; scale?: 
   const quick = argv.includes('--quick');
   const value = (flag: string) => (argv.includes(flag) ? (argv[argv.indexOf(flag) + 1] ?? '') : undefined);
   const onlyArg = value('--only');
-  const only = new Set<Group>(onlyArg !== undefined ? onlyArg.split(',').filter((g): g is Group => (GROUPS as readonly string[]).includes(g)) : GROUPS);
+  const only = new Set<Group>(
+    onlyArg !== undefined
+      ? onlyArg.split(',').filter((g): g is Group => (GROUPS as readonly string[]).includes(g))
+      : GROUPS,
+  );
   const scaleArg = value('--scale');
   const scale = scaleArg === undefined ? undefined : Number(scaleArg);
-  const unknown = argv.filter((a, j) => a.startsWith('--') && !['--quick', '--only', '--scale'].includes(a) && !['--only', '--scale'].includes(argv[j - 1] ?? ''));
+  const unknown = argv.filter(
+    (a, j) =>
+      a.startsWith('--') &&
+      !['--quick', '--only', '--scale'].includes(a) &&
+      !['--only', '--scale'].includes(argv[j - 1] ?? ''),
+  );
   if (unknown.length > 0 || only.size === 0 || (scale !== undefined && !(Number.isInteger(scale) && scale > 0))) {
     console.error(`usage: npm run bench [-- --quick] [-- --only ${GROUPS.join(',')}] [-- --scale OBJECTS]`);
     process.exit(2);
@@ -85,7 +94,11 @@ async function main(): Promise<void> {
       operatorNodeOptions: `${chart.nodeOptions} (the chart's, for its default ${chart.memoryLimitMiB} MiB limit)`,
     };
     console.log(`# apigw-operator benchmarks (${quick ? '--quick' : 'full'})\n`);
-    console.log(Object.entries(env).map(([k, v]) => `- ${k}: ${v}`).join('\n'));
+    console.log(
+      Object.entries(env)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n'),
+    );
     const emit = (s: SectionResult) => {
       sections.push(s);
       print(s);

@@ -9,7 +9,18 @@ import { recordAnnotations } from '../src/apiintegration/recorded.ts';
 import { AWS_QUOTA, FaultProxy } from '../test/faultproxy/proxy.ts';
 import { inspect, memoryAfterGc } from '../test/support/inspector.ts';
 import { freePort } from '../test/testbed/processes.ts';
-import { createApis, lambdaSpec, LAMBDA, MiB, newNamespace, percentile, pool, round, type BenchContext, type SectionResult } from './lib/context.ts';
+import {
+  createApis,
+  lambdaSpec,
+  LAMBDA,
+  MiB,
+  newNamespace,
+  percentile,
+  pool,
+  round,
+  type BenchContext,
+  type SectionResult,
+} from './lib/context.ts';
 import { createObject, crPath, mergePatch, writeCounts, writeDelta } from './lib/kube.ts';
 import { cpuSeconds, openFds, peakRssBytes, rssBytes, startOperator, type BenchOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
@@ -46,11 +57,24 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
   const intervals = ctx.quick ? 4 : 6;
   const ns = await newNamespace(ctx, 'bench-steady');
   const apis = await createApis(ctx, 10, ns);
-  await pool(Array.from({ length: n }, (_, i) => i), 16, (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % apis.length]!)));
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % apis.length]!)),
+  );
   const proxy = await FaultProxy.start({ upstream: ctx.bed.awsEndpoint, region: ctx.bed.region });
   const tracker = new ReadyTracker(ctx.kube, ns);
   await tracker.start();
-  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns, '--aws-rate', '1000', '--aws-burst', '1000', '--drift-interval', `${driftS}s`]);
+  const op = startOperator(ctx.bed, proxy.url, [
+    '--watch-namespaces',
+    ns,
+    '--aws-rate',
+    '1000',
+    '--aws-burst',
+    '1000',
+    '--drift-interval',
+    `${driftS}s`,
+  ]);
   try {
     ctx.log(`steady: converging ${n} objects (set-up, not measured)`);
     await tracker.waitFor(`${n} Ready`, () => tracker.readyCount() >= n, 20 * 60_000);
@@ -64,9 +88,14 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
     const windowS = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(op.pid) - cpu0;
     const writes = writeDelta(writes0, await writeCounts(ctx.kube));
-    const delta = (prefix: string) => Object.entries(writes).filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
+    const delta = (prefix: string) =>
+      Object.entries(writes)
+        .filter(([k]) => k.startsWith(prefix))
+        .reduce((s, [, v]) => s + v, 0);
     const objectHours = (n * windowS) / 3600;
-    const byOp = Object.fromEntries(Object.entries(proxy.counts()).map(([k, v]) => [k, Object.values(v).reduce((a, b) => a + (b ?? 0), 0)]));
+    const byOp = Object.fromEntries(
+      Object.entries(proxy.counts()).map(([k, v]) => [k, Object.values(v).reduce((a, b) => a + (b ?? 0), 0)]),
+    );
     const aws = proxy.records().length / objectHours;
     const crWrites = delta('apiintegrations') / objectHours;
     const events = delta('events') / objectHours;
@@ -75,12 +104,20 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
       name: 'steadyState',
       title: `Steady state: ${n} Ready objects on ${apis.length} APIs for ${intervals} drift intervals of ${driftS} s`,
       table: {
-        headers: ['per object-hour', `measured (drift ${driftS} s)`, `extrapolated to the default ${DEFAULT_DRIFT_S / 60} min`],
+        headers: [
+          'per object-hour',
+          `measured (drift ${driftS} s)`,
+          `extrapolated to the default ${DEFAULT_DRIFT_S / 60} min`,
+        ],
         rows: [
           ['AWS calls', round(aws, 2), round(aws * scaleTo, 3)],
           ['Kubernetes writes to ApiIntegrations', round(crWrites, 2), round(crWrites * scaleTo, 3)],
           ['Kubernetes Events written', round(events, 2), round(events * scaleTo, 3)],
-          ['operator CPU (% of one core)', round((100 * cpu) / windowS, 1), round(((100 * cpu) / windowS) * scaleTo, 2)],
+          [
+            'operator CPU (% of one core)',
+            round((100 * cpu) / windowS, 1),
+            round(((100 * cpu) / windowS) * scaleTo, 2),
+          ],
         ],
       },
       notes: [
@@ -98,7 +135,12 @@ export async function steadyState(ctx: BenchContext): Promise<{ result: SectionR
         cpuSeconds: cpu,
         byOperation: byOp,
         extrapolationFactor: scaleTo,
-        atDefaultInterval: { driftS: DEFAULT_DRIFT_S, awsCallsPerObjectHour: aws * scaleTo, kubeWritesPerObjectHour: crWrites * scaleTo, eventsPerObjectHour: events * scaleTo },
+        atDefaultInterval: {
+          driftS: DEFAULT_DRIFT_S,
+          awsCallsPerObjectHour: aws * scaleTo,
+          kubeWritesPerObjectHour: crWrites * scaleTo,
+          eventsPerObjectHour: events * scaleTo,
+        },
       },
     };
     return { result, fleet: { namespace: ns, apis, objects: n } };
@@ -124,7 +166,11 @@ export interface MemoryRow {
 }
 
 /** Idle figures of a running operator over `windowS`, then heap and RSS after a forced GC. */
-async function idleFigures(op: BenchOperator, inspectorPort: number, windowS: number): Promise<Omit<MemoryRow, 'objects' | 'how' | 'startupS' | 'startupCpuS'>> {
+async function idleFigures(
+  op: BenchOperator,
+  inspectorPort: number,
+  windowS: number,
+): Promise<Omit<MemoryRow, 'objects' | 'how' | 'startupS' | 'startupCpuS'>> {
   const cpu0 = cpuSeconds(op.pid);
   await sleep(windowS * 1000);
   const idleCpuPct = (100 * (cpuSeconds(op.pid) - cpu0)) / windowS;
@@ -135,20 +181,32 @@ async function idleFigures(op: BenchOperator, inspectorPort: number, windowS: nu
   const session = await inspect(inspectorPort);
   try {
     const m = await memoryAfterGc(session);
-    return { peakRssMiB: peak / MiB, rssMiB: rss / MiB, rssAfterGcMiB: m.rss / MiB, heapAfterGcMiB: m.heapUsed / MiB, idleCpuPct, fds };
+    return {
+      peakRssMiB: peak / MiB,
+      rssMiB: rss / MiB,
+      rssAfterGcMiB: m.rss / MiB,
+      heapAfterGcMiB: m.heapUsed / MiB,
+      idleCpuPct,
+      fds,
+    };
   } finally {
     session.close();
   }
 }
 
 /** Update latency over sequential spec changes, then the 1,000-object memory figures of the same process. */
-export async function updateLatency(ctx: BenchContext, fleet: Fleet): Promise<{ result: SectionResult; memory: MemoryRow }> {
+export async function updateLatency(
+  ctx: BenchContext,
+  fleet: Fleet,
+): Promise<{ result: SectionResult; memory: MemoryRow }> {
   const changes = ctx.quick ? 50 : 200;
   const proxy = await FaultProxy.start({ upstream: ctx.bed.awsEndpoint, region: ctx.bed.region, quota: AWS_QUOTA });
   const tracker = new ReadyTracker(ctx.kube, fleet.namespace);
   await tracker.start();
   const port = await freePort();
-  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', fleet.namespace], { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` });
+  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', fleet.namespace], {
+    NODE_OPTIONS: `--inspect=127.0.0.1:${port}`,
+  });
   try {
     await quiet(proxy, 3000, 5 * 60_000);
     const startupS = (performance.now() - op.spawnedAt - 3000) / 1000;
@@ -158,9 +216,15 @@ export async function updateLatency(ctx: BenchContext, fleet: Fleet): Promise<{ 
       for (let k = first; k < first + changes; k++) {
         const name = `obj-${(k * 37) % fleet.objects}`;
         const t0 = performance.now();
-        const patched = await mergePatch(ctx.kube, crPath(fleet.namespace, name), { spec: { timeoutInMillis: 1000 + k } });
+        const patched = await mergePatch(ctx.kube, crPath(fleet.namespace, name), {
+          spec: { timeoutInMillis: 1000 + k },
+        });
         const gen = patched.metadata.generation;
-        await tracker.waitFor(`${name} Ready for generation ${gen}`, () => tracker.readyAt(name, gen) !== undefined, 120_000);
+        await tracker.waitFor(
+          `${name} Ready for generation ${gen}`,
+          () => tracker.readyAt(name, gen) !== undefined,
+          120_000,
+        );
         out.push(tracker.readyAt(name, gen)! - t0);
         if (pauseMs > 0) await sleep(pauseMs);
       }
@@ -173,7 +237,15 @@ export async function updateLatency(ctx: BenchContext, fleet: Fleet): Promise<{ 
     const row = (label: string, xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
       const pct = (p: number) => round(percentile(sorted, p), 0);
-      return [label, xs.length, pct(50), pct(90), pct(99), round(sorted.at(-1)!, 0), round(xs.reduce((a, b) => a + b, 0) / xs.length, 0)];
+      return [
+        label,
+        xs.length,
+        pct(50),
+        pct(90),
+        pct(99),
+        round(sorted.at(-1)!, 0),
+        round(xs.reduce((a, b) => a + b, 0) / xs.length, 0),
+      ];
     };
     const idle = await idleFigures(op, port, ctx.quick ? 20 : 60);
     const result: SectionResult = {
@@ -189,7 +261,13 @@ export async function updateLatency(ctx: BenchContext, fleet: Fleet): Promise<{ 
       ],
       data: { changes, pacedMs: paced, backToBackMs: backToBack, paceMs: PACE_MS },
     };
-    const memory: MemoryRow = { objects: fleet.objects, how: 'created through the operator (earlier phase); this process started with them Ready', startupS, startupCpuS, ...idle };
+    const memory: MemoryRow = {
+      objects: fleet.objects,
+      how: 'created through the operator (earlier phase); this process started with them Ready',
+      startupS,
+      startupCpuS,
+      ...idle,
+    };
     return { result, memory };
   } finally {
     await op.stop();
@@ -211,9 +289,26 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
   const apis = await createApis(ctx, Math.ceil(n / 250), 'bench-scale');
   const ns = await newNamespace(ctx, 'bench-scale');
   ctx.log(`scale: preparing ${n} objects and integrations directly`);
-  const objs = await pool(Array.from({ length: n }, (_, i) => i), 16, (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % apis.length]!), { finalizers: [FINALIZER] }));
-  const ids = await pool(objs, 8, async (o, i) =>
-    (await ctx.aws.send(new CreateIntegrationCommand({ ApiId: apis[i % apis.length], IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', Description: markedDescription(undefined, o.metadata.uid) }))).IntegrationId!,
+  const objs = await pool(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % apis.length]!), { finalizers: [FINALIZER] }),
+  );
+  const ids = await pool(
+    objs,
+    8,
+    async (o, i) =>
+      (
+        await ctx.aws.send(
+          new CreateIntegrationCommand({
+            ApiId: apis[i % apis.length],
+            IntegrationType: 'AWS_PROXY',
+            IntegrationUri: LAMBDA,
+            PayloadFormatVersion: '2.0',
+            Description: markedDescription(undefined, o.metadata.uid),
+          }),
+        )
+      ).IntegrationId!,
   );
   await pool(objs, 16, (o, i) =>
     mergePatch(ctx.kube, crPath(ns, o.metadata.name), {
@@ -226,18 +321,32 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
   const port = await freePort();
   const writes0 = await writeCounts(ctx.kube);
   ctx.log(`scale: starting the operator on ${n} recorded objects`);
-  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns], { NODE_OPTIONS: `--inspect=127.0.0.1:${port}` });
+  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns], {
+    NODE_OPTIONS: `--inspect=127.0.0.1:${port}`,
+  });
   try {
     await tracker.waitFor(`${n} Ready`, () => tracker.readyCount() >= n, 30 * 60_000);
     const startupS = (tracker.lastReadyAt() - op.spawnedAt) / 1000;
     const startupCpuS = cpuSeconds(op.pid);
     const startupPeakRssMiB = peakRssBytes(op.pid) / MiB;
     // The operator's writes; the API server's own (its identity Leases) are left out.
-    const writes = Object.fromEntries(Object.entries(writeDelta(writes0, await writeCounts(ctx.kube))).filter(([k]) => k.startsWith('apiintegrations') || k.startsWith('events')));
-    const crWrites = Object.entries(writes).filter(([k]) => k.startsWith('apiintegrations')).reduce((a, [, v]) => a + v, 0);
+    const writes = Object.fromEntries(
+      Object.entries(writeDelta(writes0, await writeCounts(ctx.kube))).filter(
+        ([k]) => k.startsWith('apiintegrations') || k.startsWith('events'),
+      ),
+    );
+    const crWrites = Object.entries(writes)
+      .filter(([k]) => k.startsWith('apiintegrations'))
+      .reduce((a, [, v]) => a + v, 0);
     await quiet(proxy, 2000, 60_000);
     const idle = await idleFigures(op, port, ctx.quick ? 20 : 60);
-    rows.push({ objects: n, how: 'integrations created directly in the emulator and recorded on the objects; this process reconciled them to Ready (its own status writes, no creates)', startupS, startupCpuS, ...idle });
+    rows.push({
+      objects: n,
+      how: 'integrations created directly in the emulator and recorded on the objects; this process reconciled them to Ready (its own status writes, no creates)',
+      startupS,
+      startupCpuS,
+      ...idle,
+    });
     const awsCalls = proxy.records().length;
     await op.stop();
     // What the API server allows: the same number of status writes from a plain client at the
@@ -245,15 +354,37 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
     ctx.log(`scale: ${n} status writes from a plain client at concurrency ${WORKERS}`);
     const t0 = performance.now();
     await pool(objs, WORKERS, (o) =>
-      mergePatch(ctx.kube, crPath(ns, o.metadata.name, 'status'), { status: { observedGeneration: 0, conditions: null, integrationId: null, observed: null } }),
+      mergePatch(ctx.kube, crPath(ns, o.metadata.name, 'status'), {
+        status: { observedGeneration: 0, conditions: null, integrationId: null, observed: null },
+      }),
     );
     const plainS = (performance.now() - t0) / 1000;
     return {
       name: 'memory',
       title: 'Resident memory and CPU of the operator process (node dist/src/main.js) with Ready objects',
       table: {
-        headers: ['Ready objects', 'start-up until all Ready s', 'start-up CPU s', 'peak RSS MiB', 'idle RSS MiB', 'RSS after GC MiB', 'heap after GC MiB', 'idle CPU %', 'open fds'],
-        rows: rows.map((r) => [r.objects, round(r.startupS), round(r.startupCpuS), round(r.peakRssMiB), round(r.rssMiB), round(r.rssAfterGcMiB), round(r.heapAfterGcMiB), round(r.idleCpuPct, 2), r.fds]),
+        headers: [
+          'Ready objects',
+          'start-up until all Ready s',
+          'start-up CPU s',
+          'peak RSS MiB',
+          'idle RSS MiB',
+          'RSS after GC MiB',
+          'heap after GC MiB',
+          'idle CPU %',
+          'open fds',
+        ],
+        rows: rows.map((r) => [
+          r.objects,
+          round(r.startupS),
+          round(r.startupCpuS),
+          round(r.peakRssMiB),
+          round(r.rssMiB),
+          round(r.rssAfterGcMiB),
+          round(r.heapAfterGcMiB),
+          round(r.idleCpuPct, 2),
+          r.fds,
+        ]),
       },
       notes: [
         ...rows.map((r) => `${r.objects}: ${r.how}.`),
@@ -263,7 +394,19 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
       ],
       data: {
         rows,
-        scale: { objects: n, apis: apis.length, startupS, startupCpuS, startupPeakRssMiB, peakRssMiB: idle.peakRssMiB, kubeWrites: writes, kubeWritesPerObject: crWrites / n, awsCalls, plainStatusWritesS: plainS, startupVsPlainWrites: startupS / plainS },
+        scale: {
+          objects: n,
+          apis: apis.length,
+          startupS,
+          startupCpuS,
+          startupPeakRssMiB,
+          peakRssMiB: idle.peakRssMiB,
+          kubeWrites: writes,
+          kubeWritesPerObject: crWrites / n,
+          awsCalls,
+          plainStatusWritesS: plainS,
+          startupVsPlainWrites: startupS / plainS,
+        },
       },
     };
   } finally {

@@ -14,7 +14,8 @@ const say = (m: string) => console.log(`\n== ${m}`);
 
 const tb = await startTestbed({ log: (m) => console.log(`   ${m}`) });
 const env = { ...process.env, ...tb.env };
-const kubectl = (args: string[], input?: string) => execFileSync(tb.tools.kubectl, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+const kubectl = (args: string[], input?: string) =>
+  execFileSync(tb.tools.kubectl, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
 let operator: ReturnType<typeof spawn> | undefined;
 let failed = false;
 try {
@@ -23,29 +24,60 @@ try {
   kubectl(['wait', '--for=condition=Established', 'crd/apiintegrations.apigw.dev', '--timeout=60s']);
 
   say('creating an HTTP API and a WebSocket API in the emulator');
-  const aws = new ApiGatewayV2Client({ region: tb.region, endpoint: tb.awsEndpoint, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+  const aws = new ApiGatewayV2Client({
+    region: tb.region,
+    endpoint: tb.awsEndpoint,
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+  });
   const http = (await aws.send(new CreateApiCommand({ Name: 'demo-http', ProtocolType: 'HTTP' }))).ApiId!;
-  const ws = (await aws.send(new CreateApiCommand({ Name: 'demo-ws', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }))).ApiId!;
+  const ws = (
+    await aws.send(
+      new CreateApiCommand({
+        Name: 'demo-ws',
+        ProtocolType: 'WEBSOCKET',
+        RouteSelectionExpression: '$request.body.action',
+      }),
+    )
+  ).ApiId!;
   console.log(`   HTTP API ${http}, WebSocket API ${ws}`);
 
   say('starting the operator (dist/src/main.js)');
-  operator = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'dist', 'src', 'main.js'), '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--drift-interval', '1m', '--log-format', 'text'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  operator = spawn(
+    join(ROOT, 'node_modules', '.bin', 'node'),
+    [
+      join(ROOT, 'dist', 'src', 'main.js'),
+      '--metrics-bind-address',
+      '0',
+      '--health-probe-bind-address',
+      '0',
+      '--drift-interval',
+      '1m',
+      '--log-format',
+      'text',
+    ],
+    {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 
   say('applying examples/ (apiId set to the emulator APIs)');
-  const docs = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort().flatMap((f) =>
-    parseAllDocuments(readFileSync(join(ROOT, 'examples', f), 'utf8')).map((d) => {
-      const o = d.toJS() as { spec: { apiId: string } };
-      o.spec.apiId = f.startsWith('websocket-') ? ws : http;
-      return stringify(o);
-    }),
-  );
+  const docs = readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(ROOT, 'examples', f), 'utf8')).map((d) => {
+        const o = d.toJS() as { spec: { apiId: string } };
+        o.spec.apiId = f.startsWith('websocket-') ? ws : http;
+        return stringify(o);
+      }),
+    );
   process.stdout.write(kubectl(['apply', '-f', '-'], docs.join('---\n')));
 
   say('waiting for every ApiIntegration to become Ready');
-  process.stdout.write(kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', 'default', '--timeout=90s']));
+  process.stdout.write(
+    kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', 'default', '--timeout=90s']),
+  );
   say('kubectl get apiint -o wide');
   process.stdout.write(kubectl(['get', 'apiint', '-n', 'default', '-o', 'wide']));
 
@@ -56,7 +88,9 @@ try {
     }
   }
   if (keep) {
-    console.log(`\nleft running; use:\n  export KUBECONFIG=${tb.kubeconfig} AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}\nCtrl-C to stop.`);
+    console.log(
+      `\nleft running; use:\n  export KUBECONFIG=${tb.kubeconfig} AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}\nCtrl-C to stop.`,
+    );
     await new Promise((r) => process.once('SIGINT', r));
   }
 } catch (err) {

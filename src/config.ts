@@ -40,30 +40,185 @@ interface Option {
 }
 
 const OPTIONS: Option[] = [
-  { flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', key: 'kubeconfig', help: 'kubeconfig file; in-cluster configuration when unset' },
-  { flag: 'region', env: ['APIGW_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'], kind: 'string', key: 'region', help: 'default AWS region for objects without spec.region (required)' },
-  { flag: 'aws-endpoint', env: ['AWS_ENDPOINT_URL_APIGATEWAYV2', 'AWS_ENDPOINT_URL'], kind: 'string', key: 'awsEndpoint', help: 'API Gateway v2 endpoint override (e.g. an emulator)' },
-  { flag: 'sts-endpoint', env: ['AWS_ENDPOINT_URL_STS'], kind: 'string', key: 'stsEndpoint', help: 'STS endpoint override, used to assume namespace roles' },
-  { flag: 'watch-namespaces', env: ['APIGW_WATCH_NAMESPACES'], kind: 'list', key: 'watchNamespaces', default: '', help: 'comma-separated namespaces to watch; all namespaces when empty' },
-  { flag: 'label-selector', env: ['APIGW_LABEL_SELECTOR'], kind: 'string', key: 'labelSelector', help: 'only reconcile ApiIntegrations matching this label selector (to split objects between deployments)' },
+  {
+    flag: 'kubeconfig',
+    env: ['KUBECONFIG'],
+    kind: 'string',
+    key: 'kubeconfig',
+    help: 'kubeconfig file; in-cluster configuration when unset',
+  },
+  {
+    flag: 'region',
+    env: ['APIGW_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'],
+    kind: 'string',
+    key: 'region',
+    help: 'default AWS region for objects without spec.region (required)',
+  },
+  {
+    flag: 'aws-endpoint',
+    env: ['AWS_ENDPOINT_URL_APIGATEWAYV2', 'AWS_ENDPOINT_URL'],
+    kind: 'string',
+    key: 'awsEndpoint',
+    help: 'API Gateway v2 endpoint override (e.g. an emulator)',
+  },
+  {
+    flag: 'sts-endpoint',
+    env: ['AWS_ENDPOINT_URL_STS'],
+    kind: 'string',
+    key: 'stsEndpoint',
+    help: 'STS endpoint override, used to assume namespace roles',
+  },
+  {
+    flag: 'watch-namespaces',
+    env: ['APIGW_WATCH_NAMESPACES'],
+    kind: 'list',
+    key: 'watchNamespaces',
+    default: '',
+    help: 'comma-separated namespaces to watch; all namespaces when empty',
+  },
+  {
+    flag: 'label-selector',
+    env: ['APIGW_LABEL_SELECTOR'],
+    kind: 'string',
+    key: 'labelSelector',
+    help: 'only reconcile ApiIntegrations matching this label selector (to split objects between deployments)',
+  },
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
-  { flag: 'drift-interval', env: ['APIGW_DRIFT_INTERVAL'], kind: 'duration', key: 'driftIntervalMs', default: '5m', help: 'how often a Ready object is compared with AWS (jittered ±20%)' },
-  { flag: 'log-level', env: ['APIGW_LOG_LEVEL'], kind: 'string', key: 'logLevel', default: 'info', help: 'trace, debug, info, warn, error' },
-  { flag: 'log-format', env: ['APIGW_LOG_FORMAT'], kind: 'string', key: 'logFormat', default: 'json', help: "'json' (one object per line, for log pipelines) or 'text' (for people, e.g. make demo)" },
-  { flag: 'leader-elect', env: ['APIGW_LEADER_ELECT'], kind: 'bool', key: 'leaderElect', default: 'false', help: 'use a Lease so only one replica reconciles' },
-  { flag: 'leader-election-id', env: ['APIGW_LEADER_ELECTION_ID'], kind: 'string', key: 'leaderElectionId', default: 'apigw-operator-leader', help: 'name of the Lease' },
-  { flag: 'leader-election-namespace', env: ['APIGW_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'], kind: 'string', key: 'leaderElectionNamespace', help: "namespace of the Lease; the pod's namespace when unset" },
-  { flag: 'lease-duration', env: ['APIGW_LEASE_DURATION'], kind: 'duration', key: 'leaseDurationMs', default: '15s', help: 'leader lease duration' },
-  { flag: 'renew-deadline', env: ['APIGW_RENEW_DEADLINE'], kind: 'duration', key: 'renewDeadlineMs', default: '10s', help: 'a leader that cannot renew within this stops at once' },
-  { flag: 'retry-period', env: ['APIGW_RETRY_PERIOD'], kind: 'duration', key: 'retryPeriodMs', default: '2s', help: 'interval between lease attempts' },
-  { flag: 'metrics-bind-address', env: ['APIGW_METRICS_BIND_ADDRESS'], kind: 'string', key: 'metricsBindAddress', default: ':8080', help: "Prometheus /metrics address; '0' disables" },
-  { flag: 'health-probe-bind-address', env: ['APIGW_HEALTH_PROBE_BIND_ADDRESS'], kind: 'string', key: 'healthProbeBindAddress', default: ':8081', help: "/healthz and /readyz address; '0' disables" },
-  { flag: 'aws-rate', env: ['APIGW_AWS_RATE'], kind: 'number', key: 'awsRate', default: '8', help: 'AWS API Gateway management calls per second per account and region (AWS allows 10, shared)' },
-  { flag: 'aws-burst', env: ['APIGW_AWS_BURST'], kind: 'int', key: 'awsBurst', default: '30', help: 'burst of AWS calls (AWS allows 40, shared)' },
-  { flag: 'aws-max-wait', env: ['APIGW_AWS_MAX_WAIT'], kind: 'duration', key: 'awsMaxWaitMs', default: '2s', help: 'longest a worker waits for an AWS call token before requeueing the key and moving on' },
-  { flag: 'aws-request-timeout', env: ['APIGW_AWS_REQUEST_TIMEOUT'], kind: 'duration', key: 'awsRequestTimeoutMs', default: '15s', help: 'timeout of one AWS request; a create that timed out is looked for, not repeated, for twice this long' },
-  { flag: 'shutdown-timeout', env: ['APIGW_SHUTDOWN_TIMEOUT'], kind: 'duration', key: 'shutdownTimeoutMs', default: '10s', help: 'on SIGTERM, in-flight reconciles get this long before their AWS calls are aborted' },
-  { flag: 'namespace-roles', env: ['APIGW_NAMESPACE_ROLES'], kind: 'bool', key: 'namespaceRoles', default: 'true', help: 'read the apigw.dev/role-arn annotation of Namespaces to choose the AWS role' },
+  {
+    flag: 'drift-interval',
+    env: ['APIGW_DRIFT_INTERVAL'],
+    kind: 'duration',
+    key: 'driftIntervalMs',
+    default: '5m',
+    help: 'how often a Ready object is compared with AWS (jittered ±20%)',
+  },
+  {
+    flag: 'log-level',
+    env: ['APIGW_LOG_LEVEL'],
+    kind: 'string',
+    key: 'logLevel',
+    default: 'info',
+    help: 'trace, debug, info, warn, error',
+  },
+  {
+    flag: 'log-format',
+    env: ['APIGW_LOG_FORMAT'],
+    kind: 'string',
+    key: 'logFormat',
+    default: 'json',
+    help: "'json' (one object per line, for log pipelines) or 'text' (for people, e.g. make demo)",
+  },
+  {
+    flag: 'leader-elect',
+    env: ['APIGW_LEADER_ELECT'],
+    kind: 'bool',
+    key: 'leaderElect',
+    default: 'false',
+    help: 'use a Lease so only one replica reconciles',
+  },
+  {
+    flag: 'leader-election-id',
+    env: ['APIGW_LEADER_ELECTION_ID'],
+    kind: 'string',
+    key: 'leaderElectionId',
+    default: 'apigw-operator-leader',
+    help: 'name of the Lease',
+  },
+  {
+    flag: 'leader-election-namespace',
+    env: ['APIGW_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'],
+    kind: 'string',
+    key: 'leaderElectionNamespace',
+    help: "namespace of the Lease; the pod's namespace when unset",
+  },
+  {
+    flag: 'lease-duration',
+    env: ['APIGW_LEASE_DURATION'],
+    kind: 'duration',
+    key: 'leaseDurationMs',
+    default: '15s',
+    help: 'leader lease duration',
+  },
+  {
+    flag: 'renew-deadline',
+    env: ['APIGW_RENEW_DEADLINE'],
+    kind: 'duration',
+    key: 'renewDeadlineMs',
+    default: '10s',
+    help: 'a leader that cannot renew within this stops at once',
+  },
+  {
+    flag: 'retry-period',
+    env: ['APIGW_RETRY_PERIOD'],
+    kind: 'duration',
+    key: 'retryPeriodMs',
+    default: '2s',
+    help: 'interval between lease attempts',
+  },
+  {
+    flag: 'metrics-bind-address',
+    env: ['APIGW_METRICS_BIND_ADDRESS'],
+    kind: 'string',
+    key: 'metricsBindAddress',
+    default: ':8080',
+    help: "Prometheus /metrics address; '0' disables",
+  },
+  {
+    flag: 'health-probe-bind-address',
+    env: ['APIGW_HEALTH_PROBE_BIND_ADDRESS'],
+    kind: 'string',
+    key: 'healthProbeBindAddress',
+    default: ':8081',
+    help: "/healthz and /readyz address; '0' disables",
+  },
+  {
+    flag: 'aws-rate',
+    env: ['APIGW_AWS_RATE'],
+    kind: 'number',
+    key: 'awsRate',
+    default: '8',
+    help: 'AWS API Gateway management calls per second per account and region (AWS allows 10, shared)',
+  },
+  {
+    flag: 'aws-burst',
+    env: ['APIGW_AWS_BURST'],
+    kind: 'int',
+    key: 'awsBurst',
+    default: '30',
+    help: 'burst of AWS calls (AWS allows 40, shared)',
+  },
+  {
+    flag: 'aws-max-wait',
+    env: ['APIGW_AWS_MAX_WAIT'],
+    kind: 'duration',
+    key: 'awsMaxWaitMs',
+    default: '2s',
+    help: 'longest a worker waits for an AWS call token before requeueing the key and moving on',
+  },
+  {
+    flag: 'aws-request-timeout',
+    env: ['APIGW_AWS_REQUEST_TIMEOUT'],
+    kind: 'duration',
+    key: 'awsRequestTimeoutMs',
+    default: '15s',
+    help: 'timeout of one AWS request; a create that timed out is looked for, not repeated, for twice this long',
+  },
+  {
+    flag: 'shutdown-timeout',
+    env: ['APIGW_SHUTDOWN_TIMEOUT'],
+    kind: 'duration',
+    key: 'shutdownTimeoutMs',
+    default: '10s',
+    help: 'on SIGTERM, in-flight reconciles get this long before their AWS calls are aborted',
+  },
+  {
+    flag: 'namespace-roles',
+    env: ['APIGW_NAMESPACE_ROLES'],
+    kind: 'bool',
+    key: 'namespaceRoles',
+    default: 'true',
+    help: 'read the apigw.dev/role-arn annotation of Namespaces to choose the AWS role',
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -80,16 +235,23 @@ function convert(o: Option, raw: string): unknown {
     case 'string':
       return raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'bool':
-      if (!['true', 'false', '1', '0', ''].includes(raw)) throw new ConfigError(`--${o.flag}: expected true or false, got '${raw}'`);
+      if (!['true', 'false', '1', '0', ''].includes(raw))
+        throw new ConfigError(`--${o.flag}: expected true or false, got '${raw}'`);
       return raw === 'true' || raw === '1' || raw === '';
     case 'duration':
       return parseDuration(raw);
     case 'int':
     case 'number': {
       const n = Number(raw);
-      if (!Number.isFinite(n) || n <= 0 || (o.kind === 'int' && !Number.isInteger(n))) throw new ConfigError(`--${o.flag}: expected a positive ${o.kind === 'int' ? 'integer' : 'number'}, got '${raw}'`);
+      if (!Number.isFinite(n) || n <= 0 || (o.kind === 'int' && !Number.isInteger(n)))
+        throw new ConfigError(
+          `--${o.flag}: expected a positive ${o.kind === 'int' ? 'integer' : 'number'}, got '${raw}'`,
+        );
       return n;
     }
   }
@@ -112,7 +274,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     const opt = OPTIONS.find((o) => o.flag === name);
     if (!opt) throw new ConfigError(`unknown flag --${name} (see --help)`);
     if (inline !== undefined) flags.set(name, inline);
-    else if (opt.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) flags.set(name, 'true');
+    else if (opt.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+      flags.set(name, 'true');
     else flags.set(name, argv[++i] ?? '');
   }
   const out: Record<string, unknown> = {};
@@ -122,7 +285,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const cfg = out as unknown as Config;
   if (!cfg.region) throw new ConfigError('no default AWS region: set --region or AWS_REGION');
-  if (cfg.logFormat !== 'json' && cfg.logFormat !== 'text') throw new ConfigError(`--log-format: expected json or text, got '${String(cfg.logFormat)}'`);
+  if (cfg.logFormat !== 'json' && cfg.logFormat !== 'text')
+    throw new ConfigError(`--log-format: expected json or text, got '${String(cfg.logFormat)}'`);
   cfg.leaderElectionNamespace ??= podNamespace();
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > 1.2 * cfg.retryPeriodMs)) {
     throw new ConfigError('leader election needs lease-duration > renew-deadline > 1.2 × retry-period');
@@ -131,7 +295,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
 }
 
 export function helpText(): string {
-  const rows = OPTIONS.map((o) => `  --${o.flag.padEnd(28)} ${o.help}${o.default !== undefined && o.default !== '' ? ` (default ${o.default})` : ''}\n  ${''.padEnd(30)} env: ${o.env.join(', ')}`);
+  const rows = OPTIONS.map(
+    (o) =>
+      `  --${o.flag.padEnd(28)} ${o.help}${o.default !== undefined && o.default !== '' ? ` (default ${o.default})` : ''}\n  ${''.padEnd(30)} env: ${o.env.join(', ')}`,
+  );
   return [
     'apigw-operator: manages API Gateway v2 integrations from ApiIntegration resources',
     '',

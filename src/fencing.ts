@@ -3,7 +3,14 @@
 // ports: a new write method does not compile until it is fenced here, and a renamed one cannot
 // slip through unfenced. Events are writes too; a former leader's events are dropped.
 import type {
-  ApiIntegrationStore, EventRecorder, EventType, IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef,
+  ApiIntegrationStore,
+  EventRecorder,
+  EventType,
+  IntegrationFields,
+  IntegrationGateway,
+  Location,
+  ObservedIntegration,
+  RouteRef,
 } from './apiintegration/ports.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from './api/v1alpha1/types.ts';
 import type { EventReason } from './apiintegration/reasons.ts';
@@ -30,7 +37,11 @@ export class FencedStore implements ApiIntegrationStore {
     this.isLeading = isLeading;
   }
 
-  async patchMetadata(obj: ApiIntegration, patch: Parameters<ApiIntegrationStore['patchMetadata']>[1], opts?: Parameters<ApiIntegrationStore['patchMetadata']>[2]) {
+  async patchMetadata(
+    obj: ApiIntegration,
+    patch: Parameters<ApiIntegrationStore['patchMetadata']>[1],
+    opts?: Parameters<ApiIntegrationStore['patchMetadata']>[2],
+  ) {
     guard(this.isLeading);
     return this.inner.patchMetadata(obj, patch, opts);
   }
@@ -54,7 +65,12 @@ export class FencedGateway implements IntegrationGateway {
     return this.inner.getApiProtocol(loc, signal);
   }
 
-  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedIntegration | undefined> {
+  getIntegration(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+    fresh?: boolean,
+  ): Promise<ObservedIntegration | undefined> {
     return this.inner.getIntegration(loc, integrationId, signal, fresh);
   }
 
@@ -66,12 +82,21 @@ export class FencedGateway implements IntegrationGateway {
     return this.inner.listRoutes(loc, signal);
   }
 
-  async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+  async createIntegration(
+    loc: Location,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
     guard(this.isLeading);
     return this.inner.createIntegration(loc, fields, signal);
   }
 
-  async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+  async updateIntegration(
+    loc: Location,
+    integrationId: string,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
     guard(this.isLeading);
     return this.inner.updateIntegration(loc, integrationId, fields, signal);
   }

@@ -27,12 +27,18 @@ async function kubeConfig(path: string | undefined): Promise<KubeConfig> {
 async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(argv, process.env);
   // Text is for a person at a terminal (make demo); JSON, the default, is for log pipelines.
-  const text: DestinationStream | undefined = cfg.logFormat === 'text' ? pinoPretty({ sync: true, ignore: 'pid,hostname,component', translateTime: 'HH:MM:ss.l' }) : undefined;
+  const text: DestinationStream | undefined =
+    cfg.logFormat === 'text'
+      ? pinoPretty({ sync: true, ignore: 'pid,hostname,component', translateTime: 'HH:MM:ss.l' })
+      : undefined;
   const options = {
     level: cfg.logLevel,
     base: { component: 'apigw-operator' },
     // Belt and braces: nothing credential-shaped is ever logged, even by accident.
-    redact: { paths: ['*.accessKeyId', '*.secretAccessKey', '*.sessionToken', '*.token', '*.authorization', '*.credentials'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.accessKeyId', '*.secretAccessKey', '*.sessionToken', '*.token', '*.authorization', '*.credentials'],
+      censor: '[redacted]',
+    },
   };
   const logger = text ? pino(options, text) : pino(options);
   const { Operator } = await import('./operator.ts');
@@ -68,13 +74,19 @@ async function validate(argv: string[]): Promise<number> {
     if (a === '-f' || a === '--filename') files.push(argv[++i] ?? '');
     else if (a === '--protocol') {
       const p = (argv[++i] ?? '').toLowerCase();
-      if (!['http', 'websocket', 'auto'].includes(p)) throw new ConfigError(`--protocol must be http, websocket or auto, not '${p}'`);
+      if (!['http', 'websocket', 'auto'].includes(p))
+        throw new ConfigError(`--protocol must be http, websocket or auto, not '${p}'`);
       protocol = p === 'auto' ? 'auto' : (p.toUpperCase() as Protocol);
     } else if (a === '--region') region = argv[++i] ?? region;
     else throw new ConfigError(`validate: unexpected argument '${a}'`);
   }
   if (files.length === 0) throw new ConfigError('validate: give at least one -f FILE|DIR');
-  const gateway = protocol === 'auto' ? new ApiGatewayV2Gateway({ clients: new SdkClientFactory({ endpoint: process.env.AWS_ENDPOINT_URL_APIGATEWAYV2 }) }) : undefined;
+  const gateway =
+    protocol === 'auto'
+      ? new ApiGatewayV2Gateway({
+          clients: new SdkClientFactory({ endpoint: process.env.AWS_ENDPOINT_URL_APIGATEWAYV2 }),
+        })
+      : undefined;
   const invalid = await validateManifests({
     files,
     protocol: protocol === 'auto' ? undefined : protocol,

@@ -11,7 +11,12 @@ export function registerOperatorMetrics(
   registry: Registry,
   sources: { objects: () => ApiIntegration[]; rates: () => { bucket: string; rate: number }[] },
 ): OperatorMetrics {
-  const calls = new Counter({ name: 'apigw_aws_requests_total', help: 'AWS API Gateway calls by operation and outcome', labelNames: ['operation', 'outcome'], registers: [registry] });
+  const calls = new Counter({
+    name: 'apigw_aws_requests_total',
+    help: 'AWS API Gateway calls by operation and outcome',
+    labelNames: ['operation', 'outcome'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'apigw_aws_request_duration_seconds',
     help: 'AWS API Gateway call latency by operation',
@@ -19,7 +24,12 @@ export function registerOperatorMetrics(
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const throttles = new Counter({ name: 'apigw_aws_throttled_total', help: 'AWS calls refused with 429 TooManyRequests', labelNames: ['operation'], registers: [registry] });
+  const throttles = new Counter({
+    name: 'apigw_aws_throttled_total',
+    help: 'AWS calls refused with 429 TooManyRequests',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'apigw_aws_rate_limit',
     help: 'Current AWS calls per second allowed per account/region bucket (drops after throttling, then recovers)',

@@ -93,8 +93,22 @@ export class Operator {
 
     const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
     for (const namespace of namespaces) {
-      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, { group: GROUP, version: VERSION, plural: PLURAL, namespace, labelSelector: cfg.labelSelector });
-      this.informers.push(new Informer<ApiIntegration>({ listWatcher: lw, name: namespace ?? 'all-namespaces', clock, logger: this.log, transform: trimForCache }));
+      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        labelSelector: cfg.labelSelector,
+      });
+      this.informers.push(
+        new Informer<ApiIntegration>({
+          listWatcher: lw,
+          name: namespace ?? 'all-namespaces',
+          clock,
+          logger: this.log,
+          transform: trimForCache,
+        }),
+      );
     }
     this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(CONTROLLER) });
     for (const inf of this.informers) {
@@ -108,7 +122,12 @@ export class Operator {
       objects: () => this.informers.flatMap((i) => i.list()),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
-    this.clients = new SdkClientFactory({ credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }), requestTimeoutMs: cfg.awsRequestTimeoutMs, ...deps.aws, endpoint: cfg.awsEndpoint });
+    this.clients = new SdkClientFactory({
+      credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }),
+      requestTimeoutMs: cfg.awsRequestTimeoutMs,
+      ...deps.aws,
+      endpoint: cfg.awsEndpoint,
+    });
     const sdkGateway = new ApiGatewayV2Gateway({
       clients: this.clients,
       budget: budgetOf(buckets, cfg.awsMaxWaitMs),
@@ -152,7 +171,9 @@ export class Operator {
     this.probes.addHealthzCheck('ping', () => true);
     // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
     // for three watchdog periods is stuck, and a restart of the process is the remedy.
-    this.probes.addHealthzCheck('watch', () => this.informers.every((i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000));
+    this.probes.addHealthzCheck('watch', () =>
+      this.informers.every((i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000),
+    );
     this.probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
     this.elector = cfg.leaderElect
       ? new LeaderElector({
@@ -200,7 +221,10 @@ export class Operator {
     }
     // Informers warm up before leadership so a standby takes over with a full cache.
     for (const inf of this.informers) inf.start(this.stopCtl.signal);
-    this.log.info({ identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces }, 'operator started');
+    this.log.info(
+      { identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces },
+      'operator started',
+    );
     if (this.elector) void this.elector.run(this.stopCtl.signal);
     else this.startLeading();
   }

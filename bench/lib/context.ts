@@ -40,12 +40,19 @@ export async function newNamespace(ctx: BenchContext, prefix: string): Promise<s
 
 export async function createApis(ctx: BenchContext, n: number, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push((await ctx.aws.send(new CreateApiCommand({ Name: `${prefix}-${i}`, ProtocolType: 'HTTP' }))).ApiId!);
+  for (let i = 0; i < n; i++)
+    out.push((await ctx.aws.send(new CreateApiCommand({ Name: `${prefix}-${i}`, ProtocolType: 'HTTP' }))).ApiId!);
   return out;
 }
 
 export const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:bench';
-export const lambdaSpec = (apiId: string, over: Record<string, unknown> = {}) => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', ...over });
+export const lambdaSpec = (apiId: string, over: Record<string, unknown> = {}) => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+  ...over,
+});
 
 export { pool };
 
@@ -61,13 +68,19 @@ export const MiB = 1024 * 1024;
 export function formatTable(t: Table): string {
   const cells = [t.headers, ...t.rows.map((r) => r.map(String))];
   const widths = t.headers.map((_, c) => Math.max(...cells.map((r) => String(r[c] ?? '').length)));
-  const line = (r: (string | number)[]) => r.map((v, c) => String(v).padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (r: (string | number)[]) =>
+    r
+      .map((v, c) => String(v).padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   return [line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
 function version(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'unknown';
   }

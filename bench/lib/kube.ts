@@ -49,7 +49,10 @@ export class Kube {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString();
-            if ((res.statusCode ?? 500) >= 400) return reject(new KubeError(res.statusCode ?? 500, `${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+            if ((res.statusCode ?? 500) >= 400)
+              return reject(
+                new KubeError(res.statusCode ?? 500, `${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`),
+              );
             resolve((text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text) as T);
           });
           res.on('error', reject);
@@ -61,10 +64,23 @@ export class Kube {
   }
 
   /** Streams watch events until the server closes the stream or `signal` aborts. */
-  watch(path: string, onEvent: (type: string, obj: Record<string, unknown>) => void, signal: AbortSignal): Promise<void> {
+  watch(
+    path: string,
+    onEvent: (type: string, obj: Record<string, unknown>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: this.base.hostname, port: this.base.port, method: 'GET', path, agent: false, ca: this.agent.options.ca, headers: { authorization: `Bearer ${this.token}` }, signal },
+        {
+          host: this.base.hostname,
+          port: this.base.port,
+          method: 'GET',
+          path,
+          agent: false,
+          ca: this.agent.options.ca,
+          headers: { authorization: `Bearer ${this.token}` },
+          signal,
+        },
         (res) => {
           if ((res.statusCode ?? 500) >= 400) {
             res.resume();
@@ -97,8 +113,19 @@ export class Kube {
 export const crPath = (namespace: string, name?: string, sub?: string) =>
   `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`;
 
-export function createObject(kube: Kube, namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<ApiIntegration> {
-  return kube.request('POST', crPath(namespace), { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name, ...metadata }, spec });
+export function createObject(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  metadata: Record<string, unknown> = {},
+): Promise<ApiIntegration> {
+  return kube.request('POST', crPath(namespace), {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'ApiIntegration',
+    metadata: { name, ...metadata },
+    spec,
+  });
 }
 
 export function mergePatch(kube: Kube, path: string, body: unknown): Promise<ApiIntegration> {

@@ -28,7 +28,15 @@ const CHART = join(ROOT, 'charts', 'apigw-operator');
 export function quantityMiB(q: string): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(q.trim());
   if (!m) throw new Error(`cannot read the memory quantity '${q}'`);
-  const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, K: 1e3 / 1024 ** 2, M: 1e6 / 1024 ** 2, G: 1e9 / 1024 ** 2, '': 1 / 1024 ** 2 };
+  const unit: Record<string, number> = {
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    K: 1e3 / 1024 ** 2,
+    M: 1e6 / 1024 ** 2,
+    G: 1e9 / 1024 ** 2,
+    '': 1 / 1024 ** 2,
+  };
   return Number(m[1]) * unit[m[2] ?? '']!;
 }
 
@@ -38,13 +46,18 @@ export function quantityMiB(q: string): number {
  * the whole machine's memory. The limit is the chart's default `resources.limits.memory`.
  */
 export function chartNodeOptions(): { nodeOptions: string; memoryLimitMiB: number } {
-  const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { resources?: { limits?: { memory?: string } } };
+  const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as {
+    resources?: { limits?: { memory?: string } };
+  };
   const limit = values.resources?.limits?.memory;
   if (!limit) throw new Error('the chart sets no default memory limit');
   const memoryLimitMiB = quantityMiB(limit);
   const tpl = readFileSync(join(CHART, 'templates', 'deployment.yaml'), 'utf8');
   const options = /- name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(tpl)?.[1] ?? '';
-  const nodeOptions = options.replace(/--max-old-space-size-percentage=(\d+(?:\.\d+)?)/, (_, p: string) => `--max-old-space-size=${Math.floor((memoryLimitMiB * Number(p)) / 100)}`);
+  const nodeOptions = options.replace(
+    /--max-old-space-size-percentage=(\d+(?:\.\d+)?)/,
+    (_, p: string) => `--max-old-space-size=${Math.floor((memoryLimitMiB * Number(p)) / 100)}`,
+  );
   return { nodeOptions, memoryLimitMiB };
 }
 
@@ -61,17 +74,28 @@ export function buildOperator(root = ROOT, log: (m: string) => void = () => unde
   if (OPERATOR_FROM === 'source' || built.has(root)) return;
   log(`building ${root === ROOT ? 'the operator' : root} (tsc -p tsconfig.build.json)`);
   try {
-    execFileSync(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      NODE,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   } catch (err) {
     const out = String((err as { stdout?: Buffer }).stdout ?? '') + String((err as { stderr?: Buffer }).stderr ?? '');
     throw new Error(`the operator in ${root} does not build:\n${out.slice(0, 4000)}`);
   }
-  if (!existsSync(join(root, 'dist', 'src', 'main.js'))) throw new Error(`no dist/src/main.js in ${root} after the build`);
+  if (!existsSync(join(root, 'dist', 'src', 'main.js')))
+    throw new Error(`no dist/src/main.js in ${root} after the build`);
   built.add(root);
 }
 
 /** `root`: a checkout to run the operator from (another version, for side-by-side figures). */
-export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: string[], env: Record<string, string> = {}, root = ROOT): BenchOperator {
+export function startOperator(
+  bed: TestbedInfo,
+  awsEndpoint: string,
+  flags: string[],
+  env: Record<string, string> = {},
+  root = ROOT,
+): BenchOperator {
   buildOperator(root);
   const logFile = join(mkdtempSync(join(tmpdir(), 'apigw-bench-op-')), 'operator.log');
   const fd = openSync(logFile, 'a');
@@ -93,7 +117,9 @@ export function startOperator(bed: TestbedInfo, awsEndpoint: string, flags: stri
       ...env,
       // The chart's options, then the benchmark's (an inspector port), then extra ones from the
       // caller (e.g. a profiler); a later option wins.
-      NODE_OPTIONS: [chartNodeOptions().nodeOptions, env.NODE_OPTIONS, process.env.BENCH_OPERATOR_NODE_OPTIONS].filter(Boolean).join(' '),
+      NODE_OPTIONS: [chartNodeOptions().nodeOptions, env.NODE_OPTIONS, process.env.BENCH_OPERATOR_NODE_OPTIONS]
+        .filter(Boolean)
+        .join(' '),
     },
   });
   closeSync(fd);

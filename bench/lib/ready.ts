@@ -12,7 +12,11 @@ interface Seen {
 
 export function isReady(o: ApiIntegration): boolean {
   const c = o.status?.conditions?.find((x) => x.type === 'Ready');
-  return c?.status === 'True' && c.observedGeneration === o.metadata.generation && o.status?.observedGeneration === o.metadata.generation;
+  return (
+    c?.status === 'True' &&
+    c.observedGeneration === o.metadata.generation &&
+    o.status?.observedGeneration === o.metadata.generation
+  );
 }
 
 export class ReadyTracker {
@@ -61,7 +65,8 @@ export class ReadyTracker {
   async waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (!done()) {
-      if (performance.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (${this.ready} Ready)`);
+      if (performance.now() > deadline)
+        throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (${this.ready} Ready)`);
       await sleep(20);
     }
   }
@@ -86,10 +91,10 @@ export class ReadyTracker {
   private async list(): Promise<void> {
     let cont = '';
     do {
-      const page = await this.kube.request<{ items: ApiIntegration[]; metadata: { resourceVersion: string; continue?: string } }>(
-        'GET',
-        `${crPath(this.namespace)}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
-      );
+      const page = await this.kube.request<{
+        items: ApiIntegration[];
+        metadata: { resourceVersion: string; continue?: string };
+      }>('GET', `${crPath(this.namespace)}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
       for (const o of page.items) this.apply('ADDED', o);
       this.rv = page.metadata.resourceVersion;
       cont = page.metadata.continue ?? '';
@@ -100,15 +105,19 @@ export class ReadyTracker {
     while (!this.ctl.signal.aborted) {
       let gone = false;
       try {
-        await this.kube.watch(`${crPath(this.namespace)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=${this.rv}`, (type, obj) => {
-          if (type === 'ERROR') {
-            gone = true;
-            return;
-          }
-          const rv = (obj.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-          if (rv) this.rv = rv;
-          if (type !== 'BOOKMARK') this.apply(type, obj as unknown as ApiIntegration);
-        }, this.ctl.signal);
+        await this.kube.watch(
+          `${crPath(this.namespace)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=${this.rv}`,
+          (type, obj) => {
+            if (type === 'ERROR') {
+              gone = true;
+              return;
+            }
+            const rv = (obj.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+            if (rv) this.rv = rv;
+            if (type !== 'BOOKMARK') this.apply(type, obj as unknown as ApiIntegration);
+          },
+          this.ctl.signal,
+        );
         if (gone) await this.list();
       } catch {
         if (!this.ctl.signal.aborted) await sleep(200);

@@ -47,7 +47,8 @@ const TARGETS: Partial<Record<keyof Summary, { max: number }>> = {
   k8sWritesPerObjectHour: { max: 0 },
 };
 
-const data = (sections: SectionResult[], name: string) => sections.find((s) => s.name === name)?.data as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+const data = (sections: SectionResult[], name: string) =>
+  sections.find((s) => s.name === name)?.data as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function summarize(sections: SectionResult[]): Summary {
   const out: Summary = {};

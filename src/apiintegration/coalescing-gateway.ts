@@ -67,7 +67,12 @@ export class CoalescingGateway implements IntegrationGateway {
     return routes;
   }
 
-  async getIntegration(loc: Location, integrationId: string, signal?: AbortSignal, bypass?: boolean): Promise<ObservedIntegration | undefined> {
+  async getIntegration(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+    bypass?: boolean,
+  ): Promise<ObservedIntegration | undefined> {
     if (bypass) return this.inner.getIntegration(loc, integrationId, signal);
     const key = apiKey(loc);
     const now = this.opts.clock.now();
@@ -84,7 +89,12 @@ export class CoalescingGateway implements IntegrationGateway {
     return this.answer(listing, loc, integrationId, signal);
   }
 
-  private async answer(listing: Listing, loc: Location, id: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
+  private async answer(
+    listing: Listing,
+    loc: Location,
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration | undefined> {
     if (listing.byId === undefined) return this.inner.getIntegration(loc, id, signal);
     return listing.byId.get(id) ?? this.inner.getIntegration(loc, id, signal);
   }
@@ -104,7 +114,10 @@ export class CoalescingGateway implements IntegrationGateway {
       p = this.inner
         .listIntegrations(loc, signal)
         .then((items) => {
-          const listing: Listing = { at: this.opts.clock.now(), byId: items ? new Map(items.map((i) => [i.integrationId, i])) : undefined };
+          const listing: Listing = {
+            at: this.opts.clock.now(),
+            byId: items ? new Map(items.map((i) => [i.integrationId, i])) : undefined,
+          };
           this.listings.set(key, listing);
           return listing;
         })
@@ -118,7 +131,11 @@ export class CoalescingGateway implements IntegrationGateway {
     this.listings.delete(apiKey(loc));
   }
 
-  async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+  async createIntegration(
+    loc: Location,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
     this.invalidate(loc);
     try {
       return await this.inner.createIntegration(loc, fields, signal);
@@ -127,7 +144,12 @@ export class CoalescingGateway implements IntegrationGateway {
     }
   }
 
-  async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+  async updateIntegration(
+    loc: Location,
+    integrationId: string,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
     this.invalidate(loc);
     try {
       return await this.inner.updateIntegration(loc, integrationId, fields, signal);

@@ -14,16 +14,39 @@ export type Action =
   | { type: 'AddFinalizer' }
   | { type: 'RemoveFinalizer' }
   | { type: 'ClearPending' }
-  | { type: 'Record'; integrationId: string; location: Place; supersede?: { location: Place; integrationId: string }; event?: { reason: EventReason; message: string } }
   | {
-      type: 'Create'; location: Location; fields: IntegrationFields; supersede?: { location: Place; integrationId: string }; event: { reason: EventReason; message: string };
+      type: 'Record';
+      integrationId: string;
+      location: Place;
+      supersede?: { location: Place; integrationId: string };
+      event?: { reason: EventReason; message: string };
+    }
+  | {
+      type: 'Create';
+      location: Location;
+      fields: IntegrationFields;
+      supersede?: { location: Place; integrationId: string };
+      event: { reason: EventReason; message: string };
       /** Add the finalizer in the same write as the pending marker (a new object). */
       withFinalizer?: boolean;
     }
-  | { type: 'Update'; location: Location; integrationId: string; fields: IntegrationFields; changed: string[]; again?: boolean }
+  | {
+      type: 'Update';
+      location: Location;
+      integrationId: string;
+      fields: IntegrationFields;
+      changed: string[];
+      again?: boolean;
+    }
   /** Hand a retained integration back: strip the ownership marker, then let the object go. */
   | { type: 'Release'; location: Place; integrationId: string; fields: IntegrationFields }
-  | { type: 'Delete'; location: Place; integrationId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'None'; why: DeleteWhy };
+  | {
+      type: 'Delete';
+      location: Place;
+      integrationId: string;
+      then: 'RemoveFinalizer' | 'ClearSuperseded' | 'None';
+      why: DeleteWhy;
+    };
 
 /** Why an integration is being deleted; it shapes what the object says when routes block it. */
 export type DeleteWhy = 'object deleted' | 'moved' | 'extra';
@@ -73,8 +96,7 @@ export interface DecideInput {
 }
 
 export type Need =
-  | { kind: 'list'; place: Place }
-  | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' };
+  { kind: 'list'; place: Place } | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' };
 
 /** Asks for a read; a plan never treats what it has not looked at as absent. */
 const look = (need: Need): Plan => ({ action: { type: 'None' }, requeue: 'none', need });
@@ -85,7 +107,12 @@ const observeOnly = (o: ApiIntegration) => o.spec.managementPolicy === 'ObserveO
 const progressing = (reason: ConditionReason, message: string): Outcome => ({ kind: 'Progressing', reason, message });
 const stalled = (reason: ConditionReason, message: string): Outcome => ({ kind: 'Stalled', reason, message });
 // Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
-const SYNCED: Outcome = { kind: 'Ready', reason: 'Synced', message: 'the integration in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)' };
+const SYNCED: Outcome = {
+  kind: 'Ready',
+  reason: 'Synced',
+  message:
+    'the integration in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
+};
 const DEFAULT_SETTLE_MS = 30_000;
 
 function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
@@ -93,7 +120,10 @@ function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): P
   if (observeOnly(obj)) return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
   if (obj.spec.deletionPolicy === 'Retain') {
     if (!rec.integrationId || !rec.location) return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
-    return { action: { type: 'Release', location: rec.location, integrationId: rec.integrationId, fields: releaseFields(obj) }, requeue: 'none' };
+    return {
+      action: { type: 'Release', location: rec.location, integrationId: rec.integrationId, fields: releaseFields(obj) },
+      requeue: 'none',
+    };
   }
   if (rec.superseded) {
     return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded', why: 'moved' }, requeue: 'soon' };
@@ -102,11 +132,30 @@ function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): P
     if (obs.claimed === undefined) return look({ kind: 'list', place: rec.pending });
     const claimed = (obs.claimed ?? []).filter((i) => i.integrationId !== rec.integrationId);
     const first = claimed[0];
-    if (first) return { action: { type: 'Delete', location: rec.pending, integrationId: first.integrationId, then: 'None', why: 'extra' }, requeue: 'soon' };
+    if (first)
+      return {
+        action: {
+          type: 'Delete',
+          location: rec.pending,
+          integrationId: first.integrationId,
+          then: 'None',
+          why: 'extra',
+        },
+        requeue: 'soon',
+      };
     return { action: { type: 'ClearPending' }, requeue: 'soon' };
   }
   if (rec.integrationId && rec.location) {
-    return { action: { type: 'Delete', location: rec.location, integrationId: rec.integrationId, then: 'RemoveFinalizer', why: 'object deleted' }, requeue: 'none' };
+    return {
+      action: {
+        type: 'Delete',
+        location: rec.location,
+        integrationId: rec.integrationId,
+        then: 'RemoveFinalizer',
+        why: 'object deleted',
+      },
+      requeue: 'none',
+    };
   }
   return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
 }
@@ -115,15 +164,28 @@ function decideObserveOnly(obj: ApiIntegration, input: DecideInput): Plan {
   const d = input.desired!;
   const found = input.observation.adoptee;
   const watched = obj.spec.integrationId ?? recordedOf(obj).integrationId;
-  if (watched && found === undefined) return look({ kind: 'get', place: d.location, integrationId: watched, as: 'adoptee' });
+  if (watched && found === undefined)
+    return look({ kind: 'get', place: d.location, integrationId: watched, as: 'adoptee' });
   if (!found) {
     const id = obj.spec.integrationId ?? recordedOf(obj).integrationId ?? '(none)';
-    return { action: { type: 'None' }, outcome: progressing('NotFound', `integration ${id} was not found on API ${d.location.apiId} in ${d.location.region}; observing only, nothing will be created`), requeue: 'drift' };
+    return {
+      action: { type: 'None' },
+      outcome: progressing(
+        'NotFound',
+        `integration ${id} was not found on API ${d.location.apiId} in ${d.location.region}; observing only, nothing will be created`,
+      ),
+      requeue: 'drift',
+    };
   }
   // Ownership markers are never written in this mode, so compare only the user's text.
   const wanted = { ...d.fields, description: obj.spec.description ?? userDescription(found.description) };
-  const diff = d.protocol ? diffIntegration(wanted, { ...found, description: userDescription(found.description) }, d.protocol) : { changed: [] };
-  const message = diff.changed.length === 0 ? 'observed; AWS matches the spec' : `observed; AWS differs from the spec in: ${diff.changed.join(', ')} (ObserveOnly: not corrected)`;
+  const diff = d.protocol
+    ? diffIntegration(wanted, { ...found, description: userDescription(found.description) }, d.protocol)
+    : { changed: [] };
+  const message =
+    diff.changed.length === 0
+      ? 'observed; AWS matches the spec'
+      : `observed; AWS differs from the spec in: ${diff.changed.join(', ')} (ObserveOnly: not corrected)`;
   return {
     action: { type: 'None' },
     outcome: { kind: 'Ready', reason: 'Observed', message },
@@ -141,67 +203,172 @@ function decidePending(input: DecideInput, rec: Recorded, d: Desired): Plan {
   const pending = rec.pending!;
   const claimedAll = input.observation.claimed;
   if (claimedAll === undefined) return look({ kind: 'list', place: pending });
-  const claimed = (claimedAll ?? []).filter((i) => !(samePlace(pending, rec.location) && i.integrationId === rec.integrationId));
+  const claimed = (claimedAll ?? []).filter(
+    (i) => !(samePlace(pending, rec.location) && i.integrationId === rec.integrationId),
+  );
   if (claimed.length > 1) {
     const extra = claimed[claimed.length - 1]!;
-    return { action: { type: 'Delete', location: pending, integrationId: extra.integrationId, then: 'None', why: 'extra' }, requeue: 'soon' };
-  }
-  const found = claimed[0];
-  if (found) {
-    const supersede = rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
     return {
-      action: { type: 'Record', integrationId: found.integrationId, location: pending, supersede, event: { reason: 'Recovered', message: `recovered integration ${found.integrationId} made by an interrupted create` } },
+      action: { type: 'Delete', location: pending, integrationId: extra.integrationId, then: 'None', why: 'extra' },
       requeue: 'soon',
     };
   }
-  if (claimedAll === null || !samePlace(pending, d.location)) return { action: { type: 'ClearPending' }, requeue: 'soon' };
+  const found = claimed[0];
+  if (found) {
+    const supersede =
+      rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
+    return {
+      action: {
+        type: 'Record',
+        integrationId: found.integrationId,
+        location: pending,
+        supersede,
+        event: {
+          reason: 'Recovered',
+          message: `recovered integration ${found.integrationId} made by an interrupted create`,
+        },
+      },
+      requeue: 'soon',
+    };
+  }
+  if (claimedAll === null || !samePlace(pending, d.location))
+    return { action: { type: 'ClearPending' }, requeue: 'soon' };
   const settleLeft = (rec.pendingSince ?? 0) + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now;
   if (settleLeft > 0) {
     const message = `an earlier CreateIntegration got no answer; waiting ${Math.ceil(settleLeft / 1000)} s for it to show up before creating again`;
-    return { action: { type: 'None' }, outcome: progressing('CreateInDoubt', message), requeue: { afterMs: settleLeft } };
+    return {
+      action: { type: 'None' },
+      outcome: progressing('CreateInDoubt', message),
+      requeue: { afterMs: settleLeft },
+    };
   }
   return create(d, rec, 'Created', `created integration on API ${d.location.apiId}`);
 }
 
 function create(d: Desired, rec: Recorded, reason: EventReason, message: string): Plan {
-  const supersede = rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
+  const supersede =
+    rec.integrationId && rec.location ? { location: rec.location, integrationId: rec.integrationId } : undefined;
   const moving = supersede && reason !== 'Recreated';
   return {
-    action: { type: 'Create', location: d.location, fields: d.fields, ...(moving ? { supersede } : {}), event: { reason, message } },
+    action: {
+      type: 'Create',
+      location: d.location,
+      fields: d.fields,
+      ...(moving ? { supersede } : {}),
+      event: { reason, message },
+    },
     // Not Synced while the old integration is still there: the next pass deletes it, at once.
     outcome: moving ? progressing('Moving', `${message}; the old integration is deleted next`) : SYNCED,
     requeue: moving ? 'soon' : 'drift',
   };
 }
 
-function decideAdoption(obj: ApiIntegration, d: Desired, adoptee: ObservedIntegration | null | undefined, liveOwner: boolean | undefined): Plan {
+function decideAdoption(
+  obj: ApiIntegration,
+  d: Desired,
+  adoptee: ObservedIntegration | null | undefined,
+  liveOwner: boolean | undefined,
+): Plan {
   const id = obj.spec.integrationId!;
   if (adoptee === undefined) return look({ kind: 'get', place: d.location, integrationId: id, as: 'adoptee' });
-  if (!adoptee) return { action: { type: 'None' }, outcome: stalled('AdoptionFailed', `integration ${id} does not exist on API ${d.location.apiId} in ${d.location.region}; fix spec.integrationId or remove it to create a new integration`), requeue: 'none' };
-  if (adoptee.apiGatewayManaged) return { action: { type: 'None' }, outcome: stalled('AdoptionRefused', `integration ${id} was made by quick create (apiGatewayManaged) and cannot be managed or deleted; adopt a different integration`), requeue: 'none' };
+  if (!adoptee)
+    return {
+      action: { type: 'None' },
+      outcome: stalled(
+        'AdoptionFailed',
+        `integration ${id} does not exist on API ${d.location.apiId} in ${d.location.region}; fix spec.integrationId or remove it to create a new integration`,
+      ),
+      requeue: 'none',
+    };
+  if (adoptee.apiGatewayManaged)
+    return {
+      action: { type: 'None' },
+      outcome: stalled(
+        'AdoptionRefused',
+        `integration ${id} was made by quick create (apiGatewayManaged) and cannot be managed or deleted; adopt a different integration`,
+      ),
+      requeue: 'none',
+    };
   const owner = ownerOf(adoptee.description);
   // A marker left by an object that no longer exists (deleted with Retain before markers were
   // stripped, or restored under a new uid) does not block adoption.
-  if (owner && owner !== obj.metadata.uid && liveOwner !== false) return { action: { type: 'None' }, outcome: stalled('AdoptionRefused', `integration ${id} is already managed by another ApiIntegration (uid ${owner})`), requeue: 'none' };
-  return { action: { type: 'Record', integrationId: id, location: d.location, event: { reason: 'Adopted', message: `adopted existing integration ${id}` } }, requeue: 'soon' };
+  if (owner && owner !== obj.metadata.uid && liveOwner !== false)
+    return {
+      action: { type: 'None' },
+      outcome: stalled(
+        'AdoptionRefused',
+        `integration ${id} is already managed by another ApiIntegration (uid ${owner})`,
+      ),
+      requeue: 'none',
+    };
+  return {
+    action: {
+      type: 'Record',
+      integrationId: id,
+      location: d.location,
+      event: { reason: 'Adopted', message: `adopted existing integration ${id}` },
+    },
+    requeue: 'soon',
+  };
 }
 
-function decideExisting(obj: ApiIntegration, rec: Recorded, d: Desired, current: ObservedIntegration | null | undefined): Plan {
-  if (current === undefined && rec.location) return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
+function decideExisting(
+  obj: ApiIntegration,
+  rec: Recorded,
+  d: Desired,
+  current: ObservedIntegration | null | undefined,
+): Plan {
+  if (current === undefined && rec.location)
+    return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
   if (!current) {
-    if (obj.spec.integrationId) return { action: { type: 'None' }, outcome: stalled('AdoptedIntegrationGone', `adopted integration ${obj.spec.integrationId} no longer exists in AWS; remove spec.integrationId to let the operator create one`), requeue: 'none' };
-    if (!samePlace(rec.location, d.location)) return create(d, { ...rec, integrationId: undefined }, 'Created', `created integration on API ${d.location.apiId}`);
-    return create(d, rec, 'Recreated', `integration ${rec.integrationId} was deleted outside the operator; created a new one`);
+    if (obj.spec.integrationId)
+      return {
+        action: { type: 'None' },
+        outcome: stalled(
+          'AdoptedIntegrationGone',
+          `adopted integration ${obj.spec.integrationId} no longer exists in AWS; remove spec.integrationId to let the operator create one`,
+        ),
+        requeue: 'none',
+      };
+    if (!samePlace(rec.location, d.location))
+      return create(
+        d,
+        { ...rec, integrationId: undefined },
+        'Created',
+        `created integration on API ${d.location.apiId}`,
+      );
+    return create(
+      d,
+      rec,
+      'Recreated',
+      `integration ${rec.integrationId} was deleted outside the operator; created a new one`,
+    );
   }
-  if (!samePlace(rec.location, d.location)) return create(d, rec, 'Moved', `apiId/region changed: created on API ${d.location.apiId} in ${d.location.region}, replacing ${rec.integrationId} on ${rec.location?.apiId}`);
+  if (!samePlace(rec.location, d.location))
+    return create(
+      d,
+      rec,
+      'Moved',
+      `apiId/region changed: created on API ${d.location.apiId} in ${d.location.region}, replacing ${rec.integrationId} on ${rec.location?.apiId}`,
+    );
   const diff = diffIntegration(d.fields, current, d.protocol!);
   const report = { integrationId: current.integrationId, observed: current, location: d.location };
   const outcome = diff.notInPlace.length > 0 ? removalNotSupported(diff.notInPlace) : SYNCED;
-  const notice = outcome.kind === 'Stalled' ? { type: 'Warning' as const, reason: 'RemovalNotSupported' as const, message: outcome.message } : undefined;
+  const notice =
+    outcome.kind === 'Stalled'
+      ? { type: 'Warning' as const, reason: 'RemovalNotSupported' as const, message: outcome.message }
+      : undefined;
   if (diff.update) {
     // A step that leaves more to do (or removals to report) is compared again at once.
     const again = diff.again || diff.notInPlace.length > 0;
-    const update: Action = { type: 'Update', location: d.location, integrationId: current.integrationId, fields: diff.update, changed: diff.changed, ...(again ? { again } : {}) };
+    const update: Action = {
+      type: 'Update',
+      location: d.location,
+      integrationId: current.integrationId,
+      fields: diff.update,
+      changed: diff.changed,
+      ...(again ? { again } : {}),
+    };
     return { action: update, outcome, notice, requeue: 'drift', report };
   }
   return { action: { type: 'None' }, outcome, notice, requeue: 'drift', report };
@@ -212,9 +379,15 @@ function removalNotSupported(what: string[]): Outcome {
   const params = what.filter((w) => w.startsWith('requestParameters'));
   const other = what.filter((w) => !templates.includes(w) && !params.includes(w));
   const advice = [
-    templates.length ? `${templates.join(', ')}: API Gateway keeps an empty template when one is removed; set it to "" in the spec to accept that, or recreate the object` : '',
-    params.length ? `${params.join(', ')}: API Gateway cannot remove a service integration's action parameter in place; recreate the object (retarget its routes first)` : '',
-    other.length ? `${other.join(', ')}: API Gateway cannot clear this in place; set it again or recreate the object` : '',
+    templates.length
+      ? `${templates.join(', ')}: API Gateway keeps an empty template when one is removed; set it to "" in the spec to accept that, or recreate the object`
+      : '',
+    params.length
+      ? `${params.join(', ')}: API Gateway cannot remove a service integration's action parameter in place; recreate the object (retarget its routes first)`
+      : '',
+    other.length
+      ? `${other.join(', ')}: API Gateway cannot clear this in place; set it again or recreate the object`
+      : '',
   ].filter(Boolean);
   return stalled('RemovalNotSupported', `the rest of the spec is applied; ${advice.join('; ')}`);
 }
@@ -226,7 +399,9 @@ function releaseFields(obj: ApiIntegration): IntegrationFields {
     integrationType: s.integrationType,
     description: s.description ?? '',
     // Service integrations refuse an update without their subtype and full parameter set.
-    ...(s.integrationSubtype ? { integrationSubtype: s.integrationSubtype, requestParameters: s.requestParameters ?? {} } : {}),
+    ...(s.integrationSubtype
+      ? { integrationSubtype: s.integrationSubtype, requestParameters: s.requestParameters ?? {} }
+      : {}),
   };
 }
 
@@ -241,7 +416,15 @@ export function decide(input: DecideInput): Plan {
   }
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
-  if (!d.protocol) return { action: { type: 'None' }, outcome: progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`), requeue: 'soon' };
+  if (!d.protocol)
+    return {
+      action: { type: 'None' },
+      outcome: progressing(
+        'ApiNotFound',
+        `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`,
+      ),
+      requeue: 'soon',
+    };
   if (observeOnly(obj)) return decideObserveOnly(obj, input);
   if (!hasFinalizer(obj)) {
     // A brand-new object: the finalizer goes in with the create's pending marker, one write fewer.
@@ -251,7 +434,8 @@ export function decide(input: DecideInput): Plan {
     }
     return { action: { type: 'AddFinalizer' }, requeue: 'soon' };
   }
-  if (rec.superseded) return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded', why: 'moved' }, requeue: 'soon' };
+  if (rec.superseded)
+    return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded', why: 'moved' }, requeue: 'soon' };
   if (rec.pending) return decidePending(input, rec, d);
   if (rec.integrationId) return decideExisting(obj, rec, d, obs.current);
   if (obj.spec.integrationId) return decideAdoption(obj, d, obs.adoptee, obs.adopteeOwnerLive);

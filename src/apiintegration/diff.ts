@@ -19,7 +19,6 @@ export interface IntegrationDiff {
   again?: boolean;
 }
 
-
 type Flat = Record<string, string>;
 type Nested = Record<string, Flat>;
 
@@ -29,12 +28,20 @@ function cleanMap(m: Flat | undefined): Flat {
 }
 /** Response parameters without empty status codes (AWS drops them; moto keeps them). */
 function cleanNested(m: Nested | undefined): Nested {
-  return Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, cleanMap(v)] as const).filter(([, v]) => Object.keys(v).length > 0));
+  return Object.fromEntries(
+    Object.entries(m ?? {})
+      .map(([k, v]) => [k, cleanMap(v)] as const)
+      .filter(([, v]) => Object.keys(v).length > 0),
+  );
 }
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(v: unknown): unknown {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
 }
 const removedKeys = (want: object, have: object) => Object.keys(have).filter((k) => !(k in want));
 const named = (field: string, keys: string[]) => keys.map((k) => `${field}["${k}"]`);
@@ -60,7 +67,10 @@ function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, pr
   }
   for (const field of SCALAR_FIELDS) {
     if (field === 'integrationType') continue;
-    const rule = INTEGRATION_FIELDS[field] as { unsetMatches: (v: unknown, p: Protocol) => boolean; reset?: (p: Protocol) => string | number };
+    const rule = INTEGRATION_FIELDS[field] as {
+      unsetMatches: (v: unknown, p: Protocol) => boolean;
+      reset?: (p: Protocol) => string | number;
+    };
     const want = desired[field];
     const have = actual[field];
     if (want !== undefined ? want === have : rule.unsetMatches(have, protocol)) continue;
@@ -126,7 +136,11 @@ function diffResponseParameters(desired: IntegrationFields, actual: ObservedInte
   b.set('responseParameters', out);
 }
 
-export function diffIntegration(desired: IntegrationFields, actual: ObservedIntegration, protocol: Protocol): IntegrationDiff {
+export function diffIntegration(
+  desired: IntegrationFields,
+  actual: ObservedIntegration,
+  protocol: Protocol,
+): IntegrationDiff {
   const b = new Builder();
   diffScalars(desired, actual, protocol, b);
   diffRequestParameters(desired, actual, b);

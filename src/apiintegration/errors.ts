@@ -7,7 +7,8 @@ import type { ConditionReason } from './reasons.ts';
  * refused because routes still target the integration (blocked until they change); `QuotaExceeded`
  * is a per-API limit (stalled until something is removed). AWS names all three ConflictException.
  */
-export type AwsErrorKind = 'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'InUse' | 'QuotaExceeded' | 'Transient';
+export type AwsErrorKind =
+  'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'InUse' | 'QuotaExceeded' | 'Transient';
 
 const REASONS: Record<AwsErrorKind, ConditionReason> = {
   Rejected: 'AwsRejected',
@@ -64,7 +65,10 @@ export class AwsError extends Error {
  */
 export class BudgetWait extends AwsError {
   constructor(bucket: string, retryAfterMs: number) {
-    super('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${retryAfterMs} ms`, { operation: 'budget', retryAfterMs });
+    super('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${retryAfterMs} ms`, {
+      operation: 'budget',
+      retryAfterMs,
+    });
     this.name = 'BudgetWait';
   }
 }
@@ -85,7 +89,9 @@ export class RoleNotAllowedError extends Error {
   readonly reason: ConditionReason = 'RoleNotAllowed';
   readonly roleArn: string;
   constructor(roleArn: string, namespace: string) {
-    super(`role ${roleArn} is not allowed in namespace ${namespace}: ask a cluster administrator to add it to the namespace's apigw.dev/allowed-role-arns annotation, or remove spec.roleArn`);
+    super(
+      `role ${roleArn} is not allowed in namespace ${namespace}: ask a cluster administrator to add it to the namespace's apigw.dev/allowed-role-arns annotation, or remove spec.roleArn`,
+    );
     this.name = 'RoleNotAllowedError';
     this.roleArn = roleArn;
   }

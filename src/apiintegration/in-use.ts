@@ -33,7 +33,8 @@ export interface Blocked {
   current?: { integrationId: string; location: Place };
 }
 
-const describeRoutes = (routes: RouteRef[]) => routes.map((r) => (r.routeKey ? `${r.routeId} (${r.routeKey})` : r.routeId)).join(', ');
+const describeRoutes = (routes: RouteRef[]) =>
+  routes.map((r) => (r.routeKey ? `${r.routeId} (${r.routeKey})` : r.routeId)).join(', ');
 
 /** What the object says while a delete waits for routes: Ready=False, still reconciling. */
 export function inUseOutcome(b: Blocked): Outcome {

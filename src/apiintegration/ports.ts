@@ -19,7 +19,9 @@ type Loose<T> = T extends number ? number : T extends string ? string : T;
  * create, update and what AWS reports; an empty tlsConfig clears it.
  */
 export type IntegrationFields = {
-  [K in IntegrationFieldName]?: K extends 'tlsConfig' ? { serverNameToVerify?: string } : Loose<NonNullable<ApiIntegrationSpecT[K]>>;
+  [K in IntegrationFieldName]?: K extends 'tlsConfig'
+    ? { serverNameToVerify?: string }
+    : Loose<NonNullable<ApiIntegrationSpecT[K]>>;
 };
 
 export interface ObservedIntegration extends IntegrationFields {
@@ -40,14 +42,24 @@ export interface IntegrationGateway {
   /** The API's protocol, or undefined when the API does not exist. */
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
   /** undefined when the integration (or its API) does not exist; `fresh` skips any shared listing. */
-  getIntegration(loc: Location, integrationId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedIntegration | undefined>;
+  getIntegration(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+    fresh?: boolean,
+  ): Promise<ObservedIntegration | undefined>;
   /** Every integration of the API, all pages; undefined when the API does not exist. */
   listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined>;
   /** Every route of the API, all pages; undefined when the API does not exist. */
   listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined>;
   /** Never retried inside: a lost response must be recovered by listing, not by creating again. */
   createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;
-  updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration>;
+  updateIntegration(
+    loc: Location,
+    integrationId: string,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration>;
   /** Succeeds when the integration or its API is already gone. */
   deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void>;
 }

@@ -5,16 +5,44 @@
 /** Reasons on the Ready / Reconciling / Stalled conditions. */
 export type ConditionReason =
   // Ready=True
-  | 'Synced' | 'Observed'
+  | 'Synced'
+  | 'Observed'
   // in progress (Reconciling=True)
-  | 'Reconciling' | 'Moving' | 'CreateInDoubt' | 'ApiNotFound' | 'NotFound' | 'IntegrationInUse' | 'ConcurrentModification' | 'AwsThrottled' | 'AwsUnavailable'
+  | 'Reconciling'
+  | 'Moving'
+  | 'CreateInDoubt'
+  | 'ApiNotFound'
+  | 'NotFound'
+  | 'IntegrationInUse'
+  | 'ConcurrentModification'
+  | 'AwsThrottled'
+  | 'AwsUnavailable'
   // stalled until the spec, the permissions or the world change
-  | 'InvalidSpec' | 'AwsRejected' | 'AwsAccessDenied' | 'QuotaExceeded' | 'RemovalNotSupported' | 'AdoptionRefused' | 'AdoptionFailed' | 'AdoptedIntegrationGone'
-  | 'CredentialsUnavailable' | 'RoleNotAllowed'
+  | 'InvalidSpec'
+  | 'AwsRejected'
+  | 'AwsAccessDenied'
+  | 'QuotaExceeded'
+  | 'RemovalNotSupported'
+  | 'AdoptionRefused'
+  | 'AdoptionFailed'
+  | 'AdoptedIntegrationGone'
+  | 'CredentialsUnavailable'
+  | 'RoleNotAllowed'
   // the companions of the summary condition
-  | 'Reconciled' | 'NotStalled';
+  | 'Reconciled'
+  | 'NotStalled';
 
 /** Reasons on Events: what happened (Normal) or went wrong (Warning). */
 export type EventReason =
-  | 'Created' | 'Recreated' | 'Moved' | 'Recovered' | 'Adopted' | 'Updated' | 'Deleted'
-  | 'DriftCorrected' | 'InvalidSpec' | 'AwsRejected' | 'IntegrationInUse' | 'RemovalNotSupported';
+  | 'Created'
+  | 'Recreated'
+  | 'Moved'
+  | 'Recovered'
+  | 'Adopted'
+  | 'Updated'
+  | 'Deleted'
+  | 'DriftCorrected'
+  | 'InvalidSpec'
+  | 'AwsRejected'
+  | 'IntegrationInUse'
+  | 'RemovalNotSupported';

@@ -29,8 +29,11 @@ export function recordedOf(obj: ApiIntegration): Recorded {
   const a = obj.metadata.annotations ?? {};
   const out: Recorded = {};
   const id = a[ANNOTATION_INTEGRATION_ID] || obj.status?.integrationId;
-  const loc = parseLocationKey(a[ANNOTATION_LOCATION]) ??
-    (obj.status?.observed?.apiId && obj.status.observed.region ? { region: obj.status.observed.region, apiId: obj.status.observed.apiId } : undefined);
+  const loc =
+    parseLocationKey(a[ANNOTATION_LOCATION]) ??
+    (obj.status?.observed?.apiId && obj.status.observed.region
+      ? { region: obj.status.observed.region, apiId: obj.status.observed.apiId }
+      : undefined);
   if (id && loc) {
     out.integrationId = id;
     out.location = loc;
@@ -40,23 +43,33 @@ export function recordedOf(obj: ApiIntegration): Recorded {
   if (pending) out.pending = pending;
   if (pending && since && /^\d+$/.test(since)) out.pendingSince = Number(since);
   const sup = a[ANNOTATION_SUPERSEDED]?.split('/');
-  if (sup?.length === 3 && sup[0] && sup[1] && sup[2]) out.superseded = { location: { region: sup[0], apiId: sup[1] }, integrationId: sup[2] };
+  if (sup?.length === 3 && sup[0] && sup[1] && sup[2])
+    out.superseded = { location: { region: sup[0], apiId: sup[1] }, integrationId: sup[2] };
   return out;
 }
 
 /** Annotation changes that record `id` at `place` and close any pending create. */
-export function recordAnnotations(id: string, place: Place, superseded?: { location: Place; integrationId: string }): Record<string, string | null> {
+export function recordAnnotations(
+  id: string,
+  place: Place,
+  superseded?: { location: Place; integrationId: string },
+): Record<string, string | null> {
   return {
     [ANNOTATION_INTEGRATION_ID]: id,
     [ANNOTATION_LOCATION]: locationKey(place),
     [ANNOTATION_CREATE_PENDING]: null,
-    ...(superseded ? { [ANNOTATION_SUPERSEDED]: `${locationKey(superseded.location)}/${superseded.integrationId}` } : {}),
+    ...(superseded
+      ? { [ANNOTATION_SUPERSEDED]: `${locationKey(superseded.location)}/${superseded.integrationId}` }
+      : {}),
   };
 }
 
 /** Written before CreateIntegration; the time bounds how long a create that timed out may still land. */
-export const pendingAnnotation = (place: Place, now: number) => ({ [ANNOTATION_CREATE_PENDING]: `${locationKey(place)}@${Math.floor(now)}` });
+export const pendingAnnotation = (place: Place, now: number) => ({
+  [ANNOTATION_CREATE_PENDING]: `${locationKey(place)}@${Math.floor(now)}`,
+});
 export const clearPendingAnnotation = () => ({ [ANNOTATION_CREATE_PENDING]: null });
 export const clearSupersededAnnotation = () => ({ [ANNOTATION_SUPERSEDED]: null });
 
-export const samePlace = (a: Place | undefined, b: Place | undefined) => !!a && !!b && a.region === b.region && a.apiId === b.apiId;
+export const samePlace = (a: Place | undefined, b: Place | undefined) =>
+  !!a && !!b && a.region === b.region && a.apiId === b.apiId;

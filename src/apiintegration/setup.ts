@@ -5,12 +5,25 @@ import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1al
 
 /** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
 export function trimForCache(obj: ApiIntegration): ApiIntegration {
-  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations, labels } = obj.metadata;
-  const kept = annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/'))) : undefined;
+  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations, labels } =
+    obj.metadata;
+  const kept = annotations
+    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
+    : undefined;
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations: kept, labels },
+    metadata: {
+      name,
+      namespace,
+      uid,
+      generation,
+      resourceVersion,
+      deletionTimestamp,
+      finalizers,
+      annotations: kept,
+      labels,
+    },
     spec: obj.spec,
     status: obj.status,
   };
@@ -18,8 +31,11 @@ export function trimForCache(obj: ApiIntegration): ApiIntegration {
 
 /** Reconcile on spec changes, deletion and label moves, not on the operator's own status/annotation writes. */
 export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): boolean {
-  return old.metadata.generation !== cur.metadata.generation ||
+  return (
+    old.metadata.generation !== cur.metadata.generation ||
     old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
-    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !== cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] ||
-    JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
+    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !==
+      cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] ||
+    JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {})
+  );
 }

@@ -2,7 +2,13 @@
 // Kubernetes API conventions and kstatus. lastTransitionTime moves only when a condition's status
 // flips, so a steady object's status (and resourceVersion) does not change across resyncs.
 import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
-import type { ApiIntegration, ApiIntegrationStatusT, ConditionT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
+import type {
+  ApiIntegration,
+  ApiIntegrationStatusT,
+  ConditionT,
+  ObservedIntegrationT,
+  Protocol,
+} from '../api/v1alpha1/types.ts';
 import type { Location, ObservedIntegration } from './ports.ts';
 import type { ConditionReason } from './reasons.ts';
 
@@ -21,7 +27,15 @@ export interface StatusInput {
   handledRequest?: string;
 }
 
-function condition(prev: ConditionT[] | undefined, type: string, status: 'True' | 'False', reason: ConditionReason, message: string, generation: number, now: string): ConditionT {
+function condition(
+  prev: ConditionT[] | undefined,
+  type: string,
+  status: 'True' | 'False',
+  reason: ConditionReason,
+  message: string,
+  generation: number,
+  now: string,
+): ConditionT {
   const old = prev?.find((c) => c.type === type);
   return {
     type,
@@ -36,7 +50,11 @@ function condition(prev: ConditionT[] | undefined, type: string, status: 'True' 
 function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
   const o = input.observed;
   if (!o) return undefined;
-  const block: Record<string, unknown> = { apiId: input.location?.apiId, region: input.location?.region, protocolType: input.protocol };
+  const block: Record<string, unknown> = {
+    apiId: input.location?.apiId,
+    region: input.location?.region,
+    protocolType: input.protocol,
+  };
   for (const f of FIELD_NAMES) if (INTEGRATION_FIELDS[f].observed) block[f] = o[f];
   for (const f of REPORTED_ONLY) block[f] = o[f];
   // AWS's documented default; moto leaves it out.
@@ -53,8 +71,24 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   const ready = outcome.kind === 'Ready';
   const conditions: ConditionT[] = [
     condition(prev?.conditions, 'Ready', ready ? 'True' : 'False', outcome.reason, outcome.message, gen, ts),
-    condition(prev?.conditions, 'Reconciling', outcome.kind === 'Progressing' ? 'True' : 'False', outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason, outcome.kind === 'Progressing' ? outcome.message : '', gen, ts),
-    condition(prev?.conditions, 'Stalled', outcome.kind === 'Stalled' ? 'True' : 'False', outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled', outcome.kind === 'Stalled' ? outcome.message : '', gen, ts),
+    condition(
+      prev?.conditions,
+      'Reconciling',
+      outcome.kind === 'Progressing' ? 'True' : 'False',
+      outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason,
+      outcome.kind === 'Progressing' ? outcome.message : '',
+      gen,
+      ts,
+    ),
+    condition(
+      prev?.conditions,
+      'Stalled',
+      outcome.kind === 'Stalled' ? 'True' : 'False',
+      outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled',
+      outcome.kind === 'Stalled' ? outcome.message : '',
+      gen,
+      ts,
+    ),
   ];
   const status: ApiIntegrationStatusT = { observedGeneration: gen, conditions };
   const id = input.integrationId ?? prev?.integrationId;
@@ -74,5 +108,10 @@ export function statusChanged(prev: ApiIntegrationStatusT | undefined, next: Api
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+  );
 }

@@ -49,10 +49,16 @@ export async function validateManifests(opts: ValidateOptions): Promise<number> 
       if (!obj || obj.kind !== KIND || obj.apiVersion !== API_VERSION) continue;
       seen++;
       const name = `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
-      const protocol = opts.protocol ?? (obj.spec?.apiId && opts.lookupProtocol ? await opts.lookupProtocol(obj.spec.apiId, obj.spec.region) : undefined);
+      const protocol =
+        opts.protocol ??
+        (obj.spec?.apiId && opts.lookupProtocol
+          ? await opts.lookupProtocol(obj.spec.apiId, obj.spec.region)
+          : undefined);
       const result = validateSpec(obj.spec ?? {}, protocol);
       if (result.ok) {
-        opts.out(`${name}: valid${protocol ? ` for a ${protocol} API` : ' (protocol-specific rules not checked: pass --protocol)'}`);
+        opts.out(
+          `${name}: valid${protocol ? ` for a ${protocol} API` : ' (protocol-specific rules not checked: pass --protocol)'}`,
+        );
       } else {
         invalid++;
         opts.out(`${name}: invalid\n${formatProblems(result.problems).replace(/^/gm, '  ')}`);

@@ -10,10 +10,7 @@ export function objectKey(obj: ObjectLike): string {
   return ns ? `${ns}/${name}` : name;
 }
 
-export type CacheChange<T> =
-  | { type: 'add'; obj: T }
-  | { type: 'update'; old: T; obj: T }
-  | { type: 'delete'; obj: T };
+export type CacheChange<T> = { type: 'add'; obj: T } | { type: 'update'; old: T; obj: T } | { type: 'delete'; obj: T };
 
 function rvOf(obj: ObjectLike): string | undefined {
   return obj.metadata?.resourceVersion;

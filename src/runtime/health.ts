@@ -110,13 +110,22 @@ export class ProbeServer {
     await this.report(res, root!, checks, excluded, verbose);
   }
 
-  private async report(res: ServerResponse, root: string, checks: Map<string, Check>, excluded: Set<string>, verbose: boolean): Promise<void> {
+  private async report(
+    res: ServerResponse,
+    root: string,
+    checks: Map<string, Check>,
+    excluded: Set<string>,
+    verbose: boolean,
+  ): Promise<void> {
     const names = [...checks.keys()].filter((n) => !excluded.has(n)).sort();
     const results = await Promise.all(names.map(async (n) => ({ name: n, failure: await runCheck(checks.get(n)!) })));
     const failed = results.some((r) => r.failure !== undefined);
-    for (const r of results) if (r.failure !== undefined) this.log.info({ check: r.name, failure: r.failure }, `${root} check failed`);
+    for (const r of results)
+      if (r.failure !== undefined) this.log.info({ check: r.name, failure: r.failure }, `${root} check failed`);
     if (!failed && !verbose) return send(res, 200, 'ok');
-    const lines = results.map((r) => (r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+    const lines = results.map((r) =>
+      r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+    );
     lines.push(failed ? `${root} check failed` : `${root} check passed`);
     send(res, failed ? 500 : 200, `${lines.join('\n')}\n`);
   }

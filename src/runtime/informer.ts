@@ -44,7 +44,11 @@ export class Informer<T extends ObjectLike> {
   private readonly watchdogMs: number;
   private readonly backoff: ResettingBackoff;
   private readonly cache = new ObjectCache<T>();
-  private readonly handlers = { add: [] as ((o: T) => void)[], update: [] as ((old: T, o: T) => void)[], delete: [] as ((o: T) => void)[] };
+  private readonly handlers = {
+    add: [] as ((o: T) => void)[],
+    update: [] as ((old: T, o: T) => void)[],
+    delete: [] as ((o: T) => void)[],
+  };
   private rv: string | undefined;
   private synced = false;
   private syncWaiters: ((synced: boolean) => void)[] = [];
@@ -207,7 +211,12 @@ export class Informer<T extends ObjectLike> {
     this.lastWatchActivity = started;
     const watchdog = this.startWatchdog(ctl, () => (end = 'silent'));
     try {
-      const opts = { resourceVersion: this.rv ?? '', allowWatchBookmarks: true, timeoutSeconds: this.watchTimeout(), signal: ctl.signal };
+      const opts = {
+        resourceVersion: this.rv ?? '',
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.watchTimeout(),
+        signal: ctl.signal,
+      };
       await this.lw.watch(opts, (event) => {
         // Events that straggle in after we gave up on this stream must not touch the cache.
         if (ctl.signal.aborted) return;
@@ -267,7 +276,8 @@ export class Informer<T extends ObjectLike> {
 
   private emit(change: CacheChange<T>): void {
     if (change.type === 'add') for (const fn of this.handlers.add) this.safely(() => fn(change.obj));
-    else if (change.type === 'update') for (const fn of this.handlers.update) this.safely(() => fn(change.old, change.obj));
+    else if (change.type === 'update')
+      for (const fn of this.handlers.update) this.safely(() => fn(change.old, change.obj));
     else for (const fn of this.handlers.delete) this.safely(() => fn(change.obj));
   }
 

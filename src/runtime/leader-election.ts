@@ -73,8 +73,10 @@ export class LeaderElector {
     this.retryMs = opts.retryPeriodMs ?? 2_000;
     this.jitterFactor = opts.jitterFactor ?? 1.2;
     if (!opts.identity) throw new RangeError('leader election needs a non-empty identity');
-    if (!(this.leaseMs > this.renewDeadlineMs)) throw new RangeError('leaseDuration must be greater than renewDeadline');
-    if (!(this.renewDeadlineMs > this.jitterFactor * this.retryMs)) throw new RangeError('renewDeadline must be greater than jitterFactor × retryPeriod');
+    if (!(this.leaseMs > this.renewDeadlineMs))
+      throw new RangeError('leaseDuration must be greater than renewDeadline');
+    if (!(this.renewDeadlineMs > this.jitterFactor * this.retryMs))
+      throw new RangeError('renewDeadline must be greater than jitterFactor × retryPeriod');
     if (!(this.retryMs > 0)) throw new RangeError('retryPeriod must be positive');
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
@@ -208,7 +210,11 @@ export class LeaderElector {
     const obs = this.observed;
     // Fast path: a leader renews against the version it last wrote, without a read.
     if (this.leading && obs && this.leaseValid(now)) {
-      const renewed = await this.write({ ...desired, acquireTime: obs.record.acquireTime, leaseTransitions: obs.record.leaseTransitions ?? 0 }, obs.resourceVersion, signal);
+      const renewed = await this.write(
+        { ...desired, acquireTime: obs.record.acquireTime, leaseTransitions: obs.record.leaseTransitions ?? 0 },
+        obs.resourceVersion,
+        signal,
+      );
       if (renewed) return true;
     }
     return this.slowPath(desired, signal);
@@ -231,7 +237,8 @@ export class LeaderElector {
         return false;
       }
     }
-    if (this.observed?.resourceVersion !== current.resourceVersion) this.observe(current.record, current.resourceVersion);
+    if (this.observed?.resourceVersion !== current.resourceVersion)
+      this.observe(current.record, current.resourceVersion);
     const holder = current.record.holderIdentity;
     if (holder && holder !== this.identity && this.leaseValid(this.clock.now())) return false;
     const transitions = current.record.leaseTransitions ?? 0;

@@ -50,11 +50,16 @@ export class RuntimeMetrics {
     const c: 'controller'[] = ['controller'];
     const q: ('name' | 'controller')[] = ['name', 'controller'];
 
-    this.reconcileTotal = counter('controller_runtime_reconcile_total', 'Total number of reconciliations per controller', [
-      'controller',
-      'result',
-    ]);
-    this.reconcileErrors = counter('controller_runtime_reconcile_errors_total', 'Total number of reconciliation errors per controller', c);
+    this.reconcileTotal = counter(
+      'controller_runtime_reconcile_total',
+      'Total number of reconciliations per controller',
+      ['controller', 'result'],
+    );
+    this.reconcileErrors = counter(
+      'controller_runtime_reconcile_errors_total',
+      'Total number of reconciliation errors per controller',
+      c,
+    );
     this.terminalErrors = counter(
       'controller_runtime_terminal_reconcile_errors_total',
       'Total number of terminal reconciliation errors per controller',
@@ -66,8 +71,16 @@ export class RuntimeMetrics {
       c,
       RECONCILE_TIME_BUCKETS,
     );
-    this.maxConcurrent = gauge('controller_runtime_max_concurrent_reconciles', 'Maximum number of concurrent reconciles per controller', c);
-    this.activeWorkers = gauge('controller_runtime_active_workers', 'Number of currently used workers per controller', c);
+    this.maxConcurrent = gauge(
+      'controller_runtime_max_concurrent_reconciles',
+      'Maximum number of concurrent reconciles per controller',
+      c,
+    );
+    this.activeWorkers = gauge(
+      'controller_runtime_active_workers',
+      'Number of currently used workers per controller',
+      c,
+    );
     this.depth = gauge('workqueue_depth', 'Current depth of workqueue', q);
     this.adds = counter('workqueue_adds_total', 'Total number of adds handled by workqueue', q);
     this.retries = counter('workqueue_retries_total', 'Total number of retries handled by workqueue', q);

@@ -52,7 +52,8 @@ export class TokenBucket {
   private timer: unknown;
 
   constructor(opts: TokenBucketOptions) {
-    if (!(opts.ratePerSec > 0) || !(opts.burst >= 1)) throw new RangeError('token bucket needs ratePerSec > 0 and burst >= 1');
+    if (!(opts.ratePerSec > 0) || !(opts.burst >= 1))
+      throw new RangeError('token bucket needs ratePerSec > 0 and burst >= 1');
     this.clock = opts.clock ?? systemClock;
     this.maxRate = opts.ratePerSec;
     this.burst = opts.burst;

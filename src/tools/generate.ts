@@ -21,7 +21,10 @@ function main(argv: readonly string[]): number {
   const wanted = buildCrdYaml();
   if (argv.includes('--check')) {
     const stale = TARGETS.filter((t) => readOrEmpty(join(repoRoot, t)) !== wanted);
-    for (const t of stale) console.error(`${t} is out of date with src/api/v1alpha1/schema.ts; run \`npm run generate\` and commit the result`);
+    for (const t of stale)
+      console.error(
+        `${t} is out of date with src/api/v1alpha1/schema.ts; run \`npm run generate\` and commit the result`,
+      );
     return stale.length === 0 ? 0 : 1;
   }
   for (const t of TARGETS) {

@@ -27,7 +27,8 @@ const proxy = await FaultProxy.start({
   fidelity: perApi === undefined ? true : { integrationsPerApi: Number(perApi) },
   // Only the rules' own answers are logged: they are what a puzzled test author looks for.
   onRecord: (r) => {
-    if (r.outcome.startsWith('fidelity_') || r.outcome === 'late_create') console.log(`${new Date().toISOString()} ${r.operation} ${r.path} -> ${r.outcome} ${r.status ?? ''}`);
+    if (r.outcome.startsWith('fidelity_') || r.outcome === 'late_create')
+      console.log(`${new Date().toISOString()} ${r.operation} ${r.path} -> ${r.outcome} ${r.status ?? ''}`);
   },
 });
 console.log(`fidelity proxy on ${proxy.url} in front of ${values.upstream}`);

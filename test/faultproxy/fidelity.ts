@@ -134,11 +134,17 @@ export function mergeIntegrationUpdate(current: Json, sent: Json): { body: Json 
     // Service-integration parameters are action parameters, not mappings: API Gateway refuses the
     // "" tombstone (terraform-provider-aws#50061). Keys simply left out are kept, as for mappings;
     // that is not verified on AWS and is the pessimistic reading.
-    if (typeof subtype === 'string' && subtype !== '' && hasTombstone(params)) return { badRequest: SUBTYPE_TOMBSTONE_MESSAGE };
+    if (typeof subtype === 'string' && subtype !== '' && hasTombstone(params))
+      return { badRequest: SUBTYPE_TOMBSTONE_MESSAGE };
     body.requestParameters = mergeRequestParameters(current.requestParameters, params);
   }
-  if (isObject(sent.responseParameters)) body.responseParameters = mergeResponseParameters(current.responseParameters, sent.responseParameters as Record<string, StringMap>);
-  if (isObject(sent.requestTemplates)) body.requestTemplates = mergeRequestTemplates(current.requestTemplates, stringMap(sent.requestTemplates));
+  if (isObject(sent.responseParameters))
+    body.responseParameters = mergeResponseParameters(
+      current.responseParameters,
+      sent.responseParameters as Record<string, StringMap>,
+    );
+  if (isObject(sent.requestTemplates))
+    body.requestTemplates = mergeRequestTemplates(current.requestTemplates, stringMap(sent.requestTemplates));
   return { body };
 }
 
@@ -170,7 +176,13 @@ export function parseObject(body: Buffer): Json | undefined {
 
 // ---- the stateful part ----
 
-const answer = (outcome: FidelityOutcome, status: number, type: string, message: string): Answer => ({ kind: 'answer', outcome, status, type, message });
+const answer = (outcome: FidelityOutcome, status: number, type: string, message: string): Answer => ({
+  kind: 'answer',
+  outcome,
+  status,
+  type,
+  message,
+});
 
 function integrationIdOf(path: string): string {
   return decodeURIComponent(path.split('?', 1)[0]!.replace(/\/+$/, '').split('/').at(-1) ?? '');
@@ -221,16 +233,25 @@ export class Fidelity {
   private async create(apiId: string, body: Buffer, up: Upstream): Promise<Exchange> {
     const protocol = await this.protocolOf(apiId, up);
     if (typeof protocol !== 'string') return protocol;
-    const existing = await this.readItems(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations`, apiNotFoundMessage(apiId));
+    const existing = await this.readItems(
+      up,
+      `/v2/apis/${encodeURIComponent(apiId)}/integrations`,
+      apiNotFoundMessage(apiId),
+    );
     if (!Array.isArray(existing)) return existing;
-    if (existing.length >= (this.opts.integrationsPerApi ?? DEFAULT_INTEGRATIONS_PER_API)) return answer('fidelity_quota', 429, 'ConflictException', QUOTA_MESSAGE);
+    if (existing.length >= (this.opts.integrationsPerApi ?? DEFAULT_INTEGRATIONS_PER_API))
+      return answer('fidelity_quota', 429, 'ConflictException', QUOTA_MESSAGE);
     const sent = parseObject(body);
     return this.pass(up, sent ? Buffer.from(JSON.stringify(withCreateDefaults(sent, protocol))) : body);
   }
 
   private async update(apiId: string, id: string, body: Buffer, up: Upstream): Promise<Exchange> {
     // moto answers an unknown id with a 500 HTML page (reference §2.6); AWS with this 404.
-    const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`, integrationNotFoundMessage(id));
+    const current = await this.read(
+      up,
+      `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`,
+      integrationNotFoundMessage(id),
+    );
     if (!('json' in current)) return current;
     const sent = parseObject(body);
     if (!sent) return this.pass(up, body);
@@ -241,7 +262,11 @@ export class Fidelity {
 
   private async delete(apiId: string, id: string, body: Buffer, up: Upstream): Promise<Exchange> {
     // moto deletes an unknown id with 200 (reference §2.6); AWS answers 404.
-    const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`, integrationNotFoundMessage(id));
+    const current = await this.read(
+      up,
+      `/v2/apis/${encodeURIComponent(apiId)}/integrations/${encodeURIComponent(id)}`,
+      integrationNotFoundMessage(id),
+    );
     if (!('json' in current)) return current;
     const routes = await this.readItems(up, `/v2/apis/${encodeURIComponent(apiId)}/routes`, apiNotFoundMessage(apiId));
     if (!Array.isArray(routes)) return routes;

@@ -22,11 +22,19 @@ export function ownerOfDescription(description: string | undefined): string | un
 }
 
 export function emulatorClient(endpoint: string, region: string): ApiGatewayV2Client {
-  return new ApiGatewayV2Client({ region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 });
+  return new ApiGatewayV2Client({
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 3,
+  });
 }
 
 /** Integrations per API for `apiIds`, or for every API the emulator knows when absent. */
-export async function integrationsByApi(at: { endpoint: string; region: string }, apiIds?: string[]): Promise<ApiInventory> {
+export async function integrationsByApi(
+  at: { endpoint: string; region: string },
+  apiIds?: string[],
+): Promise<ApiInventory> {
   const client = emulatorClient(at.endpoint, at.region);
   try {
     const ids = apiIds ?? ((await client.send(new GetApisCommand({}))).Items ?? []).map((a) => a.ApiId!);
@@ -37,7 +45,13 @@ export async function integrationsByApi(at: { endpoint: string; region: string }
       do {
         const page = await client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: next }));
         for (const i of page.Items ?? []) {
-          items.push({ integrationId: i.IntegrationId!, description: i.Description, owner: ownerOfDescription(i.Description), integrationType: i.IntegrationType, timeoutInMillis: i.TimeoutInMillis });
+          items.push({
+            integrationId: i.IntegrationId!,
+            description: i.Description,
+            owner: ownerOfDescription(i.Description),
+            integrationType: i.IntegrationType,
+            timeoutInMillis: i.TimeoutInMillis,
+          });
         }
         next = page.NextToken || undefined;
       } while (next);
@@ -71,13 +85,16 @@ export function audit(inventory: ApiInventory, expected: Map<string, string>): A
   for (const [apiId, items] of inventory) {
     for (const i of items) {
       total++;
-      if (i.owner && expected.get(i.owner) === apiId) seen.set(i.owner, [...(seen.get(i.owner) ?? []), i.integrationId]);
+      if (i.owner && expected.get(i.owner) === apiId)
+        seen.set(i.owner, [...(seen.get(i.owner) ?? []), i.integrationId]);
       else leaks.push({ apiId, integrationId: i.integrationId, description: i.description });
     }
   }
   return {
     missing: [...expected.keys()].filter((o) => !seen.has(o)),
-    duplicates: [...seen].filter(([, ids]) => ids.length > 1).map(([owner, integrationIds]) => ({ owner, integrationIds })),
+    duplicates: [...seen]
+      .filter(([, ids]) => ids.length > 1)
+      .map(([owner, integrationIds]) => ({ owner, integrationIds })),
     leaks,
     total,
   };
@@ -88,8 +105,10 @@ export function auditClean(a: Audit): boolean {
 }
 
 export function describeAudit(a: Audit): string {
-  return `total=${a.total} missing=${a.missing.length} duplicates=${a.duplicates.length} leaks=${a.leaks.length}` +
+  return (
+    `total=${a.total} missing=${a.missing.length} duplicates=${a.duplicates.length} leaks=${a.leaks.length}` +
     (a.duplicates.length ? `\nduplicates: ${JSON.stringify(a.duplicates.slice(0, 10))}` : '') +
     (a.leaks.length ? `\nleaks: ${JSON.stringify(a.leaks.slice(0, 10))}` : '') +
-    (a.missing.length ? `\nmissing: ${a.missing.slice(0, 10).join(', ')}` : '');
+    (a.missing.length ? `\nmissing: ${a.missing.slice(0, 10).join(', ')}` : '')
+  );
 }

@@ -34,7 +34,12 @@ export function classify(method: string, url: string): RequestKind {
   for (const r of ROUTES) {
     if (r.method !== m) continue;
     const hit = r.re.exec(path);
-    if (hit) return { operation: r.operation, apiId: hit[1] ? decodeURIComponent(hit[1]) : undefined, write: m !== 'GET' && m !== 'HEAD' };
+    if (hit)
+      return {
+        operation: r.operation,
+        apiId: hit[1] ? decodeURIComponent(hit[1]) : undefined,
+        write: m !== 'GET' && m !== 'HEAD',
+      };
   }
   return { operation: 'Other', write: m !== 'GET' && m !== 'HEAD' };
 }

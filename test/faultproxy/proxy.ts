@@ -9,13 +9,29 @@
 // With `fidelity` it also answers the way API Gateway does where the emulator does not (routed
 // integrations cannot be deleted, the per-API quota, UpdateIntegration's merge, 404s, defaults):
 // the rules and their sources are in fidelity.ts.
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { classify, type RequestKind } from './operations.ts';
 import { seededRng, type Rng } from './rng.ts';
 import { integrationsByApi, type ApiInventory } from './inventory.ts';
-import { Fidelity, parseObject, type Exchange, type FidelityOptions, type FidelityOutcome, type Upstream, type UpstreamReply } from './fidelity.ts';
+import {
+  Fidelity,
+  parseObject,
+  type Exchange,
+  type FidelityOptions,
+  type FidelityOutcome,
+  type Upstream,
+  type UpstreamReply,
+} from './fidelity.ts';
 import { HeldCreates } from './late-create.ts';
 
 export type { FidelityOptions } from './fidelity.ts';
@@ -121,7 +137,15 @@ export interface FaultProxyOptions {
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 const LATE_CREATE_MAX_DELAY_MS = 30_000;
 const CONFLICT_MESSAGE = 'Unable to complete operation due to concurrent modification. Please try again later.';
 const SERVER_ERRORS = [
@@ -136,7 +160,10 @@ function fidelityOf(option: FaultProxyOptions['fidelity']): Fidelity | undefined
   return new Fidelity(option === true ? {} : option);
 }
 
-type Verdict = { kind: 'forward'; lose: boolean; delayMs: number } | { kind: 'refuse'; outcome: Outcome; status: number; type: string; body: object } | { kind: 'drop' };
+type Verdict =
+  | { kind: 'forward'; lose: boolean; delayMs: number }
+  | { kind: 'refuse'; outcome: Outcome; status: number; type: string; body: object }
+  | { kind: 'drop' };
 
 export class FaultProxy {
   private opts: FaultProxyOptions;
@@ -215,9 +242,15 @@ export class FaultProxy {
   }
 
   count(filter: { operation?: string; outcome?: Outcome | Outcome[]; write?: boolean } = {}): number {
-    const outcomes = filter.outcome === undefined ? undefined : new Set(Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome]);
+    const outcomes =
+      filter.outcome === undefined
+        ? undefined
+        : new Set(Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome]);
     return this.log.filter(
-      (r) => (filter.operation === undefined || r.operation === filter.operation) && (outcomes === undefined || outcomes.has(r.outcome)) && (filter.write === undefined || r.write === filter.write),
+      (r) =>
+        (filter.operation === undefined || r.operation === filter.operation) &&
+        (outcomes === undefined || outcomes.has(r.outcome)) &&
+        (filter.write === undefined || r.write === filter.write),
     ).length;
   }
 
@@ -244,7 +277,12 @@ export class FaultProxy {
 
   /** A plain-text table of counts, for test failure messages and bench output. */
   summary(): string {
-    const rows = Object.entries(this.counts()).map(([op, o]) => `${op.padEnd(18)} ${Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    const rows = Object.entries(this.counts()).map(
+      ([op, o]) =>
+        `${op.padEnd(18)} ${Object.entries(o)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+    );
     return [`proxy ${this.label}: ${this.log.length} requests`, ...rows].join('\n');
   }
 
@@ -274,17 +312,39 @@ export class FaultProxy {
   /** Draws the same four numbers for every request, so one seed always yields one schedule. */
   private verdict(kind: RequestKind): Verdict {
     const [uFault, uLatency, uDelay, uCode] = [this.rng(), this.rng(), this.rng(), this.rng()];
-    if (!this.takeToken()) return { kind: 'refuse', outcome: 'throttled', status: 429, type: 'TooManyRequestsException', body: { message: 'Too Many Requests', limitType: 'RequestRate' } };
+    if (!this.takeToken())
+      return {
+        kind: 'refuse',
+        outcome: 'throttled',
+        status: 429,
+        type: 'TooManyRequestsException',
+        body: { message: 'Too Many Requests', limitType: 'RequestRate' },
+      };
     const base = this.opts.faults ?? {};
     const f: FaultMix = base.byOperation?.[kind.operation] ?? base;
     const eligible = !base.operations || base.operations.includes(kind.operation);
     const lat = f.latency ?? base.latency;
-    const delayMs = lat && uLatency < lat.probability ? lat.minMs + Math.floor(uDelay * (lat.maxMs - lat.minMs + 1)) : 0;
+    const delayMs =
+      lat && uLatency < lat.probability ? lat.minMs + Math.floor(uDelay * (lat.maxMs - lat.minMs + 1)) : 0;
     if (!eligible) return { kind: 'forward', lose: false, delayMs };
     let edge = 0;
     const hit = (p: number | undefined) => uFault < (edge += p ?? 0);
-    if (hit(f.throttle)) return { kind: 'refuse', outcome: 'injected_throttle', status: 429, type: 'TooManyRequestsException', body: { message: 'Too Many Requests', limitType: 'RequestRate' } };
-    if (hit(f.conflict)) return { kind: 'refuse', outcome: 'injected_conflict', status: 409, type: 'ConflictException', body: { message: CONFLICT_MESSAGE } };
+    if (hit(f.throttle))
+      return {
+        kind: 'refuse',
+        outcome: 'injected_throttle',
+        status: 429,
+        type: 'TooManyRequestsException',
+        body: { message: 'Too Many Requests', limitType: 'RequestRate' },
+      };
+    if (hit(f.conflict))
+      return {
+        kind: 'refuse',
+        outcome: 'injected_conflict',
+        status: 409,
+        type: 'ConflictException',
+        body: { message: CONFLICT_MESSAGE },
+      };
     if (hit(f.serverError)) {
       const e = SERVER_ERRORS[Math.floor(uCode * SERVER_ERRORS.length)]!;
       return { kind: 'refuse', outcome: 'injected_5xx', status: e.status, type: e.type, body: { message: e.message } };
@@ -356,7 +416,13 @@ export class FaultProxy {
     }
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse, rec: RequestRecord, body: Buffer, loseByDraw: boolean): Promise<void> {
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: RequestRecord,
+    body: Buffer,
+    loseByDraw: boolean,
+  ): Promise<void> {
     const ex = await this.exchange(req, rec, body).catch(() => undefined);
     if (!ex) {
       this.finish(rec, 'upstream_unreachable', 502);
@@ -376,7 +442,8 @@ export class FaultProxy {
     }
     res.writeHead(up.status, { ...up.headers, 'content-length': String(up.body.length) });
     res.end(up.body);
-    if (rec.operation === 'GetIntegrations' && rec.apiId !== undefined && up.status < 300) this.held.listingAnswered(rec.apiId);
+    if (rec.operation === 'GetIntegrations' && rec.apiId !== undefined && up.status < 300)
+      this.held.listingAnswered(rec.apiId);
   }
 
   private wantsLateCreate(rec: RequestRecord, body: Buffer): boolean {
@@ -410,7 +477,9 @@ export class FaultProxy {
       await this.opts.onForwarded?.({ record, status: up.status, body: up.body, lost });
     } catch (err) {
       // A failing hook is the test's problem to report; the proxy still answers (or loses) as decided.
-      process.stderr.write(`fault proxy ${this.label}: onForwarded hook failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `fault proxy ${this.label}: onForwarded hook failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
     }
   }
 
@@ -438,7 +507,8 @@ export class FaultProxy {
           r.on('error', reject);
           r.on('end', () => {
             const out: Record<string, string | string[]> = {};
-            for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && k !== 'content-length') out[k] = v;
+            for (const [k, v] of Object.entries(r.headers))
+              if (v !== undefined && !HOP_BY_HOP.has(k) && k !== 'content-length') out[k] = v;
             resolve({ status: r.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
           });
         },

@@ -17,7 +17,19 @@ import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
-import { adminKubeConfig, codeOf, core, createApi, eventsFor, eventually, getObject, gone, integrationsOf, tb, waitReady } from '../support/cluster.ts';
+import {
+  adminKubeConfig,
+  codeOf,
+  core,
+  createApi,
+  eventsFor,
+  eventually,
+  getObject,
+  gone,
+  integrationsOf,
+  tb,
+  waitReady,
+} from '../support/cluster.ts';
 import { spawnOperator, type OperatorProcess } from '../support/process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -33,8 +45,18 @@ const extensions = admin.makeApiClient(k8s.ApiextensionsV1Api);
 const coordination = admin.makeApiClient(k8s.CoordinationV1Api);
 const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 
-type Manifest = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: unknown };
-type Container = { args: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; ports: { name: string; containerPort: number }[]; livenessProbe: Probe; readinessProbe: Probe };
+type Manifest = {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: unknown;
+};
+type Container = {
+  args: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  ports: { name: string; containerPort: number }[];
+  livenessProbe: Probe;
+  readinessProbe: Probe;
+};
 type Probe = { httpGet: { path: string; port: string } };
 
 function tool(bin: string, args: string[], input?: string): string {
@@ -68,7 +90,12 @@ async function letHelmAdoptCrd(release: string, namespace: string): Promise<void
     await extensions.patchCustomResourceDefinition(
       {
         name: CRD_NAME,
-        body: { metadata: { labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } } },
+        body: {
+          metadata: {
+            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+            annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+          },
+        },
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
@@ -92,12 +119,21 @@ async function installRelease(release: string, namespace: string, values: string
 }
 
 function releaseManifest(release: string, namespace: string, bin: Helm = helm): Manifest[] {
-  return parseAllDocuments(bin('get', 'manifest', release, '--namespace', namespace)).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+  return parseAllDocuments(bin('get', 'manifest', release, '--namespace', namespace))
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
 }
 
 /** A kubeconfig that authenticates with a fresh TokenRequest token of the ServiceAccount. */
-async function serviceAccountKubeconfig(namespace: string, name: string): Promise<{ file: string; kc: k8s.KubeConfig }> {
-  const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+async function serviceAccountKubeconfig(
+  namespace: string,
+  name: string,
+): Promise<{ file: string; kc: k8s.KubeConfig }> {
+  const tr = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const token = tr.status?.token;
   if (!token) throw new Error(`no token for ${namespace}/${name}`);
   const config = {
@@ -137,7 +173,11 @@ async function startLikeTheDeployment(release: string, namespace: string, bin: H
   // Same flags; only the listen addresses move to free loopback ports (the chart's ports are
   // checked against the flags in the unit tests).
   const flags = container.args.map((a) =>
-    a.startsWith('--health-probe-bind-address=') ? `--health-probe-bind-address=127.0.0.1:${health}` : a.startsWith('--metrics-bind-address=') ? `--metrics-bind-address=127.0.0.1:${metrics}` : a,
+    a.startsWith('--health-probe-bind-address=')
+      ? `--health-probe-bind-address=127.0.0.1:${health}`
+      : a.startsWith('--metrics-bind-address=')
+        ? `--metrics-bind-address=127.0.0.1:${metrics}`
+        : a,
   );
   const env: Record<string, string> = { KUBECONFIG: file };
   for (const e of container.env ?? []) {
@@ -160,21 +200,34 @@ async function ready(op: OperatorProcess, namespace: string, name: string): Prom
   }
 }
 
-interface Example { file: string; name: string; spec: Record<string, unknown>; yaml: string }
+interface Example {
+  file: string;
+  name: string;
+  spec: Record<string, unknown>;
+  yaml: string;
+}
 
 /** examples/ with the namespace set and apiId pointing at a real API of the right protocol. */
 function examples(namespace: string, api: { http: string; websocket: string }, only?: string[]): Example[] {
-  return readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && (!only || only.includes(f))).sort().map((file) => {
-    const obj = parse(readFileSync(join(EXAMPLES, file), 'utf8')) as { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
-    obj.metadata.namespace = namespace;
-    obj.spec.apiId = file.startsWith('websocket-') ? api.websocket : api.http;
-    return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
-  });
+  return readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.yaml') && (!only || only.includes(f)))
+    .sort()
+    .map((file) => {
+      const obj = parse(readFileSync(join(EXAMPLES, file), 'utf8')) as {
+        metadata: { name: string; namespace?: string };
+        spec: Record<string, unknown>;
+      };
+      obj.metadata.namespace = namespace;
+      obj.spec.apiId = file.startsWith('websocket-') ? api.websocket : api.http;
+      return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
+    });
 }
 const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
 
 async function allowed(kc: k8s.KubeConfig, attrs: k8s.V1ResourceAttributes): Promise<boolean> {
-  const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
+  const review = await kc
+    .makeApiClient(k8s.AuthorizationV1Api)
+    .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
   return review.status?.allowed ?? false;
 }
 
@@ -185,7 +238,9 @@ async function stop(op: OperatorProcess): Promise<number | string> {
 
 /** The field paths the operator's field manager owns, as dotted paths of fieldsV1 keys. */
 function ownedPaths(obj: ApiIntegration): string[] {
-  const entries = ((obj.metadata as { managedFields?: { manager?: string; fieldsV1?: unknown }[] }).managedFields ?? []).filter((m) => m.manager === FIELD_MANAGER);
+  const entries = (
+    (obj.metadata as { managedFields?: { manager?: string; fieldsV1?: unknown }[] }).managedFields ?? []
+  ).filter((m) => m.manager === FIELD_MANAGER);
   const walk = (node: unknown, prefix: string): string[] =>
     Object.entries((node ?? {}) as Record<string, unknown>).flatMap(([k, v]) => {
       if (k === '.') return [];
@@ -205,7 +260,14 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
 
   beforeAll(async () => {
     await installRelease(release, namespace, [
-      '--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`, '--set', 'replicaCount=2', '--set', 'podDisruptionBudget.enabled=true',
+      '--set',
+      `region=${tb.region}`,
+      '--set',
+      `awsEndpoint=${tb.awsEndpoint}`,
+      '--set',
+      'replicaCount=2',
+      '--set',
+      'podDisruptionBudget.enabled=true',
     ]);
     await eventually('CRD established', async () => {
       const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
@@ -230,25 +292,47 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
   });
 
   it('installs the operator objects, with leader election on for two replicas', () => {
-    const kinds = releaseManifest(release, namespace).map((m) => m.kind).sort();
-    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
+    const kinds = releaseManifest(release, namespace)
+      .map((m) => m.kind)
+      .sort();
+    expect(kinds).toEqual(
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'CustomResourceDefinition',
+        'Deployment',
+        'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
+        'Service',
+        'ServiceAccount',
+      ].sort(),
+    );
     expect(started.container.args).toContain('--leader-elect=true');
     expect(started.container.args).toContain(`--leader-election-namespace=${namespace}`);
   });
 
   it('serves the chart’s probe paths and /metrics, and holds and renews its Lease in the release namespace', async () => {
     const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status);
-    await eventually('operator ready', async () => (await get(started.health, started.container.readinessProbe.httpGet.path)) === 200, 30_000);
+    await eventually(
+      'operator ready',
+      async () => (await get(started.health, started.container.readinessProbe.httpGet.path)) === 200,
+      30_000,
+    );
     expect(await get(started.health, started.container.livenessProbe.httpGet.path)).toBe(200);
     expect(await get(started.metrics, '/metrics')).toBe(200);
     const first = await eventually('lease held', async () => {
       const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
       return l.spec?.holderIdentity ? l : undefined;
     });
-    await eventually('lease renewed', async () => {
-      const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
-      return String(l.spec?.renewTime) !== String(first.spec?.renewTime);
-    }, 15_000);
+    await eventually(
+      'lease renewed',
+      async () => {
+        const l = await coordination.readNamespacedLease({ namespace, name: started.lease });
+        return String(l.spec?.renewTime) !== String(first.spec?.renewTime);
+      },
+      15_000,
+    );
   });
 
   it('makes every example Ready (HTTP ones on an HTTP API, WebSocket ones on a WebSocket API), recording Events', async () => {
@@ -269,7 +353,9 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
       const created = (await eventsFor(apps, x.name)).filter((e) => e.reason === 'Created');
       expect(created.map((e) => e.reportingInstance)).toEqual([identity]);
     }
-    expect(kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', apps, '--timeout=30s'])).toContain('condition met');
+    expect(
+      kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', apps, '--timeout=30s']),
+    ).toContain('condition met');
   });
 
   it('never writes spec: its field manager owns only status, apigw.dev/* annotations and its finalizer', async () => {
@@ -278,7 +364,14 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
       expect(obj.spec).toEqual(x.spec);
       const owned = ownedPaths(obj);
       expect(owned.length).toBeGreaterThan(0);
-      const foreign = owned.filter((p) => !(p.startsWith('f:status') || /^f:metadata\.f:annotations\.f:apigw\.dev\//.test(p) || p === 'f:metadata.f:finalizers.v:"apigw.dev/finalizer"'));
+      const foreign = owned.filter(
+        (p) =>
+          !(
+            p.startsWith('f:status') ||
+            /^f:metadata\.f:annotations\.f:apigw\.dev\//.test(p) ||
+            p === 'f:metadata.f:finalizers.v:"apigw.dev/finalizer"'
+          ),
+      );
       expect(foreign).toEqual([]);
     }
   });
@@ -288,10 +381,14 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     const can = (a: k8s.V1ResourceAttributes) => allowed(sa, a);
     // What it needs.
     expect(await can({ group: GROUP, resource: PLURAL, verb: 'watch' })).toBe(true);
-    expect(await can({ group: GROUP, resource: PLURAL, subresource: 'status', verb: 'patch', namespace: apps })).toBe(true);
+    expect(await can({ group: GROUP, resource: PLURAL, subresource: 'status', verb: 'patch', namespace: apps })).toBe(
+      true,
+    );
     expect(await can({ resource: 'events', verb: 'create', namespace: apps })).toBe(true);
     expect(await can({ resource: 'namespaces', verb: 'get', name: apps })).toBe(true);
-    expect(await can({ group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace, name: started.lease })).toBe(true);
+    expect(
+      await can({ group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace, name: started.lease }),
+    ).toBe(true);
     // What it must not do.
     const refused: k8s.V1ResourceAttributes[] = [
       { resource: 'secrets', verb: 'list' },
@@ -319,8 +416,12 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     const coreAsSa = sa.makeApiClient(k8s.CoreV1Api);
     await expect(coreAsSa.listSecretForAllNamespaces()).rejects.toMatchObject({ code: 403 });
     await expect(coreAsSa.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
-    await expect(coreAsSa.createNamespacedConfigMap({ namespace: apps, body: { metadata: { name: 'nope' } } })).rejects.toMatchObject({ code: 403 });
-    await expect(sa.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(
+      coreAsSa.createNamespacedConfigMap({ namespace: apps, body: { metadata: { name: 'nope' } } }),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(sa.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace })).rejects.toMatchObject({
+      code: 403,
+    });
   });
 
   it('helm upgrade upgrades the release and keeps the CRD and every ApiIntegration', async () => {
@@ -331,7 +432,9 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     expect(after.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
     const crd = releaseManifest(release, namespace).find((m) => m.kind === 'CustomResourceDefinition')!;
     expect(crd.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
-    const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    };
     expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=2');
     for (const x of xs) expect((await getObject(apps, x.name)).metadata.uid).toBeTruthy();
   });
@@ -380,7 +483,12 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
   });
 
   it('helm template renders the same manifests with Helm 3 and Helm 4', () => {
-    const render = (bin: Helm) => parseAllDocuments(bin('template', release, CHART, '--namespace', namespace, ...kubeVersion, '--set', 'replicaCount=2')).map((d) => d.toJS() as unknown).filter((m) => m !== null);
+    const render = (bin: Helm) =>
+      parseAllDocuments(
+        bin('template', release, CHART, '--namespace', namespace, ...kubeVersion, '--set', 'replicaCount=2'),
+      )
+        .map((d) => d.toJS() as unknown)
+        .filter((m) => m !== null);
     const v4 = render(helm4);
     expect(v4.map((m) => (m as Manifest).kind)).toContain('CustomResourceDefinition');
     expect(v4).toEqual(render(helm));
@@ -388,16 +496,37 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
   });
 
   it('helm install (server-side apply) installs the operator objects and the CRD, and the operator works as the release ServiceAccount', async () => {
-    await installRelease(release, namespace, ['--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`], helm4);
+    await installRelease(
+      release,
+      namespace,
+      ['--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`],
+      helm4,
+    );
     expect(helm4('status', release, '--namespace', namespace)).toMatch(/STATUS: deployed/);
-    const kinds = releaseManifest(release, namespace, helm4).map((m) => m.kind).sort();
-    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
+    const kinds = releaseManifest(release, namespace, helm4)
+      .map((m) => m.kind)
+      .sort();
+    expect(kinds).toEqual(
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'CustomResourceDefinition',
+        'Deployment',
+        'Role',
+        'RoleBinding',
+        'Service',
+        'ServiceAccount',
+      ].sort(),
+    );
     // Helm 4 applied server-side (its default for a new release), unlike Helm 3's client-side update.
     const clusterRole = releaseManifest(release, namespace, helm4).find((m) => m.kind === 'ClusterRole')!.metadata.name;
     const applied = (await rbac.readClusterRole({ name: clusterRole })).metadata?.managedFields ?? [];
     expect(applied.map((f) => f.operation)).toContain('Apply');
     const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
-    expect(crd.metadata?.annotations).toMatchObject({ 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace });
+    expect(crd.metadata?.annotations).toMatchObject({
+      'meta.helm.sh/release-name': release,
+      'meta.helm.sh/release-namespace': namespace,
+    });
     expect(crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
     // The RBAC Helm 4 applied is enough to reconcile: one example becomes Ready through it.
     await core.createNamespace({ body: { metadata: { name: apps } } });
@@ -417,8 +546,12 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
     expect(after.metadata?.uid).toBe(before.metadata?.uid);
     expect(after.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')).toBe(true);
     const manifest = releaseManifest(release, namespace, helm4);
-    expect(manifest.find((m) => m.kind === 'CustomResourceDefinition')!.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
-    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    expect(manifest.find((m) => m.kind === 'CustomResourceDefinition')!.metadata.annotations).toMatchObject({
+      'helm.sh/resource-policy': 'keep',
+    });
+    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    };
     expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=2');
     expect((await getObject(apps, x.name)).metadata.uid).toBe(obj.metadata.uid);
   });
@@ -426,13 +559,26 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
   it('helm 4 upgrades a release Helm 3 installed, keeping its client-side apply, and uninstalls it', async () => {
     const migrated = `apigw-3to4-${run}`;
     const ns = `apigw-3to4-${run}`;
-    helm('install', migrated, CHART, '--namespace', ns, '--create-namespace', '--set', 'crds.install=false', '--set', `region=${tb.region}`);
+    helm(
+      'install',
+      migrated,
+      CHART,
+      '--namespace',
+      ns,
+      '--create-namespace',
+      '--set',
+      'crds.install=false',
+      '--set',
+      `region=${tb.region}`,
+    );
     helm4('upgrade', migrated, CHART, '--namespace', ns, '--reuse-values', '--set', 'workers=3');
     const status = helm4('status', migrated, '--namespace', ns);
     expect(status).toMatch(/^STATUS: deployed$/m);
     expect(status).toMatch(/^REVISION: 2$/m);
     const manifest = releaseManifest(migrated, ns, helm4);
-    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
+    const deployment = manifest.find((m) => m.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    };
     expect(deployment.spec.template.spec.containers[0]!.args).toContain('--workers=3');
     // Helm 4 keeps the apply method the release already used: no server-side apply on this one.
     const role = manifest.find((m) => m.kind === 'ClusterRole')!.metadata.name;
@@ -466,8 +612,23 @@ describe('chart: watchNamespaces install (namespaced Roles)', () => {
   beforeAll(async () => {
     for (const name of [watched, other]) await core.createNamespace({ body: { metadata: { name } } });
     // The CRD belongs to the cluster-wide release test; this release leaves it out.
-    helm('upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace',
-      '--set', 'crds.install=false', '--set', `region=${tb.region}`, '--set', `awsEndpoint=${tb.awsEndpoint}`, '--set', `watchNamespaces={${watched}}`);
+    helm(
+      'upgrade',
+      '--install',
+      release,
+      CHART,
+      '--namespace',
+      namespace,
+      '--create-namespace',
+      '--set',
+      'crds.install=false',
+      '--set',
+      `region=${tb.region}`,
+      '--set',
+      `awsEndpoint=${tb.awsEndpoint}`,
+      '--set',
+      `watchNamespaces={${watched}}`,
+    );
     const api = { http: await createApi('HTTP'), websocket: await createApi('WEBSOCKET') };
     xs = examples(watched, api, ['http-lambda-proxy.yaml', 'websocket-mock.yaml']);
     started = await startLikeTheDeployment(release, namespace);
@@ -498,7 +659,9 @@ describe('chart: watchNamespaces install (namespaced Roles)', () => {
     kubectl(['delete', '-f', '-', '--wait=false'], xs.map((x) => x.yaml).join('---\n'));
     for (const x of xs) await eventually(`${x.name} gone`, () => gone(watched, x.name), 60_000);
     // Only the error and message fields: timestamps and ids can contain "403" by chance.
-    const forbidden = started.op.logs().filter((l) => /forbidden|\b403\b/i.test(`${JSON.stringify(l.err ?? '')} ${String(l.msg ?? '')}`));
+    const forbidden = started.op
+      .logs()
+      .filter((l) => /forbidden|\b403\b/i.test(`${JSON.stringify(l.err ?? '')} ${String(l.msg ?? '')}`));
     expect(forbidden).toEqual([]);
     expect(await stop(started.op)).toBe(0);
   });

@@ -11,7 +11,16 @@ import { promisify } from 'node:util';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { validateSpec, validateSpecUpdate } from '../../src/api/v1alpha1/validation.ts';
 import { codeOf, core, custom, installCrd, sleep, tb } from '../support/cluster.ts';
-import { LAMBDA_ARN, VALID_EXAMPLES, lambda, httpUrl, privateLink, sqs, wsMock, type Spec } from '../fixtures/spec-examples.ts';
+import {
+  LAMBDA_ARN,
+  VALID_EXAMPLES,
+  lambda,
+  httpUrl,
+  privateLink,
+  sqs,
+  wsMock,
+  type Spec,
+} from '../fixtures/spec-examples.ts';
 
 const namespace = `crd-admission-${Date.now().toString(36)}`;
 
@@ -32,13 +41,15 @@ async function refusal(p: Promise<unknown>): Promise<{ code: number | undefined;
     await p;
   } catch (e) {
     const body = e instanceof k8s.ApiException ? (e.body as unknown) : String(e);
-    const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string; details?: { causes?: { message?: string; field?: string }[] } };
+    const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as {
+      message?: string;
+      details?: { causes?: { message?: string; field?: string }[] };
+    };
     const causes = (parsed.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
     return { code: codeOf(e), text: [parsed.message ?? '', ...causes].join('\n') };
   }
   throw new Error('the API server accepted a manifest it should refuse');
 }
-
 
 // [what, spec, text the API server's refusal contains]
 const REFUSED: [string, Spec, string][] = [
@@ -46,31 +57,111 @@ const REFUSED: [string, Spec, string][] = [
   ['unknown integrationType', lambda({ integrationType: 'LAMBDA' }), 'Unsupported value: "LAMBDA"'],
   ['apiId with capitals', lambda({ apiId: 'ABC' }), 'spec.apiId'],
   ['timeout above 30000', lambda({ timeoutInMillis: 30001 }), 'spec.timeoutInMillis'],
-  ['subtype without AWS_PROXY', sqs({ integrationType: 'HTTP_PROXY', integrationMethod: undefined }), 'integrationSubtype requires integrationType AWS_PROXY'],
+  [
+    'subtype without AWS_PROXY',
+    sqs({ integrationType: 'HTTP_PROXY', integrationMethod: undefined }),
+    'integrationSubtype requires integrationType AWS_PROXY',
+  ],
   ['subtype with a URI', sqs({ integrationUri: LAMBDA_ARN }), 'take neither integrationUri nor integrationMethod'],
   ['subtype without credentialsArn', sqs({ credentialsArn: undefined }), 'integrationSubtype requires credentialsArn'],
-  ['subtype with a user in credentialsArn', sqs({ credentialsArn: 'arn:aws:iam::*:user/*' }), 'need an IAM role in credentialsArn, not a user'],
-  ['ObserveOnly without integrationId', lambda({ managementPolicy: 'ObserveOnly' }), 'managementPolicy ObserveOnly needs spec.integrationId'],
-  ['subtype missing MessageBody', sqs({ requestParameters: { QueueUrl: 'q' } }), 'integrationSubtype SQS-SendMessage requires requestParameters QueueUrl, MessageBody'],
-  ['subtype with a mapping key', sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', 'append:header.x': 'y' } }), 'action parameter names'],
-  ['subtype with a foreign parameter', sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', StreamName: 's' } }), 'requestParameters has a parameter this integrationSubtype does not accept'],
-  ['payload 2.0 on HTTP_PROXY', httpUrl({ payloadFormatVersion: '2.0' }), 'payloadFormatVersion 2.0 is only for Lambda proxy integrations'],
-  ['VPC_LINK without connectionId', privateLink({ connectionId: undefined }), 'connectionType VPC_LINK requires connectionId'],
-  ['connectionId without VPC_LINK', privateLink({ connectionType: undefined, tlsConfig: undefined }), 'connectionId is only used with connectionType VPC_LINK'],
-  ['tlsConfig on a public integration', httpUrl({ tlsConfig: { serverNameToVerify: 'a.example.com' } }), 'tlsConfig applies only to private integrations'],
-  ['HTTP_PROXY without method', httpUrl({ integrationMethod: undefined }), 'HTTP and HTTP_PROXY integrations require integrationMethod and integrationUri'],
+  [
+    'subtype with a user in credentialsArn',
+    sqs({ credentialsArn: 'arn:aws:iam::*:user/*' }),
+    'need an IAM role in credentialsArn, not a user',
+  ],
+  [
+    'ObserveOnly without integrationId',
+    lambda({ managementPolicy: 'ObserveOnly' }),
+    'managementPolicy ObserveOnly needs spec.integrationId',
+  ],
+  [
+    'subtype missing MessageBody',
+    sqs({ requestParameters: { QueueUrl: 'q' } }),
+    'integrationSubtype SQS-SendMessage requires requestParameters QueueUrl, MessageBody',
+  ],
+  [
+    'subtype with a mapping key',
+    sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', 'append:header.x': 'y' } }),
+    'action parameter names',
+  ],
+  [
+    'subtype with a foreign parameter',
+    sqs({ requestParameters: { QueueUrl: 'q', MessageBody: 'b', StreamName: 's' } }),
+    'requestParameters has a parameter this integrationSubtype does not accept',
+  ],
+  [
+    'payload 2.0 on HTTP_PROXY',
+    httpUrl({ payloadFormatVersion: '2.0' }),
+    'payloadFormatVersion 2.0 is only for Lambda proxy integrations',
+  ],
+  [
+    'VPC_LINK without connectionId',
+    privateLink({ connectionId: undefined }),
+    'connectionType VPC_LINK requires connectionId',
+  ],
+  [
+    'connectionId without VPC_LINK',
+    privateLink({ connectionType: undefined, tlsConfig: undefined }),
+    'connectionId is only used with connectionType VPC_LINK',
+  ],
+  [
+    'tlsConfig on a public integration',
+    httpUrl({ tlsConfig: { serverNameToVerify: 'a.example.com' } }),
+    'tlsConfig applies only to private integrations',
+  ],
+  [
+    'HTTP_PROXY without method',
+    httpUrl({ integrationMethod: undefined }),
+    'HTTP and HTTP_PROXY integrations require integrationMethod and integrationUri',
+  ],
   ['HTTP_PROXY without URI', httpUrl({ integrationUri: undefined }), 'integrationUri is required'],
   ['MOCK with a URI', wsMock({ integrationUri: 'https://example.com' }), 'MOCK integrations take no integrationUri'],
   ['Lambda proxy with GET', lambda({ integrationMethod: 'GET' }), 'Lambda proxy integrations are invoked with POST'],
-  ['WebSocket-only with HTTP-only fields', wsMock({ responseParameters: { '200': { 'overwrite:statuscode': '201' } } }), 'cannot be combined with HTTP-API-only fields'],
-  ['malformed mapping key', httpUrl({ requestParameters: { 'set:header.x': 'v' } }), 'requestParameters keys must be append|overwrite|remove:header.NAME'],
-  ['empty mapping value', httpUrl({ requestParameters: { 'remove:header.x': '' } }), 'requestParameters values must not be empty'],
-  ['reserved request header', httpUrl({ requestParameters: { 'overwrite:header.authorization': 'x' } }), 'reserved headers'],
-  ['reserved header prefix', httpUrl({ requestParameters: { 'append:header.X-Amzn-Trace-Id': 'x' } }), 'reserved headers'],
-  ['status code out of range', httpUrl({ responseParameters: { '100': { 'overwrite:statuscode': '200' } } }), 'responseParameters keys must be HTTP status codes from 200 to 599'],
-  ['malformed response key', httpUrl({ responseParameters: { '404': { 'overwrite:body': 'x' } } }), 'response mapping keys must be'],
-  ['empty response value', httpUrl({ responseParameters: { '404': { 'remove:header.x-a': '' } } }), 'mapping values must not be empty'],
-  ['reserved response header', httpUrl({ responseParameters: { '200': { 'overwrite:header.Content-Length': '1' } } }), 'reserved headers'],
+  [
+    'WebSocket-only with HTTP-only fields',
+    wsMock({ responseParameters: { '200': { 'overwrite:statuscode': '201' } } }),
+    'cannot be combined with HTTP-API-only fields',
+  ],
+  [
+    'malformed mapping key',
+    httpUrl({ requestParameters: { 'set:header.x': 'v' } }),
+    'requestParameters keys must be append|overwrite|remove:header.NAME',
+  ],
+  [
+    'empty mapping value',
+    httpUrl({ requestParameters: { 'remove:header.x': '' } }),
+    'requestParameters values must not be empty',
+  ],
+  [
+    'reserved request header',
+    httpUrl({ requestParameters: { 'overwrite:header.authorization': 'x' } }),
+    'reserved headers',
+  ],
+  [
+    'reserved header prefix',
+    httpUrl({ requestParameters: { 'append:header.X-Amzn-Trace-Id': 'x' } }),
+    'reserved headers',
+  ],
+  [
+    'status code out of range',
+    httpUrl({ responseParameters: { '100': { 'overwrite:statuscode': '200' } } }),
+    'responseParameters keys must be HTTP status codes from 200 to 599',
+  ],
+  [
+    'malformed response key',
+    httpUrl({ responseParameters: { '404': { 'overwrite:body': 'x' } } }),
+    'response mapping keys must be',
+  ],
+  [
+    'empty response value',
+    httpUrl({ responseParameters: { '404': { 'remove:header.x-a': '' } } }),
+    'mapping values must not be empty',
+  ],
+  [
+    'reserved response header',
+    httpUrl({ responseParameters: { '200': { 'overwrite:header.Content-Length': '1' } } }),
+    'reserved headers',
+  ],
 ];
 
 beforeAll(async () => {
@@ -114,17 +205,33 @@ describe('ApiIntegration admission', () => {
 
   it('reads a new object as not yet observed, so kstatus waits instead of calling it Current', async () => {
     // No operator watches this namespace: what tools see is the API server's own default.
-    const created = (await create(VALID_EXAMPLES[0]!.spec, 'never-observed')) as { metadata: { generation: number }; status?: { observedGeneration?: number } };
+    const created = (await create(VALID_EXAMPLES[0]!.spec, 'never-observed')) as {
+      metadata: { generation: number };
+      status?: { observedGeneration?: number };
+    };
     expect(created.metadata.generation).toBe(1);
     expect(created.status).toEqual({ observedGeneration: 0 });
-    const read = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'never-observed' })) as typeof created;
+    const read = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+      name: 'never-observed',
+    })) as typeof created;
     expect(read.status).toEqual({ observedGeneration: 0 });
   });
 
   it('publishes field descriptions for kubectl explain', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
     const explain = () =>
-      promisify(execFile)(tb.tools.kubectl, ['--kubeconfig', tb.kubeconfig, '--cache-dir', cacheDir, 'explain', `${PLURAL}.spec.requestParameters`]);
+      promisify(execFile)(tb.tools.kubectl, [
+        '--kubeconfig',
+        tb.kubeconfig,
+        '--cache-dir',
+        cacheDir,
+        'explain',
+        `${PLURAL}.spec.requestParameters`,
+      ]);
     // The aggregated OpenAPI document is rebuilt asynchronously after a CRD changes.
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiGatewayV2Client, CreateApiCommand, GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Operator } from '../../src/operator.ts';
-import { condition, createObject, installCrd, integrationsOf, newNamespace, tb, waitCondition, waitReady } from '../support/cluster.ts';
+import {
+  condition,
+  createObject,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  tb,
+  waitCondition,
+  waitReady,
+} from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 
 const TEAM_ROLE = 'arn:aws:iam::111111111111:role/team-a-apigw';
@@ -43,7 +52,12 @@ afterAll(async () => {
 
 describe('namespace roles', () => {
   it("creates the integration in the namespace role's account, not the operator's", async () => {
-    await createObject(ns, 'cross', { apiId: teamApi, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+    await createObject(ns, 'cross', {
+      apiId: teamApi,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+    });
     const o = await waitReady(ns, 'cross');
     const inTeamAccount = (await team.send(new GetIntegrationsCommand({ ApiId: teamApi }))).Items ?? [];
     expect(inTeamAccount.map((i) => i.IntegrationId)).toEqual([o.status?.integrationId]);
@@ -52,7 +66,13 @@ describe('namespace roles', () => {
   });
 
   it('refuses a role named in the spec that the namespace does not allow, without calling AWS', async () => {
-    await createObject(ns, 'sneaky', { apiId: teamApi, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', roleArn: OTHER_ROLE });
+    await createObject(ns, 'sneaky', {
+      apiId: teamApi,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+      roleArn: OTHER_ROLE,
+    });
     const o = await waitCondition(ns, 'sneaky', 'Stalled', 'RoleNotAllowed');
     expect(condition(o, 'Ready')?.message).toContain('apigw.dev/allowed-role-arns');
     expect(((await team.send(new GetIntegrationsCommand({ ApiId: teamApi }))).Items ?? []).length).toBe(1);

@@ -59,7 +59,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function newApi(protocol: 'HTTP' | 'WEBSOCKET', c = aws): Promise<string> {
   const ws = protocol === 'WEBSOCKET' ? { RouteSelectionExpression: '$request.body.action' } : {};
-  return (await c.send(new CreateApiCommand({ Name: `fidelity-${protocol.toLowerCase()}-${Date.now()}`, ProtocolType: protocol, ...ws }))).ApiId!;
+  return (
+    await c.send(
+      new CreateApiCommand({ Name: `fidelity-${protocol.toLowerCase()}-${Date.now()}`, ProtocolType: protocol, ...ws }),
+    )
+  ).ApiId!;
 }
 
 async function newIntegration(input: CreateIntegrationCommandInput, c = aws): Promise<string> {
@@ -67,7 +71,11 @@ async function newIntegration(input: CreateIntegrationCommandInput, c = aws): Pr
 }
 
 const lambdaOn = (apiId: string, over: Partial<CreateIntegrationCommandInput> = {}): CreateIntegrationCommandInput => ({
-  ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', ...over,
+  ApiId: apiId,
+  IntegrationType: 'AWS_PROXY',
+  IntegrationUri: LAMBDA,
+  PayloadFormatVersion: '2.0',
+  ...over,
 });
 
 const get = (apiId: string, id: string) => aws.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: id }));
@@ -79,7 +87,11 @@ async function failure(p: Promise<unknown>): Promise<{ name: string; message: st
     (err: unknown) => err,
   );
   if (!(e instanceof Error)) throw new Error('the call succeeded, but an error was expected');
-  return { name: e.name, message: e.message, status: (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode };
+  return {
+    name: e.name,
+    message: e.message,
+    status: (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode,
+  };
 }
 
 let httpApi = '';
@@ -106,8 +118,12 @@ describe('rule 1: an integration a route targets cannot be deleted', () => {
     const api = await newApi('HTTP');
     const id = await newIntegration(lambdaOn(api));
     const other = await newIntegration(lambdaOn(api));
-    const r1 = (await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /a', Target: `integrations/${id}` }))).RouteId!;
-    const r2 = (await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /b', Target: `integrations/${id}` }))).RouteId!;
+    const r1 = (
+      await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /a', Target: `integrations/${id}` }))
+    ).RouteId!;
+    const r2 = (
+      await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /b', Target: `integrations/${id}` }))
+    ).RouteId!;
     await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /c', Target: `integrations/${other}` }));
 
     expect(await failure(aws.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id })))).toEqual({
@@ -158,11 +174,25 @@ describe('rule 2: integrations per API', () => {
 describe('rule 3: UpdateIntegration merges', () => {
   it('merges request parameters and removes keys sent as ""', async () => {
     const id = await newIntegration({
-      ApiId: httpApi, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET', IntegrationUri: 'https://example.com', PayloadFormatVersion: '1.0',
+      ApiId: httpApi,
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationMethod: 'GET',
+      IntegrationUri: 'https://example.com',
+      PayloadFormatVersion: '1.0',
       RequestParameters: { 'append:header.a': 'a', 'append:header.b': 'b', 'append:header.c': 'c' },
     });
-    await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, RequestParameters: { 'append:header.a': '', 'append:header.d': 'd' } }));
-    expect((await get(httpApi, id)).RequestParameters).toEqual({ 'append:header.b': 'b', 'append:header.c': 'c', 'append:header.d': 'd' });
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        RequestParameters: { 'append:header.a': '', 'append:header.d': 'd' },
+      }),
+    );
+    expect((await get(httpApi, id)).RequestParameters).toEqual({
+      'append:header.b': 'b',
+      'append:header.c': 'c',
+      'append:header.d': 'd',
+    });
     // Fields left out are left alone.
     await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, Description: 'only this' }));
     const got = await get(httpApi, id);
@@ -172,16 +202,24 @@ describe('rule 3: UpdateIntegration merges', () => {
 
   it('removes response status codes sent as {} and merges the inner maps of the others', async () => {
     const id = await newIntegration({
-      ApiId: httpApi, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET', IntegrationUri: 'https://example.com', PayloadFormatVersion: '1.0',
+      ApiId: httpApi,
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationMethod: 'GET',
+      IntegrationUri: 'https://example.com',
+      PayloadFormatVersion: '1.0',
       ResponseParameters: {
         '200': { 'append:header.x': 'x', 'append:header.y': 'y' },
         '404': { 'overwrite:statuscode': '410' },
         '500': { 'overwrite:statuscode': '503' },
       },
     });
-    await aws.send(new UpdateIntegrationCommand({
-      ApiId: httpApi, IntegrationId: id, ResponseParameters: { '200': { 'append:header.x': 'x2' }, '404': {} },
-    }));
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        ResponseParameters: { '200': { 'append:header.x': 'x2' }, '404': {} },
+      }),
+    );
     expect((await get(httpApi, id)).ResponseParameters).toEqual({
       '200': { 'append:header.x': 'x2', 'append:header.y': 'y' },
       '500': { 'overwrite:statuscode': '503' },
@@ -190,29 +228,67 @@ describe('rule 3: UpdateIntegration merges', () => {
 
   it('stores a request template sent as "" as an empty template and keeps the others', async () => {
     const id = await newIntegration({
-      ApiId: wsApi, IntegrationType: 'HTTP', IntegrationMethod: 'POST', IntegrationUri: 'https://example.com',
-      RequestTemplates: { 'application/json': '{"a":1}', 'text/plain': 'plain' }, TemplateSelectionExpression: '\\$default',
+      ApiId: wsApi,
+      IntegrationType: 'HTTP',
+      IntegrationMethod: 'POST',
+      IntegrationUri: 'https://example.com',
+      RequestTemplates: { 'application/json': '{"a":1}', 'text/plain': 'plain' },
+      TemplateSelectionExpression: '\\$default',
     });
-    await aws.send(new UpdateIntegrationCommand({ ApiId: wsApi, IntegrationId: id, RequestTemplates: { 'text/plain': '' } }));
+    await aws.send(
+      new UpdateIntegrationCommand({ ApiId: wsApi, IntegrationId: id, RequestTemplates: { 'text/plain': '' } }),
+    );
     expect((await get(wsApi, id)).RequestTemplates).toEqual({ 'application/json': '{"a":1}', 'text/plain': '' });
-    await aws.send(new UpdateIntegrationCommand({ ApiId: wsApi, IntegrationId: id, RequestTemplates: { 'application/xml': '<a/>' } }));
-    expect((await get(wsApi, id)).RequestTemplates).toEqual({ 'application/json': '{"a":1}', 'text/plain': '', 'application/xml': '<a/>' });
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: wsApi,
+        IntegrationId: id,
+        RequestTemplates: { 'application/xml': '<a/>' },
+      }),
+    );
+    expect((await get(wsApi, id)).RequestTemplates).toEqual({
+      'application/json': '{"a":1}',
+      'text/plain': '',
+      'application/xml': '<a/>',
+    });
   });
 
   it('clears scalars sent as "" and tlsConfig sent as {}', async () => {
     const id = await newIntegration({
-      ApiId: httpApi, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'ANY', PayloadFormatVersion: '1.0',
+      ApiId: httpApi,
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationMethod: 'ANY',
+      PayloadFormatVersion: '1.0',
       IntegrationUri: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/abc/def',
-      ConnectionType: 'VPC_LINK', ConnectionId: 'vpclink1', TlsConfig: { ServerNameToVerify: 'example.com' },
-      Description: 'described', CredentialsArn: 'arn:aws:iam::123456789012:role/r',
+      ConnectionType: 'VPC_LINK',
+      ConnectionId: 'vpclink1',
+      TlsConfig: { ServerNameToVerify: 'example.com' },
+      Description: 'described',
+      CredentialsArn: 'arn:aws:iam::123456789012:role/r',
     });
-    await aws.send(new UpdateIntegrationCommand({
-      ApiId: httpApi, IntegrationId: id, ConnectionType: 'INTERNET', IntegrationUri: 'https://example.com', ConnectionId: '', TlsConfig: {},
-      // The enum type has no "", but the wire takes it: that is how Terraform clears the field.
-      Description: '', CredentialsArn: '', ContentHandlingStrategy: '' as ContentHandlingStrategy, TemplateSelectionExpression: '',
-    }));
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        ConnectionType: 'INTERNET',
+        IntegrationUri: 'https://example.com',
+        ConnectionId: '',
+        TlsConfig: {},
+        // The enum type has no "", but the wire takes it: that is how Terraform clears the field.
+        Description: '',
+        CredentialsArn: '',
+        ContentHandlingStrategy: '' as ContentHandlingStrategy,
+        TemplateSelectionExpression: '',
+      }),
+    );
     const got = await get(httpApi, id);
-    for (const field of ['ConnectionId', 'Description', 'CredentialsArn', 'ContentHandlingStrategy', 'TemplateSelectionExpression'] as const) {
+    for (const field of [
+      'ConnectionId',
+      'Description',
+      'CredentialsArn',
+      'ContentHandlingStrategy',
+      'TemplateSelectionExpression',
+    ] as const) {
       expect([undefined, '']).toContain(got[field]);
     }
     expect(got.TlsConfig?.ServerNameToVerify).toBeUndefined();
@@ -220,40 +296,100 @@ describe('rule 3: UpdateIntegration merges', () => {
   });
 
   it('changes integrationType and integrationSubtype in place', async () => {
-    const id = await newIntegration({ ApiId: httpApi, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET', IntegrationUri: 'https://example.com', PayloadFormatVersion: '1.0' });
-    await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0' }));
-    expect(await get(httpApi, id)).toMatchObject({ IntegrationId: id, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA });
-    await aws.send(new UpdateIntegrationCommand({
-      ApiId: httpApi, IntegrationId: id, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'EventBridge-PutEvents', PayloadFormatVersion: '1.0',
-      CredentialsArn: 'arn:aws:iam::123456789012:role/r', RequestParameters: { Detail: '$request.body', DetailType: 'd', Source: 's' },
-    }));
+    const id = await newIntegration({
+      ApiId: httpApi,
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationMethod: 'GET',
+      IntegrationUri: 'https://example.com',
+      PayloadFormatVersion: '1.0',
+    });
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: LAMBDA,
+        PayloadFormatVersion: '2.0',
+      }),
+    );
+    expect(await get(httpApi, id)).toMatchObject({
+      IntegrationId: id,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: LAMBDA,
+    });
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationSubtype: 'EventBridge-PutEvents',
+        PayloadFormatVersion: '1.0',
+        CredentialsArn: 'arn:aws:iam::123456789012:role/r',
+        RequestParameters: { Detail: '$request.body', DetailType: 'd', Source: 's' },
+      }),
+    );
     expect(await get(httpApi, id)).toMatchObject({ IntegrationId: id, IntegrationSubtype: 'EventBridge-PutEvents' });
   });
 
   it('refuses a "" tombstone on a subtype integration and keeps parameters left out', async () => {
-    const params = { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', MessageBody: '$request.body', DelaySeconds: '0' };
+    const params = {
+      QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+      MessageBody: '$request.body',
+      DelaySeconds: '0',
+    };
     const id = await newIntegration({
-      ApiId: httpApi, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'SQS-SendMessage', PayloadFormatVersion: '1.0',
-      CredentialsArn: 'arn:aws:iam::123456789012:role/r', RequestParameters: params,
+      ApiId: httpApi,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationSubtype: 'SQS-SendMessage',
+      PayloadFormatVersion: '1.0',
+      CredentialsArn: 'arn:aws:iam::123456789012:role/r',
+      RequestParameters: params,
     });
-    expect(await failure(aws.send(new UpdateIntegrationCommand({
-      ApiId: httpApi, IntegrationId: id, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'SQS-SendMessage', RequestParameters: { ...params, DelaySeconds: '' },
-    })))).toEqual({
+    expect(
+      await failure(
+        aws.send(
+          new UpdateIntegrationCommand({
+            ApiId: httpApi,
+            IntegrationId: id,
+            IntegrationType: 'AWS_PROXY',
+            IntegrationSubtype: 'SQS-SendMessage',
+            RequestParameters: { ...params, DelaySeconds: '' },
+          }),
+        ),
+      ),
+    ).toEqual({
       name: 'BadRequestException',
       status: 400,
-      message: 'Invalid selection expression specified: Validation Result: warnings : [], errors : [Mapping expression missing source or destination]',
+      message:
+        'Invalid selection expression specified: Validation Result: warnings : [], errors : [Mapping expression missing source or destination]',
     });
     expect((await get(httpApi, id)).RequestParameters).toEqual(params);
-    await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, RequestParameters: { MessageBody: '$request.body.m' } }));
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        RequestParameters: { MessageBody: '$request.body.m' },
+      }),
+    );
     expect((await get(httpApi, id)).RequestParameters).toEqual({ ...params, MessageBody: '$request.body.m' });
   });
 });
 
 describe('rule 4: missing ids answer 404 NotFoundException', () => {
   it('for an unknown integration id on Update and Delete', async () => {
-    const notFound = { name: 'NotFoundException', status: 404, message: 'Invalid Integration identifier specified nosuchid' };
-    expect(await failure(aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid', Description: 'x' })))).toEqual(notFound);
-    expect(await failure(aws.send(new DeleteIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid' })))).toEqual(notFound);
+    const notFound = {
+      name: 'NotFoundException',
+      status: 404,
+      message: 'Invalid Integration identifier specified nosuchid',
+    };
+    expect(
+      await failure(
+        aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid', Description: 'x' })),
+      ),
+    ).toEqual(notFound);
+    expect(
+      await failure(aws.send(new DeleteIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid' }))),
+    ).toEqual(notFound);
   });
 
   it('for every call on a deleted API', async () => {
@@ -267,10 +403,16 @@ describe('rule 4: missing ids answer 404 NotFoundException', () => {
       ['GetIntegrations', aws.send(new GetIntegrationsCommand({ ApiId: api }))],
       ['CreateIntegration', aws.send(new CreateIntegrationCommand(lambdaOn(api)))],
       ['GetIntegration', get(api, id)],
-      ['UpdateIntegration', aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, Description: 'x' }))],
+      [
+        'UpdateIntegration',
+        aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, Description: 'x' })),
+      ],
       ['DeleteIntegration', aws.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id }))],
       ['GetRoutes', aws.send(new GetRoutesCommand({ ApiId: api }))],
-      ['CreateRoute', aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x', Target: `integrations/${id}` }))],
+      [
+        'CreateRoute',
+        aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x', Target: `integrations/${id}` })),
+      ],
     ];
     for (const [name, call] of calls) expect([name, await failure(call)]).toEqual([name, notFound]);
   });
@@ -284,11 +426,22 @@ describe('rule 5: create defaults as AWS reports them', () => {
     ['WEBSOCKET', 'MOCK', 29000],
   ] as const)('%s API, %s: timeoutInMillis %d and connectionType INTERNET', async (protocol, type, timeout) => {
     const api = protocol === 'HTTP' ? httpApi : wsApi;
-    const input: CreateIntegrationCommandInput = type === 'MOCK'
-      ? { ApiId: api, IntegrationType: 'MOCK' }
-      : type === 'HTTP_PROXY'
-        ? { ApiId: api, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET', IntegrationUri: 'https://example.com' }
-        : { ApiId: api, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, ...(protocol === 'HTTP' ? { PayloadFormatVersion: '2.0' } : {}) };
+    const input: CreateIntegrationCommandInput =
+      type === 'MOCK'
+        ? { ApiId: api, IntegrationType: 'MOCK' }
+        : type === 'HTTP_PROXY'
+          ? {
+              ApiId: api,
+              IntegrationType: 'HTTP_PROXY',
+              IntegrationMethod: 'GET',
+              IntegrationUri: 'https://example.com',
+            }
+          : {
+              ApiId: api,
+              IntegrationType: 'AWS_PROXY',
+              IntegrationUri: LAMBDA,
+              ...(protocol === 'HTTP' ? { PayloadFormatVersion: '2.0' } : {}),
+            };
     const id = await newIntegration(input);
     expect(await get(api, id)).toMatchObject({ TimeoutInMillis: timeout, ConnectionType: 'INTERNET' });
   });
@@ -309,12 +462,20 @@ describe('rule 6: a create that completes after the client gave up', () => {
     expect(timedOut).toMatchObject({ name: 'TimeoutError', status: undefined });
     const listing = (await c.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? [];
     expect(listing.filter((i) => i.Description === marker)).toEqual([]);
-    const landed = async () => ((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []).filter((i) => i.Description === marker);
+    const landed = async () =>
+      ((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []).filter(
+        (i) => i.Description === marker,
+      );
     for (let i = 0; i < 50 && (await landed()).length === 0; i++) await sleep(100);
     expect(await landed()).toHaveLength(1);
     expect((await landed())[0]).toMatchObject({ TimeoutInMillis: 30000, ConnectionType: 'INTERNET' });
     expect(p.count({ operation: 'CreateIntegration', outcome: 'late_create' })).toBe(1);
-    expect(p.appliedWrites().filter((w) => w.operation === 'CreateIntegration').map((w) => w.outcome)).toEqual(['late_create']);
+    expect(
+      p
+        .appliedWrites()
+        .filter((w) => w.operation === 'CreateIntegration')
+        .map((w) => w.outcome),
+    ).toEqual(['late_create']);
   });
 
   it('is applied after the longest hold when no listing comes', async () => {
@@ -322,7 +483,10 @@ describe('rule 6: a create that completes after the client gave up', () => {
     const c = client(p.url, 300);
     const api = await newApi('HTTP', c);
     const t0 = Date.now();
-    expect(await failure(c.send(new CreateIntegrationCommand(lambdaOn(api))))).toMatchObject({ name: 'TimeoutError', status: undefined });
+    expect(await failure(c.send(new CreateIntegrationCommand(lambdaOn(api))))).toMatchObject({
+      name: 'TimeoutError',
+      status: undefined,
+    });
     expect((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []).toHaveLength(0);
     let items: unknown[] = [];
     while (items.length === 0 && Date.now() - t0 < 5000) {
@@ -361,24 +525,56 @@ describe('moto alone (why the rules exist)', () => {
     const id = await newIntegration(lambdaOn(api), moto);
     await moto.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /a', Target: `integrations/${id}` }));
     await expect(moto.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id }))).resolves.toBeDefined();
-    await expect(moto.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: 'nosuchid' }))).resolves.toBeDefined();
-    expect((await failure(moto.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: 'nosuchid', Description: 'x' })))).status).toBe(500);
+    await expect(
+      moto.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: 'nosuchid' })),
+    ).resolves.toBeDefined();
+    expect(
+      (
+        await failure(
+          moto.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: 'nosuchid', Description: 'x' })),
+        )
+      ).status,
+    ).toBe(500);
     await moto.send(new DeleteApiCommand({ ApiId: api }));
     await expect(moto.send(new DeleteApiCommand({ ApiId: api }))).resolves.toBeDefined();
   });
 
   it('replaces parameter maps on update, keeps "" templates and {} status codes, and defaults by type', async () => {
     const ws = await newApi('WEBSOCKET', moto);
-    const id = await newIntegration({
-      ApiId: httpApi, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET', IntegrationUri: 'https://example.com', PayloadFormatVersion: '1.0',
-      RequestParameters: { 'append:header.a': 'a', 'append:header.b': 'b' }, ResponseParameters: { '200': { 'append:header.x': 'x' }, '500': { 'overwrite:statuscode': '503' } },
-    }, moto);
-    await moto.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, RequestParameters: { 'append:header.a': '' }, ResponseParameters: { '200': {} } }));
+    const id = await newIntegration(
+      {
+        ApiId: httpApi,
+        IntegrationType: 'HTTP_PROXY',
+        IntegrationMethod: 'GET',
+        IntegrationUri: 'https://example.com',
+        PayloadFormatVersion: '1.0',
+        RequestParameters: { 'append:header.a': 'a', 'append:header.b': 'b' },
+        ResponseParameters: { '200': { 'append:header.x': 'x' }, '500': { 'overwrite:statuscode': '503' } },
+      },
+      moto,
+    );
+    await moto.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        RequestParameters: { 'append:header.a': '' },
+        ResponseParameters: { '200': {} },
+      }),
+    );
     const got = await moto.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }));
     expect(got.RequestParameters).toEqual({});
     expect(got.ResponseParameters).toEqual({ '200': {} });
     expect(got.ConnectionType).toBeUndefined();
-    const wsId = await newIntegration({ ApiId: ws, IntegrationType: 'HTTP', IntegrationMethod: 'POST', IntegrationUri: 'https://example.com', RequestTemplates: { a: 'A', b: 'B' } }, moto);
+    const wsId = await newIntegration(
+      {
+        ApiId: ws,
+        IntegrationType: 'HTTP',
+        IntegrationMethod: 'POST',
+        IntegrationUri: 'https://example.com',
+        RequestTemplates: { a: 'A', b: 'B' },
+      },
+      moto,
+    );
     await moto.send(new UpdateIntegrationCommand({ ApiId: ws, IntegrationId: wsId, RequestTemplates: { b: '' } }));
     const wsGot = await moto.send(new GetIntegrationCommand({ ApiId: ws, IntegrationId: wsId }));
     expect(wsGot.RequestTemplates).toEqual({ b: '' });

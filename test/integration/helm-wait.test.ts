@@ -15,7 +15,21 @@ import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { Operator } from '../../src/operator.ts';
-import { codeOf, condition, core, createApi, eventsFor, eventually, getObject, gone, installCrd, integrationsOf, newNamespace, sleep, tb } from '../support/cluster.ts';
+import {
+  codeOf,
+  condition,
+  core,
+  createApi,
+  eventsFor,
+  eventually,
+  getObject,
+  gone,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  sleep,
+  tb,
+} from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { MissingToolError, toolsCacheDir } from '../testbed/tools.ts';
 
@@ -24,14 +38,23 @@ const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
 /** How long the operator stays off while `helm install --wait` is already waiting. */
 const OPERATOR_DELAY_MS = 4000;
 const work = mkdtempSync(join(tmpdir(), 'apigw-helm-wait-'));
-const pinned = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8'))?.[1];
+const pinned = (name: string) =>
+  new RegExp(`^${name}=(\\S+)$`, 'm').exec(readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8'))?.[1];
 
-interface HelmRun { code: number | null; output: string; startedAt: number; endedAt: number; ms: number }
+interface HelmRun {
+  code: number | null;
+  output: string;
+  startedAt: number;
+  endedAt: number;
+  ms: number;
+}
 
 /** Runs the test bed's Helm 4 without blocking, so the test can act while Helm waits. */
 function helm4(args: string[]): { done: Promise<HelmRun>; running: () => boolean; startedAt: number } {
   const startedAt = Date.now();
-  const child = spawn(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig], { env: { ...process.env, KUBECONFIG: tb.kubeconfig } });
+  const child = spawn(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig], {
+    env: { ...process.env, KUBECONFIG: tb.kubeconfig },
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -54,12 +77,20 @@ function writeChart(name: string, namespace: string, objects: Record<string, Spe
   const dir = join(work, name);
   mkdirSync(join(dir, 'templates'), { recursive: true });
   writeFileSync(join(dir, 'Chart.yaml'), stringify({ apiVersion: 'v2', name, version: '0.1.0', type: 'application' }));
-  const docs = Object.entries(objects).map(([n, spec]) => stringify({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name: n, namespace }, spec }));
+  const docs = Object.entries(objects).map(([n, spec]) =>
+    stringify({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name: n, namespace }, spec }),
+  );
   writeFileSync(join(dir, 'templates', 'integrations.yaml'), docs.join('---\n'));
   return dir;
 }
 
-const lambda = (apiId: string, over: Spec = {}): Spec => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', ...over });
+const lambda = (apiId: string, over: Spec = {}): Spec => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+  ...over,
+});
 
 let ns = '';
 let httpApi = '';
@@ -91,8 +122,19 @@ describe('helm 4 install --wait on a chart of ApiIntegrations', () => {
   it('returns only once every object is Ready, waiting for an operator that starts late', async () => {
     const chart = writeChart('integrations', ns, {
       orders: lambda(httpApi),
-      backend: { apiId: httpApi, integrationType: 'HTTP_PROXY', integrationMethod: 'GET', integrationUri: 'https://backend.example.com/{proxy}', payloadFormatVersion: '1.0' },
-      'ws-mock': { apiId: wsApi, integrationType: 'MOCK', requestTemplates: { $default: '{"statusCode": 200}' }, templateSelectionExpression: '\\$default' },
+      backend: {
+        apiId: httpApi,
+        integrationType: 'HTTP_PROXY',
+        integrationMethod: 'GET',
+        integrationUri: 'https://backend.example.com/{proxy}',
+        payloadFormatVersion: '1.0',
+      },
+      'ws-mock': {
+        apiId: wsApi,
+        integrationType: 'MOCK',
+        requestTemplates: { $default: '{"statusCode": 200}' },
+        templateSelectionExpression: '\\$default',
+      },
     });
     const install = helm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', '60s']);
 
@@ -124,7 +166,9 @@ describe('helm 4 install --wait on a chart of ApiIntegrations', () => {
     // started by a test file running in parallel, could get there first; this would say so.)
     for (const name of names) {
       const created = await eventually(`${name}'s Created event`, async () => {
-        const reporters = (await eventsFor(ns, name)).filter((e) => e.reason === 'Created').map((e) => e.reportingInstance);
+        const reporters = (await eventsFor(ns, name))
+          .filter((e) => e.reason === 'Created')
+          .map((e) => e.reportingInstance);
         return reporters.length > 0 ? reporters : undefined;
       });
       expect(created).toEqual([`helm-wait-${ns}`]);
@@ -158,7 +202,8 @@ describe('helm 4 install --wait on a chart with a protocol-invalid object', () =
       // object is admitted and the operator (after GetApi) marks it Ready=False, Stalled=True.
       bad: lambda(api, { requestTemplates: { 'application/json': '{}' } }),
     });
-    const r = await helm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', `${timeoutS}s`]).done;
+    const r = await helm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', `${timeoutS}s`])
+      .done;
 
     // What happens: kstatus reads bad (observedGeneration current, Stalled=True) as Failed. Helm 4's
     // status observer treats Failed as terminal and drops it from the set it waits on
@@ -169,10 +214,16 @@ describe('helm 4 install --wait on a chart with a protocol-invalid object', () =
     expect(r.ms).toBeLessThan(30_000);
     const bad = await getObject(ns, 'bad');
     const stalled = condition(bad, 'Stalled');
-    expect(stalled).toMatchObject({ status: 'True', reason: 'InvalidSpec', observedGeneration: bad.metadata.generation });
+    expect(stalled).toMatchObject({
+      status: 'True',
+      reason: 'InvalidSpec',
+      observedGeneration: bad.metadata.generation,
+    });
     expect(condition(bad, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(stalled?.message).toMatch(/requestTemplates is only for WebSocket APIs/);
-    expect(r.output).toContain(`resource ApiIntegration/${ns}/bad not ready. status: Failed, message: ${stalled?.message}`);
+    expect(r.output).toContain(
+      `resource ApiIntegration/${ns}/bad not ready. status: Failed, message: ${stalled?.message}`,
+    );
     expect(r.output).not.toMatch(/ApiIntegration\/[^/]+\/good not ready/);
     expect(r.output).not.toMatch(/context deadline exceeded/);
     // The valid object was waited for and is Ready; the invalid one made no AWS write.
@@ -197,24 +248,50 @@ function fluxCrdsDir(): string {
 /** The ```yaml blocks of a Markdown file, list-item indentation removed. */
 function yamlBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^( *)```yaml\n([\s\S]*?)^\1```$/gm)].map(([, indent, body]) =>
-    body!.split('\n').map((l) => l.slice(indent!.length)).join('\n'));
+    body!
+      .split('\n')
+      .map((l) => l.slice(indent!.length))
+      .join('\n'),
+  );
 }
 
 describe('docs/flux.md: Flux cannot run here, so its manifests are checked against Flux’s CRDs', () => {
   const kubectl = (args: string[], input?: string) =>
-    spawnSync(tb.tools.kubectl, [...args, '--kubeconfig', tb.kubeconfig, '--cache-dir', join(work, 'kube-cache')], { input, encoding: 'utf8' });
+    spawnSync(tb.tools.kubectl, [...args, '--kubeconfig', tb.kubeconfig, '--cache-dir', join(work, 'kube-cache')], {
+      input,
+      encoding: 'utf8',
+    });
 
   it('every manifest passes a server-side dry run (Flux’s CRDs at the pinned Flux release, the operator’s CRD)', async () => {
     const crds = fluxCrdsDir();
     const files = readdirSync(crds).filter((f) => f.endsWith('.yaml'));
-    const installed = kubectl(['apply', '--server-side', '--force-conflicts', ...files.flatMap((f) => ['-f', join(crds, f)])]);
+    const installed = kubectl([
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      ...files.flatMap((f) => ['-f', join(crds, f)]),
+    ]);
     expect({ status: installed.status, stderr: installed.stderr }).toMatchObject({ status: 0 });
-    const names = files.map((f) => (parse(readFileSync(join(crds, f), 'utf8')) as { metadata: { name: string } }).metadata.name);
-    expect(kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names.map((n) => `crd/${n}`)]).status).toBe(0);
+    const names = files.map(
+      (f) => (parse(readFileSync(join(crds, f), 'utf8')) as { metadata: { name: string } }).metadata.name,
+    );
+    expect(
+      kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names.map((n) => `crd/${n}`)]).status,
+    ).toBe(0);
 
-    const docs = yamlBlocks(readFileSync(join(ROOT, 'docs', 'flux.md'), 'utf8'))
-      .flatMap((b) => parseAllDocuments(b).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } }));
-    expect(docs.map((d) => d.kind).sort()).toEqual(['ApiIntegration', 'HelmRelease', 'HelmRelease', 'Kustomization', 'Kustomization', 'Kustomization', 'Namespace', 'OCIRepository']);
+    const docs = yamlBlocks(readFileSync(join(ROOT, 'docs', 'flux.md'), 'utf8')).flatMap((b) =>
+      parseAllDocuments(b).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } }),
+    );
+    expect(docs.map((d) => d.kind).sort()).toEqual([
+      'ApiIntegration',
+      'HelmRelease',
+      'HelmRelease',
+      'Kustomization',
+      'Kustomization',
+      'Kustomization',
+      'Namespace',
+      'OCIRepository',
+    ]);
     for (const name of new Set(docs.flatMap((d) => (d.metadata.namespace ? [d.metadata.namespace] : [])))) {
       try {
         await core.createNamespace({ body: { metadata: { name } } });
@@ -223,7 +300,10 @@ describe('docs/flux.md: Flux cannot run here, so its manifests are checked again
       }
     }
     const refused = docs
-      .map((d) => ({ doc: `${d.kind}/${d.metadata.name}`, r: kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], stringify(d)) }))
+      .map((d) => ({
+        doc: `${d.kind}/${d.metadata.name}`,
+        r: kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], stringify(d)),
+      }))
       .filter(({ r }) => r.status !== 0)
       .map(({ doc, r }) => `${doc}: ${r.stderr.trim()}`);
     expect(refused).toEqual([]);

@@ -14,7 +14,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
-import { adminKubeConfig, core, createApi, eventually, gone, installCrd, integrationsOf, newNamespace, tb, waitReady } from '../support/cluster.ts';
+import {
+  adminKubeConfig,
+  core,
+  createApi,
+  eventually,
+  gone,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  tb,
+  waitReady,
+} from '../support/cluster.ts';
 import { freePort } from '../testbed/processes.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -42,7 +53,12 @@ const HOW_TO_GET_AN_ENGINE = [
   'Run `bash hack/build-image.sh` to see the failure on its own.',
 ].join('\n');
 
-interface Built { image: string; id: string; sizeBytes: number; seconds: number }
+interface Built {
+  image: string;
+  id: string;
+  sizeBytes: number;
+  seconds: number;
+}
 
 /** Runs the build script in its own process group, killed whole at the timeout. */
 /** Outside `work`, which afterAll removes: a failed build's log stays for reading. */
@@ -52,7 +68,12 @@ function buildImage(): Promise<Built> {
   const logFile = buildLog;
   const fd = openSync(logFile, 'w');
   const started = Date.now();
-  const child = spawn('bash', [SCRIPT, IMAGE_TAG], { cwd: ROOT, stdio: ['ignore', 'pipe', fd], detached: true, env: { ...process.env, CI: 'true' } });
+  const child = spawn('bash', [SCRIPT, IMAGE_TAG], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', fd],
+    detached: true,
+    env: { ...process.env, CI: 'true' },
+  });
   closeSync(fd);
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -70,23 +91,49 @@ function buildImage(): Promise<Built> {
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const out = Object.fromEntries(stdout.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const out = Object.fromEntries(
+        stdout
+          .split('\n')
+          .filter((l) => /^[A-Z_]+=/.test(l))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       if (code === 0 && out.IMAGE_ID && out.IMAGE_SIZE_BYTES) {
-        resolveBuild({ image: out.IMAGE!, id: out.IMAGE_ID, sizeBytes: Number(out.IMAGE_SIZE_BYTES), seconds: Math.round((Date.now() - started) / 1000) });
+        resolveBuild({
+          image: out.IMAGE!,
+          id: out.IMAGE_ID,
+          sizeBytes: Number(out.IMAGE_SIZE_BYTES),
+          seconds: Math.round((Date.now() - started) / 1000),
+        });
         return;
       }
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
       const how = signal ? `was killed (${signal}) after ${BUILD_TIMEOUT_MS / 60_000} min` : `exited ${code}`;
-      reject(new Error(`${HOW_TO_GET_AN_ENGINE}\n\nbash hack/build-image.sh ${how}; the end of its log (${logFile}):\n${tail}`));
+      reject(
+        new Error(
+          `${HOW_TO_GET_AN_ENGINE}\n\nbash hack/build-image.sh ${how}; the end of its log (${logFile}):\n${tail}`,
+        ),
+      );
     });
   });
 }
 
 /** One docker CLI call, never longer than its timeout (SIGKILL), so a hung engine cannot hang the run. */
-function docker(args: string[], timeoutMs = DOCKER_TIMEOUT_MS): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+function docker(
+  args: string[],
+  timeoutMs = DOCKER_TIMEOUT_MS,
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('docker', args, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
-  return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.signal ? `\n(docker ${args[0]} killed after ${timeoutMs} ms)` : ''}` };
+  return {
+    status: r.status,
+    stdout: r.stdout ?? '',
+    stderr: `${r.stderr ?? ''}${r.signal ? `\n(docker ${args[0]} killed after ${timeoutMs} ms)` : ''}`,
+  };
 }
 function dockerOk(args: string[], timeoutMs?: number): string {
   const r = docker(args, timeoutMs);
@@ -105,13 +152,19 @@ function alive(pid: number): boolean {
 
 /** Containers left by a run of this file that was killed before its afterAll (owner process gone). */
 function removeOrphans(): void {
-  const list = docker(['ps', '-a', '--filter', `label=${TEST_LABEL}`, '--format', `{{.ID}} {{.Label "${OWNER_LABEL}"}}`]).stdout;
+  const list = docker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=${TEST_LABEL}`,
+    '--format',
+    `{{.ID}} {{.Label "${OWNER_LABEL}"}}`,
+  ]).stdout;
   for (const line of list.split('\n').filter(Boolean)) {
     const [id, owner] = line.split(' ');
     if (!alive(Number(owner))) docker(['rm', '-f', id!]);
   }
 }
-
 
 /** The test bed's admin kubeconfig, self-contained (CA inline) and readable by the image's user. */
 function containerKubeconfig(): string {
@@ -138,7 +191,12 @@ function containerKubeconfig(): string {
 }
 
 function kubectl(args: string[], input?: string): string {
-  const r = spawnSync(tb.tools.kubectl, ['--kubeconfig', tb.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(tb.tools.kubectl, ['--kubeconfig', tb.kubeconfig, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -154,7 +212,9 @@ const started: string[] = [];
 
 beforeAll(async () => {
   built = await buildImage();
-  console.log(`[image] ${built.image} ${built.id.slice(0, 19)}: ${(built.sizeBytes / 1e6).toFixed(1)} MB, script took ${built.seconds} s`);
+  console.log(
+    `[image] ${built.image} ${built.id.slice(0, 19)}: ${(built.sizeBytes / 1e6).toFixed(1)} MB, script took ${built.seconds} s`,
+  );
   removeOrphans();
   await installCrd();
   namespace = await newNamespace('image');
@@ -171,7 +231,11 @@ describe('the operator image', () => {
   it('stays within its size budget, runs as 65532 and has no shell', () => {
     expect(built!.sizeBytes).toBeGreaterThan(50_000_000);
     expect(built!.sizeBytes).toBeLessThan(MAX_IMAGE_BYTES);
-    const config = JSON.parse(dockerOk(['image', 'inspect', '-f', '{{json .Config}}', built!.id])) as { User: string; Entrypoint: string[]; Env: string[] };
+    const config = JSON.parse(dockerOk(['image', 'inspect', '-f', '{{json .Config}}', built!.id])) as {
+      User: string;
+      Entrypoint: string[];
+      Env: string[];
+    };
     expect(config.User).toBe('65532:65532');
     expect(config.Entrypoint).toEqual(['/nodejs/bin/node', 'dist/src/main.js']);
     expect(config.Env).toContain('NODE_ENV=production');
@@ -179,51 +243,101 @@ describe('the operator image', () => {
     const sh = docker(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', built!.id, '-c', 'true']);
     expect(sh.status).not.toBe(0);
     const modules = dockerOk([
-      'run', '--rm', '--read-only', '--network', 'none', '--entrypoint', '/nodejs/bin/node', built!.id,
-      '-e', 'const fs = require("node:fs"); console.log(JSON.stringify({ modules: fs.readdirSync("node_modules"), uid: process.getuid() }))',
+      'run',
+      '--rm',
+      '--read-only',
+      '--network',
+      'none',
+      '--entrypoint',
+      '/nodejs/bin/node',
+      built!.id,
+      '-e',
+      'const fs = require("node:fs"); console.log(JSON.stringify({ modules: fs.readdirSync("node_modules"), uid: process.getuid() }))',
     ]);
     const { modules: names, uid } = JSON.parse(modules) as { modules: string[]; uid: number };
     expect(uid).toBe(65532);
-    for (const prod of ['@kubernetes', '@aws-sdk', 'pino', 'pino-pretty', 'undici', 'yaml']) expect(names).toContain(prod);
+    for (const prod of ['@kubernetes', '@aws-sdk', 'pino', 'pino-pretty', 'undici', 'yaml'])
+      expect(names).toContain(prod);
     for (const dev of ['typescript', 'jest', 'eslint', '@swc', 'node', 'fast-check']) expect(names).not.toContain(dev);
   }, 120_000);
 
   it('runs read-only as its non-root user on the host network and reconciles the examples to Ready', async () => {
-    const apis = { HTTP: await createApi('HTTP', `image-http-${Date.now()}`), WEBSOCKET: await createApi('WEBSOCKET', `image-ws-${Date.now()}`) };
+    const apis = {
+      HTTP: await createApi('HTTP', `image-http-${Date.now()}`),
+      WEBSOCKET: await createApi('WEBSOCKET', `image-ws-${Date.now()}`),
+    };
     const kubeconfig = containerKubeconfig();
     const [health, metrics] = [await freePort(), await freePort()];
     started.push(CONTAINER);
     dockerOk([
-      'run', '--detach', '--name', CONTAINER,
-      '--label', TEST_LABEL, '--label', `${OWNER_LABEL}=${process.pid}`,
+      'run',
+      '--detach',
+      '--name',
+      CONTAINER,
+      '--label',
+      TEST_LABEL,
+      '--label',
+      `${OWNER_LABEL}=${process.pid}`,
       // What the chart's securityContext asks of a pod.
-      '--read-only', '--user', '65532:65532', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-      '--network', 'host', '--memory', '512m', '--stop-timeout', '20',
-      '--volume', `${kubeconfig}:/etc/apigw/kubeconfig:ro`,
-      '--env', 'KUBECONFIG=/etc/apigw/kubeconfig',
-      '--env', `AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}`,
-      '--env', `AWS_REGION=${tb.region}`,
-      '--env', 'AWS_ACCESS_KEY_ID=testing',
-      '--env', 'AWS_SECRET_ACCESS_KEY=testing',
+      '--read-only',
+      '--user',
+      '65532:65532',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--network',
+      'host',
+      '--memory',
+      '512m',
+      '--stop-timeout',
+      '20',
+      '--volume',
+      `${kubeconfig}:/etc/apigw/kubeconfig:ro`,
+      '--env',
+      'KUBECONFIG=/etc/apigw/kubeconfig',
+      '--env',
+      `AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}`,
+      '--env',
+      `AWS_REGION=${tb.region}`,
+      '--env',
+      'AWS_ACCESS_KEY_ID=testing',
+      '--env',
+      'AWS_SECRET_ACCESS_KEY=testing',
       built!.id,
-      '--watch-namespaces', namespace,
-      '--health-probe-bind-address', `127.0.0.1:${health}`,
-      '--metrics-bind-address', `127.0.0.1:${metrics}`,
+      '--watch-namespaces',
+      namespace,
+      '--health-probe-bind-address',
+      `127.0.0.1:${health}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${metrics}`,
     ]);
     try {
-      await eventually('the container to answer /readyz', async () => {
-        const state = dockerOk(['inspect', '-f', '{{.State.Status}}', CONTAINER]);
-        if (state !== 'running') throw new Error(`container is ${state}:\n${logsOf(CONTAINER)}`);
-        return (await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200;
-      }, 60_000, 500);
+      await eventually(
+        'the container to answer /readyz',
+        async () => {
+          const state = dockerOk(['inspect', '-f', '{{.State.Status}}', CONTAINER]);
+          if (state !== 'running') throw new Error(`container is ${state}:\n${logsOf(CONTAINER)}`);
+          return (await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200;
+        },
+        60_000,
+        500,
+      );
 
-      const host = JSON.parse(dockerOk(['inspect', '-f', '{{json .HostConfig}}', CONTAINER])) as { ReadonlyRootfs: boolean; NetworkMode: string };
+      const host = JSON.parse(dockerOk(['inspect', '-f', '{{json .HostConfig}}', CONTAINER])) as {
+        ReadonlyRootfs: boolean;
+        NetworkMode: string;
+      };
       expect(host.ReadonlyRootfs).toBe(true);
       expect(host.NetworkMode).toBe('host');
-      expect(dockerOk(['top', CONTAINER, '-o', 'pid,uid,args'])).toMatch(/^\s*\d+\s+65532\s+\/nodejs\/bin\/node dist\/src\/main\.js/m);
+      expect(dockerOk(['top', CONTAINER, '-o', 'pid,uid,args'])).toMatch(
+        /^\s*\d+\s+65532\s+\/nodejs\/bin\/node dist\/src\/main\.js/m,
+      );
 
       const objects = EXAMPLES.map(({ file, protocol }) => {
-        const doc = parseAllDocuments(readFileSync(join(ROOT, 'examples', file), 'utf8')).map((d) => d.toJSON() as ApiIntegration).find((o) => o?.kind === 'ApiIntegration')!;
+        const doc = parseAllDocuments(readFileSync(join(ROOT, 'examples', file), 'utf8'))
+          .map((d) => d.toJSON() as ApiIntegration)
+          .find((o) => o?.kind === 'ApiIntegration')!;
         doc.metadata.namespace = namespace;
         doc.spec.apiId = apis[protocol];
         return doc;
@@ -234,11 +348,12 @@ describe('the operator image', () => {
         expect(ready.status?.integrationId).toBeTruthy();
         expect((await integrationsOf(o.spec.apiId)).map((i) => i.IntegrationId)).toContain(ready.status!.integrationId);
       }
-      expect((await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text())).toContain('apigw_');
+      expect(await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text()).toContain('apigw_');
 
       // Deleting the objects goes through the operator's finalizer, and AWS is cleaned up.
       kubectl(['delete', '-n', namespace, 'apiintegrations', '--all', '--wait=false']);
-      for (const o of objects) await eventually(`${o.metadata.name} gone`, () => gone(namespace, o.metadata.name!), 60_000, 250);
+      for (const o of objects)
+        await eventually(`${o.metadata.name} gone`, () => gone(namespace, o.metadata.name!), 60_000, 250);
       for (const api of Object.values(apis)) expect(await integrationsOf(api)).toEqual([]);
 
       // Nothing was written to the read-only root filesystem and no call failed for it.

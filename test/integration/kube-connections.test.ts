@@ -15,11 +15,26 @@ import { NamespaceAnnotationPolicy } from '../../src/adapters/kubernetes/namespa
 import { KubeApiIntegrationStore } from '../../src/adapters/kubernetes/store.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { Operator } from '../../src/operator.ts';
-import { adminKubeConfig, createApi, createObject, eventsFor, eventually, installCrd, newNamespace, tb, waitReady } from '../support/cluster.ts';
+import {
+  adminKubeConfig,
+  createApi,
+  createObject,
+  eventsFor,
+  eventually,
+  installCrd,
+  newNamespace,
+  tb,
+  waitReady,
+} from '../support/cluster.ts';
 import { testConfig } from '../support/operator.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
-const spec = (apiId: string) => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+const spec = (apiId: string) => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+});
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const report = (line: string) => process.stderr.write(`[kube-connections] ${line}\n`);
 
@@ -87,7 +102,12 @@ function kubeConfigVia(server: string): k8s.KubeConfig {
 function adapters(kc: k8s.KubeConfig, namespace: string) {
   return {
     store: new KubeApiIntegrationStore(kc),
-    lw: new CustomResourceListWatcher<ApiIntegration>(kc, { group: GROUP, version: VERSION, plural: PLURAL, namespace }),
+    lw: new CustomResourceListWatcher<ApiIntegration>(kc, {
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+    }),
     events: new KubeEventRecorder(kc, logger, { windowMs: 0 }),
     policy: new NamespaceAnnotationPolicy(kc, 0),
     // One Lease per lane, so concurrent lanes do not conflict on it.
@@ -120,7 +140,13 @@ function stepper(a: Adapters, initial: ApiIntegration, opts: { lane: string; eve
         return;
       case 3: {
         const now = new Date().toISOString().replace('Z', '000Z');
-        const record = { holderIdentity: 'pool-test', leaseDurationSeconds: 15, acquireTime: now, renewTime: now, leaseTransitions: 0 };
+        const record = {
+          holderIdentity: 'pool-test',
+          leaseDurationSeconds: 15,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: 0,
+        };
         const current = leaseRv ?? (await lease.get())?.resourceVersion;
         leaseRv = current ? await lease.update(record, current) : await lease.create(record);
         return;
@@ -132,14 +158,25 @@ function stepper(a: Adapters, initial: ApiIntegration, opts: { lane: string; eve
 }
 
 /** Starts a watch through the list-watcher and resolves once it delivers a change we make. */
-async function openWatch(a: Adapters, obj: ApiIntegration, signal: AbortSignal): Promise<{ ended: Promise<void>; seen: string[] }> {
+async function openWatch(
+  a: Adapters,
+  obj: ApiIntegration,
+  signal: AbortSignal,
+): Promise<{ ended: Promise<void>; seen: string[] }> {
   const seen: string[] = [];
   const { resourceVersion } = await a.lw.list({ signal });
-  const ended = a.lw.watch({ resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 120, signal }, (e) => seen.push(e.type));
-  await eventually('the watch delivers a change', async () => {
-    await a.store.patchMetadata(obj, { annotations: { 'apigw.dev/watch-probe': String(Date.now()) } });
-    return seen.includes('MODIFIED');
-  }, 10_000, 200);
+  const ended = a.lw.watch({ resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 120, signal }, (e) =>
+    seen.push(e.type),
+  );
+  await eventually(
+    'the watch delivers a change',
+    async () => {
+      await a.store.patchMetadata(obj, { annotations: { 'apigw.dev/watch-probe': String(Date.now()) } });
+      return seen.includes('MODIFIED');
+    },
+    10_000,
+    200,
+  );
   return { ended, seen };
 }
 
@@ -165,8 +202,13 @@ describe('the Kubernetes adapters share one keep-alive connection pool', () => {
     const step = stepper(a, await createObject(ns, 'sequential', spec('abc1234')), { lane: 'seq', events: true });
     proxy.reset();
     for (let i = 0; i < 50; i++) await step(i);
-    await eventually('10 events recorded', async () => (await eventsFor(ns, 'sequential')).filter((e) => e.reason === 'PoolTest').length >= 10);
-    report(`50 sequential requests (patch, status, list, lease, namespace) + 10 background events: ${proxy.accepted} connection(s)`);
+    await eventually(
+      '10 events recorded',
+      async () => (await eventsFor(ns, 'sequential')).filter((e) => e.reason === 'PoolTest').length >= 10,
+    );
+    report(
+      `50 sequential requests (patch, status, list, lease, namespace) + 10 background events: ${proxy.accepted} connection(s)`,
+    );
     expect(proxy.accepted).toBeLessThanOrEqual(2);
     await closeKubeConnections(pooled(kc));
   });
@@ -179,10 +221,12 @@ describe('the Kubernetes adapters share one keep-alive connection pool', () => {
     const ac = new AbortController();
     const watch = await openWatch(a, obj, ac.signal);
     // Four lanes at once, as four workers would, while the watch streams.
-    await Promise.all(['a', 'b', 'c', 'd'].map(async (lane) => {
-      const step = stepper(a, obj, { lane, events: true });
-      for (let i = 0; i < 10; i++) await step(i);
-    }));
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map(async (lane) => {
+        const step = stepper(a, obj, { lane, events: true });
+        for (let i = 0; i < 10; i++) await step(i);
+      }),
+    );
     report(`a watch + 40 requests in 4 concurrent lanes + background events: ${proxy.accepted} connection(s)`);
     expect(proxy.accepted).toBeLessThanOrEqual(3);
     expect(watch.seen).toContain('MODIFIED');
@@ -219,7 +263,12 @@ describe('the Kubernetes adapters share one keep-alive connection pool', () => {
     const openWithWatch = proxy.open;
     ac.abort();
     await watch.ended;
-    await eventually('the aborted watch closes its connection', async () => proxy.open === openWithWatch - 1, 5_000, 50);
+    await eventually(
+      'the aborted watch closes its connection',
+      async () => proxy.open === openWithWatch - 1,
+      5_000,
+      50,
+    );
     // undici's pool may reconnect the watch's slot for the next request (it takes the first free
     // slot), but the pool never grows past what the watch and the requests needed.
     for (let i = 0; i < 5; i++) await lane(i);
@@ -234,7 +283,13 @@ describe('the operator', () => {
     const opNs = await newNamespace('pool-op');
     const api = await createApi('HTTP');
     proxy.reset();
-    const cfg = testConfig({ watchNamespaces: [opNs], leaderElect: true, leaderElectionId: `pool-${Date.now()}`, retryPeriodMs: 500, workers: 4 });
+    const cfg = testConfig({
+      watchNamespaces: [opNs],
+      leaderElect: true,
+      leaderElectionId: `pool-${Date.now()}`,
+      retryPeriodMs: 500,
+      workers: 4,
+    });
     const kc = kubeConfigVia(server);
     const op = new Operator({ cfg, kc, logger });
     await op.start();

@@ -3,12 +3,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.ts';
-import { adminKubeConfig, createApi, createObject, eventually, getObject, installCrd, integrationsOf, newNamespace, sleep, waitReady } from '../support/cluster.ts';
+import {
+  adminKubeConfig,
+  createApi,
+  createObject,
+  eventually,
+  getObject,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  sleep,
+  waitReady,
+} from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { spawnOperator, type OperatorProcess } from '../support/process.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
-const lambda = (apiId: string) => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+const lambda = (apiId: string) => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+});
 const coordination = adminKubeConfig().makeApiClient(k8s.CoordinationV1Api);
 const FAST_LEASE = ['--leader-elect', '--lease-duration', '4s', '--renew-deadline', '3s', '--retry-period', '1s'];
 
@@ -75,7 +91,15 @@ describe('losing the lease', () => {
       await coordination.replaceNamespacedLease({
         namespace: 'default',
         name: id,
-        body: { ...held, spec: { ...held.spec, holderIdentity: 'intruder', leaseDurationSeconds: 3600, renewTime: new k8s.V1MicroTime() } },
+        body: {
+          ...held,
+          spec: {
+            ...held.spec,
+            holderIdentity: 'intruder',
+            leaseDurationSeconds: 3600,
+            renewTime: new k8s.V1MicroTime(),
+          },
+        },
       });
       const t0 = Date.now();
       expect(await p.exited).toBe(1);
@@ -107,14 +131,26 @@ describe('probes and metrics', () => {
     await waitReady(ns, 'm1');
     const text = await (await fetch(`http://127.0.0.1:${op.ports.metrics}/metrics`)).text();
     for (const name of [
-      'controller_runtime_reconcile_total', 'controller_runtime_reconcile_errors_total', 'controller_runtime_reconcile_time_seconds',
-      'controller_runtime_max_concurrent_reconciles', 'controller_runtime_active_workers', 'workqueue_depth', 'workqueue_adds_total',
-      'workqueue_retries_total', 'workqueue_queue_duration_seconds', 'workqueue_work_duration_seconds', 'apigw_aws_requests_total',
-      'apigw_aws_request_duration_seconds', 'apigw_apiintegrations', 'process_open_fds',
+      'controller_runtime_reconcile_total',
+      'controller_runtime_reconcile_errors_total',
+      'controller_runtime_reconcile_time_seconds',
+      'controller_runtime_max_concurrent_reconciles',
+      'controller_runtime_active_workers',
+      'workqueue_depth',
+      'workqueue_adds_total',
+      'workqueue_retries_total',
+      'workqueue_queue_duration_seconds',
+      'workqueue_work_duration_seconds',
+      'apigw_aws_requests_total',
+      'apigw_aws_request_duration_seconds',
+      'apigw_apiintegrations',
+      'process_open_fds',
     ]) {
       expect(text).toContain(name);
     }
-    expect(text).toMatch(/controller_runtime_reconcile_total\{controller="apiintegration",result="requeue_after"\} [1-9]/);
+    expect(text).toMatch(
+      /controller_runtime_reconcile_total\{controller="apiintegration",result="requeue_after"\} [1-9]/,
+    );
     expect(text).toMatch(/apigw_aws_requests_total\{operation="CreateIntegration",outcome="ok"\} 1/);
     expect(text).toMatch(/controller_runtime_max_concurrent_reconciles\{controller="apiintegration"\} 4/);
     expect(text).toMatch(/apigw_apiintegrations\{ready="True",reason="Synced"\} 1/);
@@ -126,7 +162,17 @@ describe('graceful shutdown', () => {
     const ns = await newNamespace('sigterm');
     const api = await createApi('HTTP');
     const id = `term-${Date.now()}`;
-    const p = spawnOperator([...FAST_LEASE, '--leader-election-id', id, '--watch-namespaces', ns, '--shutdown-timeout', '5s', '--workers', '2']);
+    const p = spawnOperator([
+      ...FAST_LEASE,
+      '--leader-election-id',
+      id,
+      '--watch-namespaces',
+      ns,
+      '--shutdown-timeout',
+      '5s',
+      '--workers',
+      '2',
+    ]);
     await eventually('leading', async () => (await lease(id))?.spec?.holderIdentity);
     await Promise.all(Array.from({ length: 30 }, (_, i) => createObject(ns, `burst-${i}`, lambda(api))));
     await eventually('work under way', async () => p.logs().some((l) => l.action === 'Created'), 20_000, 20);
@@ -168,7 +214,17 @@ describe('command line', () => {
     expect(await p.exited).toBe(0);
     const { readFileSync } = await import('node:fs');
     const help = readFileSync(p.logFile, 'utf8');
-    for (const flag of ['--leader-elect', '--leader-election-id', '--leader-election-namespace', '--metrics-bind-address', '--health-probe-bind-address', '--watch-namespaces', '--label-selector', '--drift-interval', '--aws-rate']) {
+    for (const flag of [
+      '--leader-elect',
+      '--leader-election-id',
+      '--leader-election-namespace',
+      '--metrics-bind-address',
+      '--health-probe-bind-address',
+      '--watch-namespaces',
+      '--label-selector',
+      '--drift-interval',
+      '--aws-rate',
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toContain('APIGW_LEADER_ELECT');
@@ -216,7 +272,8 @@ describe('scale-out by label selector', () => {
     const a = await startOperator({ watchNamespaces: [ns], labelSelector: 'shard=a' });
     const b = await startOperator({ watchNamespaces: [ns], labelSelector: 'shard=b' });
     try {
-      for (let i = 0; i < 4; i++) await createObject(ns, `s-${i}`, lambda(api), { labels: { shard: i % 2 === 0 ? 'a' : 'b' } });
+      for (let i = 0; i < 4; i++)
+        await createObject(ns, `s-${i}`, lambda(api), { labels: { shard: i % 2 === 0 ? 'a' : 'b' } });
       for (let i = 0; i < 4; i++) await waitReady(ns, `s-${i}`);
       for (let i = 0; i < 4; i++) {
         const mine = i % 2 === 0 ? a : b;

@@ -1,12 +1,32 @@
 // The reconcile path end to end on real parts: kube-apiserver + etcd with the generated CRD, the
 // operator in-process, and moto as API Gateway v2. Each test is a story a user lives through.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateIntegrationCommand, DeleteIntegrationCommand, GetIntegrationCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  CreateIntegrationCommand,
+  DeleteIntegrationCommand,
+  GetIntegrationCommand,
+  UpdateIntegrationCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import * as k8s from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.ts';
 import {
-  aws, condition, createApi, createObject, custom, deleteObject, eventsFor, eventually, getObject, gone, installCrd, integrationsOf,
-  newNamespace, patchSpec, sleep, waitCondition, waitReady,
+  aws,
+  condition,
+  createApi,
+  createObject,
+  custom,
+  deleteObject,
+  eventsFor,
+  eventually,
+  getObject,
+  gone,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  patchSpec,
+  sleep,
+  waitCondition,
+  waitReady,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
@@ -29,7 +49,13 @@ afterAll(async () => {
   await operator?.stop();
 });
 
-const lambda = (apiId: string, over: Record<string, unknown> = {}) => ({ apiId, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', ...over });
+const lambda = (apiId: string, over: Record<string, unknown> = {}) => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+  ...over,
+});
 
 describe('create, steady state and delete', () => {
   it('creates exactly one integration, reports it, and leaves a steady object alone', async () => {
@@ -40,7 +66,12 @@ describe('create, steady state and delete', () => {
     expect(id).toBeTruthy();
     expect(ready.metadata.annotations?.['apigw.dev/integration-id']).toBe(id);
     expect(ready.metadata.finalizers).toContain('apigw.dev/finalizer');
-    expect(ready.status?.observed).toMatchObject({ apiId: api, protocolType: 'HTTP', integrationType: 'AWS_PROXY', connectionType: 'INTERNET' });
+    expect(ready.status?.observed).toMatchObject({
+      apiId: api,
+      protocolType: 'HTTP',
+      integrationType: 'AWS_PROXY',
+      connectionType: 'INTERNET',
+    });
     expect(condition(ready, 'Stalled')?.status).toBe('False');
     const items = await integrationsOf(api);
     expect(items.map((i) => i.IntegrationId)).toEqual([id]);
@@ -62,7 +93,9 @@ describe('create, steady state and delete', () => {
     const id = (await waitReady(ns, 'retained')).status?.integrationId;
     await deleteObject(ns, 'retained');
     await eventually('object gone', () => gone(ns, 'retained'));
-    await expect(aws.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }))).resolves.toMatchObject({ IntegrationId: id });
+    await expect(aws.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }))).resolves.toMatchObject({
+      IntegrationId: id,
+    });
   });
 });
 
@@ -70,19 +103,45 @@ describe('updates', () => {
   it('applies a spec change, removing dropped mappings in AWS', async () => {
     const api = await createApi('HTTP');
     await createObject(ns, 'mapped', {
-      apiId: api, integrationType: 'HTTP_PROXY', integrationMethod: 'GET', integrationUri: 'https://backend.example.com/{proxy}', payloadFormatVersion: '1.0',
+      apiId: api,
+      integrationType: 'HTTP_PROXY',
+      integrationMethod: 'GET',
+      integrationUri: 'https://backend.example.com/{proxy}',
+      payloadFormatVersion: '1.0',
       requestParameters: { 'append:header.x-a': 'a', 'append:header.x-b': 'b' },
-      responseParameters: { '200': { 'append:header.x-c': '$context.requestId' }, '500': { 'overwrite:statuscode': '503' } },
+      responseParameters: {
+        '200': { 'append:header.x-c': '$context.requestId' },
+        '500': { 'overwrite:statuscode': '503' },
+      },
     });
     const id = (await waitReady(ns, 'mapped')).status!.integrationId!;
     await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'mapped', body: { spec: { integrationMethod: 'POST', requestParameters: { 'append:header.x-b': null }, responseParameters: { '500': null } } } },
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: ns,
+        name: 'mapped',
+        body: {
+          spec: {
+            integrationMethod: 'POST',
+            requestParameters: { 'append:header.x-b': null },
+            responseParameters: { '500': null },
+          },
+        },
+      },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     await eventually('AWS updated', async () => {
       const got = await aws.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }));
-      const resp = Object.fromEntries(Object.entries(got.ResponseParameters ?? {}).filter(([, v]) => Object.keys(v).length > 0));
-      return got.IntegrationMethod === 'POST' && JSON.stringify(got.RequestParameters) === JSON.stringify({ 'append:header.x-a': 'a' }) && Object.keys(resp).join() === '200';
+      const resp = Object.fromEntries(
+        Object.entries(got.ResponseParameters ?? {}).filter(([, v]) => Object.keys(v).length > 0),
+      );
+      return (
+        got.IntegrationMethod === 'POST' &&
+        JSON.stringify(got.RequestParameters) === JSON.stringify({ 'append:header.x-a': 'a' }) &&
+        Object.keys(resp).join() === '200'
+      );
     });
     const ready = await waitReady(ns, 'mapped');
     expect(ready.status?.integrationId).toBe(id);
@@ -105,12 +164,25 @@ describe('updates', () => {
     await createObject(ns, 'drifter', lambda(httpApi, { description: 'pinned', timeoutInMillis: 5000 }));
     const o = await waitReady(ns, 'drifter');
     const id = o.status!.integrationId!;
-    await aws.send(new UpdateIntegrationCommand({ ApiId: httpApi, IntegrationId: id, TimeoutInMillis: 29000, Description: 'edited by hand' }));
-    await eventually('drift corrected in AWS', async () => {
-      const got = await aws.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }));
-      return got.TimeoutInMillis === 5000 && got.Description === `pinned [apigw.dev/owner=${o.metadata.uid}]`;
-    }, 20_000);
-    const event = await eventually('DriftCorrected event', async () => (await eventsFor(ns, 'drifter')).find((e) => e.reason === 'DriftCorrected'));
+    await aws.send(
+      new UpdateIntegrationCommand({
+        ApiId: httpApi,
+        IntegrationId: id,
+        TimeoutInMillis: 29000,
+        Description: 'edited by hand',
+      }),
+    );
+    await eventually(
+      'drift corrected in AWS',
+      async () => {
+        const got = await aws.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }));
+        return got.TimeoutInMillis === 5000 && got.Description === `pinned [apigw.dev/owner=${o.metadata.uid}]`;
+      },
+      20_000,
+    );
+    const event = await eventually('DriftCorrected event', async () =>
+      (await eventsFor(ns, 'drifter')).find((e) => e.reason === 'DriftCorrected'),
+    );
     expect(event.message).toContain('timeoutInMillis');
     expect(event.message).toContain('description');
     expect((await getObject(ns, 'drifter')).status?.integrationId).toBe(id);
@@ -132,17 +204,28 @@ describe('updates', () => {
 describe('invalid specs', () => {
   it('refuses a spec the API protocol cannot take, lists every problem, and makes no AWS write', async () => {
     const api = await createApi('HTTP');
-    await createObject(ns, 'mock-on-http', { apiId: api, integrationType: 'MOCK', requestTemplates: { 'application/json': '{}' } });
+    await createObject(ns, 'mock-on-http', {
+      apiId: api,
+      integrationType: 'MOCK',
+      requestTemplates: { 'application/json': '{}' },
+    });
     const o = await waitCondition(ns, 'mock-on-http', 'Stalled', 'InvalidSpec');
     expect(condition(o, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(condition(o, 'Ready')?.message).toMatch(/MOCK/);
     expect(condition(o, 'Ready')?.message).toMatch(/requestTemplates/);
     expect(await integrationsOf(api)).toEqual([]);
-    const warning = await eventually('InvalidSpec Warning event', async () => (await eventsFor(ns, 'mock-on-http')).find((e) => e.reason === 'InvalidSpec'));
+    const warning = await eventually('InvalidSpec Warning event', async () =>
+      (await eventsFor(ns, 'mock-on-http')).find((e) => e.reason === 'InvalidSpec'),
+    );
     expect(warning.type).toBe('Warning');
     expect(warning.message).toMatch(/MOCK/);
     // Fixing the spec is all it takes.
-    await patchSpec(ns, 'mock-on-http', { integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', requestTemplates: null });
+    await patchSpec(ns, 'mock-on-http', {
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+      requestTemplates: null,
+    });
     await waitReady(ns, 'mock-on-http');
     expect(await integrationsOf(api)).toHaveLength(1);
   });
@@ -156,7 +239,15 @@ describe('invalid specs', () => {
 
 describe('adoption, observe-only and crash recovery', () => {
   async function handMade(apiId: string, description = 'made by hand'): Promise<string> {
-    const out = await aws.send(new CreateIntegrationCommand({ ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', Description: description }));
+    const out = await aws.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: LAMBDA,
+        PayloadFormatVersion: '2.0',
+        Description: description,
+      }),
+    );
     return out.IntegrationId!;
   }
 
@@ -166,14 +257,24 @@ describe('adoption, observe-only and crash recovery', () => {
     await createObject(ns, 'adopter', lambda(api, { integrationId: id, description: 'now managed' }));
     const o = await waitReady(ns, 'adopter');
     expect(o.status?.integrationId).toBe(id);
-    expect((await integrationsOf(api)).map((i) => [i.IntegrationId, i.Description])).toEqual([[id, `now managed [apigw.dev/owner=${o.metadata.uid}]`]]);
+    expect((await integrationsOf(api)).map((i) => [i.IntegrationId, i.Description])).toEqual([
+      [id, `now managed [apigw.dev/owner=${o.metadata.uid}]`],
+    ]);
     expect((await eventsFor(ns, 'adopter')).some((e) => e.reason === 'Adopted')).toBe(true);
   });
 
   it('observes without ever writing to AWS in ObserveOnly mode', async () => {
     const api = await createApi('WEBSOCKET');
-    const out = await aws.send(new CreateIntegrationCommand({ ApiId: api, IntegrationType: 'MOCK', Description: 'theirs' }));
-    await createObject(ns, 'watcher', { apiId: api, integrationType: 'MOCK', integrationId: out.IntegrationId, managementPolicy: 'ObserveOnly', description: 'different' });
+    const out = await aws.send(
+      new CreateIntegrationCommand({ ApiId: api, IntegrationType: 'MOCK', Description: 'theirs' }),
+    );
+    await createObject(ns, 'watcher', {
+      apiId: api,
+      integrationType: 'MOCK',
+      integrationId: out.IntegrationId,
+      managementPolicy: 'ObserveOnly',
+      description: 'different',
+    });
     const o = await waitReady(ns, 'watcher');
     expect(condition(o, 'Ready')?.reason).toBe('Observed');
     expect(condition(o, 'Ready')?.message).toMatch(/description/);
@@ -189,7 +290,19 @@ describe('adoption, observe-only and crash recovery', () => {
     await operator.stop();
     const created = await createObject(ns, 'crashed', lambda(api));
     await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'crashed', body: { metadata: { finalizers: ['apigw.dev/finalizer'], annotations: { 'apigw.dev/create-pending': `us-east-1/${api}` } } } },
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: ns,
+        name: 'crashed',
+        body: {
+          metadata: {
+            finalizers: ['apigw.dev/finalizer'],
+            annotations: { 'apigw.dev/create-pending': `us-east-1/${api}` },
+          },
+        },
+      },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     const lost = await handMade(api, `[apigw.dev/owner=${created.metadata.uid}]`);
@@ -203,7 +316,12 @@ describe('adoption, observe-only and crash recovery', () => {
 
 describe('WebSocket APIs', () => {
   it('reconciles a MOCK integration with request templates', async () => {
-    await createObject(ns, 'ws-mock', { apiId: wsApi, integrationType: 'MOCK', requestTemplates: { $default: '{"statusCode": 200}' }, templateSelectionExpression: '\\$default' });
+    await createObject(ns, 'ws-mock', {
+      apiId: wsApi,
+      integrationType: 'MOCK',
+      requestTemplates: { $default: '{"statusCode": 200}' },
+      templateSelectionExpression: '\\$default',
+    });
     const o = await waitReady(ns, 'ws-mock');
     expect(o.status?.observed).toMatchObject({ protocolType: 'WEBSOCKET', integrationType: 'MOCK' });
   });
@@ -220,11 +338,27 @@ describe('reconcile on request', () => {
       await aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, TimeoutInMillis: 29000 }));
       const at = new Date().toISOString();
       await custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, plural: PLURAL, namespace: quiet, name: 'asked', body: { metadata: { annotations: { 'apigw.dev/reconcile-requested-at': at } } } },
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: quiet,
+          name: 'asked',
+          body: { metadata: { annotations: { 'apigw.dev/reconcile-requested-at': at } } },
+        },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
-      await eventually('drift repaired on request', async () => (await aws.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).TimeoutInMillis === 5000, 15_000);
-      await eventually('request acknowledged in status', async () => (await getObject(quiet, 'asked')).status?.lastHandledReconcileAt === at, 15_000);
+      await eventually(
+        'drift repaired on request',
+        async () =>
+          (await aws.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).TimeoutInMillis === 5000,
+        15_000,
+      );
+      await eventually(
+        'request acknowledged in status',
+        async () => (await getObject(quiet, 'asked')).status?.lastHandledReconcileAt === at,
+        15_000,
+      );
     } finally {
       await slow.stop();
     }

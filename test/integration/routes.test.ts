@@ -4,17 +4,37 @@
 // blocked deletes say which routes block them and cost almost nothing while they wait, and the
 // per-API quota stalls instead of spinning.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateRouteCommand, DeleteApiCommand, DeleteRouteCommand, GetIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  CreateRouteCommand,
+  DeleteApiCommand,
+  DeleteRouteCommand,
+  GetIntegrationCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import type { Operator } from '../../src/operator.ts';
 import {
-  aws, condition, createApi, createObject, deleteObject, eventsFor, eventually, getObject, gone, installCrd, integrationsOf, newNamespace, patchSpec,
-  tb, waitCondition, waitReady,
+  aws,
+  condition,
+  createApi,
+  createObject,
+  deleteObject,
+  eventsFor,
+  eventually,
+  getObject,
+  gone,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  patchSpec,
+  tb,
+  waitCondition,
+  waitReady,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { FaultProxy } from '../faultproxy/proxy.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:routed';
-const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/internal/50dc6c495c0c9188/0467ef3c8400ae65';
+const LISTENER =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/internal/50dc6c495c0c9188/0467ef3c8400ae65';
 let ns = '';
 let operator: Operator;
 
@@ -29,7 +49,9 @@ afterAll(async () => {
 });
 
 async function route(apiId: string, routeKey: string, integrationId: string): Promise<string> {
-  const out = await aws.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: routeKey, Target: `integrations/${integrationId}` }));
+  const out = await aws.send(
+    new CreateRouteCommand({ ApiId: apiId, RouteKey: routeKey, Target: `integrations/${integrationId}` }),
+  );
   return out.RouteId!;
 }
 
@@ -37,9 +59,16 @@ describe('a routed integration is changed in place', () => {
   it('keeps its id through every edit, so the routes that target it see each change', async () => {
     const api = await createApi('HTTP');
     await createObject(ns, 'private', {
-      apiId: api, integrationType: 'HTTP_PROXY', integrationMethod: 'ANY', integrationUri: LISTENER, payloadFormatVersion: '1.0',
-      connectionType: 'VPC_LINK', connectionId: 'vl0abc1', tlsConfig: { serverNameToVerify: 'internal.example.com' },
-      credentialsArn: 'arn:aws:iam::123456789012:role/apigw-backend', description: 'private backend',
+      apiId: api,
+      integrationType: 'HTTP_PROXY',
+      integrationMethod: 'ANY',
+      integrationUri: LISTENER,
+      payloadFormatVersion: '1.0',
+      connectionType: 'VPC_LINK',
+      connectionId: 'vl0abc1',
+      tlsConfig: { serverNameToVerify: 'internal.example.com' },
+      credentialsArn: 'arn:aws:iam::123456789012:role/apigw-backend',
+      description: 'private backend',
     });
     const id = (await waitReady(ns, 'private')).status!.integrationId!;
     await route(api, 'ANY /orders/{proxy+}', id);
@@ -51,12 +80,25 @@ describe('a routed integration is changed in place', () => {
       const got = await inAws();
       return !got.TlsConfig?.ServerNameToVerify && !got.CredentialsArn;
     });
-    await patchSpec(ns, 'private', { connectionType: null, connectionId: null, integrationUri: 'https://orders.example.com/{proxy}' });
+    await patchSpec(ns, 'private', {
+      connectionType: null,
+      connectionId: null,
+      integrationUri: 'https://orders.example.com/{proxy}',
+    });
     await eventually('now a public HTTP integration, same id', async () => {
       const got = await inAws();
-      return got.IntegrationUri === 'https://orders.example.com/{proxy}' && !got.ConnectionId && (got.ConnectionType ?? 'INTERNET') === 'INTERNET';
+      return (
+        got.IntegrationUri === 'https://orders.example.com/{proxy}' &&
+        !got.ConnectionId &&
+        (got.ConnectionType ?? 'INTERNET') === 'INTERNET'
+      );
     });
-    await patchSpec(ns, 'private', { integrationType: 'AWS_PROXY', integrationUri: LAMBDA, integrationMethod: null, payloadFormatVersion: '2.0' });
+    await patchSpec(ns, 'private', {
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      integrationMethod: null,
+      payloadFormatVersion: '2.0',
+    });
     await eventually('the type changed in place', async () => (await inAws()).IntegrationType === 'AWS_PROXY');
     const o = await waitReady(ns, 'private');
 
@@ -87,7 +129,12 @@ describe('deletes that routes block', () => {
 
   it('deleting the object waits for the routes, names them, sends no DeleteIntegration meanwhile, and finishes once they go', async () => {
     const api = await createApi('HTTP');
-    await createObject(ns2, 'in-use', { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+    await createObject(ns2, 'in-use', {
+      apiId: api,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+    });
     const id = (await waitReady(ns2, 'in-use')).status!.integrationId!;
     const r1 = await route(api, 'GET /orders', id);
     const r2 = await route(api, 'POST /orders', id);
@@ -125,7 +172,12 @@ describe('deletes that routes block', () => {
   it('a move leaves the new integration Ready only once the old one, freed of its routes, is deleted', async () => {
     const from = await createApi('HTTP');
     const to = await createApi('HTTP');
-    await createObject(ns2, 'mover', { apiId: from, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+    await createObject(ns2, 'mover', {
+      apiId: from,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+    });
     const old = (await waitReady(ns2, 'mover')).status!.integrationId!;
     const r = await route(from, '$default', old);
 
@@ -149,15 +201,31 @@ describe('deletes that routes block', () => {
 
 describe('the per-API integration quota', () => {
   it('stalls the object that does not fit, with one create attempt, and reports QuotaExceeded', async () => {
-    const proxy = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { integrationsPerApi: 2 }, label: 'quota' });
+    const proxy = await FaultProxy.start({
+      upstream: tb.motoEndpoint,
+      region: tb.region,
+      fidelity: { integrationsPerApi: 2 },
+      label: 'quota',
+    });
     const ns3 = await newNamespace('routes-quota');
     const op = await startOperator({ watchNamespaces: [ns3], awsEndpoint: proxy.url });
     try {
       const api = await createApi('HTTP');
-      for (const n of ['q1', 'q2']) await createObject(ns3, n, { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+      for (const n of ['q1', 'q2'])
+        await createObject(ns3, n, {
+          apiId: api,
+          integrationType: 'AWS_PROXY',
+          integrationUri: LAMBDA,
+          payloadFormatVersion: '2.0',
+        });
       await waitReady(ns3, 'q1');
       await waitReady(ns3, 'q2');
-      await createObject(ns3, 'q3', { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+      await createObject(ns3, 'q3', {
+        apiId: api,
+        integrationType: 'AWS_PROXY',
+        integrationUri: LAMBDA,
+        payloadFormatVersion: '2.0',
+      });
       const o = await waitCondition(ns3, 'q3', 'Stalled', 'QuotaExceeded');
       expect(condition(o, 'Ready')).toMatchObject({ status: 'False', reason: 'QuotaExceeded' });
       expect(condition(o, 'Ready')?.message).toMatch(/Maximum number of Integrations/);
@@ -175,18 +243,36 @@ describe('the per-API integration quota', () => {
 describe('retained integrations and a deleted API', () => {
   it('Retain hands the integration back without the marker, so a new object can adopt it', async () => {
     const api = await createApi('HTTP');
-    await createObject(ns, 'keeper', { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', deletionPolicy: 'Retain', description: 'kept' });
+    await createObject(ns, 'keeper', {
+      apiId: api,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+      deletionPolicy: 'Retain',
+      description: 'kept',
+    });
     const id = (await waitReady(ns, 'keeper')).status!.integrationId!;
     await deleteObject(ns, 'keeper');
     await eventually('object gone', () => gone(ns, 'keeper'));
     expect((await aws.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).Description).toBe('kept');
-    await createObject(ns, 'heir', { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0', integrationId: id });
+    await createObject(ns, 'heir', {
+      apiId: api,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+      integrationId: id,
+    });
     expect((await waitReady(ns, 'heir')).status?.integrationId).toBe(id);
   });
 
   it('an API deleted under a Ready object is reported ApiNotFound, with no create attempts in a loop', async () => {
     const api = await createApi('HTTP');
-    await createObject(ns, 'orphaned', { apiId: api, integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' });
+    await createObject(ns, 'orphaned', {
+      apiId: api,
+      integrationType: 'AWS_PROXY',
+      integrationUri: LAMBDA,
+      payloadFormatVersion: '2.0',
+    });
     await waitReady(ns, 'orphaned');
     await aws.send(new DeleteApiCommand({ ApiId: api }));
     const o = await waitCondition(ns, 'orphaned', 'Reconciling', 'ApiNotFound', 30_000);

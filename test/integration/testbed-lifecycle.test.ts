@@ -20,7 +20,10 @@ describe('test bed lifecycle', () => {
     const env = { ...process.env, TESTBED_STATE_DIR: stateDir };
     await run(NODE, ['--no-warnings', join(ROOT, 'test/testbed/cli.ts'), 'up'], { env, timeout: 120_000 });
     const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { pgids: number[]; dir: string };
-    const { stdout } = await run('bash', ['-c', `. ${join(stateDir, 'env')} && ${tb.tools.kubectl} get ns default -o name && echo "$AWS_ENDPOINT_URL_APIGATEWAYV2 $AWS_REGION $AWS_ACCESS_KEY_ID"`]);
+    const { stdout } = await run('bash', [
+      '-c',
+      `. ${join(stateDir, 'env')} && ${tb.tools.kubectl} get ns default -o name && echo "$AWS_ENDPOINT_URL_APIGATEWAYV2 $AWS_REGION $AWS_ACCESS_KEY_ID"`,
+    ]);
     expect(stdout).toContain('namespace/default');
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+ us-east-1 testing$/m);
     // etcd, kube-apiserver, moto and the fidelity proxy in front of it.
@@ -39,10 +42,17 @@ describe('test bed lifecycle', () => {
       console.log(JSON.stringify({ pgids: info.pgids, dir: info.dir }));
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(NODE, ['--no-warnings', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(NODE, ['--no-warnings', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const info = await eventually('test bed started', async () => (out.includes('}') ? (JSON.parse(out) as { pgids: number[]; dir: string }) : undefined), 120_000, 200);
+    const info = await eventually(
+      'test bed started',
+      async () => (out.includes('}') ? (JSON.parse(out) as { pgids: number[]; dir: string }) : undefined),
+      120_000,
+      200,
+    );
     expect(info.pgids.every(alive)).toBe(true);
     child.kill('SIGINT');
     await eventually('every test bed process gone', async () => info.pgids.every((p) => !alive(p)), 20_000, 200);

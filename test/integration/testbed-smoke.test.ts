@@ -65,7 +65,10 @@ describe('kube-apiserver', () => {
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'reader' } } });
     await rbac.createNamespacedRole({
       namespace: ns,
-      body: { metadata: { name: 'cm-reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
+      body: {
+        metadata: { name: 'cm-reader' },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      },
     });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
@@ -85,7 +88,9 @@ describe('kube-apiserver', () => {
     const limited = tokenConfig(token as string).makeApiClient(k8s.CoreV1Api);
     await expect(limited.listNamespacedConfigMap({ namespace: ns })).resolves.toBeDefined();
     await expect(limited.listNamespacedSecret({ namespace: ns })).rejects.toMatchObject({ code: 403 });
-    await expect(limited.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } })).rejects.toMatchObject({ code: 403 });
+    await expect(
+      limited.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } }),
+    ).rejects.toMatchObject({ code: 403 });
   });
 });
 
@@ -101,9 +106,16 @@ describe('moto as API Gateway v2', () => {
 
   beforeAll(async () => {
     httpApi = (await client.send(new CreateApiCommand({ Name: 'smoke-http', ProtocolType: 'HTTP' }))).ApiId ?? '';
-    wsApi = (
-      await client.send(new CreateApiCommand({ Name: 'smoke-ws', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }))
-    ).ApiId ?? '';
+    wsApi =
+      (
+        await client.send(
+          new CreateApiCommand({
+            Name: 'smoke-ws',
+            ProtocolType: 'WEBSOCKET',
+            RouteSelectionExpression: '$request.body.action',
+          }),
+        )
+      ).ApiId ?? '';
   });
 
   it('creates HTTP and WebSocket APIs', () => {
@@ -144,20 +156,30 @@ describe('moto as API Gateway v2', () => {
     expect(updated.RequestParameters).toEqual({ 'append:header.x-a': 'a' });
 
     await client.send(new DeleteIntegrationCommand({ ApiId: httpApi, IntegrationId: id }));
-    await expect(client.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }))).rejects.toBeInstanceOf(NotFoundException);
+    await expect(client.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: id }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
   });
 
   it('creates a WebSocket MOCK integration', async () => {
     const created = await client.send(
-      new CreateIntegrationCommand({ ApiId: wsApi, IntegrationType: 'MOCK', RequestTemplates: { 'application/json': '{"statusCode":200}' } }),
+      new CreateIntegrationCommand({
+        ApiId: wsApi,
+        IntegrationType: 'MOCK',
+        RequestTemplates: { 'application/json': '{"statusCode":200}' },
+      }),
     );
     const got = await client.send(new GetIntegrationCommand({ ApiId: wsApi, IntegrationId: created.IntegrationId }));
     expect(got.IntegrationType).toBe('MOCK');
   });
 
   it('reports NotFound for a missing API and a missing integration', async () => {
-    await expect(client.send(new GetIntegrationsCommand({ ApiId: 'nosuchapi' }))).rejects.toBeInstanceOf(NotFoundException);
-    await expect(client.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid' }))).rejects.toMatchObject({
+    await expect(client.send(new GetIntegrationsCommand({ ApiId: 'nosuchapi' }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+    await expect(
+      client.send(new GetIntegrationCommand({ ApiId: httpApi, IntegrationId: 'nosuchid' })),
+    ).rejects.toMatchObject({
       name: 'NotFoundException',
       $metadata: { httpStatusCode: 404 },
     });

@@ -13,7 +13,20 @@ import { restartApiserver, startTestbed, stopTestbed, type TestbedInfo } from '.
 import { createApi, sleep } from '../support/cluster.ts';
 import type { OperatorProcess } from '../support/process.ts';
 import {
-  auditApis, createMany, describeAudit, expectedOf, lambda, logTail, pool, scale, spawnThrough, startProxy, stopOperator, waitAllGone, waitAllReady, waitFor,
+  auditApis,
+  createMany,
+  describeAudit,
+  expectedOf,
+  lambda,
+  logTail,
+  pool,
+  scale,
+  spawnThrough,
+  startProxy,
+  stopOperator,
+  waitAllGone,
+  waitAllReady,
+  waitFor,
 } from './support.ts';
 
 const BEFORE = scale(12, 100);
@@ -77,7 +90,22 @@ beforeAll(async () => {
   proxy = await startProxy();
   // A deployed operator serves its probes; the open listener also keeps the process alive while
   // the API server is away (see the second test for what happens without one).
-  op = spawnThrough(proxy, ['--watch-namespaces', NS, '--aws-rate', '50', '--aws-burst', '50', '--drift-interval', '30s', '--health-probe-bind-address', '127.0.0.1:0'], { KUBECONFIG: bed.kubeconfig });
+  op = spawnThrough(
+    proxy,
+    [
+      '--watch-namespaces',
+      NS,
+      '--aws-rate',
+      '50',
+      '--aws-burst',
+      '50',
+      '--drift-interval',
+      '30s',
+      '--health-probe-bind-address',
+      '127.0.0.1:0',
+    ],
+    { KUBECONFIG: bed.kubeconfig },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -87,56 +115,87 @@ afterAll(async () => {
 });
 
 describe('API server restarted, watch expired (410 Gone)', () => {
-  it('misses no change made while the operator was reconnecting', async () => {
-    const before = Array.from({ length: BEFORE }, (_, i) => `before-${i}`);
-    const first = await createMany(NS, before.map((name, i) => ({ name, spec: lambda(apis[i % APIS]!) })), 8, custom);
-    await waitAllReady(NS, before, TIMEOUT, context, custom);
-    const listedBefore = op!.logs().filter((l) => l.msg === 'listed').length;
+  it(
+    'misses no change made while the operator was reconnecting',
+    async () => {
+      const before = Array.from({ length: BEFORE }, (_, i) => `before-${i}`);
+      const first = await createMany(
+        NS,
+        before.map((name, i) => ({ name, spec: lambda(apis[i % APIS]!) })),
+        8,
+        custom,
+      );
+      await waitAllReady(NS, before, TIMEOUT, context, custom);
+      const listedBefore = op!.logs().filter((l) => l.msg === 'listed').length;
 
-    let compactedAt = 0;
-    await restartApiserver(bed!, { kill: true, whileDown: async () => void (compactedAt = await advanceAndCompact()) });
+      let compactedAt = 0;
+      await restartApiserver(bed!, {
+        kill: true,
+        whileDown: async () => void (compactedAt = await advanceAndCompact()),
+      });
 
-    // Straight away, before the operator's watch is back: create, change and delete.
-    const after = Array.from({ length: AFTER }, (_, i) => `after-${i}`);
-    const changed = before.filter((_, i) => i % 3 === 0);
-    const deleted = before.filter((_, i) => i % 3 === 1);
-    const second = await createMany(NS, after.map((name, i) => ({ name, spec: lambda(apis[i % APIS]!) })), 8, custom);
-    await pool(changed, 4, (name) => patchSpec(name, { timeoutInMillis: 12_345 }));
-    await pool(deleted, 4, (name) => custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: NS, name }));
+      // Straight away, before the operator's watch is back: create, change and delete.
+      const after = Array.from({ length: AFTER }, (_, i) => `after-${i}`);
+      const changed = before.filter((_, i) => i % 3 === 0);
+      const deleted = before.filter((_, i) => i % 3 === 1);
+      const second = await createMany(
+        NS,
+        after.map((name, i) => ({ name, spec: lambda(apis[i % APIS]!) })),
+        8,
+        custom,
+      );
+      await pool(changed, 4, (name) => patchSpec(name, { timeoutInMillis: 12_345 }));
+      await pool(deleted, 4, (name) =>
+        custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: NS, name }),
+      );
 
-    const live = [...before.filter((n) => !deleted.includes(n)), ...after];
-    await waitAllGone(NS, deleted, TIMEOUT, context, custom);
-    const objs = await waitAllReady(NS, live, TIMEOUT, context, custom);
+      const live = [...before.filter((n) => !deleted.includes(n)), ...after];
+      await waitAllGone(NS, deleted, TIMEOUT, context, custom);
+      const objs = await waitAllReady(NS, live, TIMEOUT, context, custom);
 
-    const liveUids = new Set(objs.map((o) => o.metadata.uid));
-    const expected = expectedOf([...first, ...second].filter((o) => liveUids.has(o.metadata.uid)));
-    expect(describeAudit(await auditApis(apis, expected))).toBe(describeAudit({ missing: [], duplicates: [], leaks: [], total: live.length }));
-    const timeouts = new Map([...(await proxy.inventory(apis)).values()].flat().map((i) => [i.owner, i.timeoutInMillis]));
-    const uidOf = new Map(objs.map((o) => [o.metadata.name, o.metadata.uid]));
-    expect(changed.filter((n) => timeouts.get(uidOf.get(n)) !== 12_345)).toEqual([]);
+      const liveUids = new Set(objs.map((o) => o.metadata.uid));
+      const expected = expectedOf([...first, ...second].filter((o) => liveUids.has(o.metadata.uid)));
+      expect(describeAudit(await auditApis(apis, expected))).toBe(
+        describeAudit({ missing: [], duplicates: [], leaks: [], total: live.length }),
+      );
+      const timeouts = new Map(
+        [...(await proxy.inventory(apis)).values()].flat().map((i) => [i.owner, i.timeoutInMillis]),
+      );
+      const uidOf = new Map(objs.map((o) => [o.metadata.name, o.metadata.uid]));
+      expect(changed.filter((n) => timeouts.get(uidOf.get(n)) !== 12_345)).toEqual([]);
 
-    // The informer lost its place and listed again, as the scenario intends: in a running process
-    // the informer lists only at start and after a 410 (an ERROR event or a 410 status).
-    const relists = op!.logs().filter((l) => l.msg === 'listed');
-    expect(relists.length).toBeGreaterThan(listedBefore);
-    expect(Number(relists.at(-1)!.resourceVersion)).toBeGreaterThanOrEqual(compactedAt);
+      // The informer lost its place and listed again, as the scenario intends: in a running process
+      // the informer lists only at start and after a 410 (an ERROR event or a 410 status).
+      const relists = op!.logs().filter((l) => l.msg === 'listed');
+      expect(relists.length).toBeGreaterThan(listedBefore);
+      expect(Number(relists.at(-1)!.resourceVersion)).toBeGreaterThanOrEqual(compactedAt);
 
-    await pool(live, 8, (name) => custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: NS, name }));
-    await waitFor('all gone', NS, (o) => (o.length === 0 ? true : `${o.length} left`), TIMEOUT, context, custom);
-    expect(describeAudit(await auditApis(apis, new Map()))).toBe(describeAudit({ missing: [], duplicates: [], leaks: [], total: 0 }));
-  }, TIMEOUT * 4);
+      await pool(live, 8, (name) =>
+        custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: NS, name }),
+      );
+      await waitFor('all gone', NS, (o) => (o.length === 0 ? true : `${o.length} left`), TIMEOUT, context, custom);
+      expect(describeAudit(await auditApis(apis, new Map()))).toBe(
+        describeAudit({ missing: [], duplicates: [], leaks: [], total: 0 }),
+      );
+    },
+    TIMEOUT * 4,
+  );
 
-  it('keeps running through the outage when its metrics and probe endpoints are disabled', async () => {
-    await stopOperator(op);
-    // spawnOperator's defaults: --metrics-bind-address 0 and --health-probe-bind-address 0.
-    op = spawnThrough(proxy, ['--watch-namespaces', NS, '--drift-interval', '30s'], { KUBECONFIG: bed!.kubeconfig });
-    await createMany(NS, [{ name: 'quiet-0', spec: lambda(apis[0]!) }], 1, custom);
-    await waitAllReady(NS, ['quiet-0'], TIMEOUT, context, custom);
-    await restartApiserver(bed!, { kill: true, whileDown: async () => void (await sleep(3000)) });
-    await sleep(2000);
-    // Nothing but the lost watch connection kept the event loop alive.
-    expect({ exitCode: op!.child.exitCode, signal: op!.child.signalCode }).toEqual({ exitCode: null, signal: null });
-    await createMany(NS, [{ name: 'quiet-1', spec: lambda(apis[0]!) }], 1, custom);
-    await waitAllReady(NS, ['quiet-0', 'quiet-1'], TIMEOUT, context, custom);
-  }, TIMEOUT * 2);
+  it(
+    'keeps running through the outage when its metrics and probe endpoints are disabled',
+    async () => {
+      await stopOperator(op);
+      // spawnOperator's defaults: --metrics-bind-address 0 and --health-probe-bind-address 0.
+      op = spawnThrough(proxy, ['--watch-namespaces', NS, '--drift-interval', '30s'], { KUBECONFIG: bed!.kubeconfig });
+      await createMany(NS, [{ name: 'quiet-0', spec: lambda(apis[0]!) }], 1, custom);
+      await waitAllReady(NS, ['quiet-0'], TIMEOUT, context, custom);
+      await restartApiserver(bed!, { kill: true, whileDown: async () => void (await sleep(3000)) });
+      await sleep(2000);
+      // Nothing but the lost watch connection kept the event loop alive.
+      expect({ exitCode: op!.child.exitCode, signal: op!.child.signalCode }).toEqual({ exitCode: null, signal: null });
+      await createMany(NS, [{ name: 'quiet-1', spec: lambda(apis[0]!) }], 1, custom);
+      await waitAllReady(NS, ['quiet-0', 'quiet-1'], TIMEOUT, context, custom);
+    },
+    TIMEOUT * 2,
+  );
 });

@@ -8,9 +8,19 @@ const root = resolve(import.meta.dirname, '..', '..');
 const args = process.argv.slice(2);
 const full = args.includes('--full') || process.env.RELIABILITY_FULL === '1';
 const rest = args.filter((a) => a !== '--full');
-const child = spawn(process.execPath, ['--experimental-vm-modules', '--no-warnings', join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--selectProjects=reliability', ...rest], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, RELIABILITY_FULL: full ? '1' : '0' },
-});
+const child = spawn(
+  process.execPath,
+  [
+    '--experimental-vm-modules',
+    '--no-warnings',
+    join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--selectProjects=reliability',
+    ...rest,
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, RELIABILITY_FULL: full ? '1' : '0' },
+  },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

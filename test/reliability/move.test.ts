@@ -4,7 +4,15 @@
 // then move on while the old API still routes to an integration nobody owns any more.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FaultProxy } from '../faultproxy/proxy.ts';
-import { createApi, createObject, eventually, installCrd, integrationsOf, newNamespace, patchSpec } from '../support/cluster.ts';
+import {
+  createApi,
+  createObject,
+  eventually,
+  installCrd,
+  integrationsOf,
+  newNamespace,
+  patchSpec,
+} from '../support/cluster.ts';
 import type { OperatorProcess } from '../support/process.ts';
 import { isReady, lambda, listObjects, logTail, spawnThrough, startProxy, stopOperator } from './support.ts';
 
@@ -29,15 +37,31 @@ describe('moving an integration to another API with the default drift interval',
     const from = await createApi('HTTP', 'rel-move-from');
     const to = await createApi('HTTP', 'rel-move-to');
     await createObject(ns, 'mover', lambda(from));
-    await eventually('Ready on the first API', async () => (await listObjects(ns)).find((o) => isReady(o)), 60_000, 200);
+    await eventually(
+      'Ready on the first API',
+      async () => (await listObjects(ns)).find((o) => isReady(o)),
+      60_000,
+      200,
+    );
     await patchSpec(ns, 'mover', { apiId: to });
-    await eventually('Ready on the new API', async () => (await listObjects(ns)).find((o) => o.metadata.generation === 2 && isReady(o)), 60_000, 200);
+    await eventually(
+      'Ready on the new API',
+      async () => (await listObjects(ns)).find((o) => o.metadata.generation === 2 && isReady(o)),
+      60_000,
+      200,
+    );
     const readyAt = Date.now();
     expect((await integrationsOf(to)).length).toBe(1);
     // The object is Ready; the old integration should follow within seconds, not at the next
     // drift check minutes later.
-    const left = await eventually('old integration deleted', async () => ((await integrationsOf(from)).length === 0 ? 'gone' : undefined), 15_000, 250).catch(
-      async () => `still there ${Math.round((Date.now() - readyAt) / 1000)} s after Ready: ${JSON.stringify((await integrationsOf(from)).map((i) => i.IntegrationId))}; annotations ${JSON.stringify((await listObjects(ns))[0]?.metadata.annotations)}\n${logTail(op, 6)}`,
+    const left = await eventually(
+      'old integration deleted',
+      async () => ((await integrationsOf(from)).length === 0 ? 'gone' : undefined),
+      15_000,
+      250,
+    ).catch(
+      async () =>
+        `still there ${Math.round((Date.now() - readyAt) / 1000)} s after Ready: ${JSON.stringify((await integrationsOf(from)).map((i) => i.IntegrationId))}; annotations ${JSON.stringify((await listObjects(ns))[0]?.metadata.annotations)}\n${logTail(op, 6)}`,
     );
     expect(left).toBe('gone');
   }, 120_000);

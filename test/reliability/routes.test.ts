@@ -8,7 +8,20 @@ import type { FaultProxy } from '../faultproxy/proxy.ts';
 import { aws, createApi, deleteObject, installCrd, newNamespace, sleep } from '../support/cluster.ts';
 import type { OperatorProcess } from '../support/process.ts';
 import {
-  auditApis, createMany, describeAudit, expectedOf, lambda, listObjects, logTail, scale, spawnThrough, startProxy, stopOperator, waitAllGone, waitAllReady, waitFor,
+  auditApis,
+  createMany,
+  describeAudit,
+  expectedOf,
+  lambda,
+  listObjects,
+  logTail,
+  scale,
+  spawnThrough,
+  startProxy,
+  stopOperator,
+  waitAllGone,
+  waitAllReady,
+  waitFor,
 } from './support.ts';
 
 const OBJECTS = scale(6, 20);
@@ -34,21 +47,37 @@ describe('deletes blocked by routes', () => {
   it(`${OBJECTS} routed objects deleted: no DeleteIntegration while routes remain, a few looks a minute, all gone once the routes go`, async () => {
     const api = await createApi('HTTP', 'rel-routes');
     const names = Array.from({ length: OBJECTS }, (_, i) => `routed-${i}`);
-    await createMany(ns, names.map((name) => ({ name, spec: lambda(api) })));
+    await createMany(
+      ns,
+      names.map((name) => ({ name, spec: lambda(api) })),
+    );
     const ready = await waitAllReady(ns, names, 120_000, () => logTail(op));
     const routes: string[] = [];
     for (const [i, o] of ready.entries()) {
-      const out = await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: `GET /r${i}`, Target: `integrations/${o.status!.integrationId}` }));
+      const out = await aws.send(
+        new CreateRouteCommand({
+          ApiId: api,
+          RouteKey: `GET /r${i}`,
+          Target: `integrations/${o.status!.integrationId}`,
+        }),
+      );
       routes.push(out.RouteId!);
     }
     const expected = expectedOf(ready);
     proxy.resetStats();
     const started = Date.now();
     for (const n of names) await deleteObject(ns, n);
-    await waitFor('every object says IntegrationInUse', ns, (objs) => {
-      const waiting = objs.filter((o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'IntegrationInUse');
-      return waiting.length === OBJECTS ? true : `${waiting.length}/${OBJECTS} report IntegrationInUse`;
-    }, 60_000);
+    await waitFor(
+      'every object says IntegrationInUse',
+      ns,
+      (objs) => {
+        const waiting = objs.filter(
+          (o) => o.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'IntegrationInUse',
+        );
+        return waiting.length === OBJECTS ? true : `${waiting.length}/${OBJECTS} report IntegrationInUse`;
+      },
+      60_000,
+    );
     await sleep(Math.max(0, BLOCKED_MS - (Date.now() - started)));
     const minutes = (Date.now() - started) / 60_000;
 

@@ -30,20 +30,37 @@ export const lambda = (apiId: string, over: Record<string, unknown> = {}) => ({
 // Every Kubernetes helper here takes the client last, defaulting to the shared test bed's, so a
 // scenario with a private test bed can use them too.
 export async function listObjects(namespace: string, client: CustomObjectsApi = custom): Promise<ApiIntegration[]> {
-  const res = (await client.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace })) as { items: ApiIntegration[] };
+  const res = (await client.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace,
+  })) as { items: ApiIntegration[] };
   return res.items;
 }
 
-export async function createIn(client: CustomObjectsApi, namespace: string, name: string, spec: Record<string, unknown>): Promise<ApiIntegration> {
+export async function createIn(
+  client: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<ApiIntegration> {
   return (await client.createNamespacedCustomObject({
-    group: GROUP, version: VERSION, plural: PLURAL, namespace,
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace,
     body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name }, spec },
   })) as ApiIntegration;
 }
 
 export function isReady(o: ApiIntegration): boolean {
   const ready = condition(o, 'Ready');
-  return ready?.status === 'True' && ready.observedGeneration === o.metadata.generation && o.status?.observedGeneration === o.metadata.generation;
+  return (
+    ready?.status === 'True' &&
+    ready.observedGeneration === o.metadata.generation &&
+    o.status?.observedGeneration === o.metadata.generation
+  );
 }
 
 /** Ready, and nothing left to finish: no create in doubt, no replaced integration still to delete. */
@@ -81,30 +98,68 @@ export async function waitFor(
  * Waits until every named object is Ready for its current generation and settled (see isSettled):
  * after a move the old integration is deleted by a later pass than the one that reports Ready.
  */
-export function waitAllReady(namespace: string, names: string[], timeoutMs: number, context?: () => string, client: CustomObjectsApi = custom): Promise<ApiIntegration[]> {
-  return waitFor(`${names.length} objects Ready`, namespace, (objs) => {
-    const byName = new Map(objs.map((o) => [o.metadata.name, o]));
-    const notReady = names.filter((n) => !byName.has(n) || !isSettled(byName.get(n)!));
-    const show = (n: string) => {
-      const o = byName.get(n);
-      return `${n}: ${JSON.stringify(o?.status?.conditions?.find((c) => c.type === 'Ready') ?? 'absent')} ${JSON.stringify(o?.metadata.annotations ?? {})}`;
-    };
-    return notReady.length === 0 ? true : `${notReady.length} not Ready, e.g. ${notReady.slice(0, 3).map(show).join('; ')}`;
-  }, timeoutMs, context, client);
+export function waitAllReady(
+  namespace: string,
+  names: string[],
+  timeoutMs: number,
+  context?: () => string,
+  client: CustomObjectsApi = custom,
+): Promise<ApiIntegration[]> {
+  return waitFor(
+    `${names.length} objects Ready`,
+    namespace,
+    (objs) => {
+      const byName = new Map(objs.map((o) => [o.metadata.name, o]));
+      const notReady = names.filter((n) => !byName.has(n) || !isSettled(byName.get(n)!));
+      const show = (n: string) => {
+        const o = byName.get(n);
+        return `${n}: ${JSON.stringify(o?.status?.conditions?.find((c) => c.type === 'Ready') ?? 'absent')} ${JSON.stringify(o?.metadata.annotations ?? {})}`;
+      };
+      return notReady.length === 0
+        ? true
+        : `${notReady.length} not Ready, e.g. ${notReady.slice(0, 3).map(show).join('; ')}`;
+    },
+    timeoutMs,
+    context,
+    client,
+  );
 }
 
 /** Waits until none of the named objects exists any more (finalizer released). */
-export function waitAllGone(namespace: string, names: string[], timeoutMs: number, context?: () => string, client: CustomObjectsApi = custom): Promise<ApiIntegration[]> {
+export function waitAllGone(
+  namespace: string,
+  names: string[],
+  timeoutMs: number,
+  context?: () => string,
+  client: CustomObjectsApi = custom,
+): Promise<ApiIntegration[]> {
   const wanted = new Set(names);
-  return waitFor(`${names.length} objects gone`, namespace, (objs) => {
-    const left = objs.filter((o) => wanted.has(o.metadata.name));
-    return left.length === 0 ? true : `${left.length} still present, e.g. ${left.slice(0, 3).map((o) => `${o.metadata.name} ${JSON.stringify(o.metadata.annotations ?? {})}`).join('; ')}`;
-  }, timeoutMs, context, client);
+  return waitFor(
+    `${names.length} objects gone`,
+    namespace,
+    (objs) => {
+      const left = objs.filter((o) => wanted.has(o.metadata.name));
+      return left.length === 0
+        ? true
+        : `${left.length} still present, e.g. ${left
+            .slice(0, 3)
+            .map((o) => `${o.metadata.name} ${JSON.stringify(o.metadata.annotations ?? {})}`)
+            .join('; ')}`;
+    },
+    timeoutMs,
+    context,
+    client,
+  );
 }
 
 export { pool };
 
-export async function createMany(namespace: string, specs: { name: string; spec: Record<string, unknown> }[], concurrency = 8, client: CustomObjectsApi = custom): Promise<ApiIntegration[]> {
+export async function createMany(
+  namespace: string,
+  specs: { name: string; spec: Record<string, unknown> }[],
+  concurrency = 8,
+  client: CustomObjectsApi = custom,
+): Promise<ApiIntegration[]> {
   return pool(specs, concurrency, ({ name, spec }) => createIn(client, namespace, name, spec));
 }
 
@@ -153,7 +208,10 @@ export async function auditApis(apiIds: string[], expected: Map<string, string>)
   return audit(await integrationsByApi({ endpoint: tb.motoEndpoint, region: tb.region }, apiIds), expected);
 }
 
-export function expectedOf(objs: ApiIntegration[], apiOf: (o: ApiIntegration) => string = (o) => o.spec.apiId): Map<string, string> {
+export function expectedOf(
+  objs: ApiIntegration[],
+  apiOf: (o: ApiIntegration) => string = (o) => o.spec.apiId,
+): Map<string, string> {
   return new Map(objs.map((o) => [o.metadata.uid, apiOf(o)]));
 }
 

@@ -63,7 +63,12 @@ export async function newNamespace(prefix: string, annotations?: Record<string, 
   return name;
 }
 
-export async function eventually<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | false | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -76,7 +81,9 @@ export async function eventually<T>(what: string, probe: () => Promise<T | false
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+  );
 }
 
 export const aws = new ApiGatewayV2Client({
@@ -88,7 +95,11 @@ export const aws = new ApiGatewayV2Client({
 
 export async function createApi(protocol: 'HTTP' | 'WEBSOCKET', name = `api-${Date.now()}`): Promise<string> {
   const out = await aws.send(
-    new CreateApiCommand({ Name: name, ProtocolType: protocol, ...(protocol === 'WEBSOCKET' ? { RouteSelectionExpression: '$request.body.action' } : {}) }),
+    new CreateApiCommand({
+      Name: name,
+      ProtocolType: protocol,
+      ...(protocol === 'WEBSOCKET' ? { RouteSelectionExpression: '$request.body.action' } : {}),
+    }),
   );
   return out.ApiId!;
 }
@@ -99,7 +110,12 @@ export async function integrationsOf(apiId: string) {
 
 const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
 
-export async function createObject(namespace: string, name: string, spec: Record<string, unknown>, extra: { labels?: Record<string, string> } = {}): Promise<ApiIntegration> {
+export async function createObject(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  extra: { labels?: Record<string, string> } = {},
+): Promise<ApiIntegration> {
   return (await custom.createNamespacedCustomObject({
     ...ref(namespace),
     body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name, labels: extra.labels }, spec },
@@ -110,8 +126,15 @@ export async function getObject(namespace: string, name: string): Promise<ApiInt
   return (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as ApiIntegration;
 }
 
-export async function patchSpec(namespace: string, name: string, spec: Record<string, unknown>): Promise<ApiIntegration> {
-  return (await custom.patchNamespacedCustomObject({ ...ref(namespace), name, body: { spec } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))) as ApiIntegration;
+export async function patchSpec(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<ApiIntegration> {
+  return (await custom.patchNamespacedCustomObject(
+    { ...ref(namespace), name, body: { spec } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  )) as ApiIntegration;
 }
 
 export async function deleteObject(namespace: string, name: string): Promise<void> {
@@ -134,19 +157,39 @@ export function condition(obj: ApiIntegration, type: string) {
 
 /** Waits until Ready=True for the current generation, and returns the object. */
 export async function waitReady(namespace: string, name: string, timeoutMs = 30_000): Promise<ApiIntegration> {
-  return eventually(`${namespace}/${name} Ready`, async () => {
-    const o = await getObject(namespace, name);
-    const ready = condition(o, 'Ready');
-    return ready?.status === 'True' && ready.observedGeneration === o.metadata.generation && o.status?.observedGeneration === o.metadata.generation ? o : undefined;
-  }, timeoutMs);
+  return eventually(
+    `${namespace}/${name} Ready`,
+    async () => {
+      const o = await getObject(namespace, name);
+      const ready = condition(o, 'Ready');
+      return ready?.status === 'True' &&
+        ready.observedGeneration === o.metadata.generation &&
+        o.status?.observedGeneration === o.metadata.generation
+        ? o
+        : undefined;
+    },
+    timeoutMs,
+  );
 }
 
-export async function waitCondition(namespace: string, name: string, type: string, reason: string, timeoutMs = 30_000): Promise<ApiIntegration> {
-  return eventually(`${namespace}/${name} ${type} reason ${reason}`, async () => {
-    const o = await getObject(namespace, name);
-    const c = condition(o, type);
-    return c?.status === 'True' && c.reason === reason && c.observedGeneration === o.metadata.generation ? o : undefined;
-  }, timeoutMs);
+export async function waitCondition(
+  namespace: string,
+  name: string,
+  type: string,
+  reason: string,
+  timeoutMs = 30_000,
+): Promise<ApiIntegration> {
+  return eventually(
+    `${namespace}/${name} ${type} reason ${reason}`,
+    async () => {
+      const o = await getObject(namespace, name);
+      const c = condition(o, type);
+      return c?.status === 'True' && c.reason === reason && c.observedGeneration === o.metadata.generation
+        ? o
+        : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function eventsFor(namespace: string, name: string): Promise<k8s.CoreV1Event[]> {

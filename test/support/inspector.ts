@@ -7,7 +7,9 @@ export interface InspectorSession {
 }
 
 export async function inspect(port: number): Promise<InspectorSession> {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
@@ -35,10 +37,13 @@ export async function inspect(port: number): Promise<InspectorSession> {
 }
 
 /** Heap and RSS of the inspected process right after a full garbage collection. */
-export async function memoryAfterGc(session: InspectorSession): Promise<{ heapUsed: number; rss: number; handles: number }> {
+export async function memoryAfterGc(
+  session: InspectorSession,
+): Promise<{ heapUsed: number; rss: number; handles: number }> {
   await session.send('HeapProfiler.collectGarbage');
   const out = await session.send<{ result: { value: string } }>('Runtime.evaluate', {
-    expression: 'JSON.stringify({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss, handles: process._getActiveHandles().length })',
+    expression:
+      'JSON.stringify({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss, handles: process._getActiveHandles().length })',
     returnByValue: true,
   });
   return JSON.parse(out.result.value) as { heapUsed: number; rss: number; handles: number };

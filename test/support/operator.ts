@@ -5,7 +5,21 @@ import { Operator } from '../../src/operator.ts';
 import { adminKubeConfig, tb } from './cluster.ts';
 
 export function testConfig(over: Partial<Config> = {}): Config {
-  const base = parseConfig(['--region', tb.region, '--aws-endpoint', tb.awsEndpoint, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--leader-election-namespace', 'default'], {});
+  const base = parseConfig(
+    [
+      '--region',
+      tb.region,
+      '--aws-endpoint',
+      tb.awsEndpoint,
+      '--metrics-bind-address',
+      '127.0.0.1:0',
+      '--health-probe-bind-address',
+      '127.0.0.1:0',
+      '--leader-election-namespace',
+      'default',
+    ],
+    {},
+  );
   return { ...base, driftIntervalMs: 2000, ...over };
 }
 

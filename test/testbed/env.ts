@@ -19,7 +19,9 @@ export interface TestbedEnv {
 export function testbedEnv(): TestbedEnv {
   const raw = process.env.APIGW_TESTBED;
   if (!raw) {
-    throw new Error('the test bed is not running: run integration tests through `npm test` / `make test`, whose global set-up starts it');
+    throw new Error(
+      'the test bed is not running: run integration tests through `npm test` / `make test`, whose global set-up starts it',
+    );
   }
   return JSON.parse(raw) as TestbedEnv;
 }

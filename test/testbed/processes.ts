@@ -12,7 +12,13 @@ export interface Started {
   child: ChildProcess;
 }
 
-export function startProcess(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): Started {
+export function startProcess(
+  name: string,
+  cmd: string,
+  args: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+): Started {
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: env ?? process.env });
   closeSync(fd);
@@ -95,7 +101,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, started?: Started): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  started?: Started,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -52,7 +52,12 @@ function get(url: string, opts: { ca?: Buffer; token?: string } = {}): Promise<{
     const u = new URL(url);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
       u,
-      { method: 'GET', ca: opts.ca, headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {}, timeout: 2000 },
+      {
+        method: 'GET',
+        ca: opts.ca,
+        headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+        timeout: 2000,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -86,18 +91,23 @@ async function startKubernetes(tools: Tools, dir: string, started: Started[], lo
   const etcdPort = await freePort();
   const peerPort = await freePort();
   log(`starting etcd on 127.0.0.1:${etcdPort}`);
-  const etcd = startProcess('etcd', tools.etcd, [
-    '--name=testbed',
-    `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-cluster=testbed=http://127.0.0.1:${peerPort}`,
-    // Test data is disposable; skipping fsync keeps a 2-core machine responsive.
-    '--unsafe-no-fsync',
-    '--log-level=warn',
-  ], join(dir, 'etcd.log'));
+  const etcd = startProcess(
+    'etcd',
+    tools.etcd,
+    [
+      '--name=testbed',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=testbed=http://127.0.0.1:${peerPort}`,
+      // Test data is disposable; skipping fsync keeps a 2-core machine responsive.
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+    join(dir, 'etcd.log'),
+  );
   started.push(etcd);
   await waitFor('etcd', async () => (await get(`http://127.0.0.1:${etcdPort}/health`)).status === 200, 30_000, etcd);
 
@@ -129,7 +139,12 @@ async function startKubernetes(tools: Tools, dir: string, started: Started[], lo
   started.push(apiserver);
   const apiserverUrl = `https://127.0.0.1:${port}`;
   const ca = readFileSync(pki.caCert);
-  await waitFor('kube-apiserver', async () => (await get(`${apiserverUrl}/readyz`, { ca, token: adminToken })).status === 200, 90_000, apiserver);
+  await waitFor(
+    'kube-apiserver',
+    async () => (await get(`${apiserverUrl}/readyz`, { ca, token: adminToken })).status === 200,
+    90_000,
+    apiserver,
+  );
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigFor(apiserverUrl, pki.caCert, 'testbed-admin', adminToken), { mode: 0o600 });
   return {
@@ -145,7 +160,12 @@ async function startKubernetes(tools: Tools, dir: string, started: Started[], lo
 async function startMoto(tools: Tools, dir: string, started: Started[], log: (m: string) => void): Promise<string> {
   const port = await freePort();
   log(`starting moto on 127.0.0.1:${port}`);
-  const moto = startProcess('moto', tools.motoPython, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], join(dir, 'moto.log'));
+  const moto = startProcess(
+    'moto',
+    tools.motoPython,
+    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    join(dir, 'moto.log'),
+  );
   started.push(moto);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor('moto', async () => (await get(`${endpoint}/moto-api/data.json`)).status === 200, 60_000, moto);
@@ -155,15 +175,34 @@ async function startMoto(tools: Tools, dir: string, started: Started[], log: (m:
 const FIDELITY_CLI = fileURLToPath(new URL('../faultproxy/cli.ts', import.meta.url));
 
 /** The fidelity proxy as its own process, run by this Node (which strips the TypeScript types). */
-async function startFidelityProxy(motoEndpoint: string, dir: string, started: Started[], log: (m: string) => void): Promise<string> {
+async function startFidelityProxy(
+  motoEndpoint: string,
+  dir: string,
+  started: Started[],
+  log: (m: string) => void,
+): Promise<string> {
   const port = await freePort();
   log(`starting the fidelity proxy on 127.0.0.1:${port}`);
-  const args = ['--no-warnings', FIDELITY_CLI, '--upstream', motoEndpoint, '--port', String(port), '--region', TESTBED_REGION];
+  const args = [
+    '--no-warnings',
+    FIDELITY_CLI,
+    '--upstream',
+    motoEndpoint,
+    '--port',
+    String(port),
+    '--region',
+    TESTBED_REGION,
+  ];
   const proxy = startProcess('fidelity proxy', process.execPath, args, join(dir, 'fidelity-proxy.log'));
   started.push(proxy);
   const endpoint = `http://127.0.0.1:${port}`;
   // Through the proxy to moto's own API: ready means both ends answer.
-  await waitFor('fidelity proxy', async () => (await get(`${endpoint}/moto-api/data.json`)).status === 200, 30_000, proxy);
+  await waitFor(
+    'fidelity proxy',
+    async () => (await get(`${endpoint}/moto-api/data.json`)).status === 200,
+    30_000,
+    proxy,
+  );
   return endpoint;
 }
 
@@ -178,7 +217,10 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
   try {
     const k8s = want.kubernetes ? await startKubernetes(tools, dir, started, log) : undefined;
     const motoEndpoint = want.aws ? await startMoto(tools, dir, started, log) : '';
-    const awsEndpoint = motoEndpoint && opts.fidelity !== false ? await startFidelityProxy(motoEndpoint, dir, started, log) : motoEndpoint;
+    const awsEndpoint =
+      motoEndpoint && opts.fidelity !== false
+        ? await startFidelityProxy(motoEndpoint, dir, started, log)
+        : motoEndpoint;
     const pgids = started.map((s) => s.pid);
     const guardianPid = ownerPid > 0 ? startGuardian(ownerPid, pgids, dir) : 0;
     const env: Record<string, string> = {
@@ -226,9 +268,11 @@ export async function stopTestbed(info: Pick<TestbedInfo, 'pgids' | 'dir' | 'gua
 
 /** Shell `export` lines for the environment a client needs. */
 export function envFile(info: TestbedInfo): string {
-  return Object.entries(info.env)
-    .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(info.env)
+      .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join('\n') + '\n'
+  );
 }
 
 /**
@@ -236,7 +280,10 @@ export function envFile(info: TestbedInfo): string {
  * flags and port, while etcd keeps the data. `whileDown` runs in between (e.g. to write to etcd
  * directly). Updates `info` so that `stopTestbed` stops the new process.
  */
-export async function restartApiserver(info: TestbedInfo, opts: { kill?: boolean; whileDown?: () => Promise<void> } = {}): Promise<void> {
+export async function restartApiserver(
+  info: TestbedInfo,
+  opts: { kill?: boolean; whileDown?: () => Promise<void> } = {},
+): Promise<void> {
   const a = info.apiserver;
   if (!a) throw new Error('this test bed has no kube-apiserver');
   if (opts.kill) {
@@ -261,5 +308,10 @@ export async function restartApiserver(info: TestbedInfo, opts: { kill?: boolean
     info.guardianPid = startGuardian(info.ownerPid!, info.pgids, info.dir);
   }
   const ca = readFileSync(info.caFile);
-  await waitFor('kube-apiserver (restarted)', async () => (await get(`${info.apiserverUrl}/readyz`, { ca, token: info.adminToken })).status === 200, 90_000, next);
+  await waitFor(
+    'kube-apiserver (restarted)',
+    async () => (await get(`${info.apiserverUrl}/readyz`, { ca, token: info.adminToken })).status === 200,
+    90_000,
+    next,
+  );
 }

@@ -60,7 +60,10 @@ function onPath(tool: string, env: NodeJS.ProcessEnv): string {
     const candidate = join(dir, tool);
     if (existsSync(candidate)) return candidate;
   }
-  throw new MissingToolError(tool, 'not found on PATH (install kubectl from your distribution or the Kubernetes release)');
+  throw new MissingToolError(
+    tool,
+    'not found on PATH (install kubectl from your distribution or the Kubernetes release)',
+  );
 }
 
 export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {

@@ -4,7 +4,8 @@ import { isNotFound, routeIdsOf, translate } from '../../src/adapters/aws/errors
 import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
 import { AwsError } from '../../src/apiintegration/errors.ts';
 
-const sdkError = (name: string, status?: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });
+const sdkError = (name: string, status?: number) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });
 
 describe('translate', () => {
   it.each([
@@ -27,8 +28,15 @@ describe('translate', () => {
   });
 
   it('tells apart the three ConflictExceptions AWS sends, by message', () => {
-    const conflict = (status: number, message: string) => translate(Object.assign(new Error(message), { name: 'ConflictException', $metadata: { httpStatusCode: status } }), 'Op') as AwsError;
-    const inUse = conflict(409, 'Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1, ab12cd3]');
+    const conflict = (status: number, message: string) =>
+      translate(
+        Object.assign(new Error(message), { name: 'ConflictException', $metadata: { httpStatusCode: status } }),
+        'Op',
+      ) as AwsError;
+    const inUse = conflict(
+      409,
+      'Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1, ab12cd3]',
+    );
     expect(inUse).toMatchObject({ kind: 'InUse', reason: 'IntegrationInUse', routeIds: ['xrfucl1', 'ab12cd3'] });
     expect(inUse.terminal).toBe(false);
     // Quota: ConflictException with HTTP 429, which must not read as throttling (retried at once).
@@ -67,15 +75,31 @@ describe('translate', () => {
 describe('SDK mapping', () => {
   it('round-trips every integration field between spec names and SDK names', () => {
     const fields = {
-      integrationType: 'HTTP_PROXY', integrationUri: 'https://x', integrationMethod: 'GET', connectionType: 'VPC_LINK', connectionId: 'vl1',
-      credentialsArn: 'arn:aws:iam::123456789012:role/r', description: 'd', payloadFormatVersion: '1.0', timeoutInMillis: 1000,
-      requestParameters: { 'append:header.a': 'b' }, responseParameters: { '200': { 'overwrite:statuscode': '201' } }, tlsConfig: { serverNameToVerify: 'h' },
+      integrationType: 'HTTP_PROXY',
+      integrationUri: 'https://x',
+      integrationMethod: 'GET',
+      connectionType: 'VPC_LINK',
+      connectionId: 'vl1',
+      credentialsArn: 'arn:aws:iam::123456789012:role/r',
+      description: 'd',
+      payloadFormatVersion: '1.0',
+      timeoutInMillis: 1000,
+      requestParameters: { 'append:header.a': 'b' },
+      responseParameters: { '200': { 'overwrite:statuscode': '201' } },
+      tlsConfig: { serverNameToVerify: 'h' },
     };
     const sdk = toSdkInput(fields);
-    expect(sdk).toMatchObject({ IntegrationType: 'HTTP_PROXY', TlsConfig: { ServerNameToVerify: 'h' }, RequestParameters: { 'append:header.a': 'b' } });
+    expect(sdk).toMatchObject({
+      IntegrationType: 'HTTP_PROXY',
+      TlsConfig: { ServerNameToVerify: 'h' },
+      RequestParameters: { 'append:header.a': 'b' },
+    });
     expect(fromSdk({ ...sdk, IntegrationId: 'i1' })).toEqual({ integrationId: 'i1', ...fields });
   });
   it('drops nulls that the emulator serialises', () => {
-    expect(fromSdk({ IntegrationId: 'i1', Description: null, TimeoutInMillis: 30000 } as never)).toEqual({ integrationId: 'i1', timeoutInMillis: 30000 });
+    expect(fromSdk({ IntegrationId: 'i1', Description: null, TimeoutInMillis: 30000 } as never)).toEqual({
+      integrationId: 'i1',
+      timeoutInMillis: 30000,
+    });
   });
 });

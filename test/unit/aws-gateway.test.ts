@@ -7,7 +7,8 @@ import { ApiGatewayV2Gateway } from '../../src/adapters/aws/gateway.ts';
 import type { ClientFactory } from '../../src/adapters/aws/clients.ts';
 
 type Reply = () => Promise<unknown>;
-const awsError = (name: string, status: number, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, status: number, message = name) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function scripted(reply: (cmd: string, input: Record<string, unknown>) => Reply | undefined) {
@@ -61,13 +62,21 @@ describe('ApiGatewayV2Gateway', () => {
   });
 
   it('sends writes on one API one at a time, and writes on different APIs together', async () => {
-    const s = scripted((cmd) => (cmd === 'UpdateIntegration' ? async () => (await sleep(20), { IntegrationId: 'x' }) : undefined));
+    const s = scripted((cmd) =>
+      cmd === 'UpdateIntegration' ? async () => (await sleep(20), { IntegrationId: 'x' }) : undefined,
+    );
     const gw = new ApiGatewayV2Gateway({ clients: s.clients, budget: s.budget });
     await Promise.all([1, 2, 3, 4].map((i) => gw.updateIntegration(loc, `i${i}`, { integrationType: 'MOCK' })));
     expect(s.maxActive()).toBe(1);
-    const other = scripted((cmd) => (cmd === 'UpdateIntegration' ? async () => (await sleep(20), { IntegrationId: 'x' }) : undefined));
+    const other = scripted((cmd) =>
+      cmd === 'UpdateIntegration' ? async () => (await sleep(20), { IntegrationId: 'x' }) : undefined,
+    );
     const gw2 = new ApiGatewayV2Gateway({ clients: other.clients, budget: other.budget });
-    await Promise.all(['a1', 'a2', 'a3'].map((apiId) => gw2.updateIntegration({ region: 'us-east-1', apiId }, 'i', { integrationType: 'MOCK' })));
+    await Promise.all(
+      ['a1', 'a2', 'a3'].map((apiId) =>
+        gw2.updateIntegration({ region: 'us-east-1', apiId }, 'i', { integrationType: 'MOCK' }),
+      ),
+    );
     expect(other.maxActive()).toBe(3);
   });
 
@@ -90,9 +99,10 @@ describe('ApiGatewayV2Gateway', () => {
     let gone = false;
     const s = scripted((cmd) => {
       if (cmd === 'GetApi') return async () => (await sleep(10), { ProtocolType: 'HTTP' });
-      if (cmd === 'GetIntegration' && gone) return async () => {
-        throw awsError('NotFoundException', 404, 'Invalid API identifier specified api1');
-      };
+      if (cmd === 'GetIntegration' && gone)
+        return async () => {
+          throw awsError('NotFoundException', 404, 'Invalid API identifier specified api1');
+        };
       return undefined;
     });
     const gw = new ApiGatewayV2Gateway({ clients: s.clients, budget: s.budget });
@@ -106,7 +116,11 @@ describe('ApiGatewayV2Gateway', () => {
 
   it('passes AWS "in use" refusal of a delete up with the route ids, without retrying it', async () => {
     const s = scripted(() => async () => {
-      throw awsError('ConflictException', 409, 'Cannot delete Integration because it is referenced by the following Routes with Ids: [r1]');
+      throw awsError(
+        'ConflictException',
+        409,
+        'Cannot delete Integration because it is referenced by the following Routes with Ids: [r1]',
+      );
     });
     const gw = new ApiGatewayV2Gateway({ clients: s.clients, budget: s.budget });
     await expect(gw.deleteIntegration(loc, 'i1')).rejects.toMatchObject({ kind: 'InUse', routeIds: ['r1'] });

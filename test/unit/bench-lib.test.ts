@@ -7,7 +7,13 @@ import { chartNodeOptions, quantityMiB } from '../../bench/lib/operator.ts';
 import { summarize } from '../../bench/lib/summary.ts';
 import type { SectionResult } from '../../bench/lib/context.ts';
 
-const section = (name: string, data: Record<string, unknown>): SectionResult => ({ name, title: name, table: { headers: [], rows: [] }, notes: [], data });
+const section = (name: string, data: Record<string, unknown>): SectionResult => ({
+  name,
+  title: name,
+  table: { headers: [], rows: [] },
+  notes: [],
+  data,
+});
 
 describe('bench helpers', () => {
   it('reads Kubernetes memory quantities', () => {
@@ -27,8 +33,15 @@ describe('bench helpers', () => {
   });
 
   it('differences write counters and drops what did not move', () => {
-    const before = new Map([['apiintegrations PATCH', 10], ['events POST', 3]]);
-    const after = new Map([['apiintegrations PATCH', 30], ['events POST', 3], ['apiintegrations/status PATCH', 10]]);
+    const before = new Map([
+      ['apiintegrations PATCH', 10],
+      ['events POST', 3],
+    ]);
+    const after = new Map([
+      ['apiintegrations PATCH', 30],
+      ['events POST', 3],
+      ['apiintegrations/status PATCH', 10],
+    ]);
     expect(writeDelta(before, after)).toEqual({ 'apiintegrations PATCH': 20, 'apiintegrations/status PATCH': 10 });
   });
 
@@ -38,8 +51,15 @@ describe('bench helpers', () => {
       section('convergeWithoutQuota', { objects: 1000, ratio: 3.161, workers8vs4: 0.61, operator: run }),
       section('convergeAtQuota', { objects: 1000, runs: [{ ...run, budgetRatio: 1.0111 }] }),
       section('steadyState', { atDefaultInterval: { awsCallsPerObjectHour: 0.12, kubeWritesPerObjectHour: 0 } }),
-      section('memory', { scale: { objects: 10_000, peakRssMiB: 175.65, startupS: 72.51, startupVsPlainWrites: 1.54 } }),
-      section('convergeOnOneApi', { rows: [{ label: 'baseline', convergeS: 12.8, conflicts: 11 }, { label: 'now', convergeS: 3.5, conflicts: 0 }] }),
+      section('memory', {
+        scale: { objects: 10_000, peakRssMiB: 175.65, startupS: 72.51, startupVsPlainWrites: 1.54 },
+      }),
+      section('convergeOnOneApi', {
+        rows: [
+          { label: 'baseline', convergeS: 12.8, conflicts: 11 },
+          { label: 'now', convergeS: 3.5, conflicts: 0 },
+        ],
+      }),
     ]);
     expect(s).toMatchObject({
       k8sWritesPerCreate: 3,

@@ -7,20 +7,40 @@ describe('parseConfig', () => {
   it('has production defaults matching controller-runtime and the AWS quota', () => {
     const c = parseConfig([], { AWS_REGION: 'eu-west-1' });
     expect(c).toMatchObject({
-      region: 'eu-west-1', metricsBindAddress: ':8080', healthProbeBindAddress: ':8081', leaderElect: false,
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000, driftIntervalMs: 300_000, workers: 4, shutdownTimeoutMs: 10_000,
+      region: 'eu-west-1',
+      metricsBindAddress: ':8080',
+      healthProbeBindAddress: ':8081',
+      leaderElect: false,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2000,
+      driftIntervalMs: 300_000,
+      workers: 4,
+      shutdownTimeoutMs: 10_000,
     });
     expect(c.awsRate).toBeLessThan(10);
     expect(c.awsBurst).toBeLessThan(40);
     expect(c.watchNamespaces).toEqual([]);
   });
   it('reads environment variables and lets flags win', () => {
-    const env = { AWS_REGION: 'eu-west-1', APIGW_WORKERS: '8', APIGW_LEADER_ELECT: 'true', APIGW_WATCH_NAMESPACES: 'a, b' };
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      APIGW_WORKERS: '8',
+      APIGW_LEADER_ELECT: 'true',
+      APIGW_WATCH_NAMESPACES: 'a, b',
+    };
     expect(parseConfig([], env)).toMatchObject({ workers: 8, leaderElect: true, watchNamespaces: ['a', 'b'] });
-    expect(parseConfig(['--workers=2', '--leader-elect=false', '--region', 'us-west-2'], env)).toMatchObject({ workers: 2, leaderElect: false, region: 'us-west-2' });
+    expect(parseConfig(['--workers=2', '--leader-elect=false', '--region', 'us-west-2'], env)).toMatchObject({
+      workers: 2,
+      leaderElect: false,
+      region: 'us-west-2',
+    });
   });
   it('treats a bare boolean flag as true', () => {
-    expect(parseConfig(['--leader-elect', '--workers', '3'], { AWS_REGION: 'x' })).toMatchObject({ leaderElect: true, workers: 3 });
+    expect(parseConfig(['--leader-elect', '--workers', '3'], { AWS_REGION: 'x' })).toMatchObject({
+      leaderElect: true,
+      workers: 3,
+    });
   });
   it.each([
     [['--workers', '0'], /positive integer/],
@@ -34,6 +54,8 @@ describe('parseConfig', () => {
     expect(() => parseConfig([], {})).toThrow(/region/);
   });
   it('parses durations', () => {
-    expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('1h')]).toEqual([500, 30_000, 300_000, 3_600_000]);
+    expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('1h')]).toEqual([
+      500, 30_000, 300_000, 3_600_000,
+    ]);
   });
 });

@@ -10,7 +10,14 @@ import { FaultProxy, type FaultProxyOptions, type Outcome } from '../faultproxy/
 import { audit } from '../faultproxy/inventory.ts';
 import { seededRng } from '../faultproxy/rng.ts';
 import {
-  inUseMessage, mergeIntegrationUpdate, mergeRequestParameters, mergeRequestTemplates, mergeResponseParameters, routesTargeting, SUBTYPE_TOMBSTONE_MESSAGE, withCreateDefaults,
+  inUseMessage,
+  mergeIntegrationUpdate,
+  mergeRequestParameters,
+  mergeRequestTemplates,
+  mergeResponseParameters,
+  routesTargeting,
+  SUBTYPE_TOMBSTONE_MESSAGE,
+  withCreateDefaults,
 } from '../faultproxy/fidelity.ts';
 
 interface Seen {
@@ -59,16 +66,21 @@ afterEach(async () => {
   writeDelayMs = 0;
 });
 
-type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: string } | { error: string };
+type Reply =
+  { status: number; headers: Record<string, string | string[] | undefined>; body: string } | { error: string };
 
 function call(p: FaultProxy, method: string, path: string, body = ''): Promise<Reply> {
   return new Promise((resolve) => {
-    const req = request(`${p.url}${path}`, { method, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
+    const req = request(
+      `${p.url}${path}`,
+      { method, agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', (e) => resolve({ error: e.message }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     req.end(body);
   });
@@ -131,11 +143,22 @@ describe('the quota', () => {
 
   it('is read by the AWS SDK as TooManyRequestsException with its limitType', async () => {
     const p = await proxy({ quota: { ratePerSec: 0.001, burst: 1 } });
-    const sdk = new ApiGatewayV2Client({ region: 'us-east-1', endpoint: p.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const sdk = new ApiGatewayV2Client({
+      region: 'us-east-1',
+      endpoint: p.url,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     try {
       await sdk.send(new CreateIntegrationCommand({ ApiId: 'a1', IntegrationType: 'MOCK' }));
-      const err = await sdk.send(new CreateIntegrationCommand({ ApiId: 'a1', IntegrationType: 'MOCK' })).catch((e: unknown) => e);
-      expect(err).toMatchObject({ name: 'TooManyRequestsException', LimitType: 'RequestRate', $metadata: { httpStatusCode: 429 } });
+      const err = await sdk
+        .send(new CreateIntegrationCommand({ ApiId: 'a1', IntegrationType: 'MOCK' }))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: 'TooManyRequestsException',
+        LimitType: 'RequestRate',
+        $metadata: { httpStatusCode: 429 },
+      });
     } finally {
       sdk.destroy();
     }
@@ -148,7 +171,9 @@ describe('faults', () => {
     const p = await proxy({ conflictOnConcurrentWrites: true });
     const [a, b, c, d] = await Promise.all([
       call(p, 'POST', '/v2/apis/one/integrations', '{}'),
-      new Promise<Reply>((r) => setTimeout(() => void call(p, 'PATCH', '/v2/apis/one/integrations/x', '{}').then(r), 50)),
+      new Promise<Reply>((r) =>
+        setTimeout(() => void call(p, 'PATCH', '/v2/apis/one/integrations/x', '{}').then(r), 50),
+      ),
       call(p, 'POST', '/v2/apis/two/integrations', '{}'),
       new Promise<Reply>((r) => setTimeout(() => void call(p, 'GET', '/v2/apis/one/integrations').then(r), 50)),
     ]);
@@ -206,9 +231,19 @@ describe('faults', () => {
   });
 
   it('draws faults in the configured proportions', async () => {
-    const p = await proxy({ seed: 7, faults: { throttle: 0.1, conflict: 0.1, serverError: 0.1, drop: 0.1, lostResponse: 0.1 } });
+    const p = await proxy({
+      seed: 7,
+      faults: { throttle: 0.1, conflict: 0.1, serverError: 0.1, drop: 0.1, lostResponse: 0.1 },
+    });
     for (let i = 0; i < 1500; i++) await call(p, 'GET', `/v2/apis/a${i % 5}/integrations`);
-    for (const outcome of ['injected_throttle', 'injected_conflict', 'injected_5xx', 'dropped', 'lost_response', 'ok'] as Outcome[]) {
+    for (const outcome of [
+      'injected_throttle',
+      'injected_conflict',
+      'injected_5xx',
+      'dropped',
+      'lost_response',
+      'ok',
+    ] as Outcome[]) {
       const expected = outcome === 'ok' ? 750 : 150;
       expect(Math.abs(p.count({ outcome }) - expected)).toBeLessThan(expected * 0.35);
     }
@@ -257,15 +292,31 @@ describe('seeded generator and audit', () => {
 
   it('finds missing, duplicated and leaked integrations by ownership marker', () => {
     const inv = new Map([
-      ['api1', [
-        { integrationId: 'a', owner: 'u1', description: '[apigw.dev/owner=u1]' },
-        { integrationId: 'b', owner: 'u2' },
-        { integrationId: 'c', owner: 'u2' },
-        { integrationId: 'd', description: 'hand made' },
-      ]],
-      ['api2', [{ integrationId: 'e', owner: 'u1' }, { integrationId: 'f', owner: 'u9' }]],
+      [
+        'api1',
+        [
+          { integrationId: 'a', owner: 'u1', description: '[apigw.dev/owner=u1]' },
+          { integrationId: 'b', owner: 'u2' },
+          { integrationId: 'c', owner: 'u2' },
+          { integrationId: 'd', description: 'hand made' },
+        ],
+      ],
+      [
+        'api2',
+        [
+          { integrationId: 'e', owner: 'u1' },
+          { integrationId: 'f', owner: 'u9' },
+        ],
+      ],
     ]);
-    const a = audit(inv, new Map([['u1', 'api1'], ['u2', 'api1'], ['u3', 'api2']]));
+    const a = audit(
+      inv,
+      new Map([
+        ['u1', 'api1'],
+        ['u2', 'api1'],
+        ['u3', 'api2'],
+      ]),
+    );
     expect(a.missing).toEqual(['u3']);
     expect(a.duplicates).toEqual([{ owner: 'u2', integrationIds: ['b', 'c'] }]);
     expect(a.leaks.map((l) => l.integrationId)).toEqual(['d', 'e', 'f']);
@@ -275,7 +326,11 @@ describe('seeded generator and audit', () => {
 
 describe('fidelity: UpdateIntegration merge', () => {
   it('merges request parameters and removes keys sent as ""', () => {
-    expect(mergeRequestParameters({ a: '1', b: '2', c: '3' }, { a: '9', b: '', d: '4' })).toEqual({ a: '9', c: '3', d: '4' });
+    expect(mergeRequestParameters({ a: '1', b: '2', c: '3' }, { a: '9', b: '', d: '4' })).toEqual({
+      a: '9',
+      c: '3',
+      d: '4',
+    });
     expect(mergeRequestParameters(undefined, { a: '', b: '2' })).toEqual({ b: '2' });
     expect(mergeRequestParameters({ a: '1' }, { a: '' })).toEqual({});
   });
@@ -295,32 +350,66 @@ describe('fidelity: UpdateIntegration merge', () => {
   });
 
   it('sends moto full maps, leaves scalars and other fields as sent, and does not touch maps not sent', () => {
-    const current = { requestParameters: { a: '1', b: '2' }, responseParameters: { '200': { x: '1' } }, requestTemplates: { t: 'T' }, description: 'd' };
-    expect(mergeIntegrationUpdate(current, { requestParameters: { b: '' }, description: '', tlsConfig: {}, integrationType: 'HTTP_PROXY' })).toEqual({
+    const current = {
+      requestParameters: { a: '1', b: '2' },
+      responseParameters: { '200': { x: '1' } },
+      requestTemplates: { t: 'T' },
+      description: 'd',
+    };
+    expect(
+      mergeIntegrationUpdate(current, {
+        requestParameters: { b: '' },
+        description: '',
+        tlsConfig: {},
+        integrationType: 'HTTP_PROXY',
+      }),
+    ).toEqual({
       body: { requestParameters: { a: '1' }, description: '', tlsConfig: {}, integrationType: 'HTTP_PROXY' },
     });
-    expect(mergeIntegrationUpdate(current, { responseParameters: { '200': {} }, requestTemplates: { u: 'U' } })).toEqual({
+    expect(
+      mergeIntegrationUpdate(current, { responseParameters: { '200': {} }, requestTemplates: { u: 'U' } }),
+    ).toEqual({
       body: { responseParameters: {}, requestTemplates: { t: 'T', u: 'U' } },
     });
   });
 
   it('refuses a "" tombstone on a subtype integration and merges its other parameters', () => {
-    const sqs = { integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '0' } };
-    expect(mergeIntegrationUpdate(sqs, { requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '' } })).toEqual({ badRequest: SUBTYPE_TOMBSTONE_MESSAGE });
+    const sqs = {
+      integrationSubtype: 'SQS-SendMessage',
+      requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '0' },
+    };
+    expect(
+      mergeIntegrationUpdate(sqs, { requestParameters: { QueueUrl: 'q', MessageBody: 'm', DelaySeconds: '' } }),
+    ).toEqual({ badRequest: SUBTYPE_TOMBSTONE_MESSAGE });
     expect(mergeIntegrationUpdate(sqs, { requestParameters: { MessageBody: 'n' } })).toEqual({
       body: { requestParameters: { QueueUrl: 'q', MessageBody: 'n', DelaySeconds: '0' } },
     });
     // The subtype the update leaves in place is the one that counts.
-    expect(mergeIntegrationUpdate(sqs, { integrationSubtype: '', requestParameters: { a: '' } })).toEqual({ body: { integrationSubtype: '', requestParameters: sqs.requestParameters } });
-    expect(mergeIntegrationUpdate({}, { integrationSubtype: 'SQS-SendMessage', requestParameters: { a: '' } })).toEqual({ badRequest: SUBTYPE_TOMBSTONE_MESSAGE });
+    expect(mergeIntegrationUpdate(sqs, { integrationSubtype: '', requestParameters: { a: '' } })).toEqual({
+      body: { integrationSubtype: '', requestParameters: sqs.requestParameters },
+    });
+    expect(mergeIntegrationUpdate({}, { integrationSubtype: 'SQS-SendMessage', requestParameters: { a: '' } })).toEqual(
+      { badRequest: SUBTYPE_TOMBSTONE_MESSAGE },
+    );
   });
 });
 
 describe('fidelity: other rules', () => {
   it('fills the create defaults AWS reports, per protocol, without overriding what was sent', () => {
-    expect(withCreateDefaults({ integrationType: 'MOCK' }, 'WEBSOCKET')).toEqual({ integrationType: 'MOCK', timeoutInMillis: 29000, connectionType: 'INTERNET' });
-    expect(withCreateDefaults({ integrationType: 'AWS_PROXY' }, 'HTTP')).toEqual({ integrationType: 'AWS_PROXY', timeoutInMillis: 30000, connectionType: 'INTERNET' });
-    expect(withCreateDefaults({ timeoutInMillis: 5000, connectionType: 'VPC_LINK' }, 'HTTP')).toEqual({ timeoutInMillis: 5000, connectionType: 'VPC_LINK' });
+    expect(withCreateDefaults({ integrationType: 'MOCK' }, 'WEBSOCKET')).toEqual({
+      integrationType: 'MOCK',
+      timeoutInMillis: 29000,
+      connectionType: 'INTERNET',
+    });
+    expect(withCreateDefaults({ integrationType: 'AWS_PROXY' }, 'HTTP')).toEqual({
+      integrationType: 'AWS_PROXY',
+      timeoutInMillis: 30000,
+      connectionType: 'INTERNET',
+    });
+    expect(withCreateDefaults({ timeoutInMillis: 5000, connectionType: 'VPC_LINK' }, 'HTTP')).toEqual({
+      timeoutInMillis: 5000,
+      connectionType: 'VPC_LINK',
+    });
   });
 
   it('finds the routes that target an integration and words the refusal like AWS', () => {
@@ -332,8 +421,12 @@ describe('fidelity: other rules', () => {
     ];
     expect(routesTargeting(routes, 'i1')).toEqual(['r1', 'r3']);
     expect(routesTargeting(routes, 'i9')).toEqual([]);
-    expect(inUseMessage(['xrfucl1'])).toBe('Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1]');
-    expect(inUseMessage(['r1', 'r2'])).toBe('Cannot delete Integration because it is referenced by the following Routes with Ids: [r1, r2]');
+    expect(inUseMessage(['xrfucl1'])).toBe(
+      'Cannot delete Integration because it is referenced by the following Routes with Ids: [xrfucl1]',
+    );
+    expect(inUseMessage(['r1', 'r2'])).toBe(
+      'Cannot delete Integration because it is referenced by the following Routes with Ids: [r1, r2]',
+    );
   });
 
   it('holds a late create unanswered until the next listing on its API has been answered', async () => {
@@ -345,7 +438,11 @@ describe('fidelity: other rules', () => {
     await expect(held).resolves.toEqual({ error: expect.stringMatching(/ECONNRESET|socket hang up/) });
     const posts = seen.filter((s) => s.method === 'POST');
     expect(posts).toHaveLength(1);
-    expect(JSON.parse(posts[0]!.body)).toEqual({ description: 'late', timeoutInMillis: 30000, connectionType: 'INTERNET' });
+    expect(JSON.parse(posts[0]!.body)).toEqual({
+      description: 'late',
+      timeoutInMillis: 30000,
+      connectionType: 'INTERNET',
+    });
     expect(p.count({ operation: 'CreateIntegration', outcome: 'late_create' })).toBe(1);
     expect(p.appliedWrites().map((w) => w.outcome)).toEqual(['late_create']);
   });

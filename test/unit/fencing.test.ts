@@ -11,8 +11,13 @@ describe('write fencing', () => {
     const calls: string[] = [];
     const note = (name: string) => async () => (calls.push(name), undefined as never);
     const gateway = {
-      getApiProtocol: note('getApiProtocol'), getIntegration: note('getIntegration'), listIntegrations: note('listIntegrations'), listRoutes: note('listRoutes'),
-      createIntegration: note('createIntegration'), updateIntegration: note('updateIntegration'), deleteIntegration: note('deleteIntegration'),
+      getApiProtocol: note('getApiProtocol'),
+      getIntegration: note('getIntegration'),
+      listIntegrations: note('listIntegrations'),
+      listRoutes: note('listRoutes'),
+      createIntegration: note('createIntegration'),
+      updateIntegration: note('updateIntegration'),
+      deleteIntegration: note('deleteIntegration'),
     } as IntegrationGateway;
     const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiIntegrationStore;
     const g = new FencedGateway(gateway, () => leading);
@@ -21,8 +26,11 @@ describe('write fencing', () => {
     const loc = { region: 'us-east-1', apiId: 'a' };
     const obj = object();
     const writes = [
-      () => g.createIntegration(loc, {}), () => g.updateIntegration(loc, 'i', {}), () => g.deleteIntegration(loc, 'i'),
-      () => s.patchMetadata(obj, {}), () => s.patchStatus(obj, {}),
+      () => g.createIntegration(loc, {}),
+      () => g.updateIntegration(loc, 'i', {}),
+      () => g.deleteIntegration(loc, 'i'),
+      () => s.patchMetadata(obj, {}),
+      () => s.patchStatus(obj, {}),
     ];
     for (const w of writes) await w();
     e.record(obj, 'Normal', 'Created', 'x');

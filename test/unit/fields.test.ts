@@ -24,10 +24,22 @@ describe('the integration field table', () => {
 
   it('sends, reads back and compares every row (a row missed anywhere would show up here)', () => {
     const sample: Record<string, unknown> = {
-      integrationType: 'HTTP_PROXY', integrationUri: 'https://x', integrationMethod: 'GET', integrationSubtype: 'SQS-SendMessage', connectionType: 'VPC_LINK',
-      connectionId: 'vl1', credentialsArn: 'arn:aws:iam::123456789012:role/r', description: 'd', payloadFormatVersion: '1.0', passthroughBehavior: 'NEVER',
-      contentHandlingStrategy: 'CONVERT_TO_TEXT', templateSelectionExpression: '$request.body.a', timeoutInMillis: 1234,
-      requestParameters: { a: 'b' }, requestTemplates: { 'application/json': '{}' }, responseParameters: { '200': { 'overwrite:statuscode': '201' } },
+      integrationType: 'HTTP_PROXY',
+      integrationUri: 'https://x',
+      integrationMethod: 'GET',
+      integrationSubtype: 'SQS-SendMessage',
+      connectionType: 'VPC_LINK',
+      connectionId: 'vl1',
+      credentialsArn: 'arn:aws:iam::123456789012:role/r',
+      description: 'd',
+      payloadFormatVersion: '1.0',
+      passthroughBehavior: 'NEVER',
+      contentHandlingStrategy: 'CONVERT_TO_TEXT',
+      templateSelectionExpression: '$request.body.a',
+      timeoutInMillis: 1234,
+      requestParameters: { a: 'b' },
+      requestTemplates: { 'application/json': '{}' },
+      responseParameters: { '200': { 'overwrite:statuscode': '201' } },
       tlsConfig: { serverNameToVerify: 'h' },
     };
     // The sample itself must name every row, so a new row forces a new sample value.
@@ -39,14 +51,43 @@ describe('the integration field table', () => {
     // Each row, changed alone, is seen by the diff and sent in the update.
     for (const f of FIELD_NAMES) {
       if (f === 'integrationType') continue;
-      const held = { ...back, [f]: f === 'timeoutInMillis' ? 999 : f === 'tlsConfig' ? { serverNameToVerify: 'other' } : typeof sample[f] === 'object' ? { other: 'x' } : 'other' };
+      const held = {
+        ...back,
+        [f]:
+          f === 'timeoutInMillis'
+            ? 999
+            : f === 'tlsConfig'
+              ? { serverNameToVerify: 'other' }
+              : typeof sample[f] === 'object'
+                ? { other: 'x' }
+                : 'other',
+      };
       const d = diffIntegration(sample, held, 'HTTP');
       expect(d.changed).toContain(f);
     }
   });
 
   it('puts the observed rows into status.observed', () => {
-    const status = nextStatus(object(), { outcome: { kind: 'Ready', reason: 'Synced', message: '' }, integrationId: 'i1', observed: { integrationId: 'i1', integrationType: 'AWS_PROXY', timeoutInMillis: 30000, apiGatewayManaged: false, description: 'not reported' } }, new Date(0));
-    expect(status.observed).toEqual({ integrationType: 'AWS_PROXY', timeoutInMillis: 30000, apiGatewayManaged: false, connectionType: 'INTERNET' });
+    const status = nextStatus(
+      object(),
+      {
+        outcome: { kind: 'Ready', reason: 'Synced', message: '' },
+        integrationId: 'i1',
+        observed: {
+          integrationId: 'i1',
+          integrationType: 'AWS_PROXY',
+          timeoutInMillis: 30000,
+          apiGatewayManaged: false,
+          description: 'not reported',
+        },
+      },
+      new Date(0),
+    );
+    expect(status.observed).toEqual({
+      integrationType: 'AWS_PROXY',
+      timeoutInMillis: 30000,
+      apiGatewayManaged: false,
+      connectionType: 'INTERNET',
+    });
   });
 });

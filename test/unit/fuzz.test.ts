@@ -12,9 +12,20 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Integration } from '@aws-sdk/client-apigatewayv2';
 import {
-  CONNECTION_TYPES, CONTENT_HANDLING_STRATEGIES, HTTP_METHODS, INTEGRATION_SUBTYPES, INTEGRATION_TYPES, PASSTHROUGH_BEHAVIORS, PAYLOAD_FORMAT_VERSIONS,
+  CONNECTION_TYPES,
+  CONTENT_HANDLING_STRATEGIES,
+  HTTP_METHODS,
+  INTEGRATION_SUBTYPES,
+  INTEGRATION_TYPES,
+  PASSTHROUGH_BEHAVIORS,
+  PAYLOAD_FORMAT_VERSIONS,
 } from '../../src/api/v1alpha1/schema.ts';
-import { FINALIZER, type ApiIntegration, type ApiIntegrationSpecT, type Protocol } from '../../src/api/v1alpha1/types.ts';
+import {
+  FINALIZER,
+  type ApiIntegration,
+  type ApiIntegrationSpecT,
+  type Protocol,
+} from '../../src/api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../../src/api/v1alpha1/validation.ts';
 import { decide, type Observation } from '../../src/apiintegration/decide.ts';
 import { desiredFields, markedDescription } from '../../src/apiintegration/desired.ts';
@@ -29,9 +40,23 @@ const AWS_WRITES = new Set(['Create', 'Update', 'Delete', 'Release']);
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 // The CreateIntegration/UpdateIntegration members the SDK knows (besides ApiId/IntegrationId).
 const SDK_MEMBERS = new Set([
-  'ConnectionId', 'ConnectionType', 'ContentHandlingStrategy', 'CredentialsArn', 'Description', 'IntegrationMethod', 'IntegrationSubtype', 'IntegrationType',
-  'IntegrationUri', 'PassthroughBehavior', 'PayloadFormatVersion', 'RequestParameters', 'RequestTemplates', 'ResponseParameters', 'TemplateSelectionExpression',
-  'TimeoutInMillis', 'TlsConfig',
+  'ConnectionId',
+  'ConnectionType',
+  'ContentHandlingStrategy',
+  'CredentialsArn',
+  'Description',
+  'IntegrationMethod',
+  'IntegrationSubtype',
+  'IntegrationType',
+  'IntegrationUri',
+  'PassthroughBehavior',
+  'PayloadFormatVersion',
+  'RequestParameters',
+  'RequestTemplates',
+  'ResponseParameters',
+  'TemplateSelectionExpression',
+  'TimeoutInMillis',
+  'TlsConfig',
 ]);
 
 // ---- generators ----
@@ -39,16 +64,31 @@ const SDK_MEMBERS = new Set([
 const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,8}$/);
 const reserved = fc.constantFrom('authorization', 'x-amz-date', 'X-Forwarded-For', 'connection', 'apigw-id');
 const httpRequestKey = fc.oneof(
-  fc.tuple(fc.constantFrom('append', 'overwrite', 'remove'), fc.constantFrom('header', 'querystring'), name).map(([a, w, n]) => `${a}:${w}.${n}`),
+  fc
+    .tuple(fc.constantFrom('append', 'overwrite', 'remove'), fc.constantFrom('header', 'querystring'), name)
+    .map(([a, w, n]) => `${a}:${w}.${n}`),
   fc.constant('overwrite:path'),
   reserved.map((h) => `overwrite:header.${h}`),
 );
-const wsRequestKey = fc.tuple(fc.constantFrom('header', 'querystring', 'path'), name).map(([w, n]) => `integration.request.${w}.${n}`);
+const wsRequestKey = fc
+  .tuple(fc.constantFrom('header', 'querystring', 'path'), name)
+  .map(([w, n]) => `integration.request.${w}.${n}`);
 const mappingValue = fc.oneof(
-  fc.constantFrom('$request.header.x-id', '$context.requestId', '$request.body.order.id', "'static'", 'route.request.body.room', 'context.connectionId', 'stageVariables.env'),
+  fc.constantFrom(
+    '$request.header.x-id',
+    '$context.requestId',
+    '$request.body.order.id',
+    "'static'",
+    'route.request.body.room',
+    'context.connectionId',
+    'stageVariables.env',
+  ),
   fc.string({ maxLength: 12 }),
 );
-const responseKey = fc.oneof(fc.tuple(fc.constantFrom('append', 'overwrite', 'remove'), name).map(([a, n]) => `${a}:header.${n}`), fc.constant('overwrite:statuscode'));
+const responseKey = fc.oneof(
+  fc.tuple(fc.constantFrom('append', 'overwrite', 'remove'), name).map(([a, n]) => `${a}:header.${n}`),
+  fc.constant('overwrite:statuscode'),
+);
 const statusCode = fc.oneof(fc.integer({ min: 200, max: 599 }).map(String), fc.constantFrom('199', '600', 'ok'));
 const subtypeParams = fc.constantFrom(
   { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', MessageBody: '$request.body' },
@@ -61,7 +101,16 @@ const subtypeParams = fc.constantFrom(
 /** One field set to something plausible, valid or not. */
 const fieldChange: fc.Arbitrary<[string, unknown]> = fc.oneof(
   fc.constantFrom(...INTEGRATION_TYPES, 'BOGUS').map((v) => ['integrationType', v] as [string, unknown]),
-  fc.constantFrom(LAMBDA_ARN, LAMBDA_INVOKE_URI, LISTENER_ARN, 'https://backend.example.com/{proxy}', 'arn:aws:apigateway:us-east-1:dynamodb:action/PutItem', 'not a uri').map((v) => ['integrationUri', v] as [string, unknown]),
+  fc
+    .constantFrom(
+      LAMBDA_ARN,
+      LAMBDA_INVOKE_URI,
+      LISTENER_ARN,
+      'https://backend.example.com/{proxy}',
+      'arn:aws:apigateway:us-east-1:dynamodb:action/PutItem',
+      'not a uri',
+    )
+    .map((v) => ['integrationUri', v] as [string, unknown]),
   fc.constantFrom(...HTTP_METHODS, 'BREW').map((v) => ['integrationMethod', v] as [string, unknown]),
   fc.constantFrom(...INTEGRATION_SUBTYPES).map((v) => ['integrationSubtype', v] as [string, unknown]),
   fc.constantFrom(...CONNECTION_TYPES).map((v) => ['connectionType', v] as [string, unknown]),
@@ -71,11 +120,21 @@ const fieldChange: fc.Arbitrary<[string, unknown]> = fc.oneof(
   fc.constantFrom(...PAYLOAD_FORMAT_VERSIONS, '3.0').map((v) => ['payloadFormatVersion', v] as [string, unknown]),
   fc.constantFrom(...PASSTHROUGH_BEHAVIORS).map((v) => ['passthroughBehavior', v] as [string, unknown]),
   fc.constantFrom(...CONTENT_HANDLING_STRATEGIES).map((v) => ['contentHandlingStrategy', v] as [string, unknown]),
-  fc.dictionary(fc.oneof(httpRequestKey, wsRequestKey), mappingValue, { maxKeys: 4 }).map((v) => ['requestParameters', v] as [string, unknown]),
+  fc
+    .dictionary(fc.oneof(httpRequestKey, wsRequestKey), mappingValue, { maxKeys: 4 })
+    .map((v) => ['requestParameters', v] as [string, unknown]),
   subtypeParams.map((v) => ['requestParameters', v] as [string, unknown]),
-  fc.dictionary(fc.constantFrom('application/json', '$default', 'text/plain'), fc.string({ maxLength: 30 }), { maxKeys: 2 }).map((v) => ['requestTemplates', v] as [string, unknown]),
-  fc.dictionary(statusCode, fc.dictionary(responseKey, mappingValue, { minKeys: 1, maxKeys: 3 }), { maxKeys: 3 }).map((v) => ['responseParameters', v] as [string, unknown]),
-  fc.constantFrom('\\$default', '$request.body.action', '').map((v) => ['templateSelectionExpression', v] as [string, unknown]),
+  fc
+    .dictionary(fc.constantFrom('application/json', '$default', 'text/plain'), fc.string({ maxLength: 30 }), {
+      maxKeys: 2,
+    })
+    .map((v) => ['requestTemplates', v] as [string, unknown]),
+  fc
+    .dictionary(statusCode, fc.dictionary(responseKey, mappingValue, { minKeys: 1, maxKeys: 3 }), { maxKeys: 3 })
+    .map((v) => ['responseParameters', v] as [string, unknown]),
+  fc
+    .constantFrom('\\$default', '$request.body.action', '')
+    .map((v) => ['templateSelectionExpression', v] as [string, unknown]),
   fc.integer({ min: 0, max: 40_000 }).map((v) => ['timeoutInMillis', v] as [string, unknown]),
   fc.constantFrom({ serverNameToVerify: 'internal.example.com' }, {}).map((v) => ['tlsConfig', v] as [string, unknown]),
   fc.constantFrom('Delete', 'Retain').map((v) => ['deletionPolicy', v] as [string, unknown]),
@@ -84,19 +143,36 @@ const fieldChange: fc.Arbitrary<[string, unknown]> = fc.oneof(
   fc.constant(['unknownField', 1] as [string, unknown]),
 );
 
-const REMOVABLE = ['integrationUri', 'integrationMethod', 'payloadFormatVersion', 'requestParameters', 'responseParameters', 'requestTemplates', 'timeoutInMillis', 'description', 'connectionType', 'connectionId', 'tlsConfig', 'templateSelectionExpression', 'managementPolicy', 'integrationId'];
+const REMOVABLE = [
+  'integrationUri',
+  'integrationMethod',
+  'payloadFormatVersion',
+  'requestParameters',
+  'responseParameters',
+  'requestTemplates',
+  'timeoutInMillis',
+  'description',
+  'connectionType',
+  'connectionId',
+  'tlsConfig',
+  'templateSelectionExpression',
+  'managementPolicy',
+  'integrationId',
+];
 
 /** A real flavour's spec, pushed off it by up to three changes and two removals. */
 function variant(base: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(fc.array(fieldChange, { maxLength: 3 }), fc.subarray(REMOVABLE, { maxLength: 2 })).map(([changes, removed]) => {
-    const s: Record<string, unknown> = { ...base };
-    // The examples include an ObserveOnly one; fuzz the managed path.
-    delete s.managementPolicy;
-    delete s.integrationId;
-    for (const [k, v] of changes) s[k] = v;
-    for (const k of removed) delete s[k];
-    return s;
-  });
+  return fc
+    .tuple(fc.array(fieldChange, { maxLength: 3 }), fc.subarray(REMOVABLE, { maxLength: 2 }))
+    .map(([changes, removed]) => {
+      const s: Record<string, unknown> = { ...base };
+      // The examples include an ObserveOnly one; fuzz the managed path.
+      delete s.managementPolicy;
+      delete s.integrationId;
+      for (const [k, v] of changes) s[k] = v;
+      for (const k of removed) delete s[k];
+      return s;
+    });
 }
 
 interface Case {
@@ -105,11 +181,19 @@ interface Case {
 }
 
 const caseArb: fc.Arbitrary<Case> = fc.constantFrom(...VALID_EXAMPLES).chain((ex) =>
-  fc.record({ protocol: fc.oneof({ weight: 4, arbitrary: fc.constant(ex.protocol) }, { weight: 1, arbitrary: fc.constantFrom<Protocol>('HTTP', 'WEBSOCKET') }), spec: variant(ex.spec) }),
+  fc.record({
+    protocol: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(ex.protocol) },
+      { weight: 1, arbitrary: fc.constantFrom<Protocol>('HTTP', 'WEBSOCKET') },
+    ),
+    spec: variant(ex.spec),
+  }),
 );
 
 /** Two specs of one object on one API: a state AWS holds and the spec it should move to. */
-const pairArb = fc.constantFrom(...VALID_EXAMPLES).chain((ex) => fc.record({ protocol: fc.constant(ex.protocol), from: variant(ex.spec), to: variant(ex.spec) }));
+const pairArb = fc
+  .constantFrom(...VALID_EXAMPLES)
+  .chain((ex) => fc.record({ protocol: fc.constant(ex.protocol), from: variant(ex.spec), to: variant(ex.spec) }));
 
 // ---- the reconciler's view ----
 
@@ -121,7 +205,11 @@ function problemsOf(spec: unknown, protocol: Protocol): string | undefined {
   return full.ok ? undefined : formatProblems(full.problems);
 }
 
-function objectWith(spec: Record<string, unknown>, annotations: Record<string, string>, finalizers: string[]): ApiIntegration {
+function objectWith(
+  spec: Record<string, unknown>,
+  annotations: Record<string, string>,
+  finalizers: string[],
+): ApiIntegration {
   return {
     apiVersion: 'apigw.dev/v1alpha1',
     kind: 'ApiIntegration',
@@ -134,12 +222,32 @@ const recordedStates = fc.constantFrom<Record<string, string>>(
   {},
   { 'apigw.dev/integration-id': 'int1', 'apigw.dev/location': 'us-east-1/a1b2c3' },
   { 'apigw.dev/create-pending': 'us-east-1/a1b2c3' },
-  { 'apigw.dev/integration-id': 'int1', 'apigw.dev/location': 'us-east-1/old', 'apigw.dev/superseded': 'us-east-1/old/int0' },
+  {
+    'apigw.dev/integration-id': 'int1',
+    'apigw.dev/location': 'us-east-1/old',
+    'apigw.dev/superseded': 'us-east-1/old/int0',
+  },
 );
 const observations: fc.Arbitrary<Observation> = fc.record(
   {
-    current: fc.option(fc.constant({ integrationId: 'int1', integrationType: 'AWS_PROXY', description: markedDescription(undefined, UID) } as ObservedIntegration), { nil: null }),
-    claimed: fc.option(fc.array(fc.constantFrom({ integrationId: 'lost1', description: markedDescription(undefined, UID) } as ObservedIntegration), { maxLength: 2 }), { nil: null }),
+    current: fc.option(
+      fc.constant({
+        integrationId: 'int1',
+        integrationType: 'AWS_PROXY',
+        description: markedDescription(undefined, UID),
+      } as ObservedIntegration),
+      { nil: null },
+    ),
+    claimed: fc.option(
+      fc.array(
+        fc.constantFrom({
+          integrationId: 'lost1',
+          description: markedDescription(undefined, UID),
+        } as ObservedIntegration),
+        { maxLength: 2 },
+      ),
+      { nil: null },
+    ),
     adoptee: fc.option(fc.constant({ integrationId: 'adopt1' } as ObservedIntegration), { nil: null }),
   },
   { requiredKeys: [] },
@@ -164,7 +272,12 @@ function awsCreate(input: Record<string, unknown>, protocol: Protocol): Integrat
  */
 function motoCreate(input: Record<string, unknown>, protocol: Protocol): Integration {
   const type = input.IntegrationType as string;
-  const out: Record<string, unknown> = { IntegrationId: 'new1', ConnectionType: null, PayloadFormatVersion: null, ...input };
+  const out: Record<string, unknown> = {
+    IntegrationId: 'new1',
+    ConnectionType: null,
+    PayloadFormatVersion: null,
+    ...input,
+  };
   if (input.IntegrationUri) out.IntegrationMethod ??= 'POST';
   out.TimeoutInMillis ??= protocol === 'WEBSOCKET' ? WS_DEFAULT_TIMEOUT : 30000;
   if (['AWS', 'MOCK', 'HTTP'].includes(type)) out.PassthroughBehavior ??= 'WHEN_NO_MATCH';
@@ -191,7 +304,9 @@ function awsUpdate(current: Integration, update: Record<string, unknown>): Integ
     } else if (k === 'RequestTemplates') {
       out[k] = { ...((out[k] as Record<string, string>) ?? {}), ...(v as Record<string, string>) };
     } else if (k === 'ResponseParameters') {
-      const merged: Record<string, Record<string, string>> = { ...((out[k] as Record<string, Record<string, string>>) ?? {}) };
+      const merged: Record<string, Record<string, string>> = {
+        ...((out[k] as Record<string, Record<string, string>>) ?? {}),
+      };
       for (const [code, m] of Object.entries(v as Record<string, Record<string, string>>)) {
         if (Object.keys(m).length === 0) delete merged[code];
         else merged[code] = { ...merged[code], ...m };
@@ -210,12 +325,16 @@ function awsUpdate(current: Integration, update: Record<string, unknown>): Integ
 function motoUpdate(current: Integration, update: Record<string, unknown>): Integration {
   const out: Record<string, unknown> = { ...current };
   for (const [k, v] of Object.entries(update)) {
-    out[k] = k === 'RequestParameters' ? Object.fromEntries(Object.entries(v as Record<string, string>).filter(([, x]) => x !== '')) : v;
+    out[k] =
+      k === 'RequestParameters'
+        ? Object.fromEntries(Object.entries(v as Record<string, string>).filter(([, x]) => x !== ''))
+        : v;
   }
   return out as Integration;
 }
 
-const valid = (c: { spec: Record<string, unknown>; protocol: Protocol }) => problemsOf(c.spec, c.protocol) === undefined;
+const valid = (c: { spec: Record<string, unknown>; protocol: Protocol }) =>
+  problemsOf(c.spec, c.protocol) === undefined;
 const fieldsOf = (spec: Record<string, unknown>): IntegrationFields => desiredFields(spec as ApiIntegrationSpecT, UID);
 
 // ---- properties ----
@@ -223,11 +342,19 @@ const fieldsOf = (spec: Record<string, unknown>): IntegrationFields => desiredFi
 describe('fuzzing validation and decide', () => {
   it('never throws, whatever the spec', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.object(), caseArb.map((c) => c.spec)), fc.constantFrom<Protocol>('HTTP', 'WEBSOCKET'), (spec, protocol) => {
-        const r = validateSpec(spec, protocol);
-        expect(r.ok || r.problems.length > 0).toBe(true);
-        problemsOf(spec, protocol);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.object(),
+          caseArb.map((c) => c.spec),
+        ),
+        fc.constantFrom<Protocol>('HTTP', 'WEBSOCKET'),
+        (spec, protocol) => {
+          const r = validateSpec(spec, protocol);
+          expect(r.ok || r.problems.length > 0).toBe(true);
+          problemsOf(spec, protocol);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -236,18 +363,29 @@ describe('fuzzing validation and decide', () => {
     let invalidSeen = 0;
     let validSeen = 0;
     fc.assert(
-      fc.property(caseArb, recordedStates, fc.boolean(), observations, ({ spec, protocol }, annotations, finalized, observation) => {
-        const invalid = problemsOf(spec, protocol);
-        if (invalid === undefined) {
-          validSeen++;
-          return;
-        }
-        invalidSeen++;
-        // As the reconciler does: no desired state and no AWS reads for an invalid spec.
-        const plan = decide({ obj: objectWith(spec, annotations, finalized ? [FINALIZER] : []), invalid, observation, now: NOW });
-        expect(AWS_WRITES.has(plan.action.type)).toBe(false);
-        expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
-      }),
+      fc.property(
+        caseArb,
+        recordedStates,
+        fc.boolean(),
+        observations,
+        ({ spec, protocol }, annotations, finalized, observation) => {
+          const invalid = problemsOf(spec, protocol);
+          if (invalid === undefined) {
+            validSeen++;
+            return;
+          }
+          invalidSeen++;
+          // As the reconciler does: no desired state and no AWS reads for an invalid spec.
+          const plan = decide({
+            obj: objectWith(spec, annotations, finalized ? [FINALIZER] : []),
+            invalid,
+            observation,
+            now: NOW,
+          });
+          expect(AWS_WRITES.has(plan.action.type)).toBe(false);
+          expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
+        },
+      ),
       { numRuns: RUNS },
     );
     // The generator is only useful if it produces plenty of both.
@@ -271,8 +409,21 @@ describe('fuzzing the round trip through the SDK mapping and the diff', () => {
           const diff = diffIntegration(fields, observed, protocol);
           expect({ changed: diff.changed, notInPlace: diff.notInPlace }).toEqual({ changed: [], notInPlace: [] });
           // And decide leaves a recorded, matching integration alone.
-          const obj = objectWith(spec, { 'apigw.dev/integration-id': 'new1', 'apigw.dev/location': `${spec.region ?? 'us-east-1'}/${spec.apiId}` }, [FINALIZER]);
-          const plan = decide({ obj, now: NOW, desired: { location: { region: (spec.region as string) ?? 'us-east-1', apiId: spec.apiId as string }, protocol, fields }, observation: { current: observed } });
+          const obj = objectWith(
+            spec,
+            { 'apigw.dev/integration-id': 'new1', 'apigw.dev/location': `${spec.region ?? 'us-east-1'}/${spec.apiId}` },
+            [FINALIZER],
+          );
+          const plan = decide({
+            obj,
+            now: NOW,
+            desired: {
+              location: { region: (spec.region as string) ?? 'us-east-1', apiId: spec.apiId as string },
+              protocol,
+              fields,
+            },
+            observation: { current: observed },
+          });
           expect(plan.action.type).toBe('None');
           expect(plan.outcome?.kind).toBe('Ready');
         }
@@ -288,7 +439,10 @@ describe('fuzzing the round trip through the SDK mapping and the diff', () => {
       fc.property(pairArb, ({ protocol, from, to }) => {
         if (!valid({ spec: from, protocol }) || !valid({ spec: to, protocol })) return;
         const want = fieldsOf(to);
-        for (const [create, update] of [[awsCreate, awsUpdate], [motoCreate, motoUpdate]] as const) {
+        for (const [create, update] of [
+          [awsCreate, awsUpdate],
+          [motoCreate, motoUpdate],
+        ] as const) {
           let held = create(toSdkInput(fieldsOf(from)), protocol);
           let diff = diffIntegration(want, fromSdk(held), protocol);
           for (let step = 0; step < 2 && diff.update; step++) {

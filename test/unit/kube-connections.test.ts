@@ -15,8 +15,14 @@ function config(user: Partial<User> = { token: 'token-1' }, server = 'https://12
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'c', server, caData: CA, skipTLSVerify: false }],
-    users: [{ name: 'u', ...user }, { name: 'other', token: 'token-2' }],
-    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }, { name: 'other', cluster: 'c', user: 'other' }],
+    users: [
+      { name: 'u', ...user },
+      { name: 'other', token: 'token-2' },
+    ],
+    contexts: [
+      { name: 'ctx', cluster: 'c', user: 'u' },
+      { name: 'other', cluster: 'c', user: 'other' },
+    ],
     currentContext: 'ctx',
   });
   return kc;
@@ -29,7 +35,7 @@ async function request(kc: KubeConfig): Promise<RequestContext> {
 }
 
 describe('pooled KubeConfig', () => {
-  it('gives every request of one cluster and user the same dispatcher, and leaves the caller\'s config alone', async () => {
+  it("gives every request of one cluster and user the same dispatcher, and leaves the caller's config alone", async () => {
     const kc = config();
     const view = pooled(kc);
     const [a, b] = [await request(view), await request(view)];
@@ -51,7 +57,7 @@ describe('pooled KubeConfig', () => {
     expect(own).not.toBe(pooled(kc));
   });
 
-  it('reads the configuration through to the caller\'s KubeConfig', async () => {
+  it("reads the configuration through to the caller's KubeConfig", async () => {
     const kc = config();
     const view = pooled(kc);
     const first = await request(view);
@@ -83,7 +89,10 @@ describe('pooled KubeConfig', () => {
   });
 
   it('makes a new pool when the client certificate changes, and closes the old one', async () => {
-    const kc = config({ certData: Buffer.from('cert-1').toString('base64'), keyData: Buffer.from('key-1').toString('base64') });
+    const kc = config({
+      certData: Buffer.from('cert-1').toString('base64'),
+      keyData: Buffer.from('key-1').toString('base64'),
+    });
     const view = pooled(kc);
     const before = (await request(view)).getDispatcher() as Agent;
     expect((await request(view)).getDispatcher()).toBe(before);
@@ -97,7 +106,7 @@ describe('pooled KubeConfig', () => {
     expect(after.closed).toBe(true);
   });
 
-  it('leaves a connection without TLS options (system CAs) to undici\'s global dispatcher, as client-node does', async () => {
+  it("leaves a connection without TLS options (system CAs) to undici's global dispatcher, as client-node does", async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: 'https://kubernetes.example:6443', skipTLSVerify: false }],
@@ -111,6 +120,8 @@ describe('pooled KubeConfig', () => {
   });
 
   it('refuses plain HTTP with TLS verification on, as client-node does', async () => {
-    await expect(request(pooled(config({ token: 't' }, 'http://127.0.0.1:8080')))).rejects.toThrow(/HTTP protocol is not allowed/);
+    await expect(request(pooled(config({ token: 't' }, 'http://127.0.0.1:8080')))).rejects.toThrow(
+      /HTTP protocol is not allowed/,
+    );
   });
 });

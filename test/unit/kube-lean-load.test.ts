@@ -20,7 +20,10 @@ describe('lean loading of client-node', () => {
     const source = readFileSync(join(CLIENT_NODE, 'dist', 'config.js'), 'utf8');
     const imports = [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'\.\/gen\/index\.js'/g)];
     expect(imports).toHaveLength(1);
-    const names = imports[0]![1]!.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!).filter(Boolean);
+    const names = imports[0]![1]!
+      .split(',')
+      .map((n) => n.trim().split(/\s+as\s+/)[0]!)
+      .filter(Boolean);
     const lean = await import('../../src/adapters/kubernetes/lean-gen.ts');
     expect(names.filter((n) => !(n in lean))).toEqual([]);
   });
@@ -39,12 +42,20 @@ describe('lean loading of client-node', () => {
       kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
       console.log(JSON.stringify({ loaded, server: kc.getCurrentCluster().server }));
     `;
-    const out = execFileSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--no-warnings', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['--no-warnings', '--input-type=module', '-e', script],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     const { loaded, server } = JSON.parse(out.trim().split('\n').at(-1)!) as { loaded: string[]; server: string };
     expect(server).toBe('https://127.0.0.1:6443');
     expect(loaded).toContain('config.js');
     expect(loaded).toContain('watch.js');
-    expect(loaded.filter((u) => u.startsWith('gen/models/') || u.startsWith('gen/types/') || u === 'gen/index.js' || u === 'index.js')).toEqual([]);
+    expect(
+      loaded.filter(
+        (u) => u.startsWith('gen/models/') || u.startsWith('gen/types/') || u === 'gen/index.js' || u === 'index.js',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -72,16 +83,24 @@ describe('KubeRest', () => {
     return { rest: new KubeRest(kc), seen, close: () => new Promise<void>((r) => srv.close(() => r())) };
   }
 
-  it('sends JSON with the query, content type and client-node\'s credentials, and parses the answer', async () => {
+  it("sends JSON with the query, content type and client-node's credentials, and parses the answer", async () => {
     const s = await server(() => ({ status: 200, body: { kind: 'ApiIntegration', metadata: { name: 'a' } } }));
     try {
-      const out = await s.rest.request<{ metadata: { name: string } }>('PATCH', '/apis/g/v1/namespaces/ns/things/a/status', {
-        body: { status: { x: 1 } },
-        contentType: MERGE_PATCH,
-        query: { fieldManager: 'apigw-operator', limit: undefined },
-      });
+      const out = await s.rest.request<{ metadata: { name: string } }>(
+        'PATCH',
+        '/apis/g/v1/namespaces/ns/things/a/status',
+        {
+          body: { status: { x: 1 } },
+          contentType: MERGE_PATCH,
+          query: { fieldManager: 'apigw-operator', limit: undefined },
+        },
+      );
       expect(out.metadata.name).toBe('a');
-      expect(s.seen[0]).toMatchObject({ method: 'PATCH', url: '/apis/g/v1/namespaces/ns/things/a/status?fieldManager=apigw-operator', body: '{"status":{"x":1}}' });
+      expect(s.seen[0]).toMatchObject({
+        method: 'PATCH',
+        url: '/apis/g/v1/namespaces/ns/things/a/status?fieldManager=apigw-operator',
+        body: '{"status":{"x":1}}',
+      });
       expect(s.seen[0]!.headers['content-type']).toBe(MERGE_PATCH);
       expect(s.seen[0]!.headers.authorization).toBe('Bearer token-1');
     } finally {
@@ -89,10 +108,17 @@ describe('KubeRest', () => {
     }
   });
 
-  it('fails with the HTTP status and the Status body, as client-node\'s generated clients do', async () => {
-    const s = await server(() => ({ status: 409, body: { kind: 'Status', reason: 'Conflict', message: 'the object has been modified' } }));
+  it("fails with the HTTP status and the Status body, as client-node's generated clients do", async () => {
+    const s = await server(() => ({
+      status: 409,
+      body: { kind: 'Status', reason: 'Conflict', message: 'the object has been modified' },
+    }));
     try {
-      const err = (await s.rest.request('GET', '/api/v1/namespaces/x').catch((e: unknown) => e)) as { code: number; body: { reason: string }; message: string };
+      const err = (await s.rest.request('GET', '/api/v1/namespaces/x').catch((e: unknown) => e)) as {
+        code: number;
+        body: { reason: string };
+        message: string;
+      };
       expect(statusOf(err)).toBe(409);
       expect(err.body.reason).toBe('Conflict');
       expect(err.message).toContain('the object has been modified');

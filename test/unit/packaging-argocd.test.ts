@@ -21,9 +21,13 @@ const work = mkdtempSync(join(tmpdir(), 'apigw-lua-'));
 function toLua(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
   if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (typeof v === 'string') return `"${[...Buffer.from(v, 'utf8')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
+  if (typeof v === 'string')
+    return `"${[...Buffer.from(v, 'utf8')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
   if (Array.isArray(v)) return `{${v.map(toLua).join(', ')}}`;
-  return `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== null).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(', ')}}`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== null)
+    .map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`)
+    .join(', ')}}`;
 }
 
 /** Runs health.lua on `obj` in a sandbox with exactly the globals Argo CD provides. */
@@ -65,24 +69,32 @@ io.write(tostring(hs.status), "\\n", tostring(hs.message))
   return { status: r.stdout.slice(0, nl), message: r.stdout.slice(nl + 1) };
 }
 
-const fixture = (name: string) => parse(readFileSync(join(CHECK_DIR, 'testdata', name), 'utf8')) as Record<string, unknown> & {
-  metadata: { generation: number };
-  status: { observedGeneration?: number; conditions: Record<string, unknown>[] };
-};
+const fixture = (name: string) =>
+  parse(readFileSync(join(CHECK_DIR, 'testdata', name), 'utf8')) as Record<string, unknown> & {
+    metadata: { generation: number };
+    status: { observedGeneration?: number; conditions: Record<string, unknown>[] };
+  };
 
 describe('Argo CD health check for ApiIntegration', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
-  const cases = (parse(readFileSync(join(CHECK_DIR, 'health_test.yaml'), 'utf8')) as { tests: { healthStatus: { status: string; message: string }; inputPath: string }[] }).tests;
+  const cases = (
+    parse(readFileSync(join(CHECK_DIR, 'health_test.yaml'), 'utf8')) as {
+      tests: { healthStatus: { status: string; message: string }; inputPath: string }[];
+    }
+  ).tests;
 
   it('runs on the Lua 5.1 VM Argo CD embeds', () => {
     const r = spawnSync(glua, ['-e', 'io.write(_VERSION)'], { encoding: 'utf8' });
     expect(r.stdout).toBe('Lua 5.1');
   });
 
-  it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))('%s is %s', (inputPath, _status, expected) => {
-    const obj = parse(readFileSync(join(CHECK_DIR, inputPath), 'utf8'));
-    expect(health(obj)).toEqual(expected);
-  });
+  it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))(
+    '%s is %s',
+    (inputPath, _status, expected) => {
+      const obj = parse(readFileSync(join(CHECK_DIR, inputPath), 'utf8'));
+      expect(health(obj)).toEqual(expected);
+    },
+  );
 
   it('covers Healthy, Progressing and Degraded', () => {
     expect(new Set(cases.map((c) => c.healthStatus.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded']));
@@ -91,7 +103,10 @@ describe('Argo CD health check for ApiIntegration', () => {
   it('does not trust a Stalled or Ready condition computed for an older generation', () => {
     const stalled = fixture('degraded-invalid-spec.yaml');
     stalled.metadata.generation = 2;
-    expect(health(stalled)).toEqual({ status: 'Progressing', message: 'Waiting for the operator to observe generation 2' });
+    expect(health(stalled)).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the operator to observe generation 2',
+    });
     // Without status.observedGeneration, the conditions' own observedGeneration decides.
     delete stalled.status.observedGeneration;
     expect(health(stalled).status).toBe('Progressing');
@@ -109,7 +124,10 @@ describe('Argo CD health check for ApiIntegration', () => {
 
   it('stays Progressing with an empty status or no conditions', () => {
     const obj = fixture('progressing-no-status.yaml');
-    expect(health({ ...obj, status: {} })).toEqual({ status: 'Progressing', message: 'Waiting for the integration to become ready' });
+    expect(health({ ...obj, status: {} })).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the integration to become ready',
+    });
     expect(health({ ...obj, status: { observedGeneration: 1, conditions: [] } }).status).toBe('Progressing');
   });
 
@@ -128,7 +146,9 @@ describe('Argo CD health check for ApiIntegration', () => {
         walk(v, `${path}.${k}`);
       }
     };
-    const crd = parse(readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8')) as { spec: { versions: { schema: unknown }[] } };
+    const crd = parse(readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8')) as {
+      spec: { versions: { schema: unknown }[] };
+    };
     crd.spec.versions.forEach((v, i) => walk(v.schema, `versions[${i}].schema`));
     // status is never in Git (Argo CD ignores it in diffs); its default marks a new object unobserved.
     expect(defaults).toEqual(['versions[0].schema.openAPIV3Schema.properties.status']);
@@ -136,12 +156,18 @@ describe('Argo CD health check for ApiIntegration', () => {
 
   it('is shipped verbatim in the argocd-cm patch and in docs/argocd.md', () => {
     const script = readFileSync(SCRIPT, 'utf8');
-    const patch = parse(readFileSync(join(ROOT, 'deploy', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as { data: Record<string, string> };
+    const patch = parse(readFileSync(join(ROOT, 'deploy', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as {
+      data: Record<string, string>;
+    };
     expect(patch.data['resource.customizations.health.apigw.dev_ApiIntegration']).toBe(script);
     const docs = readFileSync(join(ROOT, 'docs', 'argocd.md'), 'utf8');
     const block = /resource\.customizations\.health\.apigw\.dev_ApiIntegration: \|\n((?: {4}.*\n|\n)+)/.exec(docs);
     expect(block).not.toBeNull();
-    const fromDocs = block![1]!.split('\n').map((l) => l.slice(4)).join('\n').replace(/\n+$/, '\n');
+    const fromDocs = block![1]!
+      .split('\n')
+      .map((l) => l.slice(4))
+      .join('\n')
+      .replace(/\n+$/, '\n');
     expect(fromDocs).toBe(script);
   });
 });

@@ -11,23 +11,49 @@ import { ROLE_ARN } from '../fixtures/spec-examples.ts';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 type Conditions = Record<string, Record<string, string | string[]>>;
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: Conditions }
-interface Policy { Version: string; Statement: Statement[] }
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Conditions;
+}
+interface Policy {
+  Version: string;
+  Statement: Statement[];
+}
 
 const read = (file: string) => JSON.parse(readFileSync(join(ROOT, 'docs', file), 'utf8')) as Policy;
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 /** Whether the request context satisfies a statement's conditions; operators other than StringEquals count as unmet. */
 function conditionsHold(conditions: Conditions | undefined, context: Record<string, string>): boolean {
-  return Object.entries(conditions ?? {}).every(([operator, keys]) => operator === 'StringEquals' && Object.entries(keys).every(([k, v]) => context[k] !== undefined && list(v).includes(context[k])));
+  return Object.entries(conditions ?? {}).every(
+    ([operator, keys]) =>
+      operator === 'StringEquals' &&
+      Object.entries(keys).every(([k, v]) => context[k] !== undefined && list(v).includes(context[k])),
+  );
 }
 
 const grantsAction = (s: Statement, action: string) => list(s.Action).some((a) => glob(a).test(action));
 
 /** Whether an Allow statement grants the action on the resource (IAM globs: * and ?) in this request context. */
 function allows(policy: Policy, action: string, resource: string, context: Record<string, string> = {}): boolean {
-  return policy.Statement.some((s) => s.Effect === 'Allow' && grantsAction(s, action) && list(s.Resource).some((r) => glob(r).test(resource)) && conditionsHold(s.Condition, context));
+  return policy.Statement.some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      grantsAction(s, action) &&
+      list(s.Resource).some((r) => glob(r).test(resource)) &&
+      conditionsHold(s.Condition, context),
+  );
 }
 
 const POLICY_FILES = ['iam-policy.json', 'iam-policy-assume-role.json'];
@@ -77,7 +103,9 @@ describe('docs/iam-policy.json', () => {
     expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'), toApiGateway)).toBe(true);
     expect(allows(policy, 'iam:PassRole', ROLE_ARN, toApiGateway)).toBe(true);
     expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'))).toBe(false);
-    expect(allows(policy, 'iam:PassRole', role('apigw-integration-sqs'), { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
+    expect(
+      allows(policy, 'iam:PassRole', role('apigw-integration-sqs'), { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+    ).toBe(false);
     expect(allows(policy, 'iam:PassRole', role('apigw-operator'), toApiGateway)).toBe(false);
     expect(allows(policy, 'iam:PassRole', role('Admin'), toApiGateway)).toBe(false);
     expect(allows(policy, 'iam:CreateRole', role('apigw-integration-sqs'), toApiGateway)).toBe(false);
@@ -85,7 +113,10 @@ describe('docs/iam-policy.json', () => {
 
   it('allows every call the AWS adapter makes', () => {
     const dir = join(ROOT, 'src', 'adapters', 'aws');
-    const code = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const code = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
     const used = [...new Set([...code.matchAll(/new (\w+Command)\(/g)].map((m) => m[1]!))].sort();
     const unknown = used.filter((c) => !OPERATIONS[c]);
     // A new AWS call needs its entry above, and a look at the policy.

@@ -8,7 +8,17 @@
 // caches outside the checkout.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -16,13 +26,27 @@ import { commandLines as scriptCommandLines } from '../support/scripts.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; type: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  devDependencies: Record<string, string>;
+  type: string;
+};
 
-interface Instruction { op: string; args: string }
-interface Stage { image: string; name?: string; steps: Instruction[] }
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  image: string;
+  name?: string;
+  steps: Instruction[];
+}
 
 function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [, op, args] = /^(\S+)\s+(.*)$/.exec(line) ?? [];
@@ -100,24 +124,41 @@ describe('Dockerfile', () => {
   });
 
   it('runs as the user the chart’s securityContext names', () => {
-    const values = parse(readFileSync(join(ROOT, 'charts', 'apigw-operator', 'values.yaml'), 'utf8')) as Record<string, { runAsUser?: number; runAsGroup?: number }>;
+    const values = parse(readFileSync(join(ROOT, 'charts', 'apigw-operator', 'values.yaml'), 'utf8')) as Record<
+      string,
+      { runAsUser?: number; runAsGroup?: number }
+    >;
     const [uid, gid] = steps(final, 'USER').at(-1)!.split(':').map(Number);
-    for (const ctx of [values.podSecurityContext!, values.securityContext!]) expect([ctx.runAsUser, ctx.runAsGroup]).toEqual([uid, gid ?? uid]);
+    for (const ctx of [values.podSecurityContext!, values.securityContext!])
+      expect([ctx.runAsUser, ctx.runAsGroup]).toEqual([uid, gid ?? uid]);
   });
 
   it('takes from the build context only package.json into the image', () => {
-    expect(copies(final).filter((c) => !c.from).flatMap((c) => c.sources)).toEqual(['package.json']);
+    expect(
+      copies(final)
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    ).toEqual(['package.json']);
     expect(pkg.type).toBe('module');
   });
 
   it('sends only what it copies to the builder (.dockerignore)', () => {
-    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');
     const allowed = ignore.slice(1).map((l) => {
       expect(l.startsWith('!')).toBe(true);
       return l.slice(1).replace(/\/$/, '');
     });
-    const fromContext = stages.flatMap((s) => copies(s).filter((c) => !c.from).flatMap((c) => c.sources)).map((s) => s.replace(/\/$/, ''));
+    const fromContext = stages
+      .flatMap((s) =>
+        copies(s)
+          .filter((c) => !c.from)
+          .flatMap((c) => c.sources),
+      )
+      .map((s) => s.replace(/\/$/, ''));
     expect(new Set(allowed)).toEqual(new Set(fromContext));
     for (const never of ['node_modules', 'dist', '.git', '.testbed', 'test']) expect(allowed).not.toContain(never);
   });
@@ -127,7 +168,10 @@ describe('the image, assembled without Docker', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'apigw-image-'));
   const buildStage = stages.find((s) => steps(s, 'RUN').some((r) => r.includes('npm run build')))!;
   const depsStage = stage(copies(final).find((c) => c.sources.some((s) => s.includes('node_modules')))!.from!)!;
-  const stageDirs = new Map<string, string>([[buildStage.name!, join(tmp, 'build')], [depsStage.name!, join(tmp, 'prod-deps')]]);
+  const stageDirs = new Map<string, string>([
+    [buildStage.name!, join(tmp, 'build')],
+    [depsStage.name!, join(tmp, 'prod-deps')],
+  ]);
   const app = join(tmp, 'app');
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -141,22 +185,37 @@ describe('the image, assembled without Docker', () => {
 
   it('assembles /app from a tsc build and the production packages of the lock file', () => {
     // build stage: `npm run build` writes dist/ under its WORKDIR (tsconfig.build.json's outDir).
-    execFileSync(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stageDirs.get(buildStage.name!)!, 'dist')], { stdio: 'pipe' });
+    execFileSync(
+      NODE,
+      [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.build.json'),
+        '--outDir',
+        join(stageDirs.get(buildStage.name!)!, 'dist'),
+      ],
+      { stdio: 'pipe' },
+    );
     // prod-deps stage: what `npm ci --omit=dev` installs is the lock file's packages not marked dev.
     const deps = stageDirs.get(depsStage.name!)!;
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
     for (const [path, meta] of Object.entries(lock.packages)) {
       if (!path || meta.dev || path.replace(/^node_modules\//, '').includes('node_modules/')) continue;
       if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(deps, path), { recursive: true });
     }
     cpSync(join(ROOT, 'package.json'), join(deps, 'package.json'));
-    for (const cmd of steps(depsStage, 'RUN').filter((r) => !/^npm ci\b/.test(r))) execFileSync('bash', ['-c', cmd], { cwd: deps, stdio: 'pipe' });
+    for (const cmd of steps(depsStage, 'RUN').filter((r) => !/^npm ci\b/.test(r)))
+      execFileSync('bash', ['-c', cmd], { cwd: deps, stdio: 'pipe' });
     // final stage: its COPY instructions, in order.
     mkdirSync(app, { recursive: true });
     for (const c of copies(final)) {
       for (const src of c.sources) {
         const from = c.from ? local(c.from, src) : join(ROOT, src);
-        const to = posix.isAbsolute(c.dest) ? join(app, posix.relative(workdir(final), c.dest)) : join(app, c.dest.endsWith('/') ? join(c.dest, posix.basename(src)) : c.dest);
+        const to = posix.isAbsolute(c.dest)
+          ? join(app, posix.relative(workdir(final), c.dest))
+          : join(app, c.dest.endsWith('/') ? join(c.dest, posix.basename(src)) : c.dest);
         mkdirSync(dirname(to), { recursive: true });
         cpSync(from, to, { recursive: true });
       }
@@ -170,7 +229,13 @@ describe('the image, assembled without Docker', () => {
     // SIGKILL at the timeout: the controller keeps retrying a cluster that is not there, and a
     // graceful stop could block on logging into a pipe spawnSync no longer reads.
     const run = (args: string[], timeout?: number) =>
-      spawnSync(NODE, [entrypoint()[1]!, ...args], { cwd: app, encoding: 'utf8', timeout, killSignal: 'SIGKILL', env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
+      spawnSync(NODE, [entrypoint()[1]!, ...args], {
+        cwd: app,
+        encoding: 'utf8',
+        timeout,
+        killSignal: 'SIGKILL',
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+      });
     const help = run(['--help']);
     expect(help.stderr).toBe('');
     expect(help.status).toBe(0);
@@ -180,7 +245,10 @@ describe('the image, assembled without Docker', () => {
     expect(validate.status).toBe(0);
     // The controller loads every module (Kubernetes and AWS clients included) and starts; there is
     // no cluster here, so it is stopped after a few seconds.
-    const controller = run(['--region', 'us-east-1', '--metrics-bind-address', '0', '--health-probe-bind-address', '0'], 5000);
+    const controller = run(
+      ['--region', 'us-east-1', '--metrics-bind-address', '0', '--health-probe-bind-address', '0'],
+      5000,
+    );
     expect(`${controller.stdout}${controller.stderr}`).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
     expect(controller.stdout).toContain('operator started');
   }, 60_000);
@@ -201,15 +269,27 @@ describe('hack/build-image.sh', () => {
   });
 
   it('quotes its variable expansions in commands', () => {
-    const suspicious = commandLines.filter((l) => !/\[\[.*\]\]/.test(l) && /(^|\s)\$\{?[A-Za-z_][A-Za-z_0-9]*\}?(\s|$)/.test(l.replace(/"[^"]*"/g, '""').replace(/'[^']*'/g, "''")));
+    const suspicious = commandLines.filter(
+      (l) =>
+        !/\[\[.*\]\]/.test(l) &&
+        /(^|\s)\$\{?[A-Za-z_][A-Za-z_0-9]*\}?(\s|$)/.test(l.replace(/"[^"]*"/g, '""').replace(/'[^']*'/g, "''")),
+    );
     expect(suspicious).toEqual([]);
   });
 
   it('plans stand-ins for exactly the base images the Dockerfile names, on the pinned Node.js', () => {
-    const r = spawnSync('bash', [script, '--plan'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tmpdir() } });
+    const r = spawnSync('bash', [script, '--plan'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const plan = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const plan = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(new Set([plan.BUILD_BASE, plan.RUNTIME_BASE])).toEqual(new Set(stages.map((s) => s.image)));
     expect(plan.RUNTIME_BASE).toBe(final.image);
     expect(plan.NODE_VERSION).toBe(pkg.devDependencies.node);
@@ -254,7 +334,7 @@ describe('hack/build-image.sh', () => {
     expect(source).toContain("join(ROOT, 'hack', 'build-image.sh')");
     expect(source).not.toMatch(/\.skip\b|skipIf|\bxit\(|\bxdescribe\(/);
     expect(source).toMatch(/MAX_IMAGE_BYTES = \d/);
-    expect(source).toMatch(/'--read-only', '--user', '65532:65532'/);
+    expect(source).toMatch(/'--read-only',\s*'--user',\s*'65532:65532'/);
     expect(source).toMatch(/'rm', '-f'/);
   });
 });

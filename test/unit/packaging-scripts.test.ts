@@ -10,9 +10,11 @@ import { commandLines } from '../support/scripts.ts';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SCRIPTS = ['test/e2e/kind.sh', 'hack/render-manifests.sh'];
 const versions = Object.fromEntries(
-  readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=', 2) as [string, string]),
+  readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => l.split('=', 2) as [string, string]),
 );
-
 
 describe.each(SCRIPTS)('%s', (script) => {
   const path = join(ROOT, script);
@@ -32,7 +34,11 @@ describe.each(SCRIPTS)('%s', (script) => {
 
   it('quotes its variable expansions in commands', () => {
     // Unquoted $VAR in an argument position (word splitting, globbing); assignments and [[ ]] are fine.
-    const suspicious = commandLines(text).filter((l) => !/\[\[.*\]\]/.test(l) && /(^|\s)\$\{?[A-Za-z_][A-Za-z_0-9]*\}?(\s|$)/.test(l.replace(/"[^"]*"/g, '""').replace(/'[^']*'/g, "''")));
+    const suspicious = commandLines(text).filter(
+      (l) =>
+        !/\[\[.*\]\]/.test(l) &&
+        /(^|\s)\$\{?[A-Za-z_][A-Za-z_0-9]*\}?(\s|$)/.test(l.replace(/"[^"]*"/g, '""').replace(/'[^']*'/g, "''")),
+    );
     expect(suspicious).toEqual([]);
   });
 });

@@ -14,7 +14,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'apigw-validate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function validate(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(NODE, [join(ROOT, 'src', 'main.ts'), 'validate', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
+  const r = spawnSync(NODE, [join(ROOT, 'src', 'main.ts'), 'validate', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -24,7 +28,10 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const examples = (prefix: string) => readdirSync(EXAMPLES).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort();
+const examples = (prefix: string) =>
+  readdirSync(EXAMPLES)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.yaml'))
+    .sort();
 
 const BROKEN = `apiVersion: v1
 kind: ConfigMap
@@ -87,7 +94,9 @@ describe('apigw-operator validate', () => {
     expect(r.stdout).toContain('spec.apiId: is required');
     expect(r.stdout).toMatch(/spec\.integrationMethod: HTTP_PROXY integrations require integrationMethod/);
     expect(r.stdout).toMatch(/spec\.timeoutInMillis: .*30000/);
-    expect(r.stdout).toMatch(/spec\.payloadFormatVersion: payloadFormatVersion 2\.0 is only for Lambda proxy integrations/);
+    expect(r.stdout).toMatch(
+      /spec\.payloadFormatVersion: payloadFormatVersion 2\.0 is only for Lambda proxy integrations/,
+    );
     expect(r.stdout).not.toContain('not-an-integration');
   });
 
@@ -109,7 +118,10 @@ describe('apigw-operator validate', () => {
   });
 
   it('reports YAML that does not parse, and exits 1', () => {
-    const r = validate('-f', file('bad-yaml.yaml', 'apiVersion: apigw.dev/v1alpha1\nkind: ApiIntegration\nmetadata: {name: x\nspec: [\n'));
+    const r = validate(
+      '-f',
+      file('bad-yaml.yaml', 'apiVersion: apigw.dev/v1alpha1\nkind: ApiIntegration\nmetadata: {name: x\nspec: [\n'),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('not valid YAML');
   });

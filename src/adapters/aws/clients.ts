@@ -41,8 +41,14 @@ export class SdkClientFactory implements ClientFactory {
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
         maxAttempts: 1,
         // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-        requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000, throwOnRequestTimeout: true, connectionTimeout: 5_000 },
-        ...(loc.roleArn && this.opts.credentialsForRole ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) } : {}),
+        requestHandler: {
+          requestTimeout: this.opts.requestTimeoutMs ?? 15_000,
+          throwOnRequestTimeout: true,
+          connectionTimeout: 5_000,
+        },
+        ...(loc.roleArn && this.opts.credentialsForRole
+          ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) }
+          : {}),
       });
       this.clients.set(key, client);
     }
@@ -61,7 +67,9 @@ export class SdkClientFactory implements ClientFactory {
  * caches them and refreshes before expiry; a role that cannot be assumed becomes a CredentialsError,
  * which the reconciler reports on the object instead of retrying hot.
  */
-export function assumeRole(opts: { stsEndpoint?: string; sessionName?: string } = {}): (roleArn: string, region: string) => AwsCredentialIdentityProvider {
+export function assumeRole(
+  opts: { stsEndpoint?: string; sessionName?: string } = {},
+): (roleArn: string, region: string) => AwsCredentialIdentityProvider {
   return (roleArn, region) => {
     const provider = fromTemporaryCredentials({
       params: { RoleArn: roleArn, RoleSessionName: opts.sessionName ?? 'apigw-operator', DurationSeconds: 3600 },
@@ -72,7 +80,11 @@ export function assumeRole(opts: { stsEndpoint?: string; sessionName?: string } 
         return await provider(props);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
-        throw new CredentialsError(roleArn, `cannot assume role ${roleArn}: ${detail}; check the role's trust policy allows the operator's identity`, err);
+        throw new CredentialsError(
+          roleArn,
+          `cannot assume role ${roleArn}: ${detail}; check the role's trust policy allows the operator's identity`,
+          err,
+        );
       }
     };
   };

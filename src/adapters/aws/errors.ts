@@ -66,7 +66,14 @@ export function translate(err: unknown, operation: string, opts: { read?: boolea
   const raw = kindOf(e);
   const kind = opts.read && raw === 'Rejected' ? 'Transient' : raw;
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const detail = e.message && e.message !== 'UnknownError' ? e.message : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
+  const detail =
+    e.message && e.message !== 'UnknownError' ? e.message : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
   const routeIds = kind === 'InUse' ? routeIdsOf(e.message) : undefined;
-  return new AwsError(kind, `${operation}: ${detail}`, { operation, requestId: requestIdOf(err), httpStatus: status, routeIds, cause: err });
+  return new AwsError(kind, `${operation}: ${detail}`, {
+    operation,
+    requestId: requestIdOf(err),
+    httpStatus: status,
+    routeIds,
+    cause: err,
+  });
 }

@@ -17,7 +17,13 @@ import {
 import pRetry from 'p-retry';
 import type { Protocol } from '../../api/v1alpha1/types.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
-import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from '../../apiintegration/ports.ts';
+import type {
+  IntegrationFields,
+  IntegrationGateway,
+  Location,
+  ObservedIntegration,
+  RouteRef,
+} from '../../apiintegration/ports.ts';
 import { isNotFound, translate } from './errors.ts';
 import { fromSdk, toSdkInput } from './mapping.ts';
 import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
@@ -71,7 +77,9 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
 
   /** Retries what is worth retrying at once; NotFound passes through untranslated for the caller. */
   private call<T>(loc: Location, operation: string, cmd: Sendable, opts: CallOpts): Promise<T> {
-    const retryable = (e: unknown) => e instanceof AwsError && (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
+    const retryable = (e: unknown) =>
+      e instanceof AwsError &&
+      (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
     return pRetry(
       async () => {
         try {
@@ -88,7 +96,9 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
         randomize: true,
         signal: opts.signal,
         shouldRetry: ({ error, attemptNumber }) =>
-          retryable(error) && attemptNumber <= ((error as AwsError).kind === 'Conflict' ? this.opts.conflictRetries : this.opts.attempts - 1),
+          retryable(error) &&
+          attemptNumber <=
+            ((error as AwsError).kind === 'Conflict' ? this.opts.conflictRetries : this.opts.attempts - 1),
       },
     );
   }
@@ -121,7 +131,10 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
 
   private async lookupProtocol(loc: Location, key: string, signal?: AbortSignal): Promise<Protocol | undefined> {
     try {
-      const api = await this.call<{ ProtocolType?: string }>(loc, 'GetApi', new GetApiCommand({ ApiId: loc.apiId }), { read: true, signal });
+      const api = await this.call<{ ProtocolType?: string }>(loc, 'GetApi', new GetApiCommand({ ApiId: loc.apiId }), {
+        read: true,
+        signal,
+      });
       const protocol: Protocol = api.ProtocolType === 'WEBSOCKET' ? 'WEBSOCKET' : 'HTTP';
       // An API's protocol never changes; the entry goes when AWS says the API is gone.
       this.protocols.set(key, protocol);
@@ -132,9 +145,18 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     }
   }
 
-  async getIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<ObservedIntegration | undefined> {
+  async getIntegration(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration | undefined> {
     try {
-      const out = await this.call<object>(loc, 'GetIntegration', new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { read: true, signal });
+      const out = await this.call<object>(
+        loc,
+        'GetIntegration',
+        new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }),
+        { read: true, signal },
+      );
       return fromSdk(out);
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -149,17 +171,30 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
 
   async listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
     const pages = (token?: string) => new GetRoutesCommand({ ApiId: loc.apiId, NextToken: token });
-    const toRef = (r: { RouteId?: string; RouteKey?: string; Target?: string }): RouteRef => ({ routeId: r.RouteId ?? '', routeKey: r.RouteKey ?? '', ...(r.Target ? { target: r.Target } : {}) });
+    const toRef = (r: { RouteId?: string; RouteKey?: string; Target?: string }): RouteRef => ({
+      routeId: r.RouteId ?? '',
+      routeKey: r.RouteKey ?? '',
+      ...(r.Target ? { target: r.Target } : {}),
+    });
     return this.allPages(loc, 'GetRoutes', pages, toRef, signal);
   }
 
   /** Every page of a listing, or undefined when the API does not exist; a failed page fails the whole. */
-  private async allPages<I, O>(loc: Location, operation: string, page: (token?: string) => Sendable, map: (item: I) => O, signal?: AbortSignal): Promise<O[] | undefined> {
+  private async allPages<I, O>(
+    loc: Location,
+    operation: string,
+    page: (token?: string) => Sendable,
+    map: (item: I) => O,
+    signal?: AbortSignal,
+  ): Promise<O[] | undefined> {
     const all: O[] = [];
     let nextToken: string | undefined;
     try {
       do {
-        const out = await this.call<{ Items?: I[]; NextToken?: string }>(loc, operation, page(nextToken), { read: true, signal });
+        const out = await this.call<{ Items?: I[]; NextToken?: string }>(loc, operation, page(nextToken), {
+          read: true,
+          signal,
+        });
         for (const item of out.Items ?? []) all.push(map(item));
         nextToken = out.NextToken || undefined;
       } while (nextToken);
@@ -170,33 +205,61 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     }
   }
 
-  async createIntegration(loc: Location, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
+  async createIntegration(
+    loc: Location,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
     const input = { ApiId: loc.apiId, ...toSdkInput(fields) } as CreateIntegrationCommandInput;
     // `once`: a create whose response was lost must be recovered by listing, never re-sent; a 409
     // concurrent modification was refused, not applied, so it may be.
-    const send = () => this.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal });
+    const send = () =>
+      this.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal });
     try {
       return fromSdk(await this.serialized(loc, send));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       // The API is gone: not worth a retry storm, and the next pass will report ApiNotFound.
-      throw new AwsError('Transient', `CreateIntegration: API ${loc.apiId} not found in ${loc.region}`, { operation: 'CreateIntegration', httpStatus: 404, cause: err });
+      throw new AwsError('Transient', `CreateIntegration: API ${loc.apiId} not found in ${loc.region}`, {
+        operation: 'CreateIntegration',
+        httpStatus: 404,
+        cause: err,
+      });
     }
   }
 
-  async updateIntegration(loc: Location, integrationId: string, fields: IntegrationFields, signal?: AbortSignal): Promise<ObservedIntegration> {
-    const input = { ApiId: loc.apiId, IntegrationId: integrationId, ...toSdkInput(fields) } as UpdateIntegrationCommandInput;
+  async updateIntegration(
+    loc: Location,
+    integrationId: string,
+    fields: IntegrationFields,
+    signal?: AbortSignal,
+  ): Promise<ObservedIntegration> {
+    const input = {
+      ApiId: loc.apiId,
+      IntegrationId: integrationId,
+      ...toSdkInput(fields),
+    } as UpdateIntegrationCommandInput;
     const send = () => this.call<object>(loc, 'UpdateIntegration', new UpdateIntegrationCommand(input), { signal });
     try {
       return fromSdk(await this.serialized(loc, send));
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      throw new AwsError('Transient', `UpdateIntegration: integration ${integrationId} not found on API ${loc.apiId}`, { operation: 'UpdateIntegration', httpStatus: 404, cause: err });
+      throw new AwsError('Transient', `UpdateIntegration: integration ${integrationId} not found on API ${loc.apiId}`, {
+        operation: 'UpdateIntegration',
+        httpStatus: 404,
+        cause: err,
+      });
     }
   }
 
   async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
-    const send = () => this.call(loc, 'DeleteIntegration', new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }), { signal });
+    const send = () =>
+      this.call(
+        loc,
+        'DeleteIntegration',
+        new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }),
+        { signal },
+      );
     try {
       await this.serialized(loc, send);
     } catch (err) {

@@ -16,7 +16,11 @@ import type { Cluster, DispatcherOptions } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { Agent, type Dispatcher } from 'undici';
 
-type CreateDispatcher = (this: KubeConfig, cluster: Cluster | null, agentOptions: AgentOptions) => Dispatcher | undefined;
+type CreateDispatcher = (
+  this: KubeConfig,
+  cluster: Cluster | null,
+  agentOptions: AgentOptions,
+) => Dispatcher | undefined;
 
 /** client-node's own per-request factory; used for the proxy types, whose construction is private to it. */
 const original = (KubeConfig.prototype as unknown as { createDispatcher?: CreateDispatcher }).createDispatcher;
@@ -30,7 +34,12 @@ const original = (KubeConfig.prototype as unknown as { createDispatcher?: Create
  * balancers in front of API servers commonly use (60 s on AWS), so a request is rarely sent on a
  * connection the other side is just closing; client-node's TCP keep-alive probes also use 30 s.
  */
-const POOL_DEFAULTS: Agent.Options = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000, pipelining: 1, connections: null };
+const POOL_DEFAULTS: Agent.Options = {
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 30_000,
+  pipelining: 1,
+  connections: null,
+};
 
 export interface KubeConnectionOptions {
   /** undici Agent options over the defaults above; tests use it to force HTTP/1.1. */
@@ -68,7 +77,12 @@ class DispatcherCache {
     await Promise.all(all.map((e) => e.dispatcher.close().catch(() => undefined)));
   }
 
-  private build(opts: DispatcherOptions, kc: KubeConfig, cluster: Cluster | null, agentOptions: AgentOptions): Dispatcher {
+  private build(
+    opts: DispatcherOptions,
+    kc: KubeConfig,
+    cluster: Cluster | null,
+    agentOptions: AgentOptions,
+  ): Dispatcher {
     if (opts.type === 'agent') return new Agent({ ...POOL_DEFAULTS, ...this.agentOptions, connect: opts.connect });
     // Proxy and SOCKS dispatchers pool their connections too; client-node builds them.
     const d = original!.call(kc, cluster, agentOptions);
@@ -87,7 +101,9 @@ type Pooled = KubeConfig & { [POOLED]: DispatcherCache };
  */
 export function kubeConnections(kc: KubeConfig, options: KubeConnectionOptions = {}): KubeConfig {
   if (typeof original !== 'function') {
-    throw new Error('@kubernetes/client-node no longer has KubeConfig.createDispatcher: revisit src/adapters/kubernetes/connections.ts');
+    throw new Error(
+      '@kubernetes/client-node no longer has KubeConfig.createDispatcher: revisit src/adapters/kubernetes/connections.ts',
+    );
   }
   const cache = new DispatcherCache(options.agent ?? {});
   const view = Object.create(kc) as Pooled;

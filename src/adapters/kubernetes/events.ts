@@ -33,7 +33,14 @@ export class KubeEventRecorder implements EventRecorder {
     const ts = new Date(now);
     const body = {
       metadata: { generateName: `${obj.metadata.name}.`, namespace: obj.metadata.namespace },
-      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+      involvedObject: {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+      },
       type,
       reason,
       message: message.slice(0, 1024),
@@ -44,11 +51,13 @@ export class KubeEventRecorder implements EventRecorder {
       lastTimestamp: ts,
       count: 1,
     };
-    this.rest.request('POST', `/api/v1/namespaces/${encodeURIComponent(obj.metadata.namespace)}/events`, { body }).catch((err: unknown) => {
-      // Once loudly (a missing RBAC rule should be noticed), then quietly.
-      this.logger[this.warned ? 'debug' : 'warn']({ err: String(err), reason }, 'could not record event');
-      this.warned = true;
-    });
+    this.rest
+      .request('POST', `/api/v1/namespaces/${encodeURIComponent(obj.metadata.namespace)}/events`, { body })
+      .catch((err: unknown) => {
+        // Once loudly (a missing RBAC rule should be noticed), then quietly.
+        this.logger[this.warned ? 'debug' : 'warn']({ err: String(err), reason }, 'could not record event');
+        this.warned = true;
+      });
   }
 
   private prune(now: number): void {

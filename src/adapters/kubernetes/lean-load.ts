@@ -22,7 +22,8 @@ export function loadKubernetesClientLean(): void {
   installed = true;
   registerHooks({
     resolve(specifier, context, next) {
-      if (specifier === GENERATED_INDEX && context.parentURL?.endsWith(CONFIG_MODULE)) return { url: LEAN_INDEX, shortCircuit: true };
+      if (specifier === GENERATED_INDEX && context.parentURL?.endsWith(CONFIG_MODULE))
+        return { url: LEAN_INDEX, shortCircuit: true };
       return next(specifier, context);
     },
   });

@@ -38,7 +38,9 @@ export class KubeLeaseStore implements LeaseStore {
 
   async update(record: LeaseRecord, resourceVersion: string): Promise<string> {
     try {
-      const lease = await this.rest.request<V1Lease>('PUT', this.path(this.name), { body: this.body(record, resourceVersion) });
+      const lease = await this.rest.request<V1Lease>('PUT', this.path(this.name), {
+        body: this.body(record, resourceVersion),
+      });
       return lease.metadata?.resourceVersion ?? '';
     } catch (err) {
       throw translateKubeError(err, 'update lease');
@@ -67,7 +69,8 @@ export class KubeLeaseStore implements LeaseStore {
 
 function toRecord(lease: V1Lease): LeaseRecord {
   const s = lease.spec ?? {};
-  const time = (t: unknown) => (t === undefined || t === null ? undefined : typeof t === 'string' ? t : (t as Date).toISOString());
+  const time = (t: unknown) =>
+    t === undefined || t === null ? undefined : typeof t === 'string' ? t : (t as Date).toISOString();
   return {
     holderIdentity: s.holderIdentity,
     leaseDurationSeconds: s.leaseDurationSeconds,

@@ -32,16 +32,26 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
 
   private path(): string {
     const { group, version, plural, namespace } = this.ref;
-    return namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
+    return namespace
+      ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
+      : `/apis/${group}/${version}/${plural}`;
   }
 
   async list(opts: { limit?: number; continue?: string; signal: AbortSignal }): Promise<ListPage<T>> {
     const { plural, labelSelector } = this.ref;
     try {
-      const res = await this.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', this.path(), {
-        query: { limit: opts.limit, continue: opts.continue, labelSelector },
-      });
-      return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? '', continue: res.metadata?.continue || undefined };
+      const res = await this.rest.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
+        'GET',
+        this.path(),
+        {
+          query: { limit: opts.limit, continue: opts.continue, labelSelector },
+        },
+      );
+      return {
+        items: res.items ?? [],
+        resourceVersion: res.metadata?.resourceVersion ?? '',
+        continue: res.metadata?.continue || undefined,
+      };
     } catch (err) {
       throw translateKubeError(err, `list ${plural}`);
     }
@@ -56,7 +66,13 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
       const onAbort = () => controller?.abort();
       const finish = (err: unknown) => {
         opts.signal.removeEventListener('abort', onAbort);
-        if (!err || opts.signal.aborted || (err as { name?: string }).name === 'TimeoutError' || (err as { name?: string }).name === 'AbortError') return resolve();
+        if (
+          !err ||
+          opts.signal.aborted ||
+          (err as { name?: string }).name === 'TimeoutError' ||
+          (err as { name?: string }).name === 'AbortError'
+        )
+          return resolve();
         reject(statusOf(err) === 410 ? new GoneError() : err);
       };
       const query = {
@@ -66,7 +82,12 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
         ...(this.ref.labelSelector ? { labelSelector: this.ref.labelSelector } : {}),
       };
       this.watcher
-        .watch(this.path(), query, (type: string, object: unknown) => onEvent({ type, object, status: object } as unknown as WatchEvent<T>), finish)
+        .watch(
+          this.path(),
+          query,
+          (type: string, object: unknown) => onEvent({ type, object, status: object } as unknown as WatchEvent<T>),
+          finish,
+        )
         .then((c) => {
           controller = c;
           if (opts.signal.aborted) c.abort();

@@ -38,7 +38,10 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
     }
     const entry = {
       role: annotations[ROLE_ANNOTATION] || undefined,
-      allowed: (annotations[ALLOWED_ROLES_ANNOTATION] ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+      allowed: (annotations[ALLOWED_ROLES_ANNOTATION] ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
       at: Date.now(),
     };
     this.cache.set(namespace, entry);

@@ -33,7 +33,11 @@ export class KubeRest {
     return this.kc;
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<T> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('No currently active cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -43,13 +47,24 @@ export class KubeRest {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) ctx.setHeaderParam('Content-Type', opts.contentType ?? 'application/json');
     await this.kc.applySecurityAuthentication(ctx);
-    const res = await fetch(url, { method, headers: ctx.getHeaders(), body, dispatcher: ctx.getDispatcher(), signal: opts.signal });
+    const res = await fetch(url, {
+      method,
+      headers: ctx.getHeaders(),
+      body,
+      dispatcher: ctx.getDispatcher(),
+      signal: opts.signal,
+    });
     const text = await res.text();
     const parsed = parseJson(text);
     if (res.status >= 200 && res.status < 300) return parsed as T;
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => (headers[k] = v));
-    throw new ApiException(res.status, `${method} ${url.pathname}: ${(parsed as { message?: string })?.message ?? res.statusText}`, parsed, headers);
+    throw new ApiException(
+      res.status,
+      `${method} ${url.pathname}: ${(parsed as { message?: string })?.message ?? res.statusText}`,
+      parsed,
+      headers,
+    );
   }
 }
 

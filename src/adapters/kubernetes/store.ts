@@ -20,7 +20,11 @@ export class KubeApiIntegrationStore implements ApiIntegrationStore {
 
   private patch(obj: ApiIntegration, sub: '' | '/status', body: unknown): Promise<ApiIntegration> {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(obj.metadata.namespace)}/${PLURAL}/${encodeURIComponent(obj.metadata.name)}${sub}`;
-    return this.rest.request<ApiIntegration>('PATCH', path, { body, contentType: MERGE_PATCH, query: { fieldManager: this.fieldManager } });
+    return this.rest.request<ApiIntegration>('PATCH', path, {
+      body,
+      contentType: MERGE_PATCH,
+      query: { fieldManager: this.fieldManager },
+    });
   }
 
   async patchMetadata(

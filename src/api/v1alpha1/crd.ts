@@ -28,7 +28,14 @@ export interface CrdManifest {
   metadata: { name: string; labels: Record<string, string> };
   spec: {
     group: string;
-    names: { plural: string; singular: string; kind: string; listKind: string; shortNames: string[]; categories: string[] };
+    names: {
+      plural: string;
+      singular: string;
+      kind: string;
+      listKind: string;
+      shortNames: string[];
+      categories: string[];
+    };
     scope: 'Namespaced';
     versions: {
       name: string;
@@ -64,7 +71,10 @@ export function openApiSchema(): JsonSchema {
         type: 'string',
         description: 'APIVersion defines the versioned schema of this representation of an object.',
       },
-      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      kind: {
+        type: 'string',
+        description: 'Kind is a string value representing the REST resource this object represents.',
+      },
       metadata: { type: 'object' },
       spec: specJsonSchema(),
       status: toPlainJson(ApiIntegrationStatus),
@@ -77,10 +87,20 @@ export function buildCrd(): CrdManifest {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${PLURAL}.${GROUP}`, labels: { 'app.kubernetes.io/name': 'apigw-operator', 'app.kubernetes.io/part-of': 'apigw-operator' } },
+    metadata: {
+      name: `${PLURAL}.${GROUP}`,
+      labels: { 'app.kubernetes.io/name': 'apigw-operator', 'app.kubernetes.io/part-of': 'apigw-operator' },
+    },
     spec: {
       group: GROUP,
-      names: { plural: PLURAL, singular: SINGULAR, kind: KIND, listKind: `${KIND}List`, shortNames: [...SHORT_NAMES], categories: [...CATEGORIES] },
+      names: {
+        plural: PLURAL,
+        singular: SINGULAR,
+        kind: KIND,
+        listKind: `${KIND}List`,
+        shortNames: [...SHORT_NAMES],
+        categories: [...CATEGORIES],
+      },
       scope: 'Namespaced',
       versions: [
         {
@@ -102,10 +122,37 @@ export function buildCrdYaml(): string {
 }
 
 // Keywords that are never allowed in a structural schema, wherever they appear.
-const ALWAYS_FORBIDDEN = ['$ref', '$id', '$schema', '$defs', 'definitions', 'patternProperties', 'const', 'dependencies', 'dependentRequired', 'dependentSchemas', 'readOnly', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems', 'if', 'then', 'else'];
+const ALWAYS_FORBIDDEN = [
+  '$ref',
+  '$id',
+  '$schema',
+  '$defs',
+  'definitions',
+  'patternProperties',
+  'const',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'readOnly',
+  'additionalItems',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'if',
+  'then',
+  'else',
+];
 const JUNCTORS = ['anyOf', 'oneOf', 'allOf'] as const;
 // Inside a junctor, Kubernetes only allows value validations: nothing that declares structure.
-const STRUCTURAL_IN_JUNCTOR = ['type', 'properties', 'items', 'additionalProperties', 'description', 'default', 'nullable', 'title'];
+const STRUCTURAL_IN_JUNCTOR = [
+  'type',
+  'properties',
+  'items',
+  'additionalProperties',
+  'description',
+  'default',
+  'nullable',
+  'title',
+];
 
 const isObject = (v: unknown): v is JsonSchema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -127,16 +174,19 @@ function walkStructural(node: unknown, path: string, found: string[]): void {
   }
   checkNode(node, path, found);
   if (isObject(node.properties)) {
-    for (const [name, child] of Object.entries(node.properties)) walkStructural(child, `${path}.properties.${name}`, found);
+    for (const [name, child] of Object.entries(node.properties))
+      walkStructural(child, `${path}.properties.${name}`, found);
   }
   if (isObject(node.items)) walkStructural(node.items, `${path}.items`, found);
   else if (node.items !== undefined) found.push(`${path}.items (must be a single schema)`);
-  if (isObject(node.additionalProperties)) walkStructural(node.additionalProperties, `${path}.additionalProperties`, found);
+  if (isObject(node.additionalProperties))
+    walkStructural(node.additionalProperties, `${path}.additionalProperties`, found);
 }
 
 function checkNode(node: JsonSchema, path: string, found: string[]): void {
   for (const key of ALWAYS_FORBIDDEN) if (key in node) found.push(`${path}.${key}`);
-  const preserves = node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-int-or-string'] === true;
+  const preserves =
+    node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-int-or-string'] === true;
   if (node.type === undefined && !preserves) found.push(`${path}.type (missing)`);
   if (Array.isArray(node.type)) found.push(`${path}.type (must be a single type)`);
   if (node.additionalProperties === false) found.push(`${path}.additionalProperties (false is not allowed)`);

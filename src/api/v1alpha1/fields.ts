@@ -30,8 +30,19 @@ const clearToEmpty = () => '';
 /** The protocol's own default timeout: 30000 on HTTP APIs, 29000 on WebSocket (reference §1.11). */
 export const defaultTimeout = (p: Protocol) => (p === 'WEBSOCKET' ? 29000 : 30000);
 
-const scalar = (aws: string, protocols: readonly Protocol[], observed: boolean, rule: Partial<FieldRule> = {}): FieldRule => ({
-  kind: 'scalar', aws, protocols, observed, unsetMatches: absent, reset: clearToEmpty, ...rule,
+const scalar = (
+  aws: string,
+  protocols: readonly Protocol[],
+  observed: boolean,
+  rule: Partial<FieldRule> = {},
+): FieldRule => ({
+  kind: 'scalar',
+  aws,
+  protocols,
+  observed,
+  unsetMatches: absent,
+  reset: clearToEmpty,
+  ...rule,
 });
 
 export const INTEGRATION_FIELDS = {
@@ -40,15 +51,27 @@ export const INTEGRATION_FIELDS = {
   integrationUri: scalar('IntegrationUri', BOTH, true),
   integrationMethod: scalar('IntegrationMethod', BOTH, true, { unsetMatches: (v) => absent(v) || v === 'POST' }),
   integrationSubtype: scalar('IntegrationSubtype', HTTP, true),
-  connectionType: scalar('ConnectionType', BOTH, true, { unsetMatches: (v) => absent(v) || v === 'INTERNET', reset: () => 'INTERNET' }),
+  connectionType: scalar('ConnectionType', BOTH, true, {
+    unsetMatches: (v) => absent(v) || v === 'INTERNET',
+    reset: () => 'INTERNET',
+  }),
   connectionId: scalar('ConnectionId', BOTH, false),
   credentialsArn: scalar('CredentialsArn', BOTH, false),
   description: scalar('Description', BOTH, false),
-  payloadFormatVersion: scalar('PayloadFormatVersion', BOTH, true, { unsetMatches: (v, p) => absent(v) || (p === 'WEBSOCKET' && v === '1.0'), reset: undefined }),
-  passthroughBehavior: scalar('PassthroughBehavior', WS, true, { unsetMatches: (v) => absent(v) || v === 'WHEN_NO_MATCH', reset: () => 'WHEN_NO_MATCH' }),
+  payloadFormatVersion: scalar('PayloadFormatVersion', BOTH, true, {
+    unsetMatches: (v, p) => absent(v) || (p === 'WEBSOCKET' && v === '1.0'),
+    reset: undefined,
+  }),
+  passthroughBehavior: scalar('PassthroughBehavior', WS, true, {
+    unsetMatches: (v) => absent(v) || v === 'WHEN_NO_MATCH',
+    reset: () => 'WHEN_NO_MATCH',
+  }),
   contentHandlingStrategy: scalar('ContentHandlingStrategy', WS, false),
   templateSelectionExpression: scalar('TemplateSelectionExpression', WS, false),
-  timeoutInMillis: scalar('TimeoutInMillis', BOTH, true, { unsetMatches: (v, p) => v === undefined || v === defaultTimeout(p), reset: defaultTimeout }),
+  timeoutInMillis: scalar('TimeoutInMillis', BOTH, true, {
+    unsetMatches: (v, p) => v === undefined || v === defaultTimeout(p),
+    reset: defaultTimeout,
+  }),
   requestParameters: { kind: 'map', aws: 'RequestParameters', protocols: BOTH, observed: false },
   requestTemplates: { kind: 'map', aws: 'RequestTemplates', protocols: WS, observed: false },
   responseParameters: { kind: 'nested', aws: 'ResponseParameters', protocols: HTTP, observed: false },
@@ -56,13 +79,22 @@ export const INTEGRATION_FIELDS = {
 } as const satisfies Record<string, FieldRule>;
 
 export type IntegrationFieldName = keyof typeof INTEGRATION_FIELDS;
-export type ScalarFieldName = { [K in IntegrationFieldName]: (typeof INTEGRATION_FIELDS)[K]['kind'] extends 'scalar' ? K : never }[IntegrationFieldName];
+export type ScalarFieldName = {
+  [K in IntegrationFieldName]: (typeof INTEGRATION_FIELDS)[K]['kind'] extends 'scalar' ? K : never;
+}[IntegrationFieldName];
 
 export const FIELD_NAMES = Object.keys(INTEGRATION_FIELDS) as IntegrationFieldName[];
 export const SCALAR_FIELDS = FIELD_NAMES.filter((f): f is ScalarFieldName => INTEGRATION_FIELDS[f].kind === 'scalar');
 
 /** Spec fields that steer the operator and are never sent to AWS. */
-export const OPERATOR_FIELDS = ['apiId', 'region', 'roleArn', 'deletionPolicy', 'integrationId', 'managementPolicy'] as const;
+export const OPERATOR_FIELDS = [
+  'apiId',
+  'region',
+  'roleArn',
+  'deletionPolicy',
+  'integrationId',
+  'managementPolicy',
+] as const;
 
 /** What AWS reports beyond the spec's fields, kept in status.observed. */
 export const REPORTED_ONLY = ['integrationResponseSelectionExpression', 'apiGatewayManaged'] as const;

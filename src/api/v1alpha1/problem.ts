@@ -30,24 +30,37 @@ export interface Finding extends Problem {
  * "which fields are foreign is not known yet", which the protocol-aware check denies by naming each
  * foreign field.
  */
-export type Premise = 'integrationType' | 'payloadFormatVersion' | 'credentialsArn' | 'timeoutInMillis' | 'tlsConfig' | 'responseParameters' | 'serviceIntegration' | 'unknownProtocol';
+export type Premise =
+  | 'integrationType'
+  | 'payloadFormatVersion'
+  | 'credentialsArn'
+  | 'timeoutInMillis'
+  | 'tlsConfig'
+  | 'responseParameters'
+  | 'serviceIntegration'
+  | 'unknownProtocol';
 
 /** The findings that do not rest on a refuted premise, as plain problems (field and message only). */
 export function withoutFollowOns(findings: readonly Finding[]): Problem[] {
   const refuted = new Set(findings.flatMap((f) => f.refutes ?? []));
-  return findings.filter((f) => !(f.assumes ?? []).some((p) => refuted.has(p))).map(({ field, message }) => ({ field, message }));
+  return findings
+    .filter((f) => !(f.assumes ?? []).some((p) => refuted.has(p)))
+    .map(({ field, message }) => ({ field, message }));
 }
 
 /** Marks findings as follow-ons of the premises; see Finding. */
-export const assuming = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] => findings.map((f) => ({ ...f, assumes: [...(f.assumes ?? []), ...premises] }));
+export const assuming = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] =>
+  findings.map((f) => ({ ...f, assumes: [...(f.assumes ?? []), ...premises] }));
 
 /** Marks findings as showing the premises wrong; see Finding. */
-export const refuting = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] => findings.map((f) => ({ ...f, refutes: [...(f.refutes ?? []), ...premises] }));
+export const refuting = (premises: readonly Premise[], findings: readonly Finding[]): Finding[] =>
+  findings.map((f) => ({ ...f, refutes: [...(f.refutes ?? []), ...premises] }));
 
 /** A spec as read from a manifest: any shape, looked at through type-checking accessors. */
 export type LooseSpec = Readonly<Record<string, unknown>>;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Mirrors CEL `has(self.f)`: the API server prunes nulls before validating, so null means absent. */
 export const has = (s: LooseSpec, f: string): boolean => s[f] !== undefined && s[f] !== null;

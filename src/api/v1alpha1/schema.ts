@@ -30,21 +30,48 @@ export const MANAGEMENT_POLICIES = ['Manage', 'ObserveOnly'] as const;
 
 /** HTTP API service integrations: action parameters each subtype requires and accepts. */
 export const SUBTYPE_PARAMETERS = {
-  'EventBridge-PutEvents': { required: ['Detail', 'DetailType', 'Source'], optional: ['Time', 'EventBusName', 'Resources', 'Region', 'TraceHeader'] },
+  'EventBridge-PutEvents': {
+    required: ['Detail', 'DetailType', 'Source'],
+    optional: ['Time', 'EventBusName', 'Resources', 'Region', 'TraceHeader'],
+  },
   'SQS-SendMessage': {
     required: ['QueueUrl', 'MessageBody'],
-    optional: ['DelaySeconds', 'MessageAttributes', 'MessageDeduplicationId', 'MessageGroupId', 'MessageSystemAttributes', 'Region'],
+    optional: [
+      'DelaySeconds',
+      'MessageAttributes',
+      'MessageDeduplicationId',
+      'MessageGroupId',
+      'MessageSystemAttributes',
+      'Region',
+    ],
   },
   'SQS-ReceiveMessage': {
     required: ['QueueUrl'],
-    optional: ['AttributeNames', 'MaxNumberOfMessages', 'MessageAttributeNames', 'ReceiveRequestAttemptId', 'VisibilityTimeout', 'WaitTimeSeconds', 'Region'],
+    optional: [
+      'AttributeNames',
+      'MaxNumberOfMessages',
+      'MessageAttributeNames',
+      'ReceiveRequestAttemptId',
+      'VisibilityTimeout',
+      'WaitTimeSeconds',
+      'Region',
+    ],
   },
   'SQS-DeleteMessage': { required: ['ReceiptHandle', 'QueueUrl'], optional: ['Region'] },
   'SQS-PurgeQueue': { required: ['QueueUrl'], optional: ['Region'] },
-  'AppConfig-GetConfiguration': { required: ['Application', 'Environment', 'Configuration', 'ClientId'], optional: ['ClientConfigurationVersion', 'Region'] },
-  'Kinesis-PutRecord': { required: ['StreamName', 'Data', 'PartitionKey'], optional: ['SequenceNumberForOrdering', 'ExplicitHashKey', 'Region'] },
+  'AppConfig-GetConfiguration': {
+    required: ['Application', 'Environment', 'Configuration', 'ClientId'],
+    optional: ['ClientConfigurationVersion', 'Region'],
+  },
+  'Kinesis-PutRecord': {
+    required: ['StreamName', 'Data', 'PartitionKey'],
+    optional: ['SequenceNumberForOrdering', 'ExplicitHashKey', 'Region'],
+  },
   'StepFunctions-StartExecution': { required: ['StateMachineArn'], optional: ['Name', 'Input', 'Region'] },
-  'StepFunctions-StartSyncExecution': { required: ['StateMachineArn'], optional: ['Name', 'Input', 'Region', 'TraceHeader'] },
+  'StepFunctions-StartSyncExecution': {
+    required: ['StateMachineArn'],
+    optional: ['Name', 'Input', 'Region', 'TraceHeader'],
+  },
   'StepFunctions-StopExecution': { required: ['ExecutionArn'], optional: ['Cause', 'Error', 'Region'] },
 } as const satisfies Record<string, { required: readonly string[]; optional: readonly string[] }>;
 export type IntegrationSubtype = keyof typeof SUBTYPE_PARAMETERS;
@@ -53,9 +80,24 @@ export const INTEGRATION_SUBTYPES = Object.keys(SUBTYPE_PARAMETERS) as Integrati
 /** Headers API Gateway refuses to map, in requests and responses alike. */
 export const RESERVED_HEADER_PREFIXES = ['access-control-', 'apigw-', 'x-amz-', 'x-amzn-'] as const;
 export const RESERVED_HEADERS = [
-  'authorization', 'connection', 'content-encoding', 'content-length', 'content-location', 'forwarded', 'keep-alive', 'origin',
-  'proxy-authenticate', 'proxy-authorization', 'te', 'trailers', 'transfer-encoding', 'upgrade', 'via',
-  'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto',
+  'authorization',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-location',
+  'forwarded',
+  'keep-alive',
+  'origin',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
 ] as const;
 
 // Key shapes shared by the CEL rules below and the runtime validator.
@@ -68,7 +110,9 @@ export const IAM_ROLE_ARN = '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$';
 export const RESERVED_HEADER_KEY =
   '(?i)^(append|overwrite|remove):header\\.(' +
   RESERVED_HEADER_PREFIXES.map((p) => `${p}.*`).join('|') +
-  '|' + RESERVED_HEADERS.join('|') + ')$';
+  '|' +
+  RESERVED_HEADERS.join('|') +
+  ')$';
 
 interface Rule {
   rule: string;
@@ -102,18 +146,32 @@ const subtypeRules: Rule[] = INTEGRATION_SUBTYPES.map((subtype) => {
   };
 });
 
-const WEBSOCKET_ONLY = ['requestTemplates', 'templateSelectionExpression', 'passthroughBehavior', 'contentHandlingStrategy'] as const;
+const WEBSOCKET_ONLY = [
+  'requestTemplates',
+  'templateSelectionExpression',
+  'passthroughBehavior',
+  'contentHandlingStrategy',
+] as const;
 const HTTP_ONLY = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
 
 /** Cross-field rules that hold whatever the API's protocol; enforced at `kubectl apply`. */
 export const SPEC_RULES: Rule[] = [
-  { rule: `!${has('integrationSubtype')} || self.integrationType == 'AWS_PROXY'`, message: 'integrationSubtype requires integrationType AWS_PROXY', fieldPath: '.integrationSubtype' },
+  {
+    rule: `!${has('integrationSubtype')} || self.integrationType == 'AWS_PROXY'`,
+    message: 'integrationSubtype requires integrationType AWS_PROXY',
+    fieldPath: '.integrationSubtype',
+  },
   {
     rule: `!${has('integrationSubtype')} || (!${has('integrationUri')} && !${has('integrationMethod')})`,
     message: 'service integrations (integrationSubtype) take neither integrationUri nor integrationMethod; remove them',
     fieldPath: '.integrationSubtype',
   },
-  { rule: `!${has('integrationSubtype')} || ${has('credentialsArn')}`, message: 'integrationSubtype requires credentialsArn: the IAM role API Gateway assumes to call the service', fieldPath: '.credentialsArn', reason: 'FieldValueRequired' },
+  {
+    rule: `!${has('integrationSubtype')} || ${has('credentialsArn')}`,
+    message: 'integrationSubtype requires credentialsArn: the IAM role API Gateway assumes to call the service',
+    fieldPath: '.credentialsArn',
+    reason: 'FieldValueRequired',
+  },
   {
     rule: `!${has('integrationSubtype')} || !${has('credentialsArn')} || self.credentialsArn.matches(r'${IAM_ROLE_ARN}')`,
     message: 'service integrations (integrationSubtype) need an IAM role in credentialsArn, not a user',
@@ -121,7 +179,8 @@ export const SPEC_RULES: Rule[] = [
   },
   {
     rule: `!has(self.payloadFormatVersion) || self.payloadFormatVersion == '1.0' || (self.integrationType == 'AWS_PROXY' && !${has('integrationSubtype')})`,
-    message: "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); use '1.0'",
+    message:
+      "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); use '1.0'",
     fieldPath: '.payloadFormatVersion',
   },
   {
@@ -132,7 +191,8 @@ export const SPEC_RULES: Rule[] = [
   },
   {
     rule: `!${has('connectionId')} || (${has('connectionType')} && self.connectionType == 'VPC_LINK')`,
-    message: 'connectionId is only used with connectionType VPC_LINK; set connectionType: VPC_LINK or remove connectionId',
+    message:
+      'connectionId is only used with connectionType VPC_LINK; set connectionType: VPC_LINK or remove connectionId',
     fieldPath: '.connectionId',
   },
   {
@@ -152,7 +212,11 @@ export const SPEC_RULES: Rule[] = [
     fieldPath: '.integrationUri',
     reason: 'FieldValueRequired',
   },
-  { rule: `self.integrationType != 'MOCK' || !${has('integrationUri')}`, message: 'MOCK integrations take no integrationUri', fieldPath: '.integrationUri' },
+  {
+    rule: `self.integrationType != 'MOCK' || !${has('integrationUri')}`,
+    message: 'MOCK integrations take no integrationUri',
+    fieldPath: '.integrationUri',
+  },
   {
     rule: `self.integrationType != 'AWS_PROXY' || ${has('integrationSubtype')} || !${has('integrationMethod')} || self.integrationMethod == 'POST'`,
     message: 'Lambda proxy integrations are invoked with POST; set integrationMethod: POST or leave it out',
@@ -183,11 +247,15 @@ export const SPEC_RULES: Rule[] = [
   {
     rule: `!${has('integrationSubtype')} || !${has('requestParameters')} || ${INTEGRATION_SUBTYPES.map(
       (s) =>
-        `(self.integrationSubtype == '${s}' && self.requestParameters.all(k, k in [${[...SUBTYPE_PARAMETERS[s].required, ...SUBTYPE_PARAMETERS[s].optional]
+        `(self.integrationSubtype == '${s}' && self.requestParameters.all(k, k in [${[
+          ...SUBTYPE_PARAMETERS[s].required,
+          ...SUBTYPE_PARAMETERS[s].optional,
+        ]
           .map((p) => `'${p}'`)
           .join(', ')}]))`,
     ).join(' || ')}`,
-    message: 'requestParameters has a parameter this integrationSubtype does not accept; see the subtype reference for allowed names',
+    message:
+      'requestParameters has a parameter this integrationSubtype does not accept; see the subtype reference for allowed names',
     fieldPath: '.requestParameters',
   },
 ];
@@ -204,25 +272,90 @@ export const SPEC_TRANSITION_RULES: Rule[] = [
 const MappingValues = (description: string) =>
   StringMap(description, 512, 100, {
     'x-kubernetes-validations': [
-      { rule: 'self.all(k, size(self[k]) >= 1)', message: 'mapping values must not be empty (use a static value such as "\'\'" for remove: keys)' },
-      { rule: `self.all(k, !k.matches(r'${RESERVED_HEADER_KEY}'))`, message: 'reserved headers (Authorization, Host-like hop-by-hop headers, X-Forwarded-*, x-amz-*, x-amzn-*, apigw-*, access-control-*) cannot be mapped' },
+      {
+        rule: 'self.all(k, size(self[k]) >= 1)',
+        message: 'mapping values must not be empty (use a static value such as "\'\'" for remove: keys)',
+      },
+      {
+        rule: `self.all(k, !k.matches(r'${RESERVED_HEADER_KEY}'))`,
+        message:
+          'reserved headers (Authorization, Host-like hop-by-hop headers, X-Forwarded-*, x-amz-*, x-amzn-*, apigw-*, access-control-*) cannot be mapped',
+      },
     ],
   });
 
 export const ApiIntegrationSpec = Type.Object(
   {
-    apiId: Type.String({ description: 'ID of the API Gateway v2 API (HTTP or WebSocket) the integration belongs to. Changing it moves the integration: a new one is created under the new API, then the old one is deleted.', minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' }),
-    integrationType: StringEnum(INTEGRATION_TYPES, 'Integration type. HTTP APIs accept AWS_PROXY (Lambda or, with integrationSubtype, an AWS service) and HTTP_PROXY; WebSocket APIs accept AWS, AWS_PROXY, HTTP, HTTP_PROXY and MOCK.'),
-    integrationUri: Type.Optional(Type.String({ description: 'Lambda function ARN or invoke URI, http(s) URL, ALB/NLB listener or Cloud Map service ARN (private integrations), or AWS service action URI. Not used by service integrations (integrationSubtype) or MOCK.', minLength: 1, maxLength: 2048 })),
-    integrationMethod: Type.Optional(StringEnum(HTTP_METHODS, 'HTTP method used to call the backend. Required for HTTP and HTTP_PROXY; Lambda uses POST; service integrations take none.')),
-    integrationSubtype: Type.Optional(StringEnum(INTEGRATION_SUBTYPES as unknown as readonly string[], 'HTTP APIs only: AWS service action for an AWS_PROXY service integration, e.g. SQS-SendMessage. Requires credentialsArn, payloadFormatVersion 1.0 and the action parameters in requestParameters.')),
-    connectionType: Type.Optional(StringEnum(CONNECTION_TYPES, 'INTERNET (default) or VPC_LINK for private integrations.')),
-    connectionId: Type.Optional(Type.String({ description: 'VPC link ID; required when connectionType is VPC_LINK.', minLength: 1, maxLength: 1024 })),
-    credentialsArn: Type.Optional(Type.String({ description: 'IAM role API Gateway assumes to call the backend (required for service integrations, which take only a role), or arn:aws:iam::*:user/* to pass the caller identity through to Lambda or HTTP backends.', maxLength: 2048, pattern: '^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|\\*):(role|user)/.+$' })),
-    description: Type.Optional(Type.String({ description: `Free-form description, at most ${DESCRIPTION_MAX} bytes in UTF-8 (${DESCRIPTION_MAX} ASCII characters, fewer otherwise): AWS allows 1024 and the operator appends an ownership marker.`, maxLength: DESCRIPTION_MAX })),
-    payloadFormatVersion: Type.Optional(StringEnum(PAYLOAD_FORMAT_VERSIONS, "Payload format sent to the backend. Required on HTTP APIs: '1.0' or '2.0' for Lambda proxy, '1.0' for everything else. On WebSocket APIs only '1.0' (what AWS reports anyway), or leave it out.")),
-    passthroughBehavior: Type.Optional(StringEnum(PASSTHROUGH_BEHAVIORS, 'WebSocket APIs only: how unmapped request content types pass through to the backend.')),
-    contentHandlingStrategy: Type.Optional(StringEnum(CONTENT_HANDLING_STRATEGIES, 'WebSocket APIs only: how to convert the request payload.')),
+    apiId: Type.String({
+      description:
+        'ID of the API Gateway v2 API (HTTP or WebSocket) the integration belongs to. Changing it moves the integration: a new one is created under the new API, then the old one is deleted.',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[a-z0-9]+$',
+    }),
+    integrationType: StringEnum(
+      INTEGRATION_TYPES,
+      'Integration type. HTTP APIs accept AWS_PROXY (Lambda or, with integrationSubtype, an AWS service) and HTTP_PROXY; WebSocket APIs accept AWS, AWS_PROXY, HTTP, HTTP_PROXY and MOCK.',
+    ),
+    integrationUri: Type.Optional(
+      Type.String({
+        description:
+          'Lambda function ARN or invoke URI, http(s) URL, ALB/NLB listener or Cloud Map service ARN (private integrations), or AWS service action URI. Not used by service integrations (integrationSubtype) or MOCK.',
+        minLength: 1,
+        maxLength: 2048,
+      }),
+    ),
+    integrationMethod: Type.Optional(
+      StringEnum(
+        HTTP_METHODS,
+        'HTTP method used to call the backend. Required for HTTP and HTTP_PROXY; Lambda uses POST; service integrations take none.',
+      ),
+    ),
+    integrationSubtype: Type.Optional(
+      StringEnum(
+        INTEGRATION_SUBTYPES as unknown as readonly string[],
+        'HTTP APIs only: AWS service action for an AWS_PROXY service integration, e.g. SQS-SendMessage. Requires credentialsArn, payloadFormatVersion 1.0 and the action parameters in requestParameters.',
+      ),
+    ),
+    connectionType: Type.Optional(
+      StringEnum(CONNECTION_TYPES, 'INTERNET (default) or VPC_LINK for private integrations.'),
+    ),
+    connectionId: Type.Optional(
+      Type.String({
+        description: 'VPC link ID; required when connectionType is VPC_LINK.',
+        minLength: 1,
+        maxLength: 1024,
+      }),
+    ),
+    credentialsArn: Type.Optional(
+      Type.String({
+        description:
+          'IAM role API Gateway assumes to call the backend (required for service integrations, which take only a role), or arn:aws:iam::*:user/* to pass the caller identity through to Lambda or HTTP backends.',
+        maxLength: 2048,
+        pattern: '^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|\\*):(role|user)/.+$',
+      }),
+    ),
+    description: Type.Optional(
+      Type.String({
+        description: `Free-form description, at most ${DESCRIPTION_MAX} bytes in UTF-8 (${DESCRIPTION_MAX} ASCII characters, fewer otherwise): AWS allows 1024 and the operator appends an ownership marker.`,
+        maxLength: DESCRIPTION_MAX,
+      }),
+    ),
+    payloadFormatVersion: Type.Optional(
+      StringEnum(
+        PAYLOAD_FORMAT_VERSIONS,
+        "Payload format sent to the backend. Required on HTTP APIs: '1.0' or '2.0' for Lambda proxy, '1.0' for everything else. On WebSocket APIs only '1.0' (what AWS reports anyway), or leave it out.",
+      ),
+    ),
+    passthroughBehavior: Type.Optional(
+      StringEnum(
+        PASSTHROUGH_BEHAVIORS,
+        'WebSocket APIs only: how unmapped request content types pass through to the backend.',
+      ),
+    ),
+    contentHandlingStrategy: Type.Optional(
+      StringEnum(CONTENT_HANDLING_STRATEGIES, 'WebSocket APIs only: how to convert the request payload.'),
+    ),
     requestParameters: Type.Optional(
       StringMap(
         'Request parameter mappings. HTTP APIs: keys append|overwrite|remove:header.NAME, append|overwrite|remove:querystring.NAME or overwrite:path, values like $request.header.NAME, $context.VAR or a static string. Service integrations: action parameters (e.g. QueueUrl). WebSocket APIs: keys integration.request.header|querystring|path.NAME with route.request.*, context.* or quoted static values. Removing a key removes the mapping in AWS.',
@@ -230,41 +363,109 @@ export const ApiIntegrationSpec = Type.Object(
         100,
         {
           'x-kubernetes-validations': [
-            { rule: 'self.all(k, size(self[k]) >= 1)', message: "requestParameters values must not be empty (remove: mappings still need a value, e.g. \"''\")" },
-            { rule: `self.all(k, !k.matches(r'${RESERVED_HEADER_KEY}'))`, message: 'reserved headers (Authorization, Connection, Content-Length, Host-like hop-by-hop headers, X-Forwarded-*, x-amz-*, x-amzn-*, apigw-*, access-control-*) cannot be mapped' },
+            {
+              rule: 'self.all(k, size(self[k]) >= 1)',
+              message: 'requestParameters values must not be empty (remove: mappings still need a value, e.g. "\'\'")',
+            },
+            {
+              rule: `self.all(k, !k.matches(r'${RESERVED_HEADER_KEY}'))`,
+              message:
+                'reserved headers (Authorization, Connection, Content-Length, Host-like hop-by-hop headers, X-Forwarded-*, x-amz-*, x-amzn-*, apigw-*, access-control-*) cannot be mapped',
+            },
           ],
         },
       ),
     ),
-    requestTemplates: Type.Optional(StringMap('WebSocket APIs only: VTL request templates keyed by content type.', 32768, 20)),
+    requestTemplates: Type.Optional(
+      StringMap('WebSocket APIs only: VTL request templates keyed by content type.', 32768, 20),
+    ),
     responseParameters: Type.Optional(
       Type.Unsafe<Record<string, Record<string, string>>>({
         type: 'object',
-        description: 'HTTP APIs only: response mappings keyed by backend status code (200-599); each maps append|overwrite|remove:header.NAME or overwrite:statuscode to $response.header.NAME, $response.body.PATH, $context.VAR or a static value. Removing a status code removes its mappings in AWS.',
+        description:
+          'HTTP APIs only: response mappings keyed by backend status code (200-599); each maps append|overwrite|remove:header.NAME or overwrite:statuscode to $response.header.NAME, $response.body.PATH, $context.VAR or a static value. Removing a status code removes its mappings in AWS.',
         maxProperties: 50,
         additionalProperties: MappingValues('Response mappings for one status code.'),
         'x-kubernetes-validations': [
-          { rule: `self.all(k, k.matches(r'${STATUS_CODE_KEY}'))`, message: 'responseParameters keys must be HTTP status codes from 200 to 599' },
-          { rule: `self.all(k, self[k].all(a, a.matches(r'${RESPONSE_MAPPING_KEY}')))`, message: 'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode' },
+          {
+            rule: `self.all(k, k.matches(r'${STATUS_CODE_KEY}'))`,
+            message: 'responseParameters keys must be HTTP status codes from 200 to 599',
+          },
+          {
+            rule: `self.all(k, self[k].all(a, a.matches(r'${RESPONSE_MAPPING_KEY}')))`,
+            message: 'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode',
+          },
         ],
       }),
     ),
-    templateSelectionExpression: Type.Optional(Type.String({ description: 'WebSocket APIs only: template selection expression.', minLength: 1, maxLength: 1024 })),
-    timeoutInMillis: Type.Optional(Type.Integer({ description: 'Backend timeout in milliseconds: 50-30000 on HTTP APIs (default 30000), 50-29000 on WebSocket APIs (default 29000).', minimum: 50, maximum: 30000 })),
+    templateSelectionExpression: Type.Optional(
+      Type.String({
+        description: 'WebSocket APIs only: template selection expression.',
+        minLength: 1,
+        maxLength: 1024,
+      }),
+    ),
+    timeoutInMillis: Type.Optional(
+      Type.Integer({
+        description:
+          'Backend timeout in milliseconds: 50-30000 on HTTP APIs (default 30000), 50-29000 on WebSocket APIs (default 29000).',
+        minimum: 50,
+        maximum: 30000,
+      }),
+    ),
     tlsConfig: Type.Optional(
       Type.Object(
-        { serverNameToVerify: Type.String({ description: 'Host name API Gateway verifies in the backend certificate and sends as SNI.', minLength: 1, maxLength: 512 }) },
+        {
+          serverNameToVerify: Type.String({
+            description: 'Host name API Gateway verifies in the backend certificate and sends as SNI.',
+            minLength: 1,
+            maxLength: 512,
+          }),
+        },
         { description: 'HTTP API private integrations only: TLS to the backend.' },
       ),
     ),
-    region: Type.Optional(Type.String({ description: "AWS region of the API; the operator's default region when left out. Changing it moves the integration.", pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', maxLength: 32 })),
-    roleArn: Type.Optional(Type.String({ description: "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.", maxLength: 2048, pattern: IAM_ROLE_ARN })),
-    deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, "Delete (default) deletes the integration with the object; Retain leaves it in AWS without the operator's ownership marker, so another ApiIntegration can adopt it.")),
-    integrationId: Type.Optional(Type.String({ description: 'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged), or managed by another ApiIntegration that still exists, are refused.', minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' })),
-    managementPolicy: Type.Optional(StringEnum(MANAGEMENT_POLICIES, 'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.')),
+    region: Type.Optional(
+      Type.String({
+        description:
+          "AWS region of the API; the operator's default region when left out. Changing it moves the integration.",
+        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+        maxLength: 32,
+      }),
+    ),
+    roleArn: Type.Optional(
+      Type.String({
+        description:
+          "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.",
+        maxLength: 2048,
+        pattern: IAM_ROLE_ARN,
+      }),
+    ),
+    deletionPolicy: Type.Optional(
+      StringEnum(
+        DELETION_POLICIES,
+        "Delete (default) deletes the integration with the object; Retain leaves it in AWS without the operator's ownership marker, so another ApiIntegration can adopt it.",
+      ),
+    ),
+    integrationId: Type.Optional(
+      Type.String({
+        description:
+          'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged), or managed by another ApiIntegration that still exists, are refused.',
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[a-z0-9]+$',
+      }),
+    ),
+    managementPolicy: Type.Optional(
+      StringEnum(
+        MANAGEMENT_POLICIES,
+        'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.',
+      ),
+    ),
   },
   {
-    description: 'Desired state of one API Gateway v2 integration: the CreateIntegration input in lowerCamelCase, plus operator settings.',
+    description:
+      'Desired state of one API Gateway v2 integration: the CreateIntegration input in lowerCamelCase, plus operator settings.',
     'x-kubernetes-validations': [...SPEC_RULES, ...SPEC_TRANSITION_RULES],
   },
 );
@@ -272,7 +473,9 @@ export const ApiIntegrationSpec = Type.Object(
 export const Condition = Type.Object({
   type: Type.String({ description: 'Condition type: Ready, Reconciling or Stalled.', maxLength: 316 }),
   status: StringEnum(['True', 'False', 'Unknown'] as const, 'True, False or Unknown.'),
-  observedGeneration: Type.Optional(Type.Integer({ description: 'metadata.generation the condition was computed from.', minimum: 0, format: 'int64' })),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'metadata.generation the condition was computed from.', minimum: 0, format: 'int64' }),
+  ),
   lastTransitionTime: Type.String({ description: 'When the status last changed.', format: 'date-time' }),
   reason: Type.String({ description: 'CamelCase machine-readable reason.', maxLength: 1024 }),
   message: Type.String({ description: 'What happened and what to do about it.', maxLength: 32768 }),
@@ -285,14 +488,20 @@ export const ObservedIntegration = Type.Object(
     protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
     integrationType: Type.Optional(Type.String({ description: 'Integration type reported by AWS.' })),
     integrationUri: Type.Optional(Type.String({ description: 'Integration URI reported by AWS.' })),
-    integrationMethod: Type.Optional(Type.String({ description: 'Method reported by AWS (AWS fills in POST for Lambda).' })),
+    integrationMethod: Type.Optional(
+      Type.String({ description: 'Method reported by AWS (AWS fills in POST for Lambda).' }),
+    ),
     integrationSubtype: Type.Optional(Type.String({ description: 'Service integration subtype reported by AWS.' })),
     connectionType: Type.Optional(Type.String({ description: 'Connection type (INTERNET when not set).' })),
     payloadFormatVersion: Type.Optional(Type.String({ description: 'Payload format version reported by AWS.' })),
     timeoutInMillis: Type.Optional(Type.Integer({ description: 'Timeout reported by AWS, including its default.' })),
     passthroughBehavior: Type.Optional(Type.String({ description: 'Passthrough behaviour reported by AWS.' })),
-    integrationResponseSelectionExpression: Type.Optional(Type.String({ description: 'WebSocket APIs: the integration response selection expression AWS reports.' })),
-    apiGatewayManaged: Type.Optional(Type.Boolean({ description: 'True for integrations made by quick create; those cannot be deleted.' })),
+    integrationResponseSelectionExpression: Type.Optional(
+      Type.String({ description: 'WebSocket APIs: the integration response selection expression AWS reports.' }),
+    ),
+    apiGatewayManaged: Type.Optional(
+      Type.Boolean({ description: 'True for integrations made by quick create; those cannot be deleted.' }),
+    ),
   },
   { description: 'What AWS reports for the integration, including values AWS defaulted.' },
 );
@@ -300,7 +509,9 @@ export const ObservedIntegration = Type.Object(
 export const ApiIntegrationStatus = Type.Object(
   {
     integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
-    observedGeneration: Type.Optional(Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' })),
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
+    ),
     conditions: Type.Optional(
       Type.Unsafe<Static<typeof Condition>[]>({
         type: 'array',
@@ -312,7 +523,12 @@ export const ApiIntegrationStatus = Type.Object(
       }),
     ),
     observed: Type.Optional(ObservedIntegration),
-    lastHandledReconcileAt: Type.Optional(Type.String({ description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.', maxLength: 256 })),
+    lastHandledReconcileAt: Type.Optional(
+      Type.String({
+        description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
+        maxLength: 256,
+      }),
+    ),
   },
   {
     description: 'Observed state, written by the operator only.',

@@ -3,9 +3,26 @@
 // a BadRequest AWS would otherwise return on every retry (reference/apigatewayv2.md §1.2–1.11).
 // A type the protocol does not take is the one problem reported about it: advice on what that
 // type would need is marked as a follow-on (see Finding) and dropped.
-import { HTTP_REQUEST_MAPPING_KEY, INTEGRATION_TYPES, PAYLOAD_FORMAT_VERSIONS, WEBSOCKET_REQUEST_KEY } from './schema.ts';
+import {
+  HTTP_REQUEST_MAPPING_KEY,
+  INTEGRATION_TYPES,
+  PAYLOAD_FORMAT_VERSIONS,
+  WEBSOCKET_REQUEST_KEY,
+} from './schema.ts';
 import type { Protocol } from './types.ts';
-import { assuming, has, problem, record, re2, refuting, specField, str, type Finding, type LooseSpec, type Premise } from './problem.ts';
+import {
+  assuming,
+  has,
+  problem,
+  record,
+  re2,
+  refuting,
+  specField,
+  str,
+  type Finding,
+  type LooseSpec,
+  type Premise,
+} from './problem.ts';
 import { HTTP_ONLY_FIELDS, WEBSOCKET_ONLY_FIELDS } from './validation-rules.ts';
 
 const HTTP_API_TYPES = ['AWS_PROXY', 'HTTP_PROXY'];
@@ -13,18 +30,21 @@ const TIMEOUT_MAX: Record<Protocol, number> = { HTTP: 30000, WEBSOCKET: 29000 };
 const HTTP_KEY = re2(HTTP_REQUEST_MAPPING_KEY);
 const WS_KEY = re2(WEBSOCKET_REQUEST_KEY);
 // WebSocket mapping values are selectors or a single-quoted static value (§1.9.3).
-const WS_VALUE = /^(route\.request\.(header|querystring|path)\.\S+|route\.request\.body(\.\S+)?|method\.request\.\S+|context\.\S+|stageVariables\.\S+|'.*')$/;
+const WS_VALUE =
+  /^(route\.request\.(header|querystring|path)\.\S+|route\.request\.body(\.\S+)?|method\.request\.\S+|context\.\S+|stageVariables\.\S+|'.*')$/;
 
 const URL_FORM = /^https?:\/\/\S+$/i;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:\S+$/;
 const LAMBDA_INVOKE_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path\/\S+$/;
 const SERVICE_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9.-]+:(path|action)\/\S+$/;
-const PRIVATE_TARGET = /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/\S+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-\S+)$/;
+const PRIVATE_TARGET =
+  /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/\S+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-\S+)$/;
 
 const NAMES: Record<Protocol, string> = { HTTP: 'an HTTP API', WEBSOCKET: 'a WebSocket API' };
 const when = (cond: boolean, field: string, message: string): Finding[] => (cond ? [problem(field, message)] : []);
 const typeOf = (s: LooseSpec) => str(s, 'integrationType');
-const isOneOf = (v: string | undefined, values: readonly string[]): v is string => v !== undefined && values.includes(v);
+const isOneOf = (v: string | undefined, values: readonly string[]): v is string =>
+  v !== undefined && values.includes(v);
 
 function integrationTypeAllowed(s: LooseSpec, p: Protocol): Finding[] {
   const t = typeOf(s);
@@ -46,7 +66,11 @@ function payloadFormat(s: LooseSpec, p: Protocol): Finding[] {
     const v = str(s, 'payloadFormatVersion');
     return refuting(
       ['payloadFormatVersion'],
-      when(isOneOf(v, PAYLOAD_FORMAT_VERSIONS) && v !== '1.0', specField('payloadFormatVersion'), `WebSocket APIs take only payloadFormatVersion '1.0' (got '${v}'); set it to '1.0' or leave it out`),
+      when(
+        isOneOf(v, PAYLOAD_FORMAT_VERSIONS) && v !== '1.0',
+        specField('payloadFormatVersion'),
+        `WebSocket APIs take only payloadFormatVersion '1.0' (got '${v}'); set it to '1.0' or leave it out`,
+      ),
     );
   }
   const lambdaProxy = typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype');
@@ -64,7 +88,11 @@ function payloadFormat(s: LooseSpec, p: Protocol): Finding[] {
 
 // A field that must go makes advice on its contents moot: a subtype's role and action parameters,
 // a tlsConfig's VPC link, responseParameters' keys.
-const MOOT_WITH_FIELD: Partial<Record<string, Premise[]>> = { integrationSubtype: ['serviceIntegration'], tlsConfig: ['tlsConfig'], responseParameters: ['responseParameters'] };
+const MOOT_WITH_FIELD: Partial<Record<string, Premise[]>> = {
+  integrationSubtype: ['serviceIntegration'],
+  tlsConfig: ['tlsConfig'],
+  responseParameters: ['responseParameters'],
+};
 
 function fieldsOfOtherProtocol(s: LooseSpec, p: Protocol): Finding[] {
   const foreign = p === 'HTTP' ? WEBSOCKET_ONLY_FIELDS : HTTP_ONLY_FIELDS;
@@ -84,10 +112,19 @@ function requestParameterKeys(s: LooseSpec, p: Protocol): Finding[] {
   if (p === 'HTTP') {
     return Object.keys(params)
       .filter((k) => WS_KEY.test(k))
-      .map((k) => problem(specField('requestParameters', k), 'this is a WebSocket key; HTTP APIs map with append|overwrite|remove:header.NAME, append|overwrite|remove:querystring.NAME or overwrite:path'));
+      .map((k) =>
+        problem(
+          specField('requestParameters', k),
+          'this is a WebSocket key; HTTP APIs map with append|overwrite|remove:header.NAME, append|overwrite|remove:querystring.NAME or overwrite:path',
+        ),
+      );
   }
   return Object.entries(params).flatMap(([k, v]) => [
-    ...when(HTTP_KEY.test(k), specField('requestParameters', k), 'this is an HTTP API key; WebSocket APIs map with integration.request.header|querystring|path.NAME'),
+    ...when(
+      HTTP_KEY.test(k),
+      specField('requestParameters', k),
+      'this is an HTTP API key; WebSocket APIs map with integration.request.header|querystring|path.NAME',
+    ),
     ...when(
       typeof v === 'string' && v !== '' && !WS_VALUE.test(v),
       specField('requestParameters', k),
@@ -134,23 +171,51 @@ function uriFormOfType(s: LooseSpec, p: Protocol): Finding[] {
   const field = specField('integrationUri');
   if (t === 'HTTP' || t === 'HTTP_PROXY') {
     if (p === 'HTTP' && str(s, 'connectionType') === 'VPC_LINK') {
-      return when(!PRIVATE_TARGET.test(uri), field, 'private integrations on HTTP APIs take an ALB/NLB listener ARN or a Cloud Map service ARN as integrationUri');
+      return when(
+        !PRIVATE_TARGET.test(uri),
+        field,
+        'private integrations on HTTP APIs take an ALB/NLB listener ARN or a Cloud Map service ARN as integrationUri',
+      );
     }
-    return when(!URL_FORM.test(uri), field, `${t} integrations take a fully qualified http:// or https:// URL as integrationUri`);
+    return when(
+      !URL_FORM.test(uri),
+      field,
+      `${t} integrations take a fully qualified http:// or https:// URL as integrationUri`,
+    );
   }
   if (t === 'AWS_PROXY' && p === 'HTTP') {
-    return when(!LAMBDA_ARN.test(uri) && !LAMBDA_INVOKE_URI.test(uri), field, 'Lambda proxy integrations take the function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME) or its invoke URI as integrationUri');
+    return when(
+      !LAMBDA_ARN.test(uri) && !LAMBDA_INVOKE_URI.test(uri),
+      field,
+      'Lambda proxy integrations take the function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME) or its invoke URI as integrationUri',
+    );
   }
   if (t === 'AWS_PROXY') {
-    return when(!LAMBDA_INVOKE_URI.test(uri), field, 'WebSocket Lambda proxy integrations take the invoke URI arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations');
+    return when(
+      !LAMBDA_INVOKE_URI.test(uri),
+      field,
+      'WebSocket Lambda proxy integrations take the invoke URI arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations',
+    );
   }
   if (t === 'AWS') {
-    return when(!SERVICE_URI.test(uri), field, 'AWS integrations take an API Gateway service URI, e.g. arn:aws:apigateway:REGION:dynamodb:action/PutItem or a Lambda invoke URI');
+    return when(
+      !SERVICE_URI.test(uri),
+      field,
+      'AWS integrations take an API Gateway service URI, e.g. arn:aws:apigateway:REGION:dynamodb:action/PutItem or a Lambda invoke URI',
+    );
   }
   return [];
 }
 
-const CHECKS = [integrationTypeAllowed, payloadFormat, fieldsOfOtherProtocol, requestParameterKeys, privateIntegration, timeout, uriForm];
+const CHECKS = [
+  integrationTypeAllowed,
+  payloadFormat,
+  fieldsOfOtherProtocol,
+  requestParameterKeys,
+  privateIntegration,
+  timeout,
+  uriForm,
+];
 
 export function protocolProblems(s: LooseSpec, protocol: Protocol): Finding[] {
   return CHECKS.flatMap((check) => check(s, protocol));

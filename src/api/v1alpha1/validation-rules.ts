@@ -16,7 +16,19 @@ import {
   WEBSOCKET_REQUEST_KEY,
   type IntegrationSubtype,
 } from './schema.ts';
-import { assuming, has, problem, record, re2, refuting, specField, str, type Finding, type LooseSpec, type Problem } from './problem.ts';
+import {
+  assuming,
+  has,
+  problem,
+  record,
+  re2,
+  refuting,
+  specField,
+  str,
+  type Finding,
+  type LooseSpec,
+  type Problem,
+} from './problem.ts';
 
 export interface CelTwin {
   /** The CEL rule(s) mirrored: the rule's exact message, or a pattern for generated families. */
@@ -32,18 +44,25 @@ const STATUS_CODE = re2(STATUS_CODE_KEY);
 const RESERVED = re2(RESERVED_HEADER_KEY);
 const ROLE = re2(IAM_ROLE_ARN);
 
-export const WEBSOCKET_ONLY_FIELDS = ['requestTemplates', 'templateSelectionExpression', 'passthroughBehavior', 'contentHandlingStrategy'] as const;
+export const WEBSOCKET_ONLY_FIELDS = [
+  'requestTemplates',
+  'templateSelectionExpression',
+  'passthroughBehavior',
+  'contentHandlingStrategy',
+] as const;
 export const HTTP_ONLY_FIELDS = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
 
 const isVpcLink = (s: LooseSpec) => str(s, 'connectionType') === 'VPC_LINK';
 const typeOf = (s: LooseSpec) => str(s, 'integrationType');
 const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
 const keysOf = (m: Record<string, unknown> | undefined): string[] => (m ? Object.keys(m) : []);
-const isKnownSubtype = (v: string | undefined): v is IntegrationSubtype => v !== undefined && (INTEGRATION_SUBTYPES as string[]).includes(v);
+const isKnownSubtype = (v: string | undefined): v is IntegrationSubtype =>
+  v !== undefined && (INTEGRATION_SUBTYPES as string[]).includes(v);
 
 // Whether the type or the subtype is the mistake is the user's call, so a conflict between them
 // silences advice that takes either one for granted.
-const serviceRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) => assuming(['serviceIntegration'], check(s));
+const serviceRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) =>
+  assuming(['serviceIntegration'], check(s));
 
 function subtypeTwins(): CelTwin[] {
   return [
@@ -52,7 +71,11 @@ function subtypeTwins(): CelTwin[] {
       check: (s) =>
         refuting(
           ['integrationType', 'serviceIntegration'],
-          when(has(s, 'integrationSubtype') && typeOf(s) !== 'AWS_PROXY', specField('integrationSubtype'), 'integrationSubtype requires integrationType AWS_PROXY; set integrationType: AWS_PROXY or remove integrationSubtype'),
+          when(
+            has(s, 'integrationSubtype') && typeOf(s) !== 'AWS_PROXY',
+            specField('integrationSubtype'),
+            'integrationSubtype requires integrationType AWS_PROXY; set integrationType: AWS_PROXY or remove integrationSubtype',
+          ),
         ),
     },
     {
@@ -67,7 +90,13 @@ function subtypeTwins(): CelTwin[] {
     },
     {
       cel: 'integrationSubtype requires credentialsArn: the IAM role API Gateway assumes to call the service',
-      check: serviceRule((s) => when(has(s, 'integrationSubtype') && !has(s, 'credentialsArn'), specField('credentialsArn'), 'integrationSubtype requires credentialsArn: set it to the IAM role API Gateway assumes to call the service')),
+      check: serviceRule((s) =>
+        when(
+          has(s, 'integrationSubtype') && !has(s, 'credentialsArn'),
+          specField('credentialsArn'),
+          'integrationSubtype requires credentialsArn: set it to the IAM role API Gateway assumes to call the service',
+        ),
+      ),
     },
     {
       // API Gateway calls the service with the role's credentials; the caller pass-through form
@@ -84,8 +113,14 @@ function subtypeTwins(): CelTwin[] {
         ),
     },
     { cel: /^integrationSubtype \S+ requires requestParameters /, check: serviceRule(missingActionParameters) },
-    { cel: 'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys', check: serviceRule(actionParameterKeyShape) },
-    { cel: /^requestParameters has a parameter this integrationSubtype does not accept/, check: serviceRule(unknownActionParameters) },
+    {
+      cel: 'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys',
+      check: serviceRule(actionParameterKeyShape),
+    },
+    {
+      cel: /^requestParameters has a parameter this integrationSubtype does not accept/,
+      check: serviceRule(unknownActionParameters),
+    },
   ];
 }
 
@@ -94,14 +129,23 @@ function missingActionParameters(s: LooseSpec): Problem[] {
   if (!isKnownSubtype(subtype)) return [];
   const params = record(s, 'requestParameters') ?? {};
   const missing = SUBTYPE_PARAMETERS[subtype].required.filter((p) => !(p in params));
-  return when(missing.length > 0, specField('requestParameters'), `integrationSubtype ${subtype} requires requestParameters ${SUBTYPE_PARAMETERS[subtype].required.join(', ')}; add ${missing.join(', ')}`);
+  return when(
+    missing.length > 0,
+    specField('requestParameters'),
+    `integrationSubtype ${subtype} requires requestParameters ${SUBTYPE_PARAMETERS[subtype].required.join(', ')}; add ${missing.join(', ')}`,
+  );
 }
 
 function actionParameterKeyShape(s: LooseSpec): Problem[] {
   if (!has(s, 'integrationSubtype')) return [];
   return keysOf(record(s, 'requestParameters'))
     .filter((k) => !SUBTYPE_KEY.test(k))
-    .map((k) => problem(specField('requestParameters', k), 'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys, not parameter mappings; rename or remove this key'));
+    .map((k) =>
+      problem(
+        specField('requestParameters', k),
+        'service integrations take action parameter names (e.g. QueueUrl, MessageBody) as requestParameters keys, not parameter mappings; rename or remove this key',
+      ),
+    );
 }
 
 function unknownActionParameters(s: LooseSpec): Problem[] {
@@ -111,7 +155,12 @@ function unknownActionParameters(s: LooseSpec): Problem[] {
   const allowed: readonly string[] = [...required, ...optional];
   return keysOf(record(s, 'requestParameters'))
     .filter((k) => !allowed.includes(k))
-    .map((k) => problem(specField('requestParameters', k), `integrationSubtype ${subtype} does not accept the parameter ${k}; use one of ${allowed.join(', ')}`));
+    .map((k) =>
+      problem(
+        specField('requestParameters', k),
+        `integrationSubtype ${subtype} does not accept the parameter ${k}; use one of ${allowed.join(', ')}`,
+      ),
+    );
 }
 
 function connectionTwins(): CelTwin[] {
@@ -123,7 +172,9 @@ function connectionTwins(): CelTwin[] {
         assuming(
           ['integrationType', 'payloadFormatVersion'],
           when(
-            has(s, 'payloadFormatVersion') && str(s, 'payloadFormatVersion') !== '1.0' && !(typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype')),
+            has(s, 'payloadFormatVersion') &&
+              str(s, 'payloadFormatVersion') !== '1.0' &&
+              !(typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype')),
             specField('payloadFormatVersion'),
             "payloadFormatVersion 2.0 is only for Lambda proxy integrations (AWS_PROXY without integrationSubtype); set payloadFormatVersion: '1.0'",
           ),
@@ -131,16 +182,33 @@ function connectionTwins(): CelTwin[] {
     },
     {
       cel: 'connectionType VPC_LINK requires connectionId (the VPC link id)',
-      check: (s) => when(isVpcLink(s) && !has(s, 'connectionId'), specField('connectionId'), 'connectionType VPC_LINK requires connectionId; set it to the VPC link id'),
+      check: (s) =>
+        when(
+          isVpcLink(s) && !has(s, 'connectionId'),
+          specField('connectionId'),
+          'connectionType VPC_LINK requires connectionId; set it to the VPC link id',
+        ),
     },
     {
       cel: 'connectionId is only used with connectionType VPC_LINK; set connectionType: VPC_LINK or remove connectionId',
-      check: (s) => when(has(s, 'connectionId') && !isVpcLink(s), specField('connectionId'), 'connectionId is only used with connectionType VPC_LINK; set connectionType: VPC_LINK or remove connectionId'),
+      check: (s) =>
+        when(
+          has(s, 'connectionId') && !isVpcLink(s),
+          specField('connectionId'),
+          'connectionId is only used with connectionType VPC_LINK; set connectionType: VPC_LINK or remove connectionId',
+        ),
     },
     {
       cel: 'tlsConfig applies only to private integrations (connectionType VPC_LINK)',
       check: (s) =>
-        assuming(['tlsConfig'], when(has(s, 'tlsConfig') && !isVpcLink(s), specField('tlsConfig'), 'tlsConfig applies only to private integrations; set connectionType: VPC_LINK with a connectionId, or remove tlsConfig')),
+        assuming(
+          ['tlsConfig'],
+          when(
+            has(s, 'tlsConfig') && !isVpcLink(s),
+            specField('tlsConfig'),
+            'tlsConfig applies only to private integrations; set connectionType: VPC_LINK with a connectionId, or remove tlsConfig',
+          ),
+        ),
     },
   ];
 }
@@ -154,7 +222,11 @@ function targetTwins(): CelTwin[] {
       // The CEL rule also fails when the URI is missing; the integrationUri twin reports that case.
       cel: 'HTTP and HTTP_PROXY integrations require integrationMethod and integrationUri',
       check: typeRule((s) =>
-        when((typeOf(s) === 'HTTP' || typeOf(s) === 'HTTP_PROXY') && !has(s, 'integrationMethod'), specField('integrationMethod'), `${typeOf(s)} integrations require integrationMethod; set the HTTP method used to call the backend (e.g. GET or ANY)`),
+        when(
+          (typeOf(s) === 'HTTP' || typeOf(s) === 'HTTP_PROXY') && !has(s, 'integrationMethod'),
+          specField('integrationMethod'),
+          `${typeOf(s)} integrations require integrationMethod; set the HTTP method used to call the backend (e.g. GET or ANY)`,
+        ),
       ),
     },
     {
@@ -167,23 +239,42 @@ function targetTwins(): CelTwin[] {
         ),
       ),
     },
-    { cel: 'MOCK integrations take no integrationUri', check: typeRule((s) => when(typeOf(s) === 'MOCK' && has(s, 'integrationUri'), specField('integrationUri'), 'MOCK integrations take no integrationUri; remove it')) },
+    {
+      cel: 'MOCK integrations take no integrationUri',
+      check: typeRule((s) =>
+        when(
+          typeOf(s) === 'MOCK' && has(s, 'integrationUri'),
+          specField('integrationUri'),
+          'MOCK integrations take no integrationUri; remove it',
+        ),
+      ),
+    },
     {
       cel: 'Lambda proxy integrations are invoked with POST; set integrationMethod: POST or leave it out',
       check: typeRule((s) =>
         when(
-          typeOf(s) === 'AWS_PROXY' && !has(s, 'integrationSubtype') && has(s, 'integrationMethod') && str(s, 'integrationMethod') !== 'POST',
+          typeOf(s) === 'AWS_PROXY' &&
+            !has(s, 'integrationSubtype') &&
+            has(s, 'integrationMethod') &&
+            str(s, 'integrationMethod') !== 'POST',
           specField('integrationMethod'),
           'Lambda proxy integrations are invoked with POST; set integrationMethod: POST or leave it out',
         ),
       ),
     },
     // Once the protocol is known, each foreign field is named on its own instead.
-    { cel: /^WebSocket-only fields .* cannot be combined with HTTP-API-only fields/, check: (s) => assuming(['unknownProtocol'], mixedProtocolFields(s)) },
+    {
+      cel: /^WebSocket-only fields .* cannot be combined with HTTP-API-only fields/,
+      check: (s) => assuming(['unknownProtocol'], mixedProtocolFields(s)),
+    },
     {
       cel: 'managementPolicy ObserveOnly needs spec.integrationId: the integration to observe',
       check: (s) =>
-        when(str(s, 'managementPolicy') === 'ObserveOnly' && !has(s, 'integrationId'), specField('integrationId'), 'managementPolicy ObserveOnly needs spec.integrationId: set the id of the integration to observe'),
+        when(
+          str(s, 'managementPolicy') === 'ObserveOnly' && !has(s, 'integrationId'),
+          specField('integrationId'),
+          'managementPolicy ObserveOnly needs spec.integrationId: set the id of the integration to observe',
+        ),
     },
     {
       cel: /^requestParameters keys must be append\|overwrite\|remove:header\.NAME/,
@@ -223,26 +314,43 @@ const emptyValues = (m: Record<string, unknown> | undefined, path: (k: string) =
 const reservedKeys = (m: Record<string, unknown> | undefined, path: (k: string) => string): Problem[] =>
   keysOf(m)
     .filter((k) => RESERVED.test(k))
-    .map((k) => problem(path(k), `the header in ${k} is reserved by API Gateway and cannot be mapped; remove this mapping`));
+    .map((k) =>
+      problem(path(k), `the header in ${k} is reserved by API Gateway and cannot be mapped; remove this mapping`),
+    );
 
 // How to fix a response mapping is moot on a WebSocket API, where responseParameters must go.
-const responseRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) => assuming(['responseParameters'], check(s));
+const responseRule = (check: (s: LooseSpec) => Finding[]) => (s: LooseSpec) =>
+  assuming(['responseParameters'], check(s));
 
 /** Twins of the CEL rules attached to the map fields; `at` is the schema path of the map. */
 export const MAP_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
   {
     at: 'requestParameters',
     cel: /^requestParameters values must not be empty/,
-    check: (s) => emptyValues(record(s, 'requestParameters'), (k) => specField('requestParameters', k), "requestParameters values must not be empty; remove: mappings still need a value, e.g. \"''\""),
+    check: (s) =>
+      emptyValues(
+        record(s, 'requestParameters'),
+        (k) => specField('requestParameters', k),
+        'requestParameters values must not be empty; remove: mappings still need a value, e.g. "\'\'"',
+      ),
   },
-  { at: 'requestParameters', cel: /^reserved headers/, check: (s) => reservedKeys(record(s, 'requestParameters'), (k) => specField('requestParameters', k)) },
+  {
+    at: 'requestParameters',
+    cel: /^reserved headers/,
+    check: (s) => reservedKeys(record(s, 'requestParameters'), (k) => specField('requestParameters', k)),
+  },
   {
     at: 'responseParameters',
     cel: 'responseParameters keys must be HTTP status codes from 200 to 599',
     check: responseRule((s) =>
       keysOf(record(s, 'responseParameters'))
         .filter((k) => !STATUS_CODE.test(k))
-        .map((k) => problem(specField('responseParameters', k), 'responseParameters keys must be HTTP status codes from 200 to 599; use the backend status code these mappings apply to')),
+        .map((k) =>
+          problem(
+            specField('responseParameters', k),
+            'responseParameters keys must be HTTP status codes from 200 to 599; use the backend status code these mappings apply to',
+          ),
+        ),
     ),
   },
   {
@@ -252,16 +360,35 @@ export const MAP_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
       responseMaps(s).flatMap(([code, m]) =>
         keysOf(m)
           .filter((a) => !RESPONSE_KEY.test(a))
-          .map((a) => problem(specField('responseParameters', code, a), 'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode; rename this key')),
+          .map((a) =>
+            problem(
+              specField('responseParameters', code, a),
+              'response mapping keys must be append|overwrite|remove:header.NAME or overwrite:statuscode; rename this key',
+            ),
+          ),
       ),
     ),
   },
   {
     at: 'responseParameters.*',
     cel: /^mapping values must not be empty/,
-    check: responseRule((s) => responseMaps(s).flatMap(([code, m]) => emptyValues(m, (k) => specField('responseParameters', code, k), "mapping values must not be empty; use a static value such as \"''\" for remove: keys"))),
+    check: responseRule((s) =>
+      responseMaps(s).flatMap(([code, m]) =>
+        emptyValues(
+          m,
+          (k) => specField('responseParameters', code, k),
+          'mapping values must not be empty; use a static value such as "\'\'" for remove: keys',
+        ),
+      ),
+    ),
   },
-  { at: 'responseParameters.*', cel: /^reserved headers/, check: responseRule((s) => responseMaps(s).flatMap(([code, m]) => reservedKeys(m, (k) => specField('responseParameters', code, k)))) },
+  {
+    at: 'responseParameters.*',
+    cel: /^reserved headers/,
+    check: responseRule((s) =>
+      responseMaps(s).flatMap(([code, m]) => reservedKeys(m, (k) => specField('responseParameters', code, k))),
+    ),
+  },
 ];
 
 function responseMaps(s: LooseSpec): [string, Record<string, unknown> | undefined][] {
@@ -269,7 +396,10 @@ function responseMaps(s: LooseSpec): [string, Record<string, unknown> | undefine
 }
 
 /** Twin of SPEC_TRANSITION_RULES: what may not change between the stored spec and an update. */
-export const TRANSITION_RULE_TWINS: readonly { cel: string | RegExp; check: (oldSpec: LooseSpec, newSpec: LooseSpec) => Problem[] }[] = [
+export const TRANSITION_RULE_TWINS: readonly {
+  cel: string | RegExp;
+  check: (oldSpec: LooseSpec, newSpec: LooseSpec) => Problem[];
+}[] = [
   {
     cel: /^spec\.integrationId is immutable once set/,
     check: (o, n) =>

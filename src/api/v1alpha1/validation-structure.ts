@@ -22,13 +22,19 @@ const PATTERN_HINTS: Record<string, string> = {
 };
 
 // A malformed value in one of these fields makes other checks' advice about it moot (see Finding).
-const PREMISE_FIELDS: readonly string[] = ['integrationType', 'payloadFormatVersion', 'credentialsArn'] satisfies Premise[];
+const PREMISE_FIELDS: readonly string[] = [
+  'integrationType',
+  'payloadFormatVersion',
+  'credentialsArn',
+] satisfies Premise[];
 
 /** Copy of the schema where objects with declared properties refuse others (structural schemas cannot say so). */
 function closeObjects(node: JsonSchema): JsonSchema {
   const out: JsonSchema = { ...node };
   if (isRecord(node.properties)) {
-    out.properties = Object.fromEntries(Object.entries(node.properties).map(([k, v]) => [k, closeObjects(v as JsonSchema)]));
+    out.properties = Object.fromEntries(
+      Object.entries(node.properties).map(([k, v]) => [k, closeObjects(v as JsonSchema)]),
+    );
     if (node.additionalProperties === undefined) out.additionalProperties = false;
   }
   if (isRecord(node.additionalProperties)) out.additionalProperties = closeObjects(node.additionalProperties);
@@ -67,7 +73,10 @@ function descriptionBytes(spec: unknown): Finding[] {
  * (which may contain dots and colons) are written in brackets and fields with a dot.
  */
 function fieldOf(instancePath: string, extra?: string): string {
-  const segments = instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segments.push(extra);
   let node: unknown = SPEC_SCHEMA;
   let out = 'spec';
@@ -87,21 +96,31 @@ function fieldOf(instancePath: string, extra?: string): string {
   return out;
 }
 
-const lastSegment = (field: string): string => field.replace(/\[.*\]$/, '').split('.').pop() ?? field;
+const lastSegment = (field: string): string =>
+  field
+    .replace(/\[.*\]$/, '')
+    .split('.')
+    .pop() ?? field;
 
 function toProblem(e: ErrorObject): Finding {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return refutingField(problem(fieldOf(e.instancePath, String(p.missingProperty)), `is required; set ${String(p.missingProperty)}`));
+      return refutingField(
+        problem(fieldOf(e.instancePath, String(p.missingProperty)), `is required; set ${String(p.missingProperty)}`),
+      );
     case 'additionalProperties':
-      return problem(fieldOf(e.instancePath, String(p.additionalProperty)), unknownFieldMessage(e.instancePath, String(p.additionalProperty)));
+      return problem(
+        fieldOf(e.instancePath, String(p.additionalProperty)),
+        unknownFieldMessage(e.instancePath, String(p.additionalProperty)),
+      );
     default: {
       const field = fieldOf(e.instancePath);
       const found = problem(field, valueMessage(e, p, field));
       // The schema's timeout bound is the larger of the two protocols'; once the protocol is known,
       // its own bound (29000 on WebSocket APIs) is the one to state, and stating both would confuse.
-      if (e.keyword === 'maximum' && field === 'spec.timeoutInMillis') return { ...found, assumes: ['timeoutInMillis'] };
+      if (e.keyword === 'maximum' && field === 'spec.timeoutInMillis')
+        return { ...found, assumes: ['timeoutInMillis'] };
       return refutingField(found);
     }
   }

@@ -19,9 +19,12 @@ export type ValidationResult = { ok: true; spec: ApiIntegrationSpecT } | { ok: f
  * On success returns the spec with nulls dropped, as the API server would store it.
  */
 export function validateSpec(spec: unknown, protocol?: Protocol): ValidationResult {
-  if (!isRecord(spec)) return { ok: false, problems: [problem('spec', 'spec must be an object with at least apiId and integrationType')] };
+  if (!isRecord(spec))
+    return { ok: false, problems: [problem('spec', 'spec must be an object with at least apiId and integrationType')] };
   const s = withoutNulls(spec);
-  const problems = unique(withoutFollowOns([...structureProblems(s), ...celProblems(s), ...(protocol ? protocolProblems(s, protocol) : [])]));
+  const problems = unique(
+    withoutFollowOns([...structureProblems(s), ...celProblems(s), ...(protocol ? protocolProblems(s, protocol) : [])]),
+  );
   return problems.length === 0 ? { ok: true, spec: s as ApiIntegrationSpecT } : { ok: false, problems };
 }
 

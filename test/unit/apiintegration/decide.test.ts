@@ -8,12 +8,20 @@ import { UID, object, observed, recordedAt } from './fixtures.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
-function input(obj: ApiIntegration, observation: Observation = {}, protocol: 'HTTP' | 'WEBSOCKET' | null = 'HTTP'): DecideInput {
+function input(
+  obj: ApiIntegration,
+  observation: Observation = {},
+  protocol: 'HTTP' | 'WEBSOCKET' | null = 'HTTP',
+): DecideInput {
   return {
     obj,
     observation,
     now: NOW,
-    desired: { location: { region: 'us-east-1', apiId: obj.spec.apiId }, protocol: protocol ?? undefined, fields: desiredFields(obj.spec, UID) },
+    desired: {
+      location: { region: 'us-east-1', apiId: obj.spec.apiId },
+      protocol: protocol ?? undefined,
+      fields: desiredFields(obj.spec, UID),
+    },
   };
 }
 
@@ -23,17 +31,53 @@ describe('decide: deletion', () => {
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'RemoveFinalizer' });
   });
   it('keeps the integration when deletionPolicy is Retain, handing it back without the ownership marker', () => {
-    const plan = decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain', description: 'keep me' }, annotations: recordedAt() })));
-    expect(plan.action).toEqual({ type: 'Release', location: { region: 'us-east-1', apiId: 'api1' }, integrationId: 'int1', fields: { integrationType: 'AWS_PROXY', description: 'keep me' } });
-    expect(decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain' } }))).action.type).toBe('RemoveFinalizer');
+    const plan = decide(
+      input(
+        object({
+          deleting: true,
+          spec: { deletionPolicy: 'Retain', description: 'keep me' },
+          annotations: recordedAt(),
+        }),
+      ),
+    );
+    expect(plan.action).toEqual({
+      type: 'Release',
+      location: { region: 'us-east-1', apiId: 'api1' },
+      integrationId: 'int1',
+      fields: { integrationType: 'AWS_PROXY', description: 'keep me' },
+    });
+    expect(decide(input(object({ deleting: true, spec: { deletionPolicy: 'Retain' } }))).action.type).toBe(
+      'RemoveFinalizer',
+    );
   });
   it('releases a retained service integration with its subtype and every parameter, as AWS requires', () => {
-    const spec = { deletionPolicy: 'Retain' as const, integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'b' } };
+    const spec = {
+      deletionPolicy: 'Retain' as const,
+      integrationSubtype: 'SQS-SendMessage',
+      requestParameters: { QueueUrl: 'q', MessageBody: 'b' },
+    };
     const plan = decide(input(object({ deleting: true, spec, annotations: recordedAt() })));
-    expect(plan.action).toMatchObject({ type: 'Release', fields: { integrationSubtype: 'SQS-SendMessage', requestParameters: { QueueUrl: 'q', MessageBody: 'b' }, description: '' } });
+    expect(plan.action).toMatchObject({
+      type: 'Release',
+      fields: {
+        integrationSubtype: 'SQS-SendMessage',
+        requestParameters: { QueueUrl: 'q', MessageBody: 'b' },
+        description: '',
+      },
+    });
   });
   it('never deletes in ObserveOnly mode', () => {
-    expect(decide(input(object({ deleting: true, spec: { managementPolicy: 'ObserveOnly', integrationId: 'int1' }, annotations: recordedAt() }))).action.type).toBe('RemoveFinalizer');
+    expect(
+      decide(
+        input(
+          object({
+            deleting: true,
+            spec: { managementPolicy: 'ObserveOnly', integrationId: 'int1' },
+            annotations: recordedAt(),
+          }),
+        ),
+      ).action.type,
+    ).toBe('RemoveFinalizer');
   });
   it('releases the finalizer when nothing was ever created', () => {
     expect(decide(input(object({ deleting: true }))).action.type).toBe('RemoveFinalizer');
@@ -60,8 +104,12 @@ describe('decide: creation and recovery', () => {
     expect(plan.requeue).toBe('none');
   });
   it('adds the finalizer before anything else, in the same write as the pending marker for a new object', () => {
-    expect(decide(input(object({ finalizers: [] })))).toMatchObject({ action: { type: 'Create', withFinalizer: true } });
-    expect(decide(input(object({ finalizers: [], annotations: recordedAt() }), { current: observed() })).action.type).toBe('AddFinalizer');
+    expect(decide(input(object({ finalizers: [] })))).toMatchObject({
+      action: { type: 'Create', withFinalizer: true },
+    });
+    expect(
+      decide(input(object({ finalizers: [], annotations: recordedAt() }), { current: observed() })).action.type,
+    ).toBe('AddFinalizer');
     expect(decide(input(object({ finalizers: [], spec: { integrationId: 'ext1' } }))).action.type).toBe('AddFinalizer');
   });
   it('waits, without creating, while the API does not exist', () => {
@@ -97,7 +145,10 @@ describe('decide: creation and recovery', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'CreateInDoubt' });
     expect(plan.requeue).toEqual({ afterMs: 20_000 });
     // What the late create made is adopted as soon as a listing shows it.
-    expect(decide(input(obj, { claimed: [observed({ integrationId: 'late1' })] })).action).toMatchObject({ type: 'Record', integrationId: 'late1' });
+    expect(decide(input(obj, { claimed: [observed({ integrationId: 'late1' })] })).action).toMatchObject({
+      type: 'Record',
+      integrationId: 'late1',
+    });
   });
   it('drops a pending marker for a place the spec no longer points at', () => {
     const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/oldapi' } });
@@ -116,8 +167,17 @@ describe('decide: existing integrations', () => {
   it('never reads "not looked" as "absent": it asks for the read instead of re-creating', () => {
     const plan = decide(input(recorded, {}));
     expect(plan.action.type).toBe('None');
-    expect(plan.need).toEqual({ kind: 'get', place: { region: 'us-east-1', apiId: 'api1' }, integrationId: 'int1', as: 'current' });
-    expect(decide(input(object({ spec: { integrationId: 'ext1' } }))).need).toMatchObject({ kind: 'get', as: 'adoptee', integrationId: 'ext1' });
+    expect(plan.need).toEqual({
+      kind: 'get',
+      place: { region: 'us-east-1', apiId: 'api1' },
+      integrationId: 'int1',
+      as: 'current',
+    });
+    expect(decide(input(object({ spec: { integrationId: 'ext1' } }))).need).toMatchObject({
+      kind: 'get',
+      as: 'adoptee',
+      integrationId: 'ext1',
+    });
   });
   it('recreates an integration deleted outside the operator', () => {
     const plan = decide(input(recorded, { current: null }));
@@ -125,29 +185,53 @@ describe('decide: existing integrations', () => {
     expect((plan.action as { supersede?: unknown }).supersede).toBeUndefined();
   });
   it('updates only what changed', () => {
-    const plan = decide(input(recorded, { current: observed({ integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:old' }) }));
+    const plan = decide(
+      input(recorded, { current: observed({ integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:old' }) }),
+    );
     expect(plan.action).toMatchObject({ type: 'Update', changed: ['integrationUri'] });
   });
   it('moves to a new API: creates there and marks the old one for deletion, without claiming Synced yet', () => {
     const obj = object({ spec: { apiId: 'api2' }, annotations: recordedAt('int1', 'api1') });
     const plan = decide(input(obj, { current: observed() }));
-    expect(plan.action).toMatchObject({ type: 'Create', location: { apiId: 'api2' }, supersede: { integrationId: 'int1', location: { apiId: 'api1' } } });
+    expect(plan.action).toMatchObject({
+      type: 'Create',
+      location: { apiId: 'api2' },
+      supersede: { integrationId: 'int1', location: { apiId: 'api1' } },
+    });
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Moving' });
     expect(plan.requeue).toBe('soon');
   });
   it('deletes a superseded integration before anything else', () => {
-    const obj = object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } });
+    const obj = object({
+      annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' },
+    });
     expect(decide(input(obj)).action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' });
   });
   it('changes the integration type in place, keeping the id that routes target', () => {
-    const obj = object({ annotations: recordedAt(), spec: { integrationType: 'HTTP_PROXY', integrationUri: 'https://example.com', integrationMethod: 'GET', payloadFormatVersion: '1.0' } });
+    const obj = object({
+      annotations: recordedAt(),
+      spec: {
+        integrationType: 'HTTP_PROXY',
+        integrationUri: 'https://example.com',
+        integrationMethod: 'GET',
+        payloadFormatVersion: '1.0',
+      },
+    });
     const plan = decide(input(obj, { current: observed() }));
-    expect(plan.action).toMatchObject({ type: 'Update', integrationId: 'int1', fields: { integrationType: 'HTTP_PROXY', integrationMethod: 'GET' } });
+    expect(plan.action).toMatchObject({
+      type: 'Update',
+      integrationId: 'int1',
+      fields: { integrationType: 'HTTP_PROXY', integrationMethod: 'GET' },
+    });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
   });
   it.each([
     ['credentialsArn', { credentialsArn: 'arn:aws:iam::123456789012:role/r' }, { credentialsArn: '' }],
-    ['connectionId', { connectionType: 'VPC_LINK', connectionId: 'vl1' }, { connectionId: '', connectionType: 'INTERNET' }],
+    [
+      'connectionId',
+      { connectionType: 'VPC_LINK', connectionId: 'vl1' },
+      { connectionId: '', connectionType: 'INTERNET' },
+    ],
     ['tlsConfig', { tlsConfig: { serverNameToVerify: 'x.example.com' } }, { tlsConfig: {} }],
     ['the subtype', { integrationSubtype: 'SQS-SendMessage' }, { integrationSubtype: '' }],
   ])('clears %s in place', (_what, had, sent) => {
@@ -155,16 +239,31 @@ describe('decide: existing integrations', () => {
     expect(plan.action).toMatchObject({ type: 'Update', integrationId: 'int1', fields: sent });
   });
   it('reports a removal AWS cannot make in place as Stalled with a Warning, still applying the rest', () => {
-    const ws = { integrationType: 'MOCK' as const, integrationUri: undefined, payloadFormatVersion: undefined, requestTemplates: { '$default': 'A' } };
+    const ws = {
+      integrationType: 'MOCK' as const,
+      integrationUri: undefined,
+      payloadFormatVersion: undefined,
+      requestTemplates: { $default: 'A' },
+    };
     const obj = object({ annotations: recordedAt(), spec: ws });
-    const held = observed({ integrationType: 'MOCK', integrationUri: undefined, payloadFormatVersion: undefined, integrationMethod: undefined, timeoutInMillis: 29000, requestTemplates: { '$default': 'A', 'application/json': '' } });
+    const held = observed({
+      integrationType: 'MOCK',
+      integrationUri: undefined,
+      payloadFormatVersion: undefined,
+      integrationMethod: undefined,
+      timeoutInMillis: 29000,
+      requestTemplates: { $default: 'A', 'application/json': '' },
+    });
     const plan = decide(input(obj, { current: held }, 'WEBSOCKET'));
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'RemovalNotSupported' });
     expect(plan.outcome?.message).toContain('requestTemplates["application/json"]');
     expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'RemovalNotSupported' });
     // Accepting the empty template in the spec settles it.
-    const accepted = object({ annotations: recordedAt(), spec: { ...ws, requestTemplates: { '$default': 'A', 'application/json': '' } } });
+    const accepted = object({
+      annotations: recordedAt(),
+      spec: { ...ws, requestTemplates: { $default: 'A', 'application/json': '' } },
+    });
     expect(decide(input(accepted, { current: held }, 'WEBSOCKET')).outcome).toMatchObject({ kind: 'Ready' });
   });
 });
@@ -172,11 +271,17 @@ describe('decide: existing integrations', () => {
 describe('decide: adoption and observe-only', () => {
   it('adopts an existing integration named in the spec', () => {
     const obj = object({ spec: { integrationId: 'ext1' } });
-    expect(decide(input(obj, { adoptee: observed({ integrationId: 'ext1', description: 'made by hand' }) })).action).toMatchObject({ type: 'Record', integrationId: 'ext1' });
+    expect(
+      decide(input(obj, { adoptee: observed({ integrationId: 'ext1', description: 'made by hand' }) })).action,
+    ).toMatchObject({ type: 'Record', integrationId: 'ext1' });
   });
   it.each([
     ['quick-create integrations', observed({ integrationId: 'ext1', apiGatewayManaged: true }), 'AdoptionRefused'],
-    ['integrations owned by another object', observed({ integrationId: 'ext1', description: '[apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]' }), 'AdoptionRefused'],
+    [
+      'integrations owned by another object',
+      observed({ integrationId: 'ext1', description: '[apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]' }),
+      'AdoptionRefused',
+    ],
     ['integrations that do not exist', null, 'AdoptionFailed'],
   ])('refuses to adopt %s', (_what, adoptee, reason) => {
     const plan = decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee }));
@@ -184,14 +289,28 @@ describe('decide: adoption and observe-only', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason });
   });
   it('adopts an integration whose marker names an object that no longer exists', () => {
-    const orphan = observed({ integrationId: 'ext1', description: 'x [apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]' });
-    const plan = decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: false }));
+    const orphan = observed({
+      integrationId: 'ext1',
+      description: 'x [apigw.dev/owner=ffffffff-0000-0000-0000-000000000000]',
+    });
+    const plan = decide(
+      input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: false }),
+    );
     expect(plan.action).toMatchObject({ type: 'Record', integrationId: 'ext1' });
-    expect(decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: true })).outcome).toMatchObject({ reason: 'AdoptionRefused' });
+    expect(
+      decide(input(object({ spec: { integrationId: 'ext1' } }), { adoptee: orphan, adopteeOwnerLive: true })).outcome,
+    ).toMatchObject({ reason: 'AdoptionRefused' });
   });
   it('ObserveOnly reports what AWS has and never plans a write', () => {
     const obj = object({ finalizers: [], spec: { managementPolicy: 'ObserveOnly', integrationId: 'ext1' } });
-    const plan = decide(input(obj, { adoptee: observed({ integrationId: 'ext1', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:other' }) }));
+    const plan = decide(
+      input(obj, {
+        adoptee: observed({
+          integrationId: 'ext1',
+          integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:other',
+        }),
+      }),
+    );
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Observed' });
     expect(plan.outcome?.message).toContain('integrationUri');

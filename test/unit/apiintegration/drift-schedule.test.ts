@@ -8,7 +8,9 @@ const api = (apiId: string) => ({ region: 'us-east-1', apiId });
 describe('drift schedule', () => {
   it('brings every object of an API due at the same instant, wherever its own last check was', () => {
     const interval = 5 * MIN;
-    const dueAt = [0, 17_000, 61_000, 149_000, 299_000].map((t) => t + driftDelayMs(1_000_000 + t, interval, api('abc1234')) + 1_000_000);
+    const dueAt = [0, 17_000, 61_000, 149_000, 299_000].map(
+      (t) => t + driftDelayMs(1_000_000 + t, interval, api('abc1234')) + 1_000_000,
+    );
     expect(new Set(dueAt).size).toBeLessThanOrEqual(2);
     // Two slots at most: objects checked either side of a slot land one interval apart.
     const slots = [...new Set(dueAt)].sort();

@@ -12,7 +12,15 @@ export const lambdaSpec: ApiIntegrationSpecT = {
   payloadFormatVersion: '2.0',
 };
 
-export function object(over: { spec?: Partial<ApiIntegrationSpecT>; annotations?: Record<string, string>; finalizers?: string[]; deleting?: boolean; generation?: number } = {}): ApiIntegration {
+export function object(
+  over: {
+    spec?: Partial<ApiIntegrationSpecT>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deleting?: boolean;
+    generation?: number;
+  } = {},
+): ApiIntegration {
   return {
     apiVersion: 'apigw.dev/v1alpha1',
     kind: 'ApiIntegration',

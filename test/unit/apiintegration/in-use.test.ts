@@ -17,7 +17,12 @@ describe('routes that block a delete', () => {
   });
 
   it('are named with their keys, and the message says what to do', () => {
-    const o = inUseOutcome({ integrationId: 'int1', location: { region: 'us-east-1', apiId: 'api1' }, why: 'object deleted', routes: routesTargeting(routes, 'int1') });
+    const o = inUseOutcome({
+      integrationId: 'int1',
+      location: { region: 'us-east-1', apiId: 'api1' },
+      why: 'object deleted',
+      routes: routesTargeting(routes, 'int1'),
+    });
     expect(o).toMatchObject({ kind: 'Progressing', reason: 'IntegrationInUse' });
     expect(o.message).toContain('r1 (GET /orders), r3 (POST /orders)');
     expect(o.message).toContain('retarget or delete those routes');
@@ -25,10 +30,15 @@ describe('routes that block a delete', () => {
 
   it('during a move, the message names both the new integration and the old one left behind', () => {
     const o = inUseOutcome({
-      integrationId: 'int1', location: { region: 'us-east-1', apiId: 'api1' }, why: 'moved', routes: routesTargeting(routes, 'int1'),
+      integrationId: 'int1',
+      location: { region: 'us-east-1', apiId: 'api1' },
+      why: 'moved',
+      routes: routesTargeting(routes, 'int1'),
       current: { integrationId: 'new1', location: { region: 'us-east-1', apiId: 'api2' } },
     });
-    expect(o.message).toMatch(/moved to API api2 as integration new1; the old integration int1 on API api1 cannot be deleted/);
+    expect(o.message).toMatch(
+      /moved to API api2 as integration new1; the old integration int1 on API api1 cannot be deleted/,
+    );
   });
 });
 

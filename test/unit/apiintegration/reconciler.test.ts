@@ -6,7 +6,14 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { FINALIZER, type ApiIntegration, type ApiIntegrationStatusT } from '../../../src/api/v1alpha1/types.ts';
 import { AwsError, BudgetWait } from '../../../src/apiintegration/errors.ts';
-import type { ApiIntegrationStore, IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from '../../../src/apiintegration/ports.ts';
+import type {
+  ApiIntegrationStore,
+  IntegrationFields,
+  IntegrationGateway,
+  Location,
+  ObservedIntegration,
+  RouteRef,
+} from '../../../src/apiintegration/ports.ts';
 import type { RetryAfterError } from '../../../src/runtime/controller.ts';
 import { ApiIntegrationReconciler } from '../../../src/apiintegration/reconciler.ts';
 import { FakeClock } from '../../../src/runtime/clock.ts';
@@ -23,11 +30,19 @@ class MemoryStore implements ApiIntegrationStore {
     this.obj = obj;
   }
   private bump(next: ApiIntegration): ApiIntegration {
-    this.obj = { ...next, metadata: { ...next.metadata, resourceVersion: String(Number(next.metadata.resourceVersion) + 1) } };
+    this.obj = {
+      ...next,
+      metadata: { ...next.metadata, resourceVersion: String(Number(next.metadata.resourceVersion) + 1) },
+    };
     return this.obj;
   }
-  async patchMetadata(obj: ApiIntegration, patch: { finalizers?: string[]; annotations?: Record<string, string | null> }, opts: { precondition?: boolean } = {}) {
-    if (opts.precondition && obj.metadata.resourceVersion !== this.obj.metadata.resourceVersion) throw new ConflictError();
+  async patchMetadata(
+    obj: ApiIntegration,
+    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
+    opts: { precondition?: boolean } = {},
+  ) {
+    if (opts.precondition && obj.metadata.resourceVersion !== this.obj.metadata.resourceVersion)
+      throw new ConflictError();
     this.writes.push('metadata');
     const annotations = { ...this.obj.metadata.annotations };
     for (const [k, v] of Object.entries(patch.annotations ?? {})) {
@@ -116,7 +131,10 @@ describe('the reconciler shell', () => {
     expect(t.store.writes).toEqual(['metadata', 'metadata', 'status']);
     expect(t.gateway.calls).toEqual(['CreateIntegration']);
     expect(t.store.obj.metadata.finalizers).toEqual([FINALIZER]);
-    expect(t.store.obj.metadata.annotations).toMatchObject({ 'apigw.dev/integration-id': 'i1', 'apigw.dev/location': 'us-east-1/api1' });
+    expect(t.store.obj.metadata.annotations).toMatchObject({
+      'apigw.dev/integration-id': 'i1',
+      'apigw.dev/location': 'us-east-1/api1',
+    });
     expect(t.store.obj.metadata.annotations?.['apigw.dev/create-pending']).toBeUndefined();
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
     expect(t.events).toEqual(['Normal:Created']);
@@ -133,7 +151,11 @@ describe('the reconciler shell', () => {
 
   it('a refused create clears its marker, reports Stalled and comes back slowly', async () => {
     const t = setup();
-    t.gateway.fail.CreateIntegration = () => new AwsError('QuotaExceeded', 'CreateIntegration: Maximum number of Integrations for this API has been reached', { operation: 'CreateIntegration', httpStatus: 429 });
+    t.gateway.fail.CreateIntegration = () =>
+      new AwsError('QuotaExceeded', 'CreateIntegration: Maximum number of Integrations for this API has been reached', {
+        operation: 'CreateIntegration',
+        httpStatus: 429,
+      });
     const r = await t.run();
     expect(t.ready()).toMatchObject({ status: 'False', reason: 'QuotaExceeded' });
     expect(t.store.obj.status?.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True' });
@@ -144,7 +166,8 @@ describe('the reconciler shell', () => {
 
   it('a create with no answer keeps its marker and does not create again until a listing has had time to show it', async () => {
     const t = setup();
-    t.gateway.fail.CreateIntegration = () => new AwsError('Transient', 'CreateIntegration: socket hang up', { operation: 'CreateIntegration' });
+    t.gateway.fail.CreateIntegration = () =>
+      new AwsError('Transient', 'CreateIntegration: socket hang up', { operation: 'CreateIntegration' });
     await expect(t.run()).rejects.toBeInstanceOf(AwsError);
     expect(t.store.obj.metadata.annotations?.['apigw.dev/create-pending']).toMatch(/^us-east-1\/api1@\d+$/);
     delete t.gateway.fail.CreateIntegration;
@@ -160,7 +183,8 @@ describe('the reconciler shell', () => {
 
   it('a concurrent modification backs off exponentially with jitter, and success resets it', async () => {
     const t = setup();
-    t.gateway.fail.CreateIntegration = () => new AwsError('Conflict', 'concurrent modification', { operation: 'CreateIntegration', httpStatus: 409 });
+    t.gateway.fail.CreateIntegration = () =>
+      new AwsError('Conflict', 'concurrent modification', { operation: 'CreateIntegration', httpStatus: 409 });
     const delay = async () => ((await t.run().catch((e: unknown) => e)) as RetryAfterError).retryAfterMs;
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) delays.push(await delay());
@@ -170,8 +194,13 @@ describe('the reconciler shell', () => {
     delete t.gateway.fail.CreateIntegration;
     await t.run();
     expect(t.ready()).toMatchObject({ status: 'True' });
-    t.gateway.fail.UpdateIntegration = () => new AwsError('Conflict', 'concurrent modification', { operation: 'UpdateIntegration', httpStatus: 409 });
-    t.store.obj = { ...t.store.obj, spec: { ...t.store.obj.spec, timeoutInMillis: 5000 }, metadata: { ...t.store.obj.metadata, generation: 2 } };
+    t.gateway.fail.UpdateIntegration = () =>
+      new AwsError('Conflict', 'concurrent modification', { operation: 'UpdateIntegration', httpStatus: 409 });
+    t.store.obj = {
+      ...t.store.obj,
+      spec: { ...t.store.obj.spec, timeoutInMillis: 5000 },
+      metadata: { ...t.store.obj.metadata, generation: 2 },
+    };
     expect(await delay()).toBe(750);
   });
 
@@ -180,8 +209,15 @@ describe('the reconciler shell', () => {
     const stale = t.store.obj;
     await t.store.patchMetadata(stale, { annotations: { touched: 'yes' } });
     const reconciler = new ApiIntegrationReconciler({
-      get: () => stale, store: t.store, gateway: t.gateway, events: { record: () => {} }, policy: { roleFor: async () => undefined },
-      clock: t.clock, logger: pino({ level: 'silent' }), defaultRegion: 'us-east-1', driftIntervalMs: 300_000,
+      get: () => stale,
+      store: t.store,
+      gateway: t.gateway,
+      events: { record: () => {} },
+      policy: { roleFor: async () => undefined },
+      clock: t.clock,
+      logger: pino({ level: 'silent' }),
+      defaultRegion: 'us-east-1',
+      driftIntervalMs: 300_000,
     });
     await expect(reconciler.reconcile(KEY, signal)).rejects.toMatchObject({ retryAfterMs: 200 });
     expect(t.gateway.calls).toEqual([]);
@@ -190,7 +226,10 @@ describe('the reconciler shell', () => {
   it('a delete blocked by routes sends no DeleteIntegration, says which routes, warns once, and backs off; then finishes', async () => {
     const t = setup();
     await t.run();
-    t.gateway.routes = [{ routeId: 'r1', routeKey: 'GET /orders', target: 'integrations/i1' }, { routeId: 'r2', routeKey: '$default', target: 'integrations/other' }];
+    t.gateway.routes = [
+      { routeId: 'r1', routeKey: 'GET /orders', target: 'integrations/i1' },
+      { routeId: 'r2', routeKey: '$default', target: 'integrations/other' },
+    ];
     t.store.obj = { ...t.store.obj, metadata: { ...t.store.obj.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -213,7 +252,12 @@ describe('the reconciler shell', () => {
   it('a route made between the look and the delete: AWS refusal is reported the same way', async () => {
     const t = setup();
     await t.run();
-    t.gateway.fail.DeleteIntegration = () => new AwsError('InUse', 'DeleteIntegration: Cannot delete Integration because it is referenced by the following Routes with Ids: [r9]', { operation: 'DeleteIntegration', httpStatus: 409, routeIds: ['r9'] });
+    t.gateway.fail.DeleteIntegration = () =>
+      new AwsError(
+        'InUse',
+        'DeleteIntegration: Cannot delete Integration because it is referenced by the following Routes with Ids: [r9]',
+        { operation: 'DeleteIntegration', httpStatus: 409, routeIds: ['r9'] },
+      );
     t.store.obj = { ...t.store.obj, metadata: { ...t.store.obj.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
     const r = await t.run();
     expect(r.requeueAfterMs).toBe(5_000);

@@ -10,7 +10,17 @@ const ready = { kind: 'Ready', reason: 'Synced', message: 'in sync' } as const;
 
 describe('nextStatus', () => {
   it('reports Ready, Reconciling and Stalled with the generation they describe', () => {
-    const s = nextStatus(object({ generation: 3 }), { outcome: ready, integrationId: 'i1', observed: observed(), location: { region: 'us-east-1', apiId: 'api1' }, protocol: 'HTTP' }, t0);
+    const s = nextStatus(
+      object({ generation: 3 }),
+      {
+        outcome: ready,
+        integrationId: 'i1',
+        observed: observed(),
+        location: { region: 'us-east-1', apiId: 'api1' },
+        protocol: 'HTTP',
+      },
+      t0,
+    );
     expect(s.observedGeneration).toBe(3);
     expect(s.integrationId).toBe('i1');
     expect(s.conditions?.map((c) => [c.type, c.status, c.observedGeneration])).toEqual([
@@ -18,12 +28,25 @@ describe('nextStatus', () => {
       ['Reconciling', 'False', 3],
       ['Stalled', 'False', 3],
     ]);
-    expect(s.observed).toMatchObject({ apiId: 'api1', protocolType: 'HTTP', connectionType: 'INTERNET', timeoutInMillis: 30000 });
+    expect(s.observed).toMatchObject({
+      apiId: 'api1',
+      protocolType: 'HTTP',
+      connectionType: 'INTERNET',
+      timeoutInMillis: 30000,
+    });
   });
 
   it('marks an invalid spec Stalled with the message', () => {
-    const s = nextStatus(object(), { outcome: { kind: 'Stalled', reason: 'InvalidSpec', message: 'spec.x: fix it' } }, t0);
-    expect(s.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message: 'spec.x: fix it' });
+    const s = nextStatus(
+      object(),
+      { outcome: { kind: 'Stalled', reason: 'InvalidSpec', message: 'spec.x: fix it' } },
+      t0,
+    );
+    expect(s.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'InvalidSpec',
+      message: 'spec.x: fix it',
+    });
     expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
   });
 

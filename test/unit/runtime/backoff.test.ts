@@ -2,7 +2,13 @@
 // the informer's reconnect backoff forgets its history after a healthy period.
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock } from '../../../src/runtime/clock.ts';
-import { ItemExponentialBackoff, ResettingBackoff, fullJitter, jitterDown, jitterUp } from '../../../src/runtime/backoff.ts';
+import {
+  ItemExponentialBackoff,
+  ResettingBackoff,
+  fullJitter,
+  jitterDown,
+  jitterUp,
+} from '../../../src/runtime/backoff.ts';
 
 describe('ItemExponentialBackoff', () => {
   it('doubles from 5 ms per failure of the same key and caps at the maximum', () => {

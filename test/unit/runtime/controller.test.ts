@@ -2,7 +2,13 @@
 // throwing reconcile never stops the controller, and that shutdown finishes or aborts in-flight work.
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock, flushMicrotasks } from '../../../src/runtime/clock.ts';
-import { Controller, TerminalError, type ControllerMetrics, type Reconcile, type ReconcileOutcome } from '../../../src/runtime/controller.ts';
+import {
+  Controller,
+  TerminalError,
+  type ControllerMetrics,
+  type Reconcile,
+  type ReconcileOutcome,
+} from '../../../src/runtime/controller.ts';
 import { WorkQueue } from '../../../src/runtime/workqueue.ts';
 
 function setup(reconcile: Reconcile<string>, workers = 1) {

@@ -1,7 +1,14 @@
 // Small in-memory implementations of the runtime's ports for unit tests: a ListWatcher whose
 // watch streams the test drives by hand, and a LeaseStore with optimistic concurrency and
 // per-candidate fault injection.
-import { ConflictError, type LeaseRecord, type LeaseStore, type ListPage, type ListWatcher, type WatchEvent } from '../../../src/runtime/ports.ts';
+import {
+  ConflictError,
+  type LeaseRecord,
+  type LeaseStore,
+  type ListPage,
+  type ListWatcher,
+  type WatchEvent,
+} from '../../../src/runtime/ports.ts';
 
 export interface Obj {
   metadata: { namespace?: string; name: string; resourceVersion: string };
@@ -98,7 +105,8 @@ export class MemoryLeaseStore {
     const c = {
       failing: false,
       hanging: false,
-      get: () => hangOr(() => (this.record ? { record: { ...this.record }, resourceVersion: String(this.rv) } : undefined), c),
+      get: () =>
+        hangOr(() => (this.record ? { record: { ...this.record }, resourceVersion: String(this.rv) } : undefined), c),
       create: (record: LeaseRecord) =>
         hangOr(() => {
           if (this.record) throw new ConflictError();

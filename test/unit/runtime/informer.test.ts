@@ -12,7 +12,9 @@ function setup(opts: { watchdogMs?: number; transform?: (o: Obj) => Obj } = {}) 
   const informer = new Informer<Obj>({ listWatcher: lw, clock, random: () => 0, ...opts });
   const events: string[] = [];
   informer.onAdd((o) => events.push(`add ${o.metadata.name}@${o.metadata.resourceVersion}`));
-  informer.onUpdate((old, o) => events.push(`update ${o.metadata.name}@${old.metadata.resourceVersion}->${o.metadata.resourceVersion}`));
+  informer.onUpdate((old, o) =>
+    events.push(`update ${o.metadata.name}@${old.metadata.resourceVersion}->${o.metadata.resourceVersion}`),
+  );
   informer.onDelete((o) => events.push(`delete ${o.metadata.name}`));
   return { clock, lw, informer, events };
 }

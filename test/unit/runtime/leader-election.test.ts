@@ -131,8 +131,12 @@ describe('LeaderElector', () => {
 
   it('rejects timings client-go would reject', () => {
     const store = new MemoryLeaseStore(() => 0).client('x');
-    expect(() => new LeaderElector({ store, identity: 'x', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(RangeError);
-    expect(() => new LeaderElector({ store, identity: 'x', renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(RangeError);
+    expect(() => new LeaderElector({ store, identity: 'x', leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(
+      RangeError,
+    );
+    expect(() => new LeaderElector({ store, identity: 'x', renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(
+      RangeError,
+    );
     expect(() => new LeaderElector({ store, identity: '' })).toThrow(RangeError);
   });
 });

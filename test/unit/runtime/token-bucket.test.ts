@@ -124,7 +124,10 @@ describe('TokenBuckets', () => {
     expect(buckets.get('111/us-east-1')).toBe(buckets.get('111/us-east-1'));
     buckets.get('111/us-east-1').tryTake();
     let blocked = false;
-    void buckets.get('111/us-east-1').take().then(() => (blocked = true));
+    void buckets
+      .get('111/us-east-1')
+      .take()
+      .then(() => (blocked = true));
     await buckets.get('222/eu-west-1').take();
     await flushMicrotasks();
     expect(blocked).toBe(false);
