@@ -15,6 +15,7 @@ import { NamespaceAnnotationPolicy } from '../../src/adapters/kubernetes/namespa
 import { KubeApiIntegrationStore } from '../../src/adapters/kubernetes/store.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { Operator } from '../../src/operator.ts';
+import { systemClock } from '../../src/runtime/clock.ts';
 import {
   adminKubeConfig,
   createApi,
@@ -108,8 +109,8 @@ function adapters(kc: k8s.KubeConfig, namespace: string) {
       plural: PLURAL,
       namespace,
     }),
-    events: new KubeEventRecorder(kc, logger, { windowMs: 0 }),
-    policy: new NamespaceAnnotationPolicy(kc, 0),
+    events: new KubeEventRecorder(kc, logger, { clock: systemClock, windowMs: 0 }),
+    policy: new NamespaceAnnotationPolicy(kc, { clock: systemClock, ttlMs: 0 }),
     // One Lease per lane, so concurrent lanes do not conflict on it.
     lease: (name: string) => new KubeLeaseStore(kc, namespace, name),
   };

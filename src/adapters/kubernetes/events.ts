@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ApiIntegration } from '../../api/v1alpha1/types.ts';
 import type { EventRecorder, EventType } from '../../apiintegration/ports.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import { KubeRest } from './rest.ts';
 
 export class KubeEventRecorder implements EventRecorder {
@@ -13,11 +14,17 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly instance: string;
   private readonly logger: Logger;
   private readonly windowMs: number;
+  private readonly clock: Clock;
   private warned = false;
 
-  constructor(kc: KubeConfig, logger: Logger, opts: { component?: string; instance?: string; windowMs?: number } = {}) {
+  constructor(
+    kc: KubeConfig,
+    logger: Logger,
+    opts: { clock: Clock; component?: string; instance?: string; windowMs?: number },
+  ) {
     this.rest = new KubeRest(kc);
     this.logger = logger;
+    this.clock = opts.clock;
     this.component = opts.component ?? 'apigw-operator';
     this.instance = opts.instance ?? 'apigw-operator';
     this.windowMs = opts.windowMs ?? 5 * 60_000;
@@ -25,7 +32,7 @@ export class KubeEventRecorder implements EventRecorder {
 
   record(obj: ApiIntegration, type: EventType, reason: string, message: string): void {
     const key = `${obj.metadata.uid}|${reason}|${message}`;
-    const now = Date.now();
+    const now = this.clock.now();
     const last = this.recent.get(key);
     if (last !== undefined && now - last < this.windowMs) return;
     this.recent.set(key, now);

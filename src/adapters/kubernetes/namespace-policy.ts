@@ -3,6 +3,7 @@
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
 import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
 import type { NamespacePolicy } from '../../apiintegration/ports.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import { isNotFound } from './errors.ts';
 import { KubeRest } from './rest.ts';
 
@@ -13,10 +14,12 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
   private readonly rest: KubeRest;
   private readonly cache = new Map<string, { role?: string; allowed: string[]; at: number }>();
   private readonly ttlMs: number;
+  private readonly clock: Clock;
 
-  constructor(kc: KubeConfig, ttlMs = 60_000) {
+  constructor(kc: KubeConfig, opts: { clock: Clock; ttlMs?: number }) {
     this.rest = new KubeRest(kc);
-    this.ttlMs = ttlMs;
+    this.clock = opts.clock;
+    this.ttlMs = opts.ttlMs ?? 60_000;
   }
 
   async roleFor(namespace: string, requested?: string): Promise<string | undefined> {
@@ -28,7 +31,7 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
 
   private async policy(namespace: string): Promise<{ role?: string; allowed: string[] }> {
     const hit = this.cache.get(namespace);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    if (hit && this.clock.now() - hit.at < this.ttlMs) return hit;
     let annotations: Record<string, string> = {};
     try {
       const ns = await this.rest.request<V1Namespace>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
@@ -42,7 +45,7 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean),
-      at: Date.now(),
+      at: this.clock.now(),
     };
     this.cache.set(namespace, entry);
     return entry;
