@@ -3,24 +3,17 @@
 // NODE_OPTIONS) from a build made at the start of the run, against the benchmark's test bed, with
 // its AWS calls going wherever the benchmark points them. BENCH_OPERATOR_FROM=source runs
 // src/main.ts instead (Node strips the types).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ROOT, spawnOperatorProcess, type OperatorProcess } from '../../test/support/operator-process.ts';
 import type { TestbedInfo } from '../../test/testbed/testbed.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 
-export interface BenchOperator {
-  child: ChildProcess;
-  pid: number;
-  logFile: string;
-  spawnedAt: number;
-  exited: Promise<void>;
-  stop(): Promise<void>;
-}
+/** The benchmarks' handle on the operator process: the tests' own. */
+export type BenchOperator = OperatorProcess;
 
 const CHART = join(ROOT, 'charts', 'apigw-operator');
 
@@ -97,22 +90,16 @@ export function startOperator(
   root = ROOT,
 ): BenchOperator {
   buildOperator(root);
-  const logFile = join(mkdtempSync(join(tmpdir(), 'apigw-bench-op-')), 'operator.log');
-  const fd = openSync(logFile, 'a');
-  const spawnedAt = performance.now();
   const main = OPERATOR_FROM === 'source' ? join(root, 'src', 'main.ts') : join(root, 'dist', 'src', 'main.js');
-  const child = spawn(NODE, [main, '--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags], {
-    stdio: ['ignore', fd, fd],
+  return spawnOperatorProcess({
+    main,
+    flags: ['--region', bed.region, '--aws-endpoint', awsEndpoint, ...flags],
+    logPrefix: 'apigw-bench-op-',
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
       KUBECONFIG: bed.kubeconfig,
       // As the image sets it.
       NODE_ENV: 'production',
       // A deployed operator serves its probes; the listener also keeps an idle process alive.
-      APIGW_METRICS_BIND_ADDRESS: '0',
       APIGW_HEALTH_PROBE_BIND_ADDRESS: '127.0.0.1:0',
       ...env,
       // The chart's options, then the benchmark's (an inspector port), then extra ones from the
@@ -122,22 +109,6 @@ export function startOperator(
         .join(' '),
     },
   });
-  closeSync(fd);
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return {
-    child,
-    pid: child.pid!,
-    logFile,
-    spawnedAt,
-    exited,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
 }
 
 const TICKS_PER_SECOND = 100;

@@ -1,6 +1,7 @@
 // Follows one namespace's ApiIntegrations through a watch and records, for each object, when it
 // became Ready for each generation: the benchmarks' clock for convergence and update latency.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../test/support/poll.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { crPath, type Kube } from './kube.ts';
 
@@ -63,12 +64,15 @@ export class ReadyTracker {
   }
 
   async waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!done()) {
-      if (performance.now() > deadline)
-        throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (${this.ready} Ready)`);
-      await sleep(20);
-    }
+    await eventually(
+      what,
+      () => {
+        if (done()) return true;
+        throw new Error(`${this.ready} Ready`);
+      },
+      timeoutMs,
+      20,
+    );
   }
 
   private apply(type: string, o: ApiIntegration): void {

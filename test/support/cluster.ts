@@ -6,6 +6,9 @@ import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { testbedEnv, type TestbedEnv } from '../testbed/env.ts';
+import { eventually } from './poll.ts';
+
+export { eventually };
 
 export const tb: TestbedEnv = testbedEnv();
 // The operator's SDK clients use the standard credential chain; moto accepts any keys.
@@ -61,29 +64,6 @@ export async function newNamespace(prefix: string, annotations?: Record<string, 
   const name = `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
   await core.createNamespace({ body: { metadata: { name, annotations } } });
   return name;
-}
-
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | false | undefined>,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== false && v !== undefined) return v as T;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
-  );
 }
 
 export const aws = new ApiGatewayV2Client({

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { eventually, GiveUp } from '../support/poll.ts';
 
 export interface Started {
   name: string;
@@ -101,25 +102,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Polls `probe` until it holds; fails at once when `started` exits first, pointing at its log. */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
   timeoutMs: number,
   started?: Started,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (started && started.child.exitCode !== null) {
-      throw new Error(`${what} exited with code ${started.child.exitCode} before it was ready; see ${started.logFile}`);
-    }
-    try {
-      if (await probe()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const exited = () => started !== undefined && started.child.exitCode !== null;
+  try {
+    await eventually(
+      what,
+      async () => {
+        if (exited())
+          throw new GiveUp(
+            `${what} exited with code ${started!.child.exitCode} before it was ready; see ${started!.logFile}`,
+          );
+        return (await probe()) || undefined;
+      },
+      timeoutMs,
+      200,
+    );
+  } catch (err) {
+    if (err instanceof GiveUp || !started) throw err;
+    throw new Error(`${(err as Error).message}; see ${started.logFile}`, { cause: err });
   }
-  const tail = started ? `; see ${started.logFile}` : '';
-  throw new Error(`${what} was not ready within ${timeoutMs} ms (${String(lastError ?? 'no answer')})${tail}`);
 }
