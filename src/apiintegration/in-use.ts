@@ -3,7 +3,7 @@
 // change, which only their owner can do. So the operator looks at the API's routes before any
 // delete, sends none while routes target the integration, says which routes block it, and looks
 // again on a backoff that grows to minutes instead of spending the account's shared call quota.
-import type { DeleteWhy } from './decide.ts';
+import type { DeleteWhy } from './plan.ts';
 import type { RouteRef } from './ports.ts';
 import type { Place } from './recorded.ts';
 import type { Outcome } from './status.ts';

@@ -27,25 +27,39 @@ export interface Recorded {
 
 export function recordedOf(obj: ApiIntegration): Recorded {
   const a = obj.metadata.annotations ?? {};
-  const out: Recorded = {};
+  return {
+    ...recordedIntegration(obj),
+    ...pendingCreate(a[ANNOTATION_CREATE_PENDING]),
+    ...supersededOf(a[ANNOTATION_SUPERSEDED]),
+  };
+}
+
+/** The id and where it lives, from the annotations or, failing those, from status. */
+function recordedIntegration(obj: ApiIntegration): Pick<Recorded, 'integrationId' | 'location'> {
+  const a = obj.metadata.annotations ?? {};
   const id = a[ANNOTATION_INTEGRATION_ID] || obj.status?.integrationId;
-  const loc =
+  const observed = obj.status?.observed;
+  const location =
     parseLocationKey(a[ANNOTATION_LOCATION]) ??
-    (obj.status?.observed?.apiId && obj.status.observed.region
-      ? { region: obj.status.observed.region, apiId: obj.status.observed.apiId }
-      : undefined);
-  if (id && loc) {
-    out.integrationId = id;
-    out.location = loc;
-  }
-  const [place, since] = (a[ANNOTATION_CREATE_PENDING] ?? '').split('@');
+    (observed?.apiId && observed.region ? { region: observed.region, apiId: observed.apiId } : undefined);
+  return id && location ? { integrationId: id, location } : {};
+}
+
+/** `region/apiId@epochMs`; older markers carry no time. */
+function pendingCreate(marker: string | undefined): Pick<Recorded, 'pending' | 'pendingSince'> {
+  const [place, since] = (marker ?? '').split('@');
   const pending = parseLocationKey(place);
-  if (pending) out.pending = pending;
-  if (pending && since && /^\d+$/.test(since)) out.pendingSince = Number(since);
-  const sup = a[ANNOTATION_SUPERSEDED]?.split('/');
-  if (sup?.length === 3 && sup[0] && sup[1] && sup[2])
-    out.superseded = { location: { region: sup[0], apiId: sup[1] }, integrationId: sup[2] };
-  return out;
+  if (!pending) return {};
+  return since && /^\d+$/.test(since) ? { pending, pendingSince: Number(since) } : { pending };
+}
+
+/** `region/apiId/integrationId`. */
+function supersededOf(marker: string | undefined): Pick<Recorded, 'superseded'> {
+  const parts = marker?.split('/') ?? [];
+  const [region, apiId, integrationId] = parts;
+  return parts.length === 3 && region && apiId && integrationId
+    ? { superseded: { location: { region, apiId }, integrationId } }
+    : {};
 }
 
 /** Annotation changes that record `id` at `place` and close any pending create. */

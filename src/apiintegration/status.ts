@@ -27,23 +27,40 @@ export interface StatusInput {
   handledRequest?: string;
 }
 
-function condition(
-  prev: ConditionT[] | undefined,
-  type: string,
-  status: 'True' | 'False',
-  reason: ConditionReason,
-  message: string,
-  generation: number,
-  now: string,
-): ConditionT {
-  const old = prev?.find((c) => c.type === type);
+type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+
+/** What one condition says, before it is stamped with the generation and transition time. */
+interface Said {
+  type: ConditionType;
+  status: 'True' | 'False';
+  reason: ConditionReason;
+  message: string;
+}
+
+/** The three conditions an outcome sets: exactly one of Ready, Reconciling and Stalled is True. */
+function conditionsFor(outcome: Outcome): Said[] {
+  const { kind, reason, message } = outcome;
+  const is = (k: Outcome['kind']) => (kind === k ? 'True' : 'False');
+  return [
+    { type: 'Ready', status: is('Ready'), reason, message },
+    kind === 'Progressing'
+      ? { type: 'Reconciling', status: 'True', reason, message }
+      : { type: 'Reconciling', status: 'False', reason: kind === 'Ready' ? 'Reconciled' : reason, message: '' },
+    kind === 'Stalled'
+      ? { type: 'Stalled', status: 'True', reason, message }
+      : { type: 'Stalled', status: 'False', reason: 'NotStalled', message: '' },
+  ];
+}
+
+function stamped(prev: ConditionT[] | undefined, c: Said, at: { generation: number; now: string }): ConditionT {
+  const old = prev?.find((p) => p.type === c.type);
   return {
-    type,
-    status,
-    observedGeneration: generation,
-    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
-    reason,
-    message,
+    type: c.type,
+    status: c.status,
+    observedGeneration: at.generation,
+    lastTransitionTime: old && old.status === c.status ? old.lastTransitionTime : at.now,
+    reason: c.reason,
+    message: c.message,
   };
 }
 
@@ -65,39 +82,21 @@ function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
 
 export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): ApiIntegrationStatusT {
   const prev = obj.status;
-  const gen = obj.metadata.generation;
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const { outcome } = input;
-  const ready = outcome.kind === 'Ready';
-  const conditions: ConditionT[] = [
-    condition(prev?.conditions, 'Ready', ready ? 'True' : 'False', outcome.reason, outcome.message, gen, ts),
-    condition(
-      prev?.conditions,
-      'Reconciling',
-      outcome.kind === 'Progressing' ? 'True' : 'False',
-      outcome.kind === 'Progressing' ? outcome.reason : outcome.kind === 'Ready' ? 'Reconciled' : outcome.reason,
-      outcome.kind === 'Progressing' ? outcome.message : '',
-      gen,
-      ts,
-    ),
-    condition(
-      prev?.conditions,
-      'Stalled',
-      outcome.kind === 'Stalled' ? 'True' : 'False',
-      outcome.kind === 'Stalled' ? outcome.reason : 'NotStalled',
-      outcome.kind === 'Stalled' ? outcome.message : '',
-      gen,
-      ts,
-    ),
-  ];
-  const status: ApiIntegrationStatusT = { observedGeneration: gen, conditions };
-  const id = input.integrationId ?? prev?.integrationId;
-  if (id) status.integrationId = id;
-  const observed = observedBlock(input) ?? (input.integrationId === undefined ? prev?.observed : undefined);
-  if (observed) status.observed = observed;
-  const handled = input.handledRequest ?? prev?.lastHandledReconcileAt;
-  if (handled) status.lastHandledReconcileAt = handled;
-  return status;
+  const at = { generation: obj.metadata.generation, now: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const conditions = conditionsFor(input.outcome).map((c) => stamped(prev?.conditions, c, at));
+  // A pass that names no integration (a failure, a wait) keeps what the last one reported.
+  const kept = input.integrationId === undefined ? prev?.observed : undefined;
+  return withoutUndefined({
+    observedGeneration: at.generation,
+    conditions,
+    integrationId: (input.integrationId ?? prev?.integrationId) || undefined,
+    observed: observedBlock(input) ?? kept,
+    lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
+  });
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Whether writing `next` would change anything; steady objects must not be rewritten. */

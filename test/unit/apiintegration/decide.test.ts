@@ -101,7 +101,7 @@ describe('decide: creation and recovery', () => {
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'InvalidSpec' });
     expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
-    expect(plan.requeue).toBe('none');
+    expect(plan.requeue).toEqual({ kind: 'none' });
   });
   it('adds the finalizer before anything else, in the same write as the pending marker for a new object', () => {
     expect(decide(input(object({ finalizers: [] })))).toMatchObject({
@@ -119,7 +119,8 @@ describe('decide: creation and recovery', () => {
   });
   it('creates with the ownership marker when nothing is recorded', () => {
     const plan = decide(input(object()));
-    expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Created' } });
+    expect(plan.action.type).toBe('Create');
+    expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Created' });
     expect((plan.action as { fields: { description: string } }).fields.description).toContain(UID);
   });
   it('adopts what a lost create made instead of creating a second one', () => {
@@ -143,7 +144,7 @@ describe('decide: creation and recovery', () => {
     const plan = decide({ ...input(obj, { claimed: [] }), createSettleMs: 30_000 });
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'CreateInDoubt' });
-    expect(plan.requeue).toEqual({ afterMs: 20_000 });
+    expect(plan.requeue).toEqual({ kind: 'after', ms: 20_000 });
     // What the late create made is adopted as soon as a listing shows it.
     expect(decide(input(obj, { claimed: [observed({ integrationId: 'late1' })] })).action).toMatchObject({
       type: 'Record',
@@ -162,7 +163,7 @@ describe('decide: existing integrations', () => {
     const plan = decide(input(recorded, { current: observed() }));
     expect(plan.action.type).toBe('None');
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
-    expect(plan.requeue).toBe('drift');
+    expect(plan.requeue).toEqual({ kind: 'drift', place: { region: 'us-east-1', apiId: 'api1' } });
   });
   it('never reads "not looked" as "absent": it asks for the read instead of re-creating', () => {
     const plan = decide(input(recorded, {}));
@@ -181,7 +182,8 @@ describe('decide: existing integrations', () => {
   });
   it('recreates an integration deleted outside the operator', () => {
     const plan = decide(input(recorded, { current: null }));
-    expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Recreated' } });
+    expect(plan.action.type).toBe('Create');
+    expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Recreated' });
     expect((plan.action as { supersede?: unknown }).supersede).toBeUndefined();
   });
   it('updates only what changed', () => {
@@ -199,7 +201,7 @@ describe('decide: existing integrations', () => {
       supersede: { integrationId: 'int1', location: { apiId: 'api1' } },
     });
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Moving' });
-    expect(plan.requeue).toBe('soon');
+    expect(plan.requeue).toEqual({ kind: 'next-step' });
   });
   it('deletes a superseded integration before anything else', () => {
     const obj = object({

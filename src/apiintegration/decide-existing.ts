@@ -1,0 +1,145 @@
+// Deciding about an integration the object already has: leave it, update it in place (saying
+// whether the spec changed or AWS drifted), recreate it when it was deleted outside the operator,
+// move it when apiId or region changed; and, in ObserveOnly mode, only report what AWS holds.
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { create, created, replaced } from './decide-create.ts';
+import { userDescription } from './desired.ts';
+import { diffIntegration } from './diff.ts';
+import {
+  NO_REQUEUE,
+  SYNCED,
+  drift,
+  look,
+  progressing,
+  report,
+  stalled,
+  type Desired,
+  type Notice,
+  type Plan,
+} from './plan.ts';
+import type { ObservedIntegration } from './ports.ts';
+import { recordedOf, samePlace, type Recorded } from './recorded.ts';
+import type { Outcome } from './status.ts';
+
+export function decideExisting(
+  obj: ApiIntegration,
+  rec: Recorded,
+  d: Desired,
+  current: ObservedIntegration | null | undefined,
+): Plan {
+  if (current === undefined && rec.location)
+    return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
+  if (!current) return decideGone(obj, rec, d);
+  if (!samePlace(rec.location, d.location))
+    return create(
+      d,
+      {
+        reason: 'Moved',
+        message: `apiId/region changed: created on API ${d.location.apiId} in ${d.location.region}, replacing ${rec.integrationId} on ${rec.location?.apiId}`,
+      },
+      { supersede: replaced(rec) },
+    );
+  return decideInPlace(obj, d, current);
+}
+
+/** The recorded integration is gone from AWS (looked at, not merely unread). */
+function decideGone(obj: ApiIntegration, rec: Recorded, d: Desired): Plan {
+  if (obj.spec.integrationId)
+    return report(
+      stalled(
+        'AdoptedIntegrationGone',
+        `adopted integration ${obj.spec.integrationId} no longer exists in AWS; remove spec.integrationId to let the operator create one`,
+      ),
+      NO_REQUEUE,
+    );
+  // Recorded elsewhere and gone there: nothing is left to replace.
+  if (!samePlace(rec.location, d.location)) return create(d, created(d));
+  return create(d, {
+    reason: 'Recreated',
+    message: `integration ${rec.integrationId} was deleted outside the operator; created a new one`,
+  });
+}
+
+function decideInPlace(obj: ApiIntegration, d: Desired, current: ObservedIntegration): Plan {
+  const diff = diffIntegration(d.fields, current, d.protocol!);
+  const outcome = diff.notInPlace.length > 0 ? removalNotSupported(diff.notInPlace) : SYNCED;
+  const notice: Notice | undefined =
+    outcome.kind === 'Stalled'
+      ? { type: 'Warning', reason: 'RemovalNotSupported', message: outcome.message }
+      : undefined;
+  const steady = {
+    outcome,
+    ...(notice ? { notice } : {}),
+    requeue: drift(d.location),
+    report: { integrationId: current.integrationId, observed: current, location: d.location },
+  };
+  if (!diff.update) return { action: { type: 'None' }, ...steady };
+  // A step that leaves more to do (or removals to report) is compared again at once.
+  const again = diff.again || diff.notInPlace.length > 0;
+  return {
+    action: {
+      type: 'Update',
+      location: d.location,
+      integrationId: current.integrationId,
+      fields: diff.update,
+      changed: diff.changed,
+    },
+    event: updated(obj, current.integrationId, diff.changed),
+    ...steady,
+    ...(again ? { continues: true } : {}),
+  };
+}
+
+/** Same generation as the last success: nobody changed the spec, so AWS drifted. */
+function updated(obj: ApiIntegration, integrationId: string, changed: string[]): Notice {
+  const what = `integration ${integrationId}: ${changed.join(', ')}`;
+  return obj.status?.observedGeneration === obj.metadata.generation
+    ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift in ${what}` }
+    : { type: 'Normal', reason: 'Updated', message: `updated ${what}` };
+}
+
+function removalNotSupported(what: string[]): Outcome {
+  const templates = what.filter((w) => w.startsWith('requestTemplates'));
+  const params = what.filter((w) => w.startsWith('requestParameters'));
+  const other = what.filter((w) => !templates.includes(w) && !params.includes(w));
+  const advice = [
+    templates.length
+      ? `${templates.join(', ')}: API Gateway keeps an empty template when one is removed; set it to "" in the spec to accept that, or recreate the object`
+      : '',
+    params.length
+      ? `${params.join(', ')}: API Gateway cannot remove a service integration's action parameter in place; recreate the object (retarget its routes first)`
+      : '',
+    other.length
+      ? `${other.join(', ')}: API Gateway cannot clear this in place; set it again or recreate the object`
+      : '',
+  ].filter(Boolean);
+  return stalled('RemovalNotSupported', `the rest of the spec is applied; ${advice.join('; ')}`);
+}
+
+/** ObserveOnly: report what AWS holds and how it differs from the spec; never plan a write. */
+export function decideObserveOnly(
+  obj: ApiIntegration,
+  found: ObservedIntegration | null | undefined,
+  d: Desired,
+): Plan {
+  const watched = obj.spec.integrationId ?? recordedOf(obj).integrationId;
+  if (watched && found === undefined)
+    return look({ kind: 'get', place: d.location, integrationId: watched, as: 'adoptee' });
+  if (!found) {
+    const message = `integration ${watched ?? '(none)'} was not found on API ${d.location.apiId} in ${d.location.region}; observing only, nothing will be created`;
+    return report(progressing('NotFound', message), drift());
+  }
+  // Ownership markers are never written in this mode, so compare only the user's text.
+  const wanted = { ...d.fields, description: obj.spec.description ?? userDescription(found.description) };
+  const diff = diffIntegration(wanted, { ...found, description: userDescription(found.description) }, d.protocol!);
+  const message =
+    diff.changed.length === 0
+      ? 'observed; AWS matches the spec'
+      : `observed; AWS differs from the spec in: ${diff.changed.join(', ')} (ObserveOnly: not corrected)`;
+  return {
+    action: { type: 'None' },
+    outcome: { kind: 'Ready', reason: 'Observed', message },
+    requeue: drift(d.location),
+    report: { integrationId: found.integrationId, observed: found, location: d.location },
+  };
+}

@@ -1,0 +1,79 @@
+// Gathering what decide needs: the desired state (the spec validated, first on its own, then against
+// the API's protocol) and the AWS reads decide asks for. Deciding stays in decide: this module only
+// answers its questions, and a pass needs at most one read.
+import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
+import { decide } from './decide.ts';
+import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
+import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
+import type { IntegrationGateway, Location } from './ports.ts';
+import type { Place } from './recorded.ts';
+
+export interface ReadContext {
+  gateway: IntegrationGateway;
+  signal: AbortSignal;
+  /** The role the namespace policy chose for this object, if any. */
+  roleArn: string | undefined;
+  defaultRegion: string;
+  /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
+  ownerExists?: (uid: string) => boolean;
+}
+
+export const located = (p: Place, roleArn: string | undefined): Location => ({
+  region: p.region,
+  apiId: p.apiId,
+  ...(roleArn ? { roleArn } : {}),
+});
+
+/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
+export function pendingRequest(o: ApiIntegration): string | undefined {
+  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
+  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
+}
+
+/** What AWS should hold, or the spec's problems; nothing for an object being deleted. */
+export async function desiredState(
+  ctx: ReadContext,
+  obj: ApiIntegration,
+): Promise<{ desired?: Desired; invalid?: string }> {
+  if (obj.metadata.deletionTimestamp) return {};
+  const structural = validateSpec(obj.spec);
+  if (!structural.ok) return { invalid: formatProblems(structural.problems) };
+  const location = desiredLocation(obj.spec, ctx.defaultRegion, ctx.roleArn);
+  const protocol = await ctx.gateway.getApiProtocol(location, ctx.signal);
+  if (protocol) {
+    const full = validateSpec(obj.spec, protocol);
+    if (!full.ok) return { invalid: formatProblems(full.problems) };
+  }
+  return { desired: { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) } };
+}
+
+/** Decides, reading from AWS whatever decide asks for first. */
+export async function decideWithReads(ctx: ReadContext, input: DecideInput): Promise<Plan> {
+  let plan = decide(input);
+  for (let reads = 0; plan.need && reads < 2; reads++) {
+    const observation = { ...input.observation, ...(await observe(ctx, input.obj, plan.need)) };
+    input = { ...input, observation };
+    plan = decide(input);
+  }
+  if (plan.need) throw new Error(`decide asked again for ${plan.need.kind} after reading it`);
+  return plan;
+}
+
+async function observe(ctx: ReadContext, obj: ApiIntegration, need: Need): Promise<Observation> {
+  const at = located(need.place, ctx.roleArn);
+  if (need.kind === 'list') {
+    const all = await ctx.gateway.listIntegrations(at, ctx.signal);
+    return { claimed: all === undefined ? null : all.filter((i) => ownerOf(i.description) === obj.metadata.uid) };
+  }
+  // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
+  const fresh = pendingRequest(obj) !== undefined;
+  const found = (await ctx.gateway.getIntegration(at, need.integrationId, ctx.signal, fresh)) ?? null;
+  if (need.as === 'current') return { current: found };
+  const owner = ownerOf(found?.description);
+  const foreign = owner !== undefined && owner !== obj.metadata.uid;
+  return {
+    adoptee: found,
+    ...(foreign && ctx.ownerExists ? { adopteeOwnerLive: ctx.ownerExists(owner) } : {}),
+  };
+}

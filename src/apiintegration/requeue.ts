@@ -1,0 +1,44 @@
+// The delays behind the plan's named requeues, and behind the retries after a failure: decide and
+// failure.ts say which wait, the operator's configuration says how long.
+import type { Result } from '../runtime/controller.ts';
+import { driftDelayMs } from './drift-schedule.ts';
+import type { Requeue } from './plan.ts';
+
+export interface RequeueTiming {
+  driftIntervalMs: number;
+  /** Waiting on something outside the operator (an API being created). */
+  waitIntervalMs: number;
+  /** Jitter source in [0, 1). */
+  random: () => number;
+}
+
+/** A step that left more to do comes back at once, but after the queue's other keys had a turn. */
+export const NEXT_STEP_MS = 50;
+
+/** Concurrent-modification retries: exponential from 1 s to 1 min, with jitter. */
+const CONFLICT_BASE_MS = 1000;
+const CONFLICT_MAX_MS = 60_000;
+
+export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result {
+  switch (r.kind) {
+    case 'none':
+      return {};
+    // Always a positive delay: the controller, like controller-runtime, reads 0 as "do not requeue".
+    case 'after':
+      return { requeueAfterMs: Math.max(1, Math.round(r.ms)) };
+    case 'next-step':
+      return { requeueAfterMs: NEXT_STEP_MS };
+    case 'wait':
+      return { requeueAfterMs: t.waitIntervalMs };
+    case 'drift':
+      // Objects on one API come due together, so one listing answers them; APIs are spread apart.
+      if (r.place) return { requeueAfterMs: driftDelayMs(now, t.driftIntervalMs, r.place) };
+      return { requeueAfterMs: Math.round(t.driftIntervalMs * (0.8 + t.random() * 0.4)) };
+  }
+}
+
+/** After the `failures`-th concurrent-modification refusal in a row: exponential, jittered within its upper half. */
+export function conflictDelayMs(failures: number, random: () => number): number {
+  const cap = Math.min(CONFLICT_MAX_MS, CONFLICT_BASE_MS * 2 ** (failures - 1));
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
