@@ -230,32 +230,31 @@ export function parseDuration(s: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
 }
 
-function convert(o: Option, raw: string): unknown {
-  switch (o.kind) {
-    case 'string':
-      return raw;
-    case 'list':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    case 'bool':
-      if (!['true', 'false', '1', '0', ''].includes(raw))
-        throw new ConfigError(`--${o.flag}: expected true or false, got '${raw}'`);
-      return raw === 'true' || raw === '1' || raw === '';
-    case 'duration':
-      return parseDuration(raw);
-    case 'int':
-    case 'number': {
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n <= 0 || (o.kind === 'int' && !Number.isInteger(n)))
-        throw new ConfigError(
-          `--${o.flag}: expected a positive ${o.kind === 'int' ? 'integer' : 'number'}, got '${raw}'`,
-        );
-      return n;
-    }
-  }
+function parseBool(o: Option, raw: string): boolean {
+  if (!['true', 'false', '1', '0', ''].includes(raw))
+    throw new ConfigError(`--${o.flag}: expected true or false, got '${raw}'`);
+  return raw === 'true' || raw === '1' || raw === '';
 }
+
+function parsePositive(o: Option, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (o.kind === 'int' && !Number.isInteger(n)))
+    throw new ConfigError(`--${o.flag}: expected a positive ${o.kind === 'int' ? 'integer' : 'number'}, got '${raw}'`);
+  return n;
+}
+
+const CONVERT: Record<Kind, (o: Option, raw: string) => unknown> = {
+  string: (_o, raw) => raw,
+  list: (_o, raw) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  bool: parseBool,
+  duration: (_o, raw) => parseDuration(raw),
+  int: parsePositive,
+  number: parsePositive,
+};
 
 function podNamespace(): string {
   try {
@@ -266,6 +265,20 @@ function podNamespace(): string {
 }
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const flags = readFlags(argv);
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const raw = flags.get(o.flag) ?? o.env.map((e) => env[e]).find((v) => v !== undefined && v !== '') ?? o.default;
+    if (raw !== undefined) out[o.key] = CONVERT[o.kind](o, raw);
+  }
+  const cfg = out as unknown as Config;
+  check(cfg);
+  cfg.leaderElectionNamespace ??= podNamespace();
+  return cfg;
+}
+
+/** `--name=value`, `--name value`, or a bare `--name` for a boolean not followed by a value. */
+function readFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -273,25 +286,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const opt = OPTIONS.find((o) => o.flag === name);
     if (!opt) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    const next = argv[i + 1];
     if (inline !== undefined) flags.set(name, inline);
-    else if (opt.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
-      flags.set(name, 'true');
+    else if (opt.kind === 'bool' && (next === undefined || next.startsWith('--'))) flags.set(name, 'true');
     else flags.set(name, argv[++i] ?? '');
   }
-  const out: Record<string, unknown> = {};
-  for (const o of OPTIONS) {
-    const raw = flags.get(o.flag) ?? o.env.map((e) => env[e]).find((v) => v !== undefined && v !== '') ?? o.default;
-    if (raw !== undefined) out[o.key] = convert(o, raw);
-  }
-  const cfg = out as unknown as Config;
+  return flags;
+}
+
+function check(cfg: Config): void {
   if (!cfg.region) throw new ConfigError('no default AWS region: set --region or AWS_REGION');
   if (cfg.logFormat !== 'json' && cfg.logFormat !== 'text')
     throw new ConfigError(`--log-format: expected json or text, got '${String(cfg.logFormat)}'`);
-  cfg.leaderElectionNamespace ??= podNamespace();
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > 1.2 * cfg.retryPeriodMs)) {
     throw new ConfigError('leader election needs lease-duration > renew-deadline > 1.2 × retry-period');
   }
-  return cfg;
 }
 
 export function helpText(): string {

@@ -65,22 +65,37 @@ async function run(argv: string[]): Promise<number> {
   return code;
 }
 
-async function validate(argv: string[]): Promise<number> {
-  const files: string[] = [];
-  let protocol: Protocol | 'auto' | undefined;
-  let region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+interface ValidateArgs {
+  files: string[];
+  protocol?: Protocol | 'auto';
+  region: string;
+}
+
+function parseValidateArgs(argv: string[], defaultRegion: string): ValidateArgs {
+  const args: ValidateArgs = { files: [], region: defaultRegion };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-f' || a === '--filename') files.push(argv[++i] ?? '');
-    else if (a === '--protocol') {
-      const p = (argv[++i] ?? '').toLowerCase();
-      if (!['http', 'websocket', 'auto'].includes(p))
-        throw new ConfigError(`--protocol must be http, websocket or auto, not '${p}'`);
-      protocol = p === 'auto' ? 'auto' : (p.toUpperCase() as Protocol);
-    } else if (a === '--region') region = argv[++i] ?? region;
+    if (a === '-f' || a === '--filename') args.files.push(argv[++i] ?? '');
+    else if (a === '--protocol') args.protocol = parseProtocol(argv[++i] ?? '');
+    else if (a === '--region') args.region = argv[++i] ?? args.region;
     else throw new ConfigError(`validate: unexpected argument '${a}'`);
   }
-  if (files.length === 0) throw new ConfigError('validate: give at least one -f FILE|DIR');
+  if (args.files.length === 0) throw new ConfigError('validate: give at least one -f FILE|DIR');
+  return args;
+}
+
+function parseProtocol(raw: string): Protocol | 'auto' {
+  const p = raw.toLowerCase();
+  if (!['http', 'websocket', 'auto'].includes(p))
+    throw new ConfigError(`--protocol must be http, websocket or auto, not '${p}'`);
+  return p === 'auto' ? 'auto' : (p.toUpperCase() as Protocol);
+}
+
+async function validate(argv: string[]): Promise<number> {
+  const { files, protocol, region } = parseValidateArgs(
+    argv,
+    process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  );
   const gateway =
     protocol === 'auto'
       ? new ApiGatewayV2Gateway({

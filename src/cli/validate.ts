@@ -16,15 +16,14 @@ export interface ValidateOptions {
 }
 
 function manifestFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (/\.ya?ml$/.test(f)) out.push(join(p, f));
-    } else {
-      out.push(p);
-    }
-  }
-  return out;
+  return paths.flatMap((p) => (statSync(p).isDirectory() ? yamlFilesIn(p) : [p]));
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(dir, f));
 }
 
 interface Doc {
@@ -34,37 +33,46 @@ interface Doc {
   spec?: { apiId?: string; region?: string };
 }
 
+type Verdict = 'valid' | 'invalid' | 'other';
+type YamlDocument = ReturnType<typeof parseAllDocuments>[number];
+
 /** Returns the number of invalid objects (0 = all good). */
 export async function validateManifests(opts: ValidateOptions): Promise<number> {
   let invalid = 0;
   let seen = 0;
   for (const file of manifestFiles(opts.files)) {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length > 0) {
-        invalid++;
-        opts.out(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
-        continue;
-      }
-      const obj = doc.toJS() as Doc | null;
-      if (!obj || obj.kind !== KIND || obj.apiVersion !== API_VERSION) continue;
-      seen++;
-      const name = `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
-      const protocol =
-        opts.protocol ??
-        (obj.spec?.apiId && opts.lookupProtocol
-          ? await opts.lookupProtocol(obj.spec.apiId, obj.spec.region)
-          : undefined);
-      const result = validateSpec(obj.spec ?? {}, protocol);
-      if (result.ok) {
-        opts.out(
-          `${name}: valid${protocol ? ` for a ${protocol} API` : ' (protocol-specific rules not checked: pass --protocol)'}`,
-        );
-      } else {
-        invalid++;
-        opts.out(`${name}: invalid\n${formatProblems(result.problems).replace(/^/gm, '  ')}`);
-      }
+      const verdict = await checkDocument(file, doc, opts);
+      if (verdict === 'invalid') invalid++;
+      if (verdict !== 'other') seen++;
     }
   }
   if (seen === 0 && invalid === 0) opts.out('no ApiIntegration objects found');
   return invalid;
+}
+
+/** Reports on one YAML document; documents of other kinds are skipped in silence. */
+async function checkDocument(file: string, doc: YamlDocument, opts: ValidateOptions): Promise<Verdict> {
+  if (doc.errors.length > 0) {
+    opts.out(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
+    return 'invalid';
+  }
+  const obj = doc.toJS() as Doc | null;
+  if (!obj || obj.kind !== KIND || obj.apiVersion !== API_VERSION) return 'other';
+  const name = `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
+  const protocol = await protocolOf(obj, opts);
+  const result = validateSpec(obj.spec ?? {}, protocol);
+  if (!result.ok) {
+    opts.out(`${name}: invalid\n${formatProblems(result.problems).replace(/^/gm, '  ')}`);
+    return 'invalid';
+  }
+  const scope = protocol ? ` for a ${protocol} API` : ' (protocol-specific rules not checked: pass --protocol)';
+  opts.out(`${name}: valid${scope}`);
+  return 'valid';
+}
+
+async function protocolOf(obj: Doc, opts: ValidateOptions): Promise<Protocol | undefined> {
+  if (opts.protocol) return opts.protocol;
+  const apiId = obj.spec?.apiId;
+  return apiId && opts.lookupProtocol ? opts.lookupProtocol(apiId, obj.spec?.region) : undefined;
 }

@@ -91,32 +91,22 @@ export class ProbeServer {
     const url = new URL(req.url ?? '/', 'http://probe');
     const [, root, name, extra] = url.pathname.split('/');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
-    if (url.pathname === '/metrics' && this.registry) {
-      const body = await this.registry.metrics();
-      res.writeHead(200, { 'Content-Type': this.registry.contentType });
-      res.end(body);
-      return;
-    }
+    if (url.pathname === '/metrics' && this.registry) return sendMetrics(res, this.registry);
     const checks = root === 'healthz' ? this.healthz : root === 'readyz' ? this.readyz : undefined;
     if (!checks || extra !== undefined) return send(res, 404, 'not found\n');
-    if (name) {
-      const check = checks.get(name);
-      if (!check) return send(res, 404, `no check named ${name}\n`);
-      const failure = await runCheck(check);
-      return failure === undefined ? send(res, 200, 'ok') : send(res, 500, `internal server error: ${failure}\n`);
-    }
-    const excluded = new Set(url.searchParams.getAll('exclude'));
-    const verbose = url.searchParams.has('verbose');
-    await this.report(res, root!, checks, excluded, verbose);
+    if (name) return checkOne(res, checks, name);
+    await this.report(res, root!, checks, url.searchParams);
   }
 
+  /** All checks but the excluded ones; the list only when something failed or `verbose` asks for it. */
   private async report(
     res: ServerResponse,
     root: string,
     checks: Map<string, Check>,
-    excluded: Set<string>,
-    verbose: boolean,
+    params: URLSearchParams,
   ): Promise<void> {
+    const excluded = new Set(params.getAll('exclude'));
+    const verbose = params.has('verbose');
     const names = [...checks.keys()].filter((n) => !excluded.has(n)).sort();
     const results = await Promise.all(names.map(async (n) => ({ name: n, failure: await runCheck(checks.get(n)!) })));
     const failed = results.some((r) => r.failure !== undefined);
@@ -129,6 +119,19 @@ export class ProbeServer {
     lines.push(failed ? `${root} check failed` : `${root} check passed`);
     send(res, failed ? 500 : 200, `${lines.join('\n')}\n`);
   }
+}
+
+async function sendMetrics(res: ServerResponse, registry: Registry): Promise<void> {
+  const body = await registry.metrics();
+  res.writeHead(200, { 'Content-Type': registry.contentType });
+  res.end(body);
+}
+
+async function checkOne(res: ServerResponse, checks: Map<string, Check>, name: string): Promise<void> {
+  const check = checks.get(name);
+  if (!check) return send(res, 404, `no check named ${name}\n`);
+  const failure = await runCheck(check);
+  return failure === undefined ? send(res, 200, 'ok') : send(res, 500, `internal server error: ${failure}\n`);
 }
 
 function send(res: ServerResponse, status: number, body: string): void {

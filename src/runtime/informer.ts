@@ -260,11 +260,7 @@ export class Informer<T extends ObjectLike> {
     const now = this.clock.now();
     this.lastWatchActivity = now;
     this.lastEvent = now;
-    if (event.type === 'ERROR') {
-      const { code, reason, message } = event.status;
-      if (code === 410 || reason === 'Expired' || reason === 'Gone') return 'gone';
-      return new Error(`watch error ${code ?? '?'} ${reason ?? ''}: ${message ?? ''}`.trim());
-    }
+    if (event.type === 'ERROR') return watchError(event.status);
     const rv = event.object.metadata?.resourceVersion;
     if (rv) this.rv = rv;
     if (event.type === 'BOOKMARK') return undefined;
@@ -294,4 +290,11 @@ export class Informer<T extends ObjectLike> {
   private watchTimeout(): number {
     return 300 + Math.floor(this.random() * 301);
   }
+}
+
+/** 410 Gone (or its reasons) means the resourceVersion is too old: relist. Anything else ends the stream. */
+function watchError(status: Extract<WatchEvent<unknown>, { type: 'ERROR' }>['status']): 'gone' | Error {
+  const { code, reason, message } = status;
+  if (code === 410 || reason === 'Expired' || reason === 'Gone') return 'gone';
+  return new Error(`watch error ${code ?? '?'} ${reason ?? ''}: ${message ?? ''}`.trim());
 }

@@ -47,6 +47,29 @@ interface Observed {
 
 const noop = () => undefined;
 
+interface Timings {
+  leaseMs: number;
+  renewDeadlineMs: number;
+  retryMs: number;
+  jitterFactor: number;
+}
+
+/** client-go's defaults, and the checks its NewLeaderElector makes on them. */
+function timingsOf(opts: LeaderElectorOptions): Timings {
+  const t: Timings = {
+    leaseMs: opts.leaseDurationMs ?? 15_000,
+    renewDeadlineMs: opts.renewDeadlineMs ?? 10_000,
+    retryMs: opts.retryPeriodMs ?? 2_000,
+    jitterFactor: opts.jitterFactor ?? 1.2,
+  };
+  if (!opts.identity) throw new RangeError('leader election needs a non-empty identity');
+  if (!(t.leaseMs > t.renewDeadlineMs)) throw new RangeError('leaseDuration must be greater than renewDeadline');
+  if (!(t.renewDeadlineMs > t.jitterFactor * t.retryMs))
+    throw new RangeError('renewDeadline must be greater than jitterFactor × retryPeriod');
+  if (!(t.retryMs > 0)) throw new RangeError('retryPeriod must be positive');
+  return t;
+}
+
 export class LeaderElector {
   readonly identity: string;
   private readonly store: LeaseStore;
@@ -68,16 +91,11 @@ export class LeaderElector {
     this.opts = opts;
     this.identity = opts.identity;
     this.store = opts.store;
-    this.leaseMs = opts.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
-    this.retryMs = opts.retryPeriodMs ?? 2_000;
-    this.jitterFactor = opts.jitterFactor ?? 1.2;
-    if (!opts.identity) throw new RangeError('leader election needs a non-empty identity');
-    if (!(this.leaseMs > this.renewDeadlineMs))
-      throw new RangeError('leaseDuration must be greater than renewDeadline');
-    if (!(this.renewDeadlineMs > this.jitterFactor * this.retryMs))
-      throw new RangeError('renewDeadline must be greater than jitterFactor × retryPeriod');
-    if (!(this.retryMs > 0)) throw new RangeError('retryPeriod must be positive');
+    const t = timingsOf(opts);
+    this.leaseMs = t.leaseMs;
+    this.renewDeadlineMs = t.renewDeadlineMs;
+    this.retryMs = t.retryMs;
+    this.jitterFactor = t.jitterFactor;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.log = (opts.logger ?? silentLogger()).child({ lease: opts.name ?? 'lease', identity: opts.identity });

@@ -32,25 +32,25 @@ export function routeIdsOf(message: string | undefined): string[] {
   return list.split(/[\s,]+/).filter(Boolean);
 }
 
-function kindOf(e: SdkErrorLike): AwsErrorKind {
-  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  if (IN_USE.test(e.message ?? '')) return 'InUse';
-  if (QUOTA.test(e.message ?? '')) return 'QuotaExceeded';
-  switch (e.name) {
-    case 'BadRequestException':
-      return 'Rejected';
-    case 'AccessDeniedException':
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'ExpiredTokenException':
-      return 'AccessDenied';
-    case 'TooManyRequestsException':
-    case 'LimitExceededException':
-    case 'ThrottlingException':
-      return 'Throttled';
-    case 'ConflictException':
-      return 'Conflict';
-  }
+// What the SDK's exception name says, when it says enough; a Map so that a name like "constructor"
+// never finds an inherited property.
+const KIND_BY_NAME = new Map<string, AwsErrorKind>([
+  ['BadRequestException', 'Rejected'],
+  ['AccessDeniedException', 'AccessDenied'],
+  ['UnrecognizedClientException', 'AccessDenied'],
+  ['InvalidSignatureException', 'AccessDenied'],
+  ['ExpiredTokenException', 'AccessDenied'],
+  ['TooManyRequestsException', 'Throttled'],
+  ['LimitExceededException', 'Throttled'],
+  ['ThrottlingException', 'Throttled'],
+  ['ConflictException', 'Conflict'],
+]);
+
+function statusOf(e: SdkErrorLike): number | undefined {
+  return e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+}
+
+function kindOfStatus(status: number | undefined): AwsErrorKind {
   if (status === 429) return 'Throttled';
   if (status === 409) return 'Conflict';
   if (status === 403 || status === 401) return 'AccessDenied';
@@ -59,15 +59,26 @@ function kindOf(e: SdkErrorLike): AwsErrorKind {
   return 'Transient';
 }
 
+function kindOf(e: SdkErrorLike): AwsErrorKind {
+  if (IN_USE.test(e.message ?? '')) return 'InUse';
+  if (QUOTA.test(e.message ?? '')) return 'QuotaExceeded';
+  return (e.name === undefined ? undefined : KIND_BY_NAME.get(e.name)) ?? kindOfStatus(statusOf(e));
+}
+
+/** The SDK's message, or the exception name and status when the SDK had nothing better to say. */
+function detailOf(e: SdkErrorLike, status: number | undefined): string {
+  if (e.message && e.message !== 'UnknownError') return e.message;
+  return `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
+}
+
 /** Reads are never terminal: a 400 on a read (an expired listing token, say) is worth another try. */
 export function translate(err: unknown, operation: string, opts: { read?: boolean } = {}): AwsError | CredentialsError {
   if (err instanceof AwsError || err instanceof CredentialsError) return err;
   const e = (err ?? {}) as SdkErrorLike;
   const raw = kindOf(e);
   const kind = opts.read && raw === 'Rejected' ? 'Transient' : raw;
-  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const detail =
-    e.message && e.message !== 'UnknownError' ? e.message : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
+  const status = statusOf(e);
+  const detail = detailOf(e, status);
   const routeIds = kind === 'InUse' ? routeIdsOf(e.message) : undefined;
   return new AwsError(kind, `${operation}: ${detail}`, {
     operation,

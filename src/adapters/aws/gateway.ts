@@ -42,6 +42,8 @@ export interface GatewayOptions {
 // Commands are heterogeneous; the SDK checks them at its own boundary.
 type Sendable = object;
 type CallOpts = { once?: boolean; read?: boolean; signal?: AbortSignal };
+/** One paged listing: the operation's name (for metrics and errors), the request for a page, the item mapping. */
+type Listing<I, O> = { operation: string; page: (token?: string) => Sendable; map: (item: I) => O };
 
 const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
 const API_GONE = /Invalid API identifier/i;
@@ -166,7 +168,11 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
 
   async listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined> {
     const pages = (token?: string) => new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: token });
-    return this.allPages<object, ObservedIntegration>(loc, 'GetIntegrations', pages, fromSdk, signal);
+    return this.allPages<object, ObservedIntegration>(
+      loc,
+      { operation: 'GetIntegrations', page: pages, map: fromSdk },
+      signal,
+    );
   }
 
   async listRoutes(loc: Location, signal?: AbortSignal): Promise<RouteRef[] | undefined> {
@@ -176,17 +182,12 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
       routeKey: r.RouteKey ?? '',
       ...(r.Target ? { target: r.Target } : {}),
     });
-    return this.allPages(loc, 'GetRoutes', pages, toRef, signal);
+    return this.allPages(loc, { operation: 'GetRoutes', page: pages, map: toRef }, signal);
   }
 
   /** Every page of a listing, or undefined when the API does not exist; a failed page fails the whole. */
-  private async allPages<I, O>(
-    loc: Location,
-    operation: string,
-    page: (token?: string) => Sendable,
-    map: (item: I) => O,
-    signal?: AbortSignal,
-  ): Promise<O[] | undefined> {
+  private async allPages<I, O>(loc: Location, listing: Listing<I, O>, signal?: AbortSignal): Promise<O[] | undefined> {
+    const { operation, page, map } = listing;
     const all: O[] = [];
     let nextToken: string | undefined;
     try {

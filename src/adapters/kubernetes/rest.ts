@@ -7,7 +7,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { fetch } from 'undici';
+import { fetch, type Response } from 'undici';
 import { pooled } from './connections.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,10 +38,7 @@ export class KubeRest {
     path: string,
     opts: RequestOptions = {},
   ): Promise<T> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('No currently active cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = this.urlFor(path, opts.query);
     const ctx = new RequestContext(url.toString(), HttpMethod[method]);
     ctx.setHeaderParam('Accept', 'application/json');
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -57,15 +54,28 @@ export class KubeRest {
     const text = await res.text();
     const parsed = parseJson(text);
     if (res.status >= 200 && res.status < 300) return parsed as T;
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => (headers[k] = v));
-    throw new ApiException(
-      res.status,
-      `${method} ${url.pathname}: ${(parsed as { message?: string })?.message ?? res.statusText}`,
-      parsed,
-      headers,
-    );
+    throw failure(`${method} ${url.pathname}`, res, parsed);
   }
+
+  private urlFor(path: string, query: RequestOptions['query']): URL {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('No currently active cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+}
+
+/** The client library's own error type, so callers read `code` and `body` as they would from its APIs. */
+function failure(request: string, res: Response, parsed: unknown): ApiException<unknown> {
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => (headers[k] = v));
+  return new ApiException(
+    res.status,
+    `${request}: ${(parsed as { message?: string })?.message ?? res.statusText}`,
+    parsed,
+    headers,
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -185,19 +185,28 @@ function walkStructural(node: unknown, path: string, found: string[]): void {
 
 function checkNode(node: JsonSchema, path: string, found: string[]): void {
   for (const key of ALWAYS_FORBIDDEN) if (key in node) found.push(`${path}.${key}`);
+  checkType(node, path, found);
+  checkShape(node, path, found);
+  for (const junctor of JUNCTORS) {
+    if (junctor in node) checkJunctor(node[junctor], `${path}.${junctor}`, found);
+  }
+  if ('not' in node) checkJunctor([node.not], `${path}.not`, found);
+}
+
+/** Every structural node has exactly one type, unless it says it preserves unknown fields or is int-or-string. */
+function checkType(node: JsonSchema, path: string, found: string[]): void {
   const preserves =
     node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-int-or-string'] === true;
   if (node.type === undefined && !preserves) found.push(`${path}.type (missing)`);
   if (Array.isArray(node.type)) found.push(`${path}.type (must be a single type)`);
+}
+
+function checkShape(node: JsonSchema, path: string, found: string[]): void {
   if (node.additionalProperties === false) found.push(`${path}.additionalProperties (false is not allowed)`);
   if (node.properties !== undefined && node.additionalProperties !== undefined) {
     found.push(`${path}.additionalProperties (not allowed together with properties)`);
   }
   if (node.uniqueItems === true) found.push(`${path}.uniqueItems`);
-  for (const junctor of JUNCTORS) {
-    if (junctor in node) checkJunctor(node[junctor], `${path}.${junctor}`, found);
-  }
-  if ('not' in node) checkJunctor([node.not], `${path}.not`, found);
 }
 
 function checkJunctor(branches: unknown, path: string, found: string[]): void {

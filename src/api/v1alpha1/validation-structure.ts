@@ -140,27 +140,41 @@ function unknownFieldMessage(instancePath: string, name: string): string {
   return meant ? `${base} (did you mean ${meant}?)` : base;
 }
 
+interface ValueError {
+  e: ErrorObject;
+  p: Record<string, unknown>;
+  field: string;
+  /** The offending value as JSON. */
+  got: string;
+}
+
+const article = (type: unknown) => (type === 'integer' || type === 'object' || type === 'array' ? 'an' : 'a');
+
+/** One message per ajv keyword; a Map so that no keyword can reach an inherited property. */
+const VALUE_MESSAGES = new Map<string, (v: ValueError) => string>([
+  ['enum', ({ p, got }) => `must be one of ${(p.allowedValues as unknown[]).join(', ')} (got ${got})`],
+  ['type', ({ p, got }) => `must be ${article(p.type)} ${String(p.type)} (got ${got})`],
+  [
+    'minLength',
+    ({ p }) => (p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`),
+  ],
+  // Code points, as ajv and the API server count them (String#length counts UTF-16 units).
+  [
+    'maxLength',
+    ({ e, p }) =>
+      `must be at most ${String(p.limit)} characters long (is ${[...(e.data as string)].length}); shorten it`,
+  ],
+  [
+    'pattern',
+    ({ p, field, got }) =>
+      `${got} is not valid; ${PATTERN_HINTS[lastSegment(field)] ?? `it must match ${String(p.pattern)}`}`,
+  ],
+  ['minimum', ({ p, got }) => `must be at least ${String(p.limit)} (got ${got})`],
+  ['maximum', ({ p, got }) => `must be at most ${String(p.limit)} (got ${got})`],
+  ['maxProperties', ({ p }) => `may have at most ${String(p.limit)} entries; remove some`],
+]);
+
 function valueMessage(e: ErrorObject, p: Record<string, unknown>, field: string): string {
-  const got = JSON.stringify(e.data);
-  switch (e.keyword) {
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).join(', ')} (got ${got})`;
-    case 'type':
-      return `must be ${p.type === 'integer' || p.type === 'object' || p.type === 'array' ? 'an' : 'a'} ${String(p.type)} (got ${got})`;
-    case 'minLength':
-      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`;
-    case 'maxLength':
-      // Code points, as ajv and the API server count them (String#length counts UTF-16 units).
-      return `must be at most ${String(p.limit)} characters long (is ${[...(e.data as string)].length}); shorten it`;
-    case 'pattern':
-      return `${got} is not valid; ${PATTERN_HINTS[lastSegment(field)] ?? `it must match ${String(p.pattern)}`}`;
-    case 'minimum':
-      return `must be at least ${String(p.limit)} (got ${got})`;
-    case 'maximum':
-      return `must be at most ${String(p.limit)} (got ${got})`;
-    case 'maxProperties':
-      return `may have at most ${String(p.limit)} entries; remove some`;
-    default:
-      return e.message ?? 'is invalid';
-  }
+  const message = VALUE_MESSAGES.get(e.keyword);
+  return message ? message({ e, p, field, got: JSON.stringify(e.data) }) : (e.message ?? 'is invalid');
 }
