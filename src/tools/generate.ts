@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CRD_FILE, buildCrdYaml } from '../api/v1alpha1/crd.ts';
+import { ROUTE_CRD_CHART_FILE, ROUTE_CRD_FILE, buildRouteCrdYaml } from '../api/v1alpha1/route-crd.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -15,22 +16,27 @@ function readOrEmpty(path: string): string {
   }
 }
 
-const TARGETS = [CRD_FILE, 'charts/apigw-operator/files/apiintegrations.apigw.dev.yaml'];
+// Each generated file, its content, and the schema it comes from.
+const TARGETS: [file: string, build: () => string, source: string][] = [
+  [CRD_FILE, buildCrdYaml, 'schema.ts'],
+  ['charts/apigw-operator/files/apiintegrations.apigw.dev.yaml', buildCrdYaml, 'schema.ts'],
+  [ROUTE_CRD_FILE, buildRouteCrdYaml, 'route-schema.ts'],
+  [ROUTE_CRD_CHART_FILE, buildRouteCrdYaml, 'route-schema.ts'],
+];
 
 function main(argv: readonly string[]): number {
-  const wanted = buildCrdYaml();
   if (argv.includes('--check')) {
-    const stale = TARGETS.filter((t) => readOrEmpty(join(repoRoot, t)) !== wanted);
-    for (const t of stale)
+    const stale = TARGETS.filter(([t, build]) => readOrEmpty(join(repoRoot, t)) !== build());
+    for (const [t, , source] of stale)
       console.error(
-        `${t} is out of date with src/api/v1alpha1/schema.ts; run \`npm run generate\` and commit the result`,
+        `${t} is out of date with src/api/v1alpha1/${source}; run \`npm run generate\` and commit the result`,
       );
     return stale.length === 0 ? 0 : 1;
   }
-  for (const t of TARGETS) {
+  for (const [t, build] of TARGETS) {
     const target = join(repoRoot, t);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, wanted);
+    writeFileSync(target, build());
     console.log(`wrote ${t}`);
   }
   return 0;

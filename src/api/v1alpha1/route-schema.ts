@@ -1,0 +1,357 @@
+// The ApiRoute schema, written once like ApiIntegration's: TypeScript types (route-types.ts), the
+// CRD YAML (route-crd.ts) and runtime structural validation (route-validation.ts) derive from it.
+// CEL rules that hold whatever the API's protocol live here; the ones that need the protocol
+// (learned from GetApi) are in route-validation.ts only. The CRD cannot know an API's protocol,
+// but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
+// exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  API_VERSION,
+  CATEGORIES,
+  Condition,
+  DELETION_POLICIES,
+  GROUP,
+  HTTP_METHODS,
+  IAM_ROLE_ARN,
+  MANAGEMENT_POLICIES,
+  VERSION,
+} from './schema.ts';
+
+export { API_VERSION, GROUP, VERSION };
+export const ROUTE_KIND = 'ApiRoute';
+export const ROUTE_PLURAL = 'apiroutes';
+export const ROUTE_SINGULAR = 'apiroute';
+export const ROUTE_SHORT_NAMES = ['apiroute'];
+export const ROUTE_CATEGORIES = CATEGORIES;
+
+export const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM', 'JWT'] as const;
+/** Authorization types that name an authorizer (authorizerId). */
+export const AUTHORIZER_TYPES = ['CUSTOM', 'JWT'] as const;
+/** The route keys API Gateway predefines; `$` starts a variable in selection expressions, so no other key may. */
+export const PREDEFINED_ROUTE_KEYS = ['$default', '$connect', '$disconnect'] as const;
+/** Predefined keys that exist only on WebSocket APIs. */
+export const WEBSOCKET_ROUTE_KEYS = ['$connect', '$disconnect'] as const;
+/** Fields CreateRoute documents as "supported only for WebSocket APIs". */
+export const WEBSOCKET_ROUTE_FIELDS = [
+  'apiKeyRequired',
+  'routeResponseSelectionExpression',
+  'modelSelectionExpression',
+  'requestModels',
+  'requestParameters',
+] as const;
+
+// Route key shapes, shared by the CEL rules and the runtime validator (RE2 and JavaScript alike).
+// A path is `/` or `/`-separated segments; a path variable is a whole segment `{name}`, and a
+// greedy one `{name+}` must come last (developer guide, "Working with path variables").
+const SEGMENT = '([^/{}\\s]+|\\{[A-Za-z0-9._-]+\\})';
+const GREEDY = '\\{[A-Za-z0-9._-]+\\+\\}';
+const METHODS = HTTP_METHODS.join('|');
+/** Looks like an HTTP API route: a method, one space, a path. */
+export const HTTP_ROUTE_KEY_START = `^(${METHODS}) /`;
+/** A well-formed HTTP API route key other than `$default`. */
+export const HTTP_ROUTE_KEY = `^(${METHODS}) /(${SEGMENT}/)*(${SEGMENT}|${GREEDY})?$`;
+/** `$connect` request parameters: the headers and query string of the upgrade request. */
+export const ROUTE_REQUEST_PARAMETER_KEY = '^route\\.request\\.(header|querystring)\\.[^\\s]+$';
+/** Route targets name an integration of the same API. */
+export const ROUTE_TARGET = '^integrations/[a-z0-9]+$';
+
+interface Rule {
+  rule: string;
+  message: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
+  fieldPath?: string;
+}
+
+const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+
+const has = (f: string) => `has(self.${f})`;
+const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+const authType = (types: readonly string[]) =>
+  `(${has('authorizationType')} && self.authorizationType in ${list(types)})`;
+/** Something only a WebSocket API has; `apiKeyRequired: false` is what AWS reports on HTTP APIs too. */
+const WEBSOCKET_TELL = [
+  `self.routeKey in ${list(WEBSOCKET_ROUTE_KEYS)}`,
+  `(${has('apiKeyRequired')} && self.apiKeyRequired)`,
+  ...WEBSOCKET_ROUTE_FIELDS.filter((f) => f !== 'apiKeyRequired').map(has),
+].join(' || ');
+
+/** Cross-field rules that hold whatever the API's protocol; enforced at `kubectl apply`. */
+export const ROUTE_SPEC_RULES: Rule[] = [
+  {
+    rule: `${has('integrationRef')} != ${has('target')}`,
+    message:
+      'set exactly one of integrationRef (an ApiIntegration in this namespace) and target (integrations/INTEGRATION_ID)',
+    fieldPath: '.target',
+  },
+  {
+    rule: `!self.routeKey.startsWith('$') || self.routeKey in ${list(PREDEFINED_ROUTE_KEYS)}`,
+    message:
+      'route keys starting with $ are reserved: use $default, or $connect / $disconnect on WebSocket APIs (a custom WebSocket key has no $)',
+    fieldPath: '.routeKey',
+  },
+  {
+    rule: `!self.routeKey.matches(r'${HTTP_ROUTE_KEY_START}') || self.routeKey.matches(r'${HTTP_ROUTE_KEY}')`,
+    message:
+      'HTTP route keys are METHOD /path: the path is / or /-separated segments, a path variable is a whole segment {name}, and a greedy {name+} comes last',
+    fieldPath: '.routeKey',
+  },
+  {
+    rule: `!(${authType(['JWT'])}) || !(${WEBSOCKET_TELL})`,
+    message: `authorizationType JWT exists only on HTTP APIs; it cannot go with $connect, $disconnect or the WebSocket-only fields (${WEBSOCKET_ROUTE_FIELDS.join(', ')})`,
+    fieldPath: '.authorizationType',
+  },
+  {
+    rule: `!(${WEBSOCKET_TELL}) || self.routeKey == '$connect' || !${has('authorizationType')} || self.authorizationType == 'NONE'`,
+    message: 'WebSocket APIs authorize only on the $connect route; set authorizationType NONE or leave it out',
+    fieldPath: '.authorizationType',
+  },
+  {
+    rule: `!${authType(AUTHORIZER_TYPES)} || ${has('authorizerId')}`,
+    message: 'authorizationType CUSTOM and JWT need authorizerId: the id of the API authorizer to use',
+    fieldPath: '.authorizerId',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: `!${has('authorizerId')} || ${authType(AUTHORIZER_TYPES)}`,
+    message: 'authorizerId is used only with authorizationType CUSTOM or JWT',
+    fieldPath: '.authorizerId',
+  },
+  {
+    rule: `!${has('authorizationScopes')} || ${authType(['JWT'])}`,
+    message: 'authorizationScopes are checked only by JWT authorizers; set authorizationType JWT or remove them',
+    fieldPath: '.authorizationScopes',
+  },
+  {
+    rule: `!${has('requestParameters')} || self.routeKey == '$connect'`,
+    message: 'requestParameters are only for the $connect route of a WebSocket API',
+    fieldPath: '.requestParameters',
+  },
+  {
+    rule: `!${has('managementPolicy')} || self.managementPolicy != 'ObserveOnly' || ${has('routeId')}`,
+    message: 'managementPolicy ObserveOnly needs spec.routeId: the route to observe',
+    fieldPath: '.routeId',
+    reason: 'FieldValueRequired',
+  },
+];
+
+/** `spec.routeId` names an adopted route; changing it would silently re-point the object. */
+export const ROUTE_TRANSITION_RULES: Rule[] = [
+  {
+    rule: '!has(oldSelf.routeId) || (has(self.routeId) && self.routeId == oldSelf.routeId)',
+    message: 'spec.routeId is immutable once set; create a new ApiRoute to adopt a different route',
+    fieldPath: '.routeId',
+  },
+];
+
+const ID = { minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' };
+
+export const ApiRouteSpec = Type.Object(
+  {
+    apiId: Type.String({
+      description:
+        'ID of the API Gateway v2 API (HTTP or WebSocket) the route belongs to. Changing it moves the route: a new one is created under the new API, then the old one is deleted.',
+      ...ID,
+    }),
+    routeKey: Type.String({
+      description:
+        'Route key, unique per API. HTTP APIs: $default or METHOD /path (ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS; path variables {name}, a greedy {name+} last), e.g. GET /items/{id}. WebSocket APIs: $connect, $disconnect, $default or a custom key matched against the route selection expression, e.g. sendMessage. Changed in place.',
+      minLength: 1,
+      maxLength: 512,
+    }),
+    integrationRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            description: 'Name of the ApiIntegration.',
+            minLength: 1,
+            maxLength: 253,
+            pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+          }),
+        },
+        {
+          description:
+            'The ApiIntegration in this namespace the route sends traffic to; the route waits until it exists in AWS on the same API and follows its integration id. Exactly one of integrationRef and target.',
+        },
+      ),
+    ),
+    target: Type.Optional(
+      Type.String({
+        description:
+          'Raw route target, integrations/INTEGRATION_ID, for an integration not managed by an ApiIntegration. Exactly one of integrationRef and target.',
+        maxLength: 128,
+        pattern: ROUTE_TARGET,
+      }),
+    ),
+    authorizationType: Type.Optional(
+      StringEnum(
+        AUTHORIZATION_TYPES,
+        'NONE (default), AWS_IAM, CUSTOM (Lambda authorizer) or JWT (HTTP APIs only). WebSocket APIs authorize only on $connect.',
+      ),
+    ),
+    authorizerId: Type.Optional(
+      Type.String({ description: 'ID of the API authorizer, with authorizationType CUSTOM or JWT.', ...ID }),
+    ),
+    authorizationScopes: Type.Optional(
+      Type.Unsafe<string[]>({
+        type: 'array',
+        description: 'JWT authorizers: scopes the access token must carry one of.',
+        items: { type: 'string', minLength: 1, maxLength: 64 },
+        maxItems: 50,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+    operationName: Type.Optional(
+      Type.String({ description: 'Operation name, e.g. for generated SDKs.', minLength: 1, maxLength: 64 }),
+    ),
+    apiKeyRequired: Type.Optional(
+      Type.Boolean({ description: 'WebSocket APIs only: whether callers need an API key. Default false.' }),
+    ),
+    routeResponseSelectionExpression: Type.Optional(
+      Type.String({
+        description: 'WebSocket APIs only: route response selection expression ($default enables two-way replies).',
+        minLength: 1,
+        maxLength: 1024,
+      }),
+    ),
+    modelSelectionExpression: Type.Optional(
+      Type.String({
+        description: 'WebSocket APIs only: expression selecting the request model (a key of requestModels).',
+        minLength: 1,
+        maxLength: 1024,
+      }),
+    ),
+    requestModels: Type.Optional(
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        description: 'WebSocket APIs only: request model names keyed by model selection key.',
+        maxProperties: 50,
+        additionalProperties: {
+          type: 'string',
+          description: 'Name of a model of the API.',
+          minLength: 1,
+          maxLength: 128,
+        },
+      }),
+    ),
+    requestParameters: Type.Optional(
+      Type.Unsafe<Record<string, { required: boolean }>>({
+        type: 'object',
+        description:
+          'WebSocket $connect route only: request parameters keyed route.request.header.NAME or route.request.querystring.NAME, each saying whether it is required. Removing a key removes the parameter in AWS.',
+        maxProperties: 50,
+        additionalProperties: {
+          type: 'object',
+          description: 'Constraints on one request parameter.',
+          properties: { required: { type: 'boolean', description: 'Whether the parameter must be present.' } },
+          required: ['required'],
+        },
+        'x-kubernetes-validations': [
+          {
+            rule: `self.all(k, k.matches(r'${ROUTE_REQUEST_PARAMETER_KEY}'))`,
+            message: 'requestParameters keys must be route.request.header.NAME or route.request.querystring.NAME',
+          },
+        ],
+      }),
+    ),
+    region: Type.Optional(
+      Type.String({
+        description: "AWS region of the API; the operator's default region when left out. Changing it moves the route.",
+        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+        maxLength: 32,
+      }),
+    ),
+    roleArn: Type.Optional(
+      Type.String({
+        description:
+          "IAM role to act through, as for ApiIntegration: refused unless the Namespace allows it (apigw.dev/role-arn or apigw.dev/allowed-role-arns). Defaults to the namespace's role, else the operator's own identity.",
+        maxLength: 2048,
+        pattern: IAM_ROLE_ARN,
+      }),
+    ),
+    deletionPolicy: Type.Optional(
+      StringEnum(
+        DELETION_POLICIES,
+        'Delete (default) deletes the route with the object; Retain leaves it in AWS, where another ApiRoute can adopt it with spec.routeId.',
+      ),
+    ),
+    routeId: Type.Optional(
+      Type.String({
+        description:
+          'Adopt this existing route instead of creating one. Immutable once set. Routes made by quick create (apiGatewayManaged), or managed by another ApiRoute, are refused.',
+        ...ID,
+      }),
+    ),
+    managementPolicy: Type.Optional(
+      StringEnum(
+        MANAGEMENT_POLICIES,
+        'Manage (default) makes AWS match the spec; ObserveOnly only reads the route and reports it in status, never writing to AWS.',
+      ),
+    ),
+  },
+  {
+    description:
+      'Desired state of one API Gateway v2 route: the CreateRoute input in lowerCamelCase, with the target given by integrationRef or target, plus operator settings.',
+    'x-kubernetes-validations': [...ROUTE_SPEC_RULES, ...ROUTE_TRANSITION_RULES],
+  },
+);
+
+export const ObservedRoute = Type.Object(
+  {
+    apiId: Type.Optional(Type.String({ description: 'API the observed route belongs to.' })),
+    region: Type.Optional(Type.String({ description: 'Region of the observed route.' })),
+    protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
+    routeKey: Type.Optional(Type.String({ description: 'Route key reported by AWS.' })),
+    target: Type.Optional(Type.String({ description: 'Target reported by AWS (integrations/INTEGRATION_ID).' })),
+    authorizationType: Type.Optional(Type.String({ description: 'Authorization type (NONE when not set).' })),
+    apiKeyRequired: Type.Optional(Type.Boolean({ description: 'Whether an API key is required (WebSocket APIs).' })),
+    apiGatewayManaged: Type.Optional(
+      Type.Boolean({ description: 'True for routes made by quick create; those cannot be managed.' }),
+    ),
+  },
+  { description: 'What AWS reports for the route, including values AWS defaulted.' },
+);
+
+export const ApiRouteStatus = Type.Object(
+  {
+    routeId: Type.Optional(Type.String({ description: 'ID of the route in API Gateway.' })),
+    integrationId: Type.Optional(
+      Type.String({ description: 'ID of the integration the route targets, resolved from integrationRef or target.' }),
+    ),
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
+    ),
+    conditions: Type.Optional(
+      Type.Unsafe<Static<typeof Condition>[]>({
+        type: 'array',
+        description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
+        items: Condition,
+        maxItems: 8,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
+    ),
+    observed: Type.Optional(ObservedRoute),
+    lastHandledReconcileAt: Type.Optional(
+      Type.String({
+        description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
+        maxLength: 256,
+      }),
+    ),
+  },
+  {
+    description: 'Observed state, written by the operator only.',
+    // As for ApiIntegration: a new object reads as not yet observed, so kstatus waits for the first pass.
+    default: { observedGeneration: 0 },
+  },
+);
+
+export const ROUTE_PRINTER_COLUMNS = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Route Key', type: 'string', jsonPath: '.spec.routeKey' },
+  { name: 'Route ID', type: 'string', jsonPath: '.status.routeId' },
+  { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
+  { name: 'Integration', type: 'string', jsonPath: '.spec.integrationRef.name', priority: 1 },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
