@@ -3,7 +3,7 @@
 // operator's own adapters open. TLS passes through untouched, so the serving certificate (whose
 // SANs include 127.0.0.1) is verified against the test bed's CA and the token is the admin's.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../../src/api/v1alpha1/types.ts';
@@ -17,12 +17,12 @@ import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { Operator } from '../../src/operator.ts';
 import { systemClock } from '../../src/runtime/clock.ts';
 import {
-  adminKubeConfig,
   createApi,
   createObject,
   eventsFor,
   eventually,
   installCrd,
+  kubeConfigVia,
   newNamespace,
   tb,
   waitReady,
@@ -84,19 +84,6 @@ class CountingProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
-}
-
-/** The admin kubeconfig of the test bed (CA file, bearer token), pointed at the proxy. */
-function kubeConfigVia(server: string): k8s.KubeConfig {
-  const admin = adminKubeConfig();
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: admin.getClusters().map((c) => ({ ...c, server })),
-    users: admin.getUsers(),
-    contexts: admin.getContexts(),
-    currentContext: admin.getCurrentContext(),
-  });
-  return kc;
 }
 
 /** The operator's Kubernetes adapters, built the way operator.ts builds them, on one KubeConfig. */

@@ -21,6 +21,19 @@ export function adminKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
+/** The admin kubeconfig (CA file, bearer token) pointed at another address: a proxy in front of the API server. */
+export function kubeConfigVia(server: string): k8s.KubeConfig {
+  const admin = adminKubeConfig();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: admin.getClusters().map((c) => ({ ...c, server })),
+    users: admin.getUsers(),
+    contexts: admin.getContexts(),
+    currentContext: admin.getCurrentContext(),
+  });
+  return kc;
+}
+
 const kc = adminKubeConfig();
 export const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 export const core = kc.makeApiClient(k8s.CoreV1Api);

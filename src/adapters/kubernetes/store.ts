@@ -18,35 +18,42 @@ export class KubeApiIntegrationStore implements ApiIntegrationStore {
     this.fieldManager = fieldManager;
   }
 
-  private patch(obj: ApiIntegration, sub: '' | '/status', body: unknown): Promise<ApiIntegration> {
+  /** `signal` cancels the request in flight: a shutdown does not wait for a slow API server. */
+  private patch(
+    obj: ApiIntegration,
+    sub: '' | '/status',
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<ApiIntegration> {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(obj.metadata.namespace)}/${PLURAL}/${encodeURIComponent(obj.metadata.name)}${sub}`;
     return this.rest.request<ApiIntegration>('PATCH', path, {
       body,
       contentType: MERGE_PATCH,
       query: { fieldManager: this.fieldManager },
+      signal,
     });
   }
 
   async patchMetadata(
     obj: ApiIntegration,
     patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
-    opts: { precondition?: boolean } = {},
+    opts: { precondition?: boolean; signal?: AbortSignal } = {},
   ): Promise<ApiIntegration> {
     const metadata: Record<string, unknown> = {};
     if (patch.finalizers) metadata.finalizers = patch.finalizers;
     if (patch.annotations) metadata.annotations = patch.annotations;
     if (opts.precondition) metadata.resourceVersion = obj.metadata.resourceVersion;
     try {
-      return await this.patch(obj, '', { metadata });
+      return await this.patch(obj, '', { metadata }, opts.signal);
     } catch (err) {
       throw translateKubeError(err, `patch ${obj.metadata.namespace}/${obj.metadata.name}`);
     }
   }
 
-  async patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT): Promise<ApiIntegration> {
+  async patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal): Promise<ApiIntegration> {
     const body = { status: mergePatch(obj.status ?? {}, status) };
     try {
-      return await this.patch(obj, '/status', body);
+      return await this.patch(obj, '/status', body, signal);
     } catch (err) {
       throw translateKubeError(err, `patch status of ${obj.metadata.namespace}/${obj.metadata.name}`);
     }
