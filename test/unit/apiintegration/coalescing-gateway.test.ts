@@ -96,4 +96,91 @@ describe('CoalescingGateway', () => {
     expect(got.map((g) => g?.integrationId)).toEqual(ids.slice(0, 5));
     expect(calls.filter((x) => x.startsWith('get:'))).toHaveLength(5);
   });
+
+  const warm = async (c: CoalescingGateway) => {
+    for (const id of ids.slice(0, 5)) await c.getIntegration(loc, id);
+  };
+
+  it.each([
+    ['a create', (c: CoalescingGateway) => c.createIntegration(loc, { integrationType: 'MOCK' })],
+    ['a delete', (c: CoalescingGateway) => c.deleteIntegration(loc, 'i1')],
+  ])('drops the listing after %s too', async (_what, write) => {
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await warm(c);
+    await write(c);
+    calls.length = 0;
+    await c.getIntegration(loc, 'i2');
+    expect(calls).toEqual(['list']);
+  });
+
+  it('drops the listing even when the write fails, since it may have landed', async () => {
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    gw.updateIntegration = async () => {
+      throw new Error('socket hang up');
+    };
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await warm(c);
+    await expect(c.updateIntegration(loc, 'i1', { description: 'x' })).rejects.toThrow('socket hang up');
+    calls.length = 0;
+    await c.getIntegration(loc, 'i1');
+    expect(calls).toEqual(['list']);
+  });
+
+  it('reads AWS directly when asked for a fresh answer, whatever the listing says', async () => {
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await warm(c);
+    calls.length = 0;
+    await c.getIntegration(loc, 'i1', undefined, true);
+    expect(calls).toEqual(['get:i1']);
+  });
+
+  it('never answers a recovery listing or an API lookup from its own cache', async () => {
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await warm(c);
+    calls.length = 0;
+    expect(await c.listIntegrations(loc)).toHaveLength(ids.length);
+    expect(await c.getApiProtocol(loc)).toBe('HTTP');
+    expect(calls).toEqual(['list']);
+  });
+
+  it('asks each integration directly when the listing found the API gone', async () => {
+    const { gw, calls } = countingGateway([]);
+    gw.listIntegrations = async () => (calls.push('list'), undefined);
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await warm(c);
+    calls.length = 0;
+    expect(await c.getIntegration(loc, 'i3')).toBeUndefined();
+    expect(calls).toEqual(['get:i3']);
+  });
+
+  it('does not keep a route listing that failed: the next delete looks again', async () => {
+    const { gw, calls } = countingGateway([]);
+    let fail = true;
+    gw.listRoutes = async () => {
+      calls.push('routes');
+      if (fail) throw new Error('throttled');
+      return [];
+    };
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000 });
+    await expect(c.listRoutes(loc)).rejects.toThrow('throttled');
+    fail = false;
+    expect(await c.listRoutes(loc)).toEqual([]);
+    expect(calls).toEqual(['routes', 'routes']);
+  });
+
+  it('keeps route listings of different APIs and roles apart', async () => {
+    const { gw, calls } = countingGateway([]);
+    const clock = new FakeClock();
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000 });
+    await c.listRoutes(loc);
+    await c.listRoutes({ ...loc, apiId: 'api2' });
+    await c.listRoutes({ ...loc, roleArn: 'arn:aws:iam::2:role/r' });
+    await clock.advance(2_000);
+    await c.listRoutes({ ...loc, apiId: 'api3' });
+    await c.listRoutes(loc);
+    expect(calls).toEqual(['routes', 'routes', 'routes', 'routes', 'routes']);
+  });
 });

@@ -318,3 +318,222 @@ describe('decide: adoption and observe-only', () => {
     expect(plan.outcome?.message).toContain('integrationUri');
   });
 });
+
+describe('decide: what each step earns and what comes after it', () => {
+  const api = (apiId = 'api1') => ({ region: 'us-east-1', apiId });
+  const pending = (place: string) => ({ 'apigw.dev/create-pending': `${place}@${NOW - 60_000}` });
+  const settled = (obj: ApiIntegration): ApiIntegration => ({ ...obj, status: { observedGeneration: 1 } });
+  type Row = [string, DecideInput, Record<string, unknown>, boolean];
+  it.each<Row>([
+    [
+      'a new object: created, then a drift check at its API slot',
+      input(object({ finalizers: [] })),
+      {
+        action: { type: 'Create' },
+        event: { type: 'Normal', reason: 'Created', message: 'created integration on API api1' },
+        requeue: { kind: 'drift', place: api() },
+      },
+      false,
+    ],
+    [
+      'a recorded object without the finalizer: add it, then decide again',
+      input(object({ finalizers: [], annotations: recordedAt() })),
+      { action: { type: 'AddFinalizer' }, requeue: { kind: 'next-step' } },
+      true,
+    ],
+    [
+      'a spec change: Updated',
+      input(object({ annotations: recordedAt(), generation: 2 }), { current: observed({ timeoutInMillis: 5000 }) }),
+      {
+        action: { type: 'Update', changed: ['timeoutInMillis'] },
+        event: { type: 'Normal', reason: 'Updated', message: 'updated integration int1: timeoutInMillis' },
+        requeue: { kind: 'drift', place: api() },
+      },
+      false,
+    ],
+    [
+      'AWS changed under an unchanged spec: a Warning that drift was corrected',
+      input(settled(object({ annotations: recordedAt() })), { current: observed({ timeoutInMillis: 5000 }) }),
+      {
+        action: { type: 'Update' },
+        event: {
+          type: 'Warning',
+          reason: 'DriftCorrected',
+          message: 'corrected drift in integration int1: timeoutInMillis',
+        },
+      },
+      false,
+    ],
+    [
+      'an update AWS makes in two steps: compared again at once',
+      input(
+        object({ annotations: recordedAt(), spec: { responseParameters: { '200': { 'overwrite:header.a': 'x' } } } }),
+        {
+          current: observed({
+            responseParameters: { '200': { 'overwrite:header.a': 'x', 'overwrite:header.b': 'y' } },
+          }),
+        },
+      ),
+      { action: { type: 'Update', fields: { responseParameters: { '200': {} } } } },
+      true,
+    ],
+    [
+      'an apiId change: Moved, and the old integration is deleted at once',
+      input(object({ spec: { apiId: 'api2' }, annotations: recordedAt() }), { current: observed() }),
+      { action: { type: 'Create' }, event: { reason: 'Moved' }, requeue: { kind: 'next-step' } },
+      false,
+    ],
+    [
+      'the integration a move replaced: Deleted, then the marker goes and the pass goes on',
+      input(object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } })),
+      {
+        action: { type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded', why: 'moved' },
+        event: {
+          type: 'Normal',
+          reason: 'Deleted',
+          message: 'deleted integration int1 (replaced by the integration on the new API)',
+        },
+      },
+      true,
+    ],
+    [
+      'the same while the object is being deleted',
+      input(
+        object({
+          deleting: true,
+          annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' },
+        }),
+      ),
+      { action: { type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' } },
+      true,
+    ],
+    [
+      'a deleted object: Deleted, then the finalizer goes and nothing is requeued',
+      input(object({ deleting: true, annotations: recordedAt() })),
+      {
+        action: { type: 'Delete', then: 'RemoveFinalizer' },
+        event: { reason: 'Deleted', message: 'deleted integration int1 (object deleted)' },
+        requeue: { kind: 'none' },
+      },
+      false,
+    ],
+    [
+      'an extra left by interrupted creates: one delete a pass',
+      input(object({ annotations: pending('us-east-1/api1') }), {
+        claimed: [observed({ integrationId: 'a' }), observed({ integrationId: 'b' })],
+      }),
+      {
+        action: { type: 'Delete', integrationId: 'b', then: 'None', why: 'extra' },
+        event: { message: 'deleted integration b (made by an interrupted create)' },
+        requeue: { kind: 'next-step' },
+      },
+      false,
+    ],
+    [
+      'what a lost create made: Recovered, then decide again',
+      input(object({ annotations: pending('us-east-1/api1') }), { claimed: [observed({ integrationId: 'made1' })] }),
+      { action: { type: 'Record', integrationId: 'made1' }, event: { type: 'Normal', reason: 'Recovered' } },
+      true,
+    ],
+    [
+      'an interrupted move recovered: the old integration is marked for deletion',
+      input(object({ spec: { apiId: 'api2' }, annotations: { ...recordedAt(), ...pending('us-east-1/api2') } }), {
+        claimed: [observed({ integrationId: 'made2' })],
+      }),
+      {
+        action: {
+          type: 'Record',
+          integrationId: 'made2',
+          location: api('api2'),
+          supersede: { integrationId: 'int1', location: api() },
+        },
+      },
+      true,
+    ],
+    [
+      'an interrupted move that made nothing: the move is made again, replacing the old one',
+      input(object({ spec: { apiId: 'api2' }, annotations: { ...recordedAt(), ...pending('us-east-1/api2') } }), {
+        claimed: [],
+      }),
+      { action: { type: 'Create', supersede: { integrationId: 'int1' } }, outcome: { reason: 'Moving' } },
+      false,
+    ],
+    [
+      'a pending create on an API that is gone: the marker goes',
+      input(object({ annotations: pending('us-east-1/api1') }), { claimed: null }),
+      { action: { type: 'ClearPending' } },
+      true,
+    ],
+    [
+      'adopting a named integration: Adopted, then decide again',
+      input(object({ spec: { integrationId: 'ext1' } }), {
+        adoptee: observed({ integrationId: 'ext1', description: 'by hand' }),
+      }),
+      {
+        action: { type: 'Record', integrationId: 'ext1' },
+        event: { reason: 'Adopted', message: 'adopted existing integration ext1' },
+      },
+      true,
+    ],
+    [
+      'the API does not exist: look again at the wait interval',
+      input(object(), {}, null),
+      { action: { type: 'None' }, outcome: { reason: 'ApiNotFound' }, requeue: { kind: 'wait' } },
+      false,
+    ],
+    [
+      'an adopted integration deleted outside the operator: Stalled, nothing created',
+      input(object({ spec: { integrationId: 'ext1' }, annotations: recordedAt('ext1') }), { current: null }),
+      {
+        action: { type: 'None' },
+        outcome: { kind: 'Stalled', reason: 'AdoptedIntegrationGone' },
+        requeue: { kind: 'none' },
+      },
+      false,
+    ],
+    [
+      'recorded on the old API and gone there: created on the new one, with nothing to replace',
+      input(object({ spec: { apiId: 'api2' }, annotations: recordedAt() }), { current: null }),
+      {
+        action: { type: 'Create', location: { apiId: 'api2' } },
+        event: { reason: 'Created' },
+        outcome: { reason: 'Synced' },
+      },
+      false,
+    ],
+    [
+      'ObserveOnly, nothing there: Progressing, and a drift check without an API slot',
+      input(object({ spec: { managementPolicy: 'ObserveOnly', integrationId: 'ext1' } }), { adoptee: null }),
+      { action: { type: 'None' }, outcome: { kind: 'Progressing', reason: 'NotFound' }, requeue: { kind: 'drift' } },
+      false,
+    ],
+    [
+      'ObserveOnly, in sync: Ready, reported, never written',
+      input(object({ spec: { managementPolicy: 'ObserveOnly', integrationId: 'ext1', description: 'mine' } }), {
+        adoptee: observed({ integrationId: 'ext1', description: 'mine' }),
+      }),
+      {
+        action: { type: 'None' },
+        outcome: { kind: 'Ready', reason: 'Observed', message: 'observed; AWS matches the spec' },
+        report: { integrationId: 'ext1' },
+        requeue: { kind: 'drift', place: api() },
+      },
+      false,
+    ],
+  ])('%s', (_what, given, expected, continues) => {
+    const plan = decide(given);
+    expect(plan).toMatchObject(expected);
+    expect(plan.continues ?? false).toBe(continues);
+    expect(plan.need).toBeUndefined();
+  });
+
+  it('ObserveOnly with nothing named or recorded says so without reading AWS', () => {
+    const plan = decide(input(object({ spec: { managementPolicy: 'ObserveOnly' } })));
+    expect(plan.need).toBeUndefined();
+    expect(plan.outcome?.message).toMatch(/^integration \(none\) was not found on API api1/);
+  });
+
+  it('refuses to decide for a valid object without its desired state', () => {
+    expect(() => decide({ obj: object(), observation: {}, now: NOW })).toThrow(/needs its desired state/);
+  });
+});

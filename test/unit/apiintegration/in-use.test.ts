@@ -40,6 +40,28 @@ describe('routes that block a delete', () => {
       /moved to API api2 as integration new1; the old integration int1 on API api1 cannot be deleted/,
     );
   });
+  it('an extra left by an interrupted create says where it came from', () => {
+    const o = inUseOutcome({
+      integrationId: 'lost1',
+      location: { region: 'us-east-1', apiId: 'api1' },
+      why: 'extra',
+      routes: [{ routeId: 'r7', routeKey: '' }],
+    });
+    // A route AWS named but the listing did not know shows by its id alone.
+    expect(o.message).toBe(
+      'integration lost1 on API api1 was made by an interrupted create and cannot be deleted while routes target it: r7; retarget or delete those routes and the operator finishes by itself',
+    );
+  });
+
+  it('during a move whose new integration is not known, the message still reads', () => {
+    const o = inUseOutcome({
+      integrationId: 'int1',
+      location: { region: 'us-east-1', apiId: 'api1' },
+      why: 'moved',
+      routes: routesTargeting(routes, 'int1'),
+    });
+    expect(o.message).toMatch(/^moved to API \? as integration \?; the old integration int1/);
+  });
 });
 
 describe('the backoff while blocked', () => {

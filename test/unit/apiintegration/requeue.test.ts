@@ -1,0 +1,42 @@
+// The delays behind the plan's named waits: the controller reads 0 as "do not requeue", so every
+// wait that means "come back" is positive; drift checks land on the API's slot.
+import { describe, expect, it } from '@jest/globals';
+import { driftDelayMs } from '../../../src/apiintegration/drift-schedule.ts';
+import { conflictDelayMs, requeueAfter } from '../../../src/apiintegration/requeue.ts';
+
+const timing = { driftIntervalMs: 300_000, waitIntervalMs: 30_000, random: () => 0 };
+const now = Date.UTC(2026, 5, 1);
+const api1 = { region: 'us-east-1', apiId: 'api1' };
+
+describe('requeueAfter', () => {
+  it.each([
+    ['nothing to come back for', { kind: 'none' } as const, {}],
+    ['the next step of a move or cleanup', { kind: 'next-step' } as const, { requeueAfterMs: 50 }],
+    ['an API not there yet', { kind: 'wait' } as const, { requeueAfterMs: 30_000 }],
+    ['a create settling', { kind: 'after', ms: 1234.4 } as const, { requeueAfterMs: 1234 }],
+    ['a wait that has just run out', { kind: 'after', ms: 0.2 } as const, { requeueAfterMs: 1 }],
+    [
+      'a drift check on a known API',
+      { kind: 'drift', place: api1 } as const,
+      { requeueAfterMs: driftDelayMs(now, 300_000, api1) },
+    ],
+  ])('%s', (_what, requeue, expected) => {
+    expect(requeueAfter(requeue, now, timing)).toEqual(expected);
+  });
+
+  it('spreads drift checks with no API slot over 0.8 to 1.2 intervals', () => {
+    expect(requeueAfter({ kind: 'drift' }, now, timing)).toEqual({ requeueAfterMs: 240_000 });
+    expect(requeueAfter({ kind: 'drift' }, now, { ...timing, random: () => 0.999999 })).toEqual({
+      requeueAfterMs: 360_000,
+    });
+  });
+});
+
+describe('conflictDelayMs', () => {
+  it('doubles from about a second to about a minute, never below half its step', () => {
+    expect([1, 2, 3, 7, 8, 20].map((n) => conflictDelayMs(n, () => 0))).toEqual([
+      500, 1000, 2000, 30_000, 30_000, 30_000,
+    ]);
+    expect([1, 7, 20].map((n) => conflictDelayMs(n, () => 0.999999))).toEqual([1000, 60_000, 60_000]);
+  });
+});
