@@ -7,12 +7,12 @@ import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { AwsError } from './errors.ts';
 import { routesTargeting, type Blocked } from './in-use.ts';
-import { located } from './observe.ts';
 import type { Action, Notice, Plan } from './plan.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
 import {
   clearPendingAnnotation,
   clearSupersededAnnotation,
+  located,
   pendingAnnotation,
   recordAnnotations,
   type Place,

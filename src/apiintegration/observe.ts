@@ -6,8 +6,8 @@ import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import { decide } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
-import type { IntegrationGateway, Location } from './ports.ts';
-import type { Place } from './recorded.ts';
+import type { IntegrationGateway } from './ports.ts';
+import { located } from './recorded.ts';
 
 export interface ReadContext {
   gateway: IntegrationGateway;
@@ -18,12 +18,6 @@ export interface ReadContext {
   /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
   ownerExists?: (uid: string) => boolean;
 }
-
-export const located = (p: Place, roleArn: string | undefined): Location => ({
-  region: p.region,
-  apiId: p.apiId,
-  ...(roleArn ? { roleArn } : {}),
-});
 
 /** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
 export function pendingRequest(o: ApiIntegration): string | undefined {

@@ -87,3 +87,10 @@ export const clearSupersededAnnotation = () => ({ [ANNOTATION_SUPERSEDED]: null 
 
 export const samePlace = (a: Place | undefined, b: Place | undefined) =>
   !!a && !!b && a.region === b.region && a.apiId === b.apiId;
+
+/** A recorded place, reached with the account the namespace's role gives. */
+export const located = (p: Place, roleArn: string | undefined): Location => ({
+  region: p.region,
+  apiId: p.apiId,
+  ...(roleArn ? { roleArn } : {}),
+});
