@@ -1,0 +1,419 @@
+// The ApiRoute decision core: a pure function from (object, validation, observation) to the one
+// next step and the status it leads to, in the style of the ApiIntegration core and tested as a
+// table. The reconciler (a later step) gathers the inputs, carries the plan out, and asks again
+// when a plan says what it still needs to read.
+//
+// A route key is unique per API, so creating can never duplicate; what needs care is telling our
+// own route (a create whose response was lost) from someone else's with the same key. See
+// recorded.ts for how ownership is recorded without any marker in AWS.
+import { FINALIZER, type Protocol } from '../api/v1alpha1/types.ts';
+import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
+import { desiredRouteFields, type TargetResolution } from './desired.ts';
+import { diffRoute } from './diff.ts';
+import type { Location, ObservedRoute, RouteFields } from './ports.ts';
+import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
+import {
+  ownerElsewhere,
+  recordedRouteOf,
+  samePlace,
+  type Place,
+  type RecordedRoute,
+  type RouteClaim,
+} from './recorded.ts';
+
+type Event = { reason: RouteEventReason; message: string };
+type Superseded = { location: Place; routeId: string };
+
+export type RouteAction =
+  | { type: 'None' }
+  | { type: 'AddFinalizer' }
+  | { type: 'RemoveFinalizer' }
+  | { type: 'ClearPending' }
+  | { type: 'Record'; routeId: string; location: Place; supersede?: Superseded; event?: Event }
+  | {
+      type: 'Create';
+      location: Location;
+      fields: RouteFields & { routeKey: string };
+      supersede?: Superseded;
+      event: Event;
+      /** Add the finalizer in the same write as the pending marker (a new object). */
+      withFinalizer?: boolean;
+    }
+  | {
+      type: 'Update';
+      location: Location;
+      routeId: string;
+      /** UpdateRoute input; absent when only request parameters are removed. */
+      fields?: RouteFields;
+      /** DeleteRouteRequestParameter, one per key, after the update. */
+      removeRequestParameters: string[];
+      changed: string[];
+    }
+  | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' };
+
+export type RouteOutcome = { kind: 'Ready' | 'Progressing' | 'Stalled'; reason: RouteConditionReason; message: string };
+
+export type Requeue = 'drift' | 'soon' | 'none';
+
+export type RouteNeed =
+  { kind: 'list'; place: Place } | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' };
+
+export interface RoutePlan {
+  action: RouteAction;
+  /** The status to report once the action has succeeded; absent for intermediate steps. */
+  outcome?: RouteOutcome;
+  /** An event to record when the status this plan reports is new (not on every pass). */
+  notice?: { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };
+  requeue: Requeue;
+  /** The route the status should describe. */
+  report?: { routeId: string; observed: ObservedRoute; location: Place };
+  /** Set when deciding needs a read from AWS first: read it, add it to the observation, decide again. */
+  need?: RouteNeed;
+}
+
+export interface DesiredRoute {
+  location: Location;
+  /** undefined when the API does not exist. */
+  protocol: Protocol | undefined;
+  target: TargetResolution;
+}
+
+/** AWS reads gathered for this pass, as decide asked for them. `undefined` = not looked; `null` = looked, absent. */
+export interface RouteObservation {
+  current?: ObservedRoute | null;
+  adoptee?: ObservedRoute | null;
+  /** Every route at the place the last `list` need named; null: the API is gone. */
+  listing?: ObservedRoute[] | null;
+}
+
+export interface RouteDecideInput {
+  obj: ApiRoute;
+  /** Validation problems, already formatted for a person; empty when valid. */
+  invalid?: string;
+  desired?: DesiredRoute;
+  observation: RouteObservation;
+  /** The routes other ApiRoutes record (from the informer cache), for ownership. */
+  claims?: readonly RouteClaim[];
+}
+
+const look = (need: RouteNeed): RoutePlan => ({ action: { type: 'None' }, requeue: 'none', need });
+const progressing = (reason: RouteConditionReason, message: string): RouteOutcome => ({
+  kind: 'Progressing',
+  reason,
+  message,
+});
+const stalled = (reason: RouteConditionReason, message: string): RouteOutcome => ({ kind: 'Stalled', reason, message });
+const wait = (outcome: RouteOutcome, requeue: Requeue = 'none'): RoutePlan => ({
+  action: { type: 'None' },
+  outcome,
+  requeue,
+});
+const hasFinalizer = (o: ApiRoute) => (o.metadata.finalizers ?? []).includes(FINALIZER);
+const observeOnly = (o: ApiRoute) => o.spec.managementPolicy === 'ObserveOnly';
+const where = (p: Place) => `API ${p.apiId} in ${p.region}`;
+// Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
+const SYNCED: RouteOutcome = {
+  kind: 'Ready',
+  reason: 'Synced',
+  message:
+    'the route in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
+};
+
+/** Ours after a lost create: the pending marker names its key and no other ApiRoute records it. */
+function recoverable(
+  listing: readonly ObservedRoute[],
+  pending: { place: Place; routeKey: string },
+  claims: readonly RouteClaim[],
+) {
+  const found = listing.find((r) => r.routeKey === pending.routeKey);
+  return found && !ownerElsewhere(claims, pending.place, found.routeId) ? found : undefined;
+}
+
+function deletePending(rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
+  const pending = rec.pending!;
+  const listing = input.observation.listing;
+  if (listing === undefined) return look({ kind: 'list', place: pending.place });
+  const ours = recoverable(listing ?? [], pending, input.claims ?? []);
+  if (ours && ours.routeId !== rec.routeId)
+    return {
+      action: { type: 'Delete', location: pending.place, routeId: ours.routeId, then: 'ClearPending' },
+      requeue: 'soon',
+    };
+  return { action: { type: 'ClearPending' }, requeue: 'soon' };
+}
+
+function decideDeletion(obj: ApiRoute, rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
+  if (!hasFinalizer(obj)) return { action: { type: 'None' }, requeue: 'none' };
+  // Nothing in AWS carries our mark, so a retained route needs no release: it is simply left.
+  if (observeOnly(obj) || obj.spec.deletionPolicy === 'Retain')
+    return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
+  if (rec.superseded)
+    return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
+  if (rec.pending) return deletePending(rec, input);
+  if (rec.routeId && rec.location)
+    return {
+      action: { type: 'Delete', location: rec.location, routeId: rec.routeId, then: 'RemoveFinalizer' },
+      requeue: 'none',
+    };
+  return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
+}
+
+function decideObserveOnly(obj: ApiRoute, d: DesiredRoute, found: ObservedRoute | null | undefined): RoutePlan {
+  const id = obj.spec.routeId!;
+  if (found === undefined) return look({ kind: 'get', place: d.location, routeId: id, as: 'adoptee' });
+  if (!found)
+    return wait(
+      progressing(
+        'NotFound',
+        `route ${id} was not found on ${where(d.location)}; observing only, nothing will be created`,
+      ),
+      'drift',
+    );
+  // Compared against the spec's target when it resolves; otherwise the target is left out of it.
+  const target = d.target.kind === 'resolved' ? d.target.target : found.target;
+  const wanted: RouteFields = desiredRouteFields(obj.spec, target ?? '');
+  if (target === undefined) delete wanted.target;
+  const diff = diffRoute(wanted, found);
+  const message =
+    diff.changed.length === 0
+      ? 'observed; AWS matches the spec'
+      : `observed; AWS differs from the spec in: ${diff.changed.join(', ')} (ObserveOnly: not corrected)`;
+  return {
+    ...wait({ kind: 'Ready', reason: 'Observed', message }, 'drift'),
+    report: { routeId: found.routeId, observed: found, location: d.location },
+  };
+}
+
+interface CreateCase {
+  fields: RouteFields & { routeKey: string };
+  event: Event;
+  supersede?: Superseded;
+}
+
+/** Create the route, unless its key is taken: then refuse, naming the route and how to adopt it. */
+function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): RoutePlan {
+  const listing = input.observation.listing;
+  if (listing === undefined) return look({ kind: 'list', place: d.location });
+  if (listing === null)
+    return wait(progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}`), 'soon');
+  const taken = listing.find((r) => r.routeKey === c.fields.routeKey);
+  if (taken) return keyTaken(input, d.location, taken);
+  const moving = c.supersede !== undefined;
+  return {
+    action: {
+      type: 'Create',
+      location: d.location,
+      fields: c.fields,
+      event: c.event,
+      ...(moving ? { supersede: c.supersede } : {}),
+    },
+    // Not Synced while the old route is still there: the next pass deletes it, at once.
+    outcome: moving ? progressing('Moving', `${c.event.message}; the old route is deleted next`) : SYNCED,
+    requeue: moving ? 'soon' : 'drift',
+  };
+}
+
+function keyTaken(input: RouteDecideInput, place: Place, taken: ObservedRoute): RoutePlan {
+  const owner = ownerElsewhere(input.claims ?? [], place, taken.routeId);
+  const key = taken.routeKey;
+  const message = owner
+    ? `route key ${key} on ${where(place)} is route ${taken.routeId}, managed by ApiRoute ${owner}; a route key is unique per API: choose another routeKey or apiId`
+    : taken.apiGatewayManaged
+      ? `route key ${key} on ${where(place)} is route ${taken.routeId}, made by quick create (apiGatewayManaged), which cannot be managed; choose another routeKey`
+      : `route key ${key} on ${where(place)} is already route ${taken.routeId}, which this ApiRoute did not create; to manage that route, set spec.routeId: ${taken.routeId} (adopt it), or choose another routeKey`;
+  return {
+    ...wait(stalled('RouteKeyTaken', message), 'drift'),
+    notice: { type: 'Warning', reason: 'RouteKeyTaken', message },
+  };
+}
+
+function recovered(rec: RecordedRoute, ours: ObservedRoute): RoutePlan {
+  const place = rec.pending!.place;
+  const moved = rec.routeId && rec.location && !samePlace(rec.location, place);
+  return {
+    action: {
+      type: 'Record',
+      routeId: ours.routeId,
+      location: place,
+      ...(moved ? { supersede: { location: rec.location!, routeId: rec.routeId! } } : {}),
+      event: { reason: 'Recovered', message: `recovered route ${ours.routeId} made by an interrupted create` },
+    },
+    requeue: 'soon',
+  };
+}
+
+/**
+ * A create whose result is not recorded: adopt what it made (found by key), or create again. A
+ * second create cannot duplicate: if the first one lands meanwhile, the second is refused for its
+ * key, the marker stays, and the next listing finds the first.
+ */
+function decidePending(
+  input: RouteDecideInput,
+  rec: RecordedRoute,
+  d: DesiredRoute,
+  fields?: CreateCase['fields'],
+): RoutePlan {
+  const pending = rec.pending!;
+  const listing = input.observation.listing;
+  if (listing === undefined) return look({ kind: 'list', place: pending.place });
+  if (listing === null) return { action: { type: 'ClearPending' }, requeue: 'soon' };
+  const ours = recoverable(listing, pending, input.claims ?? []);
+  const recordedAlready = ours && samePlace(pending.place, rec.location) && ours.routeId === rec.routeId;
+  if (ours && !recordedAlready) return recovered(rec, ours);
+  // A key someone else holds is not ours to wait on: the create path refuses it, saying why.
+  const keyFree = !listing.some((r) => r.routeKey === pending.routeKey);
+  const sameCreate = fields && samePlace(pending.place, d.location) && pending.routeKey === fields.routeKey;
+  if (keyFree && sameCreate)
+    return decideCreate(input, d, {
+      fields,
+      event: { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` },
+    });
+  return { action: { type: 'ClearPending' }, requeue: 'soon' };
+}
+
+function decideAdoption(input: RouteDecideInput, d: DesiredRoute): RoutePlan {
+  const id = input.obj.spec.routeId!;
+  const adoptee = input.observation.adoptee;
+  if (adoptee === undefined) return look({ kind: 'get', place: d.location, routeId: id, as: 'adoptee' });
+  if (!adoptee)
+    return wait(
+      stalled(
+        'AdoptionFailed',
+        `route ${id} does not exist on ${where(d.location)}; fix spec.routeId, or remove it to create a new route`,
+      ),
+    );
+  if (adoptee.apiGatewayManaged)
+    return wait(
+      stalled(
+        'AdoptionRefused',
+        `route ${id} was made by quick create (apiGatewayManaged) and cannot be managed; adopt another route`,
+      ),
+    );
+  const owner = ownerElsewhere(input.claims ?? [], d.location, id);
+  if (owner) return wait(stalled('AdoptionRefused', `route ${id} is already managed by ApiRoute ${owner}`));
+  return {
+    action: {
+      type: 'Record',
+      routeId: id,
+      location: d.location,
+      event: { reason: 'Adopted', message: `adopted existing route ${id} (${adoptee.routeKey})` },
+    },
+    requeue: 'soon',
+  };
+}
+
+function decideGone(
+  input: RouteDecideInput,
+  rec: RecordedRoute,
+  d: DesiredRoute,
+  fields: CreateCase['fields'],
+): RoutePlan {
+  const adopted = input.obj.spec.routeId;
+  if (adopted)
+    return wait(
+      stalled(
+        'AdoptedRouteGone',
+        `adopted route ${adopted} no longer exists in AWS; remove spec.routeId to let the operator create one`,
+      ),
+    );
+  const event: Event = samePlace(rec.location, d.location)
+    ? { reason: 'Recreated', message: `route ${rec.routeId} was deleted outside the operator; created a new one` }
+    : { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` };
+  return decideCreate(input, d, { fields, event });
+}
+
+function decideExisting(
+  input: RouteDecideInput,
+  rec: RecordedRoute,
+  d: DesiredRoute,
+  fields: CreateCase['fields'],
+): RoutePlan {
+  const current = input.observation.current;
+  if (current === undefined) return look({ kind: 'get', place: rec.location!, routeId: rec.routeId!, as: 'current' });
+  if (!current) return decideGone(input, rec, d, fields);
+  if (!samePlace(rec.location, d.location))
+    return decideCreate(input, d, {
+      fields,
+      event: {
+        reason: 'Moved',
+        message: `apiId/region changed: created on ${where(d.location)}, replacing route ${rec.routeId}`,
+      },
+      supersede: { location: rec.location!, routeId: rec.routeId! },
+    });
+  const diff = diffRoute(fields, current);
+  const report = { routeId: current.routeId, observed: current, location: d.location };
+  // A new key must be free: checked like a create, since UpdateRoute over a taken key is refused.
+  if (diff.changed.includes('routeKey')) {
+    const listing = input.observation.listing;
+    if (listing === undefined) return look({ kind: 'list', place: d.location });
+    const taken = listing?.find((r) => r.routeKey === fields.routeKey && r.routeId !== current.routeId);
+    if (taken) return { ...keyTaken(input, d.location, taken), report };
+  }
+  if (diff.changed.length === 0) return { ...wait(SYNCED, 'drift'), report };
+  return {
+    action: {
+      type: 'Update',
+      location: d.location,
+      routeId: current.routeId,
+      ...(diff.update ? { fields: diff.update } : {}),
+      removeRequestParameters: diff.removeRequestParameters,
+      changed: diff.changed,
+    },
+    outcome: SYNCED,
+    requeue: 'drift',
+    report,
+  };
+}
+
+/** A valid, managed object whose API exists: the create / recover / update / adopt branches. */
+function decideManaged(input: RouteDecideInput, rec: RecordedRoute, d: DesiredRoute): RoutePlan {
+  const { obj } = input;
+  if (rec.superseded)
+    return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
+  const fields = d.target.kind === 'resolved' ? desiredRouteFields(obj.spec, d.target.target) : undefined;
+  if (rec.pending) return decidePending(input, rec, d, fields);
+  if (!fields && d.target.kind === 'waiting') return wait(progressing('IntegrationNotReady', d.target.message), 'soon');
+  if (rec.routeId) return decideExisting(input, rec, d, fields!);
+  if (obj.spec.routeId) return decideAdoption(input, d);
+  return decideCreate(input, d, {
+    fields: fields!,
+    event: { reason: 'Created', message: `created route ${fields!.routeKey} on ${where(d.location)}` },
+  });
+}
+
+export function decideRoute(input: RouteDecideInput): RoutePlan {
+  const { obj } = input;
+  const rec = recordedRouteOf(obj);
+  if (obj.metadata.deletionTimestamp) return decideDeletion(obj, rec, input);
+  if (input.invalid) {
+    // A Warning a person sees in `kubectl describe`, once per new set of problems.
+    const notice = { type: 'Warning' as const, reason: 'InvalidSpec' as const, message: input.invalid };
+    return { ...wait(stalled('InvalidSpec', input.invalid)), notice };
+  }
+  const d = input.desired;
+  if (!d) throw new Error('decideRoute: a valid object needs its desired state');
+  if (!d.protocol)
+    return wait(
+      progressing(
+        'ApiNotFound',
+        `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`,
+      ),
+      'soon',
+    );
+  if (observeOnly(obj)) return decideObserveOnly(obj, d, input.observation.adoptee);
+  return withFinalizer(obj, rec, () => decideManaged(input, rec, d));
+}
+
+/**
+ * The finalizer comes first once anything of ours may exist in AWS. A new object gets it in the
+ * same write as the create's pending marker, one write fewer; while nothing of ours can exist
+ * (waiting, refused) it is not needed at all.
+ */
+function withFinalizer(obj: ApiRoute, rec: RecordedRoute, plan: () => RoutePlan): RoutePlan {
+  const addFinalizer: RoutePlan = { action: { type: 'AddFinalizer' }, requeue: 'soon' };
+  if (hasFinalizer(obj)) return plan();
+  if (rec.routeId || rec.pending || rec.superseded) return addFinalizer;
+  const p = plan();
+  if (p.action.type === 'Create') return { ...p, action: { ...p.action, withFinalizer: true } };
+  return p.action.type === 'Record' ? addFinalizer : p;
+}

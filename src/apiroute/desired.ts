@@ -1,0 +1,71 @@
+// What AWS should hold for an ApiRoute: the spec's route fields (the CreateRoute / UpdateRoute
+// input) with the target resolved to `integrations/<id>`. An integrationRef resolves through the
+// named ApiIntegration's recorded integration, so the route follows that integration's id.
+import type { ApiRouteSpecT } from '../api/v1alpha1/route-types.ts';
+import { samePlace, type Place } from './recorded.ts';
+import type { Location, RouteFields } from './ports.ts';
+
+/** What the reconciler knows of the ApiIntegration an integrationRef names, from its cache. */
+export interface ReferencedIntegration {
+  /** The integration the ApiIntegration records, and where; absent until it has created one. */
+  integrationId?: string;
+  location?: Place;
+  /** The ApiIntegration is being deleted. */
+  deleting?: boolean;
+}
+
+export type TargetResolution =
+  | { kind: 'resolved'; target: string; integrationId: string }
+  /** Not yet: a person-readable reason naming the ApiIntegration. */
+  | { kind: 'waiting'; message: string };
+
+const TARGET_PREFIX = 'integrations/';
+
+/** The integration id in a `integrations/<id>` target. */
+export const integrationIdOf = (target: string | undefined): string | undefined =>
+  target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+
+/**
+ * The target the route should have. `ref` is undefined when the named ApiIntegration does not exist
+ * in the namespace; a route only targets an integration of its own API.
+ */
+export function resolveTarget(spec: ApiRouteSpecT, place: Place, ref?: ReferencedIntegration): TargetResolution {
+  if (spec.target) return { kind: 'resolved', target: spec.target, integrationId: integrationIdOf(spec.target)! };
+  const name = spec.integrationRef?.name ?? '';
+  const waiting = (message: string): TargetResolution => ({ kind: 'waiting', message });
+  if (!ref) return waiting(`ApiIntegration ${name} does not exist in this namespace; waiting for it`);
+  if (ref.deleting)
+    return waiting(
+      `ApiIntegration ${name} is being deleted; its integration stays until this route is deleted or points elsewhere`,
+    );
+  if (!ref.integrationId || !ref.location)
+    return waiting(`ApiIntegration ${name} has no integration in AWS yet; waiting for it`);
+  if (!samePlace(ref.location, place))
+    return waiting(
+      `ApiIntegration ${name} is on API ${ref.location.apiId} in ${ref.location.region}, but this route is on API ${place.apiId} in ${place.region}; a route can only target an integration of its own API (waiting in case it is moving)`,
+    );
+  return { kind: 'resolved', target: `${TARGET_PREFIX}${ref.integrationId}`, integrationId: ref.integrationId };
+}
+
+/** Spec fields that steer the operator or name the target, never sent to AWS as they are. */
+const NOT_SENT = new Set([
+  'apiId',
+  'region',
+  'roleArn',
+  'deletionPolicy',
+  'routeId',
+  'managementPolicy',
+  'integrationRef',
+  'target',
+]);
+
+/** The CreateRoute input for the spec, with the resolved target. */
+export function desiredRouteFields(spec: ApiRouteSpecT, target: string): RouteFields & { routeKey: string } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) if (!NOT_SENT.has(k) && v !== undefined) out[k] = v;
+  return { ...(out as RouteFields), routeKey: spec.routeKey, target };
+}
+
+export function desiredRouteLocation(spec: ApiRouteSpecT, defaultRegion: string, roleArn?: string): Location {
+  return { region: spec.region ?? defaultRegion, apiId: spec.apiId, ...(roleArn ? { roleArn } : {}) };
+}

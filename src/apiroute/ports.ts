@@ -1,0 +1,73 @@
+// What the ApiRoute reconciler needs from AWS and from Kubernetes. Adapters implement these; the
+// reconciler and its pure core never see an SDK type. Interfaces only: the AWS adapter comes later.
+import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
+import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { EventType, Location } from '../apiintegration/ports.ts';
+import type { RouteEventReason } from './reasons.ts';
+
+export type { EventType, Location };
+
+/** Constraints on one `$connect` request parameter. */
+export interface ParameterConstraints {
+  required?: boolean;
+}
+
+/**
+ * Route fields in the spec's lowerCamelCase names: the CreateRoute / UpdateRoute input, and what
+ * GetRoute(s) report. `target` is always `integrations/<id>` here: integrationRef is resolved first.
+ */
+export interface RouteFields {
+  routeKey?: string;
+  target?: string;
+  authorizationType?: string;
+  authorizerId?: string;
+  authorizationScopes?: string[];
+  operationName?: string;
+  apiKeyRequired?: boolean;
+  modelSelectionExpression?: string;
+  routeResponseSelectionExpression?: string;
+  requestModels?: Record<string, string>;
+  requestParameters?: Record<string, ParameterConstraints>;
+}
+
+export interface ObservedRoute extends RouteFields {
+  routeId: string;
+  routeKey: string;
+  /** Routes made by quick create (CreateApi with a target); the operator never manages them. */
+  apiGatewayManaged?: boolean;
+}
+
+export interface RouteGateway {
+  /** The API's protocol, or undefined when the API does not exist. */
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
+  /** undefined when the route (or its API) does not exist; `fresh` skips any shared listing. */
+  getRoute(loc: Location, routeId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedRoute | undefined>;
+  /** GetRoutes, every page; undefined when the API does not exist. Shared per API for drift checks. */
+  listRoutes(loc: Location, signal?: AbortSignal): Promise<ObservedRoute[] | undefined>;
+  /**
+   * Never retried inside: a lost response is recovered by listing (route keys are unique per API),
+   * and a create refused because the key exists must reach the reconciler as such.
+   */
+  createRoute(loc: Location, fields: RouteFields & { routeKey: string }, signal?: AbortSignal): Promise<ObservedRoute>;
+  /** UpdateRoute merges: only the fields sent change (see diff.ts for how fields are cleared). */
+  updateRoute(loc: Location, routeId: string, fields: RouteFields, signal?: AbortSignal): Promise<ObservedRoute>;
+  /** UpdateRoute cannot remove a request parameter; this can. Succeeds when it is already gone. */
+  deleteRouteRequestParameter(loc: Location, routeId: string, key: string, signal?: AbortSignal): Promise<void>;
+  /** Succeeds when the route or its API is already gone. */
+  deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface ApiRouteStore {
+  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
+  patchMetadata(
+    obj: ApiRoute,
+    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
+    opts?: { precondition?: boolean; signal?: AbortSignal },
+  ): Promise<ApiRoute>;
+  /** Writes `status` through the /status subresource. */
+  patchStatus(obj: ApiRoute, status: ApiRouteStatusT, signal?: AbortSignal): Promise<ApiRoute>;
+}
+
+export interface RouteEventRecorder {
+  record(obj: ApiRoute, type: EventType, reason: RouteEventReason, message: string): void;
+}
