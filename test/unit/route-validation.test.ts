@@ -114,6 +114,18 @@ describe('validateRouteSpec', () => {
     expect(problemsOf(spec, protocol)).toEqual([]);
   });
 
+  it.each([
+    '$default',
+    'GET /',
+    'GET /pets/{petID}',
+    'ANY /{proxy+}',
+    'POST /v1/orders/{orderId}/items/{rest+}',
+    'DELETE /a-b_c.d/~e',
+    'HEAD /items/',
+  ])('accepts the HTTP route key %s on an HTTP API', (routeKey) => {
+    expect(problemsOf(route({ routeKey }), 'HTTP')).toEqual([]);
+  });
+
   it('drops nulls the way the API server prunes them', () => {
     expect(validateRouteSpec({ ...route(), operationName: null })).toEqual({ ok: true, spec: route() });
   });
