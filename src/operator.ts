@@ -84,32 +84,14 @@ export class Operator {
 
   constructor(deps: OperatorDeps) {
     this.deps = deps;
-    const { cfg, kc } = deps;
+    const { cfg } = deps;
     const clock = deps.clock ?? systemClock;
     this.identity = deps.identity ?? `${hostname()}_${randomUUID()}`;
     this.log = deps.logger.child({ controller: CONTROLLER });
     this.done = new Promise((r) => (this.resolveDone = r));
     const metrics = new RuntimeMetrics(this.registry);
 
-    const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
-    for (const namespace of namespaces) {
-      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        labelSelector: cfg.labelSelector,
-      });
-      this.informers.push(
-        new Informer<ApiIntegration>({
-          listWatcher: lw,
-          name: namespace ?? 'all-namespaces',
-          clock,
-          logger: this.log,
-          transform: trimForCache,
-        }),
-      );
-    }
+    this.informers.push(...this.informersFor(clock));
     this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(CONTROLLER) });
     for (const inf of this.informers) {
       inf.onAdd((o) => this.queue.add(objectKey(o)));
@@ -140,9 +122,50 @@ export class Operator {
       ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000),
       windowMs: Math.max(cfg.driftIntervalMs * 1.5, 3000),
     });
+    const reconciler = this.reconcilerFor(gateway, clock);
+    this.controller = new Controller<string>({
+      name: CONTROLLER,
+      queue: this.queue,
+      reconcile: (key, signal) => reconciler.reconcile(key, signal),
+      workers: cfg.workers,
+      clock,
+      // The controller adds its own `controller` key; this.log already has one.
+      logger: deps.logger,
+      metrics: metrics.controller(CONTROLLER),
+      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
+    });
+    this.probes = this.probesFor(clock);
+    this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
+  }
+
+  /** One informer per watched namespace, or one for all of them. */
+  private informersFor(clock: Clock): Informer<ApiIntegration>[] {
+    const { cfg, kc } = this.deps;
+    const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
+    return namespaces.map((namespace) => {
+      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        labelSelector: cfg.labelSelector,
+      });
+      return new Informer<ApiIntegration>({
+        listWatcher: lw,
+        name: namespace ?? 'all-namespaces',
+        clock,
+        logger: this.log,
+        transform: trimForCache,
+      });
+    });
+  }
+
+  /** Every write the reconciler makes goes through a fence that drops it once this replica stops leading. */
+  private reconcilerFor(gateway: IntegrationGateway, clock: Clock): ApiIntegrationReconciler {
+    const { cfg, kc } = this.deps;
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
-    const reconciler = new ApiIntegrationReconciler({
+    return new ApiIntegrationReconciler({
       get: (key) => this.get(key),
       store: new FencedStore(store, isLeading),
       gateway: new FencedGateway(gateway, isLeading),
@@ -155,41 +178,35 @@ export class Operator {
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
       ownerExists: (uid) => this.informers.some((i) => i.list().some((o) => o.metadata.uid === uid)),
     });
-    this.controller = new Controller<string>({
-      name: CONTROLLER,
-      queue: this.queue,
-      reconcile: (key, signal) => reconciler.reconcile(key, signal),
-      workers: cfg.workers,
-      clock,
-      // The controller adds its own `controller` key; this.log already has one.
-      logger: deps.logger,
-      metrics: metrics.controller(CONTROLLER),
-      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
-    });
+  }
 
-    this.probes = new ProbeServer({ registry: this.registry, logger: this.log });
-    this.probes.addHealthzCheck('ping', () => true);
+  private probesFor(clock: Clock): ProbeServer {
+    const probes = new ProbeServer({ registry: this.registry, logger: this.log });
+    probes.addHealthzCheck('ping', () => true);
     // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
     // for three watchdog periods is stuck, and a restart of the process is the remedy.
-    this.probes.addHealthzCheck('watch', () =>
+    probes.addHealthzCheck('watch', () =>
       this.informers.every((i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000),
     );
-    this.probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
-    this.elector = cfg.leaderElect
-      ? new LeaderElector({
-          store: new KubeLeaseStore(kc, cfg.leaderElectionNamespace, cfg.leaderElectionId),
-          identity: this.identity,
-          name: cfg.leaderElectionId,
-          leaseDurationMs: cfg.leaseDurationMs,
-          renewDeadlineMs: cfg.renewDeadlineMs,
-          retryPeriodMs: cfg.retryPeriodMs,
-          clock,
-          logger: this.log,
-          metrics: metrics.leaderElection(cfg.leaderElectionId),
-          onStartedLeading: () => this.startLeading(),
-          onStoppedLeading: (reason) => reason === 'lost' && this.lostLease(),
-        })
-      : undefined;
+    probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
+    return probes;
+  }
+
+  private electorFor(metrics: RuntimeMetrics, clock: Clock): LeaderElector {
+    const { cfg, kc } = this.deps;
+    return new LeaderElector({
+      store: new KubeLeaseStore(kc, cfg.leaderElectionNamespace, cfg.leaderElectionId),
+      identity: this.identity,
+      name: cfg.leaderElectionId,
+      leaseDurationMs: cfg.leaseDurationMs,
+      renewDeadlineMs: cfg.renewDeadlineMs,
+      retryPeriodMs: cfg.retryPeriodMs,
+      clock,
+      logger: this.log,
+      metrics: metrics.leaderElection(cfg.leaderElectionId),
+      onStartedLeading: () => this.startLeading(),
+      onStoppedLeading: (reason) => reason === 'lost' && this.lostLease(),
+    });
   }
 
   get(key: string): ApiIntegration | undefined {
@@ -217,6 +234,7 @@ export class Operator {
     else {
       const metricsServer = new ProbeServer({ registry: this.registry, logger: this.log });
       this.ports.metrics = await metricsServer.listen(cfg.metricsBindAddress);
+      // close() does not reject, and nothing waits on the metrics port at shutdown.
       this.stopCtl.signal.addEventListener('abort', () => void metricsServer.close(), { once: true });
     }
     // Informers warm up before leadership so a standby takes over with a full cache.
@@ -225,6 +243,8 @@ export class Operator {
       { identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces },
       'operator started',
     );
+    // Not awaited: run() settles when leadership ends, which onStoppedLeading reports; it does not
+    // reject, since lease store errors are logged and retried inside.
     if (this.elector) void this.elector.run(this.stopCtl.signal);
     else this.startLeading();
   }
@@ -240,6 +260,7 @@ export class Operator {
     this.leading = false;
     this.log.error({ identity: this.identity }, 'leader election lost; stopping');
     this.exitCode = 1;
+    // Not awaited: `done`, which shutdownRest resolves, is what main waits on; controller.stop never rejects.
     void this.controller.stop(0).finally(() => this.shutdownRest());
   }
 

@@ -95,6 +95,8 @@ export class Controller<K = string> {
     this.metrics?.activeWorkers(0);
     for (let i = 0; i < this.workers; i++) this.loops.push(this.runWorker());
     this.log.info({ workers: this.workers }, 'starting workers');
+    // Not awaited here: whoever needs the outcome calls stop() and gets this same promise, which
+    // never rejects (the worker loops catch everything).
     if (signal?.aborted) void this.stop(this.shutdownTimeoutMs);
     else signal?.addEventListener('abort', () => void this.stop(this.shutdownTimeoutMs), { once: true });
   }

@@ -112,6 +112,8 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     const run = prev.then(fn, fn);
     const tail = run.catch(() => {});
     this.writeTails.set(key, tail);
+    // `tail` never rejects (the error stays with `run`, which the caller awaits); this only forgets
+    // it once nothing has queued behind it.
     void tail.then(() => {
       if (this.writeTails.get(key) === tail) this.writeTails.delete(key);
     });

@@ -66,6 +66,7 @@ class DispatcherCache {
     if (hit?.fingerprint === fingerprint) return hit.dispatcher;
     const dispatcher = this.build(opts, kc, cluster, agentOptions);
     this.entries.set(identity, { fingerprint, dispatcher });
+    // The old pool drains in the background; if closing it fails there is nothing left to do.
     if (hit) void hit.dispatcher.close().catch(() => undefined);
     return dispatcher;
   }
