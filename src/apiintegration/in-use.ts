@@ -3,7 +3,7 @@
 // change, which only their owner can do. So the operator looks at the API's routes before any
 // delete, sends none while routes target the integration, says which routes block it, and looks
 // again on a backoff that grows to minutes instead of spending the account's shared call quota.
-import type { DeleteWhy } from './plan.ts';
+import type { DeleteWhy, Notice } from './plan.ts';
 import type { RouteRef } from './ports.ts';
 import type { Place } from './recorded.ts';
 import type { Outcome } from './status.ts';
@@ -48,4 +48,10 @@ export function inUseOutcome(b: Blocked): Outcome {
         ? `${where} was made by an interrupted create and cannot be deleted while routes target it: ${routes}; ${fix}`
         : `cannot delete ${where} while routes target it: ${routes}; ${fix}`;
   return { kind: 'Progressing', reason: 'IntegrationInUse', message };
+}
+
+/** The status while blocked, and the Warning a person sees when which routes block it changes. */
+export function inUseReport(b: Blocked): { outcome: Outcome; notice: Notice } {
+  const outcome = inUseOutcome(b);
+  return { outcome, notice: { type: 'Warning', reason: 'IntegrationInUse', message: outcome.message } };
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { executeStep, type ReportedIntegration, type StepContext } from './execute.ts';
 import { failureResponse, type FailureResponse } from './failure.ts';
-import { inUseOutcome, inUseRetryMs, type Blocked } from './in-use.ts';
+import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
@@ -131,9 +131,9 @@ export class ApiIntegrationReconciler {
     const now = this.d.clock.now();
     const since = this.blockedSince.get(`${pass.key}|${b.integrationId}`) ?? now;
     this.blockedSince.set(`${pass.key}|${b.integrationId}`, since);
-    const outcome = inUseOutcome(b);
+    const { outcome, notice } = inUseReport(b);
     if (await this.writeStatus(obj, { outcome }, pass.signal)) {
-      this.d.events.record(obj, 'Warning', 'IntegrationInUse', outcome.message);
+      this.d.events.record(obj, notice.type, notice.reason, notice.message);
       const routes = b.routes.map((r) => r.routeId);
       pass.log.warn({ integrationId: b.integrationId, routes }, 'delete blocked by routes');
     }
