@@ -38,6 +38,13 @@ export type RouteAction =
       event: Event;
       /** Add the finalizer in the same write as the pending marker (a new object). */
       withFinalizer?: boolean;
+      /**
+       * An earlier CreateRoute under the pending marker got no answer. If this one is refused because
+       * the key exists, keep the marker: the earlier one may have made the route, and the next
+       * listing recovers it. Without this flag such a refusal means someone else holds the key, and
+       * the marker is cleared.
+       */
+      inDoubt?: true;
     }
   | {
       type: 'Update';
@@ -55,6 +62,10 @@ export type RouteOutcome = { kind: 'Ready' | 'Progressing' | 'Stalled'; reason: 
 
 export type Requeue = 'drift' | 'soon' | 'none';
 
+/**
+ * A read decide needs. A `list` is answered with a fresh GetRoutes, never the shared drift listing:
+ * it decides whether a key is free, and a stale answer would send a create into someone's key.
+ */
 export type RouteNeed =
   { kind: 'list'; place: Place } | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' };
 
@@ -188,6 +199,7 @@ interface CreateCase {
   fields: RouteFields & { routeKey: string };
   event: Event;
   supersede?: Superseded;
+  inDoubt?: true;
 }
 
 /** Create the route, unless its key is taken: then refuse, naming the route and how to adopt it. */
@@ -206,6 +218,7 @@ function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): 
       fields: c.fields,
       event: c.event,
       ...(moving ? { supersede: c.supersede } : {}),
+      ...(c.inDoubt ? { inDoubt: c.inDoubt } : {}),
     },
     // Not Synced while the old route is still there: the next pass deletes it, at once.
     outcome: moving ? progressing('Moving', `${c.event.message}; the old route is deleted next`) : SYNCED,
@@ -267,6 +280,7 @@ function decidePending(
     return decideCreate(input, d, {
       fields,
       event: { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` },
+      inDoubt: true,
     });
   return { action: { type: 'ClearPending' }, requeue: 'soon' };
 }

@@ -14,12 +14,14 @@
 //   (place and key): a route found by key is adopted as the result of a lost create only while
 //   that marker names it, and only if no other ApiRoute records it. A key taken without a pending
 //   marker belongs to someone else, and the object refuses to create over it, saying how to adopt
-//   it (spec.routeId). The reconciler must therefore keep the pending marker when CreateRoute is
-//   refused because the key exists (an earlier create of ours may have landed after a timeout) and
-//   clear it on any other definite refusal.
-// What this cannot tell apart: a person creating the same key by hand in the instant between our
-// timed-out create and its landing. That needs a lost response and a human race at once; the
-// route is then managed as ours, which `deletionPolicy: Retain` or `spec.routeId` can undo.
+//   it (spec.routeId). Before a create, decide reads a fresh listing, so a key taken earlier is
+//   refused without a create. When CreateRoute is refused because the key exists, the reconciler
+//   keeps the marker only if an earlier create under it got no answer (the Create action says
+//   `inDoubt`): that one may have landed after a timeout. Otherwise the key is someone else's and
+//   the marker goes.
+// What this cannot tell apart: a person creating the same key by hand in the moment between a
+// create of ours that timed out and its landing. That needs a lost response and a race with a
+// person at once; the route is then managed as ours, which `deletionPolicy: Retain` undoes.
 import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION } from '../api/v1alpha1/types.ts';
 import { ANNOTATION_ROUTE_ID, type ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { locationKey, parseLocationKey } from '../apiintegration/desired.ts';

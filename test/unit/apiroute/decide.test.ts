@@ -24,6 +24,8 @@ describe('decideRoute: a new object', () => {
     });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
     expect(plan.requeue).toBe('drift');
+    // A first create: a refusal for its key means the key is someone else's.
+    expect(plan.action).not.toHaveProperty('inDoubt');
   });
 
   it('sends a raw target as it is, and never the operator fields', () => {
@@ -120,7 +122,7 @@ describe('decideRoute: a create whose response was lost', () => {
 
   it('creates again when the key is still free, keeping the marker (a second create cannot duplicate)', () => {
     const plan = decideRoute(routeInput(pending, { listing: [] }));
-    expect(plan.action).toMatchObject({ type: 'Create', fields: { routeKey: 'GET /items/{id}' } });
+    expect(plan.action).toMatchObject({ type: 'Create', fields: { routeKey: 'GET /items/{id}' }, inDoubt: true });
   });
 
   it('clears a marker for a key the spec no longer asks for', () => {
