@@ -1,5 +1,5 @@
 // Lint rules that keep the shape of the code: dependencies point inward
-// (adapters -> apiintegration -> runtime -> api), only the adapters touch the SDKs, only the
+// (adapters -> features (apiintegration, apiroute) -> runtime -> api), only the adapters touch the SDKs, only the
 // composition root reads the environment, and files and functions stay small and simple.
 // Every file under src/ belongs to exactly one layer (the `layer/...` blocks below);
 // test/unit/lint-layers.test.ts fails when a file, or a new directory, belongs to none.
@@ -25,14 +25,16 @@ const shipped = {
   message: 'shipped code does not import tests, benchmarks or scripts',
 };
 const rootFiles = (files, why) => ({ group: files.map((f) => `**/${f}.ts`), message: why });
-// Only operator.ts wires the operator together, and only it uses these files.
+// The entry point, the wiring, its configuration and the helpers the wiring wraps ports in: only
+// main.ts and operator.ts import these.
 const compositionRoot = rootFiles(
   ['main', 'operator', 'config', 'fencing', 'operator-metrics'],
   'the composition root (main.ts, operator.ts) passes what is needed down; nothing imports it',
 );
+const features = (why) => [up('apiintegration', why), up('apiroute', why)];
 const offline = (who) => [
   up('runtime', `${who} runs offline from the schema`),
-  up('apiintegration', `${who} runs offline from the schema`),
+  ...features(`${who} runs offline from the schema`),
   up('adapters', `${who} runs offline; main.ts passes in anything that talks to AWS`),
   ...sdks,
   compositionRoot,
@@ -90,7 +92,7 @@ export default defineConfig(
     ['src/config.ts'],
     [
       up('runtime', 'configuration is plain data from flags and environment'),
-      up('apiintegration', 'configuration is plain data from flags and environment'),
+      ...features('configuration is plain data from flags and environment'),
       up('adapters', 'configuration is plain data from flags and environment'),
       ...sdks,
       compositionRoot,
@@ -112,7 +114,7 @@ export default defineConfig(
     ['src/api/**/*.ts'],
     [
       up('runtime', 'api is the innermost layer'),
-      up('apiintegration', 'api is the innermost layer'),
+      ...features('api is the innermost layer'),
       up('adapters', 'api is the innermost layer'),
       ...sdks,
       compositionRoot,
@@ -122,7 +124,7 @@ export default defineConfig(
     'runtime',
     ['src/runtime/**/*.ts'],
     [
-      up('apiintegration', 'the runtime knows nothing of ApiIntegration'),
+      ...features('the runtime knows nothing of the features it runs'),
       up('adapters', 'the runtime talks to ports, not adapters'),
       ...sdks,
       compositionRoot,

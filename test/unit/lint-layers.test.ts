@@ -59,6 +59,8 @@ const forbidden: [file: string, code: string][] = [
   ['src/api/v1alpha1/x.ts', "export { Informer } from '../../runtime/informer.ts';"],
   ['src/apiintegration/x.ts', "export { ApiGatewayV2Gateway } from '../adapters/aws/gateway.ts';"],
   ['src/apiintegration/x.ts', "export type { KubeConfig } from '@kubernetes/client-node';"],
+  ['src/apiroute/x.ts', "export { ApiGatewayV2Gateway } from '../adapters/aws/gateway.ts';"],
+  ['src/runtime/x.ts', "export type { RouteFields } from '../apiroute/ports.ts';"],
   ['src/adapters/aws/x.ts', "export { KubeRest } from '../kubernetes/rest.ts';"],
   ['src/adapters/kubernetes/x.ts', "export { translate } from '../aws/errors.ts';"],
   ['src/adapters/kubernetes/x.ts', "export { Operator } from '../../operator.ts';"],
