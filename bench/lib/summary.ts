@@ -47,43 +47,50 @@ const TARGETS: Partial<Record<keyof Summary, { max: number }>> = {
   k8sWritesPerObjectHour: { max: 0 },
 };
 
-const data = (sections: SectionResult[], name: string) =>
-  sections.find((s) => s.name === name)?.data as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+const data = (sections: SectionResult[], name: string): unknown => sections.find((s) => s.name === name)?.data;
+
+/** A figure of a section's data by its dotted path ("runs.0.budgetRatio"). */
+const num = (v: unknown, path: string): number =>
+  Number(
+    path
+      .split('.')
+      .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v),
+  );
 
 export function summarize(sections: SectionResult[]): Summary {
   const out: Summary = {};
   const nq = data(sections, 'convergeWithoutQuota');
   const q = data(sections, 'convergeAtQuota');
   if (nq) {
-    out.k8sWritesPerCreate = round(nq.operator.kubeWritesPerObject, 2);
-    out.k8sEventsPerCreate = round(nq.operator.eventsPerObject, 2);
-    out.noQuotaRatio = round(nq.ratio, 2);
-    out.noQuotaObjects = nq.objects;
-    out.cpuMsPerCreate = round((1000 * nq.operator.cpuS) / Math.max(1, nq.operator.creates), 1);
-    out.workers8vs4Ratio = round(nq.workers8vs4, 2);
+    out.k8sWritesPerCreate = round(num(nq, 'operator.kubeWritesPerObject'), 2);
+    out.k8sEventsPerCreate = round(num(nq, 'operator.eventsPerObject'), 2);
+    out.noQuotaRatio = round(num(nq, 'ratio'), 2);
+    out.noQuotaObjects = num(nq, 'objects');
+    out.cpuMsPerCreate = round((1000 * num(nq, 'operator.cpuS')) / Math.max(1, num(nq, 'operator.creates')), 1);
+    out.workers8vs4Ratio = round(num(nq, 'workers8vs4'), 2);
   } else if (q) {
-    out.k8sWritesPerCreate = round(q.runs[0].kubeWritesPerObject, 2);
-    out.k8sEventsPerCreate = round(q.runs[0].eventsPerObject, 2);
+    out.k8sWritesPerCreate = round(num(q, 'runs.0.kubeWritesPerObject'), 2);
+    out.k8sEventsPerCreate = round(num(q, 'runs.0.eventsPerObject'), 2);
   }
   if (q) {
-    out.quotaBudgetRatio = round(q.runs[0].budgetRatio, 3);
-    out.quotaObjects = q.objects;
+    out.quotaBudgetRatio = round(num(q, 'runs.0.budgetRatio'), 3);
+    out.quotaObjects = num(q, 'objects');
   }
   const steady = data(sections, 'steadyState');
   if (steady) {
-    out.awsCallsPerObjectHour = round(steady.atDefaultInterval.awsCallsPerObjectHour, 3);
-    out.k8sWritesPerObjectHour = round(steady.atDefaultInterval.kubeWritesPerObjectHour, 3);
+    out.awsCallsPerObjectHour = round(num(steady, 'atDefaultInterval.awsCallsPerObjectHour'), 3);
+    out.k8sWritesPerObjectHour = round(num(steady, 'atDefaultInterval.kubeWritesPerObjectHour'), 3);
   }
   const mem = data(sections, 'memory');
-  if (mem?.scale) {
-    out.rssMiB10k = round(mem.scale.peakRssMiB, 1);
-    out.startupS10k = round(mem.scale.startupS, 1);
-    out.startupVsPlainWrites = round(mem.scale.startupVsPlainWrites, 2);
-    out.memoryObjects = mem.scale.objects;
+  if (mem && typeof mem === 'object' && 'scale' in mem) {
+    out.rssMiB10k = round(num(mem, 'scale.peakRssMiB'), 1);
+    out.startupS10k = round(num(mem, 'scale.startupS'), 1);
+    out.startupVsPlainWrites = round(num(mem, 'scale.startupVsPlainWrites'), 2);
+    out.memoryObjects = num(mem, 'scale.objects');
   }
   const conflicts = data(sections, 'convergeOnOneApi');
   if (conflicts) {
-    const rows = conflicts.rows as { label: string; convergeS: number; conflicts: number }[];
+    const rows = (conflicts as { rows: unknown }).rows as { label: string; convergeS: number; conflicts: number }[];
     const now = rows.at(-1)!;
     out.conflicts409s = now.conflicts;
     out.conflictsConvergeS = round(now.convergeS, 1);
