@@ -1,12 +1,10 @@
-// API Gateway v2 through the AWS SDK. Every attempt takes a token from the shared budget (the SDK's
-// own retries are off, so one token is one request), is observed for metrics, and has its errors
-// translated. Writes on one API are serialized: API Gateway refuses concurrent writes on an API with
-// 409, and the operator should not cause those itself. Short retries live here; long ones belong
-// to the work queue.
+// API Gateway v2 integrations through the AWS SDK. How a call is made (the budget token per
+// attempt, retries, error translation, per-API write serialization, the shared GetApi) lives in
+// calls.ts, shared with the route gateway: routes and integrations on one API are written one at a
+// time together, so both gateways of an operator share one ApiGatewayCalls.
 import {
   CreateIntegrationCommand,
   DeleteIntegrationCommand,
-  GetApiCommand,
   GetIntegrationCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
@@ -14,7 +12,6 @@ import {
   type CreateIntegrationCommandInput,
   type UpdateIntegrationCommandInput,
 } from '@aws-sdk/client-apigatewayv2';
-import pRetry from 'p-retry';
 import type { Protocol } from '../../api/v1alpha1/types.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
 import type {
@@ -24,129 +21,22 @@ import type {
   ObservedIntegration,
   RouteRef,
 } from '../../apiintegration/ports.ts';
-import { isNotFound, translate } from './errors.ts';
+import { ApiGatewayCalls, type GatewayOptions } from './calls.ts';
+import { isNotFound } from './errors.ts';
 import { fromSdk, toSdkInput } from './mapping.ts';
-import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
-import type { ClientFactory } from './clients.ts';
 
-export interface GatewayOptions {
-  clients: ClientFactory;
-  budget?: CallBudget;
-  observe?: CallObserver;
-  /** Attempts of an idempotent call on throttling, 5xx or network failure (creates get one). */
-  attempts?: number;
-  /** Retries of a write refused for a concurrent modification by someone else. */
-  conflictRetries?: number;
-}
-
-// Commands are heterogeneous; the SDK checks them at its own boundary.
-type Sendable = object;
-type CallOpts = { once?: boolean; read?: boolean; signal?: AbortSignal };
-/** One paged listing: the operation's name (for metrics and errors), the request for a page, the item mapping. */
-type Listing<I, O> = { operation: string; page: (token?: string) => Sendable; map: (item: I) => O };
-
-const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
-const API_GONE = /Invalid API identifier/i;
+export type { GatewayOptions } from './calls.ts';
 
 export class ApiGatewayV2Gateway implements IntegrationGateway {
-  private readonly protocols = new Map<string, Protocol>();
-  private readonly protocolLookups = new Map<string, Promise<Protocol | undefined>>();
-  private readonly writeTails = new Map<string, Promise<unknown>>();
-  private readonly opts: Required<Omit<GatewayOptions, 'observe'>> & { observe?: CallObserver };
+  /** The call machinery; hand it to the route gateway so both serialize writes on an API together. */
+  readonly calls: ApiGatewayCalls;
 
-  constructor(opts: GatewayOptions) {
-    this.opts = { budget: unlimited, attempts: 3, conflictRetries: 2, ...opts };
-  }
-
-  /** One request; the budget is taken per attempt and a 429 slows the bucket at once. */
-  private async attempt<T>(loc: Location, operation: string, cmd: Sendable, signal?: AbortSignal): Promise<T> {
-    const { client, bucket } = await this.opts.clients.get(loc);
-    await this.opts.budget.take(bucket, signal);
-    const started = performance.now();
-    try {
-      const out = (await client.send(cmd as never, { abortSignal: signal })) as T;
-      this.opts.observe?.(operation, 'ok', (performance.now() - started) / 1000);
-      return out;
-    } catch (err) {
-      const t = isNotFound(err) ? undefined : translate(err, operation);
-      const outcome = t === undefined ? 'not_found' : t instanceof AwsError ? t.kind.toLowerCase() : 'credentials';
-      this.opts.observe?.(operation, outcome, (performance.now() - started) / 1000);
-      if (outcome === 'throttled') this.opts.budget.throttled(bucket);
-      if (t === undefined && API_GONE.test((err as Error)?.message ?? '')) this.protocols.delete(apiKey(loc));
-      throw err;
-    }
-  }
-
-  /** Retries what is worth retrying at once; NotFound passes through untranslated for the caller. */
-  private call<T>(loc: Location, operation: string, cmd: Sendable, opts: CallOpts): Promise<T> {
-    const retryable = (e: unknown) =>
-      e instanceof AwsError &&
-      (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
-    return pRetry(
-      async () => {
-        try {
-          return await this.attempt<T>(loc, operation, cmd, opts.signal);
-        } catch (err) {
-          // A budget wait stays what it is (the runtime schedules it); it is not retried here.
-          throw isNotFound(err) ? err : translate(err, operation, { read: opts.read });
-        }
-      },
-      {
-        retries: Math.max(this.opts.attempts - 1, this.opts.conflictRetries),
-        minTimeout: 200,
-        maxTimeout: 2000,
-        randomize: true,
-        signal: opts.signal,
-        shouldRetry: ({ error, attemptNumber }) =>
-          retryable(error) &&
-          attemptNumber <=
-            ((error as AwsError).kind === 'Conflict' ? this.opts.conflictRetries : this.opts.attempts - 1),
-      },
-    );
-  }
-
-  /** Runs `fn` after every earlier write on the same API has finished. */
-  private serialized<T>(loc: Location, fn: () => Promise<T>): Promise<T> {
-    const key = apiKey(loc);
-    const prev = this.writeTails.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.writeTails.set(key, tail);
-    // `tail` never rejects (the error stays with `run`, which the caller awaits); this only forgets
-    // it once nothing has queued behind it.
-    void tail.then(() => {
-      if (this.writeTails.get(key) === tail) this.writeTails.delete(key);
-    });
-    return run;
+  constructor(opts: GatewayOptions | ApiGatewayCalls) {
+    this.calls = opts instanceof ApiGatewayCalls ? opts : new ApiGatewayCalls(opts);
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
-    const key = apiKey(loc);
-    const cached = this.protocols.get(key);
-    if (cached) return Promise.resolve(cached);
-    // Concurrent misses for one API share one GetApi.
-    let lookup = this.protocolLookups.get(key);
-    if (!lookup) {
-      lookup = this.lookupProtocol(loc, key, signal).finally(() => this.protocolLookups.delete(key));
-      this.protocolLookups.set(key, lookup);
-    }
-    return lookup;
-  }
-
-  private async lookupProtocol(loc: Location, key: string, signal?: AbortSignal): Promise<Protocol | undefined> {
-    try {
-      const api = await this.call<{ ProtocolType?: string }>(loc, 'GetApi', new GetApiCommand({ ApiId: loc.apiId }), {
-        read: true,
-        signal,
-      });
-      const protocol: Protocol = api.ProtocolType === 'WEBSOCKET' ? 'WEBSOCKET' : 'HTTP';
-      // An API's protocol never changes; the entry goes when AWS says the API is gone.
-      this.protocols.set(key, protocol);
-      return protocol;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return this.calls.getApiProtocol(loc, signal);
   }
 
   async getIntegration(
@@ -154,23 +44,14 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     integrationId: string,
     signal?: AbortSignal,
   ): Promise<ObservedIntegration | undefined> {
-    try {
-      const out = await this.call<object>(
-        loc,
-        'GetIntegration',
-        new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }),
-        { read: true, signal },
-      );
-      return fromSdk(out);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const cmd = new GetIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId });
+    const out = await this.calls.getOne<object>(loc, 'GetIntegration', cmd, signal);
+    return out === undefined ? undefined : fromSdk(out);
   }
 
   async listIntegrations(loc: Location, signal?: AbortSignal): Promise<ObservedIntegration[] | undefined> {
     const pages = (token?: string) => new GetIntegrationsCommand({ ApiId: loc.apiId, NextToken: token });
-    return this.allPages<object, ObservedIntegration>(
+    return this.calls.allPages<object, ObservedIntegration>(
       loc,
       { operation: 'GetIntegrations', page: pages, map: fromSdk },
       signal,
@@ -184,28 +65,7 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
       routeKey: r.RouteKey ?? '',
       ...(r.Target ? { target: r.Target } : {}),
     });
-    return this.allPages(loc, { operation: 'GetRoutes', page: pages, map: toRef }, signal);
-  }
-
-  /** Every page of a listing, or undefined when the API does not exist; a failed page fails the whole. */
-  private async allPages<I, O>(loc: Location, listing: Listing<I, O>, signal?: AbortSignal): Promise<O[] | undefined> {
-    const { operation, page, map } = listing;
-    const all: O[] = [];
-    let nextToken: string | undefined;
-    try {
-      do {
-        const out = await this.call<{ Items?: I[]; NextToken?: string }>(loc, operation, page(nextToken), {
-          read: true,
-          signal,
-        });
-        for (const item of out.Items ?? []) all.push(map(item));
-        nextToken = out.NextToken || undefined;
-      } while (nextToken);
-      return all;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return this.calls.allPages(loc, { operation: 'GetRoutes', page: pages, map: toRef }, signal);
   }
 
   async createIntegration(
@@ -217,9 +77,9 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     // `once`: a create whose response was lost must be recovered by listing, never re-sent; a 409
     // concurrent modification was refused, not applied, so it may be.
     const send = () =>
-      this.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal });
+      this.calls.call<object>(loc, 'CreateIntegration', new CreateIntegrationCommand(input), { once: true, signal });
     try {
-      return fromSdk(await this.serialized(loc, send));
+      return fromSdk(await this.calls.serialized(loc, send));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       // The API is gone: not worth a retry storm, and the next pass will report ApiNotFound.
@@ -242,9 +102,10 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
       IntegrationId: integrationId,
       ...toSdkInput(fields),
     } as UpdateIntegrationCommandInput;
-    const send = () => this.call<object>(loc, 'UpdateIntegration', new UpdateIntegrationCommand(input), { signal });
+    const send = () =>
+      this.calls.call<object>(loc, 'UpdateIntegration', new UpdateIntegrationCommand(input), { signal });
     try {
-      return fromSdk(await this.serialized(loc, send));
+      return fromSdk(await this.calls.serialized(loc, send));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       throw new AwsError('Transient', `UpdateIntegration: integration ${integrationId} not found on API ${loc.apiId}`, {
@@ -255,19 +116,8 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
     }
   }
 
-  async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
-    const send = () =>
-      this.call(
-        loc,
-        'DeleteIntegration',
-        new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId }),
-        { signal },
-      );
-    try {
-      await this.serialized(loc, send);
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
+  deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
+    const cmd = new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId });
+    return this.calls.deleteOne(loc, 'DeleteIntegration', cmd, signal);
   }
 }
