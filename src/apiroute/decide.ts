@@ -22,6 +22,7 @@ import {
 } from './recorded.ts';
 
 type Event = { reason: RouteEventReason; message: string };
+type Notice = { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };
 type Superseded = { location: Place; routeId: string };
 
 export type RouteAction =
@@ -55,6 +56,8 @@ export type RouteAction =
       /** DeleteRouteRequestParameter, one per key, after the update. */
       removeRequestParameters: string[];
       changed: string[];
+      /** Updated for a new generation; DriftCorrected (a Warning) when the spec did not change. */
+      event: Notice;
     }
   | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' };
 
@@ -74,7 +77,7 @@ export interface RoutePlan {
   /** The status to report once the action has succeeded; absent for intermediate steps. */
   outcome?: RouteOutcome;
   /** An event to record when the status this plan reports is new (not on every pass). */
-  notice?: { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };
+  notice?: Notice;
   requeue: Requeue;
   /** The route the status should describe. */
   report?: { routeId: string; observed: ObservedRoute; location: Place };
@@ -372,11 +375,20 @@ function decideExisting(
       ...(diff.update ? { fields: diff.update } : {}),
       removeRequestParameters: diff.removeRequestParameters,
       changed: diff.changed,
+      event: updated(input.obj, current.routeId, diff.changed),
     },
     outcome: SYNCED,
     requeue: 'drift',
     report,
   };
+}
+
+/** Same generation as the last success: nobody changed the spec, so AWS drifted. */
+function updated(obj: ApiRoute, routeId: string, changed: string[]): Notice {
+  const what = `route ${routeId}: ${changed.join(', ')}`;
+  return obj.status?.observedGeneration === obj.metadata.generation
+    ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift in ${what}` }
+    : { type: 'Normal', reason: 'Updated', message: `updated ${what}` };
 }
 
 /** A valid, managed object whose API exists: the create / recover / update / adopt branches. */

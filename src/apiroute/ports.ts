@@ -42,8 +42,11 @@ export interface RouteGateway {
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
   /** undefined when the route (or its API) does not exist; `fresh` skips any shared listing. */
   getRoute(loc: Location, routeId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedRoute | undefined>;
-  /** GetRoutes, every page; undefined when the API does not exist. Shared per API for drift checks. */
-  listRoutes(loc: Location, signal?: AbortSignal): Promise<ObservedRoute[] | undefined>;
+  /**
+   * GetRoutes, every page; undefined when the API does not exist. Shared per API for drift checks;
+   * `fresh` skips any shared listing (deciding whether a key is free must not read a stale one).
+   */
+  listRoutes(loc: Location, signal?: AbortSignal, fresh?: boolean): Promise<ObservedRoute[] | undefined>;
   /**
    * Never retried inside: a lost response is recovered by listing (route keys are unique per API),
    * and a create refused because the key exists must reach the reconciler as such.

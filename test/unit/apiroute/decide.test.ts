@@ -183,6 +183,7 @@ describe('decideRoute: a recorded route', () => {
       fields: { target: 'integrations/int2' },
       removeRequestParameters: [],
       changed: ['target'],
+      event: { type: 'Normal', reason: 'Updated', message: 'updated route r1: target' },
     });
   });
 

@@ -1,0 +1,102 @@
+// Gathering what the ApiRoute core needs: the desired state (the spec validated, first on its own,
+// then against the API's protocol, before any AWS write), the ApiIntegration an integrationRef
+// names (from the informer cache), the other ApiRoutes' claims, and the AWS reads decide asks for.
+// Deciding stays in decide.ts: this module only answers its questions.
+import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
+import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
+import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import { formatProblems } from '../api/v1alpha1/validation.ts';
+import { located, recordedOf } from '../apiintegration/recorded.ts';
+import {
+  decideRoute,
+  type DesiredRoute,
+  type RouteDecideInput,
+  type RouteNeed,
+  type RouteObservation,
+  type RoutePlan,
+} from './decide.ts';
+import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
+import type { RouteGateway } from './ports.ts';
+import { recordedRouteOf, samePlace, type Place, type RouteClaim } from './recorded.ts';
+
+export interface RouteReadContext {
+  gateway: RouteGateway;
+  signal: AbortSignal;
+  /** The role the namespace policy chose for this object, if any. */
+  roleArn: string | undefined;
+  defaultRegion: string;
+  /** An ApiIntegration from the informer cache, by `namespace/name`. */
+  integration(key: string): ApiIntegration | undefined;
+  /** The routes ApiRoutes record at a place (an index over the ApiRoute cache; see setup.ts). */
+  claimsAt(place: Place): readonly RouteClaim[];
+}
+
+/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
+export function pendingRouteRequest(o: ApiRoute): string | undefined {
+  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
+  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
+}
+
+/** What the reconciler knows of the ApiIntegration `obj` names; undefined when it is not in the cache. */
+export function referencedIntegration(ctx: RouteReadContext, obj: ApiRoute): ReferencedIntegration | undefined {
+  const name = obj.spec.integrationRef?.name;
+  const found = name ? ctx.integration(`${obj.metadata.namespace}/${name}`) : undefined;
+  if (!found) return undefined;
+  const rec = recordedOf(found);
+  return {
+    ...(rec.integrationId && rec.location ? { integrationId: rec.integrationId, location: rec.location } : {}),
+    ...(found.metadata.deletionTimestamp ? { deleting: true } : {}),
+  };
+}
+
+/** What AWS should hold, or the spec's problems; nothing for an object being deleted. */
+export async function desiredRouteState(
+  ctx: RouteReadContext,
+  obj: ApiRoute,
+): Promise<{ desired?: DesiredRoute; invalid?: string }> {
+  if (obj.metadata.deletionTimestamp) return {};
+  const structural = validateRouteSpec(obj.spec);
+  if (!structural.ok) return { invalid: formatProblems(structural.problems) };
+  const location = desiredRouteLocation(obj.spec, ctx.defaultRegion, ctx.roleArn);
+  const protocol = await ctx.gateway.getApiProtocol(location, ctx.signal);
+  if (protocol) {
+    const full = validateRouteSpec(obj.spec, protocol);
+    if (!full.ok) return { invalid: formatProblems(full.problems) };
+  }
+  const target = resolveTarget(obj.spec, location, referencedIntegration(ctx, obj));
+  return { desired: { location, protocol, target } };
+}
+
+/** Other ApiRoutes' claims at every place this pass may list: where the route should be, and a pending create's. */
+export function claimsFor(ctx: RouteReadContext, obj: ApiRoute, desired: DesiredRoute | undefined): RouteClaim[] {
+  const self = `${obj.metadata.namespace}/${obj.metadata.name}`;
+  const rec = recordedRouteOf(obj);
+  const places = [desired?.location, rec.pending?.place].filter((p): p is Place => p !== undefined);
+  const distinct = places.filter((p, i) => places.findIndex((q) => samePlace(p, q)) === i);
+  return distinct.flatMap((p) => ctx.claimsAt(p)).filter((c) => c.owner !== self);
+}
+
+/** Plans ask for at most two reads (the route, then a listing for a new key). */
+const MAX_READS = 3;
+
+/** Decides, reading from AWS whatever decide asks for first. */
+export async function decideRouteWithReads(ctx: RouteReadContext, input: RouteDecideInput): Promise<RoutePlan> {
+  let plan = decideRoute(input);
+  for (let reads = 0; plan.need && reads < MAX_READS; reads++) {
+    const observation = { ...input.observation, ...(await observe(ctx, input.obj, plan.need)) };
+    input = { ...input, observation };
+    plan = decideRoute(input);
+  }
+  if (plan.need) throw new Error(`decideRoute asked again for ${plan.need.kind} after reading it`);
+  return plan;
+}
+
+async function observe(ctx: RouteReadContext, obj: ApiRoute, need: RouteNeed): Promise<RouteObservation> {
+  const at = located(need.place, ctx.roleArn);
+  // Whether a key is free decides whether to create: never from a shared, possibly stale listing.
+  if (need.kind === 'list') return { listing: (await ctx.gateway.listRoutes(at, ctx.signal, true)) ?? null };
+  // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
+  const fresh = pendingRouteRequest(obj) !== undefined;
+  const found = (await ctx.gateway.getRoute(at, need.routeId, ctx.signal, fresh)) ?? null;
+  return need.as === 'current' ? { current: found } : { adoptee: found };
+}

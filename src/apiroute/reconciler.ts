@@ -1,0 +1,185 @@
+// The ApiRoute reconciler: a thin shell around decideRoute, in the ApiIntegration reconciler's
+// shape. One pass loads the object, validates it (before any AWS write), gathers the referenced
+// ApiIntegration and the other ApiRoutes' claims from the caches, reads AWS as decide asks, carries
+// out the plan's action (execute.ts), and writes status only when it changed. A write whose plan
+// says `soon` means the next step is due now: the pass decides again on the changed object.
+import type { Logger } from 'pino';
+import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { NamespacePolicy } from '../apiintegration/ports.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { RetryAfterError, type Result } from '../runtime/controller.ts';
+import type { DesiredRoute, RoutePlan } from './decide.ts';
+import { executeRouteStep, type ReportedRoute, type RouteStepContext, type RouteStepResult } from './execute.ts';
+import { routeFailureResponse } from './failure.ts';
+import {
+  claimsFor,
+  decideRouteWithReads,
+  desiredRouteState,
+  pendingRouteRequest,
+  type RouteReadContext,
+} from './observe.ts';
+import type { ApiRouteStore, RouteEventRecorder, RouteGateway } from './ports.ts';
+import type { Place, RouteClaim } from './recorded.ts';
+import { conflictDelayMs, routeRequeueAfter, type RequeueTiming } from './requeue.ts';
+import { nextRouteStatus, statusChanged, type RouteStatusInput } from './status.ts';
+
+export interface RouteReconcilerDeps {
+  get(key: string): ApiRoute | undefined;
+  /** An ApiIntegration from its informer cache, by `namespace/name`. */
+  integration(key: string): ApiIntegration | undefined;
+  /** The routes ApiRoutes record at a place, from an index over the ApiRoute cache (setup.ts). */
+  claimsAt(place: Place): readonly RouteClaim[];
+  store: ApiRouteStore;
+  gateway: RouteGateway;
+  events: RouteEventRecorder;
+  policy: NamespacePolicy;
+  clock: Clock;
+  logger: Logger;
+  defaultRegion: string;
+  driftIntervalMs: number;
+  /** Requeue delay while waiting on something outside the object (the API, the ApiIntegration). */
+  waitIntervalMs?: number;
+  /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
+  rejectedRetryMs?: number;
+  /** Jitter source; injected so tests are repeatable. */
+  random?: () => number;
+}
+
+/** Plans that keep asking to decide again are cut short: other keys get a turn before the next try. */
+const MAX_STEPS = 6;
+const UNSETTLED_RETRY_MS = 1000;
+/** Our view of the object was stale; the watch brings the new one shortly. */
+const STALE_OBJECT_RETRY_MS = 200;
+
+interface Pass {
+  key: string;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+type StepOutcome = { next: ApiRoute } | { result: Result };
+
+export class ApiRouteReconciler {
+  private readonly d: RouteReconcilerDeps;
+  private readonly timing: RequeueTiming;
+  /** key → concurrent-modification failures in a row. */
+  private readonly conflicts = new Map<string, number>();
+
+  constructor(deps: RouteReconcilerDeps) {
+    this.d = deps;
+    this.timing = {
+      driftIntervalMs: deps.driftIntervalMs,
+      waitIntervalMs: deps.waitIntervalMs ?? 30_000,
+      random: () => (deps.random ?? Math.random)(),
+    };
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<Result> {
+    let obj = this.d.get(key);
+    if (!obj) return {};
+    const { namespace, name, generation } = obj.metadata;
+    const pass: Pass = { key, signal, log: this.d.logger.child({ kind: 'ApiRoute', namespace, name, generation }) };
+    try {
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const done = await this.step(pass, obj);
+        if ('result' in done) return done.result;
+        obj = done.next;
+      }
+      return { requeueAfterMs: UNSETTLED_RETRY_MS };
+    } catch (err) {
+      return this.handleError(pass, obj, err);
+    }
+  }
+
+  /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
+  private async step(pass: Pass, obj: ApiRoute): Promise<StepOutcome> {
+    const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
+    const reads = this.readContext(pass, roleArn);
+    const { desired, invalid } = await desiredRouteState(reads, obj);
+    const claims = claimsFor(reads, obj, desired);
+    const plan = await decideRouteWithReads(reads, { obj, invalid, desired, observation: {}, claims });
+    const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
+    const next = done.obj ?? obj;
+    const acted = plan.action.type !== 'None';
+    if (done.again || (acted && plan.requeue === 'soon')) return { next };
+    return { result: await this.finish(pass, next, plan, { ...done, desired }) };
+  }
+
+  /** Reports the plan's outcome and says when to come back. */
+  private async finish(
+    pass: Pass,
+    obj: ApiRoute,
+    plan: RoutePlan,
+    from: RouteStepResult & { desired?: DesiredRoute },
+  ): Promise<Result> {
+    if (plan.outcome && !obj.metadata.deletionTimestamp)
+      await this.report(pass, obj, plan, { reported: from.reported, protocol: from.desired?.protocol });
+    this.conflicts.delete(pass.key);
+    const place = from.reported?.location ?? plan.report?.location ?? from.desired?.location;
+    return routeRequeueAfter(plan.requeue, this.d.clock.now(), this.timing, place);
+  }
+
+  private readContext(pass: Pass, roleArn: string | undefined): RouteReadContext {
+    const { gateway, defaultRegion } = this.d;
+    const integration = (key: string) => this.d.integration(key);
+    const claimsAt = (place: Place) => this.d.claimsAt(place);
+    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt };
+  }
+
+  private stepContext(pass: Pass, roleArn: string | undefined): RouteStepContext {
+    const { store, gateway, events, clock } = this.d;
+    return { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn };
+  }
+
+  /** Writes the status the plan leads to; its notice goes out only when that status is new. */
+  private async report(
+    pass: Pass,
+    obj: ApiRoute,
+    plan: RoutePlan,
+    from: { reported?: ReportedRoute; protocol?: RouteStatusInput['protocol'] },
+  ): Promise<void> {
+    const r = from.reported ?? plan.report;
+    const changed = await this.writeStatus(obj, { outcome: plan.outcome!, ...r, protocol: from.protocol }, pass.signal);
+    if (changed && plan.notice) this.d.events.record(obj, plan.notice.type, plan.notice.reason, plan.notice.message);
+  }
+
+  /** Writes status when it changed; says whether it did. */
+  private async writeStatus(
+    obj: ApiRoute,
+    input: Omit<RouteStatusInput, 'handledRequest'>,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const handled = { ...input, handledRequest: pendingRouteRequest(obj) };
+    const status = nextRouteStatus(obj, handled, new Date(this.d.clock.now()));
+    if (!statusChanged(obj.status, status)) return false;
+    await this.d.store.patchStatus(obj, status, signal);
+    return true;
+  }
+
+  private async handleError(pass: Pass, obj: ApiRoute, err: unknown): Promise<Result> {
+    const f = routeFailureResponse(err, obj);
+    pass.log[f.log.level](f.log.fields, f.log.message);
+    if (f.event) this.d.events.record(obj, f.event.type, f.event.reason, f.event.message);
+    if (f.status) {
+      const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
+      await (f.status.bestEffort ? written.catch(() => false) : written);
+    }
+    switch (f.retry.kind) {
+      case 'after-rejection':
+        return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
+      case 'stale-object':
+        throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
+      case 'concurrent-modification':
+        throw new RetryAfterError((err as Error).message, this.nextConflictDelayMs(pass.key), err);
+      case 'rethrow':
+        throw err;
+    }
+  }
+
+  private nextConflictDelayMs(key: string): number {
+    const n = (this.conflicts.get(key) ?? 0) + 1;
+    this.conflicts.set(key, n);
+    return conflictDelayMs(n, this.timing.random);
+  }
+}

@@ -1,0 +1,25 @@
+// The delays behind an ApiRoute plan's named requeues. `soon` after a write means the next step is
+// already due, so the pass goes on (the reconciler decides again); `soon` after nothing means
+// waiting on something outside this object (the API, the ApiIntegration), looked at again after
+// the wait interval, or sooner when the ApiIntegration changes (setup.ts maps it to this key).
+import { driftDelayMs } from '../apiintegration/drift-schedule.ts';
+import type { RequeueTiming } from '../apiintegration/requeue.ts';
+import type { Result } from '../runtime/controller.ts';
+import type { Requeue } from './decide.ts';
+import type { Place } from './recorded.ts';
+
+export type { RequeueTiming };
+export { conflictDelayMs } from '../apiintegration/requeue.ts';
+
+/** When a pass that ended with `r` comes back; `place` spreads drift checks per API, as for integrations. */
+export function routeRequeueAfter(r: Requeue, now: number, t: RequeueTiming, place?: Place): Result {
+  switch (r) {
+    case 'none':
+      return {};
+    case 'soon':
+      return { requeueAfterMs: t.waitIntervalMs };
+    case 'drift':
+      if (place) return { requeueAfterMs: driftDelayMs(now, t.driftIntervalMs, place) };
+      return { requeueAfterMs: Math.round(t.driftIntervalMs * (0.8 + t.random() * 0.4)) };
+  }
+}

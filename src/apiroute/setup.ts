@@ -1,0 +1,58 @@
+// How the ApiRoute kind plugs into the generic runtime, kept with the feature (as kubebuilder's
+// SetupWithManager is): which ApiRoutes an ApiIntegration's change concerns (a route follows its
+// integration's id), what an ApiRoute claims for the ownership index, and which updates of either
+// kind are worth a reconcile.
+import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import { locationKey } from '../apiintegration/desired.ts';
+import { recordedOf } from '../apiintegration/recorded.ts';
+import { recordedRouteOf, type Place, type RouteClaim } from './recorded.ts';
+
+const placeKey = (p: Place | undefined) => (p ? locationKey(p) : '');
+const keyOf = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+/** The keys of the ApiRoutes in `integration`'s namespace whose integrationRef names it. */
+export function routesReferencing(integration: ApiIntegration, routes: Iterable<ApiRoute>): string[] {
+  const { namespace, name } = integration.metadata;
+  const keys: string[] = [];
+  for (const r of routes)
+    if (r.metadata.namespace === namespace && r.spec.integrationRef?.name === name) keys.push(keyOf(r));
+  return keys;
+}
+
+/**
+ * An ApiIntegration change concerns its routes when what they resolve through it changes: its
+ * recorded integration or place, or the start of its deletion. Its creation and removal always do.
+ */
+export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiIntegration): boolean {
+  const was = recordedOf(old);
+  const is = recordedOf(cur);
+  return (
+    was.integrationId !== is.integrationId ||
+    placeKey(was.location) !== placeKey(is.location) ||
+    !old.metadata.deletionTimestamp !== !cur.metadata.deletionTimestamp
+  );
+}
+
+/** The routes an ApiRoute records (its route and one still to delete after a move), for the ownership index. */
+export function routeClaimsOf(route: ApiRoute): RouteClaim[] {
+  const rec = recordedRouteOf(route);
+  const owner = keyOf(route);
+  const claims: RouteClaim[] = [];
+  if (rec.routeId && rec.location) claims.push({ ...rec.location, routeId: rec.routeId, owner });
+  if (rec.superseded) claims.push({ ...rec.superseded.location, routeId: rec.superseded.routeId, owner });
+  return claims;
+}
+
+/** The index key of a place: claims are looked up per API. */
+export const claimIndexKey = (p: Place): string => placeKey(p);
+
+/** Reconcile on spec changes, deletion and reconcile requests, not on the operator's own status/annotation writes. */
+export function routeWorthReconciling(old: ApiRoute, cur: ApiRoute): boolean {
+  return (
+    old.metadata.generation !== cur.metadata.generation ||
+    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
+    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !==
+      cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED]
+  );
+}
