@@ -27,6 +27,7 @@ export interface Config {
   awsRequestTimeoutMs: number;
   shutdownTimeoutMs: number;
   namespaceRoles: boolean;
+  requireAllowedApiIds: boolean;
 }
 
 type Kind = 'string' | 'list' | 'int' | 'number' | 'duration' | 'bool';
@@ -218,6 +219,14 @@ const OPTIONS: Option[] = [
     key: 'namespaceRoles',
     default: 'true',
     help: 'read the apigw.dev/role-arn annotation of Namespaces to choose the AWS role',
+  },
+  {
+    flag: 'require-allowed-api-ids',
+    env: ['APIGW_REQUIRE_ALLOWED_API_IDS'],
+    kind: 'bool',
+    key: 'requireAllowedApiIds',
+    default: 'false',
+    help: 'a Namespace without the apigw.dev/allowed-api-ids annotation may touch no API (without this flag: any)',
   },
 ];
 

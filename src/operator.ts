@@ -19,7 +19,7 @@ import { BudgetWait } from './apiintegration/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
-import { NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
+import { anyApi, NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
 import { KubeApiIntegrationStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
 import { registerOperatorMetrics } from './operator-metrics.ts';
@@ -165,12 +165,18 @@ export class Operator {
     const { cfg, kc } = this.deps;
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
+    // Namespaces are read for roles, for the allowed API ids, or both; with neither, not at all.
+    const readNamespaces = cfg.namespaceRoles || cfg.requireAllowedApiIds;
+    const namespaces = readNamespaces
+      ? new NamespaceAnnotationPolicy(kc, { clock, requireAllowedApiIds: cfg.requireAllowedApiIds })
+      : undefined;
     return new ApiIntegrationReconciler({
       get: (key) => this.get(key),
       store: new FencedStore(store, isLeading),
       gateway: new FencedGateway(gateway, isLeading),
       events: new FencedEvents(new KubeEventRecorder(kc, this.log, { clock, instance: this.identity }), isLeading),
-      policy: cfg.namespaceRoles ? new NamespaceAnnotationPolicy(kc, { clock }) : noNamespaceRoles,
+      policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
+      tenancy: namespaces ?? anyApi,
       clock,
       logger: this.log,
       defaultRegion: cfg.region,

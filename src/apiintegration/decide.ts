@@ -3,6 +3,7 @@
 // the reconcile table in DESIGN §3 lives here or in the deciders it hands off to (decide-create.ts,
 // decide-existing.ts) and is tested as a table; the reconciler only gathers inputs and carries the
 // plan out.
+import { allows, apiNotAllowedMessage } from '../api/v1alpha1/tenancy.ts';
 import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
 import { decideExisting, decideObserveOnly } from './decide-existing.ts';
@@ -30,6 +31,11 @@ const observeOnly = (o: ApiIntegration) => o.spec.managementPolicy === 'ObserveO
 const letGo = (): Plan => ({ action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE });
 
 export function decide(input: DecideInput): Plan {
+  const refused = specApiRefused(input);
+  return refused ?? confined(input, decideAnywhere(input));
+}
+
+function decideAnywhere(input: DecideInput): Plan {
   const { obj, observation: obs } = input;
   const rec = recordedOf(obj);
   if (deleting(obj)) return decideDeletion(obj, rec, obs);
@@ -45,6 +51,54 @@ export function decide(input: DecideInput): Plan {
   if (rec.integrationId) return decideExisting(obj, rec, d, obs.current);
   if (obj.spec.integrationId) return decideAdoption(obj, d, obs.adoptee, obs.adopteeOwnerLive);
   return create(d, created(d));
+}
+
+/**
+ * Tenancy (the Namespace's apigw.dev/allowed-api-ids): a live, valid object naming an API its
+ * namespace may not touch is Stalled before any AWS call, reads included. Nothing in AWS is deleted
+ * for it: what the object made earlier stays until the object is deleted or the API allowed again.
+ * Looked at again on the wait interval, since no Namespace is watched.
+ */
+function specApiRefused(input: DecideInput): Plan | undefined {
+  const { obj, allowedApis } = input;
+  if (!allowedApis || deleting(obj) || input.invalid || allows(allowedApis, obj.spec.apiId)) return undefined;
+  return apiNotAllowed(apiNotAllowedMessage(obj.metadata.namespace, obj.spec.apiId, allowedApis));
+}
+
+function apiNotAllowed(message: string): Plan {
+  return {
+    action: { type: 'None' },
+    outcome: stalled('ApiNotAllowed', message),
+    notice: { type: 'Warning', reason: 'ApiNotAllowed', message },
+    requeue: { kind: 'wait' },
+  };
+}
+
+/**
+ * The other APIs a plan may write to come from the object's annotations (recorded, pending,
+ * superseded), which tenants can edit, so every write is held to the same list. A live object is
+ * Stalled; a deleted one is let go without the AWS call, leaving that integration in place for the
+ * administrator (it keeps its ownership marker, so another object may adopt it once this one is gone).
+ */
+function confined(input: DecideInput, plan: Plan): Plan {
+  const { obj, allowedApis } = input;
+  const apiId = writtenApi(plan.action);
+  if (!allowedApis || apiId === undefined || allows(allowedApis, apiId)) return plan;
+  const message = apiNotAllowedMessage(obj.metadata.namespace, apiId, allowedApis);
+  if (!deleting(obj)) return apiNotAllowed(message);
+  const id = 'integrationId' in plan.action ? plan.action.integrationId : '';
+  return {
+    action: { type: 'RemoveFinalizer' },
+    event: { type: 'Warning', reason: 'ApiNotAllowed', message: `left integration ${id} in place: ${message}` },
+    requeue: NO_REQUEUE,
+  };
+}
+
+/** The API an action sends a write to, if any (recording an id writes only the object). */
+function writtenApi(a: Plan['action']): string | undefined {
+  return a.type === 'Create' || a.type === 'Update' || a.type === 'Release' || a.type === 'Delete'
+    ? a.location.apiId
+    : undefined;
 }
 
 /** A Warning a person sees in `kubectl describe`, once per new set of problems; no AWS call. */

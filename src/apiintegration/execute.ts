@@ -53,7 +53,7 @@ export function executeStep(ctx: StepContext, obj: ApiIntegration, plan: Plan): 
       return patch(ctx, obj, { annotations: clearPendingAnnotation() });
     case 'RemoveFinalizer':
       ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
-      return letGo(ctx, obj);
+      return letGo(ctx, obj, plan.event);
     case 'Record':
       return record(ctx, obj, a, plan.event);
     case 'Create':
@@ -75,9 +75,10 @@ async function patch(
   return { obj: await ctx.store.patchMetadata(obj, changes, { precondition: true, signal: ctx.signal }) };
 }
 
-async function letGo(ctx: StepContext, obj: ApiIntegration): Promise<StepResult> {
+async function letGo(ctx: StepContext, obj: ApiIntegration, event?: Notice): Promise<StepResult> {
   const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
   await ctx.store.patchMetadata(obj, { finalizers }, { precondition: true, signal: ctx.signal });
+  announce(ctx, obj, event);
   return {};
 }
 

@@ -1,6 +1,7 @@
 // Gathering what decide needs: the desired state (the spec validated, first on its own, then against
 // the API's protocol) and the AWS reads decide asks for. Deciding stays in decide: this module only
 // answers its questions, and a pass needs at most one read.
+import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import { decide } from './decide.ts';
@@ -17,6 +18,8 @@ export interface ReadContext {
   defaultRegion: string;
   /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
   ownerExists?: (uid: string) => boolean;
+  /** Which APIs the namespace may touch; absent: any. */
+  allowedApis?: AllowedApis;
 }
 
 /** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
@@ -33,6 +36,8 @@ export async function desiredState(
   if (obj.metadata.deletionTimestamp) return {};
   const structural = validateSpec(obj.spec);
   if (!structural.ok) return { invalid: formatProblems(structural.problems) };
+  // An API the namespace may not touch is not even read; decide says why.
+  if (ctx.allowedApis && !allows(ctx.allowedApis, obj.spec.apiId)) return {};
   const location = desiredLocation(obj.spec, ctx.defaultRegion, ctx.roleArn);
   const protocol = await ctx.gateway.getApiProtocol(location, ctx.signal);
   if (protocol) {

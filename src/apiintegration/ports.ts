@@ -1,6 +1,7 @@
 // What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
 // the reconciler and its pure core never see an SDK type.
 import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
+import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
 
@@ -88,4 +89,13 @@ export interface NamespacePolicy {
    * `requested` by a spec is returned only if the namespace allows it; otherwise RoleNotAllowedError.
    */
   roleFor(namespace: string, requested?: string): Promise<string | undefined>;
+}
+
+/**
+ * Which API ids a namespace's objects may name, set by the cluster administrator (the Namespace's
+ * apigw.dev/allowed-api-ids annotation). Shared with the ApiRoute reconciler: one call per pass,
+ * then `allows(allowed, apiId)` from api/v1alpha1/tenancy.ts.
+ */
+export interface ApiTenancy {
+  allowedApis(namespace: string): Promise<AllowedApis>;
 }

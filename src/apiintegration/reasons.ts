@@ -28,6 +28,7 @@ export type ConditionReason =
   | 'AdoptedIntegrationGone'
   | 'CredentialsUnavailable'
   | 'RoleNotAllowed'
+  | 'ApiNotAllowed'
   // the companions of the summary condition
   | 'Reconciled'
   | 'NotStalled';
@@ -45,4 +46,5 @@ export type EventReason =
   | 'InvalidSpec'
   | 'AwsRejected'
   | 'IntegrationInUse'
-  | 'RemovalNotSupported';
+  | 'RemovalNotSupported'
+  | 'ApiNotAllowed';

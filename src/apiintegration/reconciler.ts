@@ -12,7 +12,7 @@ import { failureResponse, type FailureResponse } from './failure.ts';
 import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
-import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
+import type { ApiIntegrationStore, ApiTenancy, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
 import { conflictDelayMs, requeueAfter, type RequeueTiming } from './requeue.ts';
 import { nextStatus, statusChanged, type StatusInput } from './status.ts';
 
@@ -24,6 +24,8 @@ export interface ReconcilerDeps {
   gateway: IntegrationGateway;
   events: EventRecorder;
   policy: NamespacePolicy;
+  /** Which APIs each namespace may touch; absent: any. */
+  tenancy?: ApiTenancy;
   clock: Clock;
   logger: Logger;
   defaultRegion: string;
@@ -92,10 +94,12 @@ export class ApiIntegrationReconciler {
   /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
   private async step(pass: Pass, obj: ApiIntegration): Promise<StepOutcome> {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
+    const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
     const { gateway, defaultRegion, ownerExists, createSettleMs } = this.d;
-    const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn };
+    const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, allowedApis };
     const { desired, invalid } = await desiredState(reads, obj);
-    const input = { obj, invalid, desired, observation: {}, now: this.d.clock.now(), createSettleMs };
+    const now = this.d.clock.now();
+    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, allowedApis };
     const plan = await decideWithReads(reads, input);
     const done = await executeStep(this.stepContext(pass, roleArn), obj, plan);
     if (done.blocked) return { result: await this.reportBlocked(pass, obj, done.blocked) };

@@ -1,13 +1,15 @@
 // The Kubernetes adapters that keep time read it from the injected clock: Events are not repeated
 // within their de-duplication window and carry the clock's time, and a Namespace's role annotations
-// are cached for their TTL. The transport (KubeRest) is replaced; what is sent is the assertion.
+// and allowed API ids are cached for their TTL. The transport (KubeRest) is replaced; what is sent is the assertion.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { pino } from 'pino';
 import { KubeEventRecorder } from '../../src/adapters/kubernetes/events.ts';
 import {
+  ALLOWED_API_IDS_ANNOTATION,
   ALLOWED_ROLES_ANNOTATION,
+  NAMESPACE_POLICY_TTL_MS,
   NamespaceAnnotationPolicy,
   ROLE_ANNOTATION,
 } from '../../src/adapters/kubernetes/namespace-policy.ts';
@@ -163,15 +165,33 @@ describe('NamespaceAnnotationPolicy on a fake clock', () => {
       return { metadata: { annotations } };
     };
     expect(await policy.roleFor('gone')).toBeUndefined();
-    await clock.advance(30_000);
+    await clock.advance(15_000);
     expect(await policy.roleFor('team-a')).toBe('arn:aws:iam::111111111111:role/a');
-    // The default TTL is a minute: 'gone' expires first, 'team-a' 30 s later.
-    await clock.advance(30_000);
+    // The default TTL is 30 s: 'gone' expires first, 'team-a' 15 s later.
+    await clock.advance(15_000);
     await policy.roleFor('gone');
     await policy.roleFor('team-a');
     expect(requests.map(([, p]) => p.split('/').pop())).toEqual(['gone', 'team-a', 'gone']);
-    await clock.advance(30_000);
+    await clock.advance(15_000);
     await policy.roleFor('team-a');
     expect(requests.map(([, p]) => p.split('/').pop())).toEqual(['gone', 'team-a', 'gone', 'team-a']);
+  });
+
+  it('answers the allowed API ids from the same cached read, and requires the annotation only when told', async () => {
+    const clock = new FakeClock();
+    const required = new NamespaceAnnotationPolicy(kubeConfig(), { clock, requireAllowedApiIds: true });
+    const optional = new NamespaceAnnotationPolicy(kubeConfig(), { clock });
+    expect(await required.allowedApis('team-a')).toEqual({ any: false, ids: [], missing: true });
+    expect(await optional.allowedApis('team-a')).toEqual({ any: true });
+
+    annotations = { [ALLOWED_API_IDS_ANNOTATION]: 'api1, api2' };
+    await clock.advance(NAMESPACE_POLICY_TTL_MS - 1);
+    expect(await required.roleFor('team-a')).toBe('arn:aws:iam::111111111111:role/a');
+    expect(await required.allowedApis('team-a')).toEqual({ any: false, ids: [], missing: true });
+    expect(requests).toHaveLength(2);
+    await clock.advance(1);
+    expect(await required.allowedApis('team-a')).toEqual({ any: false, ids: ['api1', 'api2'], missing: false });
+    expect(await required.roleFor('team-a')).toBeUndefined();
+    expect(requests).toHaveLength(3);
   });
 });

@@ -248,6 +248,7 @@ describe('chart values', () => {
       awsRequestTimeout: '5s',
       shutdownTimeout: '20s',
       namespaceRoles: 'false',
+      'tenancy.requireAllowedApiIds': 'true',
     });
     const args = container(objs).args;
     const operatorFlags = [...helpText().matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!);
@@ -271,6 +272,7 @@ describe('chart values', () => {
       awsRequestTimeoutMs: 5000,
       shutdownTimeoutMs: 20_000,
       namespaceRoles: false,
+      requireAllowedApiIds: true,
       leaderElect: true,
       leaderElectionNamespace: 'apigw-system',
       metricsBindAddress: ':8080',
@@ -318,6 +320,18 @@ describe('chart values', () => {
 
   it('drops the namespaces rule when namespaceRoles is off', () => {
     expect(grants(rules(one(render({ namespaceRoles: 'false' }), 'ClusterRole')))).toEqual(EXPECTED_OBJECT_GRANTS);
+    expect(parseConfig([...container(render({})).args, '--region=x'], {}).requireAllowedApiIds).toBe(false);
+  });
+
+  it('keeps namespaces get (and only get) when the allowed-api-ids annotation is required without namespaceRoles', () => {
+    const values = { namespaceRoles: 'false', 'tenancy.requireAllowedApiIds': 'true' };
+    expect(grants(rules(one(render(values), 'ClusterRole')))).toEqual(
+      [...EXPECTED_OBJECT_GRANTS, 'core/namespaces:get'].sort(),
+    );
+    const watched = render({ ...values, 'watchNamespaces[0]': 'team-a' });
+    expect(rules(one(watched, 'ClusterRole'))).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: ['team-a'], verbs: ['get'] },
+    ]);
   });
 
   it('uses a Role per watched namespace, and reads only those Namespaces, when watchNamespaces is set', () => {

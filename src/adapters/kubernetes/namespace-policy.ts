@@ -1,35 +1,59 @@
-// The AWS role for a namespace comes from the Namespace's `apigw.dev/role-arn` annotation, which
-// only cluster administrators can set; tenants cannot pick a role from their own specs.
+// The AWS role for a namespace comes from the Namespace's `apigw.dev/role-arn` annotation, and the
+// APIs its objects may touch from `apigw.dev/allowed-api-ids`; only cluster administrators can set
+// either, so tenants cannot pick a role or an API from their own specs. One cached read of the
+// Namespace answers both.
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
+import { ALLOWED_API_IDS_ANNOTATION, ANY_APIS, allowedApisOf, type AllowedApis } from '../../api/v1alpha1/tenancy.ts';
 import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
-import type { NamespacePolicy } from '../../apiintegration/ports.ts';
+import type { ApiTenancy, NamespacePolicy } from '../../apiintegration/ports.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { isNotFound } from './errors.ts';
 import { KubeRest } from './rest.ts';
 
 export const ROLE_ANNOTATION = 'apigw.dev/role-arn';
 export const ALLOWED_ROLES_ANNOTATION = 'apigw.dev/allowed-role-arns';
+export { ALLOWED_API_IDS_ANNOTATION };
 
-export class NamespaceAnnotationPolicy implements NamespacePolicy {
+/**
+ * How long a Namespace's annotations are trusted. No Namespace is watched (only `get` is granted),
+ * so this bounds how late an administrator's change is seen; a refused object looks again on the
+ * reconciler's wait interval (30 s), which this matches.
+ */
+export const NAMESPACE_POLICY_TTL_MS = 30_000;
+
+interface Entry {
+  role?: string;
+  allowedRoles: string[];
+  allowedApis: AllowedApis;
+  at: number;
+}
+
+export class NamespaceAnnotationPolicy implements NamespacePolicy, ApiTenancy {
   private readonly rest: KubeRest;
-  private readonly cache = new Map<string, { role?: string; allowed: string[]; at: number }>();
+  private readonly cache = new Map<string, Entry>();
   private readonly ttlMs: number;
   private readonly clock: Clock;
+  private readonly requireAllowedApiIds: boolean;
 
-  constructor(kc: KubeConfig, opts: { clock: Clock; ttlMs?: number }) {
+  constructor(kc: KubeConfig, opts: { clock: Clock; ttlMs?: number; requireAllowedApiIds?: boolean }) {
     this.rest = new KubeRest(kc);
     this.clock = opts.clock;
-    this.ttlMs = opts.ttlMs ?? 60_000;
+    this.ttlMs = opts.ttlMs ?? NAMESPACE_POLICY_TTL_MS;
+    this.requireAllowedApiIds = opts.requireAllowedApiIds ?? false;
   }
 
   async roleFor(namespace: string, requested?: string): Promise<string | undefined> {
-    const { role, allowed } = await this.policy(namespace);
+    const { role, allowedRoles } = await this.policy(namespace);
     if (!requested || requested === role) return role;
-    if (allowed.includes(requested)) return requested;
+    if (allowedRoles.includes(requested)) return requested;
     throw new RoleNotAllowedError(requested, namespace);
   }
 
-  private async policy(namespace: string): Promise<{ role?: string; allowed: string[] }> {
+  async allowedApis(namespace: string): Promise<AllowedApis> {
+    return (await this.policy(namespace)).allowedApis;
+  }
+
+  private async policy(namespace: string): Promise<Entry> {
     const hit = this.cache.get(namespace);
     if (hit && this.clock.now() - hit.at < this.ttlMs) return hit;
     let annotations: Record<string, string> = {};
@@ -39,12 +63,13 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const entry = {
+    const entry: Entry = {
       role: annotations[ROLE_ANNOTATION] || undefined,
-      allowed: (annotations[ALLOWED_ROLES_ANNOTATION] ?? '')
+      allowedRoles: (annotations[ALLOWED_ROLES_ANNOTATION] ?? '')
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean),
+      allowedApis: allowedApisOf(annotations[ALLOWED_API_IDS_ANNOTATION], this.requireAllowedApiIds),
       at: this.clock.now(),
     };
     this.cache.set(namespace, entry);
@@ -59,3 +84,6 @@ export const noNamespaceRoles: NamespacePolicy = {
     return undefined;
   },
 };
+
+/** Used when the operator reads no Namespace and does not require the list: every API. */
+export const anyApi: ApiTenancy = { allowedApis: async () => ANY_APIS };
