@@ -10,6 +10,13 @@ import type { RequestKind } from './operations.ts';
 export interface FidelityOptions {
   /** Integrations an API may hold; CreateIntegration beyond it is refused. Default 300. */
   integrationsPerApi?: number;
+  /**
+   * GetRoutes answered in pages of at most this many items (and of `maxResults` when smaller), with
+   * a nextToken, as AWS pages its listings (model: GetRoutes takes maxResults and nextToken); moto
+   * answers everything in one page (reference §2.7), so a client's page loop is never exercised.
+   * Off by default: AWS's own page size is not established.
+   */
+  routesPageSize?: number;
 }
 
 export interface UpstreamReply {
@@ -24,7 +31,8 @@ export interface Upstream {
   get(path: string): Promise<UpstreamReply>;
 }
 
-export type FidelityOutcome = 'fidelity_in_use' | 'fidelity_quota' | 'fidelity_not_found' | 'fidelity_bad_request';
+export type FidelityOutcome =
+  'fidelity_in_use' | 'fidelity_quota' | 'fidelity_not_found' | 'fidelity_bad_request' | 'fidelity_key_exists';
 
 export interface Answer {
   kind: 'answer';
@@ -64,6 +72,23 @@ export const SUBTYPE_TOMBSTONE_MESSAGE =
   'Invalid selection expression specified: Validation Result: warnings : [], errors : [Mapping expression missing source or destination]';
 
 export const integrationNotFoundMessage = (id: string) => `Invalid Integration identifier specified ${id}`;
+export const routeNotFoundMessage = (id: string) => `Invalid Route identifier specified ${id}`;
+
+/**
+ * CreateRoute (or UpdateRoute) with a key another route on the API has: 409 ConflictException, in
+ * these words, on real AWS through CloudFormation ("Route with key $connect already exists for this
+ * API (Service: AmazonApiGatewayV2; Status Code: 409; Error Code: ConflictException)",
+ * serverless/serverless#7260; "ANY /{proxy+}" in anomalyco/sst#5031). The API reference lists
+ * CreateRoute's and UpdateRoute's 409 as "The resource already exists". moto creates a second route.
+ */
+export const routeKeyExistsMessage = (routeKey: string) => `Route with key ${routeKey} already exists for this API`;
+
+/**
+ * A request parameter DeleteRouteRequestParameter does not find. AWS's answer is not established; the
+ * API reference lists 404 NotFoundException for the operation, and that is the answer modelled: the
+ * one an operator that deletes "until gone" must treat as done. moto fails it with a 500 (KeyError).
+ */
+export const requestParameterNotFoundMessage = (key: string) => `Invalid RequestParameter identifier specified ${key}`;
 export const apiNotFoundMessage = (apiId: string) => `Invalid API identifier specified ${apiId}`;
 
 // ---- pure rules ----
@@ -160,6 +185,48 @@ export function withCreateDefaults(body: Json, protocol: string): Json {
   return out;
 }
 
+/**
+ * UpdateRoute requestModels: merged like UpdateIntegration's string maps, a model sent as "" removed
+ * (go-to-k/cdkd probed UpdateRoute's merge on AWS, #1160, and removes map keys with "" as for
+ * integration parameter mappings). moto replaces the whole map, so the proxy sends it the merged one.
+ */
+export function mergeRequestModels(current: unknown, sent: StringMap): StringMap {
+  return mergeRequestParameters(current, sent);
+}
+
+/**
+ * UpdateRoute requestParameters (`$connect` constraints): keys not sent are kept and sent keys are
+ * set; none is removed, which takes DeleteRouteRequestParameter (cdkd live probe, #1160; Terraform's
+ * aws_apigatewayv2_route deletes removed keys the same way). moto replaces the whole map.
+ */
+export function mergeRouteRequestParameters(current: unknown, sent: Json): Json {
+  return { ...(isObject(current) ? current : {}), ...sent };
+}
+
+/** The body to hand moto so that its replace-on-update yields AWS's merge-on-update. */
+export function mergeRouteUpdate(current: Json, sent: Json): Json {
+  const body: Json = { ...sent };
+  if (isObject(sent.requestModels))
+    body.requestModels = mergeRequestModels(current.requestModels, stringMap(sent.requestModels));
+  if (isObject(sent.requestParameters))
+    body.requestParameters = mergeRouteRequestParameters(current.requestParameters, sent.requestParameters);
+  return body;
+}
+
+/** The route, other than `self`, that already has this key. */
+export function routeWithKey(routes: Json[], routeKey: unknown, self?: string): string | undefined {
+  if (typeof routeKey !== 'string') return undefined;
+  const found = routes.find((r) => r.routeKey === routeKey && r.routeId !== self);
+  return found ? String(found.routeId) : undefined;
+}
+
+/** The integration id a route target names (`integrations/<id>`), if it names one. */
+export function targetIntegrationOf(target: unknown): string | undefined {
+  return typeof target === 'string' && target.startsWith('integrations/')
+    ? target.slice('integrations/'.length)
+    : undefined;
+}
+
 /** Ids of the routes whose target is this integration. */
 export function routesTargeting(routes: Json[], integrationId: string): string[] {
   return routes.filter((r) => r.target === `integrations/${integrationId}`).map((r) => String(r.routeId));
@@ -188,6 +255,15 @@ function integrationIdOf(path: string): string {
   return decodeURIComponent(path.split('?', 1)[0]!.replace(/\/+$/, '').split('/').at(-1) ?? '');
 }
 
+const apiPath = (apiId: string) => `/v2/apis/${encodeURIComponent(apiId)}`;
+const routePath = (apiId: string, routeId: string) => `${apiPath(apiId)}/routes/${encodeURIComponent(routeId)}`;
+
+/** The route id and parameter key of `/v2/apis/{api}/routes/{route}/requestparameters/{key}`. */
+function requestParameterOf(path: string): [string, string] {
+  const parts = path.split('?', 1)[0]!.replace(/\/+$/, '').split('/');
+  return [decodeURIComponent(parts.at(-3) ?? ''), decodeURIComponent(parts.at(-1) ?? '')];
+}
+
 function messageOf(reply: UpstreamReply, fallback: string): string {
   const m = parseObject(reply.body)?.message;
   return typeof m === 'string' && m !== '' ? m : fallback;
@@ -210,13 +286,20 @@ export class Fidelity {
    * read and the write it guards see the same state (API Gateway serialises them too).
    */
   exchange(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    if (kind.operation === 'GetRoutes' && this.opts.routesPageSize)
+      return this.page(path, this.opts.routesPageSize, up);
     if (!kind.write || kind.apiId === undefined) return this.pass(up, body);
     const apiId = kind.apiId;
-    return this.exclusive(apiId, () => this.applyRule(kind.operation, apiId, path, body, up));
+    return this.exclusive(apiId, () => this.applyRule({ operation: kind.operation, apiId, path }, body, up));
   }
 
-  private applyRule(operation: string, apiId: string, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
-    switch (operation) {
+  private applyRule(
+    req: { operation: string; apiId: string; path: string },
+    body: Buffer,
+    up: Upstream,
+  ): Promise<Exchange> {
+    const { apiId, path } = req;
+    switch (req.operation) {
       case 'CreateIntegration':
         return this.create(apiId, body, up);
       case 'UpdateIntegration':
@@ -225,6 +308,14 @@ export class Fidelity {
         return this.delete(apiId, integrationIdOf(path), body, up);
       case 'DeleteApi':
         return this.deleteApi(apiId, body, up);
+      case 'CreateRoute':
+        return this.createRoute(apiId, body, up);
+      case 'UpdateRoute':
+        return this.updateRoute(apiId, integrationIdOf(path), body, up);
+      case 'DeleteRoute':
+        return this.deleteRoute(apiId, integrationIdOf(path), body, up);
+      case 'DeleteRouteRequestParameter':
+        return this.deleteRequestParameter(apiId, path, body, up);
       default:
         return this.pass(up, body);
     }
@@ -281,6 +372,77 @@ export class Fidelity {
     if (!('json' in current)) return current;
     this.protocols.delete(apiId);
     return this.pass(up, body);
+  }
+
+  private async createRoute(apiId: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    const sent = parseObject(body) ?? {};
+    const refused = await this.routeRefusal(apiId, sent, up);
+    return refused ?? this.pass(up, body);
+  }
+
+  private async updateRoute(apiId: string, routeId: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    const current = await this.read(up, routePath(apiId, routeId), routeNotFoundMessage(routeId));
+    if (!('json' in current)) return current;
+    const sent = parseObject(body);
+    if (!sent) return this.pass(up, body);
+    const refused = await this.routeRefusal(apiId, sent, up, routeId);
+    return refused ?? this.pass(up, Buffer.from(JSON.stringify(mergeRouteUpdate(current.json, sent))));
+  }
+
+  /**
+   * What AWS refuses in a route write that moto takes: a key another route has (409, above), and a
+   * target naming an integration the API does not have. For the latter AWS's exact answer is not
+   * established; the API reference lists 404 NotFoundException for both operations, and that is
+   * modelled, in AWS's words for a missing integration: the 404 an adapter could mistake for "the
+   * API is gone" is the harder case for the operator.
+   */
+  private async routeRefusal(apiId: string, sent: Json, up: Upstream, self?: string): Promise<Exchange | undefined> {
+    if (sent.routeKey !== undefined) {
+      const routes = await this.readItems(up, `${apiPath(apiId)}/routes`, apiNotFoundMessage(apiId));
+      if (!Array.isArray(routes)) return routes;
+      if (routeWithKey(routes, sent.routeKey, self) !== undefined)
+        return answer('fidelity_key_exists', 409, 'ConflictException', routeKeyExistsMessage(String(sent.routeKey)));
+    }
+    const integrationId = targetIntegrationOf(sent.target);
+    if (integrationId === undefined) return undefined;
+    const integration = await this.read(
+      up,
+      `${apiPath(apiId)}/integrations/${encodeURIComponent(integrationId)}`,
+      integrationNotFoundMessage(integrationId),
+    );
+    return 'json' in integration ? undefined : integration;
+  }
+
+  private async deleteRoute(apiId: string, routeId: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    // moto deletes an unknown route id with 200 (`pop(id, None)`); AWS answers 404 as for integrations.
+    const current = await this.read(up, routePath(apiId, routeId), routeNotFoundMessage(routeId));
+    return 'json' in current ? this.pass(up, body) : current;
+  }
+
+  private async deleteRequestParameter(apiId: string, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    const [routeId, key] = requestParameterOf(path);
+    const current = await this.read(up, routePath(apiId, routeId), routeNotFoundMessage(routeId));
+    if (!('json' in current)) return current;
+    const params = current.json.requestParameters;
+    if (!isObject(params) || !(key in params))
+      return answer('fidelity_not_found', 404, 'NotFoundException', requestParameterNotFoundMessage(key));
+    return this.pass(up, body);
+  }
+
+  /** One page of the full listing; the token is the offset of the next item. */
+  private async page(path: string, pageSize: number, up: Upstream): Promise<Exchange> {
+    const url = new URL(path, 'http://proxy');
+    const all = await up.get(url.pathname);
+    if (all.status >= 300) return { kind: 'upstream', reply: all };
+    const items = (parseObject(all.body)?.items as Json[] | undefined) ?? [];
+    const from = Number(url.searchParams.get('nextToken') ?? 0) || 0;
+    const size = Math.min(pageSize, Number(url.searchParams.get('maxResults')) || pageSize);
+    const next = from + size < items.length ? String(from + size) : undefined;
+    const text = JSON.stringify({ items: items.slice(from, from + size), ...(next ? { nextToken: next } : {}) });
+    return {
+      kind: 'upstream',
+      reply: { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(text) },
+    };
   }
 
   private async protocolOf(apiId: string, up: Upstream): Promise<string | Exchange> {

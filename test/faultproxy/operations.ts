@@ -26,6 +26,11 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'GetRoute' },
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'UpdateRoute' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'DeleteRoute' },
+  {
+    method: 'DELETE',
+    re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+\/requestparameters\/[^/]+$/,
+    operation: 'DeleteRouteRequestParameter',
+  },
 ];
 
 export function classify(method: string, url: string): RequestKind {
