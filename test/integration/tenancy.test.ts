@@ -1,0 +1,190 @@
+// Tenancy as the chart installs it: the operator runs as the release's ServiceAccount with
+// tenancy.requireAllowedApiIds on, and its AWS calls go through an in-process fidelity proxy that
+// counts them per API. A namespace may touch only the API ids its Namespace's
+// apigw.dev/allowed-api-ids annotation lists: an object naming another is Stalled (ApiNotAllowed)
+// and no AWS call is made for it; an administrator's change is seen within the policy TTL; an
+// object whose API stops being allowed gets no more writes, and deleting it leaves its integration.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NAMESPACE_POLICY_TTL_MS } from '../../src/adapters/kubernetes/namespace-policy.ts';
+import { ALLOWED_API_IDS_ANNOTATION } from '../../src/api/v1alpha1/tenancy.ts';
+import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
+import { FaultProxy } from '../faultproxy/proxy.ts';
+import {
+  allowed,
+  helm,
+  installRelease,
+  logTail,
+  startLikeTheDeployment,
+  type Started,
+} from '../support/chart-release.ts';
+import {
+  condition,
+  core,
+  createApi,
+  createObject,
+  deleteObject,
+  eventsFor,
+  eventually,
+  gone,
+  integrationsOf,
+  newNamespace,
+  patchSpec,
+  tb,
+  waitCondition,
+  waitReady,
+} from '../support/cluster.ts';
+
+const run = Date.now().toString(36);
+const release = `tenancy-${run}`;
+const system = `tenancy-sys-${run}`;
+const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:tenancy';
+const spec = (apiId: string, description?: string) => ({
+  apiId,
+  integrationType: 'AWS_PROXY',
+  integrationUri: LAMBDA,
+  payloadFormatVersion: '2.0',
+  ...(description ? { description } : {}),
+});
+
+let proxy: FaultProxy;
+let started: Started;
+/** APIs: `listed` is in the allowed namespace's list, `other` in no list, `bare` named from a namespace without one. */
+let api: { listed: string; other: string; bare: string; later: string };
+let ns: { allowing: string; denying: string; bare: string; later: string };
+
+/** Every AWS call the operator made about `apiId` (writes only, when asked). */
+const callsOn = (apiId: string, writes = false) =>
+  proxy.records().filter((r) => r.apiId === apiId && (!writes || r.write)).length;
+
+async function annotate(namespace: string, value: string): Promise<void> {
+  await core.patchNamespace(
+    { name: namespace, body: { metadata: { annotations: { [ALLOWED_API_IDS_ANNOTATION]: value } } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+}
+
+/** Waits for the condition; on timeout the error carries the operator's last log lines. */
+async function waitFor(wait: () => Promise<ApiIntegration>): Promise<ApiIntegration> {
+  try {
+    return await wait();
+  } catch (e) {
+    throw new Error(`${String(e)}\noperator log:\n${logTail(started.op)}`);
+  }
+}
+
+const notAllowed = (namespace: string, name: string, timeoutMs = 30_000) =>
+  waitFor(() => waitCondition(namespace, name, 'Stalled', 'ApiNotAllowed', timeoutMs));
+
+beforeAll(async () => {
+  proxy = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: true, label: 'tenancy' });
+  api = {
+    listed: await createApi('HTTP'),
+    other: await createApi('HTTP'),
+    bare: await createApi('HTTP'),
+    later: await createApi('HTTP'),
+  };
+  ns = {
+    allowing: await newNamespace('tenancy-allow', { [ALLOWED_API_IDS_ANNOTATION]: `${api.listed}, ${api.later}` }),
+    denying: await newNamespace('tenancy-deny', { [ALLOWED_API_IDS_ANNOTATION]: api.listed }),
+    bare: await newNamespace('tenancy-bare'),
+    later: await newNamespace('tenancy-later', { [ALLOWED_API_IDS_ANNOTATION]: api.listed }),
+  };
+  // Only these namespaces: the release's Roles are there, and no other test's objects are reconciled.
+  await installRelease(release, system, [
+    '--set',
+    `region=${tb.region}`,
+    '--set',
+    `awsEndpoint=${proxy.url}`,
+    '--set',
+    `watchNamespaces={${Object.values(ns).join(',')}}`,
+    '--set',
+    'tenancy.requireAllowedApiIds=true',
+  ]);
+  started = await startLikeTheDeployment(release, system);
+}, 120_000);
+
+afterAll(async () => {
+  if (started) await started.op.stop();
+  await proxy?.close();
+  try {
+    helm('uninstall', release, '--namespace', system);
+  } catch {
+    /* not installed */
+  }
+});
+
+describe('tenancy: allowed API ids, operator as the chart ServiceAccount', () => {
+  it('runs with the flag from the chart value, and may get the watched Namespaces but not list or watch them', async () => {
+    expect(started.args).toContain('--require-allowed-api-ids=true');
+    const namespaces = (verb: string, name?: string) => allowed(started.sa, { resource: 'namespaces', verb, name });
+    expect(await namespaces('get', ns.denying)).toBe(true);
+    expect(await namespaces('list')).toBe(false);
+    expect(await namespaces('watch')).toBe(false);
+  });
+
+  it('stalls an object naming an API its namespace does not list, making no AWS call for that API', async () => {
+    await createObject(ns.denying, 'elsewhere', spec(api.other));
+    const o = await notAllowed(ns.denying, 'elsewhere');
+    expect(condition(o, 'Ready')).toMatchObject({ status: 'False', reason: 'ApiNotAllowed' });
+    expect(condition(o, 'Ready')?.message).toContain(`allows only ${api.listed}`);
+    const events = await eventsFor(ns.denying, 'elsewhere');
+    expect(events.map((e) => `${e.type}:${e.reason}`)).toContain('Warning:ApiNotAllowed');
+    expect(callsOn(api.other)).toBe(0);
+    expect(await integrationsOf(api.other)).toEqual([]);
+    expect(o.metadata.finalizers ?? []).toEqual([]);
+  });
+
+  it('makes an object on a listed API Ready', async () => {
+    await createObject(ns.allowing, 'listed', spec(api.listed, 'v1'));
+    const o = await waitFor(() => waitReady(ns.allowing, 'listed'));
+    expect((await integrationsOf(api.listed)).map((i) => i.IntegrationId)).toEqual([o.status?.integrationId]);
+    expect(callsOn(api.listed, true)).toBeGreaterThan(0);
+  });
+
+  it('refuses every API to a Namespace without the annotation when the operator requires it', async () => {
+    await createObject(ns.bare, 'unlisted', spec(api.bare));
+    const o = await notAllowed(ns.bare, 'unlisted');
+    expect(condition(o, 'Stalled')?.message).toContain(
+      'the operator requires the apigw.dev/allowed-api-ids annotation',
+    );
+    expect(callsOn(api.bare)).toBe(0);
+    expect(await integrationsOf(api.bare)).toEqual([]);
+  });
+
+  it('becomes Ready within the policy TTL once an administrator lists the API', async () => {
+    await createObject(ns.later, 'late', spec(api.later));
+    await notAllowed(ns.later, 'late');
+    expect(callsOn(api.later)).toBe(0);
+    const since = Date.now();
+    await annotate(ns.later, `${api.listed} ${api.later}`);
+    // The cache entry expires within the TTL; the refused object looks again on the wait interval (the same 30 s).
+    await waitFor(() => waitReady(ns.later, 'late', 2 * NAMESPACE_POLICY_TTL_MS + 15_000));
+    expect(Date.now() - since).toBeLessThan(2 * NAMESPACE_POLICY_TTL_MS + 15_000);
+    expect(await integrationsOf(api.later)).toHaveLength(1);
+  }, 120_000);
+
+  it('stops writing to a Ready object’s API once it is no longer listed; deleting the object leaves its integration', async () => {
+    const before = await integrationsOf(api.listed);
+    expect(before).toHaveLength(1);
+    await annotate(ns.allowing, api.later);
+    // No Namespace watch: the operator's cached copy of the list is trusted for the TTL.
+    await sleep(NAMESPACE_POLICY_TTL_MS + 1000);
+    const writes = callsOn(api.listed, true);
+    await patchSpec(ns.allowing, 'listed', { description: 'v2' });
+    const o = await notAllowed(ns.allowing, 'listed');
+    expect(condition(o, 'Stalled')?.message).toContain(`API ${api.listed} is not allowed`);
+    expect(callsOn(api.listed, true)).toBe(writes);
+    expect(await integrationsOf(api.listed)).toEqual(before);
+
+    await deleteObject(ns.allowing, 'listed');
+    await eventually('object gone', () => gone(ns.allowing, 'listed'), 30_000);
+    expect(callsOn(api.listed, true)).toBe(writes);
+    expect(await integrationsOf(api.listed)).toEqual(before);
+    const left = (await eventsFor(ns.allowing, 'listed')).filter((e) => e.reason === 'ApiNotAllowed');
+    expect(left.map((e) => e.message)).toContainEqual(
+      expect.stringContaining(`left integration ${before[0]!.IntegrationId} in place`),
+    );
+  }, 120_000);
+});
