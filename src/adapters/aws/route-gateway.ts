@@ -1,0 +1,94 @@
+// API Gateway v2 routes through the AWS SDK, on the same call machinery as integrations
+// (calls.ts): a budget token per attempt, reads retried, NotFound turned into "absent" on reads and
+// "done" on deletes, and writes serialized per API together with integration writes, since AWS
+// refuses concurrent writes on one API whichever kind of resource they touch.
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DeleteRouteRequestParameterCommand,
+  GetRouteCommand,
+  GetRoutesCommand,
+  UpdateRouteCommand,
+  type CreateRouteCommandInput,
+  type Route,
+  type UpdateRouteCommandInput,
+} from '@aws-sdk/client-apigatewayv2';
+import type { Protocol } from '../../api/v1alpha1/types.ts';
+import type { AwsError } from '../../apiintegration/errors.ts';
+import type { Location, ObservedRoute, RouteFields, RouteGateway } from '../../apiroute/ports.ts';
+import { ApiGatewayCalls, type GatewayOptions, type Sendable } from './calls.ts';
+import { isNotFound } from './errors.ts';
+import { fromSdkRoute, refineRouteKeyError, routeWriteNotFound, toRouteInput } from './route-mapping.ts';
+
+const where = (loc: Location) => `API ${loc.apiId} in ${loc.region}`;
+
+export class ApiGatewayV2RouteGateway implements RouteGateway {
+  private readonly calls: ApiGatewayCalls;
+
+  /** Pass the integration gateway's `calls` so that route and integration writes on an API never overlap. */
+  constructor(opts: GatewayOptions | ApiGatewayCalls) {
+    this.calls = opts instanceof ApiGatewayCalls ? opts : new ApiGatewayCalls(opts);
+  }
+
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
+    return this.calls.getApiProtocol(loc, signal);
+  }
+
+  // Nothing is cached here, so every read is fresh and `fresh` needs no handling.
+  async getRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<ObservedRoute | undefined> {
+    const cmd = new GetRouteCommand({ ApiId: loc.apiId, RouteId: routeId });
+    const out = await this.calls.getOne<Route>(loc, 'GetRoute', cmd, signal);
+    return out === undefined ? undefined : fromSdkRoute(out);
+  }
+
+  listRoutes(loc: Location, signal?: AbortSignal): Promise<ObservedRoute[] | undefined> {
+    const page = (token?: string) => new GetRoutesCommand({ ApiId: loc.apiId, NextToken: token });
+    return this.calls.allPages<Route, ObservedRoute>(loc, { operation: 'GetRoutes', page, map: fromSdkRoute }, signal);
+  }
+
+  createRoute(loc: Location, fields: RouteFields & { routeKey: string }, signal?: AbortSignal): Promise<ObservedRoute> {
+    const input = { ApiId: loc.apiId, ...toRouteInput(fields) } as CreateRouteCommandInput;
+    // `once`: a create whose response was lost is recovered by listing (route keys are unique per
+    // API), never re-sent; a re-sent one would meet its own route as "key exists".
+    return this.write(loc, 'CreateRoute', new CreateRouteCommand(input), {
+      once: true,
+      routeKey: fields.routeKey,
+      signal,
+    });
+  }
+
+  updateRoute(loc: Location, routeId: string, fields: RouteFields, signal?: AbortSignal): Promise<ObservedRoute> {
+    const input = { ApiId: loc.apiId, RouteId: routeId, ...toRouteInput(fields) } as UpdateRouteCommandInput;
+    return this.write(loc, 'UpdateRoute', new UpdateRouteCommand(input), { routeKey: fields.routeKey, signal });
+  }
+
+  deleteRouteRequestParameter(loc: Location, routeId: string, key: string, signal?: AbortSignal): Promise<void> {
+    const cmd = new DeleteRouteRequestParameterCommand({
+      ApiId: loc.apiId,
+      RouteId: routeId,
+      RequestParameterKey: key,
+    });
+    return this.calls.deleteOne(loc, 'DeleteRouteRequestParameter', cmd, signal);
+  }
+
+  deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void> {
+    const cmd = new DeleteRouteCommand({ ApiId: loc.apiId, RouteId: routeId });
+    return this.calls.deleteOne(loc, 'DeleteRoute', cmd, signal);
+  }
+
+  /** A create or update, serialized with the API's other writes; a taken key becomes RouteKeyExistsError. */
+  private async write(
+    loc: Location,
+    operation: string,
+    cmd: Sendable,
+    opts: { once?: boolean; routeKey?: string; signal?: AbortSignal },
+  ): Promise<ObservedRoute> {
+    const refine = (err: AwsError) => refineRouteKeyError(err, opts.routeKey);
+    const send = () => this.calls.call<Route>(loc, operation, cmd, { once: opts.once, signal: opts.signal, refine });
+    try {
+      return fromSdkRoute(await this.calls.serialized(loc, send));
+    } catch (err) {
+      throw isNotFound(err) ? routeWriteNotFound(err, operation, where(loc)) : err;
+    }
+  }
+}
