@@ -28,7 +28,8 @@ type Superseded = { location: Place; routeId: string };
 export type RouteAction =
   | { type: 'None' }
   | { type: 'AddFinalizer' }
-  | { type: 'RemoveFinalizer' }
+  /** `event`: why the object is let go without its AWS call (tenancy.ts). */
+  | { type: 'RemoveFinalizer'; event?: Notice }
   | { type: 'ClearPending' }
   | { type: 'Record'; routeId: string; location: Place; supersede?: Superseded; event?: Event }
   | {

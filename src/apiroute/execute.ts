@@ -52,7 +52,7 @@ export function executeRouteStep(ctx: RouteStepContext, obj: ApiRoute, plan: Rou
       return patch(ctx, obj, { annotations: clearPendingAnnotation() });
     case 'RemoveFinalizer':
       ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
-      return letGo(ctx, obj);
+      return letGo(ctx, obj, a.event);
     case 'Record':
       return record(ctx, obj, a);
     case 'Create':
@@ -68,9 +68,10 @@ async function patch(ctx: RouteStepContext, obj: ApiRoute, changes: MetadataPatc
   return { obj: await ctx.store.patchMetadata(obj, changes, { precondition: true, signal: ctx.signal }) };
 }
 
-async function letGo(ctx: RouteStepContext, obj: ApiRoute): Promise<RouteStepResult> {
+async function letGo(ctx: RouteStepContext, obj: ApiRoute, event?: Event): Promise<RouteStepResult> {
   const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
   await ctx.store.patchMetadata(obj, { finalizers }, { precondition: true, signal: ctx.signal });
+  if (event) ctx.events.record(obj, event.type ?? 'Normal', event.reason, event.message);
   return {};
 }
 

@@ -4,19 +4,14 @@
 // Deciding stays in decide.ts: this module only answers its questions.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
+import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { formatProblems } from '../api/v1alpha1/validation.ts';
 import { located, recordedOf } from '../apiintegration/recorded.ts';
-import {
-  decideRoute,
-  type DesiredRoute,
-  type RouteDecideInput,
-  type RouteNeed,
-  type RouteObservation,
-  type RoutePlan,
-} from './decide.ts';
+import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './decide.ts';
 import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
 import type { RouteGateway } from './ports.ts';
+import { decideRouteWithin, type ConfinedRouteInput } from './tenancy.ts';
 import { recordedRouteOf, samePlace, type Place, type RouteClaim } from './recorded.ts';
 
 export interface RouteReadContext {
@@ -29,6 +24,8 @@ export interface RouteReadContext {
   integration(key: string): ApiIntegration | undefined;
   /** The routes ApiRoutes record at a place (an index over the ApiRoute cache; see setup.ts). */
   claimsAt(place: Place): readonly RouteClaim[];
+  /** Which APIs the namespace may touch; absent: any. */
+  allowedApis?: AllowedApis;
 }
 
 /** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
@@ -57,6 +54,8 @@ export async function desiredRouteState(
   if (obj.metadata.deletionTimestamp) return {};
   const structural = validateRouteSpec(obj.spec);
   if (!structural.ok) return { invalid: formatProblems(structural.problems) };
+  // An API the namespace may not touch is not even read; tenancy.ts says why.
+  if (ctx.allowedApis && !allows(ctx.allowedApis, obj.spec.apiId)) return {};
   const location = desiredRouteLocation(obj.spec, ctx.defaultRegion, ctx.roleArn);
   const protocol = await ctx.gateway.getApiProtocol(location, ctx.signal);
   if (protocol) {
@@ -80,14 +79,14 @@ export function claimsFor(ctx: RouteReadContext, obj: ApiRoute, desired: Desired
 const MAX_READS = 3;
 
 /** Decides, reading from AWS whatever decide asks for first. */
-export async function decideRouteWithReads(ctx: RouteReadContext, input: RouteDecideInput): Promise<RoutePlan> {
-  let plan = decideRoute(input);
+export async function decideRouteWithReads(ctx: RouteReadContext, input: ConfinedRouteInput): Promise<RoutePlan> {
+  let plan = decideRouteWithin(input);
   for (let reads = 0; plan.need && reads < MAX_READS; reads++) {
     const observation = { ...input.observation, ...(await observe(ctx, input.obj, plan.need)) };
     input = { ...input, observation };
-    plan = decideRoute(input);
+    plan = decideRouteWithin(input);
   }
-  if (plan.need) throw new Error(`decideRoute asked again for ${plan.need.kind} after reading it`);
+  if (plan.need) throw new Error(`decide asked again for ${plan.need.kind} after reading it`);
   return plan;
 }
 

@@ -30,6 +30,8 @@ export type RouteConditionReason =
   | 'AdoptedRouteGone'
   | 'CredentialsUnavailable'
   | 'RoleNotAllowed'
+  /** The Namespace's apigw.dev/allowed-api-ids does not list the API (as for ApiIntegration). */
+  | 'ApiNotAllowed'
   // the companions of the summary condition
   | 'Reconciled'
   | 'NotStalled';
@@ -46,4 +48,5 @@ export type RouteEventReason =
   | 'DriftCorrected'
   | 'InvalidSpec'
   | 'AwsRejected'
-  | 'RouteKeyTaken';
+  | 'RouteKeyTaken'
+  | 'ApiNotAllowed';

@@ -5,8 +5,9 @@
 // says `soon` means the next step is due now: the pass decides again on the changed object.
 import type { Logger } from 'pino';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
+import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import type { NamespacePolicy } from '../apiintegration/ports.ts';
+import type { ApiTenancy, NamespacePolicy } from '../apiintegration/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import type { DesiredRoute, RoutePlan } from './decide.ts';
@@ -34,6 +35,8 @@ export interface RouteReconcilerDeps {
   gateway: RouteGateway;
   events: RouteEventRecorder;
   policy: NamespacePolicy;
+  /** Which APIs each namespace may touch (shared with ApiIntegration); absent: any. */
+  tenancy?: ApiTenancy;
   clock: Clock;
   logger: Logger;
   defaultRegion: string;
@@ -95,10 +98,12 @@ export class ApiRouteReconciler {
   /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
   private async step(pass: Pass, obj: ApiRoute): Promise<StepOutcome> {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
-    const reads = this.readContext(pass, roleArn);
+    const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
+    const reads = this.readContext(pass, roleArn, allowedApis);
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
-    const plan = await decideRouteWithReads(reads, { obj, invalid, desired, observation: {}, claims });
+    const input = { obj, invalid, desired, observation: {}, claims, allowedApis };
+    const plan = await decideRouteWithReads(reads, input);
     const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
     const next = done.obj ?? obj;
     const acted = plan.action.type !== 'None';
@@ -120,11 +125,11 @@ export class ApiRouteReconciler {
     return routeRequeueAfter(plan.requeue, this.d.clock.now(), this.timing, place);
   }
 
-  private readContext(pass: Pass, roleArn: string | undefined): RouteReadContext {
+  private readContext(pass: Pass, roleArn: string | undefined, allowedApis?: AllowedApis): RouteReadContext {
     const { gateway, defaultRegion } = this.d;
     const integration = (key: string) => this.d.integration(key);
     const claimsAt = (place: Place) => this.d.claimsAt(place);
-    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt };
+    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis };
   }
 
   private stepContext(pass: Pass, roleArn: string | undefined): RouteStepContext {

@@ -95,7 +95,10 @@ export class MemoryRouteGateway implements RouteGateway {
     const f = this.fail[op];
     if (f) throw f();
   }
+  /** GetApi calls (kept out of `calls`, which lists route operations). */
+  apiReads = 0;
   async getApiProtocol(loc: Location) {
+    this.apiReads++;
     return this.apis.get(loc.apiId);
   }
   async getRoute(loc: Location, id: string, _s?: AbortSignal, fresh?: boolean) {
