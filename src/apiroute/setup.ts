@@ -21,8 +21,9 @@ export function routesReferencing(integration: ApiIntegration, routes: Iterable<
 }
 
 /**
- * An ApiIntegration change concerns its routes when what they resolve through it changes: its
- * recorded integration or place, or the start of its deletion. Its creation and removal always do.
+ * An ApiIntegration update concerns its routes when what they resolve through it changes: its
+ * recorded integration or place, or the start of its deletion. (Its creation and removal always do;
+ * the informer's add and delete handlers map those without asking.)
  */
 export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiIntegration): boolean {
   const was = recordedOf(old);
@@ -46,6 +47,26 @@ export function routeClaimsOf(route: ApiRoute): RouteClaim[] {
 
 /** The index key of a place: claims are looked up per API. */
 export const claimIndexKey = (p: Place): string => placeKey(p);
+
+/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
+export function trimRouteForCache(obj: ApiRoute): ApiRoute {
+  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations } =
+    obj.metadata;
+  const kept = annotations
+    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
+    : undefined;
+  const metadata = {
+    name,
+    namespace,
+    uid,
+    generation,
+    resourceVersion,
+    deletionTimestamp,
+    finalizers,
+    annotations: kept,
+  };
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec, status: obj.status };
+}
 
 /** Reconcile on spec changes, deletion and reconcile requests, not on the operator's own status/annotation writes. */
 export function routeWorthReconciling(old: ApiRoute, cur: ApiRoute): boolean {

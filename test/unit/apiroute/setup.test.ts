@@ -8,6 +8,7 @@ import {
   routeClaimsOf,
   routesReferencing,
   routeWorthReconciling,
+  trimRouteForCache,
 } from '../../../src/apiroute/setup.ts';
 import { recordedRoute, routeObject } from './fixtures.ts';
 import { itemsIntegration } from './memory-ports.ts';
@@ -65,5 +66,21 @@ describe('which route updates are worth a reconcile', () => {
     expect(routeWorthReconciling(base, { ...base, metadata: requested })).toBe(true);
     const recorded = { ...meta, annotations: recordedRoute(), resourceVersion: '8' };
     expect(routeWorthReconciling(base, { ...base, metadata: recorded, status: { observedGeneration: 1 } })).toBe(false);
+  });
+});
+
+describe('the ApiRoute cache', () => {
+  it('keeps the operator annotations and what reconcile reads, and drops the rest', () => {
+    const o = routeObject({
+      annotations: { ...recordedRoute(), 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+    });
+    const bulky = { ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl' }] } } as ApiRoute;
+    const trimmed = trimRouteForCache(bulky);
+    expect(trimmed.metadata.annotations).toEqual(recordedRoute());
+    expect(trimmed.metadata).not.toHaveProperty('managedFields');
+    expect(trimmed.spec).toBe(o.spec);
+    const bare = routeObject();
+    delete bare.metadata.annotations;
+    expect(trimRouteForCache(bare).metadata).toMatchObject({ name: 'get-item', annotations: undefined });
   });
 });
