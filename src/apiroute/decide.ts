@@ -1,6 +1,6 @@
 // The ApiRoute decision core: a pure function from (object, validation, observation) to the one
 // next step and the status it leads to, in the style of the ApiIntegration core and tested as a
-// table. The reconciler (a later step) gathers the inputs, carries the plan out, and asks again
+// table. The reconciler (reconciler.ts) gathers the inputs, carries the plan out, and asks again
 // when a plan says what it still needs to read.
 //
 // A route key is unique per API, so creating can never duplicate; what needs care is telling our
