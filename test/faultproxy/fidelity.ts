@@ -241,6 +241,64 @@ export function parseObject(body: Buffer): Json | undefined {
   }
 }
 
+/**
+ * Route fields an UpdateRoute clears on AWS but moto cannot: moto's Route.update skips a falsy
+ * target, modelSelectionExpression, authorizationScopes or requestModels, so "" / [] / {} leave the
+ * old value. AWS clears them: authorizationScopes with [] (go-to-k/cdkd#1160, probed on AWS), target
+ * and modelSelectionExpression with "" (terraform-provider-aws sends "" when they are removed from
+ * aws_apigatewayv2_route), and requestModels once its last model is removed with "" (merge above).
+ * The proxy remembers what was cleared and leaves it out of every answer about the route, until an
+ * update sets it again.
+ */
+const CLEARED_BY: Record<string, (v: unknown) => boolean> = {
+  target: (v) => v === '',
+  modelSelectionExpression: (v) => v === '',
+  authorizationScopes: (v) => Array.isArray(v) && v.length === 0,
+  requestModels: (v) => isObject(v) && Object.keys(v).length === 0,
+};
+
+export class RouteClears {
+  private readonly cleared = new Map<string, Set<string>>();
+
+  /** Records what an UpdateRoute body (after merging) clears or sets again. */
+  note(apiId: string, routeId: string, body: Json): void {
+    const key = `${apiId}/${routeId}`;
+    const fields = this.cleared.get(key) ?? new Set<string>();
+    for (const [field, clears] of Object.entries(CLEARED_BY)) {
+      if (!(field in body)) continue;
+      if (clears(body[field])) fields.add(field);
+      else fields.delete(field);
+    }
+    if (fields.size > 0) this.cleared.set(key, fields);
+    else this.cleared.delete(key);
+  }
+
+  /** The route as AWS would report it. */
+  apply(apiId: string, route: Json): Json {
+    const fields = this.cleared.get(`${apiId}/${String(route.routeId)}`);
+    if (!fields) return route;
+    const out = { ...route };
+    for (const f of fields) delete out[f];
+    return out;
+  }
+
+  /** Forgets a deleted route, or every route of a deleted API. */
+  forget(apiId: string, routeId?: string): void {
+    for (const key of [...this.cleared.keys()])
+      if (routeId === undefined ? key.startsWith(`${apiId}/`) : key === `${apiId}/${routeId}`) this.cleared.delete(key);
+  }
+
+  /** A GetRoute / UpdateRoute / GetRoutes answer with the cleared fields left out. */
+  reply(apiId: string, reply: UpstreamReply): UpstreamReply {
+    const json = reply.status < 300 ? parseObject(reply.body) : undefined;
+    if (!json || this.cleared.size === 0) return reply;
+    const out = Array.isArray(json.items)
+      ? { ...json, items: (json.items as Json[]).map((r) => this.apply(apiId, r)) }
+      : this.apply(apiId, json);
+    return { ...reply, body: Buffer.from(JSON.stringify(out)) };
+  }
+}
+
 // ---- the stateful part ----
 
 const answer = (outcome: FidelityOutcome, status: number, type: string, message: string): Answer => ({
@@ -276,6 +334,7 @@ export class Fidelity {
   /** Protocol per API id: it cannot change after CreateApi. */
   private readonly protocols = new Map<string, string>();
   private readonly locks = new Map<string, Promise<void>>();
+  private readonly clears = new RouteClears();
 
   constructor(opts: FidelityOptions) {
     this.opts = opts;
@@ -286,9 +345,8 @@ export class Fidelity {
    * read and the write it guards see the same state (API Gateway serialises them too).
    */
   exchange(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
-    if (kind.operation === 'GetRoutes' && this.opts.routesPageSize)
-      return this.page(path, this.opts.routesPageSize, up);
-    if (!kind.write || kind.apiId === undefined) return this.pass(up, body);
+    if (!kind.write) return this.readRule(kind, path, body, up);
+    if (kind.apiId === undefined) return this.pass(up, body);
     const apiId = kind.apiId;
     return this.exclusive(apiId, () => this.applyRule({ operation: kind.operation, apiId, path }, body, up));
   }
@@ -361,7 +419,10 @@ export class Fidelity {
     if (!('json' in current)) return current;
     const routes = await this.readItems(up, `/v2/apis/${encodeURIComponent(apiId)}/routes`, apiNotFoundMessage(apiId));
     if (!Array.isArray(routes)) return routes;
-    const using = routesTargeting(routes, id);
+    const using = routesTargeting(
+      routes.map((r) => this.clears.apply(apiId, r)),
+      id,
+    );
     if (using.length > 0) return answer('fidelity_in_use', 409, 'ConflictException', inUseMessage(using));
     return this.pass(up, body);
   }
@@ -371,6 +432,7 @@ export class Fidelity {
     const current = await this.read(up, `/v2/apis/${encodeURIComponent(apiId)}`, apiNotFoundMessage(apiId));
     if (!('json' in current)) return current;
     this.protocols.delete(apiId);
+    this.clears.forget(apiId);
     return this.pass(up, body);
   }
 
@@ -386,7 +448,11 @@ export class Fidelity {
     const sent = parseObject(body);
     if (!sent) return this.pass(up, body);
     const refused = await this.routeRefusal(apiId, sent, up, routeId);
-    return refused ?? this.pass(up, Buffer.from(JSON.stringify(mergeRouteUpdate(current.json, sent))));
+    if (refused) return refused;
+    const merged = mergeRouteUpdate(this.clears.apply(apiId, current.json), sent);
+    const done = await up.forward(Buffer.from(JSON.stringify(merged)));
+    if (done.status < 300) this.clears.note(apiId, routeId, merged);
+    return { kind: 'upstream', reply: this.clears.reply(apiId, done) };
   }
 
   /**
@@ -416,7 +482,9 @@ export class Fidelity {
   private async deleteRoute(apiId: string, routeId: string, body: Buffer, up: Upstream): Promise<Exchange> {
     // moto deletes an unknown route id with 200 (`pop(id, None)`); AWS answers 404 as for integrations.
     const current = await this.read(up, routePath(apiId, routeId), routeNotFoundMessage(routeId));
-    return 'json' in current ? this.pass(up, body) : current;
+    if (!('json' in current)) return current;
+    this.clears.forget(apiId, routeId);
+    return this.pass(up, body);
   }
 
   private async deleteRequestParameter(apiId: string, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
@@ -430,6 +498,16 @@ export class Fidelity {
   }
 
   /** One page of the full listing; the token is the offset of the next item. */
+  /** Reads pass, except that route answers leave out what moto could not clear, and may come in pages. */
+  private async readRule(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    const apiId = kind.apiId;
+    if (apiId === undefined || (kind.operation !== 'GetRoute' && kind.operation !== 'GetRoutes'))
+      return this.pass(up, body);
+    const pageSize = kind.operation === 'GetRoutes' ? this.opts.routesPageSize : undefined;
+    const got = pageSize ? await this.page(path, pageSize, up) : await this.pass(up, body);
+    return got.kind === 'upstream' ? { kind: 'upstream', reply: this.clears.reply(apiId, got.reply) } : got;
+  }
+
   private async page(path: string, pageSize: number, up: Upstream): Promise<Exchange> {
     const url = new URL(path, 'http://proxy');
     const all = await up.get(url.pathname);

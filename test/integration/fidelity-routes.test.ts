@@ -9,6 +9,7 @@ import {
   CreateIntegrationCommand,
   CreateRouteCommand,
   type CreateRouteCommandInput,
+  DeleteIntegrationCommand,
   DeleteRouteCommand,
   DeleteRouteRequestParameterCommand,
   GetRouteCommand,
@@ -158,6 +159,44 @@ describe('route rule 3: UpdateRoute merges maps', () => {
   });
 });
 
+describe('route rule 3b: UpdateRoute clears with "" and []', () => {
+  it('clears target, scopes and the model selection expression, and lets the untargeted integration go', async () => {
+    const ws = await newApi('WEBSOCKET');
+    const target = await newIntegration(ws);
+    const id = await newRoute({
+      ApiId: ws,
+      RouteKey: 'send',
+      Target: `integrations/${target}`,
+      AuthorizationScopes: ['read'],
+      ModelSelectionExpression: '$request.body.type',
+      RequestModels: { a: 'ModelA' },
+    });
+    const cleared = await aws.send(
+      new UpdateRouteCommand({
+        ApiId: ws,
+        RouteId: id,
+        Target: '',
+        AuthorizationScopes: [],
+        ModelSelectionExpression: '',
+        RequestModels: { a: '' },
+      }),
+    );
+    const got = await aws.send(new GetRouteCommand({ ApiId: ws, RouteId: id }));
+    for (const r of [cleared, got, (await aws.send(new GetRoutesCommand({ ApiId: ws }))).Items![0]!])
+      expect([r.Target, r.AuthorizationScopes, r.ModelSelectionExpression, r.RequestModels]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    // Nothing targets the integration any more, so AWS lets it be deleted.
+    await aws.send(new DeleteIntegrationCommand({ ApiId: ws, IntegrationId: target }));
+    // Set again, the fields come back.
+    await aws.send(new UpdateRouteCommand({ ApiId: ws, RouteId: id, AuthorizationScopes: ['write'] }));
+    expect((await aws.send(new GetRouteCommand({ ApiId: ws, RouteId: id }))).AuthorizationScopes).toEqual(['write']);
+  });
+});
+
 describe('route rule 4: deletes of what is not there are 404', () => {
   it('answers DeleteRoute of an unknown route id with NotFoundException', async () => {
     expect(await failure(aws.send(new DeleteRouteCommand({ ApiId: api, RouteId: 'nosuchid' })))).toEqual({
@@ -233,7 +272,7 @@ describe('moto alone (why the route rules exist)', () => {
     expect([one.Items?.length, one.NextToken]).toEqual([3, undefined]);
   });
 
-  it('replaces request maps on update, deletes unknown routes with 200, and fails an unknown parameter with 500', async () => {
+  it('replaces request maps on update, cannot clear with "" or [], deletes unknown routes with 200, fails an unknown parameter with 500', async () => {
     const ws = await newApi('WEBSOCKET', moto);
     const id = await newRoute(
       {
@@ -256,6 +295,31 @@ describe('moto alone (why the route rules exist)', () => {
     expect(got.RequestModels).toEqual({ a: '' });
     expect(got.RequestParameters).toEqual({ 'route.request.header.y': { Required: false } });
     await expect(moto.send(new DeleteRouteCommand({ ApiId: ws, RouteId: 'nosuchid' }))).resolves.toBeDefined();
+    const other = await newRoute(
+      {
+        ApiId: ws,
+        RouteKey: 'send',
+        Target: 'integrations/x',
+        AuthorizationScopes: ['read'],
+        ModelSelectionExpression: 'm',
+      },
+      moto,
+    );
+    await moto.send(
+      new UpdateRouteCommand({
+        ApiId: ws,
+        RouteId: other,
+        Target: '',
+        AuthorizationScopes: [],
+        ModelSelectionExpression: '',
+      }),
+    );
+    const kept = await moto.send(new GetRouteCommand({ ApiId: ws, RouteId: other }));
+    expect([kept.Target, kept.AuthorizationScopes, kept.ModelSelectionExpression]).toEqual([
+      'integrations/x',
+      ['read'],
+      'm',
+    ]);
     const unknown = moto.send(
       new DeleteRouteRequestParameterCommand({ ApiId: ws, RouteId: id, RequestParameterKey: 'route.request.header.z' }),
     );

@@ -161,6 +161,22 @@ describe('update', () => {
     expect(diffRoute(after, now).changed).toEqual([]);
   });
 
+  it('clears scopes and the authorizer as diffRoute sends it', async () => {
+    const before = {
+      routeKey: 'GET /secured',
+      target,
+      authorizationType: 'JWT',
+      authorizerId: 'au1',
+      authorizationScopes: ['read'],
+    };
+    const made = await gw.createRoute(at(http), before);
+    const after = { routeKey: 'GET /secured', target };
+    const diff = diffRoute(after, made);
+    expect(diff.update).toEqual({ authorizationType: 'NONE', authorizerId: '', authorizationScopes: [] });
+    await gw.updateRoute(at(http), made.routeId, diff.update!);
+    expect(diffRoute(after, (await gw.getRoute(at(http), made.routeId))!).changed).toEqual([]);
+  });
+
   it('changes the route key in place, keeping the route id', async () => {
     const made = await gw.createRoute(at(http), { routeKey: 'GET /old', target });
     const updated = await gw.updateRoute(at(http), made.routeId, { routeKey: 'GET /new' });
