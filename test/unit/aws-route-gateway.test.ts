@@ -1,6 +1,6 @@
 // The route gateway's rules with a scripted SDK client: a taken key reaches the caller as
-// RouteKeyExistsError at once, a concurrent modification is retried, CreateRoute is never re-sent
-// after a failure AWS may have applied, NotFound never leaves the adapter, and route writes wait for
+// RouteKeyExistsError at once, CreateRoute is sent exactly once, an UpdateRoute refused for a
+// concurrent modification is retried, NotFound never leaves the adapter, and route writes wait for
 // integration writes on the same API when both gateways share one ApiGatewayCalls.
 import { describe, expect, it } from '@jest/globals';
 import { ApiGatewayCalls } from '../../src/adapters/aws/calls.ts';
@@ -43,7 +43,7 @@ function scripted(reply: (cmd: string, input: Record<string, unknown>) => Reply 
 const loc = { region: 'us-east-1', apiId: 'api1' };
 
 describe('ApiGatewayV2RouteGateway', () => {
-  it('sends CreateRoute once and turns a taken key into RouteKeyExistsError', async () => {
+  it('turns a taken key into RouteKeyExistsError, which is not re-sent', async () => {
     const s = scripted(() => async () => {
       throw awsError('ConflictException', 409, 'Route with key GET /a already exists for this API');
     });
@@ -51,19 +51,38 @@ describe('ApiGatewayV2RouteGateway', () => {
     const err = await gw.createRoute(loc, { routeKey: 'GET /a' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteKeyExistsError);
     expect(err).toMatchObject({ routeKey: 'GET /a', httpStatus: 409 });
-    expect(s.sent).toEqual(['CreateRoute']);
+    // An update may be re-sent after a concurrent modification, but not after this.
+    await expect(gw.updateRoute(loc, 'r2', { routeKey: 'GET /a' })).rejects.toBeInstanceOf(RouteKeyExistsError);
+    expect(s.sent).toEqual(['CreateRoute', 'UpdateRoute']);
   });
 
-  it('retries a create refused for a concurrent modification, but never one that failed in flight', async () => {
+  it('never re-sends a CreateRoute, not even one refused for a concurrent modification', async () => {
+    for (const failure of [awsError('ConflictException', 409, CONCURRENT), awsError('InternalServerError', 500)]) {
+      const s = scripted(() => async () => {
+        throw failure;
+      });
+      const gw = new ApiGatewayV2RouteGateway({
+        clients: s.clients,
+        budget: s.budget,
+        attempts: 3,
+        conflictRetries: 3,
+      });
+      await expect(gw.createRoute(loc, { routeKey: 'GET /a' })).rejects.toMatchObject({
+        kind: failure.name === 'ConflictException' ? 'Conflict' : 'Transient',
+      });
+      expect(s.sent).toEqual(['CreateRoute']);
+    }
+  });
+
+  it('retries an UpdateRoute refused for a concurrent modification', async () => {
     let n = 0;
     const s = scripted(() => async () => {
       if (++n === 1) throw awsError('ConflictException', 409, CONCURRENT);
-      if (n === 2) throw awsError('InternalServerError', 500);
       return { RouteId: 'r1', RouteKey: 'GET /a' };
     });
     const gw = new ApiGatewayV2RouteGateway({ clients: s.clients, budget: s.budget });
-    await expect(gw.createRoute(loc, { routeKey: 'GET /a' })).rejects.toMatchObject({ kind: 'Transient' });
-    expect(s.sent).toEqual(['CreateRoute', 'CreateRoute']);
+    expect(await gw.updateRoute(loc, 'r1', { operationName: 'x' })).toEqual({ routeId: 'r1', routeKey: 'GET /a' });
+    expect(s.sent).toEqual(['UpdateRoute', 'UpdateRoute']);
     expect(s.taken).toHaveLength(2);
   });
 

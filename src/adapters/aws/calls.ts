@@ -26,7 +26,10 @@ export interface GatewayOptions {
 // Commands are heterogeneous; the SDK checks them at its own boundary.
 export type Sendable = object;
 export interface CallOpts {
+  /** Not re-sent after a failure AWS may have applied; a write it refused (409) may still be. */
   once?: boolean;
+  /** Sent exactly once, whatever the answer: the caller recovers and retries by itself. */
+  single?: boolean;
   read?: boolean;
   signal?: AbortSignal;
   /**
@@ -76,6 +79,7 @@ export class ApiGatewayCalls {
   /** Retries what is worth retrying at once; NotFound passes through untranslated for the caller. */
   call<T>(loc: Location, operation: string, cmd: Sendable, opts: CallOpts): Promise<T> {
     const retryable = (e: unknown) =>
+      !opts.single &&
       e instanceof AwsError &&
       (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
     const translated = (err: unknown) => {

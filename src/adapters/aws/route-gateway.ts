@@ -48,10 +48,11 @@ export class ApiGatewayV2RouteGateway implements RouteGateway {
 
   createRoute(loc: Location, fields: RouteFields & { routeKey: string }, signal?: AbortSignal): Promise<ObservedRoute> {
     const input = { ApiId: loc.apiId, ...toRouteInput(fields) } as CreateRouteCommandInput;
-    // `once`: a create whose response was lost is recovered by listing (route keys are unique per
-    // API), never re-sent; a re-sent one would meet its own route as "key exists".
+    // Sent once, not even re-sent after a 409: a create whose answer was lost is recovered by listing
+    // (route keys are unique per API), and a re-sent one that met its own route as "key exists"
+    // would tell the reconciler someone else holds the key. The work queue tries again, listing first.
     return this.write(loc, 'CreateRoute', new CreateRouteCommand(input), {
-      once: true,
+      single: true,
       routeKey: fields.routeKey,
       signal,
     });
@@ -81,10 +82,11 @@ export class ApiGatewayV2RouteGateway implements RouteGateway {
     loc: Location,
     operation: string,
     cmd: Sendable,
-    opts: { once?: boolean; routeKey?: string; signal?: AbortSignal },
+    opts: { single?: boolean; routeKey?: string; signal?: AbortSignal },
   ): Promise<ObservedRoute> {
     const refine = (err: AwsError) => refineRouteKeyError(err, opts.routeKey);
-    const send = () => this.calls.call<Route>(loc, operation, cmd, { once: opts.once, signal: opts.signal, refine });
+    const send = () =>
+      this.calls.call<Route>(loc, operation, cmd, { single: opts.single, signal: opts.signal, refine });
     try {
       return fromSdkRoute(await this.calls.serialized(loc, send));
     } catch (err) {
