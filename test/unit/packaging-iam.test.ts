@@ -71,6 +71,14 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
   CreateIntegrationCommand: { method: 'POST', path: '/apis/a1b2c3d/integrations' },
   UpdateIntegrationCommand: { method: 'PATCH', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
   DeleteIntegrationCommand: { method: 'DELETE', path: '/apis/a1b2c3d/integrations/i9z8y7x' },
+  GetRouteCommand: { method: 'GET', path: '/apis/a1b2c3d/routes/r4s5t6u' },
+  CreateRouteCommand: { method: 'POST', path: '/apis/a1b2c3d/routes' },
+  UpdateRouteCommand: { method: 'PATCH', path: '/apis/a1b2c3d/routes/r4s5t6u' },
+  DeleteRouteCommand: { method: 'DELETE', path: '/apis/a1b2c3d/routes/r4s5t6u' },
+  DeleteRouteRequestParameterCommand: {
+    method: 'DELETE',
+    path: '/apis/a1b2c3d/routes/r4s5t6u/requestparameters/route.request.header.x-tenant',
+  },
 };
 
 describe('docs/iam-policy.json', () => {
@@ -132,9 +140,13 @@ describe('docs/iam-policy.json', () => {
     ['POST', '/apis', 'CreateApi'],
     ['PATCH', '/apis/a1b2c3d', 'UpdateApi'],
     ['DELETE', '/apis/a1b2c3d', 'DeleteApi'],
-    ['POST', '/apis/a1b2c3d/routes', 'CreateRoute'],
+    ['POST', '/apis/a1b2c3d/routes/r4s5t6u', 'a POST on a route'],
+    ['PUT', '/apis/a1b2c3d/routes/r4s5t6u', 'a PUT on a route'],
+    ['DELETE', '/apis/a1b2c3d/routes', 'a DELETE of the route collection'],
+    ['POST', '/apis/a1b2c3d/routes/r4s5t6u/routeresponses', 'CreateRouteResponse'],
     ['POST', '/apis/a1b2c3d/deployments', 'CreateDeployment'],
     ['DELETE', '/apis/a1b2c3d/stages/prod', 'DeleteStage'],
+    ['POST', '/apis/a1b2c3d/authorizers', 'CreateAuthorizer'],
     ['PUT', '/apis/a1b2c3d/integrations/i9z8y7x', 'a PUT'],
     ['GET', '/domainnames/example.com', 'GetDomainName'],
     ['GET', '/vpclinks/vl0abc1', 'GetVpcLink'],
