@@ -42,7 +42,7 @@ export interface CrdManifest {
       served: boolean;
       storage: boolean;
       subresources: { status: Record<string, never> };
-      additionalPrinterColumns: typeof PRINTER_COLUMNS;
+      additionalPrinterColumns: { [key: string]: unknown }[];
       schema: { openAPIV3Schema: JsonSchema };
     }[];
   };
@@ -61,11 +61,39 @@ export function specJsonSchema(): JsonSchema {
   return toPlainJson(ApiIntegrationSpec);
 }
 
-export function openApiSchema(): JsonSchema {
+/** What makes one kind's CRD: its names, printer columns and TypeBox schemas. */
+export interface KindDefinition {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  categories: readonly string[];
+  printerColumns: readonly { [key: string]: unknown }[];
+  description: string;
+  spec: unknown;
+  status: unknown;
+  /** The generated file's first line: where it comes from. */
+  header: string;
+}
+
+const INTEGRATION: KindDefinition = {
+  kind: KIND,
+  plural: PLURAL,
+  singular: SINGULAR,
+  shortNames: SHORT_NAMES,
+  categories: CATEGORIES,
+  printerColumns: PRINTER_COLUMNS,
+  description:
+    'ApiIntegration manages one AWS API Gateway v2 integration (HTTP or WebSocket API). The operator never writes spec; what AWS reports is in status.',
+  spec: ApiIntegrationSpec,
+  status: ApiIntegrationStatus,
+  header: CRD_HEADER,
+};
+
+export function openApiSchemaOf(def: KindDefinition): JsonSchema {
   return {
     type: 'object',
-    description:
-      'ApiIntegration manages one AWS API Gateway v2 integration (HTTP or WebSocket API). The operator never writes spec; what AWS reports is in status.',
+    description: def.description,
     properties: {
       apiVersion: {
         type: 'string',
@@ -76,30 +104,30 @@ export function openApiSchema(): JsonSchema {
         description: 'Kind is a string value representing the REST resource this object represents.',
       },
       metadata: { type: 'object' },
-      spec: specJsonSchema(),
-      status: toPlainJson(ApiIntegrationStatus),
+      spec: toPlainJson(def.spec),
+      status: toPlainJson(def.status),
     },
     required: ['spec'],
   };
 }
 
-export function buildCrd(): CrdManifest {
+export function crdOf(def: KindDefinition): CrdManifest {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: `${PLURAL}.${GROUP}`,
+      name: `${def.plural}.${GROUP}`,
       labels: { 'app.kubernetes.io/name': 'apigw-operator', 'app.kubernetes.io/part-of': 'apigw-operator' },
     },
     spec: {
       group: GROUP,
       names: {
-        plural: PLURAL,
-        singular: SINGULAR,
-        kind: KIND,
-        listKind: `${KIND}List`,
-        shortNames: [...SHORT_NAMES],
-        categories: [...CATEGORIES],
+        plural: def.plural,
+        singular: def.singular,
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        shortNames: [...def.shortNames],
+        categories: [...def.categories],
       },
       scope: 'Namespaced',
       versions: [
@@ -108,18 +136,22 @@ export function buildCrd(): CrdManifest {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: PRINTER_COLUMNS.map((c) => ({ ...c })),
-          schema: { openAPIV3Schema: openApiSchema() },
+          additionalPrinterColumns: def.printerColumns.map((c) => ({ ...c })),
+          schema: { openAPIV3Schema: openApiSchemaOf(def) },
         },
       ],
     },
   };
 }
 
-export function buildCrdYaml(): string {
+export function crdYamlOf(def: KindDefinition): string {
   // lineWidth 0: never fold long CEL rules or descriptions, so diffs of the file stay readable.
-  return `${CRD_HEADER}\n${stringify(buildCrd(), { lineWidth: 0 })}`;
+  return `${def.header}\n${stringify(crdOf(def), { lineWidth: 0 })}`;
 }
+
+export const openApiSchema = (): JsonSchema => openApiSchemaOf(INTEGRATION);
+export const buildCrd = (): CrdManifest => crdOf(INTEGRATION);
+export const buildCrdYaml = (): string => crdYamlOf(INTEGRATION);
 
 // Keywords that are never allowed in a structural schema, wherever they appear.
 const ALWAYS_FORBIDDEN = [

@@ -1,19 +1,24 @@
 // Builds the ApiRoute CustomResourceDefinition from its TypeBox schema, the same way crd.ts builds
 // ApiIntegration's. `npm run generate` writes it to crds/ and the chart's files/; a unit test fails
 // when a committed copy drifts from what this module builds.
-import { stringify } from 'yaml';
-import { toPlainJson, type CrdManifest, type JsonSchema } from './crd.ts';
+import {
+  crdOf,
+  crdYamlOf,
+  openApiSchemaOf,
+  toPlainJson,
+  type CrdManifest,
+  type JsonSchema,
+  type KindDefinition,
+} from './crd.ts';
 import {
   ApiRouteSpec,
   ApiRouteStatus,
-  GROUP,
   ROUTE_CATEGORIES,
   ROUTE_KIND,
   ROUTE_PLURAL,
   ROUTE_PRINTER_COLUMNS,
   ROUTE_SHORT_NAMES,
   ROUTE_SINGULAR,
-  VERSION,
 } from './route-schema.ts';
 
 /** Path of the generated CRD, relative to the repository root. */
@@ -28,62 +33,20 @@ export function routeSpecJsonSchema(): JsonSchema {
   return toPlainJson(ApiRouteSpec);
 }
 
-export function routeOpenApiSchema(): JsonSchema {
-  return {
-    type: 'object',
-    description:
-      'ApiRoute manages one AWS API Gateway v2 route (HTTP or WebSocket API). The operator never writes spec; what AWS reports is in status.',
-    properties: {
-      apiVersion: {
-        type: 'string',
-        description: 'APIVersion defines the versioned schema of this representation of an object.',
-      },
-      kind: {
-        type: 'string',
-        description: 'Kind is a string value representing the REST resource this object represents.',
-      },
-      metadata: { type: 'object' },
-      spec: routeSpecJsonSchema(),
-      status: toPlainJson(ApiRouteStatus),
-    },
-    required: ['spec'],
-  };
-}
+const ROUTE: KindDefinition = {
+  kind: ROUTE_KIND,
+  plural: ROUTE_PLURAL,
+  singular: ROUTE_SINGULAR,
+  shortNames: ROUTE_SHORT_NAMES,
+  categories: ROUTE_CATEGORIES,
+  printerColumns: ROUTE_PRINTER_COLUMNS,
+  description:
+    'ApiRoute manages one AWS API Gateway v2 route (HTTP or WebSocket API). The operator never writes spec; what AWS reports is in status.',
+  spec: ApiRouteSpec,
+  status: ApiRouteStatus,
+  header: ROUTE_CRD_HEADER,
+};
 
-export function buildRouteCrd(): CrdManifest {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {
-      name: `${ROUTE_PLURAL}.${GROUP}`,
-      labels: { 'app.kubernetes.io/name': 'apigw-operator', 'app.kubernetes.io/part-of': 'apigw-operator' },
-    },
-    spec: {
-      group: GROUP,
-      names: {
-        plural: ROUTE_PLURAL,
-        singular: ROUTE_SINGULAR,
-        kind: ROUTE_KIND,
-        listKind: `${ROUTE_KIND}List`,
-        shortNames: [...ROUTE_SHORT_NAMES],
-        categories: [...ROUTE_CATEGORIES],
-      },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: ROUTE_PRINTER_COLUMNS.map((c) => ({ ...c })),
-          schema: { openAPIV3Schema: routeOpenApiSchema() },
-        },
-      ],
-    },
-  };
-}
-
-export function buildRouteCrdYaml(): string {
-  // lineWidth 0: never fold long CEL rules or descriptions, so diffs of the file stay readable.
-  return `${ROUTE_CRD_HEADER}\n${stringify(buildRouteCrd(), { lineWidth: 0 })}`;
-}
+export const routeOpenApiSchema = (): JsonSchema => openApiSchemaOf(ROUTE);
+export const buildRouteCrd = (): CrdManifest => crdOf(ROUTE);
+export const buildRouteCrdYaml = (): string => crdYamlOf(ROUTE);
