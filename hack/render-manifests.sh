@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates what is derived from the chart, so that it cannot drift (unit tests check both):
-#   charts/apigw-operator/files/apiintegrations.apigw.dev.yaml  copy of the generated CRD in crds/
+#   charts/apigw-operator/files/apiintegrations.apigw.dev.yaml  copies of the generated CRDs in crds/
+#   charts/apigw-operator/files/apiroutes.apigw.dev.yaml
 #   deploy/apigw-operator.yaml                                  the chart rendered with default values,
 #                                                               for `kubectl apply`
 # Usage: hack/render-manifests.sh [--stdout]   (--stdout prints the manifests and writes nothing)
@@ -13,7 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 RELEASE=apigw-operator
 NAMESPACE=apigw-system
-CRD=apiintegrations.apigw.dev.yaml
+CRDS=(apiintegrations.apigw.dev.yaml apiroutes.apigw.dev.yaml)
 
 find_helm() {
   if [[ -n "${HELM:-}" ]]; then echo "$HELM"; return; fi
@@ -46,8 +47,8 @@ if [[ "${1:-}" == "--stdout" ]]; then
   render
   exit 0
 fi
-cp "$root/crds/$CRD" "$root/charts/apigw-operator/files/$CRD"
+for crd in "${CRDS[@]}"; do cp "$root/crds/$crd" "$root/charts/apigw-operator/files/$crd"; done
 mkdir -p "$root/deploy"
 render > "$root/deploy/apigw-operator.yaml.tmp"
 mv "$root/deploy/apigw-operator.yaml.tmp" "$root/deploy/apigw-operator.yaml"
-echo "wrote charts/apigw-operator/files/$CRD and deploy/apigw-operator.yaml"
+echo "wrote charts/apigw-operator/files/ (${CRDS[*]}) and deploy/apigw-operator.yaml"

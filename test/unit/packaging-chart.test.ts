@@ -88,6 +88,8 @@ const grants = (rs: Rule[]) =>
     )
     .sort();
 
+const CRD_NAMES = ['apiintegrations.apigw.dev', 'apiroutes.apigw.dev'];
+
 const EXPECTED_OBJECT_GRANTS = [
   'apigw.dev/apiintegrations:get',
   'apigw.dev/apiintegrations:list',
@@ -98,6 +100,11 @@ const EXPECTED_OBJECT_GRANTS = [
   'apigw.dev/apiintegrations/status:patch',
   'apigw.dev/apiintegrations/status:update',
   'apigw.dev/apiintegrations/finalizers:update',
+  'apigw.dev/apiroutes:get',
+  'apigw.dev/apiroutes:list',
+  'apigw.dev/apiroutes:watch',
+  'apigw.dev/apiroutes:patch',
+  'apigw.dev/apiroutes/status:patch',
   'core/events:create',
   'core/events:patch',
 ].sort();
@@ -110,6 +117,7 @@ describe('chart defaults', () => {
       [
         'ClusterRole',
         'ClusterRoleBinding',
+        'CustomResourceDefinition',
         'CustomResourceDefinition',
         'Deployment',
         'Role',
@@ -134,11 +142,10 @@ describe('chart defaults', () => {
     }
   });
 
-  it('installs the generated CRD unchanged, with a keep policy', () => {
-    const crd = one(objs, 'CustomResourceDefinition');
-    const generated = parse(readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8')) as Obj;
+  it.each(CRD_NAMES)('installs the generated CRD %s unchanged, with a keep policy', (name) => {
+    const crd = one(objs, 'CustomResourceDefinition', name);
+    const generated = parse(readFileSync(join(ROOT, 'crds', `${name}.yaml`), 'utf8')) as Obj;
     expect(crd.spec).toEqual(generated.spec);
-    expect(crd.metadata.name).toBe(generated.metadata.name);
     expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
   });
 
@@ -368,9 +375,11 @@ describe('chart values', () => {
     expect(() => render({ 'serviceAccount.create': 'false' })).toThrow(/serviceAccount.name is required/);
   });
 
-  it('leaves the CRD out, or without the keep policy, when asked', () => {
+  it('leaves the CRDs out, or without the keep policy, when asked', () => {
     expect(only(render({ 'crds.install': 'false' }), 'CustomResourceDefinition')).toHaveLength(0);
-    expect(one(render({ 'crds.keep': 'false' }), 'CustomResourceDefinition').metadata.annotations).toBeUndefined();
+    const unkept = only(render({ 'crds.keep': 'false' }), 'CustomResourceDefinition');
+    expect(unkept.map((c) => c.metadata.name).sort()).toEqual(CRD_NAMES);
+    for (const crd of unkept) expect(crd.metadata.annotations).toBeUndefined();
   });
 
   it('renders the optional ServiceMonitor and PodDisruptionBudget', () => {
@@ -405,9 +414,10 @@ describe('chart values', () => {
     );
     expect(objs.length).toBeGreaterThan(10);
     for (const o of objs) expect(o.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-wave': '-1' });
-    expect(one(objs, 'CustomResourceDefinition').metadata.annotations).toMatchObject({
-      'helm.sh/resource-policy': 'keep',
-    });
+    for (const name of CRD_NAMES)
+      expect(one(objs, 'CustomResourceDefinition', name).metadata.annotations).toMatchObject({
+        'helm.sh/resource-policy': 'keep',
+      });
     expect(one(objs, 'ServiceAccount').metadata.annotations).toMatchObject({ x: 'y' });
   });
 
@@ -500,13 +510,11 @@ describe('chart files', () => {
     }
   });
 
-  it('keeps the chart CRD copy byte-for-byte equal to the generated crds/ file', () => {
-    const generated = readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8');
-    const copy = readFileSync(join(CHART, 'files', 'apiintegrations.apigw.dev.yaml'), 'utf8');
+  it.each(CRD_NAMES)('keeps the chart copy of the CRD %s byte-for-byte equal to the generated crds/ file', (name) => {
+    const generated = readFileSync(join(ROOT, 'crds', `${name}.yaml`), 'utf8');
+    const copy = readFileSync(join(CHART, 'files', `${name}.yaml`), 'utf8');
     if (copy !== generated)
-      throw new Error(
-        'charts/apigw-operator/files/apiintegrations.apigw.dev.yaml differs from crds/: run `npm run render-manifests`',
-      );
+      throw new Error(`charts/apigw-operator/files/${name}.yaml differs from crds/: run \`npm run render-manifests\``);
   });
 
   it('keeps deploy/apigw-operator.yaml equal to the chart rendered with default values', () => {
