@@ -6,6 +6,7 @@
 // A route key is unique per API, so creating can never duplicate; what needs care is telling our
 // own route (a create whose response was lost) from someone else's with the same key. See
 // recorded.ts for how ownership is recorded without any marker in AWS.
+import type { Outcome } from '../api/v1alpha1/conditions.ts';
 import { FINALIZER, type Protocol } from '../api/v1alpha1/types.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { desiredRouteFields, type TargetResolution } from './desired.ts';
@@ -62,7 +63,7 @@ export type RouteAction =
     }
   | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' };
 
-export type RouteOutcome = { kind: 'Ready' | 'Progressing' | 'Stalled'; reason: RouteConditionReason; message: string };
+export type RouteOutcome = Outcome<RouteConditionReason>;
 
 export type Requeue = 'drift' | 'soon' | 'none';
 
