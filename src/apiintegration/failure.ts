@@ -1,11 +1,11 @@
 // What a failed pass means, decided in one place from the closed set of errors (DESIGN §3): what the
 // object says, which event a person sees, how loudly to log, and how the work queue retries. The
 // reconciler carries the answer out.
-import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { Outcome } from '../api/v1alpha1/conditions.ts';
+import type { ConditionT } from '../api/v1alpha1/types.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';
-import { progressing, stalled, type Notice } from './plan.ts';
-import type { Outcome } from './status.ts';
+import type { ConditionReason, EventReason } from './reasons.ts';
 
 export type Retry =
   /** Stalled until the spec, the permissions or the world change; looked at again after a long wait. */
@@ -17,16 +17,39 @@ export type Retry =
   /** The work queue's own backoff, or the delay the error asks for (a spent call budget). */
   | { kind: 'rethrow' };
 
-export interface FailureResponse {
+/** Each kind's vocabulary: a condition reason for every failure, and AwsRejected as an event reason. */
+export interface FailureResponse<Reason extends string = ConditionReason, Event extends string = EventReason> {
   log: { level: 'warn' | 'debug'; fields: Record<string, unknown>; message: string };
-  event?: Notice;
+  event?: { type: 'Warning'; reason: Event | 'AwsRejected'; message: string };
   /** The status to report; `bestEffort`: a failed write of it must not hide the error itself. */
-  status?: { outcome: Outcome; bestEffort: boolean };
+  status?: { outcome: Outcome<Reason>; bestEffort: boolean };
   retry: Retry;
 }
 
-export function failureResponse(err: unknown, obj: ApiIntegration): FailureResponse {
-  if (err instanceof AwsError && err.terminal) return rejected(err);
+/** What a failure of any kind's pass means; `reasonOf` names an AWS failure in the kind's vocabulary. */
+export interface FailureContext<Reason extends string> {
+  obj: {
+    metadata: { generation: number; deletionTimestamp?: string };
+    status?: { observedGeneration?: number; conditions?: ConditionT[] };
+  };
+  reasonOf: (err: AwsError | CredentialsError | RoleNotAllowedError) => Reason;
+}
+
+const integrationReasons: FailureContext<ConditionReason>['reasonOf'] = (err) => err.reason;
+
+export function failureResponse(
+  err: unknown,
+  obj: FailureContext<ConditionReason>['obj'],
+): FailureResponse<ConditionReason, EventReason> {
+  return failureOf(err, { obj, reasonOf: integrationReasons });
+}
+
+export function failureOf<Reason extends string, Event extends string>(
+  err: unknown,
+  ctx: FailureContext<Reason>,
+): FailureResponse<Reason, Event> {
+  const { obj } = ctx;
+  if (err instanceof AwsError && err.terminal) return rejected(err, ctx.reasonOf(err));
   if (err instanceof CredentialsError || err instanceof RoleNotAllowedError)
     return {
       log: {
@@ -34,7 +57,7 @@ export function failureResponse(err: unknown, obj: ApiIntegration): FailureRespo
         fields: { err: err.message, roleArn: err.roleArn, reason: err.reason },
         message: 'no usable AWS role',
       },
-      status: { outcome: stalled(err.reason, err.message), bestEffort: false },
+      status: { outcome: { kind: 'Stalled', reason: ctx.reasonOf(err), message: err.message }, bestEffort: false },
       retry: { kind: 'after-rejection' },
     };
   if (err instanceof ConflictError)
@@ -42,7 +65,7 @@ export function failureResponse(err: unknown, obj: ApiIntegration): FailureRespo
       log: { level: 'debug', fields: { err: err.message }, message: 'object changed while reconciling; retrying' },
       retry: { kind: 'stale-object' },
     };
-  if (err instanceof AwsError) return awsFailure(err, obj);
+  if (err instanceof AwsError) return awsFailure(err, obj, ctx.reasonOf(err));
   return {
     log: { level: 'warn', fields: { err: String(err) }, message: 'reconcile failed; will retry' },
     retry: { kind: 'rethrow' },
@@ -57,12 +80,12 @@ const awsFields = (err: AwsError) => ({
 });
 
 /** 400/403/quota: Stalled, with the request id support will ask for, and a Warning event. */
-function rejected(err: AwsError): FailureResponse {
+function rejected<Reason extends string>(err: AwsError, reason: Reason): FailureResponse<Reason, never> {
   const message = `${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
   return {
     log: { level: 'warn', fields: awsFields(err), message: 'AWS refused the request' },
     event: { type: 'Warning', reason: 'AwsRejected', message: err.message },
-    status: { outcome: stalled(err.reason, message), bestEffort: false },
+    status: { outcome: { kind: 'Stalled', reason, message }, bestEffort: false },
     retry: { kind: 'after-rejection' },
   };
 }
@@ -71,14 +94,20 @@ function rejected(err: AwsError): FailureResponse {
  * A failure worth retrying. A new generation says why it is not applied yet; a settled object keeps
  * its status rather than flap on every transient failure. Our own call budget is no failure at all.
  */
-function awsFailure(err: AwsError, obj: ApiIntegration): FailureResponse {
+function awsFailure<Reason extends string>(
+  err: AwsError,
+  obj: FailureContext<Reason>['obj'],
+  reason: Reason,
+): FailureResponse<Reason, never> {
   const localWait = err instanceof BudgetWait;
   const unsettled = !obj.metadata.deletionTimestamp && obj.status?.observedGeneration !== obj.metadata.generation;
   return {
     log: localWait
       ? { level: 'debug', fields: awsFields(err), message: 'waiting for the AWS call budget' }
       : { level: 'warn', fields: awsFields(err), message: 'reconcile failed; will retry' },
-    ...(unsettled && !localWait ? { status: { outcome: progressing(err.reason, err.message), bestEffort: true } } : {}),
+    ...(unsettled && !localWait
+      ? { status: { outcome: { kind: 'Progressing', reason, message: err.message }, bestEffort: true } }
+      : {}),
     retry: err.kind === 'Conflict' ? { kind: 'concurrent-modification' } : { kind: 'rethrow' },
   };
 }
