@@ -3,9 +3,11 @@
 // reconciler carries the answer out.
 import type { Outcome } from '../api/v1alpha1/conditions.ts';
 import type { ConditionT } from '../api/v1alpha1/types.ts';
+import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
+import { conflictDelayMs } from './requeue.ts';
 
 export type Retry =
   /** Stalled until the spec, the permissions or the world change; looked at again after a long wait. */
@@ -110,4 +112,44 @@ function awsFailure<Reason extends string>(
       : {}),
     retry: err.kind === 'Conflict' ? { kind: 'concurrent-modification' } : { kind: 'rethrow' },
   };
+}
+
+/** Our view of the object was stale; the watch brings the new one shortly. */
+const STALE_OBJECT_RETRY_MS = 200;
+
+/**
+ * How a failure's `retry` reaches the work queue, with the per-key count of concurrent
+ * modifications in a row that makes their backoff grow; a pass that succeeds resets it.
+ */
+export class FailureRetries {
+  private readonly conflicts = new Map<string, number>();
+  private readonly opts: { rejectedRetryMs: number; random: () => number };
+
+  constructor(opts: { rejectedRetryMs?: number; random: () => number }) {
+    this.opts = { rejectedRetryMs: opts.rejectedRetryMs ?? 10 * 60_000, random: opts.random };
+  }
+
+  succeeded(key: string): void {
+    this.conflicts.delete(key);
+  }
+
+  /** A result to return, or the error the queue should see (thrown). */
+  resultOf(retry: Retry, key: string, err: unknown): Result {
+    switch (retry.kind) {
+      case 'after-rejection':
+        return { requeueAfterMs: this.opts.rejectedRetryMs };
+      case 'stale-object':
+        throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
+      case 'concurrent-modification':
+        throw new RetryAfterError((err as Error).message, this.nextConflictDelayMs(key), err);
+      case 'rethrow':
+        throw err;
+    }
+  }
+
+  private nextConflictDelayMs(key: string): number {
+    const n = (this.conflicts.get(key) ?? 0) + 1;
+    this.conflicts.set(key, n);
+    return conflictDelayMs(n, this.opts.random);
+  }
 }

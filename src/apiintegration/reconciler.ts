@@ -6,14 +6,14 @@
 import type { Logger } from 'pino';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { RetryAfterError, type Result } from '../runtime/controller.ts';
+import type { Result } from '../runtime/controller.ts';
 import { executeStep, type ReportedIntegration, type StepContext } from './execute.ts';
-import { failureResponse, type FailureResponse } from './failure.ts';
+import { failureResponse, FailureRetries, type FailureResponse } from './failure.ts';
 import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
 import type { ApiIntegrationStore, ApiTenancy, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
-import { conflictDelayMs, requeueAfter, type RequeueTiming } from './requeue.ts';
+import { requeueAfter, type RequeueTiming } from './requeue.ts';
 import { nextStatus, statusChanged, type StatusInput } from './status.ts';
 
 export type ReconcileResult = Result;
@@ -45,8 +45,6 @@ export interface ReconcilerDeps {
 /** Plans that keep asking to decide again are cut short: other keys get a turn before the next try. */
 const MAX_STEPS = 6;
 const UNSETTLED_RETRY_MS = 1000;
-/** Our view of the object was stale; the watch brings the new one shortly. */
-const STALE_OBJECT_RETRY_MS = 200;
 
 /** One pass over one key. */
 interface Pass {
@@ -62,8 +60,7 @@ export class ApiIntegrationReconciler {
   private readonly timing: RequeueTiming;
   /** key|integrationId → when its delete was first found blocked by routes (for the growing backoff). */
   private readonly blockedSince = new Map<string, number>();
-  /** key → concurrent-modification failures in a row. */
-  private readonly conflicts = new Map<string, number>();
+  private readonly retries: FailureRetries;
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -72,6 +69,7 @@ export class ApiIntegrationReconciler {
       waitIntervalMs: deps.waitIntervalMs ?? 30_000,
       random: () => (deps.random ?? Math.random)(),
     };
+    this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
@@ -108,7 +106,7 @@ export class ApiIntegrationReconciler {
     if (plan.continues) return { next };
     if (plan.outcome && !next.metadata.deletionTimestamp)
       await this.report(pass, next, plan, { reported: done.reported, protocol: desired?.protocol });
-    this.conflicts.delete(pass.key);
+    this.retries.succeeded(pass.key);
     return { result: requeueAfter(plan.requeue, this.d.clock.now(), this.timing) };
   }
 
@@ -164,21 +162,6 @@ export class ApiIntegrationReconciler {
       const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
       await (f.status.bestEffort ? written.catch(() => false) : written);
     }
-    switch (f.retry.kind) {
-      case 'after-rejection':
-        return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
-      case 'stale-object':
-        throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
-      case 'concurrent-modification':
-        throw new RetryAfterError((err as Error).message, this.nextConflictDelayMs(pass.key), err);
-      case 'rethrow':
-        throw err;
-    }
-  }
-
-  private nextConflictDelayMs(key: string): number {
-    const n = (this.conflicts.get(key) ?? 0) + 1;
-    this.conflicts.set(key, n);
-    return conflictDelayMs(n, this.timing.random);
+    return this.retries.resultOf(f.retry, pass.key, err);
   }
 }

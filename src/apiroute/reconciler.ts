@@ -9,9 +9,10 @@ import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from '../apiintegration/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { RetryAfterError, type Result } from '../runtime/controller.ts';
+import type { Result } from '../runtime/controller.ts';
 import type { DesiredRoute, RoutePlan } from './decide.ts';
 import { executeRouteStep, type ReportedRoute, type RouteStepContext, type RouteStepResult } from './execute.ts';
+import { FailureRetries } from '../apiintegration/failure.ts';
 import { routeFailureResponse } from './failure.ts';
 import {
   claimsFor,
@@ -22,7 +23,7 @@ import {
 } from './observe.ts';
 import type { ApiRouteStore, RouteEventRecorder, RouteGateway } from './ports.ts';
 import type { Place, RouteClaim } from './recorded.ts';
-import { conflictDelayMs, routeRequeueAfter, type RequeueTiming } from './requeue.ts';
+import { routeRequeueAfter, type RequeueTiming } from './requeue.ts';
 import { nextRouteStatus, statusChanged, type RouteStatusInput } from './status.ts';
 
 export interface RouteReconcilerDeps {
@@ -52,8 +53,6 @@ export interface RouteReconcilerDeps {
 /** Plans that keep asking to decide again are cut short: other keys get a turn before the next try. */
 const MAX_STEPS = 6;
 const UNSETTLED_RETRY_MS = 1000;
-/** Our view of the object was stale; the watch brings the new one shortly. */
-const STALE_OBJECT_RETRY_MS = 200;
 
 interface Pass {
   key: string;
@@ -66,8 +65,7 @@ type StepOutcome = { next: ApiRoute } | { result: Result };
 export class ApiRouteReconciler {
   private readonly d: RouteReconcilerDeps;
   private readonly timing: RequeueTiming;
-  /** key → concurrent-modification failures in a row. */
-  private readonly conflicts = new Map<string, number>();
+  private readonly retries: FailureRetries;
 
   constructor(deps: RouteReconcilerDeps) {
     this.d = deps;
@@ -76,6 +74,7 @@ export class ApiRouteReconciler {
       waitIntervalMs: deps.waitIntervalMs ?? 30_000,
       random: () => (deps.random ?? Math.random)(),
     };
+    this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
@@ -120,7 +119,7 @@ export class ApiRouteReconciler {
   ): Promise<Result> {
     if (plan.outcome && !obj.metadata.deletionTimestamp)
       await this.report(pass, obj, plan, { reported: from.reported, protocol: from.desired?.protocol });
-    this.conflicts.delete(pass.key);
+    this.retries.succeeded(pass.key);
     const place = from.reported?.location ?? plan.report?.location ?? from.desired?.location;
     return routeRequeueAfter(plan.requeue, this.d.clock.now(), this.timing, place);
   }
@@ -170,21 +169,6 @@ export class ApiRouteReconciler {
       const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
       await (f.status.bestEffort ? written.catch(() => false) : written);
     }
-    switch (f.retry.kind) {
-      case 'after-rejection':
-        return { requeueAfterMs: this.d.rejectedRetryMs ?? 10 * 60_000 };
-      case 'stale-object':
-        throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
-      case 'concurrent-modification':
-        throw new RetryAfterError((err as Error).message, this.nextConflictDelayMs(pass.key), err);
-      case 'rethrow':
-        throw err;
-    }
-  }
-
-  private nextConflictDelayMs(key: string): number {
-    const n = (this.conflicts.get(key) ?? 0) + 1;
-    this.conflicts.set(key, n);
-    return conflictDelayMs(n, this.timing.random);
+    return this.retries.resultOf(f.retry, pass.key, err);
   }
 }

@@ -9,7 +9,6 @@ import type { Requeue } from './decide.ts';
 import type { Place } from './recorded.ts';
 
 export type { RequeueTiming };
-export { conflictDelayMs } from '../apiintegration/requeue.ts';
 
 /** When a pass that ended with `r` comes back; `place` spreads drift checks per API, as for integrations. */
 export function routeRequeueAfter(r: Requeue, now: number, t: RequeueTiming, place?: Place): Result {
