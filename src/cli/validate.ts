@@ -1,11 +1,22 @@
-// `apigw-operator validate`: checks ApiIntegration manifests offline with the same rules and
+// `apigw-operator validate`: checks ApiIntegration and ApiRoute manifests offline with the same rules and
 // messages the controller puts in conditions, so pipelines can refuse them before a sync.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
+import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
 import { API_VERSION, KIND } from '../api/v1alpha1/schema.ts';
 import type { Protocol } from '../api/v1alpha1/types.ts';
-import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
+import { formatProblems, validateSpec, type Problem } from '../api/v1alpha1/validation.ts';
+
+/** Each kind the operator serves, with its own validation (the same the controller runs). */
+const VALIDATORS: Record<
+  string,
+  (spec: unknown, protocol?: Protocol) => { ok: true } | { ok: false; problems: Problem[] }
+> = {
+  [KIND]: validateSpec,
+  [ROUTE_KIND]: validateRouteSpec,
+};
 
 export interface ValidateOptions {
   files: string[];
@@ -47,7 +58,7 @@ export async function validateManifests(opts: ValidateOptions): Promise<number> 
       if (verdict !== 'other') seen++;
     }
   }
-  if (seen === 0 && invalid === 0) opts.out('no ApiIntegration objects found');
+  if (seen === 0 && invalid === 0) opts.out('no ApiIntegration or ApiRoute objects found');
   return invalid;
 }
 
@@ -58,10 +69,11 @@ async function checkDocument(file: string, doc: YamlDocument, opts: ValidateOpti
     return 'invalid';
   }
   const obj = doc.toJS() as Doc | null;
-  if (!obj || obj.kind !== KIND || obj.apiVersion !== API_VERSION) return 'other';
-  const name = `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
+  const validate = obj?.apiVersion === API_VERSION ? VALIDATORS[obj.kind ?? ''] : undefined;
+  if (!obj || !validate) return 'other';
+  const name = nameOf(file, obj);
   const protocol = await protocolOf(obj, opts);
-  const result = validateSpec(obj.spec ?? {}, protocol);
+  const result = validate(obj.spec ?? {}, protocol);
   if (!result.ok) {
     opts.out(`${name}: invalid\n${formatProblems(result.problems).replace(/^/gm, '  ')}`);
     return 'invalid';
@@ -70,6 +82,9 @@ async function checkDocument(file: string, doc: YamlDocument, opts: ValidateOpti
   opts.out(`${name}: valid${scope}`);
   return 'valid';
 }
+
+const nameOf = (file: string, obj: Doc) =>
+  `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
 
 async function protocolOf(obj: Doc, opts: ValidateOptions): Promise<Protocol | undefined> {
   if (opts.protocol) return opts.protocol;

@@ -117,6 +117,27 @@ describe('apigw-operator validate', () => {
     expect(bad.stdout).toContain('spec.apiId: is required');
   });
 
+  it("checks ApiRoute manifests too, with the route rules of the API's protocol", () => {
+    const http = validate('-f', join(EXAMPLES, 'routes', 'apiroute-http.yaml'), '--protocol', 'http');
+    expect(http.code).toBe(0);
+    expect(http.stdout).toMatch(/apiroute-http.yaml: [a-z-]+\/[a-z-]+: valid for a HTTP API/);
+    // A WebSocket route on an HTTP API is refused by the protocol rules, not by the structure.
+    const ws = join(EXAMPLES, 'routes', 'apiroute-websocket.yaml');
+    expect(validate('-f', ws, '--protocol', 'websocket').code).toBe(0);
+    const wrong = validate('-f', ws, '--protocol', 'http');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('invalid');
+    const badKey = validate(
+      '-f',
+      file(
+        'bad-route.yaml',
+        'apiVersion: apigw.dev/v1alpha1\nkind: ApiRoute\nmetadata: {name: r}\nspec: {apiId: a1b2c3d4e5, routeKey: "$connected", target: integrations/abc1234}\n',
+      ),
+    );
+    expect(badKey.code).toBe(1);
+    expect(badKey.stdout).toContain('spec.routeKey');
+  });
+
   it('reports YAML that does not parse, and exits 1', () => {
     const r = validate(
       '-f',
@@ -129,7 +150,7 @@ describe('apigw-operator validate', () => {
   it('says so when a file has no ApiIntegration, and exits 0', () => {
     const r = validate('-f', file('other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('no ApiIntegration objects found');
+    expect(r.stdout).toContain('no ApiIntegration or ApiRoute objects found');
   });
 
   it.each([
