@@ -75,13 +75,41 @@ const fixture = (name: string) =>
     status: { observedGeneration?: number; conditions: Record<string, unknown>[] };
   };
 
-describe('Argo CD health check for ApiIntegration', () => {
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-  const cases = (
-    parse(readFileSync(join(CHECK_DIR, 'health_test.yaml'), 'utf8')) as {
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The cases of a check's health_test.yaml, in Argo CD's layout. */
+const casesOf = (dir: string) =>
+  (
+    parse(readFileSync(join(dir, 'health_test.yaml'), 'utf8')) as {
       tests: { healthStatus: { status: string; message: string }; inputPath: string }[];
     }
   ).tests;
+
+/** The `key: |` block of a kind's script in the argocd-cm patch. */
+function shippedScript(kind: string): string | undefined {
+  const patch = parse(readFileSync(join(ROOT, 'deploy', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as {
+    data: Record<string, string>;
+  };
+  return patch.data[`resource.customizations.health.apigw.dev_${kind}`];
+}
+
+/** Paths of every `default` in a generated CRD's schemas. */
+function crdDefaults(file: string): string[] {
+  const defaults: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'default') defaults.push(path);
+      walk(v, `${path}.${k}`);
+    }
+  };
+  const crd = parse(readFileSync(join(ROOT, 'crds', file), 'utf8')) as { spec: { versions: { schema: unknown }[] } };
+  crd.spec.versions.forEach((v, i) => walk(v.schema, `versions[${i}].schema`));
+  return defaults;
+}
+
+describe('Argo CD health check for ApiIntegration', () => {
+  const cases = casesOf(CHECK_DIR);
 
   it('runs on the Lua 5.1 VM Argo CD embeds', () => {
     const r = spawnSync(glua, ['-e', 'io.write(_VERSION)'], { encoding: 'utf8' });
@@ -138,28 +166,15 @@ describe('Argo CD health check for ApiIntegration', () => {
   });
 
   it('has nothing to fight over in Git: the CRD defaults no field outside status', () => {
-    const defaults: string[] = [];
-    const walk = (node: unknown, path: string) => {
-      if (!node || typeof node !== 'object') return;
-      for (const [k, v] of Object.entries(node)) {
-        if (k === 'default') defaults.push(path);
-        walk(v, `${path}.${k}`);
-      }
-    };
-    const crd = parse(readFileSync(join(ROOT, 'crds', 'apiintegrations.apigw.dev.yaml'), 'utf8')) as {
-      spec: { versions: { schema: unknown }[] };
-    };
-    crd.spec.versions.forEach((v, i) => walk(v.schema, `versions[${i}].schema`));
     // status is never in Git (Argo CD ignores it in diffs); its default marks a new object unobserved.
-    expect(defaults).toEqual(['versions[0].schema.openAPIV3Schema.properties.status']);
+    expect(crdDefaults('apiintegrations.apigw.dev.yaml')).toEqual([
+      'versions[0].schema.openAPIV3Schema.properties.status',
+    ]);
   });
 
   it('is shipped verbatim in the argocd-cm patch and in docs/argocd.md', () => {
     const script = readFileSync(SCRIPT, 'utf8');
-    const patch = parse(readFileSync(join(ROOT, 'deploy', 'argocd', 'argocd-cm-patch.yaml'), 'utf8')) as {
-      data: Record<string, string>;
-    };
-    expect(patch.data['resource.customizations.health.apigw.dev_ApiIntegration']).toBe(script);
+    expect(shippedScript('ApiIntegration')).toBe(script);
     const docs = readFileSync(join(ROOT, 'docs', 'argocd.md'), 'utf8');
     const block = /resource\.customizations\.health\.apigw\.dev_ApiIntegration: \|\n((?: {4}.*\n|\n)+)/.exec(docs);
     expect(block).not.toBeNull();
@@ -169,5 +184,39 @@ describe('Argo CD health check for ApiIntegration', () => {
       .join('\n')
       .replace(/\n+$/, '\n');
     expect(fromDocs).toBe(script);
+  });
+});
+
+describe('Argo CD health check for ApiRoute', () => {
+  const dir = join(ROOT, 'deploy', 'argocd', 'apigw.dev', 'ApiRoute');
+  const script = join(dir, 'health.lua');
+  const cases = casesOf(dir);
+
+  it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))(
+    '%s is %s',
+    (inputPath, _status, expected) => {
+      const obj = parse(readFileSync(join(dir, inputPath), 'utf8')) as { kind: string };
+      expect(obj.kind).toBe('ApiRoute');
+      expect(health(obj, script)).toEqual(expected);
+    },
+  );
+
+  it('covers Healthy, Progressing and Degraded', () => {
+    expect(new Set(cases.map((c) => c.healthStatus.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded']));
+  });
+
+  it('is the ApiIntegration check, but for the kind it names and its waiting message', () => {
+    const forIntegrations = readFileSync(SCRIPT, 'utf8')
+      .replace('apigw.dev/ApiIntegration.', 'apigw.dev/ApiRoute: the same logic as for ApiIntegration.')
+      .replace('Waiting for the integration to become ready', 'Waiting for the route to become ready');
+    expect(readFileSync(script, 'utf8')).toBe(forIntegrations);
+  });
+
+  it('is shipped verbatim in the argocd-cm patch', () => {
+    expect(shippedScript('ApiRoute')).toBe(readFileSync(script, 'utf8'));
+  });
+
+  it('has nothing to fight over in Git: the CRD defaults no field outside status', () => {
+    expect(crdDefaults('apiroutes.apigw.dev.yaml')).toEqual(['versions[0].schema.openAPIV3Schema.properties.status']);
   });
 });
