@@ -14,6 +14,9 @@ import type {
 } from './apiintegration/ports.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from './api/v1alpha1/types.ts';
 import type { EventReason } from './apiintegration/reasons.ts';
+import type { ApiRoute, ApiRouteStatusT } from './api/v1alpha1/route-types.ts';
+import type { ApiRouteStore, ObservedRoute, RouteEventRecorder, RouteFields, RouteGateway } from './apiroute/ports.ts';
+import type { RouteEventReason } from './apiroute/reasons.ts';
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -117,6 +120,90 @@ export class FencedEvents implements EventRecorder {
   }
 
   record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void {
+    if (this.isLeading()) this.inner.record(obj, type, reason, message);
+  }
+}
+
+export class FencedRouteStore implements ApiRouteStore {
+  private readonly inner: ApiRouteStore;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: ApiRouteStore, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  async patchMetadata(
+    obj: ApiRoute,
+    patch: Parameters<ApiRouteStore['patchMetadata']>[1],
+    opts?: Parameters<ApiRouteStore['patchMetadata']>[2],
+  ) {
+    guard(this.isLeading);
+    return this.inner.patchMetadata(obj, patch, opts);
+  }
+
+  async patchStatus(obj: ApiRoute, status: ApiRouteStatusT, signal?: AbortSignal) {
+    guard(this.isLeading);
+    return this.inner.patchStatus(obj, status, signal);
+  }
+}
+
+export class FencedRouteGateway implements RouteGateway {
+  private readonly inner: RouteGateway;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: RouteGateway, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
+    return this.inner.getApiProtocol(loc, signal);
+  }
+
+  getRoute(loc: Location, routeId: string, signal?: AbortSignal, fresh?: boolean): Promise<ObservedRoute | undefined> {
+    return this.inner.getRoute(loc, routeId, signal, fresh);
+  }
+
+  listRoutes(loc: Location, signal?: AbortSignal, fresh?: boolean): Promise<ObservedRoute[] | undefined> {
+    return this.inner.listRoutes(loc, signal, fresh);
+  }
+
+  async createRoute(
+    loc: Location,
+    fields: RouteFields & { routeKey: string },
+    signal?: AbortSignal,
+  ): Promise<ObservedRoute> {
+    guard(this.isLeading);
+    return this.inner.createRoute(loc, fields, signal);
+  }
+
+  async updateRoute(loc: Location, routeId: string, fields: RouteFields, signal?: AbortSignal): Promise<ObservedRoute> {
+    guard(this.isLeading);
+    return this.inner.updateRoute(loc, routeId, fields, signal);
+  }
+
+  async deleteRouteRequestParameter(loc: Location, routeId: string, key: string, signal?: AbortSignal): Promise<void> {
+    guard(this.isLeading);
+    return this.inner.deleteRouteRequestParameter(loc, routeId, key, signal);
+  }
+
+  async deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void> {
+    guard(this.isLeading);
+    return this.inner.deleteRoute(loc, routeId, signal);
+  }
+}
+
+export class FencedRouteEvents implements RouteEventRecorder {
+  private readonly inner: RouteEventRecorder;
+  private readonly isLeading: IsLeading;
+
+  constructor(inner: RouteEventRecorder, isLeading: IsLeading) {
+    this.inner = inner;
+    this.isLeading = isLeading;
+  }
+
+  record(obj: ApiRoute, type: EventType, reason: RouteEventReason, message: string): void {
     if (this.isLeading()) this.inner.record(obj, type, reason, message);
   }
 }

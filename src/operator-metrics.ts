@@ -1,7 +1,35 @@
 // Operator-specific metrics beside controller-runtime's: AWS calls by operation and outcome with
 // latency, throttling, the current AWS call rate per bucket, and objects by Ready condition.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
+
+interface WithConditions {
+  status?: { conditions?: { type: string; status: string; reason?: string }[] };
+}
+
+/** Objects of one kind by Ready condition status and reason. */
+function readyGauge(registry: Registry, name: string, kind: string, objects: () => WithConditions[]): void {
+  new Gauge({
+    name,
+    help: `${kind} objects by Ready condition status and reason`,
+    labelNames: ['ready', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const o of objects()) {
+        const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+        const k = `${ready?.status ?? 'Unknown'}|${ready?.reason ?? 'Pending'}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      for (const [k, n] of counts) {
+        const [ready, reason] = k.split('|') as [string, string];
+        this.set({ ready, reason }, n);
+      }
+    },
+  });
+}
 
 export interface OperatorMetrics {
   observeAwsCall(operation: string, outcome: string, seconds: number): void;
@@ -9,7 +37,11 @@ export interface OperatorMetrics {
 
 export function registerOperatorMetrics(
   registry: Registry,
-  sources: { objects: () => ApiIntegration[]; rates: () => { bucket: string; rate: number }[] },
+  sources: {
+    objects: () => ApiIntegration[];
+    routes?: () => ApiRoute[];
+    rates: () => { bucket: string; rate: number }[];
+  },
 ): OperatorMetrics {
   const calls = new Counter({
     name: 'apigw_aws_requests_total',
@@ -40,25 +72,8 @@ export function registerOperatorMetrics(
       for (const { bucket, rate } of sources.rates()) this.set({ bucket }, rate);
     },
   });
-  new Gauge({
-    name: 'apigw_apiintegrations',
-    help: 'ApiIntegration objects by Ready condition status and reason',
-    labelNames: ['ready', 'reason'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const counts = new Map<string, number>();
-      for (const o of sources.objects()) {
-        const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
-        const k = `${ready?.status ?? 'Unknown'}|${ready?.reason ?? 'Pending'}`;
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-      }
-      for (const [k, n] of counts) {
-        const [ready, reason] = k.split('|') as [string, string];
-        this.set({ ready, reason }, n);
-      }
-    },
-  });
+  readyGauge(registry, 'apigw_apiintegrations', 'ApiIntegration', sources.objects);
+  readyGauge(registry, 'apigw_apiroutes', 'ApiRoute', sources.routes ?? (() => []));
   return {
     observeAwsCall(operation, outcome, seconds) {
       calls.inc({ operation, outcome });

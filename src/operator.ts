@@ -1,6 +1,7 @@
 // Composition of the running operator: informers (one per watched namespace, or one for all),
-// the work queue and controller around the ApiIntegration reconciler, the shared AWS call budget,
-// leader election, probes and metrics, and graceful shutdown. main.ts and the tests start it.
+// the work queue and controller around the ApiIntegration reconciler, the ApiRoute controller
+// beside it (operator-routes.ts), the shared AWS call budget, leader election, probes and metrics,
+// and graceful shutdown. main.ts and the tests start it.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -14,6 +15,7 @@ import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
 import { assumeRole, SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
+import { ApiGatewayV2RouteGateway } from './adapters/aws/route-gateway.ts';
 import type { CallBudget } from './adapters/aws/rate-limit.ts';
 import { BudgetWait } from './apiintegration/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
@@ -32,6 +34,7 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 import { FencedEvents, FencedGateway, FencedStore } from './fencing.ts';
+import { RouteController } from './operator-routes.ts';
 
 export interface OperatorDeps {
   cfg: Config;
@@ -43,6 +46,8 @@ export interface OperatorDeps {
 }
 
 const CONTROLLER = 'apiintegration';
+/** How long one GetRoutes listing answers the integration deletes of an API (a prune shares it). */
+const ROUTE_LISTING_TTL_MS = 2000;
 
 /**
  * The shared AWS call budget. A call that would queue longer than `maxWaitMs` for a token gives
@@ -71,6 +76,7 @@ export class Operator {
   private readonly informers: Informer<ApiIntegration>[] = [];
   private readonly queue: WorkQueue<string>;
   private readonly controller: Controller<string>;
+  private readonly routes: RouteController;
   private readonly probes: ProbeServer;
   private readonly elector: LeaderElector | undefined;
   private readonly clients: SdkClientFactory;
@@ -102,6 +108,7 @@ export class Operator {
     const buckets = new TokenBuckets({ ratePerSec: cfg.awsRate, burst: cfg.awsBurst, clock });
     const opMetrics = registerOperatorMetrics(this.registry, {
       objects: () => this.informers.flatMap((i) => i.list()),
+      routes: () => this.routes.list(),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
     this.clients = new SdkClientFactory({
@@ -121,8 +128,34 @@ export class Operator {
       clock,
       ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000),
       windowMs: Math.max(cfg.driftIntervalMs * 1.5, 3000),
+      routesTtlMs: ROUTE_LISTING_TTL_MS,
     });
-    const reconciler = this.reconcilerFor(gateway, clock);
+    const namespaces = this.namespacePolicy(clock);
+    const reconciler = this.reconcilerFor(gateway, clock, namespaces);
+    const routeLog = deps.logger.child({ controller: 'apiroute' });
+    const events = new KubeEventRecorder(deps.kc, routeLog, { clock, instance: this.identity });
+    this.routes = new RouteController({
+      cfg,
+      kc: deps.kc,
+      clock,
+      logger: deps.logger,
+      metrics,
+      // The integration gateway's calls: one budget per account and region, one write at a time per API.
+      gateway: new ApiGatewayV2RouteGateway(sdkGateway.calls),
+      events,
+      policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
+      tenancy: namespaces ?? anyApi,
+      integration: (key) => this.get(key),
+      isLeading: () => this.leading,
+      // Its delete may be waiting on that route on a backoff of minutes: look again as soon as a route
+      // listing made before the route went is no longer shared.
+      routeGone: (key) => this.queue.addAfter(key, ROUTE_LISTING_TTL_MS + 100),
+    });
+    for (const inf of this.informers) {
+      inf.onAdd((o) => this.routes.integrationChanged(undefined, o));
+      inf.onUpdate((old, o) => this.routes.integrationChanged(old, o));
+      inf.onDelete((o) => this.routes.integrationChanged(undefined, o));
+    }
     this.controller = new Controller<string>({
       name: CONTROLLER,
       queue: this.queue,
@@ -160,16 +193,24 @@ export class Operator {
     });
   }
 
+  /** Namespaces are read for roles, for the allowed API ids, or both; with neither, not at all. */
+  private namespacePolicy(clock: Clock): NamespaceAnnotationPolicy | undefined {
+    const { cfg, kc } = this.deps;
+    const readNamespaces = cfg.namespaceRoles || cfg.requireAllowedApiIds;
+    return readNamespaces
+      ? new NamespaceAnnotationPolicy(kc, { clock, requireAllowedApiIds: cfg.requireAllowedApiIds })
+      : undefined;
+  }
+
   /** Every write the reconciler makes goes through a fence that drops it once this replica stops leading. */
-  private reconcilerFor(gateway: IntegrationGateway, clock: Clock): ApiIntegrationReconciler {
+  private reconcilerFor(
+    gateway: IntegrationGateway,
+    clock: Clock,
+    namespaces: NamespaceAnnotationPolicy | undefined,
+  ): ApiIntegrationReconciler {
     const { cfg, kc } = this.deps;
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
-    // Namespaces are read for roles, for the allowed API ids, or both; with neither, not at all.
-    const readNamespaces = cfg.namespaceRoles || cfg.requireAllowedApiIds;
-    const namespaces = readNamespaces
-      ? new NamespaceAnnotationPolicy(kc, { clock, requireAllowedApiIds: cfg.requireAllowedApiIds })
-      : undefined;
     return new ApiIntegrationReconciler({
       get: (key) => this.get(key),
       store: new FencedStore(store, isLeading),
@@ -192,9 +233,11 @@ export class Operator {
     // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
     // for three watchdog periods is stuck, and a restart of the process is the remedy.
     probes.addHealthzCheck('watch', () =>
-      this.informers.every((i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000),
+      [...this.informers, ...this.routes.informers].every(
+        (i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000,
+      ),
     );
-    probes.addReadyzCheck('informers-synced', () => this.informers.every((i) => i.hasSynced()));
+    probes.addReadyzCheck('informers-synced', () => this.isReady());
     return probes;
   }
 
@@ -228,7 +271,8 @@ export class Operator {
   }
 
   isReady(): boolean {
-    return this.informers.every((i) => i.hasSynced());
+    const routesSynced = !this.routes.isServed() || this.routes.informers.every((i) => i.hasSynced());
+    return routesSynced && this.informers.every((i) => i.hasSynced());
   }
 
   async start(): Promise<void> {
@@ -245,8 +289,10 @@ export class Operator {
     }
     // Informers warm up before leadership so a standby takes over with a full cache.
     for (const inf of this.informers) inf.start(this.stopCtl.signal);
+    const routes = await this.routes.detect(this.stopCtl.signal);
+    this.routes.startInformers(this.stopCtl.signal);
     this.log.info(
-      { identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces },
+      { identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces, routes },
       'operator started',
     );
     // Not awaited: run() settles when leadership ends, which onStoppedLeading reports; it does not
@@ -259,6 +305,7 @@ export class Operator {
     this.leading = true;
     this.log.info({ identity: this.identity }, 'leading: starting workers');
     this.controller.start();
+    this.routes.startWorkers();
   }
 
   private lostLease(): void {
@@ -267,14 +314,14 @@ export class Operator {
     this.log.error({ identity: this.identity }, 'leader election lost; stopping');
     this.exitCode = 1;
     // Not awaited: `done`, which shutdownRest resolves, is what main waits on; controller.stop never rejects.
-    void this.controller.stop(0).finally(() => this.shutdownRest());
+    void Promise.all([this.controller.stop(0), this.routes.stopWorkers(0)]).finally(() => this.shutdownRest());
   }
 
   /** Graceful stop: no new work, in-flight reconciles get the shutdown timeout, the lease is released. */
   async stop(): Promise<number> {
     const { cfg } = this.deps;
     this.log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down');
-    await this.controller.stop(cfg.shutdownTimeoutMs);
+    await Promise.all([this.controller.stop(cfg.shutdownTimeoutMs), this.routes.stopWorkers(cfg.shutdownTimeoutMs)]);
     this.leading = false;
     if (this.elector) await this.elector.release();
     await this.shutdownRest();
@@ -284,7 +331,7 @@ export class Operator {
   private async shutdownRest(): Promise<void> {
     if (this.stopCtl.signal.aborted) return;
     this.stopCtl.abort();
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.informers.map((i) => i.stop()), this.routes.stopInformers()]);
     await this.probes.close();
     this.clients.destroy();
     this.resolveDone(this.exitCode);

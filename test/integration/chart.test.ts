@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import {
@@ -36,6 +37,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const CHART = join(ROOT, 'charts', 'apigw-operator');
 const EXAMPLES = join(ROOT, 'examples');
 const CRD_NAME = `${PLURAL}.${GROUP}`;
+const ROUTE_CRD_NAME = `${ROUTE_PLURAL}.${GROUP}`;
 const FIELD_MANAGER = 'apigw-operator';
 const run = Date.now().toString(36);
 const work = mkdtempSync(join(tmpdir(), 'apigw-chart-'));
@@ -86,21 +88,23 @@ function freePort(): Promise<number> {
  * under a release too.
  */
 async function letHelmAdoptCrd(release: string, namespace: string): Promise<void> {
-  try {
-    await extensions.patchCustomResourceDefinition(
-      {
-        name: CRD_NAME,
-        body: {
-          metadata: {
-            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-            annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+  for (const name of [CRD_NAME, ROUTE_CRD_NAME]) {
+    try {
+      await extensions.patchCustomResourceDefinition(
+        {
+          name,
+          body: {
+            metadata: {
+              labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+              annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+            },
           },
         },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-  } catch (e) {
-    if (codeOf(e) !== 404) throw e;
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (e) {
+      if (codeOf(e) !== 404) throw e;
+    }
   }
 }
 
@@ -299,6 +303,7 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
       [
         'ClusterRole',
         'ClusterRoleBinding',
+        'CustomResourceDefinition',
         'CustomResourceDefinition',
         'Deployment',
         'PodDisruptionBudget',
@@ -510,6 +515,7 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
       [
         'ClusterRole',
         'ClusterRoleBinding',
+        'CustomResourceDefinition',
         'CustomResourceDefinition',
         'Deployment',
         'Role',

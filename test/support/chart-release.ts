@@ -8,12 +8,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import { adminKubeConfig, codeOf, core, tb } from './cluster.ts';
 import { spawnOperator, type OperatorProcess } from './process.ts';
 
 export const CHART = join(resolve(import.meta.dirname, '..', '..'), 'charts', 'apigw-operator');
-const CRD_NAME = `${PLURAL}.${GROUP}`;
+const CRD_NAMES = [`${PLURAL}.${GROUP}`, `${ROUTE_PLURAL}.${GROUP}`];
 const work = mkdtempSync(join(tmpdir(), 'apigw-release-'));
 const extensions = adminKubeConfig().makeApiClient(k8s.ApiextensionsV1Api);
 
@@ -43,30 +44,32 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Other test files create the CRD without Helm; Helm adopts it once it carries the release's metadata. */
-async function letHelmAdoptCrd(release: string, namespace: string): Promise<void> {
-  try {
-    await extensions.patchCustomResourceDefinition(
-      {
-        name: CRD_NAME,
-        body: {
-          metadata: {
-            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-            annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+/** Other test files create the CRDs without Helm; Helm adopts them once they carry the release's metadata. */
+async function letHelmAdoptCrds(release: string, namespace: string): Promise<void> {
+  for (const name of CRD_NAMES) {
+    try {
+      await extensions.patchCustomResourceDefinition(
+        {
+          name,
+          body: {
+            metadata: {
+              labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+              annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+            },
           },
         },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-  } catch (e) {
-    if (codeOf(e) !== 404) throw e;
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (e) {
+      if (codeOf(e) !== 404) throw e;
+    }
   }
 }
 
 export async function installRelease(release: string, namespace: string, values: string[]): Promise<void> {
   const args = ['upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace', ...values];
   for (let attempt = 1; ; attempt++) {
-    await letHelmAdoptCrd(release, namespace);
+    await letHelmAdoptCrds(release, namespace);
     try {
       helm(...args);
       return;

@@ -3,6 +3,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { ApiGatewayV2Client, CreateApiCommand, GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2';
 import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
+import { buildRouteCrdYaml } from '../../src/api/v1alpha1/route-crd.ts';
+import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { testbedEnv, type TestbedEnv } from '../testbed/env.ts';
@@ -39,12 +41,18 @@ export const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 export const core = kc.makeApiClient(k8s.CoreV1Api);
 const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
 const CRD_NAME = `${PLURAL}.${GROUP}`;
+const ROUTE_CRD_NAME = `${ROUTE_PLURAL}.${GROUP}`;
 export const codeOf = (e: unknown) => (e instanceof k8s.ApiException ? e.code : undefined);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Creates or replaces the CRD and waits until it is served; several test files may race on it. */
+/** Creates or replaces both CRDs (ApiIntegration, ApiRoute) and waits until they are served; several test files may race on them. */
 export async function installCrd(): Promise<void> {
-  const body = () => k8s.loadYaml<k8s.V1CustomResourceDefinition>(buildCrdYaml());
+  await installOneCrd(CRD_NAME, buildCrdYaml, PLURAL);
+  await installOneCrd(ROUTE_CRD_NAME, buildRouteCrdYaml, ROUTE_PLURAL);
+}
+
+async function installOneCrd(name: string, yaml: () => string, plural: string): Promise<void> {
+  const body = () => k8s.loadYaml<k8s.V1CustomResourceDefinition>(yaml());
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       await extensions.createCustomResourceDefinition({ body: body() });
@@ -53,22 +61,22 @@ export async function installCrd(): Promise<void> {
       if (codeOf(e) !== 409) throw e;
     }
     try {
-      const current = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+      const current = await extensions.readCustomResourceDefinition({ name });
       const b = body();
       b.metadata = { ...b.metadata, resourceVersion: current.metadata?.resourceVersion };
-      await extensions.replaceCustomResourceDefinition({ name: CRD_NAME, body: b });
+      await extensions.replaceCustomResourceDefinition({ name, body: b });
       break;
     } catch (e) {
       if (codeOf(e) !== 409 && codeOf(e) !== 404) throw e;
     }
   }
-  await eventually('CRD established', async () => {
-    const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME });
+  await eventually(`CRD ${name} established`, async () => {
+    const crd = await extensions.readCustomResourceDefinition({ name });
     return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
   });
   // Discovery of a new CRD lags "Established" slightly; a list proves it is served.
-  await eventually('CRD served', async () => {
-    await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL });
+  await eventually(`CRD ${name} served`, async () => {
+    await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
     return true;
   });
 }

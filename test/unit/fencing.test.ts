@@ -1,9 +1,19 @@
 // A replica that lost its lease writes nothing: not to AWS, not to the object, not even an Event,
 // while its reads keep working (so a standby's cache and protocol lookups stay warm).
 import { describe, expect, it } from '@jest/globals';
-import { FencedEvents, FencedGateway, FencedStore, NotLeaderError } from '../../src/fencing.ts';
+import {
+  FencedEvents,
+  FencedGateway,
+  FencedRouteEvents,
+  FencedRouteGateway,
+  FencedRouteStore,
+  FencedStore,
+  NotLeaderError,
+} from '../../src/fencing.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from '../../src/apiintegration/ports.ts';
+import type { ApiRouteStore, RouteGateway } from '../../src/apiroute/ports.ts';
 import { object } from './apiintegration/fixtures.ts';
+import { routeObject } from './apiroute/fixtures.ts';
 
 describe('write fencing', () => {
   it('refuses every write once the lease is gone, and lets reads through', async () => {
@@ -44,5 +54,45 @@ describe('write fencing', () => {
     await g.listIntegrations(loc);
     await g.listRoutes(loc);
     expect(calls).toEqual(['getApiProtocol', 'getIntegration', 'listIntegrations', 'listRoutes']);
+  });
+
+  it('fences the ApiRoute ports the same way', async () => {
+    let leading = true;
+    const calls: string[] = [];
+    const note = (name: string) => async () => (calls.push(name), undefined as never);
+    const gateway = {
+      getApiProtocol: note('getApiProtocol'),
+      getRoute: note('getRoute'),
+      listRoutes: note('listRoutes'),
+      createRoute: note('createRoute'),
+      updateRoute: note('updateRoute'),
+      deleteRouteRequestParameter: note('deleteRouteRequestParameter'),
+      deleteRoute: note('deleteRoute'),
+    } as RouteGateway;
+    const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiRouteStore;
+    const g = new FencedRouteGateway(gateway, () => leading);
+    const s = new FencedRouteStore(store, () => leading);
+    const e = new FencedRouteEvents({ record: () => void calls.push('event') }, () => leading);
+    const loc = { region: 'us-east-1', apiId: 'a' };
+    const obj = routeObject();
+    const writes = [
+      () => g.createRoute(loc, { routeKey: 'GET /a' }),
+      () => g.updateRoute(loc, 'r', {}),
+      () => g.deleteRouteRequestParameter(loc, 'r', 'route.request.header.x'),
+      () => g.deleteRoute(loc, 'r'),
+      () => s.patchMetadata(obj, {}),
+      () => s.patchStatus(obj, {}),
+    ];
+    for (const w of writes) await w();
+    e.record(obj, 'Normal', 'Created', 'x');
+    expect(calls).toHaveLength(7);
+    leading = false;
+    calls.length = 0;
+    for (const w of writes) await expect(w()).rejects.toBeInstanceOf(NotLeaderError);
+    e.record(obj, 'Normal', 'Created', 'x');
+    await g.getApiProtocol(loc);
+    await g.getRoute(loc, 'r');
+    await g.listRoutes(loc);
+    expect(calls).toEqual(['getApiProtocol', 'getRoute', 'listRoutes']);
   });
 });

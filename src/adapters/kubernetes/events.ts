@@ -2,12 +2,18 @@
 // the same (object, reason, message) is not repeated within the de-duplication window.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ApiIntegration } from '../../api/v1alpha1/types.ts';
-import type { EventRecorder, EventType } from '../../apiintegration/ports.ts';
+import type { EventType } from '../../apiintegration/ports.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { KubeRest } from './rest.ts';
 
-export class KubeEventRecorder implements EventRecorder {
+/** What an Event names of the object it is about; any of the operator's kinds. */
+export interface EventSubject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string };
+}
+
+export class KubeEventRecorder {
   private readonly rest: KubeRest;
   private readonly recent = new Map<string, number>();
   private readonly component: string;
@@ -30,7 +36,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.windowMs = opts.windowMs ?? 5 * 60_000;
   }
 
-  record(obj: ApiIntegration, type: EventType, reason: string, message: string): void {
+  record(obj: EventSubject, type: EventType, reason: string, message: string): void {
     const key = `${obj.metadata.uid}|${reason}|${message}`;
     const now = this.clock.now();
     const last = this.recent.get(key);

@@ -1,32 +1,39 @@
-// Writes to ApiIntegration objects: metadata through merge patches (optionally guarded by the
+// Writes to the operator's custom objects: metadata through merge patches (optionally guarded by the
 // resourceVersion the decision was made on) and status through the /status subresource only.
 // The controller never writes spec.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../api/v1alpha1/schema.ts';
+import { ROUTE_PLURAL } from '../../api/v1alpha1/route-schema.ts';
+import type { ApiRoute, ApiRouteStatusT } from '../../api/v1alpha1/route-types.ts';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../../api/v1alpha1/types.ts';
 import type { ApiIntegrationStore } from '../../apiintegration/ports.ts';
+import type { ApiRouteStore } from '../../apiroute/ports.ts';
 import { mergePatch } from './merge-patch.ts';
 import { translateKubeError } from './errors.ts';
 import { KubeRest, MERGE_PATCH } from './rest.ts';
 
-export class KubeApiIntegrationStore implements ApiIntegrationStore {
+interface Stored<S> {
+  metadata: { namespace: string; name: string; resourceVersion?: string };
+  status?: S;
+}
+
+/** The writes of one kind; the kinds differ only in their plural and types. */
+class KubeObjectStore<T extends Stored<S>, S extends object> {
   private readonly rest: KubeRest;
   private readonly fieldManager: string;
+  private readonly plural: string;
 
-  constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
+  constructor(kc: KubeConfig, plural: string, fieldManager: string) {
     this.rest = new KubeRest(kc);
+    this.plural = plural;
     this.fieldManager = fieldManager;
   }
 
   /** `signal` cancels the request in flight: a shutdown does not wait for a slow API server. */
-  private patch(
-    obj: ApiIntegration,
-    sub: '' | '/status',
-    body: unknown,
-    signal?: AbortSignal,
-  ): Promise<ApiIntegration> {
-    const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(obj.metadata.namespace)}/${PLURAL}/${encodeURIComponent(obj.metadata.name)}${sub}`;
-    return this.rest.request<ApiIntegration>('PATCH', path, {
+  private patch(obj: T, sub: '' | '/status', body: unknown, signal?: AbortSignal): Promise<T> {
+    const { namespace, name } = obj.metadata;
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${this.plural}/${encodeURIComponent(name)}${sub}`;
+    return this.rest.request<T>('PATCH', path, {
       body,
       contentType: MERGE_PATCH,
       query: { fieldManager: this.fieldManager },
@@ -35,10 +42,10 @@ export class KubeApiIntegrationStore implements ApiIntegrationStore {
   }
 
   async patchMetadata(
-    obj: ApiIntegration,
+    obj: T,
     patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
     opts: { precondition?: boolean; signal?: AbortSignal } = {},
-  ): Promise<ApiIntegration> {
+  ): Promise<T> {
     const metadata: Record<string, unknown> = {};
     if (patch.finalizers) metadata.finalizers = patch.finalizers;
     if (patch.annotations) metadata.annotations = patch.annotations;
@@ -50,12 +57,27 @@ export class KubeApiIntegrationStore implements ApiIntegrationStore {
     }
   }
 
-  async patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal): Promise<ApiIntegration> {
+  async patchStatus(obj: T, status: S, signal?: AbortSignal): Promise<T> {
     const body = { status: mergePatch(obj.status ?? {}, status) };
     try {
       return await this.patch(obj, '/status', body, signal);
     } catch (err) {
       throw translateKubeError(err, `patch status of ${obj.metadata.namespace}/${obj.metadata.name}`);
     }
+  }
+}
+
+export class KubeApiIntegrationStore
+  extends KubeObjectStore<ApiIntegration, ApiIntegrationStatusT>
+  implements ApiIntegrationStore
+{
+  constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
+    super(kc, PLURAL, fieldManager);
+  }
+}
+
+export class KubeApiRouteStore extends KubeObjectStore<ApiRoute, ApiRouteStatusT> implements ApiRouteStore {
+  constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
+    super(kc, ROUTE_PLURAL, fieldManager);
   }
 }
