@@ -4,7 +4,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiGatewayV2Client, CreateApiCommand, GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { parseAllDocuments, stringify } from 'yaml';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
 
@@ -21,7 +26,13 @@ let failed = false;
 try {
   say('installing the ApiIntegration CRD');
   process.stdout.write(kubectl(['apply', '--server-side', '-f', join(ROOT, 'crds')]));
-  kubectl(['wait', '--for=condition=Established', 'crd/apiintegrations.apigw.dev', '--timeout=60s']);
+  kubectl([
+    'wait',
+    '--for=condition=Established',
+    'crd/apiintegrations.apigw.dev',
+    'crd/apiroutes.apigw.dev',
+    '--timeout=60s',
+  ]);
 
   say('creating an HTTP API and a WebSocket API in the emulator');
   const aws = new ApiGatewayV2Client({
@@ -62,18 +73,7 @@ try {
   );
 
   say('applying examples/ (apiId set to the emulator APIs)');
-  const docs = readdirSync(join(ROOT, 'examples'))
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .flatMap((f) =>
-      parseAllDocuments(readFileSync(join(ROOT, 'examples', f), 'utf8')).map((d) => {
-        const o = d.toJS() as { spec: { apiId: string } };
-        o.spec.apiId = f.startsWith('websocket-') ? ws : http;
-        return stringify(o);
-      }),
-    );
-  process.stdout.write(kubectl(['apply', '-f', '-'], docs.join('---\n')));
-
+  process.stdout.write(kubectl(['apply', '-f', '-'], examples(join(ROOT, 'examples'), http, ws)));
   say('waiting for every ApiIntegration to become Ready');
   process.stdout.write(
     kubectl(['wait', '--for=condition=Ready', 'apiintegrations', '--all', '-n', 'default', '--timeout=90s']),
@@ -81,10 +81,25 @@ try {
   say('kubectl get apiint -o wide');
   process.stdout.write(kubectl(['get', 'apiint', '-n', 'default', '-o', 'wide']));
 
+  say('applying examples/routes/: ApiRoutes that target those ApiIntegrations by name');
+  process.stdout.write(kubectl(['apply', '-f', '-'], examples(join(ROOT, 'examples', 'routes'), http, ws)));
+  say('waiting for every ApiRoute to become Ready');
+  process.stdout.write(
+    kubectl(['wait', '--for=condition=Ready', 'apiroutes', '--all', '-n', 'default', '--timeout=90s']),
+  );
+  say('kubectl get apiroute -o wide');
+  process.stdout.write(kubectl(['get', 'apiroute', '-n', 'default', '-o', 'wide']));
+
   say('integrations in the emulator');
   for (const api of [http, ws]) {
     for (const i of (await aws.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []) {
       console.log(`   ${api}  ${i.IntegrationId}  ${i.IntegrationType?.padEnd(10)}  ${i.Description}`);
+    }
+  }
+  say('routes in the emulator');
+  for (const api of [http, ws]) {
+    for (const r of (await aws.send(new GetRoutesCommand({ ApiId: api }))).Items ?? []) {
+      console.log(`   ${api}  ${r.RouteId}  ${r.RouteKey?.padEnd(22)}  -> ${r.Target}`);
     }
   }
   if (keep) {
@@ -105,3 +120,18 @@ try {
 }
 say(failed ? 'demo FAILED' : 'demo done: every example became Ready');
 process.exit(failed ? 1 : 0);
+
+/** The manifests of `dir`, with apiId set to the emulator's WebSocket API for websocket files, else the HTTP one. */
+function examples(dir: string, http: string, ws: string): string {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => {
+        const o = d.toJS() as { spec: { apiId: string } };
+        o.spec.apiId = /websocket/.test(f) ? ws : http;
+        return stringify(o);
+      }),
+    )
+    .join('---\n');
+}
