@@ -1,7 +1,12 @@
 // What the emulator holds, read directly (never through a fault proxy), and the exact-count audit
 // every reliability scenario ends with: each integration that should exist exists exactly once,
 // on the right API, identified by the operator's ownership marker; nothing else exists.
-import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  ApiGatewayV2Client,
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+} from '@aws-sdk/client-apigatewayv2';
 
 export interface InventoryItem {
   integrationId: string;
@@ -109,6 +114,103 @@ export function describeAudit(a: Audit): string {
     `total=${a.total} missing=${a.missing.length} duplicates=${a.duplicates.length} leaks=${a.leaks.length}` +
     (a.duplicates.length ? `\nduplicates: ${JSON.stringify(a.duplicates.slice(0, 10))}` : '') +
     (a.leaks.length ? `\nleaks: ${JSON.stringify(a.leaks.slice(0, 10))}` : '') +
+    (a.missing.length ? `\nmissing: ${a.missing.slice(0, 10).join(', ')}` : '')
+  );
+}
+
+export interface RouteItem {
+  routeId: string;
+  routeKey: string;
+  target?: string;
+}
+
+/** apiId → the routes on it. */
+export type RouteInventory = Map<string, RouteItem[]>;
+
+async function routesOf(client: ApiGatewayV2Client, apiId: string): Promise<RouteItem[]> {
+  const items: RouteItem[] = [];
+  let next: string | undefined;
+  do {
+    const page = await client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: next }));
+    for (const r of page.Items ?? []) items.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target });
+    next = page.NextToken || undefined;
+  } while (next);
+  return items;
+}
+
+/** Routes per API for `apiIds`, read directly from the emulator. */
+export async function routesByApi(at: { endpoint: string; region: string }, apiIds: string[]): Promise<RouteInventory> {
+  const client = emulatorClient(at.endpoint, at.region);
+  try {
+    const out: RouteInventory = new Map();
+    for (const apiId of apiIds) out.set(apiId, await routesOf(client, apiId));
+    return out;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** What one ApiRoute records: the route it owns, where, and the target that route must have. */
+export interface ExpectedRoute {
+  owner: string;
+  apiId: string;
+  routeId?: string;
+  target: string;
+}
+
+export interface RouteAudit {
+  /** Owners whose recorded route is not on their API. */
+  missing: string[];
+  /** Route keys present more than once on one API. */
+  duplicates: { apiId: string; routeKey: string; routeIds: string[] }[];
+  /** Routes no owner records. */
+  leaks: { apiId: string; routeId: string; routeKey: string }[];
+  /** Recorded routes whose target is not the expected one. */
+  wrongTarget: { owner: string; routeId: string; target?: string; expected: string }[];
+  /** Number of routes seen on the audited APIs. */
+  total: number;
+}
+
+/**
+ * Routes carry no ownership marker (they have neither tags nor a description), so ownership is what
+ * the objects record: every expected route exists once, on its API, with its target; every other
+ * route is a leak; and no key appears twice on an API.
+ */
+export function auditRoutes(inventory: RouteInventory, expected: ExpectedRoute[]): RouteAudit {
+  const byId = new Map<string, RouteItem & { apiId: string }>();
+  const byKey = new Map<string, { apiId: string; routeKey: string; routeIds: string[] }>();
+  let total = 0;
+  for (const [apiId, items] of inventory) {
+    for (const r of items) {
+      total++;
+      byId.set(`${apiId}/${r.routeId}`, { ...r, apiId });
+      const k = `${apiId} ${r.routeKey}`;
+      const entry = byKey.get(k) ?? { apiId, routeKey: r.routeKey, routeIds: [] };
+      entry.routeIds.push(r.routeId);
+      byKey.set(k, entry);
+    }
+  }
+  const recorded = new Set(expected.filter((e) => e.routeId).map((e) => `${e.apiId}/${e.routeId}`));
+  const found = expected.map((e) => ({ e, r: e.routeId ? byId.get(`${e.apiId}/${e.routeId}`) : undefined }));
+  return {
+    missing: found.filter(({ r }) => !r).map(({ e }) => e.owner),
+    duplicates: [...byKey.values()].filter((d) => d.routeIds.length > 1),
+    leaks: [...byId.entries()]
+      .filter(([id]) => !recorded.has(id))
+      .map(([, r]) => ({ apiId: r.apiId, routeId: r.routeId, routeKey: r.routeKey })),
+    wrongTarget: found
+      .filter(({ e, r }) => r && r.target !== e.target)
+      .map(({ e, r }) => ({ owner: e.owner, routeId: r!.routeId, target: r!.target, expected: e.target })),
+    total,
+  };
+}
+
+export function describeRouteAudit(a: RouteAudit): string {
+  return (
+    `routes=${a.total} missing=${a.missing.length} duplicates=${a.duplicates.length} leaks=${a.leaks.length} wrongTarget=${a.wrongTarget.length}` +
+    (a.duplicates.length ? `\nduplicates: ${JSON.stringify(a.duplicates.slice(0, 10))}` : '') +
+    (a.leaks.length ? `\nleaks: ${JSON.stringify(a.leaks.slice(0, 10))}` : '') +
+    (a.wrongTarget.length ? `\nwrong targets: ${JSON.stringify(a.wrongTarget.slice(0, 10))}` : '') +
     (a.missing.length ? `\nmissing: ${a.missing.slice(0, 10).join(', ')}` : '')
   );
 }

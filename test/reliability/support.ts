@@ -4,7 +4,19 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
-import { audit, describeAudit, integrationsByApi, type Audit } from '../faultproxy/inventory.ts';
+import { ROUTE_KIND, ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
+import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
+import {
+  audit,
+  auditRoutes,
+  describeAudit,
+  describeRouteAudit,
+  integrationsByApi,
+  routesByApi,
+  type Audit,
+  type ExpectedRoute,
+  type RouteAudit,
+} from '../faultproxy/inventory.ts';
 import { FaultProxy, type FaultProxyOptions } from '../faultproxy/proxy.ts';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { condition, custom, sleep, tb } from '../support/cluster.ts';
@@ -237,3 +249,82 @@ export function median(xs: number[]): number {
 }
 
 export { inspect, memoryAfterGc, type InspectorSession } from '../support/inspector.ts';
+
+// ApiRoute counterparts of the helpers above.
+
+export async function listRoutes(namespace: string, client: CustomObjectsApi = custom): Promise<ApiRoute[]> {
+  const res = (await client.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: ROUTE_PLURAL,
+    namespace,
+  })) as { items: ApiRoute[] };
+  return res.items;
+}
+
+export async function createRoutes(
+  namespace: string,
+  specs: { name: string; spec: Record<string, unknown> }[],
+  concurrency = 8,
+  client: CustomObjectsApi = custom,
+): Promise<ApiRoute[]> {
+  return pool(
+    specs,
+    concurrency,
+    async ({ name, spec }) =>
+      (await client.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: ROUTE_PLURAL,
+        namespace,
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: ROUTE_KIND, metadata: { name }, spec },
+      })) as ApiRoute,
+  );
+}
+
+export function deleteRoute(namespace: string, name: string, client: CustomObjectsApi = custom): Promise<unknown> {
+  return client.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: ROUTE_PLURAL, namespace, name });
+}
+
+/** Ready for its generation with nothing left to finish (no create in doubt, no old route to delete). */
+export function isRouteSettled(o: ApiRoute): boolean {
+  const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+  const a = o.metadata.annotations ?? {};
+  return (
+    ready?.status === 'True' &&
+    ready.observedGeneration === o.metadata.generation &&
+    o.status?.observedGeneration === o.metadata.generation &&
+    !a['apigw.dev/create-pending'] &&
+    !a['apigw.dev/superseded']
+  );
+}
+
+/** Polls the namespace's ApiRoutes until `done` holds; the failure names what was still missing. */
+export async function waitForRoutes(
+  what: string,
+  namespace: string,
+  done: (objs: ApiRoute[]) => string | true,
+  { timeoutMs, context }: { timeoutMs: number; context?: () => string },
+): Promise<ApiRoute[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const objs = await listRoutes(namespace);
+      const r = done(objs);
+      if (r === true) return objs;
+      last = r;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}${context ? `\n${context()}` : ''}`);
+}
+
+/** Route audit of `apiIds` in the emulator against what the objects record. */
+export async function auditRouteApis(apiIds: string[], expected: ExpectedRoute[]): Promise<RouteAudit> {
+  return auditRoutes(await routesByApi({ endpoint: tb.motoEndpoint, region: tb.region }, apiIds), expected);
+}
+
+export { describeRouteAudit, type ExpectedRoute, type RouteAudit };
