@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only converge,quota,conflicts,steady,memory] [-- --scale N]`:
+// `npm run bench [-- --quick] [-- --only converge,quota,routes,conflicts,steady,memory] [-- --scale N]`:
 // builds the operator (dist/, as the image runs it), starts a private test bed (etcd +
 // kube-apiserver + moto), runs the benchmarks one after another, prints each one's figures as a
 // table, then the summary figures, and writes them all to bench/results/latest.json.
@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { buildCrdYaml } from '../src/api/v1alpha1/crd.ts';
+import { buildRouteCrdYaml } from '../src/api/v1alpha1/route-crd.ts';
 import { emulatorClient } from '../test/faultproxy/inventory.ts';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
 import { convergeOnOneApi } from './conflicts.ts';
@@ -15,9 +16,10 @@ import { formatTable, machine, type BenchContext, type SectionResult } from './l
 import { crPath, Kube } from './lib/kube.ts';
 import { buildOperator, chartNodeOptions, OPERATOR_FROM } from './lib/operator.ts';
 import { summarize, summaryTable } from './lib/summary.ts';
+import { routePath, routesAtQuota } from './routes.ts';
 import { memoryAtScale, steadyState, updateLatency, type MemoryRow } from './steady.ts';
 
-const GROUPS = ['converge', 'quota', 'conflicts', 'steady', 'memory'] as const;
+const GROUPS = ['converge', 'quota', 'routes', 'conflicts', 'steady', 'memory'] as const;
 type Group = (typeof GROUPS)[number];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Group>; scale?: number } {
@@ -44,17 +46,21 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Group>; scale?: 
   return { quick, only, ...(scale !== undefined ? { scale } : {}) };
 }
 
+/** Both CRDs: the operator runs its ApiRoute controller only when the ApiRoute CRD is served. */
 async function installCrd(kube: Kube): Promise<void> {
-  await kube.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(buildCrdYaml()));
+  const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  await kube.request('POST', path, parse(buildCrdYaml()));
+  await kube.request('POST', path, parse(buildRouteCrdYaml()));
   for (let i = 0; i < 300; i++) {
     try {
       await kube.request('GET', crPath('default'));
+      await kube.request('GET', routePath('default'));
       return;
     } catch {
       await sleep(200);
     }
   }
-  throw new Error('the ApiIntegration CRD was not served within 60 s');
+  throw new Error('the ApiIntegration and ApiRoute CRDs were not served within 60 s');
 }
 
 function print(s: SectionResult): void {
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
     };
     await run('converge', async () => emit(await convergeWithoutQuota(ctx)));
     await run('quota', async () => emit(await convergeAtQuota(ctx)));
+    await run('routes', async () => emit(await routesAtQuota(ctx)));
     await run('conflicts', async () => emit(await convergeOnOneApi(ctx)));
     // The memory table has a row per process measured: the 1,000 Ready objects of the steady
     // group (when it runs) and the large start-up of the memory group.

@@ -1,5 +1,6 @@
-// Follows one namespace's ApiIntegrations through a watch and records, for each object, when it
-// became Ready for each generation: the benchmarks' clock for convergence and update latency.
+// Follows one namespace's ApiIntegrations (or, given their collection path, ApiRoutes: the same
+// metadata and Ready condition) through a watch and records, for each object, when it became Ready
+// for each generation: the benchmarks' clock for convergence and update latency.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../test/support/poll.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
@@ -25,13 +26,16 @@ export class ReadyTracker {
   private readonly ctl = new AbortController();
   private readonly kube: Kube;
   private readonly namespace: string;
+  private readonly collection: (namespace: string) => string;
   private rv = '';
   private loop: Promise<void> | undefined;
   private ready = 0;
 
-  constructor(kube: Kube, namespace: string) {
+  /** `collection`: the namespaced list path of the kind to follow (ApiIntegrations by default). */
+  constructor(kube: Kube, namespace: string, collection: (namespace: string) => string = crPath) {
     this.kube = kube;
     this.namespace = namespace;
+    this.collection = collection;
   }
 
   async start(): Promise<void> {
@@ -98,7 +102,7 @@ export class ReadyTracker {
       const page = await this.kube.request<{
         items: ApiIntegration[];
         metadata: { resourceVersion: string; continue?: string };
-      }>('GET', `${crPath(this.namespace)}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      }>('GET', `${this.collection(this.namespace)}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
       for (const o of page.items) this.apply('ADDED', o);
       this.rv = page.metadata.resourceVersion;
       cont = page.metadata.continue ?? '';
@@ -110,7 +114,7 @@ export class ReadyTracker {
       let gone = false;
       try {
         await this.kube.watch(
-          `${crPath(this.namespace)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=${this.rv}`,
+          `${this.collection(this.namespace)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=${this.rv}`,
           (type, obj) => {
             if (type === 'ERROR') {
               gone = true;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { writeDelta } from '../../bench/lib/kube.ts';
 import { chartNodeOptions, quantityMiB } from '../../bench/lib/operator.ts';
-import { summarize } from '../../bench/lib/summary.ts';
+import { summarize, summaryTable } from '../../bench/lib/summary.ts';
 import type { SectionResult } from '../../bench/lib/context.ts';
 
 const section = (name: string, data: Record<string, unknown>): SectionResult => ({
@@ -76,5 +76,22 @@ describe('bench helpers', () => {
       conflicts409sBaseline: 11,
     });
     expect(summarize([])).toEqual({});
+  });
+
+  it('carries the routes figures, the quota-budget run against (2N − 40)/10 with the target of 1.1', () => {
+    const s = summarize([
+      section('routesAtQuota', {
+        objects: 300,
+        runs: [
+          { quotaRatio: 1.0834, budgetRatio: 1.0834, throttled: 2 },
+          { quotaRatio: 1.31, budgetRatio: 1.0219, throttled: 0 },
+        ],
+      }),
+    ]);
+    expect(s).toEqual({ routesQuotaRatio: 1.083, routesBudgetRatio: 1.022, routes429s: 2, routesObjects: 300 });
+    const target = (v: number) =>
+      summaryTable({ routesQuotaRatio: v }).rows.find((r) => r[0] === 'routesQuotaRatio')?.[2];
+    expect(target(1.083)).toBe('≤ 1.1 (met)');
+    expect(target(1.2)).toBe('≤ 1.1 (missed)');
   });
 });
