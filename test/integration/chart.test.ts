@@ -9,13 +9,9 @@
 // with Helm 4 (server-side apply by default, a different release engine), into another release.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import {
@@ -31,169 +27,35 @@ import {
   tb,
   waitReady,
 } from '../support/cluster.ts';
-import { spawnOperator, type OperatorProcess } from '../support/process.ts';
+import {
+  allowed,
+  CHART,
+  helm,
+  helm4,
+  installRelease,
+  logTail,
+  releaseManifest,
+  startLikeTheDeployment,
+  tool,
+  type Container,
+  type Helm,
+  type Manifest,
+  type Started,
+} from '../support/chart-release.ts';
+import type { OperatorProcess } from '../support/process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const CHART = join(ROOT, 'charts', 'apigw-operator');
 const EXAMPLES = join(ROOT, 'examples');
 const CRD_NAME = `${PLURAL}.${GROUP}`;
-const ROUTE_CRD_NAME = `${ROUTE_PLURAL}.${GROUP}`;
 const FIELD_MANAGER = 'apigw-operator';
 const run = Date.now().toString(36);
-const work = mkdtempSync(join(tmpdir(), 'apigw-chart-'));
 
 const admin = adminKubeConfig();
 const extensions = admin.makeApiClient(k8s.ApiextensionsV1Api);
 const coordination = admin.makeApiClient(k8s.CoordinationV1Api);
 const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 
-type Manifest = {
-  kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-  spec?: unknown;
-};
-type Container = {
-  args: string[];
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
-  ports: { name: string; containerPort: number }[];
-  livenessProbe: Probe;
-  readinessProbe: Probe;
-};
-type Probe = { httpGet: { path: string; port: string } };
-
-function tool(bin: string, args: string[], input?: string): string {
-  const r = spawnSync(bin, args, { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: tb.kubeconfig } });
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-type Helm = (...args: string[]) => string;
-const helm: Helm = (...args) => tool(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig]);
-const helm4: Helm = (...args) => tool(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig]);
 const kubectl = (args: string[], input?: string) => tool(tb.tools.kubectl, args, input);
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
-
-/**
- * The test bed is shared: other test files create the CRD without Helm. Helm adopts an existing
- * object that carries its ownership metadata, which is how a user moves a kubectl-installed CRD
- * under a release too.
- */
-async function letHelmAdoptCrd(release: string, namespace: string): Promise<void> {
-  for (const name of [CRD_NAME, ROUTE_CRD_NAME]) {
-    try {
-      await extensions.patchCustomResourceDefinition(
-        {
-          name,
-          body: {
-            metadata: {
-              labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-              annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
-            },
-          },
-        },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
-    } catch (e) {
-      if (codeOf(e) !== 404) throw e;
-    }
-  }
-}
-
-async function installRelease(release: string, namespace: string, values: string[], bin: Helm = helm): Promise<void> {
-  const args = ['upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace', ...values];
-  for (let attempt = 1; ; attempt++) {
-    await letHelmAdoptCrd(release, namespace);
-    try {
-      bin(...args);
-      return;
-    } catch (e) {
-      // Another test file may replace the CRD (dropping the ownership metadata) between the two steps.
-      if (attempt >= 3 || !/invalid ownership metadata|cannot be imported/.test(String(e))) throw e;
-    }
-  }
-}
-
-function releaseManifest(release: string, namespace: string, bin: Helm = helm): Manifest[] {
-  return parseAllDocuments(bin('get', 'manifest', release, '--namespace', namespace))
-    .map((d) => d.toJS() as Manifest | null)
-    .filter((m): m is Manifest => m !== null);
-}
-
-/** A kubeconfig that authenticates with a fresh TokenRequest token of the ServiceAccount. */
-async function serviceAccountKubeconfig(
-  namespace: string,
-  name: string,
-): Promise<{ file: string; kc: k8s.KubeConfig }> {
-  const tr = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = tr.status?.token;
-  if (!token) throw new Error(`no token for ${namespace}/${name}`);
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'testbed', cluster: { server: tb.apiserverUrl, 'certificate-authority': tb.caFile } }],
-    users: [{ name: `${namespace}-${name}`, user: { token } }],
-    contexts: [{ name: 'sa', context: { cluster: 'testbed', user: `${namespace}-${name}` } }],
-    'current-context': 'sa',
-  };
-  const file = join(work, `${namespace}-${name}.kubeconfig`);
-  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(file);
-  return { file, kc };
-}
-
-interface Started {
-  op: OperatorProcess;
-  sa: k8s.KubeConfig;
-  container: Container;
-  health: number;
-  metrics: number;
-  lease: string;
-}
-
-/** Starts the operator the way the release's Deployment would, as the release's ServiceAccount. */
-async function startLikeTheDeployment(release: string, namespace: string, bin: Helm = helm): Promise<Started> {
-  const deployment = releaseManifest(release, namespace, bin).find((m) => m.kind === 'Deployment') as unknown as {
-    spec: { template: { spec: { serviceAccountName: string; containers: Container[] } } };
-  };
-  const pod = deployment.spec.template.spec;
-  const container = pod.containers[0]!;
-  const { file, kc } = await serviceAccountKubeconfig(namespace, pod.serviceAccountName);
-  const health = await freePort();
-  const metrics = await freePort();
-  // Same flags; only the listen addresses move to free loopback ports (the chart's ports are
-  // checked against the flags in the unit tests).
-  const flags = container.args.map((a) =>
-    a.startsWith('--health-probe-bind-address=')
-      ? `--health-probe-bind-address=127.0.0.1:${health}`
-      : a.startsWith('--metrics-bind-address=')
-        ? `--metrics-bind-address=127.0.0.1:${metrics}`
-        : a,
-  );
-  const env: Record<string, string> = { KUBECONFIG: file };
-  for (const e of container.env ?? []) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
-  }
-  const op = spawnOperator(flags, env);
-  const lease = container.args.find((a) => a.startsWith('--leader-election-id='))!.split('=')[1]!;
-  return { op, sa: kc, container, health, metrics, lease };
-}
-
-const logTail = (op: OperatorProcess) => readFileSync(op.logFile, 'utf8').split('\n').slice(-30).join('\n');
 
 /** Waits for Ready; on timeout the error carries the operator's last log lines. */
 async function ready(op: OperatorProcess, namespace: string, name: string): Promise<ApiIntegration> {
@@ -227,13 +89,6 @@ function examples(namespace: string, api: { http: string; websocket: string }, o
     });
 }
 const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
-
-async function allowed(kc: k8s.KubeConfig, attrs: k8s.V1ResourceAttributes): Promise<boolean> {
-  const review = await kc
-    .makeApiClient(k8s.AuthorizationV1Api)
-    .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: attrs } } });
-  return review.status?.allowed ?? false;
-}
 
 async function stop(op: OperatorProcess): Promise<number | string> {
   op.kill('SIGTERM');

@@ -18,20 +18,30 @@ const CRD_NAMES = [`${PLURAL}.${GROUP}`, `${ROUTE_PLURAL}.${GROUP}`];
 const work = mkdtempSync(join(tmpdir(), 'apigw-release-'));
 const extensions = adminKubeConfig().makeApiClient(k8s.ApiextensionsV1Api);
 
-export type Manifest = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown };
-type Container = {
+export type Manifest = {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: unknown;
+};
+type Probe = { httpGet: { path: string; port: string } };
+export type Container = {
   args: string[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  ports: { name: string; containerPort: number }[];
+  livenessProbe: Probe;
+  readinessProbe: Probe;
 };
 
-export function helm(...args: string[]): string {
-  const r = spawnSync(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig], {
-    encoding: 'utf8',
-    env: { ...process.env, KUBECONFIG: tb.kubeconfig },
-  });
-  if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+/** Runs a tool against the test bed; fails with its output. */
+export function tool(bin: string, args: string[], input?: string): string {
+  const r = spawnSync(bin, args, { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: tb.kubeconfig } });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
+export type Helm = (...args: string[]) => string;
+/** Helm 3 and Helm 4, both built by hack/build-tools.sh. */
+export const helm: Helm = (...args) => tool(tb.tools.helm, [...args, '--kubeconfig', tb.kubeconfig]);
+export const helm4: Helm = (...args) => tool(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig]);
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -44,7 +54,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Other test files create the CRDs without Helm; Helm adopts them once they carry the release's metadata. */
+/**
+ * The test bed is shared: other test files create the CRDs without Helm. Helm adopts an existing
+ * object that carries its ownership metadata, which is how a user moves a kubectl-installed CRD
+ * under a release too.
+ */
 async function letHelmAdoptCrds(release: string, namespace: string): Promise<void> {
   for (const name of CRD_NAMES) {
     try {
@@ -66,12 +80,17 @@ async function letHelmAdoptCrds(release: string, namespace: string): Promise<voi
   }
 }
 
-export async function installRelease(release: string, namespace: string, values: string[]): Promise<void> {
+export async function installRelease(
+  release: string,
+  namespace: string,
+  values: string[],
+  bin: Helm = helm,
+): Promise<void> {
   const args = ['upgrade', '--install', release, CHART, '--namespace', namespace, '--create-namespace', ...values];
   for (let attempt = 1; ; attempt++) {
     await letHelmAdoptCrds(release, namespace);
     try {
-      helm(...args);
+      bin(...args);
       return;
     } catch (e) {
       // Another test file may replace the CRD (dropping the ownership metadata) between the two steps.
@@ -80,8 +99,8 @@ export async function installRelease(release: string, namespace: string, values:
   }
 }
 
-export function releaseManifest(release: string, namespace: string): Manifest[] {
-  return parseAllDocuments(helm('get', 'manifest', release, '--namespace', namespace))
+export function releaseManifest(release: string, namespace: string, bin: Helm = helm): Manifest[] {
+  return parseAllDocuments(bin('get', 'manifest', release, '--namespace', namespace))
     .map((d) => d.toJS() as Manifest | null)
     .filter((m): m is Manifest => m !== null);
 }
@@ -119,11 +138,17 @@ export interface Started {
   /** The ServiceAccount's own credentials, for access reviews. */
   sa: k8s.KubeConfig;
   args: string[];
+  container: Container;
+  /** The loopback ports the probes and metrics moved to. */
+  health: number;
+  metrics: number;
+  /** The leader-election Lease's name. */
+  lease: string;
 }
 
 /** Starts the operator the way the release's Deployment would, as the release's ServiceAccount. */
-export async function startLikeTheDeployment(release: string, namespace: string): Promise<Started> {
-  const deployment = releaseManifest(release, namespace).find((m) => m.kind === 'Deployment') as unknown as {
+export async function startLikeTheDeployment(release: string, namespace: string, bin: Helm = helm): Promise<Started> {
+  const deployment = releaseManifest(release, namespace, bin).find((m) => m.kind === 'Deployment') as unknown as {
     spec: { template: { spec: { serviceAccountName: string; containers: Container[] } } };
   };
   const pod = deployment.spec.template.spec;
@@ -131,7 +156,8 @@ export async function startLikeTheDeployment(release: string, namespace: string)
   const { file, kc } = await serviceAccountKubeconfig(namespace, pod.serviceAccountName);
   const health = await freePort();
   const metrics = await freePort();
-  // Same flags; only the listen addresses move to free loopback ports.
+  // Same flags; only the listen addresses move to free loopback ports (the chart's ports are
+  // checked against the flags in the unit tests).
   const flags = container.args.map((a) =>
     a.startsWith('--health-probe-bind-address=')
       ? `--health-probe-bind-address=127.0.0.1:${health}`
@@ -144,7 +170,8 @@ export async function startLikeTheDeployment(release: string, namespace: string)
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
   }
-  return { op: spawnOperator(flags, env), sa: kc, args: container.args };
+  const lease = container.args.find((a) => a.startsWith('--leader-election-id='))?.split('=')[1] ?? '';
+  return { op: spawnOperator(flags, env), sa: kc, args: container.args, container, health, metrics, lease };
 }
 
 export const logTail = (op: OperatorProcess) => readFileSync(op.logFile, 'utf8').split('\n').slice(-30).join('\n');
