@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
+import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
 import { executeStep, type ReportedIntegration, type StepContext } from './execute.ts';
 import { failureResponse, FailureRetries, type FailureResponse } from './failure.ts';
 import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
@@ -42,10 +43,6 @@ export interface ReconcilerDeps {
   random?: () => number;
 }
 
-/** Plans that keep asking to decide again are cut short: other keys get a turn before the next try. */
-const MAX_STEPS = 6;
-const UNSETTLED_RETRY_MS = 1000;
-
 /** One pass over one key. */
 interface Pass {
   key: string;
@@ -53,7 +50,7 @@ interface Pass {
   signal: AbortSignal;
 }
 
-type StepOutcome = { next: ApiIntegration } | { result: ReconcileResult };
+type StepOutcome = Steps<ApiIntegration>;
 
 export class ApiIntegrationReconciler {
   private readonly d: ReconcilerDeps;
@@ -73,20 +70,15 @@ export class ApiIntegrationReconciler {
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
-    let obj = this.d.get(key);
+    const obj = this.d.get(key);
     if (!obj) return {};
     const { namespace, name, generation } = obj.metadata;
     const pass: Pass = { key, signal, log: this.d.logger.child({ namespace, name, generation }) };
-    try {
-      for (let step = 0; step < MAX_STEPS; step++) {
-        const done = await this.step(pass, obj);
-        if ('result' in done) return done.result;
-        obj = done.next;
-      }
-      return { requeueAfterMs: UNSETTLED_RETRY_MS };
-    } catch (err) {
-      return this.handleError(pass, obj, err);
-    }
+    return runSteps(
+      obj,
+      (o) => this.step(pass, o),
+      (o, err) => this.handleError(pass, o, err),
+    );
   }
 
   /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */

@@ -10,6 +10,7 @@ import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from '../apiintegration/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
+import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
 import type { DesiredRoute, RoutePlan } from './decide.ts';
 import { executeRouteStep, type ReportedRoute, type RouteStepContext, type RouteStepResult } from './execute.ts';
 import { FailureRetries } from '../apiintegration/failure.ts';
@@ -50,17 +51,13 @@ export interface RouteReconcilerDeps {
   random?: () => number;
 }
 
-/** Plans that keep asking to decide again are cut short: other keys get a turn before the next try. */
-const MAX_STEPS = 6;
-const UNSETTLED_RETRY_MS = 1000;
-
 interface Pass {
   key: string;
   log: Logger;
   signal: AbortSignal;
 }
 
-type StepOutcome = { next: ApiRoute } | { result: Result };
+type StepOutcome = Steps<ApiRoute>;
 
 export class ApiRouteReconciler {
   private readonly d: RouteReconcilerDeps;
@@ -78,20 +75,15 @@ export class ApiRouteReconciler {
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
-    let obj = this.d.get(key);
+    const obj = this.d.get(key);
     if (!obj) return {};
     const { namespace, name, generation } = obj.metadata;
     const pass: Pass = { key, signal, log: this.d.logger.child({ kind: 'ApiRoute', namespace, name, generation }) };
-    try {
-      for (let step = 0; step < MAX_STEPS; step++) {
-        const done = await this.step(pass, obj);
-        if ('result' in done) return done.result;
-        obj = done.next;
-      }
-      return { requeueAfterMs: UNSETTLED_RETRY_MS };
-    } catch (err) {
-      return this.handleError(pass, obj, err);
-    }
+    return runSteps(
+      obj,
+      (o) => this.step(pass, o),
+      (o, err) => this.handleError(pass, o, err),
+    );
   }
 
   /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
