@@ -47,8 +47,20 @@ interface RouteRun {
   /** 429s by operation. */
   throttledByOperation: Record<string, number>;
   creates: number;
+  /** Operation → [first, last] call, seconds after the first AWS call: how the reads interleave with the creates. */
+  timeline: Record<string, [number, number]>;
   cpuS: number;
   kubeWrites: Record<string, number>;
+}
+
+function timeline(records: { operation: string; start: number }[], first: number): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const r of records) {
+    const t = round((r.start - first) / 1000, 1);
+    const span = (out[r.operation] ??= [t, t]);
+    span[1] = Math.max(span[1], t);
+  }
+  return out;
 }
 
 const total = (o: Partial<Record<Outcome, number>>) => Object.values(o).reduce((s, v) => s + (v ?? 0), 0);
@@ -98,6 +110,7 @@ async function routesRun(ctx: BenchContext, proxy: FaultProxy, n: number, flags:
       ),
       creates: proxy.appliedWrites().filter((w) => w.operation === 'CreateIntegration' || w.operation === 'CreateRoute')
         .length,
+      timeline: timeline(proxy.records(), first),
       cpuS,
       kubeWrites: Object.fromEntries(
         Object.entries(writes).filter(([k]) => k.startsWith('apiintegrations') || k.startsWith('apiroutes')),
@@ -144,6 +157,7 @@ function notes(n: number, apis: number, runs: Measured[]): string[] {
       (r) =>
         `${r.label}: AWS calls by operation ${JSON.stringify(r.byOperation)}; beyond the creates: ${extraCalls(r, n)}; 429s ${JSON.stringify(r.throttledByOperation)}.`,
     ),
+    ...runs.map((r) => `${r.label}: first and last call (s) by operation ${JSON.stringify(r.timeline)}.`),
     ...runs.map((r) => `${r.label}: API-server writes ${JSON.stringify(r.kubeWrites)}.`),
     `${n} integrations and ${n} routes over ${apis} API${apis === 1 ? '' : 's'} (${PER_API} of each per API, within AWS's 300 integrations and 300 routes per API).`,
   ];
