@@ -11,6 +11,7 @@ import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import { trimForCache, worthReconciling } from './apiintegration/setup.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
+import { CoalescingRouteGateway } from './apiroute/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
 import { assumeRole, SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
@@ -124,10 +125,13 @@ export class Operator {
     });
     // Drift checks of one API come due together (drift-schedule.ts); a listing answers them all, and
     // the API's population is remembered across an interval so the first check of a slot lists.
-    const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, {
+    const listings = {
       clock,
       ttlMs: Math.min(Math.max(cfg.driftIntervalMs / 2, 1000), 5 * 60_000),
       windowMs: Math.max(cfg.driftIntervalMs * 1.5, 3000),
+    };
+    const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, {
+      ...listings,
       routesTtlMs: ROUTE_LISTING_TTL_MS,
     });
     const namespaces = this.namespacePolicy(clock);
@@ -141,7 +145,8 @@ export class Operator {
       logger: deps.logger,
       metrics,
       // The integration gateway's calls: one budget per account and region, one write at a time per API.
-      gateway: new ApiGatewayV2RouteGateway(sdkGateway.calls),
+      // Route drift checks of one API share a GetRoutes listing, as integrations' share GetIntegrations.
+      gateway: new CoalescingRouteGateway(new ApiGatewayV2RouteGateway(sdkGateway.calls), listings),
       events,
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? anyApi,
