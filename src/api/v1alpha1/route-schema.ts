@@ -4,11 +4,11 @@
 // (learned from GetApi) are in route-validation.ts only. The CRD cannot know an API's protocol,
 // but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
 // exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import {
   API_VERSION,
   CATEGORIES,
-  Condition,
+  COMMON_STATUS,
   DELETION_POLICIES,
   GROUP,
   HTTP_METHODS,
@@ -318,26 +318,8 @@ export const ApiRouteStatus = Type.Object(
     integrationId: Type.Optional(
       Type.String({ description: 'ID of the integration the route targets, resolved from integrationRef or target.' }),
     ),
-    observedGeneration: Type.Optional(
-      Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
-    ),
-    conditions: Type.Optional(
-      Type.Unsafe<Static<typeof Condition>[]>({
-        type: 'array',
-        description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
-        items: Condition,
-        maxItems: 8,
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['type'],
-      }),
-    ),
+    ...COMMON_STATUS,
     observed: Type.Optional(ObservedRoute),
-    lastHandledReconcileAt: Type.Optional(
-      Type.String({
-        description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
-        maxLength: 256,
-      }),
-    ),
   },
   {
     description: 'Observed state, written by the operator only.',

@@ -428,29 +428,34 @@ export const ObservedIntegration = Type.Object(
   { description: 'What AWS reports for the integration, including values AWS defaulted.' },
 );
 
+/** What every kind's status carries beside its own fields: generation, conditions, handled request. */
+export const COMMON_STATUS = {
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
+  ),
+  conditions: Type.Optional(
+    Type.Unsafe<Static<typeof Condition>[]>({
+      type: 'array',
+      description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
+      items: Condition,
+      maxItems: 8,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+  ),
+  lastHandledReconcileAt: Type.Optional(
+    Type.String({
+      description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
+      maxLength: 256,
+    }),
+  ),
+};
+
 export const ApiIntegrationStatus = Type.Object(
   {
     integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
-    observedGeneration: Type.Optional(
-      Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
-    ),
-    conditions: Type.Optional(
-      Type.Unsafe<Static<typeof Condition>[]>({
-        type: 'array',
-        description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
-        items: Condition,
-        maxItems: 8,
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['type'],
-      }),
-    ),
+    ...COMMON_STATUS,
     observed: Type.Optional(ObservedIntegration),
-    lastHandledReconcileAt: Type.Optional(
-      Type.String({
-        description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
-        maxLength: 256,
-      }),
-    ),
   },
   {
     description: 'Observed state, written by the operator only.',
