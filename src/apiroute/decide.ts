@@ -69,7 +69,8 @@ export type Requeue = 'drift' | 'soon' | 'none';
 
 /**
  * A read decide needs. A `list` is answered with a fresh GetRoutes, never the shared drift listing:
- * it decides whether a key is free, and a stale answer would send a create into someone's key.
+ * it says whether a key is free and whose it is, and a stale answer would send a create into
+ * someone's key or recover a route that is not ours.
  */
 export type RouteNeed =
   { kind: 'list'; place: Place } | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' };
@@ -100,6 +101,8 @@ export interface RouteObservation {
   adoptee?: ObservedRoute | null;
   /** Every route at the place the last `list` need named; null: the API is gone. */
   listing?: ObservedRoute[] | null;
+  /** CreateRoute was refused in this pass because the key exists: list before creating again. */
+  keyRefused?: true;
 }
 
 export interface RouteDecideInput {
@@ -207,13 +210,25 @@ interface CreateCase {
   inDoubt?: true;
 }
 
+/**
+ * Whether to list the API before creating. A key is unique per API and AWS refuses a second one
+ * (409), so a create needs no listing first; it needs one only to say whose the key is: after this
+ * pass's create was refused for it, or while the object still reads RouteKeyTaken for this spec
+ * (else every drift pass would try the create again).
+ */
+function listBeforeCreate({ obj, observation }: RouteDecideInput): boolean {
+  if (observation.keyRefused) return true;
+  const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.reason === 'RouteKeyTaken' && obj.status?.observedGeneration === obj.metadata.generation;
+}
+
 /** Create the route, unless its key is taken: then refuse, naming the route and how to adopt it. */
 function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): RoutePlan {
   const listing = input.observation.listing;
-  if (listing === undefined) return look({ kind: 'list', place: d.location });
+  if (listing === undefined && listBeforeCreate(input)) return look({ kind: 'list', place: d.location });
   if (listing === null)
     return wait(progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}`), 'soon');
-  const taken = listing.find((r) => r.routeKey === c.fields.routeKey);
+  const taken = listing?.find((r) => r.routeKey === c.fields.routeKey);
   if (taken) return keyTaken(input, d.location, taken);
   const moving = c.supersede !== undefined;
   return {

@@ -75,7 +75,7 @@ export function claimsFor(ctx: RouteReadContext, obj: ApiRoute, desired: Desired
   return distinct.flatMap((p) => ctx.claimsAt(p)).filter((c) => c.owner !== self);
 }
 
-/** Plans ask for at most two reads (the route, then a listing for a new key). */
+/** Plans ask for at most two reads (the route, then a listing to say whose a key is). */
 const MAX_READS = 3;
 
 /** Decides, reading from AWS whatever decide asks for first. */

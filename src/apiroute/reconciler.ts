@@ -55,6 +55,8 @@ interface Pass {
   key: string;
   log: Logger;
   signal: AbortSignal;
+  /** A create in this pass was refused for its key: the next step lists to say whose it is. */
+  keyRefused?: true;
 }
 
 type StepOutcome = Steps<ApiRoute>;
@@ -93,11 +95,13 @@ export class ApiRouteReconciler {
     const reads = this.readContext(pass, roleArn, allowedApis);
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
-    const input = { obj, invalid, desired, observation: {}, claims, allowedApis };
+    const observation = pass.keyRefused ? { keyRefused: pass.keyRefused } : {};
+    const input = { obj, invalid, desired, observation, claims, allowedApis };
     const plan = await decideRouteWithReads(reads, input);
     const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
     const next = done.obj ?? obj;
     const acted = plan.action.type !== 'None';
+    if (done.again) pass.keyRefused = true;
     if (done.again || (acted && plan.requeue === 'soon')) return { next };
     return { result: await this.finish(pass, next, plan, { ...done, desired }) };
   }

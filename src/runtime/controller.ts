@@ -169,7 +169,7 @@ export class Controller<K = string> {
     this.queue.forget(key);
     const after = result.requeueAfterMs;
     if (after !== undefined && after > 0) {
-      this.queue.addAfter(key, after);
+      this.queue.requeueAfter(key, after);
       return 'requeue_after';
     }
     return 'success';
@@ -189,7 +189,7 @@ export class Controller<K = string> {
       return;
     }
     const after = retryAfterMsOf(err);
-    if (after !== undefined) this.queue.addAfter(key, after);
+    if (after !== undefined) this.queue.requeueAfter(key, after);
     else this.queue.addRateLimited(key);
     this.log.error({ key, retries: this.queue.retries(key), ...errorFields(err) }, 'reconcile failed; will retry');
   }

@@ -2,6 +2,12 @@
 // key being processed is never handed to a second worker (processing set; a re-add while it is
 // processed is queued again on done()), and delayed / rate-limited re-adds keep the earliest due
 // time per key. This per-key serialization is what makes "one reconcile per object at a time" true.
+//
+// One departure from client-go: a delayed re-add that a pass asked for (requeueAfter, or a backoff
+// after its failure) is dropped when the key is handed out again sooner. The pass about to run
+// reads the newer state and gives its own answer; client-go would keep the old timer and run a
+// pass for nothing (a route that waited 30 s for its integration, created meanwhile, would read
+// AWS again at 30 s). A delayed add from elsewhere (addAfter) is kept: its reason is not a pass's.
 import { ItemExponentialBackoff, type RateLimiter } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DelayedSet } from './delayed-set.ts';
@@ -35,6 +41,8 @@ export class WorkQueue<K = string> {
   private readonly queuedAt = new Map<K, number>();
   private readonly startedAt = new Map<K, number>();
   private readonly delayed = new DelayedSet<K>();
+  /** Keys whose delayed re-add is a pass's own answer, superseded by the key's next pass. */
+  private readonly answers = new Set<K>();
   private timer: { handle: unknown; at: number } | undefined;
   private waiters: Waiter<K>[] = [];
   private shuttingDown = false;
@@ -68,15 +76,17 @@ export class WorkQueue<K = string> {
 
   /** Adds `key` after `ms`; a key already waiting keeps the earlier of the two due times. */
   addAfter(key: K, ms: number): void {
-    if (this.shuttingDown) return;
-    this.metrics?.retried();
-    if (ms <= 0) return this.add(key);
-    if (this.delayed.add(key, this.clock.now() + ms)) this.armTimer();
+    this.delay(key, ms, false);
   }
 
-  /** Adds `key` after its per-key backoff delay, counting one more failure. */
+  /** A pass's answer: come back after `ms`, unless the key's next pass comes sooner (see the header). */
+  requeueAfter(key: K, ms: number): void {
+    this.delay(key, ms, true);
+  }
+
+  /** A failed pass's answer: come back after the key's backoff delay, counting one more failure. */
   addRateLimited(key: K): void {
-    this.addAfter(key, this.limiter.when(key));
+    this.requeueAfter(key, this.limiter.when(key));
   }
 
   /** Resets the backoff of `key`; it does not remove a pending add. */
@@ -137,6 +147,18 @@ export class WorkQueue<K = string> {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  private delay(key: K, ms: number, answer: boolean): void {
+    if (this.shuttingDown) return;
+    this.metrics?.retried();
+    if (ms <= 0) return this.add(key);
+    const waiting = this.delayed.has(key);
+    if (!this.delayed.add(key, this.clock.now() + ms)) return;
+    // An answer that moves an earlier addAfter forward keeps it an addAfter: that wake is still owed.
+    if (!answer) this.answers.delete(key);
+    else if (!waiting) this.answers.add(key);
+    this.armTimer();
+  }
+
   private enqueue(key: K): void {
     this.queue.push(key);
     this.queuedAt.set(key, this.clock.now());
@@ -152,6 +174,7 @@ export class WorkQueue<K = string> {
     this.metrics?.depth(this.queue.length);
     if (at !== undefined) this.metrics?.queued((now - at) / 1000);
     this.dirty.delete(key);
+    if (this.answers.delete(key)) this.delayed.delete(key);
     this.processing.add(key);
     this.startedAt.set(key, now);
     return key;
@@ -193,7 +216,10 @@ export class WorkQueue<K = string> {
 
   private onTimer(): void {
     this.timer = undefined;
-    for (const key of this.delayed.popDue(this.clock.now())) this.add(key);
+    for (const key of this.delayed.popDue(this.clock.now())) {
+      this.answers.delete(key);
+      this.add(key);
+    }
     this.armTimer();
   }
 
@@ -201,5 +227,6 @@ export class WorkQueue<K = string> {
     if (this.timer) this.clock.clearTimeout(this.timer.handle);
     this.timer = undefined;
     this.delayed.clear();
+    this.answers.clear();
   }
 }

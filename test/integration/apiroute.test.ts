@@ -16,7 +16,9 @@ import {
   GetRouteCommand,
   GetRoutesCommand,
 } from '@aws-sdk/client-apigatewayv2';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { ANNOTATION_RECONCILE_REQUESTED as REQUESTED } from '../../src/api/v1alpha1/types.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { Operator } from '../../src/operator.ts';
@@ -274,6 +276,36 @@ describe('existing routes', () => {
     const writes = proxy.records().filter((r) => r.apiId === api && r.start >= from && r.write);
     expect(writes).toEqual([]);
     expect(await targetOf(api, RouteId!)).toBe(target);
+  });
+
+  it('refuses a key a route made outside it holds: AWS keeps that route, and later passes list instead of creating', async () => {
+    const { RouteId } = await aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'PUT /taken' }));
+    const from = Date.now();
+    const creates = () =>
+      proxy.records().filter((r) => r.apiId === api && r.start >= from && r.operation === 'CreateRoute');
+
+    await createRoute('taken', { apiId: api, routeKey: 'PUT /taken', integrationRef: { name: 'existing' } });
+    const refused = await eventually(
+      `${ns}/taken RouteKeyTaken`,
+      async () => {
+        const r = ready(await getRoute('taken'));
+        return r?.reason === 'RouteKeyTaken' ? r : undefined;
+      },
+      30_000,
+    );
+    expect(refused.message).toContain(`set spec.routeId: ${RouteId}`);
+    expect(creates()).toHaveLength(1);
+    // A pass asked for by hand reads AWS afresh; it lists, and does not send the create again.
+    const at = new Date().toISOString();
+    await custom.patchNamespacedCustomObject(
+      { ...ref, namespace: ns, name: 'taken', body: { metadata: { annotations: { [REQUESTED]: at } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await eventually('request handled', async () => (await getRoute('taken')).status?.lastHandledReconcileAt === at);
+    expect(creates()).toHaveLength(1);
+    const same = (await routesOf(api)).filter((r) => r.RouteKey === 'PUT /taken');
+    expect(same.map((r) => [r.RouteId, r.Target])).toEqual([[RouteId, undefined]]);
+    expect((await getRoute('taken')).metadata.annotations?.['apigw.dev/create-pending']).toBeUndefined();
   });
 
   it('adopts a route named by spec.routeId and makes it target the referenced integration', async () => {

@@ -7,10 +7,35 @@ import { PLACE, observedRoute, pendingFor, recordedRoute, routeInput, routeObjec
 const other = { ...PLACE, routeId: 'r9', owner: 'team-b/other' };
 
 describe('decideRoute: a new object', () => {
-  it('lists the API before creating, to see whether the key is free', () => {
+  it('creates without listing first: AWS refuses a key that exists, so the listing would only cost a call', () => {
     const plan = decideRoute(routeInput(routeObject({ finalizers: [] })));
+    expect(plan.need).toBeUndefined();
+    expect(plan.action).toMatchObject({ type: 'Create' });
+  });
+
+  it('lists before creating again once AWS refused the key, to say whose it is', () => {
+    const plan = decideRoute(routeInput(routeObject(), { keyRefused: true }));
     expect(plan.need).toEqual({ kind: 'list', place: PLACE });
     expect(plan.action).toEqual({ type: 'None' });
+  });
+
+  it('lists before creating while the object reads RouteKeyTaken for this spec, and not after the spec changes', () => {
+    const obj = routeObject();
+    obj.status = {
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'RouteKeyTaken',
+          message: 'taken',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    expect(decideRoute(routeInput(obj)).need).toEqual({ kind: 'list', place: PLACE });
+    obj.metadata.generation = 2;
+    expect(decideRoute(routeInput(obj)).action).toMatchObject({ type: 'Create' });
   });
 
   it('creates with the finalizer in the same write as the pending marker, targeting the integration', () => {

@@ -89,14 +89,14 @@ describe('failures worth retrying', () => {
 
   it('a status that cannot be written does not hide the failure itself', async () => {
     const t = setup();
-    t.gateway.fail.GetRoutes = () => aws('Transient', 'GetRoutes');
+    t.gateway.fail.CreateRoute = () => aws('Transient', 'CreateRoute');
     t.store.fail.status = () => new Error('etcd unavailable');
-    expect((await t.failure())?.message).toBe('GetRoutes: Transient');
+    expect((await t.failure())?.message).toBe('CreateRoute: Transient');
   });
 
   it('our own call budget is no failure: nothing is said, the error carries the delay', async () => {
     const t = setup();
-    t.gateway.fail.GetRoutes = () => new BudgetWait('us-east-1', 700);
+    t.gateway.fail.CreateRoute = () => new BudgetWait('us-east-1', 700);
     const err = await t.failure();
     expect(err).toBeInstanceOf(BudgetWait);
     expect(t.store.obj.status).toBeUndefined();
@@ -130,7 +130,7 @@ describe('failures worth retrying', () => {
 
   it('anything else goes back to the work queue as it is', async () => {
     const t = setup();
-    t.gateway.fail.GetRoutes = () => new TypeError('boom');
+    t.gateway.fail.CreateRoute = () => new TypeError('boom');
     expect((await t.failure())?.message).toBe('boom');
     expect(t.store.obj.status).toBeUndefined();
   });

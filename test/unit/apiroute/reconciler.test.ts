@@ -41,9 +41,8 @@ describe('creating and keeping a route', () => {
     const t = setup();
     const r = await t.run();
     expect(t.store.writes).toEqual(['metadata', 'metadata', 'status']);
-    expect(t.gateway.calls).toEqual(['GetRoutes', 'CreateRoute']);
-    // Whether the key is free is read afresh, never from the shared drift listing.
-    expect(t.gateway.freshReads).toEqual(['GetRoutes']);
+    // No listing first: AWS refuses a key that exists.
+    expect(t.gateway.calls).toEqual(['CreateRoute']);
     expect(t.store.obj.metadata.finalizers).toEqual([FINALIZER]);
     expect(t.annotation('route-id')).toBe('r1');
     expect(t.annotation('location')).toBe('us-east-1/api1');
@@ -117,17 +116,34 @@ describe('creating and keeping a route', () => {
     expect(t.annotation('route-id')).toBe('r1');
   });
 
-  it('refuses a key another route holds, naming it and how to adopt it, and writes nothing to AWS', async () => {
+  it('refuses a key another route holds, naming it and how to adopt it, and changes nothing in AWS', async () => {
     const t = setup();
     t.gateway.put('api1', observedRoute({ routeId: 'r9' }));
     expect((await t.run()).requeueAfterMs).toBeGreaterThan(0);
     expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'RouteKeyTaken' });
     expect(t.ready()?.message).toMatch(/set spec.routeId: r9/);
     expect(t.events).toEqual(['Warning:RouteKeyTaken']);
-    expect(t.gateway.writes()).toEqual([]);
-    // The Warning goes out once, not on every pass.
+    // The create went straight to AWS, which refused the key; nothing was made and no marker is left.
+    expect(t.gateway.writes()).toEqual(['CreateRoute']);
+    // Whose the key is comes from a fresh listing, never the shared drift listing.
+    expect(t.gateway.freshReads).toEqual(['GetRoutes']);
+    expect(t.gateway.on('api1')).toHaveLength(1);
+    expect(t.annotation('create-pending')).toBeUndefined();
+    // Later passes list to see whether the key is free rather than trying the create again,
+    // and the Warning goes out once, not on every pass.
     await t.run();
+    expect(t.gateway.writes()).toEqual(['CreateRoute']);
     expect(t.events).toEqual(['Warning:RouteKeyTaken']);
+  });
+
+  it('creates once the taken key is freed, listing first', async () => {
+    const t = setup();
+    t.gateway.put('api1', observedRoute({ routeId: 'r9' }));
+    await t.run();
+    t.gateway.routes.delete('r9');
+    await t.run();
+    expect(t.gateway.count('CreateRoute')).toBe(2);
+    expect(t.ready()).toMatchObject({ reason: 'Synced' });
   });
 
   it('names the ApiRoute that manages a taken key', async () => {
@@ -281,7 +297,7 @@ describe('updating and repairing', () => {
     await t.run();
     t.store.annotate({ 'apigw.dev/reconcile-requested-at': 'now' });
     await t.run();
-    expect(t.gateway.freshReads).toEqual(['GetRoutes', 'GetRoute']);
+    expect(t.gateway.freshReads).toEqual(['GetRoute']);
     expect(t.store.obj.status?.lastHandledReconcileAt).toBe('now');
   });
 });

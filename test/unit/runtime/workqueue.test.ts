@@ -91,6 +91,34 @@ describe('WorkQueue delayed adds', () => {
     expect(q.len()).toBe(0);
   });
 
+  it("drops a pass's requeue once the key is handed out sooner: the newer pass answers for itself", async () => {
+    const { q, clock } = queue();
+    q.requeueAfter('a', 30_000);
+    q.add('a'); // an event: the integration the route waited for is Ready
+    expect(await q.get()).toBe('a');
+    q.done('a');
+    await clock.advance(60_000);
+    expect(q.len()).toBe(0);
+  });
+
+  it('keeps a delayed add that came from elsewhere, even when a pass asked for an earlier one', async () => {
+    const { q, clock } = queue();
+    q.addAfter('a', 3_000); // a wake-up owed to something outside the key's passes
+    q.requeueAfter('a', 1_000);
+    q.add('a');
+    expect(await q.get()).toBe('a');
+    q.done('a');
+    await clock.advance(60_000);
+    expect(q.len()).toBe(1);
+  });
+
+  it("a pass's requeue still comes back when nothing else hands the key out", async () => {
+    const { q, clock } = queue();
+    q.requeueAfter('a', 100);
+    await clock.advance(100);
+    expect(await q.get()).toBe('a');
+  });
+
   it('fires keys in due order', async () => {
     const { q, clock } = queue();
     q.addAfter('late', 300);
