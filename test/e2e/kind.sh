@@ -3,8 +3,9 @@
 # `helm upgrade --install --wait` into a namespace that enforces the restricted pod security
 # standard, creates an HTTP and a WebSocket API (in moto running in the cluster, or in real AWS with
 # E2E_REAL_AWS=1), applies examples/ with their apiId set to those APIs, waits for Ready, updates
-# one, deletes them all and checks AWS has no integrations left. On failure it prints the operator's
-# logs, events and objects; then it deletes the cluster.
+# one, applies examples/routes/ (routes naming those ApiIntegrations) and waits for them, deletes
+# integrations and routes in one command and checks AWS has no integrations or routes left. On
+# failure it prints the operator's logs, events and objects; then it deletes the cluster.
 #
 #   test/e2e/kind.sh                                       moto in the cluster
 #   E2E_REAL_AWS=1 AWS_REGION=eu-west-1 test/e2e/kind.sh   real AWS, with the caller's credentials
@@ -46,7 +47,7 @@ diagnose() {
   kubectl -n "$NS" get pods -o wide || true
   kubectl -n "$NS" describe pods || true
   kubectl -n "$NS" logs "deployment/$RELEASE" --tail=300 || true
-  kubectl get apiintegrations -A -o yaml || true
+  kubectl get apiintegrations,apiroutes -A -o yaml || true
   kubectl get events -A --sort-by=.lastTimestamp | tail -60 || true
 }
 
@@ -175,12 +176,25 @@ id="$(kubectl -n "$APPS" get apiintegration orders-lambda -o jsonpath='{.status.
 description="$(aws_cli apigatewayv2 get-integration --api-id "$http_api" --integration-id "$id" --query Description --output text)"
 [[ "$description" == "updated by kind.sh" ]] || { echo "integration $id has description '$description'" >&2; exit 1; }
 
-log "deleting them; the operator deletes the integrations and releases the finalizers"
-kubectl -n "$APPS" delete apiintegrations --all --timeout=3m
-[[ -z "$(kubectl -n "$APPS" get apiintegrations -o name)" ]]
+log "applying examples/routes (ApiRoutes naming those ApiIntegrations)"
+for f in "$root"/examples/routes/*.yaml; do
+  api="$http_api"
+  [[ "$(basename "$f")" == *websocket* ]] && api="$ws_api"
+  sed -e "s/^  namespace: .*/  namespace: $APPS/" -e "s/^  apiId: .*/  apiId: $api/" "$f" | kubectl apply -f -
+done
+kubectl -n "$APPS" wait --for=condition=Ready apiroutes --all --timeout=3m
+kubectl -n "$APPS" get apiroutes -o wide
+target="$(aws_cli apigatewayv2 get-routes --api-id "$http_api" --query "Items[?RouteKey=='GET /orders/{id}'].Target | [0]" --output text)"
+[[ "$target" == "integrations/$id" ]] || { echo "route GET /orders/{id} targets '$target', not integrations/$id" >&2; exit 1; }
+
+log "deleting integrations and routes in one command; the operator deletes each route before its integration"
+kubectl -n "$APPS" delete apiintegrations,apiroutes --all --timeout=3m
+[[ -z "$(kubectl -n "$APPS" get apiintegrations,apiroutes -o name)" ]]
 for api in "$http_api" "$ws_api"; do
-  left="$(aws_cli apigatewayv2 get-integrations --api-id "$api" --query 'length(Items || `[]`)' --output text)"
-  [[ "$left" == 0 ]] || { echo "API $api still has $left integrations" >&2; exit 1; }
+  for what in integrations routes; do
+    left="$(aws_cli apigatewayv2 "get-$what" --api-id "$api" --query 'length(Items || `[]`)' --output text)"
+    [[ "$left" == 0 ]] || { echo "API $api still has $left $what" >&2; exit 1; }
+  done
 done
 
 log "uninstalling; the CRD stays (helm.sh/resource-policy: keep)"

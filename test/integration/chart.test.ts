@@ -1,7 +1,8 @@
 // The chart as users install it, on the test bed's real API server with the test bed's helm. Pods
 // do not run (there is no kubelet), so the operator runs as a process configured exactly like the
 // chart's Deployment (its args and env), authenticated with a TokenRequest token of the chart's own
-// ServiceAccount. Every example becoming Ready, then going away, proves the chart's RBAC is enough;
+// ServiceAccount. Every example (integrations, then the routes that name them) becoming Ready, then
+// going away in one delete, proves the chart's RBAC is enough;
 // access reviews with the same identity prove it is not more. Also: the Lease Role, probes on the
 // chart's ports and paths, what the operator's field manager owns, helm upgrade keeping the CRD and
 // its objects, helm uninstall keeping the CRD, helm lint, the namespaced (watchNamespaces) layout,
@@ -12,10 +13,13 @@ import * as k8s from '@kubernetes/client-node';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import {
   adminKubeConfig,
+  aws,
   codeOf,
   core,
   createApi,
@@ -88,6 +92,23 @@ function examples(namespace: string, api: { http: string; websocket: string }, o
       return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
     });
 }
+/** examples/routes/, one manifest per route, namespaced and on the API of the protocol its file names. */
+function routeExamples(namespace: string, api: { http: string; websocket: string }): Example[] {
+  const dir = join(EXAMPLES, 'routes');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((d) => {
+        const obj = d.toJS() as { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
+        obj.metadata.namespace = namespace;
+        obj.spec.apiId = file.includes('websocket') ? api.websocket : api.http;
+        return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
+      }),
+    );
+}
+const routesOf = async (apiId: string) => (await aws.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? [];
+
 const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
 
 async function stop(op: OperatorProcess): Promise<number | string> {
@@ -115,6 +136,7 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
   const apps = `apigw-apps-${run}`;
   let started: Started;
   let xs: Example[] = [];
+  let routes: Example[] = [];
   let api: { http: string; websocket: string };
 
   beforeAll(async () => {
@@ -218,6 +240,22 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     ).toContain('condition met');
   });
 
+  it('makes every route example Ready, each targeting the integration its ApiIntegration recorded', async () => {
+    routes = routeExamples(apps, api);
+    expect(new Set(routes.map((r) => r.file)).size).toBeGreaterThanOrEqual(2);
+    applyAll(routes);
+    expect(kubectl(['wait', '--for=condition=Ready', ROUTE_PLURAL, '--all', '-n', apps, '--timeout=60s'])).toContain(
+      'condition met',
+    );
+    const inAws = [...(await routesOf(api.http)), ...(await routesOf(api.websocket))];
+    for (const r of routes) {
+      const integration = (r.spec.integrationRef as { name: string }).name;
+      const id = (await getObject(apps, integration)).status!.integrationId;
+      const made = inAws.filter((x) => x.RouteKey === r.spec.routeKey);
+      expect(made.map((x) => x.Target)).toEqual([`integrations/${id}`]);
+    }
+  });
+
   it('never writes spec: its field manager owns only status, apigw.dev/* annotations and its finalizer', async () => {
     for (const x of xs) {
       const obj = await getObject(apps, x.name);
@@ -244,6 +282,10 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     expect(await can({ group: GROUP, resource: PLURAL, subresource: 'status', verb: 'patch', namespace: apps })).toBe(
       true,
     );
+    expect(await can({ group: GROUP, resource: ROUTE_PLURAL, verb: 'watch' })).toBe(true);
+    expect(
+      await can({ group: GROUP, resource: ROUTE_PLURAL, subresource: 'status', verb: 'patch', namespace: apps }),
+    ).toBe(true);
     expect(await can({ resource: 'events', verb: 'create', namespace: apps })).toBe(true);
     expect(await can({ resource: 'namespaces', verb: 'get', name: apps })).toBe(true);
     expect(
@@ -265,6 +307,8 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
       { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', verb: 'create', namespace: apps },
       { group: GROUP, resource: PLURAL, verb: 'create', namespace: apps },
       { group: GROUP, resource: PLURAL, verb: 'delete', namespace: apps },
+      { group: GROUP, resource: ROUTE_PLURAL, verb: 'create', namespace: apps },
+      { group: GROUP, resource: ROUTE_PLURAL, verb: 'delete', namespace: apps },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace, name: 'someone-elses-lease' },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: apps },
       { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions', verb: 'update', name: CRD_NAME },
@@ -299,11 +343,17 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     for (const x of xs) expect((await getObject(apps, x.name)).metadata.uid).toBeTruthy();
   });
 
-  it('deleting the objects deletes their integrations and releases the finalizers', async () => {
-    kubectl(['delete', '-f', '-', '--wait=false'], xs.map((x) => x.yaml).join('---\n'));
+  it('deleting integrations and routes at once (as a prune does) deletes them all in AWS (the fidelity proxy refuses an integration a route still targets)', async () => {
+    kubectl(['delete', '-f', '-', '--wait=false'], [...xs, ...routes].map((x) => x.yaml).join('---\n'));
     for (const x of xs) await eventually(`${x.name} gone`, () => gone(apps, x.name), 60_000);
+    await eventually(
+      'ApiRoutes gone',
+      () => kubectl(['get', ROUTE_PLURAL, '-n', apps, '-o', 'name']).trim() === '',
+      30_000,
+    );
     expect(await integrationsOf(api.http)).toEqual([]);
     expect(await integrationsOf(api.websocket)).toEqual([]);
+    expect([...(await routesOf(api.http)), ...(await routesOf(api.websocket))]).toEqual([]);
   });
 
   it('stops on SIGTERM, releasing the Lease', async () => {

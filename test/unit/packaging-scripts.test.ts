@@ -62,11 +62,15 @@ describe('test/e2e/kind.sh', () => {
     expect(text).toContain('pod-security.kubernetes.io/enforce=restricted');
   });
 
-  it('applies the examples, waits for Ready, updates one, deletes them and checks AWS', () => {
+  it('applies the examples and the route examples, waits for Ready, updates one, deletes them and checks AWS', () => {
     expect(text).toMatch(/kubectl -n "\$APPS" wait --for=condition=Ready apiintegrations --all/);
     expect(text).toMatch(/patch apiintegration orders-lambda/);
-    expect(text).toMatch(/delete apiintegrations --all/);
-    expect(text).toMatch(/get-integrations/);
+    expect(text).toMatch(/examples\/routes\/\*\.yaml/);
+    expect(text).toMatch(/kubectl -n "\$APPS" wait --for=condition=Ready apiroutes --all/);
+    // Both kinds in one delete, as a prune does: the operator orders it.
+    expect(text).toMatch(/delete apiintegrations,apiroutes --all/);
+    expect(text).toMatch(/"get-\$what"/);
+    expect(text).toMatch(/for what in integrations routes/);
   });
 
   it('collects diagnostics on failure and always tears down', () => {
