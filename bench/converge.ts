@@ -16,7 +16,7 @@ import {
   type SectionResult,
 } from './lib/context.ts';
 import { createObject, writeCounts, writeDelta } from './lib/kube.ts';
-import { cpuSeconds, startOperator } from './lib/operator.ts';
+import { cpuByCommand, cpuDelta, cpuSeconds, startOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
 
 const APIS = 10;
@@ -34,6 +34,8 @@ interface Run {
   /** The same by resource[/subresource] and verb, e.g. `apiintegrations/status PATCH`. */
   kubeWrites: Record<string, number>;
   eventsPerObject: number;
+  /** CPU seconds by command on the whole machine while it ran (cpuDelta). */
+  machineCpu: [string, number][];
 }
 
 /** Pre-creates N objects, starts the operator through `proxy`, and times it until all are Ready. */
@@ -56,10 +58,12 @@ async function operatorRun(
   proxy.resetStats();
   const writesBefore = await writeCounts(ctx.kube);
   ctx.log(`${label}: ${n} objects created; starting the operator`);
+  const cpuBefore = cpuByCommand();
   const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns, ...flags]);
   try {
     await tracker.waitFor(`${n} objects Ready`, () => tracker.readyCount() >= n, 30 * 60_000);
     const cpuS = cpuSeconds(op.pid);
+    const machineCpu = cpuDelta(cpuBefore, cpuByCommand());
     const records = proxy.records();
     const first = Math.min(...records.map((r) => r.start));
     // Counted by the API server (apiserver_request_total), not by the operator.
@@ -78,12 +82,15 @@ async function operatorRun(
       kubeWritesPerObject: sum('apiintegrations') / n,
       kubeWrites: Object.fromEntries(Object.entries(writes).filter(([k]) => k.startsWith('apiintegrations'))),
       eventsPerObject: sum('events') / n,
+      machineCpu,
     };
   } finally {
     await op.stop();
     await tracker.stop();
   }
 }
+
+const cpuText = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v}`).join(', ');
 
 /** The operator's default AWS budget (--aws-rate, --aws-burst), read from its own configuration. */
 const defaults = parseConfig(['--region', 'us-east-1'], {});
@@ -179,6 +186,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
     });
     ctx.log(`no quota: SDK loop, ${n} creates at concurrency ${concurrency}`);
     const t0 = performance.now();
+    const cpuBefore = cpuByCommand();
     await pool(
       Array.from({ length: n }, (_, i) => i),
       concurrency,
@@ -194,6 +202,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
         ),
     );
     const sdkS = (performance.now() - t0) / 1000;
+    const sdkCpu = cpuDelta(cpuBefore, cpuByCommand());
     client.destroy();
     const unlimited = ['--aws-rate', '100000', '--aws-burst', '100000'];
     const op = await operatorRun(
@@ -242,6 +251,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
         `Per object the operator makes ${round(op.awsCalls / n, 2)} AWS calls; the loop makes one.`,
         `Operator CPU: ${round(op.cpuS)} s with 4 workers, ${round(op8.cpuS)} s with 8; time measured from the first AWS call (start-up ${round(op.startupS)} s / ${round(op8.startupS)} s excluded).`,
         `--workers 8 took ${round(workers8vs4, 2)}× the time of --workers 4 (≤ 1: more workers are not slower).`,
+        `CPU seconds on the whole machine by command: SDK loop ${cpuText(sdkCpu)}; operator --workers ${concurrency} ${cpuText(op.machineCpu)} (the operator and this process are both node).`,
       ],
       data: { objects: n, concurrency, sdkLoopS: sdkS, operator: op, operatorWorkers8: op8, ratio, workers8vs4 },
     };

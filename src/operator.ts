@@ -11,6 +11,7 @@ import { GROUP, PLURAL, VERSION } from './api/v1alpha1/schema.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import { trimForCache, worthReconciling } from './apiintegration/setup.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
+import { ApiPopulation } from './apiintegration/population.ts';
 import { CoalescingRouteGateway } from './apiroute/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
@@ -100,11 +101,7 @@ export class Operator {
 
     this.informers.push(...this.informersFor(clock));
     this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(CONTROLLER) });
-    for (const inf of this.informers) {
-      inf.onAdd((o) => this.queue.add(objectKey(o)));
-      inf.onUpdate((old, o) => worthReconciling(old, o) && this.queue.add(objectKey(o)));
-      inf.onDelete((o) => this.queue.forget(objectKey(o)));
-    }
+    const population = this.followIntegrations();
 
     const buckets = new TokenBuckets({ ratePerSec: cfg.awsRate, burst: cfg.awsBurst, clock });
     const opMetrics = registerOperatorMetrics(this.registry, {
@@ -133,6 +130,7 @@ export class Operator {
     const gateway: IntegrationGateway = new CoalescingGateway(sdkGateway, {
       ...listings,
       routesTtlMs: ROUTE_LISTING_TTL_MS,
+      population: (loc) => population.of(loc),
     });
     const namespaces = this.namespacePolicy(clock);
     const reconciler = this.reconcilerFor(gateway, clock, namespaces);
@@ -177,6 +175,26 @@ export class Operator {
   }
 
   /** One informer per watched namespace, or one for all of them. */
+  /** Queues the ApiIntegrations worth a pass and counts them per API; returns the count. */
+  private followIntegrations(): ApiPopulation {
+    const population = new ApiPopulation();
+    for (const inf of this.informers) {
+      inf.onAdd((o) => {
+        population.set(objectKey(o), o);
+        this.queue.add(objectKey(o));
+      });
+      inf.onUpdate((old, o) => {
+        population.set(objectKey(o), o);
+        if (worthReconciling(old, o)) this.queue.add(objectKey(o));
+      });
+      inf.onDelete((o) => {
+        population.remove(objectKey(o));
+        this.queue.forget(objectKey(o));
+      });
+    }
+    return population;
+  }
+
   private informersFor(clock: Clock): Informer<ApiIntegration>[] {
     const { cfg, kc } = this.deps;
     const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];

@@ -120,6 +120,35 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/**
+ * CPU seconds used so far by every process on the machine, summed by command name (kube-apiserver,
+ * etcd, python3 for the emulator, node for the operator and this process). The difference of two
+ * readings says where a phase's CPU went on a machine whose cores all of them share.
+ */
+export function cpuByCommand(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[comm] = (out[comm] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** `after − before` per command, the busiest first, leaving out commands that used under 0.1 s. */
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): [string, number][] {
+  return Object.entries(after)
+    .map(([k, v]): [string, number] => [k, Math.round((v - (before[k] ?? 0)) * 10) / 10])
+    .filter(([, v]) => v >= 0.1)
+    .sort((a, b) => b[1] - a[1]);
+}
+
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;

@@ -26,13 +26,19 @@ export interface CoalescingOptions {
   windowMs?: number;
   /** Distinct integrations asked for on one API within windowMs before a listing is worth it. */
   minObjectsPerListing?: number;
+  /**
+   * How many objects the informer cache records on the API. After a restart nobody has asked yet,
+   * so without it every API would pay a GetIntegration before its listing (40 APIs: 40 calls of
+   * the start-up's AWS budget); with it, an API the cache knows to be shared is listed at once.
+   */
+  population?: (loc: Location) => number;
 }
 
 const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
 
 export class CoalescingGateway implements IntegrationGateway {
   private readonly inner: IntegrationGateway;
-  private readonly opts: Required<CoalescingOptions>;
+  private readonly opts: Required<Omit<CoalescingOptions, 'population'>> & Pick<CoalescingOptions, 'population'>;
   private readonly listings = new Map<string, Listing>();
   private readonly inflight = new Map<string, Promise<Listing>>();
   private readonly askers = new Map<string, Map<string, number>>();
@@ -78,7 +84,8 @@ export class CoalescingGateway implements IntegrationGateway {
     const now = this.opts.clock.now();
     const fresh = this.listings.get(key);
     if (fresh && now - fresh.at < this.opts.ttlMs) return this.answer(fresh, loc, integrationId, signal);
-    if (!this.busyApi(key, integrationId, now)) return this.inner.getIntegration(loc, integrationId, signal);
+    const shared = (this.opts.population?.(loc) ?? 0) >= this.opts.minObjectsPerListing;
+    if (!this.busyApi(key, integrationId, now) && !shared) return this.inner.getIntegration(loc, integrationId, signal);
     let listing: Listing;
     try {
       listing = await this.refresh(loc, key, signal);

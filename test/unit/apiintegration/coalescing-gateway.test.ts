@@ -39,6 +39,17 @@ describe('CoalescingGateway', () => {
     expect(calls).toEqual(['get:i0']);
   });
 
+  it('after a restart, lists an API the cache knows to be shared on its first check, with no Get before it', async () => {
+    const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
+    const population = (l: typeof loc) => (l.apiId === 'api1' ? ids.length : 1);
+    const c = new CoalescingGateway(gw, { clock: new FakeClock(), ttlMs: 60_000, population });
+    for (const id of ids) await c.getIntegration(loc, id);
+    expect(calls).toEqual(['list']);
+    // An API with one object of ours is still checked with a plain GetIntegration.
+    await c.getIntegration({ ...loc, apiId: 'api2' }, 'i0');
+    expect(calls).toEqual(['list', 'get:i0']);
+  });
+
   it('drops the listing on any write so the next check sees the result', async () => {
     const clock = new FakeClock();
     const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));
