@@ -174,7 +174,6 @@ export class Operator {
     this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
   }
 
-  /** One informer per watched namespace, or one for all of them. */
   /** Queues the ApiIntegrations worth a pass and counts them per API; returns the count. */
   private followIntegrations(): ApiPopulation {
     const population = new ApiPopulation();
@@ -195,6 +194,7 @@ export class Operator {
     return population;
   }
 
+  /** One informer per watched namespace, or one for all of them. */
   private informersFor(clock: Clock): Informer<ApiIntegration>[] {
     const { cfg, kc } = this.deps;
     const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
