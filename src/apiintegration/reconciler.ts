@@ -14,7 +14,7 @@ import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
 import type { ApiIntegrationStore, ApiTenancy, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
-import { requeueAfter, type RequeueTiming } from './requeue.ts';
+import { requeueAfter, requeueTimingOf, type RequeueTiming } from './requeue.ts';
 import { nextStatus, statusChanged, type StatusInput } from './status.ts';
 
 export type ReconcileResult = Result;
@@ -61,11 +61,7 @@ export class ApiIntegrationReconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
-    this.timing = {
-      driftIntervalMs: deps.driftIntervalMs,
-      waitIntervalMs: deps.waitIntervalMs ?? 30_000,
-      random: () => (deps.random ?? Math.random)(),
-    };
+    this.timing = requeueTimingOf(deps);
     this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
   }
 

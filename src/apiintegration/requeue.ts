@@ -12,6 +12,16 @@ export interface RequeueTiming {
   random: () => number;
 }
 
+/** The timing from a reconciler's settings; both kinds wait 30 s on something outside them unless told. */
+export function requeueTimingOf(d: { driftIntervalMs: number; waitIntervalMs?: number; random?: () => number }) {
+  const timing: RequeueTiming = {
+    driftIntervalMs: d.driftIntervalMs,
+    waitIntervalMs: d.waitIntervalMs ?? 30_000,
+    random: () => (d.random ?? Math.random)(),
+  };
+  return timing;
+}
+
 /** A step that left more to do comes back at once, but after the queue's other keys had a turn. */
 export const NEXT_STEP_MS = 50;
 

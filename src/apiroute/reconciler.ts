@@ -25,6 +25,7 @@ import {
 import type { ApiRouteStore, RouteEventRecorder, RouteGateway } from './ports.ts';
 import type { Place, RouteClaim } from './recorded.ts';
 import { routeRequeueAfter, type RequeueTiming } from './requeue.ts';
+import { requeueTimingOf } from '../apiintegration/requeue.ts';
 import { nextRouteStatus, statusChanged, type RouteStatusInput } from './status.ts';
 
 export interface RouteReconcilerDeps {
@@ -68,11 +69,7 @@ export class ApiRouteReconciler {
 
   constructor(deps: RouteReconcilerDeps) {
     this.d = deps;
-    this.timing = {
-      driftIntervalMs: deps.driftIntervalMs,
-      waitIntervalMs: deps.waitIntervalMs ?? 30_000,
-      random: () => (deps.random ?? Math.random)(),
-    };
+    this.timing = requeueTimingOf(deps);
     this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
   }
 
