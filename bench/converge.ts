@@ -16,7 +16,7 @@ import {
   type SectionResult,
 } from './lib/context.ts';
 import { createObject, writeCounts, writeDelta } from './lib/kube.ts';
-import { cpuByCommand, cpuDelta, cpuSeconds, startOperator } from './lib/operator.ts';
+import { cpuByCommand, cpuDelta, cpuSeconds, cpuText, startOperator } from './lib/operator.ts';
 import { ReadyTracker } from './lib/ready.ts';
 
 const APIS = 10;
@@ -89,8 +89,6 @@ async function operatorRun(
     await tracker.stop();
   }
 }
-
-const cpuText = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v}`).join(', ');
 
 /** The operator's default AWS budget (--aws-rate, --aws-burst), read from its own configuration. */
 const defaults = parseConfig(['--region', 'us-east-1'], {});
@@ -228,7 +226,6 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
     const op8 = await operatorRun(ctx, proxy, n, [...unlimited, '--workers', '8'], 'no quota: operator --workers 8');
     const after = await sdkLoop(ctx, proxy, n, concurrency, 'after');
     const sdkS = (before.seconds + after.seconds) / 2;
-    const sdkCpu = before.cpu;
     const row = (label: string, r: Run) => [
       label,
       n,
@@ -285,7 +282,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
         `Per object the operator makes ${round(op.awsCalls / n, 2)} AWS calls; the loop makes one.`,
         `Operator CPU: ${round(op.cpuS)} s with 4 workers, ${round(op8.cpuS)} s with 8; time measured from the first AWS call (start-up ${round(op.startupS)} s / ${round(op8.startupS)} s excluded).`,
         `--workers 8 took ${round(workers8vs4, 2)}× the time of --workers 4 (≤ 1: more workers are not slower).`,
-        `CPU seconds on the whole machine by command: SDK loop ${cpuText(sdkCpu)}; operator --workers ${concurrency} ${cpuText(op.machineCpu)} (the operator and this process are both node).`,
+        `CPU seconds on the whole machine by command: SDK loop ${cpuText(before.cpu)}; operator --workers ${concurrency} ${cpuText(op.machineCpu)} (the operator and this process are both node).`,
       ],
       data: {
         objects: n,

@@ -26,6 +26,7 @@ import {
   cpuByCommand,
   cpuDelta,
   cpuSeconds,
+  cpuText,
   openFds,
   peakRssBytes,
   rssBytes,
@@ -379,7 +380,6 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
     );
     const plainS = (performance.now() - t0) / 1000;
     const plainMachineCpu = cpuDelta(cpu1, cpuByCommand());
-    const cpuText = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v}`).join(', ');
     return {
       name: 'memory',
       title: 'Resident memory and CPU of the operator process (node dist/src/main.js) with Ready objects',

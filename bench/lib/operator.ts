@@ -149,6 +149,9 @@ export function cpuDelta(before: Record<string, number>, after: Record<string, n
     .sort((a, b) => b[1] - a[1]);
 }
 
+/** A cpuDelta for a note: `kube-apiserver 16.2, node 10, …`. */
+export const cpuText = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v}`).join(', ');
+
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
