@@ -48,7 +48,11 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Sends SIGTERM to the whole group, then SIGKILL after `graceMs` if anything is left. */
+/**
+ * Sends SIGTERM to the whole group, then SIGKILL after `graceMs` if anything is left, and returns
+ * only once the group is gone: a process still tearing down its memory after SIGKILL is listed in
+ * /proc for a moment, and callers (and `testbed:down`) promise that nothing is left running.
+ */
 export async function stopGroup(pgid: number, graceMs = 5000): Promise<void> {
   if (!groupAlive(pgid)) return;
   try {
@@ -56,16 +60,22 @@ export async function stopGroup(pgid: number, graceMs = 5000): Promise<void> {
   } catch {
     return;
   }
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!groupAlive(pgid)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (await goneWithin(pgid, graceMs)) return;
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
-    /* already gone */
+    return;
   }
+  if (!(await goneWithin(pgid, 10_000))) throw new Error(`process group ${pgid} survived SIGKILL for 10 s`);
+}
+
+async function goneWithin(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !groupAlive(pgid);
 }
 
 /**

@@ -247,7 +247,7 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
       ownerPid,
     };
   } catch (err) {
-    await Promise.all(started.map((s) => stopGroup(s.pid)));
+    await Promise.allSettled(started.map((s) => stopGroup(s.pid)));
     const keep = process.env.TESTBED_KEEP_LOGS === '1';
     if (!keep) rmSync(dir, { recursive: true, force: true });
     throw err;
