@@ -1,7 +1,7 @@
 // The operator's lean use of client-node: main.ts's redirection keeps the generated models and API
 // classes out of the process and still gives client-node's config module every name it imports;
 // KubeRest sends JSON with client-node's authentication and fails with its ApiException.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { statusOf } from '../../src/adapters/kubernetes/errors.ts';
-import { KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
+import { AUTH_REUSE_MS, KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLIENT_NODE = dirname(createRequire(join(ROOT, 'package.json')).resolve('@kubernetes/client-node/package.json'));
@@ -50,7 +50,6 @@ describe('lean loading of client-node', () => {
     const { loaded, server } = JSON.parse(out.trim().split('\n').at(-1)!) as { loaded: string[]; server: string };
     expect(server).toBe('https://127.0.0.1:6443');
     expect(loaded).toContain('config.js');
-    expect(loaded).toContain('watch.js');
     expect(
       loaded.filter(
         (u) => u.startsWith('gen/models/') || u.startsWith('gen/types/') || u === 'gen/index.js' || u === 'index.js',
@@ -80,7 +79,7 @@ describe('KubeRest', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    return { rest: new KubeRest(kc), seen, close: () => new Promise<void>((r) => srv.close(() => r())) };
+    return { kc, rest: new KubeRest(kc), seen, close: () => new Promise<void>((r) => srv.close(() => r())) };
   }
 
   it("sends JSON with the query, content type and client-node's credentials, and parses the answer", async () => {
@@ -123,6 +122,34 @@ describe('KubeRest', () => {
       expect(err.body.reason).toBe('Conflict');
       expect(err.message).toContain('the object has been modified');
     } finally {
+      await s.close();
+    }
+  });
+
+  it('authenticates through client-node once per reuse period, and again at once after a 401', async () => {
+    let status = 200;
+    const s = await server(() => ({ status, body: {} }));
+    const auth = jest.spyOn(s.kc, 'applySecurityAuthentication');
+    const now = jest.spyOn(Date, 'now');
+    try {
+      await Promise.all(Array.from({ length: 5 }, () => s.rest.request('GET', '/api/v1/namespaces')));
+      for (let i = 0; i < 5; i++) await s.rest.request('GET', '/api/v1/namespaces');
+      expect(auth).toHaveBeenCalledTimes(1);
+      expect(s.seen.every((r) => r.headers.authorization === 'Bearer token-1')).toBe(true);
+
+      const t = Date.now();
+      now.mockReturnValue(t + AUTH_REUSE_MS + 1);
+      await s.rest.request('GET', '/api/v1/namespaces');
+      expect(auth).toHaveBeenCalledTimes(2);
+
+      status = 401;
+      await expect(s.rest.request('GET', '/api/v1/namespaces')).rejects.toMatchObject({ code: 401 });
+      status = 200;
+      await s.rest.request('GET', '/api/v1/namespaces');
+      expect(auth).toHaveBeenCalledTimes(3);
+    } finally {
+      now.mockRestore();
+      auth.mockRestore();
       await s.close();
     }
   });

@@ -21,6 +21,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export const MERGE_PATCH = 'application/merge-patch+json';
 
 export class KubeRest {
@@ -34,30 +36,46 @@ export class KubeRest {
     return this.kc;
   }
 
-  async request<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    opts: RequestOptions = {},
-  ): Promise<T> {
-    const url = this.urlFor(path, opts.query);
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    ctx.setHeaderParam('Accept', 'application/json');
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (body !== undefined) ctx.setHeaderParam('Content-Type', opts.contentType ?? 'application/json');
-    await this.kc.applySecurityAuthentication(ctx);
-    // undici's request, not fetch: no WHATWG streams or Response objects per call, which made up
-    // most of the client's CPU per status write at start-up.
-    const res = await request(url, {
-      method,
-      headers: ctx.getHeaders(),
-      body,
-      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
-      signal: opts.signal,
-    });
-    const text = await res.body.text();
-    const parsed = parseJson(text);
+  async request<T>(method: HttpMethodName, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const parsed = parseJson(await res.body.text());
     if (res.statusCode >= 200 && res.statusCode < 300) return parsed as T;
-    throw failure(`${method} ${url.pathname}`, res, parsed);
+    throw failure(`${method} ${path}`, res, parsed);
+  }
+
+  /**
+   * A long-running GET (a watch): calls `onLine` with each line of the body as it arrives, and
+   * resolves when the server ends the stream. Aborting `signal` rejects with its reason. A stream
+   * that goes quiet is the caller's to end (the informer's watchdog does), as in client-go.
+   */
+  async streamLines(path: string, opts: { query?: Query; signal: AbortSignal }, onLine: (line: string) => void) {
+    const res = await this.send('GET', path, opts);
+    if (res.statusCode !== 200) throw failure(`GET ${path}`, res, parseJson(await res.body.text()));
+    res.body.setEncoding('utf8');
+    let partial = '';
+    for await (const chunk of res.body as AsyncIterable<string>) {
+      const text = partial + chunk;
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        if (nl > start) onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      partial = text.slice(start);
+    }
+  }
+
+  private async send(method: HttpMethodName, path: string, opts: RequestOptions): Promise<Dispatcher.ResponseData> {
+    const url = this.urlFor(path, opts.query);
+    const auth = await authenticationOf(this.kc, url);
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { ...auth.headers, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+    // undici's request, not fetch: no WHATWG streams or Response objects per call, which made up
+    // most of the client's CPU per status write at start-up (and per watch event, with readline).
+    const res = await request(url, { method, headers, body, dispatcher: auth.dispatcher, signal: opts.signal });
+    // After a 401 the next request asks client-node again rather than reusing what was refused.
+    if (res.statusCode === 401) auth.until = 0;
+    return res;
   }
 
   private urlFor(path: string, query: RequestOptions['query']): URL {
@@ -67,6 +85,42 @@ export class KubeRest {
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }
+}
+
+/**
+ * How long one run of client-node's authentication (its headers and the pooled dispatcher with the
+ * TLS material) serves requests. Running it per request re-read the CA and client certificate files
+ * and hashed them for the pool's key: a tenth of the operator's CPU per create. Rotated
+ * certificates are picked up within this time; client-node itself re-reads a token file once a
+ * minute and re-runs an exec plugin when its credential expires.
+ */
+export const AUTH_REUSE_MS = 10_000;
+
+interface Authentication {
+  headers: Record<string, string>;
+  dispatcher: Dispatcher | undefined;
+  until: number;
+}
+
+const authentications = new WeakMap<KubeConfig, Promise<Authentication>>();
+
+async function authenticationOf(kc: KubeConfig, url: URL): Promise<Authentication> {
+  const cached = authentications.get(kc);
+  if (cached) {
+    const auth = await cached.catch(() => undefined);
+    if (auth && Date.now() < auth.until) return auth;
+    // A failed or stale run is replaced by whichever request gets here first.
+    if (authentications.get(kc) !== cached) return authenticationOf(kc, url);
+  }
+  const run = (async () => {
+    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+    await kc.applySecurityAuthentication(ctx);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.getHeaders())) headers[k.toLowerCase()] = v;
+    return { headers, dispatcher: ctx.getDispatcher() as Dispatcher | undefined, until: Date.now() + AUTH_REUSE_MS };
+  })();
+  authentications.set(kc, run);
+  return run;
 }
 
 /** The client library's own error type, so callers read `code` and `body` as they would from its APIs. */
