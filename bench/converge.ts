@@ -17,6 +17,7 @@ import {
 } from './lib/context.ts';
 import { createObject, writeCounts, writeDelta } from './lib/kube.ts';
 import { cpuByCommand, cpuDelta, cpuSeconds, cpuText, startOperator } from './lib/operator.ts';
+import { minimalClientLoop, writtenByOperator, type Written } from './lib/minimal-client.ts';
 import { ReadyTracker } from './lib/ready.ts';
 
 const APIS = 10;
@@ -36,33 +37,41 @@ interface Run {
   eventsPerObject: number;
   /** CPU seconds by command on the whole machine while it ran (cpuDelta). */
   machineCpu: [string, number][];
+  namespace: string;
 }
 
-/** Pre-creates N objects, starts the operator through `proxy`, and times it until all are Ready. */
-async function operatorRun(
-  ctx: BenchContext,
-  proxy: FaultProxy,
-  n: number,
-  flags: string[],
-  label: string,
-): Promise<Run> {
-  const ns = await newNamespace(ctx, 'bench-converge');
+/** A fresh namespace with N new objects spread over fresh APIs. */
+async function prepare(ctx: BenchContext, n: number, prefix: string) {
+  const ns = await newNamespace(ctx, prefix);
   const apis = await createApis(ctx, APIS, ns);
-  await pool(
+  const objs = await pool(
     Array.from({ length: n }, (_, i) => i),
     16,
     (i) => createObject(ctx.kube, ns, `obj-${i}`, lambdaSpec(apis[i % APIS]!)),
   );
+  return { ns, apis, objs };
+}
+
+type Measured = Omit<Run, 'cpuS' | 'startupS'> & { firstAwsCallAt: number };
+
+/**
+ * Watches `ns` until its N objects are Ready while `drive` makes them so, and reads what that cost:
+ * time from the first AWS call, AWS calls, and writes as the API server counted them.
+ */
+async function untilReady(
+  ctx: BenchContext,
+  proxy: FaultProxy,
+  ns: string,
+  n: number,
+  drive: () => Promise<void>,
+): Promise<Measured> {
   const tracker = new ReadyTracker(ctx.kube, ns);
   await tracker.start();
-  proxy.resetStats();
-  const writesBefore = await writeCounts(ctx.kube);
-  ctx.log(`${label}: ${n} objects created; starting the operator`);
-  const cpuBefore = cpuByCommand();
-  const op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns, ...flags]);
   try {
-    await tracker.waitFor(`${n} objects Ready`, () => tracker.readyCount() >= n, 30 * 60_000);
-    const cpuS = cpuSeconds(op.pid);
+    proxy.resetStats();
+    const writesBefore = await writeCounts(ctx.kube);
+    const cpuBefore = cpuByCommand();
+    await Promise.all([drive(), tracker.waitFor(`${n} objects Ready`, () => tracker.readyCount() >= n, 30 * 60_000)]);
     const machineCpu = cpuDelta(cpuBefore, cpuByCommand());
     const records = proxy.records();
     const first = Math.min(...records.map((r) => r.start));
@@ -74,20 +83,49 @@ async function operatorRun(
         .reduce((s, [, v]) => s + v, 0);
     return {
       convergeS: (epoch(tracker.lastReadyAt()) - first) / 1000,
-      startupS: (first - epoch(op.spawnedAt)) / 1000,
+      firstAwsCallAt: first,
       awsCalls: records.length,
       throttled: proxy.count({ outcome: 'throttled' }),
       creates: proxy.appliedWrites().filter((w) => w.operation === 'CreateIntegration').length,
-      cpuS,
       kubeWritesPerObject: sum('apiintegrations') / n,
       kubeWrites: Object.fromEntries(Object.entries(writes).filter(([k]) => k.startsWith('apiintegrations'))),
       eventsPerObject: sum('events') / n,
       machineCpu,
+      namespace: ns,
     };
   } finally {
-    await op.stop();
     await tracker.stop();
   }
+}
+
+/** Pre-creates N objects, starts the operator through `proxy`, and times it until all are Ready. */
+async function operatorRun(
+  ctx: BenchContext,
+  proxy: FaultProxy,
+  n: number,
+  flags: string[],
+  label: string,
+): Promise<Run> {
+  const { ns } = await prepare(ctx, n, 'bench-converge');
+  ctx.log(`${label}: ${n} objects created; starting the operator`);
+  let op: ReturnType<typeof startOperator> | undefined;
+  try {
+    const m = await untilReady(ctx, proxy, ns, n, async () => {
+      op = startOperator(ctx.bed, proxy.url, ['--watch-namespaces', ns, ...flags]);
+    });
+    return { ...m, cpuS: cpuSeconds(op!.pid), startupS: (m.firstAwsCallAt - epoch(op!.spawnedAt)) / 1000 };
+  } finally {
+    await op?.stop();
+  }
+}
+
+/** The same N creates and writes from the minimal client loop, timed the same way. */
+async function minimalRun(ctx: BenchContext, proxy: FaultProxy, n: number, concurrency: number, written: Written) {
+  const { ns, apis, objs } = await prepare(ctx, n, 'bench-minimal');
+  ctx.log(`no quota: minimal client loop, ${n} objects at concurrency ${concurrency}`);
+  return untilReady(ctx, proxy, ns, n, () =>
+    minimalClientLoop(ctx, { awsEndpoint: proxy.url, namespace: ns, apis, objs }, concurrency, written),
+  );
 }
 
 /** The operator's default AWS budget (--aws-rate, --aws-burst), read from its own configuration. */
@@ -224,6 +262,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
       `no quota: operator --workers ${concurrency}`,
     );
     const op8 = await operatorRun(ctx, proxy, n, [...unlimited, '--workers', '8'], 'no quota: operator --workers 8');
+    const minimal = await minimalRun(ctx, proxy, n, concurrency, await writtenByOperator(ctx, op.namespace));
     const after = await sdkLoop(ctx, proxy, n, concurrency, 'after');
     const sdkS = (before.seconds + after.seconds) / 2;
     const row = (label: string, r: Run) => [
@@ -236,6 +275,7 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
       round((1000 * r.cpuS) / Math.max(1, r.creates), 1),
     ];
     const ratio = op.convergeS / sdkS;
+    const floorRatio = minimal.convergeS / sdkS;
     const workers8vs4 = op8.convergeS / op.convergeS;
     const writes = Object.entries(op.kubeWrites)
       .map(([k, v]) => `${k} ${round(v / n, 2)}`)
@@ -272,6 +312,15 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
             '-',
             '-',
           ],
+          [
+            `minimal client: the operator's 3 writes, Event and create per object in a plain loop (concurrency ${concurrency})`,
+            n,
+            round(minimal.convergeS, 2),
+            round(n / minimal.convergeS),
+            round(floorRatio, 2),
+            round(minimal.kubeWritesPerObject, 2),
+            '-',
+          ],
           row(`operator (--workers ${concurrency}, budget unlimited)`, op),
           row('operator (--workers 8, budget unlimited)', op8),
         ],
@@ -282,7 +331,8 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
         `Per object the operator makes ${round(op.awsCalls / n, 2)} AWS calls; the loop makes one.`,
         `Operator CPU: ${round(op.cpuS)} s with 4 workers, ${round(op8.cpuS)} s with 8; time measured from the first AWS call (start-up ${round(op.startupS)} s / ${round(op8.startupS)} s excluded).`,
         `--workers 8 took ${round(workers8vs4, 2)}× the time of --workers 4 (≤ 1: more workers are not slower).`,
-        `CPU seconds on the whole machine by command: SDK loop ${cpuText(before.cpu)}; operator --workers ${concurrency} ${cpuText(op.machineCpu)} (the operator and this process are both node).`,
+        `The minimal client sets the floor for this design on this machine: the API server, etcd and the emulator alone make it ${round(floorRatio, 2)}× the SDK loop. The operator took ${round(op.convergeS / minimal.convergeS, 2)}× the minimal client.`,
+        `CPU seconds on the whole machine by command: SDK loop ${cpuText(before.cpu)}; minimal client ${cpuText(minimal.machineCpu)}; operator --workers ${concurrency} ${cpuText(op.machineCpu)} (the operator and this process are both node).`,
       ],
       data: {
         objects: n,
@@ -294,6 +344,9 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
         operatorWorkers8: op8,
         ratio,
         workers8vs4,
+        minimal,
+        floorRatio,
+        vsMinimal: op.convergeS / minimal.convergeS,
       },
     };
   } finally {

@@ -10,6 +10,10 @@ export interface Summary {
   k8sEventsPerCreate?: number;
   /** No quota: operator converge time ÷ a plain SDK create loop at the same concurrency (4). */
   noQuotaRatio?: number;
+  /** No quota: the minimal client (the same writes, Event and create per object, no operator) ÷ the SDK loop: this machine's floor for noQuotaRatio. */
+  noQuotaFloorRatio?: number;
+  /** No quota: operator converge time ÷ the minimal client's: what the operator adds. */
+  noQuotaVsMinimal?: number;
   noQuotaObjects?: number;
   /** Operator CPU per created object in the no-quota run with 4 workers, in milliseconds. */
   cpuMsPerCreate?: number;
@@ -74,6 +78,8 @@ export function summarize(sections: SectionResult[]): Summary {
     out.k8sWritesPerCreate = round(num(nq, 'operator.kubeWritesPerObject'), 2);
     out.k8sEventsPerCreate = round(num(nq, 'operator.eventsPerObject'), 2);
     out.noQuotaRatio = round(num(nq, 'ratio'), 2);
+    out.noQuotaFloorRatio = round(num(nq, 'floorRatio'), 2);
+    out.noQuotaVsMinimal = round(num(nq, 'vsMinimal'), 2);
     out.noQuotaObjects = num(nq, 'objects');
     out.cpuMsPerCreate = round((1000 * num(nq, 'operator.cpuS')) / Math.max(1, num(nq, 'operator.creates')), 1);
     out.workers8vs4Ratio = round(num(nq, 'workers8vs4'), 2);

@@ -48,7 +48,14 @@ describe('bench helpers', () => {
   it('puts the headline figures under their stable keys', () => {
     const run = { kubeWritesPerObject: 3, eventsPerObject: 1, cpuS: 16.8, creates: 1000 };
     const s = summarize([
-      section('convergeWithoutQuota', { objects: 1000, ratio: 3.161, workers8vs4: 0.61, operator: run }),
+      section('convergeWithoutQuota', {
+        objects: 1000,
+        ratio: 3.161,
+        floorRatio: 1.914,
+        vsMinimal: 1.166,
+        workers8vs4: 0.61,
+        operator: run,
+      }),
       section('convergeAtQuota', { objects: 1000, runs: [{ ...run, budgetRatio: 1.0111 }] }),
       section('steadyState', { atDefaultInterval: { awsCallsPerObjectHour: 0.12, kubeWritesPerObjectHour: 0 } }),
       section('memory', {
@@ -64,6 +71,8 @@ describe('bench helpers', () => {
     expect(s).toMatchObject({
       k8sWritesPerCreate: 3,
       noQuotaRatio: 3.16,
+      noQuotaFloorRatio: 1.91,
+      noQuotaVsMinimal: 1.17,
       cpuMsPerCreate: 16.8,
       workers8vs4Ratio: 0.61,
       quotaBudgetRatio: 1.011,
