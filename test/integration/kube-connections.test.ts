@@ -16,6 +16,7 @@ import { KubeApiIntegrationStore } from '../../src/adapters/kubernetes/store.ts'
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { Operator } from '../../src/operator.ts';
 import { systemClock } from '../../src/runtime/clock.ts';
+import { Informer } from '../../src/runtime/informer.ts';
 import {
   createApi,
   createObject,
@@ -43,6 +44,7 @@ const report = (line: string) => process.stderr.write(`[kube-connections] ${line
 class CountingProxy {
   accepted = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
   private readonly server: Server;
 
   constructor(target: URL) {
@@ -57,6 +59,9 @@ class CountingProxy {
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
     });
   }
 
@@ -78,6 +83,19 @@ class CountingProxy {
 
   reset(): void {
     this.accepted = 0;
+  }
+
+  /**
+   * The open connections go silent without closing, as when a NAT or load balancer in between
+   * forgets them: nothing more is passed on in either direction. New connections work.
+   */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   async close(): Promise<void> {
@@ -263,6 +281,41 @@ describe('the Kubernetes adapters share one keep-alive connection pool', () => {
     expect(proxy.open).toBeLessThanOrEqual(openWithWatch);
     report(`HTTP/1.1: after aborting the watch and 5 more requests: ${proxy.open} open`);
     await closeKubeConnections(kc);
+  });
+});
+
+describe('a connection that goes silent', () => {
+  it('is dropped once an HTTP/2 PING goes unanswered, and the informer sees changes again on a new one', async () => {
+    // The pool PINGs every 30 s; here every half second, so the test does not wait a minute.
+    const kc = kubeConnections(kubeConfigVia(server), { agent: { h2Options: { pingInterval: 500 } } });
+    const watchNs = await newNamespace('silent');
+    const informer = new Informer<ApiIntegration>({
+      listWatcher: new CustomResourceListWatcher<ApiIntegration>(kc, {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: watchNs,
+      }),
+      logger,
+      backoff: { initialMs: 100 },
+    });
+    const seen = new Set<string>();
+    informer.onAdd((o) => seen.add(o.metadata.name));
+    informer.start();
+    try {
+      expect(await informer.waitForSync()).toBe(true);
+      await createObject(watchNs, 'before', spec('abc1234'));
+      await eventually('the watch delivers an object created before the silence', async () => seen.has('before'));
+      const accepted = proxy.accepted;
+      proxy.freeze();
+      await createObject(watchNs, 'during', spec('abc1234'));
+      await eventually('the informer sees an object created after the silence', async () => seen.has('during'), 15_000);
+      report(`silent connection replaced: ${proxy.accepted - accepted} new connection(s)`);
+      expect(proxy.accepted).toBeGreaterThan(accepted);
+    } finally {
+      await informer.stop();
+      await closeKubeConnections(kc);
+    }
   });
 });
 

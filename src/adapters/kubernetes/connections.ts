@@ -33,12 +33,18 @@ const original = (KubeConfig.prototype as unknown as { createDispatcher?: Create
  * connections close after 30 s (undici's default is 4 s), below the idle timeouts that load
  * balancers in front of API servers commonly use (60 s on AWS), so a request is rarely sent on a
  * connection the other side is just closing; client-node's TCP keep-alive probes also use 30 s.
+ * An HTTP/2 connection is PINGed every 30 s and dropped when a PING goes unanswered until the
+ * next one, so a watch on a connection that died silently (a NAT or load balancer forgot it) ends
+ * within a minute and the informer starts a new one. client-go's health check is much the same: a
+ * PING after 30 s without a frame, and the connection dropped 15 s later without an answer
+ * (kubernetes/kubernetes#95981).
  */
 const POOL_DEFAULTS: Agent.Options = {
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 30_000,
   pipelining: 1,
   connections: null,
+  h2Options: { pingInterval: 30_000 },
 };
 
 export interface KubeConnectionOptions {
@@ -84,7 +90,10 @@ class DispatcherCache {
     cluster: Cluster | null,
     agentOptions: AgentOptions,
   ): Dispatcher {
-    if (opts.type === 'agent') return new Agent({ ...POOL_DEFAULTS, ...this.agentOptions, connect: opts.connect });
+    if (opts.type === 'agent') {
+      const h2Options = { ...POOL_DEFAULTS.h2Options, ...this.agentOptions.h2Options };
+      return new Agent({ ...POOL_DEFAULTS, ...this.agentOptions, h2Options, connect: opts.connect });
+    }
     // Proxy and SOCKS dispatchers pool their connections too; client-node builds them.
     const d = original!.call(kc, cluster, agentOptions);
     if (!d) throw new Error(`client-node built no dispatcher for a ${opts.type} connection`);
