@@ -22,7 +22,12 @@ export interface InformerOptions<T extends ObjectLike> {
   transform?: (obj: T) => T;
   /** Page size of the initial and recovery lists (default 500). */
   pageSize?: number;
-  /** Restart a watch that delivered nothing, not even a bookmark, for this long (default 5 min). */
+  /**
+   * Restart a watch that delivered nothing, not even a bookmark, for this long (default 3 min). The
+   * API server bookmarks a quiet watch about once a minute (the first one up to two minutes in), so
+   * silence past three means the stream is gone: the net for connections that HTTP/2 PINGs do not
+   * cover, such as HTTP/1.1, where TCP keep-alive takes over ten minutes to give up.
+   */
   watchdogMs?: number;
   /** Retry delays after failures: client-go's reflector uses 800 ms → 30 s, reset after 2 min. */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
@@ -64,7 +69,7 @@ export class Informer<T extends ObjectLike> {
     this.random = opts.random ?? Math.random;
     this.transform = opts.transform ?? ((o) => o);
     this.pageSize = opts.pageSize ?? 500;
-    this.watchdogMs = opts.watchdogMs ?? 5 * 60_000;
+    this.watchdogMs = opts.watchdogMs ?? 3 * 60_000;
     const b = opts.backoff ?? {};
     this.backoff = new ResettingBackoff({
       initialMs: b.initialMs ?? 800,

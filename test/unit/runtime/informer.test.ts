@@ -99,7 +99,7 @@ describe('Informer watch', () => {
     informer.start();
     await clock.advance(0);
     lw.current.emit({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '500' } } });
-    await clock.advance(300_000);
+    await clock.advance(120_000);
     lw.current.close();
     await clock.advance(0);
     expect(lw.watches).toHaveLength(2);
@@ -169,6 +169,17 @@ describe('Informer watch', () => {
     expect(lw.current.opts.resourceVersion).toBe('5');
     expect(lw.listCalls).toHaveLength(1);
     expect(informer.lastEventAt()).toBe(clock.now() - 60_000);
+    await informer.stop();
+  });
+
+  it('by default leaves a watch quiet for two minutes alone (bookmarks come about every minute) and restarts it at three', async () => {
+    const { clock, lw, informer } = setup();
+    informer.start();
+    await clock.advance(0);
+    await clock.advance(120_000);
+    expect(lw.watches).toHaveLength(1);
+    await clock.advance(60_000);
+    expect(lw.watches).toHaveLength(2);
     await informer.stop();
   });
 
