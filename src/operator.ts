@@ -254,7 +254,7 @@ export class Operator {
     const probes = new ProbeServer({ registry: this.registry, logger: this.log });
     probes.addHealthzCheck('ping', () => true);
     // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
-    // for three watchdog periods is stuck, and a restart of the process is the remedy.
+    // for 15 minutes (five watchdog periods) is stuck, and a restart of the process is the remedy.
     probes.addHealthzCheck('watch', () =>
       [...this.informers, ...this.routes.informers].every(
         (i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000,

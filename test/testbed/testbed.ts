@@ -255,7 +255,9 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
 }
 
 export async function stopTestbed(info: Pick<TestbedInfo, 'pgids' | 'dir' | 'guardianPid'>): Promise<void> {
-  await Promise.all(info.pgids.map((pgid) => stopGroup(pgid)));
+  // Every group is stopped and the guardian and directory are cleaned up even if one group
+  // survives; that failure is reported after.
+  const stopped = await Promise.allSettled(info.pgids.map((pgid) => stopGroup(pgid)));
   if (info.guardianPid > 0) {
     try {
       process.kill(-info.guardianPid, 'SIGKILL');
@@ -264,6 +266,8 @@ export async function stopTestbed(info: Pick<TestbedInfo, 'pgids' | 'dir' | 'gua
     }
   }
   rmSync(info.dir, { recursive: true, force: true });
+  const failed = stopped.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Shell `export` lines for the environment a client needs. */

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { statusOf } from '../../src/adapters/kubernetes/errors.ts';
-import { AUTH_REUSE_MS, KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
+import { AUTH_REUSE_MS } from '../../src/adapters/kubernetes/connections.ts';
+import { KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLIENT_NODE = dirname(createRequire(join(ROOT, 'package.json')).resolve('@kubernetes/client-node/package.json'));
@@ -126,9 +127,8 @@ describe('KubeRest', () => {
     }
   });
 
-  it('authenticates through client-node once per reuse period, and again at once after a 401', async () => {
-    let status = 200;
-    const s = await server(() => ({ status, body: {} }));
+  it('authenticates through client-node once per reuse period, shared by concurrent requests', async () => {
+    const s = await server(() => ({ status: 200, body: {} }));
     const auth = jest.spyOn(s.kc, 'applySecurityAuthentication');
     const now = jest.spyOn(Date, 'now');
     try {
@@ -136,19 +136,36 @@ describe('KubeRest', () => {
       for (let i = 0; i < 5; i++) await s.rest.request('GET', '/api/v1/namespaces');
       expect(auth).toHaveBeenCalledTimes(1);
       expect(s.seen.every((r) => r.headers.authorization === 'Bearer token-1')).toBe(true);
-
-      const t = Date.now();
-      now.mockReturnValue(t + AUTH_REUSE_MS + 1);
+      now.mockReturnValue(Date.now() + AUTH_REUSE_MS + 1);
       await s.rest.request('GET', '/api/v1/namespaces');
       expect(auth).toHaveBeenCalledTimes(2);
-
-      status = 401;
-      await expect(s.rest.request('GET', '/api/v1/namespaces')).rejects.toMatchObject({ code: 401 });
-      status = 200;
-      await s.rest.request('GET', '/api/v1/namespaces');
-      expect(auth).toHaveBeenCalledTimes(3);
     } finally {
       now.mockRestore();
+      auth.mockRestore();
+      await s.close();
+    }
+  });
+
+  it('after a 401 asks client-node again and sends once more; a credential refused twice fails with 401', async () => {
+    let refusals = 0;
+    const s = await server(() =>
+      refusals-- > 0 ? { status: 401, body: { kind: 'Status', code: 401 } } : { status: 200, body: { ok: 1 } },
+    );
+    const auth = jest.spyOn(s.kc, 'applySecurityAuthentication');
+    try {
+      await s.rest.request('GET', '/api/v1/namespaces');
+      expect(auth).toHaveBeenCalledTimes(1);
+      refusals = 1;
+      await expect(s.rest.request('PATCH', '/api/v1/namespaces/a', { body: { x: 2 } })).resolves.toEqual({ ok: 1 });
+      expect(auth).toHaveBeenCalledTimes(2);
+      expect(s.seen.slice(-2).map((r) => [r.method, r.body])).toEqual([
+        ['PATCH', '{"x":2}'],
+        ['PATCH', '{"x":2}'],
+      ]);
+      refusals = 2;
+      await expect(s.rest.request('GET', '/api/v1/namespaces')).rejects.toMatchObject({ code: 401 });
+      expect(auth).toHaveBeenCalledTimes(3);
+    } finally {
       auth.mockRestore();
       await s.close();
     }

@@ -69,6 +69,16 @@ describe('watch stream', () => {
     );
   });
 
+  it('skips blank lines, accepts CRLF, and delivers a last line the server closed without a newline', async () => {
+    const lw = await watcher((_req, res) => {
+      res.writeHead(200);
+      res.end('\n' + line('ADDED', 'a', '8').replace('\n', '\r\n') + '\r\n\n' + line('MODIFIED', 'a', '9').trimEnd());
+    });
+    const seen: string[] = [];
+    await lw.watch(opts(), (e) => seen.push(`${e.type} ${(e as { object: Obj }).object.metadata.resourceVersion}`));
+    expect(seen).toEqual(['ADDED 8', 'MODIFIED 9']);
+  });
+
   it('passes an in-stream ERROR event on with its Status', async () => {
     const lw = await watcher((_req, res) => {
       res.writeHead(200);

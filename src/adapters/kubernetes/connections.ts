@@ -2,7 +2,8 @@
 // watches, patches, events, leases). client-node 2.0.1 builds a new undici Agent for every request
 // and every watch (KubeConfig.applySecurityAuthentication -> createDispatcher), so each call opens
 // a new TLS connection. Upstream fixed it in kubernetes-client/javascript#2904 (commit 829f4cb8),
-// which is in no release yet; remove this file once a release with it is in package.json.
+// which is in no release yet; drop the createDispatcher override once a release with it is in
+// package.json.
 //
 // The fix sits exactly where client-node builds its requests: a view of the caller's KubeConfig
 // whose createDispatcher returns one cached Agent per cluster and user. Everything else is
@@ -10,10 +11,13 @@
 // basic auth), the TLS options it maps from the kubeconfig (CA, client certificate and key,
 // insecure-skip-verify, server name) and its TCP keep-alive probes. The cache key includes the
 // TLS material, so rotated client certificates or CA files get a new pool and the old one closes.
+// The view also reuses one run of that authentication for a few seconds (`authenticate`), as
+// running it per request cost more CPU than the request.
 import { createHash, type Hash } from 'node:crypto';
 import type { AgentOptions } from 'node:https';
 import type { Cluster, DispatcherOptions } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { Agent, type Dispatcher } from 'undici';
 
 type CreateDispatcher = (
@@ -37,7 +41,8 @@ const original = (KubeConfig.prototype as unknown as { createDispatcher?: Create
  * next one, so a watch on a connection that died silently (a NAT or load balancer forgot it) ends
  * within a minute and the informer starts a new one. client-go's health check is much the same: a
  * PING after 30 s without a frame, and the connection dropped 15 s later without an answer
- * (kubernetes/kubernetes#95981).
+ * (kubernetes/kubernetes#95981). Through an HTTP or SOCKS proxy, whose dispatchers client-node
+ * builds, undici's own default applies (a PING every 60 s).
  */
 const POOL_DEFAULTS: Agent.Options = {
   keepAliveTimeout: 30_000,
@@ -52,10 +57,31 @@ export interface KubeConnectionOptions {
   agent?: Agent.Options;
 }
 
-/** The dispatchers of one pooled view: one per cluster and user, replaced when its TLS material changes. */
+/**
+ * How long one run of client-node's authentication (its headers and the pooled dispatcher with the
+ * TLS material) serves requests. Running it per request re-read the CA and client certificate files
+ * and hashed them for the pool's key: a tenth of the operator's CPU per create. Rotated
+ * certificates are picked up within this time; client-node itself re-reads a token file once a
+ * minute and re-runs an exec plugin when its credential expires.
+ */
+export const AUTH_REUSE_MS = 10_000;
+
+export interface Authentication {
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  dispatcher: Dispatcher | undefined;
+  until: number;
+  context: string;
+}
+
+/**
+ * The dispatchers of one pooled view, one per cluster and user and replaced when its TLS material
+ * changes, and the authentication its requests reuse.
+ */
 class DispatcherCache {
   private readonly entries = new Map<string, { fingerprint: string; dispatcher: Dispatcher }>();
   private readonly agentOptions: Agent.Options;
+  private auth: Promise<Authentication> | undefined;
 
   constructor(agentOptions: Agent.Options) {
     this.agentOptions = agentOptions;
@@ -77,8 +103,30 @@ class DispatcherCache {
     return dispatcher;
   }
 
+  /**
+   * The current run of client-node's authentication, or a new one when there is none, it is older
+   * than AUTH_REUSE_MS, the context changed, or it is `refused` (its credential got a 401). Requests
+   * waiting on a run that fails share its error; the next request starts a new run.
+   */
+  async authenticate(kc: KubeConfig, url: URL, refused?: Authentication): Promise<Authentication> {
+    const cached = this.auth;
+    if (cached) {
+      const auth = await cached;
+      if (auth !== refused && Date.now() < auth.until && auth.context === kc.getCurrentContext()) return auth;
+      // Another request may have started the next run meanwhile: share it.
+      if (this.auth !== cached) return this.authenticate(kc, url, refused);
+    }
+    const run = authenticateOnce(kc, url);
+    this.auth = run;
+    run.catch(() => {
+      if (this.auth === run) this.auth = undefined;
+    });
+    return run;
+  }
+
   /** Closes the open connections once their requests finish; a later request opens a new pool. */
   async close(): Promise<void> {
+    this.auth = undefined;
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(all.map((e) => e.dispatcher.close().catch(() => undefined)));
@@ -142,6 +190,20 @@ export function pooled(kc: KubeConfig): KubeConfig {
 
 export function isPooled(kc: KubeConfig): boolean {
   return POOLED in kc;
+}
+
+async function authenticateOnce(kc: KubeConfig, url: URL): Promise<Authentication> {
+  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  await kc.applySecurityAuthentication(ctx);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.getHeaders())) headers[k.toLowerCase()] = v;
+  const dispatcher = ctx.getDispatcher() as Dispatcher | undefined;
+  return { headers, dispatcher, until: Date.now() + AUTH_REUSE_MS, context: kc.getCurrentContext() };
+}
+
+/** client-node's authentication for a request on `kc`, reused across the requests of its pooled view. */
+export function authenticate(kc: KubeConfig, url: URL, refused?: Authentication): Promise<Authentication> {
+  return isPooled(kc) ? (kc as Pooled)[POOLED].authenticate(kc, url, refused) : authenticateOnce(kc, url);
 }
 
 /** Closes the pool of a view made by kubeConnections or pooled. */

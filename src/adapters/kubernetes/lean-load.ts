@@ -2,7 +2,7 @@
 // (dist/config.js) imports the generated index (dist/gen/index.js) for two names, and that index
 // loads every generated API and all 2,742 models with their serializer: about 40 MiB of resident
 // memory on Node 24, a fifth of the budget at 10,000 objects, for code the operator never runs
-// (it talks to the API server through rest.ts and Watch, not through generated API classes).
+// (it talks to the API server through rest.ts, not through generated API classes).
 // Installed by main.ts before anything loads client-node, this resolves that one import to
 // lean-gen.ts, which re-exports the same two functions from the same files. Anything else that
 // imports the index (tests, tools, a future adapter) still gets all of it, with the same

@@ -73,7 +73,7 @@ export class CustomResourceListWatcher<T extends ObjectLike> implements ListWatc
         onEvent({ type: event.type, object: event.object, status: event.object } as WatchEvent<T>);
       });
     } catch (err) {
-      // The caller ending the stream is an ordinary end; so is the server closing it.
+      // The caller ending the stream is an ordinary end (a server that closes it resolves above).
       if (opts.signal.aborted) return;
       throw translateKubeError(err, `watch ${this.ref.plural}`);
     }
