@@ -43,9 +43,9 @@ export class KubeRest {
   }
 
   /**
-   * A long-running GET (a watch): calls `onLine` with each non-blank line of the body as it arrives, and
-   * resolves when the server ends the stream. Aborting `signal` rejects with its reason. A stream
-   * that goes quiet is the caller's to end (the informer's watchdog does), as in client-go.
+   * A long-running GET (a watch): calls `onLine` with each non-blank line of the body as it
+   * arrives, and resolves when the server ends the stream. Aborting `signal` rejects with its
+   * reason. A stream that goes quiet is the caller's to end (the informer's watchdog does).
    */
   async streamLines(path: string, opts: { query?: Query; signal: AbortSignal }, onLine: (line: string) => void) {
     const res = await this.send('GET', path, opts);
@@ -58,7 +58,7 @@ export class KubeRest {
     for await (const chunk of res.body as AsyncIterable<string>) {
       const text = partial + chunk;
       let start = 0;
-      // The carried-over part has no newline: look only in what arrived (a large object spans many chunks).
+      // The carried-over part has no newline: look only in what arrived (an object can span chunks).
       for (let nl = text.indexOf('\n', partial.length); nl >= 0; nl = text.indexOf('\n', start)) {
         deliver(text.slice(start, nl));
         start = nl + 1;
