@@ -265,15 +265,17 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
     const minimal = await minimalRun(ctx, proxy, n, concurrency, await writtenByOperator(ctx, op.namespace));
     const after = await sdkLoop(ctx, proxy, n, concurrency, 'after');
     const sdkS = (before.seconds + after.seconds) / 2;
-    const row = (label: string, r: Run) => [
+    const timed = (label: string, seconds: number, writes: number | string = '-', cpuMs: number | string = '-') => [
       label,
       n,
-      round(r.convergeS, 2),
-      round(n / r.convergeS),
-      round(r.convergeS / sdkS, 2),
-      round(r.kubeWritesPerObject, 2),
-      round((1000 * r.cpuS) / Math.max(1, r.creates), 1),
+      round(seconds, 2),
+      round(n / seconds),
+      round(seconds / sdkS, 2),
+      writes,
+      cpuMs,
     ];
+    const row = (label: string, r: Run) =>
+      timed(label, r.convergeS, round(r.kubeWritesPerObject, 2), round((1000 * r.cpuS) / Math.max(1, r.creates), 1));
     const ratio = op.convergeS / sdkS;
     const floorRatio = minimal.convergeS / sdkS;
     const workers8vs4 = op8.convergeS / op.convergeS;
@@ -294,33 +296,13 @@ export async function convergeWithoutQuota(ctx: BenchContext): Promise<SectionRe
           'CPU ms/create',
         ],
         rows: [
-          [
-            'plain SDK CreateIntegration loop, before the operator',
-            n,
-            round(before.seconds, 2),
-            round(n / before.seconds),
-            round(before.seconds / sdkS, 2),
-            '-',
-            '-',
-          ],
-          [
-            'plain SDK CreateIntegration loop, after it',
-            n,
-            round(after.seconds, 2),
-            round(n / after.seconds),
-            round(after.seconds / sdkS, 2),
-            '-',
-            '-',
-          ],
-          [
+          timed('plain SDK CreateIntegration loop, before the operator', before.seconds),
+          timed('plain SDK CreateIntegration loop, after it', after.seconds),
+          timed(
             `minimal client: the operator's 3 writes, Event and create per object in a plain loop (concurrency ${concurrency})`,
-            n,
-            round(minimal.convergeS, 2),
-            round(n / minimal.convergeS),
-            round(floorRatio, 2),
+            minimal.convergeS,
             round(minimal.kubeWritesPerObject, 2),
-            '-',
-          ],
+          ),
           row(`operator (--workers ${concurrency}, budget unlimited)`, op),
           row('operator (--workers 8, budget unlimited)', op8),
         ],
