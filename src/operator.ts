@@ -174,7 +174,7 @@ export class Operator {
     this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
   }
 
-  /** Queues the ApiIntegrations worth a pass and counts them per API; returns the count. */
+  /** Queues the ApiIntegrations worth a pass and counts them per API; returns those counts. */
   private followIntegrations(): ApiPopulation {
     const population = new ApiPopulation();
     for (const inf of this.informers) {

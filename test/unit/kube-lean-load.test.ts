@@ -5,13 +5,12 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { statusOf } from '../../src/adapters/kubernetes/errors.ts';
 import { AUTH_REUSE_MS } from '../../src/adapters/kubernetes/connections.ts';
 import { KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
+import { listenWithKubeConfig } from '../support/local-kube.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLIENT_NODE = dirname(createRequire(join(ROOT, 'package.json')).resolve('@kubernetes/client-node/package.json'));
@@ -72,14 +71,7 @@ describe('KubeRest', () => {
         res.end(JSON.stringify(out.body));
       });
     });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'token-1' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = await listenWithKubeConfig(srv, 'token-1');
     return { kc, rest: new KubeRest(kc), seen, close: () => new Promise<void>((r) => srv.close(() => r())) };
   }
 

@@ -2,11 +2,10 @@
 // are cut into chunks; a 410 answer becomes GoneError so the informer relists; the caller's abort
 // ends the watch quietly; a line that is not JSON fails the watch instead of dropping an event.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CustomResourceListWatcher } from '../../src/adapters/kubernetes/listwatch.ts';
 import { GoneError, type WatchEvent } from '../../src/runtime/ports.ts';
+import { listenWithKubeConfig } from '../support/local-kube.ts';
 
 type Obj = { metadata: { name: string; resourceVersion: string } };
 let srv: Server | undefined;
@@ -19,14 +18,7 @@ afterEach(async () => {
 
 async function watcher(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   srv = createServer(handler);
-  await new Promise<void>((r) => srv!.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = await listenWithKubeConfig(srv, 't');
   return new CustomResourceListWatcher<Obj>(kc, { group: 'apigw.dev', version: 'v1alpha1', plural: 'things' });
 }
 
