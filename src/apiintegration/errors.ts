@@ -57,6 +57,17 @@ export class AwsError extends Error {
   get terminal(): boolean {
     return this.kind === 'Rejected' || this.kind === 'AccessDenied' || this.kind === 'QuotaExceeded';
   }
+
+  /**
+   * AWS answered and refused, so the request changed nothing. Only a timeout, a reset or a 5xx
+   * leaves a create in doubt; a 4xx that is worth retrying (a listener AWS could not read this
+   * time) was still refused.
+   */
+  get changedNothing(): boolean {
+    if (this.kind !== 'Transient') return true;
+    const s = this.httpStatus;
+    return s !== undefined && s >= 400 && s < 500 && s !== 408;
+  }
 }
 
 /**

@@ -120,7 +120,7 @@ async function create(
   } catch (err) {
     // A refusal (400/403/quota, 409 concurrent modification, 429, or our own budget) created
     // nothing, so the marker can go; a timeout, reset or 5xx may have created it.
-    if (err instanceof AwsError && err.kind !== 'Transient')
+    if (err instanceof AwsError && err.changedNothing)
       await ctx.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal: ctx.signal });
     throw err;
   }

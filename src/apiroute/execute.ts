@@ -127,7 +127,7 @@ async function createRefused(
   a: Of<'Create'>,
   err: unknown,
 ): Promise<RouteStepResult> {
-  const settled = err instanceof AwsError && err.kind !== 'Transient' && !a.inDoubt;
+  const settled = err instanceof AwsError && err.changedNothing && !a.inDoubt;
   const next = settled
     ? await ctx.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal: ctx.signal })
     : marked;

@@ -48,6 +48,35 @@ describe('translate', () => {
     expect(busy.terminal).toBe(false);
   });
 
+  it('retries the 400s that pass on their own instead of stalling the object on them', () => {
+    const refusal = (name: string, status: number, message: string) =>
+      translate(Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } }), 'Op') as AwsError;
+    const elb = refusal(
+      'BadRequestException',
+      400,
+      'Unable to retrieve listener port and load balancer DNS name from ELB listener: arn:aws:elasticloadbalancing:…',
+    );
+    expect(elb).toMatchObject({ kind: 'Transient', reason: 'AwsUnavailable' });
+    expect(elb.terminal).toBe(false);
+    // Refused all the same: a create that drew it made nothing, so its pending marker can go.
+    expect(elb.changedNothing).toBe(true);
+    const busy = refusal(
+      'BadRequestException',
+      400,
+      'Unable to complete operation due to concurrent modification. Please try again later.',
+    );
+    expect(busy).toMatchObject({ kind: 'Conflict', reason: 'ConcurrentModification' });
+    expect(busy.terminal).toBe(false);
+  });
+
+  it('leaves a create in doubt only when AWS gave no refusal (timeout, reset, 5xx)', () => {
+    expect((translate(sdkError('InternalServerError', 500), 'Op') as AwsError).changedNothing).toBe(false);
+    expect((translate(new Error('socket hang up'), 'Op') as AwsError).changedNothing).toBe(false);
+    expect((translate(sdkError('RequestTimeout', 408), 'Op') as AwsError).changedNothing).toBe(false);
+    expect((translate(sdkError('BadRequestException', 400), 'Op') as AwsError).changedNothing).toBe(true);
+    expect((translate(sdkError('ConflictException', 409), 'Op') as AwsError).changedNothing).toBe(true);
+  });
+
   it('reads the route ids out of AWS message, one or many', () => {
     expect(routeIdsOf('... referenced by the following Routes with Ids: [xrfucl1]')).toEqual(['xrfucl1']);
     expect(routeIdsOf('... Routes with Ids: [a1, b2,c3]')).toEqual(['a1', 'b2', 'c3']);

@@ -25,6 +25,13 @@ export function requestIdOf(err: unknown): string | undefined {
 // a per-API quota (with HTTP 429; anomalyco/sst#4522), and a concurrent modification.
 const IN_USE = /referenced by the following Routes/i;
 const QUOTA = /Maximum number of .* has been reached/i;
+// Refusals that pass on their own, whatever the exception's name or status says, so they are retried
+// with backoff rather than reported as AwsRejected: a concurrent modification (sent as
+// BadRequestException by API Gateway's control plane too: carlnordenfelt/aws-api-gateway-for-cloudformation#27),
+// and a private integration's load balancer listener that AWS could not read this time although
+// others on it succeed (a 400 seen "sometimes (not always)": hashicorp/terraform-provider-aws#22590).
+const CONCURRENT = /concurrent modification/i;
+const PASSING = /Unable to retrieve listener port and load balancer DNS name/i;
 
 /** The route ids in "…referenced by the following Routes with Ids: [a1b2c3d, e4f5g6h]". */
 export function routeIdsOf(message: string | undefined): string[] {
@@ -62,6 +69,8 @@ function kindOfStatus(status: number | undefined): AwsErrorKind {
 function kindOf(e: SdkErrorLike): AwsErrorKind {
   if (IN_USE.test(e.message ?? '')) return 'InUse';
   if (QUOTA.test(e.message ?? '')) return 'QuotaExceeded';
+  if (CONCURRENT.test(e.message ?? '')) return 'Conflict';
+  if (PASSING.test(e.message ?? '')) return 'Transient';
   return (e.name === undefined ? undefined : KIND_BY_NAME.get(e.name)) ?? kindOfStatus(statusOf(e));
 }
 
