@@ -36,15 +36,15 @@ export const created = (d: Desired): Happened => ({
 });
 
 /**
- * Marks the object pending, then creates. A move is not Synced while the old integration is still
+ * Marks the object pending, then creates. A move or replacement is not Synced while the old integration is still
  * there: the next pass deletes it, at once.
  */
 export function create(
   d: Desired,
   happened: Happened,
-  opts: { supersede?: Superseded; withFinalizer?: boolean } = {},
+  opts: { supersede?: Superseded; withFinalizer?: boolean; replacing?: 'Moving' | 'Replacing' } = {},
 ): Plan {
-  const { supersede, withFinalizer } = opts;
+  const { supersede, withFinalizer, replacing = 'Moving' } = opts;
   return {
     action: {
       type: 'Create',
@@ -54,7 +54,7 @@ export function create(
       ...(withFinalizer ? { withFinalizer } : {}),
     },
     event: { type: 'Normal', ...happened },
-    outcome: supersede ? progressing('Moving', `${happened.message}; the old integration is deleted next`) : SYNCED,
+    outcome: supersede ? progressing(replacing, `${happened.message}; the old integration is deleted next`) : SYNCED,
     requeue: supersede ? NEXT_STEP : drift(d.location),
   };
 }

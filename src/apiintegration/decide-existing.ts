@@ -42,6 +42,21 @@ export function decideExisting(
   return decideInPlace(obj, d, current);
 }
 
+/**
+ * What AWS cannot remove in place goes with the integration: a new one is made with the spec as it
+ * is, ApiRoutes follow it (they target the recorded id), and the old one is deleted once no route
+ * targets it. Routes made outside the operator keep it alive, and the object says which.
+ */
+function replacement(d: Desired, current: ObservedIntegration, fields: string[]): Plan {
+  const { region, apiId } = d.location;
+  const message = `${fields.join(', ')} cannot be removed in place: created a new integration on API ${apiId} to replace ${current.integrationId}`;
+  return create(
+    d,
+    { reason: 'Replaced', message },
+    { supersede: { location: { region, apiId }, integrationId: current.integrationId }, replacing: 'Replacing' },
+  );
+}
+
 /** The recorded integration is gone from AWS (looked at, not merely unread). */
 function decideGone(obj: ApiIntegration, rec: Recorded, d: Desired): Plan {
   if (obj.spec.integrationId)
@@ -62,7 +77,11 @@ function decideGone(obj: ApiIntegration, rec: Recorded, d: Desired): Plan {
 
 function decideInPlace(obj: ApiIntegration, d: Desired, current: ObservedIntegration): Plan {
   const diff = diffIntegration(d.fields, current, d.protocol!);
-  const outcome = diff.notInPlace.length > 0 ? removalNotSupported(diff.notInPlace) : SYNCED;
+  // An adopted integration is the one spec.integrationId names: it is never swapped for another.
+  const adopted = obj.spec.integrationId !== undefined;
+  if (diff.replace.length > 0 && !adopted) return replacement(d, current, diff.replace);
+  const notInPlace = adopted ? [...diff.notInPlace, ...diff.replace] : diff.notInPlace;
+  const outcome = notInPlace.length > 0 ? removalNotSupported(notInPlace) : SYNCED;
   const notice: Notice | undefined =
     outcome.kind === 'Stalled'
       ? { type: 'Warning', reason: 'RemovalNotSupported', message: outcome.message }
@@ -75,7 +94,7 @@ function decideInPlace(obj: ApiIntegration, d: Desired, current: ObservedIntegra
   };
   if (!diff.update) return { action: { type: 'None' }, ...steady };
   // A step that leaves more to do (or removals to report) is compared again at once.
-  const again = diff.again || diff.notInPlace.length > 0;
+  const again = diff.again || notInPlace.length > 0;
   return {
     action: {
       type: 'Update',
@@ -100,14 +119,10 @@ function updated(obj: ApiIntegration, integrationId: string, changed: string[]):
 
 function removalNotSupported(what: string[]): Outcome {
   const templates = what.filter((w) => w.startsWith('requestTemplates'));
-  const params = what.filter((w) => w.startsWith('requestParameters'));
-  const other = what.filter((w) => !templates.includes(w) && !params.includes(w));
+  const other = what.filter((w) => !templates.includes(w));
   const advice = [
     templates.length
       ? `${templates.join(', ')}: API Gateway keeps an empty template when one is removed; set it to "" in the spec to accept that, or recreate the object`
-      : '',
-    params.length
-      ? `${params.join(', ')}: API Gateway cannot remove a service integration's action parameter in place; recreate the object (retarget its routes first)`
       : '',
     other.length
       ? `${other.join(', ')}: API Gateway cannot clear this in place; set it again or recreate the object`

@@ -1,10 +1,11 @@
 // Compares what AWS holds with what the spec asks for, and computes the smallest UpdateIntegration
-// that gets there. Routes target an integration by id, so everything is changed in place: AWS merges
-// updates, so a cleared scalar is sent as "" (or its default), a removed tlsConfig as {}, a removed
-// mapping key with an empty value and a removed response status code as an empty map; service
-// integrations need the type, subtype and every parameter on each update. The few removals AWS has
-// no in-place form for are reported, never turned into a replacement.
-import { INTEGRATION_FIELDS, SCALAR_FIELDS } from '../api/v1alpha1/fields.ts';
+// that gets there. Routes target an integration by id, so everything that can change in place does:
+// AWS merges updates, so a cleared scalar is sent as "" (or its default), a removed tlsConfig as {},
+// a removed mapping key with an empty value and a removed response status code as an empty map;
+// service integrations need the type, subtype and every parameter on each update. What AWS cannot
+// clear in place (a subtype, a content handling strategy, a service integration's action parameter)
+// is named for a replacement; a removed template, which AWS can only empty, is reported.
+import { INTEGRATION_FIELDS, SCALAR_FIELDS, type FieldRule } from '../api/v1alpha1/fields.ts';
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
 
@@ -15,6 +16,8 @@ export interface IntegrationDiff {
   update?: IntegrationFields;
   /** Removals API Gateway cannot make in place (`field["key"]`); they stay until the user acts. */
   notInPlace: string[];
+  /** Removals only a new integration can make (`field` or `field["key"]`); the rest is not sent. */
+  replace: string[];
   /** The update is a first step; compare again after it (a status code is emptied before refilling). */
   again?: boolean;
 }
@@ -47,7 +50,7 @@ const removedKeys = (want: object, have: object) => Object.keys(have).filter((k)
 const named = (field: string, keys: string[]) => keys.map((k) => `${field}["${k}"]`);
 
 class Builder {
-  readonly d: IntegrationDiff = { changed: [], notInPlace: [] };
+  readonly d: IntegrationDiff = { changed: [], notInPlace: [], replace: [] };
   readonly update: IntegrationFields = {};
   set<K extends keyof IntegrationFields>(field: K, value: IntegrationFields[K]): void {
     this.update[field] = value;
@@ -67,17 +70,14 @@ function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, pr
   }
   for (const field of SCALAR_FIELDS) {
     if (field === 'integrationType') continue;
-    const rule = INTEGRATION_FIELDS[field] as {
-      unsetMatches: (v: unknown, p: Protocol) => boolean;
-      reset?: (p: Protocol) => string | number;
-    };
+    const rule: FieldRule = INTEGRATION_FIELDS[field];
     const want = desired[field];
     const have = actual[field];
-    if (want !== undefined ? want === have : rule.unsetMatches(have, protocol)) continue;
+    if (want !== undefined ? want === have : rule.unsetMatches!(have, protocol, desired)) continue;
     b.changed(field);
     if (want !== undefined) (b.update as Record<string, unknown>)[field] = want;
     else if (rule.reset) (b.update as Record<string, unknown>)[field] = rule.reset(protocol);
-    else b.d.notInPlace.push(field);
+    else (rule.clearsByReplacement ? b.d.replace : b.d.notInPlace).push(field);
   }
   const wantTls = desired.tlsConfig?.serverNameToVerify;
   if (wantTls !== actual.tlsConfig?.serverNameToVerify) {
@@ -99,8 +99,8 @@ function diffRequestParameters(desired: IntegrationFields, actual: ObservedInteg
     return;
   }
   // A service integration refuses empty values for its action parameters (terraform-provider-aws
-  // #50061) and the effect of leaving one out is undocumented, so a removal is reported instead.
-  b.d.notInPlace.push(...named('requestParameters', gone));
+  // #50061) and the effect of leaving one out is undocumented, so only a new integration removes one.
+  b.d.replace.push(...named('requestParameters', gone));
   if (Object.entries(want).some(([k, v]) => have[k] !== v)) b.set('requestParameters', want);
 }
 

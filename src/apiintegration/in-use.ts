@@ -43,7 +43,7 @@ export function inUseOutcome(b: Blocked): Outcome {
   const fix = 'retarget or delete those routes and the operator finishes by itself';
   const message =
     b.why === 'moved'
-      ? `moved to API ${b.current?.location.apiId ?? '?'} as integration ${b.current?.integrationId ?? '?'}; the old ${where} cannot be deleted while routes target it: ${routes}; ${fix}`
+      ? `replaced by integration ${b.current?.integrationId ?? '?'} on API ${b.current?.location.apiId ?? '?'}; the old ${where} cannot be deleted while routes target it: ${routes}; ${fix}`
       : b.why === 'extra'
         ? `${where} was made by an interrupted create and cannot be deleted while routes target it: ${routes}; ${fix}`
         : `cannot delete ${where} while routes target it: ${routes}; ${fix}`;

@@ -34,7 +34,10 @@ export type Action =
       why: DeleteWhy;
     };
 
-/** Why an integration is being deleted; it shapes what the object says when routes block it. */
+/**
+ * Why an integration is being deleted; it shapes what the object says when routes block it.
+ * `moved`: a newer integration replaces it (after an apiId/region change, or a removal AWS cannot make in place).
+ */
 export type DeleteWhy = 'object deleted' | 'moved' | 'extra';
 
 /** A Kubernetes Event for a person reading `kubectl describe`. */
@@ -150,7 +153,7 @@ export const SYNCED: Outcome = {
 
 const WHY_TEXT: Record<DeleteWhy, string> = {
   'object deleted': 'object deleted',
-  moved: 'replaced by the integration on the new API',
+  moved: 'replaced by a new integration',
   extra: 'made by an interrupted create',
 };
 

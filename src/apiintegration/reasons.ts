@@ -10,6 +10,7 @@ export type ConditionReason =
   // in progress (Reconciling=True)
   | 'Reconciling'
   | 'Moving'
+  | 'Replacing'
   | 'CreateInDoubt'
   | 'ApiNotFound'
   | 'NotFound'
@@ -38,6 +39,7 @@ export type EventReason =
   | 'Created'
   | 'Recreated'
   | 'Moved'
+  | 'Replaced'
   | 'Recovered'
   | 'Adopted'
   | 'Updated'

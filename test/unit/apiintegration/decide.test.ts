@@ -235,10 +235,31 @@ describe('decide: existing integrations', () => {
       { connectionId: '', connectionType: 'INTERNET' },
     ],
     ['tlsConfig', { tlsConfig: { serverNameToVerify: 'x.example.com' } }, { tlsConfig: {} }],
-    ['the subtype', { integrationSubtype: 'SQS-SendMessage' }, { integrationSubtype: '' }],
   ])('clears %s in place', (_what, had, sent) => {
     const plan = decide(input(object({ annotations: recordedAt() }), { current: observed(had) }));
     expect(plan.action).toMatchObject({ type: 'Update', integrationId: 'int1', fields: sent });
+  });
+  it('replaces the integration when the spec drops what AWS cannot clear in place (a subtype), deleting the old one next', () => {
+    const plan = decide(
+      input(object({ annotations: recordedAt() }), { current: observed({ integrationSubtype: 'SQS-SendMessage' }) }),
+    );
+    expect(plan.action).toMatchObject({
+      type: 'Create',
+      location: { apiId: 'api1' },
+      supersede: { location: { apiId: 'api1' }, integrationId: 'int1' },
+    });
+    expect(plan.action).not.toHaveProperty('fields.integrationSubtype');
+    expect(plan.event).toMatchObject({ reason: 'Replaced' });
+    expect(plan.event?.message).toContain('integrationSubtype cannot be removed in place');
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Replacing' });
+    expect(plan.requeue).toEqual({ kind: 'next-step' });
+  });
+  it('never replaces an adopted integration: what AWS cannot clear in place is reported instead', () => {
+    const obj = object({ annotations: recordedAt(), spec: { integrationId: 'int1' } });
+    const plan = decide(input(obj, { current: observed({ integrationSubtype: 'SQS-SendMessage' }) }));
+    expect(plan.action.type).not.toBe('Create');
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'RemovalNotSupported' });
+    expect(plan.outcome?.message).toContain('integrationSubtype');
   });
   it('reports a removal AWS cannot make in place as Stalled with a Warning, still applying the rest', () => {
     const ws = {
@@ -391,7 +412,7 @@ describe('decide: what each step earns and what comes after it', () => {
         event: {
           type: 'Normal',
           reason: 'Deleted',
-          message: 'deleted integration int1 (replaced by the integration on the new API)',
+          message: 'deleted integration int1 (replaced by a new integration)',
         },
       },
       true,

@@ -88,10 +88,11 @@ describe('diffIntegration', () => {
         integrationMethod: undefined,
       },
       {},
+      // AWS's own default for a Lambda proxy, never "": the method has a minimum length of 1.
       {
         integrationType: 'AWS_PROXY',
         integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-        integrationMethod: '',
+        integrationMethod: 'POST',
       },
     ],
     [
@@ -101,12 +102,9 @@ describe('diffIntegration', () => {
       { connectionId: '', credentialsArn: '' },
     ],
     ['a removed tlsConfig', {}, { tlsConfig: { serverNameToVerify: 'x' } }, { tlsConfig: {} }],
-    [
-      'a removed contentHandlingStrategy and templateSelectionExpression',
-      {},
-      { contentHandlingStrategy: 'CONVERT_TO_TEXT', templateSelectionExpression: '$request.body.a' },
-      { contentHandlingStrategy: '', templateSelectionExpression: '' },
-    ],
+    ['a removed templateSelectionExpression', {}, { templateSelectionExpression: '$request.body.a' }, {
+      templateSelectionExpression: '',
+    }],
   ])('changes %s in place (no replacement: routes keep their target)', (_what, want, have, sent) => {
     const d = diffIntegration({ ...httpProxy, ...want } as IntegrationFields, awsHttp(have), 'HTTP');
     expect(d.update).toMatchObject({
@@ -188,6 +186,56 @@ describe('diffIntegration', () => {
       'HTTP',
     );
     expect(d.update).toBeUndefined();
-    expect(d.notInPlace).toEqual(['requestParameters["DelaySeconds"]']);
+    expect(d.replace).toEqual(['requestParameters["DelaySeconds"]']);
+  });
+
+  // The model refuses "" for these (an enum, and strings of at least one character): never sent.
+  const neverEmpty = ['integrationUri', 'integrationMethod', 'integrationSubtype', 'contentHandlingStrategy'];
+  const sentEmpty = (d: { update?: IntegrationFields }) =>
+    neverEmpty.filter((f) => (d.update as Record<string, unknown> | undefined)?.[f] === '');
+
+  it.each([
+    ['MOCK', { integrationType: 'MOCK', integrationUri: undefined, integrationMethod: undefined }],
+    [
+      'an SQS service integration',
+      {
+        integrationType: 'AWS_PROXY',
+        integrationSubtype: 'SQS-SendMessage',
+        integrationUri: undefined,
+        integrationMethod: undefined,
+        credentialsArn: 'arn:aws:iam::123456789012:role/api',
+        payloadFormatVersion: '1.0',
+        requestParameters: { QueueUrl: 'q', MessageBody: 'b' },
+      },
+    ],
+  ])('changes the type to %s in place, leaving out the URI and method it does not use', (_what, want) => {
+    const desired = { ...httpProxy, ...want } as IntegrationFields;
+    const d = diffIntegration(desired, awsHttp({}), 'HTTP');
+    expect(d.update).toMatchObject({ integrationType: desired.integrationType });
+    expect(d.update).not.toHaveProperty('integrationUri');
+    expect(d.update).not.toHaveProperty('integrationMethod');
+    expect(d.replace).toEqual([]);
+    expect(sentEmpty(d)).toEqual([]);
+    // Whatever AWS keeps there afterwards is not drift: the type has no use for it.
+    const after = diffIntegration(desired, awsHttp({ ...want, integrationUri: 'https://x', integrationMethod: 'GET' }), 'HTTP');
+    expect(after.changed).toEqual([]);
+  });
+
+  it.each([
+    ['a removed contentHandlingStrategy', {}, { contentHandlingStrategy: 'CONVERT_TO_TEXT' }, ['contentHandlingStrategy']],
+    [
+      'a removed subtype',
+      { integrationType: 'AWS_PROXY', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:f' },
+      { integrationType: 'AWS_PROXY', integrationSubtype: 'SQS-SendMessage' },
+      ['integrationSubtype'],
+    ],
+  ])('names %s for a replacement, since AWS has no in-place form for it', (_what, want, have, replace) => {
+    const d = diffIntegration(
+      { ...httpProxy, integrationMethod: undefined, ...want } as IntegrationFields,
+      awsHttp(have),
+      'HTTP',
+    );
+    expect(d.replace).toEqual(replace);
+    expect(sentEmpty(d)).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ describe('routes that block a delete', () => {
       current: { integrationId: 'new1', location: { region: 'us-east-1', apiId: 'api2' } },
     });
     expect(o.message).toMatch(
-      /moved to API api2 as integration new1; the old integration int1 on API api1 cannot be deleted/,
+      /replaced by integration new1 on API api2; the old integration int1 on API api1 cannot be deleted/,
     );
   });
   it('an extra left by an interrupted create says where it came from', () => {
@@ -60,7 +60,7 @@ describe('routes that block a delete', () => {
       why: 'moved',
       routes: routesTargeting(routes, 'int1'),
     });
-    expect(o.message).toMatch(/^moved to API \? as integration \?; the old integration int1/);
+    expect(o.message).toMatch(/^replaced by integration \? on API \?; the old integration int1/);
   });
 });
 

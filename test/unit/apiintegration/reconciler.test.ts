@@ -160,7 +160,7 @@ describe('the reconciler shell: moves, recovery and adoption', () => {
     expect(t.annotation('superseded')).toBeUndefined();
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
     expect(t.events).toEqual(['Normal:Created', 'Normal:Moved', 'Normal:Deleted']);
-    expect(t.messages[2]).toBe('deleted integration i1 (replaced by the integration on the new API)');
+    expect(t.messages[2]).toBe('deleted integration i1 (replaced by a new integration)');
   });
 
   it('during a move, routes on the old API hold its integration back, and the object names both', async () => {
@@ -172,7 +172,7 @@ describe('the reconciler shell: moves, recovery and adoption', () => {
     const r = await t.run();
     expect(r).toEqual({ requeueAfterMs: 5_000 });
     expect(t.gateway.items.has('i1')).toBe(true);
-    expect(t.ready()?.message).toContain('moved to API api2 as integration i2');
+    expect(t.ready()?.message).toContain('replaced by integration i2 on API api2');
     expect(t.ready()?.message).toContain('r1 (GET /a)');
   });
 
