@@ -59,6 +59,26 @@ export function create(
   };
 }
 
+/** How long after its create a resource may still read as absent; the same bound as a create in doubt. */
+export const settleMs = (input: DecideInput) => input.createSettleMs ?? DEFAULT_SETTLE_MS;
+
+/**
+ * Integrations at `place` carrying this object's marker, other than `except`: one is recovered, and
+ * any more (made by lost creates) are deleted one per pass before that. Undefined when there are none.
+ */
+export function recoverClaimed(
+  claimed: ObservedIntegration[],
+  place: Place,
+  supersede: Superseded | undefined,
+  why: string,
+): Plan | undefined {
+  if (claimed.length > 1) return deleteStep(place, claimed[claimed.length - 1]!.integrationId, 'None', 'extra');
+  const found = claimed[0];
+  if (!found) return undefined;
+  const message = `recovered integration ${found.integrationId} ${why}`;
+  return recordStep(found.integrationId, place, { reason: 'Recovered', message }, supersede);
+}
+
 /** Records an integration the object now owns; what decide reads changed, so the pass goes on. */
 function recordStep(integrationId: string, location: Place, happened: Happened, supersede?: Superseded): Plan {
   return {
@@ -80,14 +100,10 @@ export function decidePending(input: DecideInput, rec: Recorded, d: Desired): Pl
   if (claimedAll === undefined) return look({ kind: 'list', place: pending });
   const recordedHere = samePlace(pending, rec.location);
   const claimed = (claimedAll ?? []).filter((i) => !(recordedHere && i.integrationId === rec.integrationId));
-  if (claimed.length > 1) return deleteStep(pending, claimed[claimed.length - 1]!.integrationId, 'None', 'extra');
-  const found = claimed[0];
-  if (found) {
-    const message = `recovered integration ${found.integrationId} made by an interrupted create`;
-    return recordStep(found.integrationId, pending, { reason: 'Recovered', message }, replaced(rec));
-  }
+  const recovery = recoverClaimed(claimed, pending, replaced(rec), 'made by an interrupted create');
+  if (recovery) return recovery;
   if (claimedAll === null || !samePlace(pending, d.location)) return metadataStep('ClearPending');
-  const settleLeft = (rec.pendingSince ?? 0) + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now;
+  const settleLeft = (rec.pendingSince ?? 0) + settleMs(input) - input.now;
   if (settleLeft > 0) {
     const message = `an earlier CreateIntegration got no answer; waiting ${Math.ceil(settleLeft / 1000)} s for it to show up before creating again`;
     return report(progressing('CreateInDoubt', message), { kind: 'after', ms: settleLeft });

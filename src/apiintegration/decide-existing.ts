@@ -2,7 +2,7 @@
 // whether the spec changed or AWS drifted), recreate it when it was deleted outside the operator,
 // move it when apiId or region changed; and, in ObserveOnly mode, only report what AWS holds.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { create, created, replaced } from './decide-create.ts';
+import { create, created, recoverClaimed, replaced, settleMs } from './decide-create.ts';
 import { userDescription } from './desired.ts';
 import { diffIntegration } from './diff.ts';
 import {
@@ -13,6 +13,7 @@ import {
   progressing,
   report,
   stalled,
+  type DecideInput,
   type Desired,
   type Notice,
   type Plan,
@@ -22,14 +23,15 @@ import { recordedOf, samePlace, type Recorded } from './recorded.ts';
 import type { Outcome } from './status.ts';
 
 export function decideExisting(
-  obj: ApiIntegration,
+  input: DecideInput,
   rec: Recorded,
   d: Desired,
-  current: ObservedIntegration | null | undefined,
+  current?: ObservedIntegration | null,
 ): Plan {
+  const { obj } = input;
   if (current === undefined && rec.location)
     return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
-  if (!current) return decideGone(obj, rec, d);
+  if (!current) return decideGone(input, rec, d);
   if (!samePlace(rec.location, d.location))
     return create(
       d,
@@ -57,8 +59,14 @@ function replacement(d: Desired, current: ObservedIntegration, fields: string[])
   );
 }
 
-/** The recorded integration is gone from AWS (looked at, not merely unread). */
-function decideGone(obj: ApiIntegration, rec: Recorded, d: Desired): Plan {
+/**
+ * The recorded integration read as absent. Nothing public says AWS reads are consistent right after
+ * a create, and a second create would leave the first behind with this object's marker on it, so a
+ * new one is made only after a listing of the API shows neither the recorded integration nor another
+ * of this object's, and not within the settle window after the record.
+ */
+function decideGone(input: DecideInput, rec: Recorded, d: Desired): Plan {
+  const { obj } = input;
   if (obj.spec.integrationId)
     return report(
       stalled(
@@ -67,6 +75,20 @@ function decideGone(obj: ApiIntegration, rec: Recorded, d: Desired): Plan {
       ),
       NO_REQUEUE,
     );
+  const listed = input.observation.claimed;
+  if (listed === undefined) return look({ kind: 'list', place: rec.location! });
+  const seen = listed?.find((i) => i.integrationId === rec.integrationId);
+  if (seen) return decideExisting(input, rec, d, seen);
+  const recovery = recoverClaimed(
+    listed ?? [],
+    rec.location!,
+    undefined,
+    `in place of ${rec.integrationId}, which reads as absent`,
+  );
+  if (recovery) return recovery;
+  const settleLeft = (rec.recordedAt ?? 0) + settleMs(input) - input.now;
+  // Status stays as it is: what was made is most likely there, only not visible yet.
+  if (settleLeft > 0) return report(undefined, { kind: 'after', ms: settleLeft });
   // Recorded elsewhere and gone there: nothing is left to replace.
   if (!samePlace(rec.location, d.location)) return create(d, created(d));
   return create(d, {

@@ -48,7 +48,7 @@ function decideAnywhere(input: DecideInput): Plan {
   if (rec.superseded)
     return deleteStep(rec.superseded.location, rec.superseded.integrationId, 'ClearSuperseded', 'moved');
   if (rec.pending) return decidePending(input, rec, d);
-  if (rec.integrationId) return decideExisting(obj, rec, d, obs.current);
+  if (rec.integrationId) return decideExisting(input, rec, d, obs.current);
   if (obj.spec.integrationId) return decideAdoption(obj, d, obs.adoptee, obs.adopteeOwnerLive);
   return create(d, created(d));
 }

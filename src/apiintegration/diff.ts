@@ -5,7 +5,7 @@
 // service integrations need the type, subtype and every parameter on each update. What AWS cannot
 // clear in place (a subtype, a content handling strategy, a service integration's action parameter)
 // is named for a replacement; a removed template, which AWS can only empty, is reported.
-import { INTEGRATION_FIELDS, SCALAR_FIELDS, type FieldRule } from '../api/v1alpha1/fields.ts';
+import { INTEGRATION_FIELDS, SCALAR_FIELDS, type FieldRule, type ScalarFieldName } from '../api/v1alpha1/fields.ts';
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
 
@@ -63,22 +63,31 @@ class Builder {
   }
 }
 
+interface Compared {
+  desired: IntegrationFields;
+  actual: ObservedIntegration;
+  protocol: Protocol;
+}
+
+/** One scalar: sent as wanted, cleared in place, or named for a replacement or a report. */
+function diffScalar(field: ScalarFieldName, { desired, actual, protocol }: Compared, b: Builder): void {
+  const rule: FieldRule = INTEGRATION_FIELDS[field];
+  const want = desired[field];
+  const have = actual[field];
+  if (want !== undefined ? want === have : rule.unsetMatches!(have, protocol, desired)) return;
+  b.changed(field);
+  if (want !== undefined) (b.update as Record<string, unknown>)[field] = want;
+  else if (rule.reset) (b.update as Record<string, unknown>)[field] = rule.reset(protocol);
+  else (rule.clearsByReplacement ? b.d.replace : b.d.notInPlace).push(field);
+}
+
 function diffScalars(desired: IntegrationFields, actual: ObservedIntegration, protocol: Protocol, b: Builder): void {
   if (desired.integrationType !== actual.integrationType) {
     b.changed('integrationType');
     b.set('integrationType', desired.integrationType);
   }
-  for (const field of SCALAR_FIELDS) {
-    if (field === 'integrationType') continue;
-    const rule: FieldRule = INTEGRATION_FIELDS[field];
-    const want = desired[field];
-    const have = actual[field];
-    if (want !== undefined ? want === have : rule.unsetMatches!(have, protocol, desired)) continue;
-    b.changed(field);
-    if (want !== undefined) (b.update as Record<string, unknown>)[field] = want;
-    else if (rule.reset) (b.update as Record<string, unknown>)[field] = rule.reset(protocol);
-    else (rule.clearsByReplacement ? b.d.replace : b.d.notInPlace).push(field);
-  }
+  for (const field of SCALAR_FIELDS)
+    if (field !== 'integrationType') diffScalar(field, { desired, actual, protocol }, b);
   const wantTls = desired.tlsConfig?.serverNameToVerify;
   if (wantTls !== actual.tlsConfig?.serverNameToVerify) {
     b.changed('tlsConfig');

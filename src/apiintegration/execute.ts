@@ -92,7 +92,7 @@ async function record(
   a: Of<'Record'>,
   event: Notice | undefined,
 ): Promise<StepResult> {
-  const annotations = recordAnnotations(a.integrationId, a.location, a.supersede);
+  const annotations = recordAnnotations(a.integrationId, a.location, ctx.clock.now(), a.supersede);
   const next = await patch(ctx, obj, { annotations });
   announce(ctx, obj, event);
   if (event) ctx.log.info({ action: event.reason, integrationId: a.integrationId }, event.message);
@@ -125,7 +125,7 @@ async function create(
     throw err;
   }
   // Recording must not give up easily: until it lands, the next pass has to recover by listing.
-  const annotations = recordAnnotations(made.integrationId, a.location, a.supersede);
+  const annotations = recordAnnotations(made.integrationId, a.location, ctx.clock.now(), a.supersede);
   const next = await pRetry(() => ctx.store.patchMetadata(marked, { annotations }, { signal: ctx.signal }), {
     retries: 5,
     minTimeout: 200,

@@ -5,6 +5,7 @@ import {
   ANNOTATION_CREATE_PENDING,
   ANNOTATION_INTEGRATION_ID,
   ANNOTATION_LOCATION,
+  ANNOTATION_RECORDED_AT,
   type ApiIntegration,
 } from '../api/v1alpha1/types.ts';
 import { locationKey, parseLocationKey } from './desired.ts';
@@ -17,6 +18,8 @@ export type Place = Pick<Location, 'region' | 'apiId'>;
 export interface Recorded {
   integrationId?: string;
   location?: Place;
+  /** When the id was recorded (epoch ms); absent in records written by older versions. */
+  recordedAt?: number;
   /** A CreateIntegration was (or is about to be) sent to this place and its result is not recorded. */
   pending?: Place;
   /** When the pending marker was written (epoch ms); absent in markers written by older versions. */
@@ -42,7 +45,12 @@ function recordedIntegration(obj: ApiIntegration): Pick<Recorded, 'integrationId
   const location =
     parseLocationKey(a[ANNOTATION_LOCATION]) ??
     (observed?.apiId && observed.region ? { region: observed.region, apiId: observed.apiId } : undefined);
-  return id && location ? { integrationId: id, location } : {};
+  return id && location ? { integrationId: id, location, ...recordedTime(a[ANNOTATION_RECORDED_AT]) } : {};
+}
+
+export function recordedTime(value: string | undefined): { recordedAt?: number } {
+  const at = value ? Date.parse(value) : NaN;
+  return Number.isFinite(at) ? { recordedAt: at } : {};
 }
 
 /** `region/apiId@epochMs`; older markers carry no time. */
@@ -62,15 +70,17 @@ function supersededOf(marker: string | undefined): Pick<Recorded, 'superseded'> 
     : {};
 }
 
-/** Annotation changes that record `id` at `place` and close any pending create. */
+/** Annotation changes that record `id` at `place`, at `now` (epoch ms), and close any pending create. */
 export function recordAnnotations(
   id: string,
   place: Place,
+  now: number,
   superseded?: { location: Place; integrationId: string },
 ): Record<string, string | null> {
   return {
     [ANNOTATION_INTEGRATION_ID]: id,
     [ANNOTATION_LOCATION]: locationKey(place),
+    [ANNOTATION_RECORDED_AT]: new Date(now).toISOString(),
     [ANNOTATION_CREATE_PENDING]: null,
     ...(superseded
       ? { [ANNOTATION_SUPERSEDED]: `${locationKey(superseded.location)}/${superseded.integrationId}` }

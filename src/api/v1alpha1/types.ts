@@ -36,5 +36,10 @@ export const ANNOTATION_INTEGRATION_ID = 'apigw.dev/integration-id';
 export const ANNOTATION_LOCATION = 'apigw.dev/location';
 /** Written before CreateIntegration: `region/apiId`; its presence without an id means a create may have happened. */
 export const ANNOTATION_CREATE_PENDING = 'apigw.dev/create-pending';
+/**
+ * When the recorded id was recorded (RFC 3339), on both kinds: a read that misses a resource made
+ * moments ago is looked at again rather than taken for a deletion.
+ */
+export const ANNOTATION_RECORDED_AT = 'apigw.dev/recorded-at';
 /** Set to any new value (a timestamp, say) to ask for an immediate pass with a fresh AWS read. */
 export const ANNOTATION_RECONCILE_REQUESTED = 'apigw.dev/reconcile-requested-at';

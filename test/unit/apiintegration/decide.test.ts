@@ -180,11 +180,47 @@ describe('decide: existing integrations', () => {
       integrationId: 'ext1',
     });
   });
-  it('recreates an integration deleted outside the operator', () => {
-    const plan = decide(input(recorded, { current: null }));
+  it('recreates an integration deleted outside the operator, once a listing shows nothing of its own', () => {
+    expect(decide(input(recorded, { current: null })).need).toEqual({
+      kind: 'list',
+      place: { region: 'us-east-1', apiId: 'api1' },
+    });
+    const plan = decide(input(recorded, { current: null, claimed: [] }));
     expect(plan.action.type).toBe('Create');
     expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Recreated' });
     expect((plan.action as { supersede?: unknown }).supersede).toBeUndefined();
+  });
+
+  describe('a recorded integration that reads as absent is not created twice', () => {
+    const justRecorded = object({
+      annotations: { ...recordedAt(), 'apigw.dev/recorded-at': new Date(NOW - 5_000).toISOString() },
+    });
+    it('within the settle window after the record: looks again later, says nothing new, creates nothing', () => {
+      const plan = decide(input(justRecorded, { current: null, claimed: [] }));
+      expect(plan.action.type).toBe('None');
+      expect(plan.outcome).toBeUndefined();
+      expect(plan.requeue).toEqual({ kind: 'after', ms: 25_000 });
+    });
+    it('after the settle window: recreates', () => {
+      const later = { ...input(justRecorded, { current: null, claimed: [] }), now: NOW + 30_000 };
+      expect(decide(later).action.type).toBe('Create');
+    });
+    it('when the listing shows the recorded integration after all: goes on with it', () => {
+      const plan = decide(input(justRecorded, { current: null, claimed: [observed()] }));
+      expect(plan.action.type).toBe('None');
+      expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
+      expect(plan.report).toMatchObject({ integrationId: 'int1' });
+    });
+    it('when the listing shows another integration with its marker: records that one instead of creating', () => {
+      const plan = decide(input(recorded, { current: null, claimed: [observed({ integrationId: 'int9' })] }));
+      expect(plan.action).toMatchObject({ type: 'Record', integrationId: 'int9', location: { apiId: 'api1' } });
+      expect(plan.event).toMatchObject({ reason: 'Recovered' });
+    });
+    it('when the listing shows several: deletes the extras first, one per pass', () => {
+      const claimed = [observed({ integrationId: 'int8' }), observed({ integrationId: 'int9' })];
+      const plan = decide(input(recorded, { current: null, claimed }));
+      expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int9', why: 'extra' });
+    });
   });
   it('updates only what changed', () => {
     const plan = decide(
@@ -514,7 +550,7 @@ describe('decide: what each step earns and what comes after it', () => {
     ],
     [
       'recorded on the old API and gone there: created on the new one, with nothing to replace',
-      input(object({ spec: { apiId: 'api2' }, annotations: recordedAt() }), { current: null }),
+      input(object({ spec: { apiId: 'api2' }, annotations: recordedAt() }), { current: null, claimed: [] }),
       {
         action: { type: 'Create', location: { apiId: 'api2' } },
         event: { reason: 'Created' },

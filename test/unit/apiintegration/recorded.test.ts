@@ -28,19 +28,20 @@ function annotated(...patches: Record<string, string | null>[]) {
 
 describe('recordedOf', () => {
   it('reads back what recordAnnotations wrote, closing the pending create', () => {
-    const obj = annotated(pendingAnnotation(api1, 1_000.7), recordAnnotations('int1', api1));
-    expect(recordedOf(obj)).toEqual({ integrationId: 'int1', location: api1 });
+    const obj = annotated(pendingAnnotation(api1, 1_000.7), recordAnnotations('int1', api1, 5_000));
+    expect(recordedOf(obj)).toEqual({ integrationId: 'int1', location: api1, recordedAt: 5_000 });
   });
 
   it('reads back a move: the new integration, and the old one still to delete', () => {
-    const obj = annotated(recordAnnotations('int2', api2, { location: api1, integrationId: 'int1' }));
+    const obj = annotated(recordAnnotations('int2', api2, 5_000, { location: api1, integrationId: 'int1' }));
     expect(recordedOf(obj)).toEqual({
       integrationId: 'int2',
       location: api2,
+      recordedAt: 5_000,
       superseded: { location: api1, integrationId: 'int1' },
     });
     const cleared = annotated(
-      recordAnnotations('int2', api2, { location: api1, integrationId: 'int1' }),
+      recordAnnotations('int2', api2, 5_000, { location: api1, integrationId: 'int1' }),
       clearSupersededAnnotation(),
     );
     expect(recordedOf(cleared).superseded).toBeUndefined();
