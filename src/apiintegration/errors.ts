@@ -84,16 +84,29 @@ export class BudgetWait extends AwsError {
   }
 }
 
-/** A role named for the namespace could not be assumed (bad trust policy, missing role, STS down). */
+/**
+ * AWS credentials that cannot be had or are refused: none found, a token file that cannot be read,
+ * an expired or unknown token, a namespace's role that will not be assumed. Fixed outside the object
+ * (a ServiceAccount, a trust policy, a Namespace annotation), so the object says so at once and looks
+ * again on a backoff. `roleArn`: the namespace's role, when that was the identity; absent for the
+ * operator's own.
+ */
 export class CredentialsError extends Error {
-  readonly reason: ConditionReason = 'CredentialsUnavailable';
-  readonly roleArn: string;
-  constructor(roleArn: string, message: string, cause?: unknown) {
+  readonly reason: ConditionReason = 'AwsCredentials';
+  readonly roleArn?: string;
+  constructor(roleArn: string | undefined, message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'CredentialsError';
     this.roleArn = roleArn;
   }
 }
+
+/**
+ * Whether a failed create surely created nothing: AWS refused it (anything but a timeout, reset or
+ * 5xx, which it may have applied), or it was never sent for want of credentials.
+ */
+export const createdNothing = (err: unknown): boolean =>
+  (err instanceof AwsError && err.changedNothing) || err instanceof CredentialsError;
 
 /** A spec named a role its namespace does not allow; only a cluster administrator can change that. */
 export class RoleNotAllowedError extends Error {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { AwsError } from './errors.ts';
+import { AwsError, createdNothing } from './errors.ts';
 import { routesTargeting, type Blocked } from './in-use.ts';
 import type { Action, Notice, Plan } from './plan.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
@@ -118,9 +118,9 @@ async function create(
   try {
     made = await ctx.gateway.createIntegration(a.location, a.fields, ctx.signal);
   } catch (err) {
-    // A refusal (400/403/quota, 409 concurrent modification, 429, or our own budget) created
-    // nothing, so the marker can go; a timeout, reset or 5xx may have created it.
-    if (err instanceof AwsError && err.changedNothing)
+    // A refusal (400/403/quota, 409 concurrent modification, 429, or our own budget) or a create
+    // never sent created nothing, so the marker can go; a timeout, reset or 5xx may have created it.
+    if (createdNothing(err))
       await ctx.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal: ctx.signal });
     throw err;
   }

@@ -7,11 +7,13 @@ import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
-import { conflictDelayMs } from './requeue.ts';
+import { conflictDelayMs, credentialsRetryMs } from './requeue.ts';
 
 export type Retry =
   /** Stalled until the spec, the permissions or the world change; looked at again after a long wait. */
   | { kind: 'after-rejection' }
+  /** Stalled until credentials work again, which needs no change to the object: a backoff to minutes. */
+  | { kind: 'after-credentials' }
   /** Our copy of the object was stale; the watch brings the new one shortly. */
   | { kind: 'stale-object' }
   /** AWS saw a concurrent modification of the API: back off, growing with each refusal in a row. */
@@ -52,7 +54,17 @@ export function failureOf<Reason extends string, Event extends string>(
 ): FailureResponse<Reason, Event> {
   const { obj } = ctx;
   if (err instanceof AwsError && err.terminal) return rejected(err, ctx.reasonOf(err));
-  if (err instanceof CredentialsError || err instanceof RoleNotAllowedError)
+  if (err instanceof CredentialsError)
+    return {
+      log: {
+        level: 'warn',
+        fields: { err: err.message, roleArn: err.roleArn, reason: err.reason },
+        message: 'AWS credentials not usable',
+      },
+      status: { outcome: { kind: 'Stalled', reason: ctx.reasonOf(err), message: err.message }, bestEffort: false },
+      retry: { kind: 'after-credentials' },
+    };
+  if (err instanceof RoleNotAllowedError)
     return {
       log: {
         level: 'warn',
@@ -119,10 +131,12 @@ const STALE_OBJECT_RETRY_MS = 200;
 
 /**
  * How a failure's `retry` reaches the work queue, with the per-key count of concurrent
- * modifications in a row that makes their backoff grow; a pass that succeeds resets it.
+ * modifications, and of credential failures, in a row that makes their backoff grow; a pass that
+ * succeeds resets both.
  */
 export class FailureRetries {
   private readonly conflicts = new Map<string, number>();
+  private readonly credentialFailures = new Map<string, number>();
   private readonly opts: { rejectedRetryMs: number; random: () => number };
 
   constructor(opts: { rejectedRetryMs?: number; random: () => number }) {
@@ -131,6 +145,7 @@ export class FailureRetries {
 
   succeeded(key: string): void {
     this.conflicts.delete(key);
+    this.credentialFailures.delete(key);
   }
 
   /** A result to return, or the error the queue should see (thrown). */
@@ -138,6 +153,8 @@ export class FailureRetries {
     switch (retry.kind) {
       case 'after-rejection':
         return { requeueAfterMs: this.opts.rejectedRetryMs };
+      case 'after-credentials':
+        return { requeueAfterMs: credentialsRetryMs(this.countIn(this.credentialFailures, key), this.opts.random) };
       case 'stale-object':
         throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
       case 'concurrent-modification':
@@ -148,8 +165,13 @@ export class FailureRetries {
   }
 
   private nextConflictDelayMs(key: string): number {
-    const n = (this.conflicts.get(key) ?? 0) + 1;
-    this.conflicts.set(key, n);
-    return conflictDelayMs(n, this.opts.random);
+    return conflictDelayMs(this.countIn(this.conflicts, key), this.opts.random);
+  }
+
+  /** This failure's number in the key's run of them. */
+  private countIn(runs: Map<string, number>, key: string): number {
+    const n = (runs.get(key) ?? 0) + 1;
+    runs.set(key, n);
+    return n;
   }
 }

@@ -27,7 +27,7 @@ export type ConditionReason =
   | 'AdoptionRefused'
   | 'AdoptionFailed'
   | 'AdoptedIntegrationGone'
-  | 'CredentialsUnavailable'
+  | 'AwsCredentials'
   | 'RoleNotAllowed'
   | 'ApiNotAllowed'
   // the companions of the summary condition

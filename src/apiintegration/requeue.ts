@@ -28,6 +28,13 @@ export const NEXT_STEP_MS = 50;
 /** Concurrent-modification retries: exponential from 1 s to 1 min, with jitter. */
 const CONFLICT_BASE_MS = 1000;
 const CONFLICT_MAX_MS = 60_000;
+/**
+ * Retries while AWS credentials do not work: exponential from 5 s to 5 min, with jitter. Credentials
+ * are fixed outside the object, so only looking again notices; the first looks come soon because a
+ * fix is often a moment away (a trust policy, an association), later ones spare a cluster of objects.
+ */
+const CREDENTIALS_BASE_MS = 5000;
+const CREDENTIALS_MAX_MS = 5 * 60_000;
 
 export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result {
   switch (r.kind) {
@@ -47,8 +54,18 @@ export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result 
   }
 }
 
-/** After the `failures`-th concurrent-modification refusal in a row: exponential, jittered within its upper half. */
-export function conflictDelayMs(failures: number, random: () => number): number {
-  const cap = Math.min(CONFLICT_MAX_MS, CONFLICT_BASE_MS * 2 ** (failures - 1));
+/** Exponential in `failures` from `base` up to `max`, jittered within its upper half. */
+function backoffMs(failures: number, base: number, max: number, random: () => number): number {
+  const cap = Math.min(max, base * 2 ** (failures - 1));
   return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+/** After the `failures`-th concurrent-modification refusal in a row. */
+export function conflictDelayMs(failures: number, random: () => number): number {
+  return backoffMs(failures, CONFLICT_BASE_MS, CONFLICT_MAX_MS, random);
+}
+
+/** After the `failures`-th credential failure in a row. */
+export function credentialsRetryMs(failures: number, random: () => number): number {
+  return backoffMs(failures, CREDENTIALS_BASE_MS, CREDENTIALS_MAX_MS, random);
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { FINALIZER } from '../api/v1alpha1/types.ts';
-import { AwsError } from '../apiintegration/errors.ts';
+import { createdNothing } from '../apiintegration/errors.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../apiintegration/recorded.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { RouteAction, RoutePlan } from './decide.ts';
@@ -127,7 +127,7 @@ async function createRefused(
   a: Of<'Create'>,
   err: unknown,
 ): Promise<RouteStepResult> {
-  const settled = err instanceof AwsError && err.changedNothing && !a.inDoubt;
+  const settled = createdNothing(err) && !a.inDoubt;
   const next = settled
     ? await ctx.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal: ctx.signal })
     : marked;

@@ -12,7 +12,7 @@ export type RouteFailureResponse = FailureResponse<RouteConditionReason, RouteEv
 
 function reasonOf(err: AwsError | CredentialsError | RoleNotAllowedError): RouteConditionReason {
   if (err instanceof AwsError) return routeReasonOf(err);
-  return err instanceof CredentialsError ? 'CredentialsUnavailable' : 'RoleNotAllowed';
+  return err instanceof CredentialsError ? 'AwsCredentials' : 'RoleNotAllowed';
 }
 
 export function routeFailureResponse(err: unknown, obj: ApiRoute): RouteFailureResponse {

@@ -28,7 +28,7 @@ export type RouteConditionReason =
   | 'AdoptionFailed'
   /** Route only: the route named by spec.routeId was deleted outside the operator. */
   | 'AdoptedRouteGone'
-  | 'CredentialsUnavailable'
+  | 'AwsCredentials'
   | 'RoleNotAllowed'
   /** The Namespace's apigw.dev/allowed-api-ids does not list the API (as for ApiIntegration). */
   | 'ApiNotAllowed'

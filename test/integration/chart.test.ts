@@ -395,14 +395,27 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
   it('helm template renders the same manifests with Helm 3 and Helm 4', () => {
     const render = (bin: Helm) =>
       parseAllDocuments(
-        bin('template', release, CHART, '--namespace', namespace, ...kubeVersion, '--set', 'replicaCount=2'),
+        bin(
+          'template',
+          release,
+          CHART,
+          '--namespace',
+          namespace,
+          ...kubeVersion,
+          '--set',
+          `region=${tb.region}`,
+          '--set',
+          'replicaCount=2',
+        ),
       )
         .map((d) => d.toJS() as unknown)
         .filter((m) => m !== null);
     const v4 = render(helm4);
     expect(v4.map((m) => (m as Manifest).kind)).toContain('CustomResourceDefinition');
     expect(v4).toEqual(render(helm));
-    expect(helm4('lint', '--strict', CHART, ...kubeVersion)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(helm4('lint', '--strict', CHART, ...kubeVersion, '--set', `region=${tb.region}`)).toMatch(
+      /1 chart\(s\) linted, 0 chart\(s\) failed/,
+    );
   });
 
   it('helm install (server-side apply) installs the operator objects and the CRD, and the operator works as the release ServiceAccount', async () => {
@@ -580,7 +593,9 @@ describe('chart: watchNamespaces install (namespaced Roles)', () => {
 
 describe('chart tooling', () => {
   it('passes helm lint --strict', () => {
-    expect(helm('lint', '--strict', CHART)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(helm('lint', '--strict', CHART, '--set', `region=${tb.region}`)).toMatch(
+      /1 chart\(s\) linted, 0 chart\(s\) failed/,
+    );
   });
 
   it('deploy/apigw-operator.yaml is accepted by the API server (server-side dry run)', async () => {

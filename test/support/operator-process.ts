@@ -28,8 +28,8 @@ export interface OperatorLaunch {
   /** The entry point: src/main.ts (Node strips the types) or dist/src/main.js. */
   main: string;
   flags: string[];
-  /** Over the shared base: PATH, HOME, moto's fake keys and no metrics listener. */
-  env: Record<string, string>;
+  /** Over the shared base: PATH, HOME, moto's fake keys and no metrics listener; undefined removes one. */
+  env: Record<string, string | undefined>;
   /** Prefix of the temporary directory that holds the log. */
   logPrefix?: string;
 }

@@ -6,7 +6,7 @@ import { ROOT, spawnOperatorProcess, type OperatorProcess } from './operator-pro
 
 export type { OperatorProcess };
 
-export function spawnOperator(flags: string[], env: Record<string, string> = {}): OperatorProcess {
+export function spawnOperator(flags: string[], env: Record<string, string | undefined> = {}): OperatorProcess {
   const tb = testbedEnv();
   return spawnOperatorProcess({
     main: join(ROOT, 'src', 'main.ts'),

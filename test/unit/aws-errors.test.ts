@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isNotFound, routeIdsOf, translate } from '../../src/adapters/aws/errors.ts';
 import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
-import { AwsError } from '../../src/apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../src/apiintegration/errors.ts';
 
 const sdkError = (name: string, status?: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });
@@ -26,6 +26,27 @@ describe('translate', () => {
     expect(e.operation).toBe('CreateIntegration');
     expect(e.message).toContain('CreateIntegration');
   });
+
+  it.each([
+    ['UnrecognizedClientException', 403],
+    ['InvalidClientTokenId', 403],
+    ['ExpiredTokenException', 403],
+    ['ExpiredToken', 400],
+    ['InvalidSignatureException', 403],
+    ['SignatureDoesNotMatch', 403],
+  ])(
+    '%s (%i) refuses the credentials themselves: AwsCredentials, for the identity the call was made as',
+    (name, status) => {
+      const own = translate(sdkError(name, status), 'GetIntegration', { read: true });
+      expect(own).toBeInstanceOf(CredentialsError);
+      expect(own).toMatchObject({ reason: 'AwsCredentials', roleArn: undefined });
+      expect(own.message).toContain(`GetIntegration: ${name} happened`);
+      const role = 'arn:aws:iam::444455556666:role/team';
+      const asRole = translate(sdkError(name, status), 'CreateIntegration', { roleArn: role });
+      expect(asRole).toMatchObject({ reason: 'AwsCredentials', roleArn: role });
+      expect(asRole.message).toContain(`cannot use role ${role}`);
+    },
+  );
 
   it('tells apart the three ConflictExceptions AWS sends, by message', () => {
     const conflict = (status: number, message: string) =>

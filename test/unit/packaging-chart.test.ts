@@ -39,13 +39,16 @@ function helmRun(args: string[]): { status: number; stdout: string; stderr: stri
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `helm template` with --set pairs; fails the test with helm's message if rendering fails. */
+/** The one value the chart requires. */
+const REGION = { region: 'eu-west-1' };
+
+/** `helm template` with --set pairs (and a region); fails the test with helm's message if rendering fails. */
 function render(
   set: Record<string, string> = {},
   opts: { release?: string; namespace?: string; strings?: Record<string, string> } = {},
 ): Obj[] {
   const sets = [
-    ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+    ...Object.entries({ ...REGION, ...set }).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ...Object.entries(opts.strings ?? {}).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   ];
   const r = helmRun([
@@ -455,9 +458,11 @@ describe('values.schema.json', () => {
     ]);
   }
 
-  it('accepts values.yaml', () => {
+  it('accepts values.yaml once a region is given, and nothing without one', () => {
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    expect(validate(values) ? [] : validate.errors).toEqual([]);
+    expect(validate({ ...values, ...REGION }) ? [] : validate.errors).toEqual([]);
+    expect(validate(values)).toBe(false);
+    expect(new Set(validate.errors?.map((e) => e.instancePath))).toEqual(new Set(['/region']));
   });
 
   it('declares exactly the keys values.yaml has, each with a description, and refuses unknown keys', () => {
@@ -493,12 +498,25 @@ describe('values.schema.json', () => {
     expect(bad.stderr).toMatch(/driftInterval/);
     expect(bad.stderr).toMatch(/logLevel/);
   });
+
+  // EKS Pod Identity injects no AWS_REGION, so without a region the pod would crash-loop.
+  it.each([
+    ['left at its default', []],
+    ['empty', ['--set', 'region=']],
+    ['removed', ['--set', 'region=null']],
+  ])('refuses a region %s, naming it, with Helm 3 and Helm 4', (_how, sets) => {
+    for (const bin of [helm, findTools().helm4]) {
+      const r = spawnSync(bin, ['template', 'x', CHART, '--kube-version', KUBE_VERSION, ...sets], { encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/region/);
+    }
+  });
 });
 
 describe('chart files', () => {
   it('passes helm lint --strict with defaults and with every option on', () => {
     for (const sets of [
-      [],
+      ['--set', 'region=eu-west-1'],
       [
         '--set',
         'region=eu-west-1,replicaCount=2,serviceMonitor.enabled=true,podDisruptionBudget.enabled=true,watchNamespaces={a,b}',

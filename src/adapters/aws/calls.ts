@@ -67,7 +67,7 @@ export class ApiGatewayCalls {
       this.opts.observe?.(operation, 'ok', (performance.now() - started) / 1000);
       return out;
     } catch (err) {
-      const t = isNotFound(err) ? undefined : translate(err, operation);
+      const t = isNotFound(err) ? undefined : translate(err, operation, { roleArn: loc.roleArn });
       const outcome = t === undefined ? 'not_found' : t instanceof AwsError ? t.kind.toLowerCase() : 'credentials';
       this.opts.observe?.(operation, outcome, (performance.now() - started) / 1000);
       if (outcome === 'throttled') this.opts.budget.throttled(bucket);
@@ -83,7 +83,7 @@ export class ApiGatewayCalls {
       e instanceof AwsError &&
       (e.kind === 'Conflict' ? !opts.read : !opts.once && (e.kind === 'Throttled' || e.kind === 'Transient'));
     const translated = (err: unknown) => {
-      const t = translate(err, operation, { read: opts.read });
+      const t = translate(err, operation, { read: opts.read, roleArn: loc.roleArn });
       return opts.refine && t instanceof AwsError ? opts.refine(t, err) : t;
     };
     return pRetry(

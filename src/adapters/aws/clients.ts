@@ -1,10 +1,9 @@
 // One SDK client per (region, role). The SDK never retries by itself: the gateway retries idempotent
 // calls so that every attempt takes a token from the shared budget, and never re-sends a create.
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { CredentialsError } from '../../apiintegration/errors.ts';
 import type { Location } from '../../apiintegration/ports.ts';
+import { operatorCredentials, type DefaultChain } from './credentials.ts';
 
 export interface ClientFactory {
   get(loc: Location): Promise<{ client: ApiGatewayV2Client; bucket: string }>;
@@ -16,6 +15,8 @@ export interface ClientFactoryOptions {
   requestTimeoutMs?: number;
   /** Credentials for a role; absent means the default provider chain. */
   credentialsForRole?: (roleArn: string, region: string) => AwsCredentialIdentityProvider;
+  /** The operator's own credential chain; the SDK's default one (failing with CredentialsError) unless given. */
+  defaultChain?: DefaultChain;
   /** The account a role belongs to, for the per-account call budget. */
   accountOf?: (roleArn: string | undefined) => string;
 }
@@ -40,6 +41,7 @@ export class SdkClientFactory implements ClientFactory {
         region: loc.region,
         ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
         maxAttempts: 1,
+        credentialDefaultProvider: operatorCredentials(this.opts.defaultChain),
         // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
         requestHandler: {
           requestTimeout: this.opts.requestTimeoutMs ?? 15_000,
@@ -60,32 +62,4 @@ export class SdkClientFactory implements ClientFactory {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();
   }
-}
-
-/**
- * Credentials for a role through STS AssumeRole, from the operator's own identity. The SDK client
- * caches them and refreshes before expiry; a role that cannot be assumed becomes a CredentialsError,
- * which the reconciler reports on the object instead of retrying hot.
- */
-export function assumeRole(
-  opts: { stsEndpoint?: string; sessionName?: string } = {},
-): (roleArn: string, region: string) => AwsCredentialIdentityProvider {
-  return (roleArn, region) => {
-    const provider = fromTemporaryCredentials({
-      params: { RoleArn: roleArn, RoleSessionName: opts.sessionName ?? 'apigw-operator', DurationSeconds: 3600 },
-      clientConfig: { region, ...(opts.stsEndpoint ? { endpoint: opts.stsEndpoint } : {}) },
-    });
-    return async (props) => {
-      try {
-        return await provider(props);
-      } catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        throw new CredentialsError(
-          roleArn,
-          `cannot assume role ${roleArn}: ${detail}; check the role's trust policy allows the operator's identity`,
-          err,
-        );
-      }
-    };
-  };
 }

@@ -1,6 +1,7 @@
 // Translates SDK and network failures into the domain's closed error set. NotFound is not an error
 // for callers: the gateway turns it into "absent" on reads and "done" on delete.
 import { AwsError, CredentialsError, type AwsErrorKind } from '../../apiintegration/errors.ts';
+import { REFUSED_CREDENTIALS, refusedCredentials } from './credentials.ts';
 
 interface SdkErrorLike {
   name?: string;
@@ -44,9 +45,6 @@ export function routeIdsOf(message: string | undefined): string[] {
 const KIND_BY_NAME = new Map<string, AwsErrorKind>([
   ['BadRequestException', 'Rejected'],
   ['AccessDeniedException', 'AccessDenied'],
-  ['UnrecognizedClientException', 'AccessDenied'],
-  ['InvalidSignatureException', 'AccessDenied'],
-  ['ExpiredTokenException', 'AccessDenied'],
   ['TooManyRequestsException', 'Throttled'],
   ['LimitExceededException', 'Throttled'],
   ['ThrottlingException', 'Throttled'],
@@ -80,10 +78,18 @@ function detailOf(e: SdkErrorLike, status: number | undefined): string {
   return `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
 }
 
-/** Reads are never terminal: a 400 on a read (an expired listing token, say) is worth another try. */
-export function translate(err: unknown, operation: string, opts: { read?: boolean } = {}): AwsError | CredentialsError {
+/**
+ * Reads are never terminal: a 400 on a read (an expired listing token, say) is worth another try.
+ * `roleArn`: the namespace's role the call was made as, named when AWS refuses its credentials.
+ */
+export function translate(
+  err: unknown,
+  operation: string,
+  opts: { read?: boolean; roleArn?: string } = {},
+): AwsError | CredentialsError {
   if (err instanceof AwsError || err instanceof CredentialsError) return err;
   const e = (err ?? {}) as SdkErrorLike;
+  if (REFUSED_CREDENTIALS.has(e.name ?? '')) return refusedCredentials(err, operation, opts.roleArn);
   const raw = kindOf(e);
   const kind = opts.read && raw === 'Rejected' ? 'Transient' : raw;
   const status = statusOf(e);

@@ -42,18 +42,8 @@ describe('AWS refusals that retrying will not fix', () => {
     expect((await t.failure())?.message).toBe('etcd unavailable');
   });
 
-  it.each([
-    [
-      'a role that cannot be assumed',
-      new CredentialsError('arn:aws:iam::1:role/r', 'AssumeRole failed'),
-      'CredentialsUnavailable',
-    ],
-    [
-      'a role the namespace does not allow',
-      new RoleNotAllowedError('arn:aws:iam::1:role/r', 'team-a'),
-      'RoleNotAllowed',
-    ],
-  ])('%s stalls the object before any AWS call', async (_what, err, reason) => {
+  it('a role the namespace does not allow stalls the object before any AWS call', async () => {
+    const err = new RoleNotAllowedError('arn:aws:iam::1:role/r', 'team-a');
     const t = setup(object({ finalizers: [] }), {
       policy: {
         roleFor: async () => {
@@ -62,9 +52,49 @@ describe('AWS refusals that retrying will not fix', () => {
       },
     });
     expect(await t.run()).toEqual({ requeueAfterMs: 600_000 });
-    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason, message: err.message });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'RoleNotAllowed', message: err.message });
     expect(t.gateway.calls).toEqual([]);
     expect(t.store.obj.metadata.finalizers).toEqual([]);
+  });
+});
+
+describe('credentials that do not work', () => {
+  const noCredentials = () =>
+    new CredentialsError(undefined, "the operator's AWS credentials do not work: Could not load credentials");
+
+  it('stall the object at once as AwsCredentials, clear the create marker, and look again on a backoff to minutes', async () => {
+    const t = setup();
+    t.gateway.fail.CreateIntegration = noCredentials;
+    const delays: (number | undefined)[] = [];
+    for (let i = 0; i < 8; i++) delays.push((await t.run()).requeueAfterMs);
+    // 5 s doubling to 5 min, each jittered within its upper half (random 0.5 here).
+    expect(delays).toEqual([3750, 7500, 15_000, 30_000, 60_000, 120_000, 225_000, 225_000]);
+    expect(t.ready()).toMatchObject({ status: 'False', reason: 'AwsCredentials' });
+    expect(t.condition('Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'AwsCredentials',
+      message: noCredentials().message,
+    });
+    expect(t.condition('Reconciling')).toMatchObject({ status: 'False' });
+    expect(t.annotation('create-pending')).toBeUndefined();
+    expect(t.events).toEqual([]);
+  });
+
+  it('recover by themselves once credentials work, and the backoff starts over', async () => {
+    const t = setup();
+    await t.run();
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    // A settled object says so too: credentials that stop working are not a passing blip.
+    t.gateway.fail.GetIntegration = noCredentials;
+    for (let i = 0; i < 3; i++) await t.run();
+    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'AwsCredentials' });
+    delete t.gateway.fail.GetIntegration;
+    await t.run();
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'False' });
+    expect(t.gateway.count('CreateIntegration')).toBe(1);
+    t.gateway.fail.GetIntegration = noCredentials;
+    expect(await t.run()).toEqual({ requeueAfterMs: 3750 });
   });
 });
 

@@ -46,17 +46,46 @@ describe('AWS refusals that retrying will not fix', () => {
     expect((await t.failure())?.message).toBe('etcd unavailable');
   });
 
-  it.each([
-    ['a role that cannot be assumed', new CredentialsError('arn:aws:iam::1:role/r', 'AssumeRole failed')],
-    ['a role the namespace does not allow', new RoleNotAllowedError('arn:aws:iam::1:role/r', 'team-a')],
-  ])('%s stalls the object before any AWS call', async (_what, err) => {
+  it('a role the namespace does not allow stalls the object before any AWS call', async () => {
+    const err = new RoleNotAllowedError('arn:aws:iam::1:role/r', 'team-a');
     const roleFor = async () => {
       throw err;
     };
     const t = setup(routeObject({ finalizers: [] }), { policy: { roleFor } });
     expect(await t.run()).toEqual({ requeueAfterMs: 600_000 });
-    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: err.reason, message: err.message });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'RoleNotAllowed', message: err.message });
     expect(t.gateway.calls).toEqual([]);
+  });
+});
+
+describe('credentials that do not work', () => {
+  const roleRefused = () =>
+    new CredentialsError('arn:aws:iam::1:role/r', 'cannot use role arn:aws:iam::1:role/r: AssumeRole: AccessDenied');
+
+  it('stall the route at once as AwsCredentials, clear the create marker, and look again on a backoff to minutes', async () => {
+    const t = setup();
+    t.gateway.fail.CreateRoute = roleRefused;
+    const delays: (number | undefined)[] = [];
+    for (let i = 0; i < 8; i++) delays.push((await t.run()).requeueAfterMs);
+    expect(delays).toEqual([3750, 7500, 15_000, 30_000, 60_000, 120_000, 225_000, 225_000]);
+    expect(t.ready()).toMatchObject({ status: 'False', reason: 'AwsCredentials' });
+    expect(t.condition('Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'AwsCredentials',
+      message: roleRefused().message,
+    });
+    expect(t.annotation('create-pending')).toBeUndefined();
+  });
+
+  it('recover by themselves once credentials work', async () => {
+    const t = setup();
+    t.gateway.fail.CreateRoute = roleRefused;
+    await t.run();
+    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'AwsCredentials' });
+    delete t.gateway.fail.CreateRoute;
+    await t.run();
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'False' });
   });
 });
 
