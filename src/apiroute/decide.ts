@@ -113,7 +113,12 @@ export interface RouteDecideInput {
   observation: RouteObservation;
   /** The routes other ApiRoutes record (from the informer cache), for ownership. */
   claims?: readonly RouteClaim[];
+  /** Epoch ms; with `createSettleMs`, how long a route recorded moments ago may still read as absent. */
+  now?: number;
+  createSettleMs?: number;
 }
+
+const DEFAULT_SETTLE_MS = 30_000;
 
 const look = (need: RouteNeed): RoutePlan => ({ action: { type: 'None' }, requeue: 'none', need });
 const progressing = (reason: RouteConditionReason, message: string): RouteOutcome => ({
@@ -336,6 +341,11 @@ function decideAdoption(input: RouteDecideInput, d: DesiredRoute): RoutePlan {
   };
 }
 
+function settleLeft(input: RouteDecideInput, rec: RecordedRoute): number {
+  if (input.now === undefined || rec.recordedAt === undefined) return 0;
+  return rec.recordedAt + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now;
+}
+
 function decideGone(
   input: RouteDecideInput,
   rec: RecordedRoute,
@@ -350,6 +360,11 @@ function decideGone(
         `adopted route ${adopted} no longer exists in AWS; remove spec.routeId to let the operator create one`,
       ),
     );
+  // A listing made in this pass (after AWS refused the key) shows the recorded route after all.
+  const seen = input.observation.listing?.find((r) => r.routeId === rec.routeId);
+  if (seen) return decideExisting({ ...input, observation: { ...input.observation, current: seen } }, rec, d, fields);
+  // Made moments ago and not visible yet: AWS would refuse the key anyway, so look again later.
+  if (settleLeft(input, rec) > 0) return { action: { type: 'None' }, requeue: 'soon' };
   const event: Event = samePlace(rec.location, d.location)
     ? { reason: 'Recreated', message: `route ${rec.routeId} was deleted outside the operator; created a new one` }
     : { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` };

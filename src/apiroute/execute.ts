@@ -82,7 +82,9 @@ function announce(ctx: RouteStepContext, obj: ApiRoute, routeId: string, event: 
 }
 
 async function record(ctx: RouteStepContext, obj: ApiRoute, a: Of<'Record'>): Promise<RouteStepResult> {
-  const next = await patch(ctx, obj, { annotations: recordRouteAnnotations(a.routeId, a.location, a.supersede) });
+  const next = await patch(ctx, obj, {
+    annotations: recordRouteAnnotations(a.routeId, a.location, ctx.clock.now(), a.supersede),
+  });
   announce(ctx, obj, a.routeId, a.event);
   return next;
 }
@@ -103,7 +105,7 @@ async function create(ctx: RouteStepContext, obj: ApiRoute, a: Of<'Create'>): Pr
     return createRefused(ctx, marked, a, err);
   }
   // Recording must not give up easily: until it lands, the next pass has to recover by key.
-  const annotations = recordRouteAnnotations(made.routeId, a.location, a.supersede);
+  const annotations = recordRouteAnnotations(made.routeId, a.location, ctx.clock.now(), a.supersede);
   const next = await pRetry(() => ctx.store.patchMetadata(marked, { annotations }, { signal: ctx.signal }), {
     retries: 5,
     minTimeout: 200,

@@ -50,6 +50,8 @@ export interface RouteReconcilerDeps {
   rejectedRetryMs?: number;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
+  /** How long a route recorded moments ago may still read as absent before it is created again. */
+  createSettleMs?: number;
 }
 
 interface Pass {
@@ -93,7 +95,17 @@ export class ApiRouteReconciler {
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
     const observation = pass.keyRefused ? { keyRefused: pass.keyRefused } : {};
-    const input = { obj, invalid, desired, observation, claims, allowedApis };
+    const now = this.d.clock.now();
+    const input = {
+      obj,
+      invalid,
+      desired,
+      observation,
+      claims,
+      allowedApis,
+      now,
+      createSettleMs: this.d.createSettleMs,
+    };
     const plan = await decideRouteWithReads(reads, input);
     const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
     const next = done.obj ?? obj;

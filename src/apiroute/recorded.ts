@@ -22,10 +22,10 @@
 // What this cannot tell apart: a person creating the same key by hand in the moment between a
 // create of ours that timed out and its landing. That needs a lost response and a race with a
 // person at once; the route is then managed as ours, which `deletionPolicy: Retain` undoes.
-import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/types.ts';
 import { ANNOTATION_ROUTE_ID, type ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { locationKey, parseLocationKey } from '../apiintegration/desired.ts';
-import { ANNOTATION_SUPERSEDED, samePlace, type Place } from '../apiintegration/recorded.ts';
+import { ANNOTATION_SUPERSEDED, recordedTime, samePlace, type Place } from '../apiintegration/recorded.ts';
 
 export { samePlace, type Place };
 
@@ -39,6 +39,8 @@ export interface PendingCreate {
 export interface RecordedRoute {
   routeId?: string;
   location?: Place;
+  /** When the id was recorded (epoch ms); absent in records written by older versions. */
+  recordedAt?: number;
   /** A CreateRoute was (or is about to be) sent and its result is not recorded. */
   pending?: PendingCreate;
   /** A route replaced by a newer one (after a move), to delete. */
@@ -57,13 +59,14 @@ export interface RouteClaim {
 // `region/apiId@ms routeKey`: the key may hold spaces and slashes, so it goes last.
 const PENDING = /^([^@\s]+)@(\d+) (.+)$/;
 
-function recordedPlace(obj: ApiRoute): Pick<RecordedRoute, 'routeId' | 'location'> {
-  const id = obj.metadata.annotations?.[ANNOTATION_ROUTE_ID] || obj.status?.routeId;
+function recordedPlace(obj: ApiRoute): Pick<RecordedRoute, 'routeId' | 'location' | 'recordedAt'> {
+  const a = obj.metadata.annotations ?? {};
+  const id = a[ANNOTATION_ROUTE_ID] || obj.status?.routeId;
   const seen = obj.status?.observed;
   const loc =
-    parseLocationKey(obj.metadata.annotations?.[ANNOTATION_LOCATION]) ??
+    parseLocationKey(a[ANNOTATION_LOCATION]) ??
     (seen?.apiId && seen.region ? { region: seen.region, apiId: seen.apiId } : undefined);
-  return id && loc ? { routeId: id, location: loc } : {};
+  return id && loc ? { routeId: id, location: loc, ...recordedTime(a[ANNOTATION_RECORDED_AT]) } : {};
 }
 
 function pendingOf(value: string | undefined): PendingCreate | undefined {
@@ -89,15 +92,17 @@ export const routePendingAnnotation = (place: Place, routeKey: string, now: numb
   [ANNOTATION_CREATE_PENDING]: `${locationKey(place)}@${Math.floor(now)} ${routeKey}`,
 });
 
-/** Annotation changes that record `routeId` at `place` and close any pending create. */
+/** Annotation changes that record `routeId` at `place`, at `now` (epoch ms), and close any pending create. */
 export function recordRouteAnnotations(
   routeId: string,
   place: Place,
+  now: number,
   superseded?: { location: Place; routeId: string },
 ): Record<string, string | null> {
   return {
     [ANNOTATION_ROUTE_ID]: routeId,
     [ANNOTATION_LOCATION]: locationKey(place),
+    [ANNOTATION_RECORDED_AT]: new Date(now).toISOString(),
     [ANNOTATION_CREATE_PENDING]: null,
     ...(superseded ? { [ANNOTATION_SUPERSEDED]: `${locationKey(superseded.location)}/${superseded.routeId}` } : {}),
   };

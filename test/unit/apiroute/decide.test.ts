@@ -239,6 +239,33 @@ describe('decideRoute: a recorded route', () => {
     expect(plan.action).not.toHaveProperty('supersede');
   });
 
+  describe('a route recorded moments ago that reads as absent', () => {
+    const NOW = Date.parse('2026-06-01T12:00:00Z');
+    const justRecorded = routeObject({
+      annotations: { ...recordedRoute(), 'apigw.dev/recorded-at': new Date(NOW - 5_000).toISOString() },
+    });
+    it('is looked at again later, with nothing sent and nothing new said, within the settle window', () => {
+      const plan = decideRoute({ ...routeInput(justRecorded, { current: null }), now: NOW, createSettleMs: 30_000 });
+      expect(plan.action).toEqual({ type: 'None' });
+      expect(plan.outcome).toBeUndefined();
+      expect(plan.requeue).toBe('soon');
+    });
+    it('is created again once the window has passed', () => {
+      const plan = decideRoute({
+        ...routeInput(justRecorded, { current: null }),
+        now: NOW + 30_000,
+        createSettleMs: 30_000,
+      });
+      expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Recreated' } });
+    });
+    it('is ours, not a taken key, when the listing after a refused create shows it', () => {
+      const plan = decideRoute(routeInput(recorded, { current: null, keyRefused: true, listing: [observedRoute()] }));
+      expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
+      expect(plan.action).toEqual({ type: 'None' });
+      expect(plan.report).toMatchObject({ routeId: 'r1' });
+    });
+  });
+
   it('moves to a new API: creates there, then supersedes the old route', () => {
     const moved = routeObject({ spec: { apiId: 'api2' }, annotations: recordedRoute() });
     const api2 = { ...PLACE, apiId: 'api2' };

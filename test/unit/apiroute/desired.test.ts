@@ -81,7 +81,10 @@ describe('recorded route annotations', () => {
       routeKey: 'ANY /a b/{proxy+}',
       since: 1780000000123,
     });
-    const record = recordRouteAnnotations('r2', { ...PLACE, apiId: 'api2' }, { location: PLACE, routeId: 'r1' });
+    const record = recordRouteAnnotations('r2', { ...PLACE, apiId: 'api2' }, 5_000, {
+      location: PLACE,
+      routeId: 'r1',
+    });
     const annotations = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null)) as Record<
       string,
       string
@@ -90,6 +93,7 @@ describe('recorded route annotations', () => {
     expect(recordedRouteOf(routeObject({ annotations }))).toEqual({
       routeId: 'r2',
       location: { ...PLACE, apiId: 'api2' },
+      recordedAt: 5_000,
       superseded: { location: PLACE, routeId: 'r1' },
     });
   });
