@@ -29,6 +29,7 @@ export type ConditionReason =
   | 'CredentialsUnavailable'
   | 'RoleNotAllowed'
   | 'ApiNotAllowed'
+  | 'CredentialsNotAllowed'
   // the companions of the summary condition
   | 'Reconciled'
   | 'NotStalled';
@@ -47,4 +48,5 @@ export type EventReason =
   | 'AwsRejected'
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
-  | 'ApiNotAllowed';
+  | 'ApiNotAllowed'
+  | 'CredentialsNotAllowed';
