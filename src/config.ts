@@ -82,7 +82,7 @@ const OPTIONS: Option[] = [
     env: ['APIGW_LABEL_SELECTOR'],
     kind: 'string',
     key: 'labelSelector',
-    help: 'only reconcile ApiIntegrations matching this label selector (to split objects between deployments)',
+    help: 'only reconcile ApiIntegrations and ApiRoutes matching this label selector (to split objects between deployments; a route finds its integrationRef only among the matching ApiIntegrations)',
   },
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
   {
@@ -303,6 +303,20 @@ function readFlags(argv: string[]): Map<string, string> {
   return flags;
 }
 
+/**
+ * The AWS settings `validate --protocol auto` shares with the operator, read from the same
+ * environment variables in the same order (its own flags are parsed apart, and win).
+ */
+export function awsDefaultsFromEnv(env: NodeJS.ProcessEnv): { region?: string; awsEndpoint?: string } {
+  const fromEnv = (key: keyof Config) =>
+    OPTIONS.find((o) => o.key === key)!
+      .env.map((e) => env[e])
+      .find((v) => v !== undefined && v !== '');
+  const region = fromEnv('region');
+  const awsEndpoint = fromEnv('awsEndpoint');
+  return { ...(region ? { region } : {}), ...(awsEndpoint ? { awsEndpoint } : {}) };
+}
+
 function check(cfg: Config): void {
   if (!cfg.region) throw new ConfigError('no default AWS region: set --region or AWS_REGION');
   if (cfg.logFormat !== 'json' && cfg.logFormat !== 'text')
@@ -318,12 +332,15 @@ export function helpText(): string {
       `  --${o.flag.padEnd(28)} ${o.help}${o.default !== undefined && o.default !== '' ? ` (default ${o.default})` : ''}\n  ${''.padEnd(30)} env: ${o.env.join(', ')}`,
   );
   return [
-    'apigw-operator: manages API Gateway v2 integrations from ApiIntegration resources',
+    'apigw-operator: manages API Gateway v2 integrations and routes from ApiIntegration and ApiRoute resources',
     '',
     'usage:',
     '  apigw-operator [run] [flags]                 run the controller',
-    '  apigw-operator validate -f FILE|DIR [--protocol http|websocket]',
-    '                                               check manifests offline, as the controller would',
+    '  apigw-operator validate -f FILE|DIR [-f ...] [--protocol http|websocket|auto] [--region REGION]',
+    '                                               check ApiIntegration and ApiRoute manifests offline, as the',
+    '                                               controller would; a directory is searched with its subdirectories.',
+    '                                               --protocol auto looks each API up in AWS (GetApi), in spec.region,',
+    '                                               else --region, else the environment as for --region below',
     '',
     'flags (each also read from the environment variables listed):',
     ...rows,

@@ -11,7 +11,7 @@ import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import { SdkClientFactory } from './adapters/aws/clients.ts';
 import type { Protocol } from './api/v1alpha1/types.ts';
 import { validateManifests } from './cli/validate.ts';
-import { ConfigError, helpText, parseConfig } from './config.ts';
+import { awsDefaultsFromEnv, ConfigError, helpText, parseConfig } from './config.ts';
 import { loadKubernetesClientLean } from './adapters/kubernetes/lean-load.ts';
 
 loadKubernetesClientLean();
@@ -68,16 +68,17 @@ async function run(argv: string[]): Promise<number> {
 interface ValidateArgs {
   files: string[];
   protocol?: Protocol | 'auto';
-  region: string;
+  region?: string;
 }
 
-function parseValidateArgs(argv: string[], defaultRegion: string): ValidateArgs {
-  const args: ValidateArgs = { files: [], region: defaultRegion };
+/** `--region` wins over the environment, which is read as the operator reads it. */
+function parseValidateArgs(argv: string[], defaultRegion: string | undefined): ValidateArgs {
+  const args: ValidateArgs = { files: [], ...(defaultRegion ? { region: defaultRegion } : {}) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-f' || a === '--filename') args.files.push(argv[++i] ?? '');
     else if (a === '--protocol') args.protocol = parseProtocol(argv[++i] ?? '');
-    else if (a === '--region') args.region = argv[++i] ?? args.region;
+    else if (a === '--region') args.region = argv[++i] || args.region;
     else throw new ConfigError(`validate: unexpected argument '${a}'`);
   }
   if (args.files.length === 0) throw new ConfigError('validate: give at least one -f FILE|DIR');
@@ -92,20 +93,21 @@ function parseProtocol(raw: string): Protocol | 'auto' {
 }
 
 async function validate(argv: string[]): Promise<number> {
-  const { files, protocol, region } = parseValidateArgs(
-    argv,
-    process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-  );
+  const aws = awsDefaultsFromEnv(process.env);
+  const { files, protocol, region } = parseValidateArgs(argv, aws.region);
+  // As the operator, which exits without one: the lookup needs a region, and guessing one would
+  // report an API as missing that merely lives elsewhere.
+  if (protocol === 'auto' && !region)
+    throw new ConfigError('validate --protocol auto: no default AWS region: set --region or AWS_REGION');
   const gateway =
     protocol === 'auto'
-      ? new ApiGatewayV2Gateway({
-          clients: new SdkClientFactory({ endpoint: process.env.AWS_ENDPOINT_URL_APIGATEWAYV2 }),
-        })
+      ? new ApiGatewayV2Gateway({ clients: new SdkClientFactory({ endpoint: aws.awsEndpoint }) })
       : undefined;
   const invalid = await validateManifests({
     files,
     protocol: protocol === 'auto' ? undefined : protocol,
-    lookupProtocol: gateway ? (apiId, r) => gateway.getApiProtocol({ apiId, region: r ?? region }) : undefined,
+    lookupProtocol: gateway ? (apiId, r) => gateway.getApiProtocol({ apiId, region: r }) : undefined,
+    ...(region ? { region } : {}),
     out: (line) => console.log(line),
   });
   return invalid === 0 ? 0 : 1;

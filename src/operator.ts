@@ -24,7 +24,7 @@ import { BudgetWait } from './apiintegration/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
-import { anyApi, NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
+import { unrestricted, NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
 import { KubeApiIntegrationStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
 import { registerOperatorMetrics } from './operator-metrics.ts';
@@ -148,7 +148,7 @@ export class Operator {
       gateway: new CoalescingRouteGateway(new ApiGatewayV2RouteGateway(sdkGateway.calls), listings),
       events,
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
-      tenancy: namespaces ?? anyApi,
+      tenancy: namespaces ?? unrestricted,
       integration: (key) => this.get(key),
       isLeading: () => this.leading,
       // Its delete may be waiting on that route on a backoff of minutes: look again as soon as a route
@@ -241,7 +241,7 @@ export class Operator {
       gateway: new FencedGateway(gateway, isLeading),
       events: new FencedEvents(new KubeEventRecorder(kc, this.log, { clock, instance: this.identity }), isLeading),
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
-      tenancy: namespaces ?? anyApi,
+      tenancy: namespaces ?? unrestricted,
       clock,
       logger: this.log,
       defaultRegion: cfg.region,

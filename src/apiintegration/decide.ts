@@ -3,7 +3,12 @@
 // the reconcile table in DESIGN §3 lives here or in the deciders it hands off to (decide-create.ts,
 // decide-existing.ts) and is tested as a table; the reconciler only gathers inputs and carries the
 // plan out.
-import { allows, apiNotAllowedMessage } from '../api/v1alpha1/tenancy.ts';
+import {
+  allows,
+  apiNotAllowedMessage,
+  credentialsAllowed,
+  credentialsNotAllowedMessage,
+} from '../api/v1alpha1/tenancy.ts';
 import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
 import { decideExisting, decideObserveOnly } from './decide-existing.ts';
@@ -31,7 +36,7 @@ const observeOnly = (o: ApiIntegration) => o.spec.managementPolicy === 'ObserveO
 const letGo = (): Plan => ({ action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE });
 
 export function decide(input: DecideInput): Plan {
-  const refused = specApiRefused(input);
+  const refused = specApiRefused(input) ?? specCredentialsRefused(input);
   return refused ?? confined(input, decideAnywhere(input));
 }
 
@@ -62,16 +67,31 @@ function decideAnywhere(input: DecideInput): Plan {
 function specApiRefused(input: DecideInput): Plan | undefined {
   const { obj, allowedApis } = input;
   if (!allowedApis || deleting(obj) || input.invalid || allows(allowedApis, obj.spec.apiId)) return undefined;
-  return apiNotAllowed(apiNotAllowedMessage(obj.metadata.namespace, obj.spec.apiId, allowedApis));
+  return notAllowed('ApiNotAllowed', apiNotAllowedMessage(obj.metadata.namespace, obj.spec.apiId, allowedApis));
 }
 
-function apiNotAllowed(message: string): Plan {
+function notAllowed(reason: 'ApiNotAllowed' | 'CredentialsNotAllowed', message: string): Plan {
   return {
     action: { type: 'None' },
-    outcome: stalled('ApiNotAllowed', message),
-    notice: { type: 'Warning', reason: 'ApiNotAllowed', message },
+    outcome: stalled(reason, message),
+    notice: { type: 'Warning', reason, message },
     requeue: { kind: 'wait' },
   };
+}
+
+/**
+ * Tenancy (the Namespace's apigw.dev/allowed-credentials-arns): a live, valid object whose
+ * credentialsArn matches none of the namespace's patterns is Stalled the same way, before any AWS
+ * call. Only creates and updates hand the role to API Gateway, and they take it from the spec, so
+ * this one check covers every write; a delete passes no role and goes ahead as usual.
+ */
+function specCredentialsRefused(input: DecideInput): Plan | undefined {
+  const { obj, allowedCredentials } = input;
+  const arn = obj.spec.credentialsArn;
+  if (!allowedCredentials || deleting(obj) || input.invalid || credentialsAllowed(allowedCredentials, arn))
+    return undefined;
+  const message = credentialsNotAllowedMessage(obj.metadata.namespace, arn!, allowedCredentials);
+  return notAllowed('CredentialsNotAllowed', message);
 }
 
 /**
@@ -85,7 +105,7 @@ function confined(input: DecideInput, plan: Plan): Plan {
   const apiId = writtenApi(plan.action);
   if (!allowedApis || apiId === undefined || allows(allowedApis, apiId)) return plan;
   const message = apiNotAllowedMessage(obj.metadata.namespace, apiId, allowedApis);
-  if (!deleting(obj)) return apiNotAllowed(message);
+  if (!deleting(obj)) return notAllowed('ApiNotAllowed', message);
   const id = 'integrationId' in plan.action ? plan.action.integrationId : '';
   return {
     action: { type: 'RemoveFinalizer' },

@@ -1,7 +1,7 @@
 // Gathering what decide needs: the desired state (the spec validated, first on its own, then against
 // the API's protocol) and the AWS reads decide asks for. Deciding stays in decide: this module only
 // answers its questions, and a pass needs at most one read.
-import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
+import { allows, credentialsAllowed, type AllowedApis, type AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import { decide } from './decide.ts';
@@ -20,6 +20,8 @@ export interface ReadContext {
   ownerExists?: (uid: string) => boolean;
   /** Which APIs the namespace may touch; absent: any. */
   allowedApis?: AllowedApis;
+  /** Which roles the namespace may pass in spec.credentialsArn; absent: any. */
+  allowedCredentials?: AllowedCredentials;
 }
 
 /** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
@@ -36,8 +38,9 @@ export async function desiredState(
   if (obj.metadata.deletionTimestamp) return {};
   const structural = validateSpec(obj.spec);
   if (!structural.ok) return { invalid: formatProblems(structural.problems) };
-  // An API the namespace may not touch is not even read; decide says why.
+  // An API the namespace may not touch, or a role it may not pass, is not even read; decide says why.
   if (ctx.allowedApis && !allows(ctx.allowedApis, obj.spec.apiId)) return {};
+  if (ctx.allowedCredentials && !credentialsAllowed(ctx.allowedCredentials, obj.spec.credentialsArn)) return {};
   const location = desiredLocation(obj.spec, ctx.defaultRegion, ctx.roleArn);
   const protocol = await ctx.gateway.getApiProtocol(location, ctx.signal);
   if (protocol) {

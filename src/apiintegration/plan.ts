@@ -2,7 +2,7 @@
 // shell only carries it out. The plan names the action, the event it earns, the status it leads to,
 // whether the pass decides again afterwards, and when to come back; the shell turns that name into
 // a delay from its configuration (requeue.ts).
-import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
+import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration, Protocol } from '../api/v1alpha1/types.ts';
 import type { EventType, IntegrationFields, Location, ObservedIntegration } from './ports.ts';
 import type { Place } from './recorded.ts';
@@ -108,6 +108,8 @@ export interface DecideInput {
   observation: Observation;
   /** Which APIs the object's namespace may touch; absent: any. */
   allowedApis?: AllowedApis;
+  /** Which roles the object's namespace may pass in spec.credentialsArn; absent: any. */
+  allowedCredentials?: AllowedCredentials;
 }
 
 export type Need =

@@ -1,7 +1,7 @@
 // What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
 // the reconciler and its pure core never see an SDK type.
 import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
-import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
+import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
 
@@ -98,4 +98,13 @@ export interface NamespacePolicy {
  */
 export interface ApiTenancy {
   allowedApis(namespace: string): Promise<AllowedApis>;
+}
+
+/**
+ * Tenancy as ApiIntegrations need it: the APIs, and the roles their integrations may hand to API
+ * Gateway in spec.credentialsArn (the Namespace's apigw.dev/allowed-credentials-arns annotation);
+ * then `credentialsAllowed(allowed, arn)` from api/v1alpha1/tenancy.ts. Routes hand over no role.
+ */
+export interface IntegrationTenancy extends ApiTenancy {
+  allowedCredentials(namespace: string): Promise<AllowedCredentials>;
 }

@@ -30,6 +30,7 @@ export type ConditionReason =
   | 'AwsCredentials'
   | 'RoleNotAllowed'
   | 'ApiNotAllowed'
+  | 'CredentialsNotAllowed'
   // the companions of the summary condition
   | 'Reconciled'
   | 'NotStalled';
@@ -49,4 +50,5 @@ export type EventReason =
   | 'AwsRejected'
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
-  | 'ApiNotAllowed';
+  | 'ApiNotAllowed'
+  | 'CredentialsNotAllowed';

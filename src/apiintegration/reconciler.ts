@@ -13,7 +13,13 @@ import { failureResponse, FailureRetries, type FailureResponse } from './failure
 import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
-import type { ApiIntegrationStore, ApiTenancy, EventRecorder, IntegrationGateway, NamespacePolicy } from './ports.ts';
+import type {
+  ApiIntegrationStore,
+  EventRecorder,
+  IntegrationGateway,
+  IntegrationTenancy,
+  NamespacePolicy,
+} from './ports.ts';
 import { requeueAfter, requeueTimingOf, type RequeueTiming } from './requeue.ts';
 import { nextStatus, statusChanged, type StatusInput } from './status.ts';
 
@@ -25,8 +31,8 @@ export interface ReconcilerDeps {
   gateway: IntegrationGateway;
   events: EventRecorder;
   policy: NamespacePolicy;
-  /** Which APIs each namespace may touch; absent: any. */
-  tenancy?: ApiTenancy;
+  /** Which APIs each namespace may touch, and which roles its integrations may pass; absent: any. */
+  tenancy?: IntegrationTenancy;
   clock: Clock;
   logger: Logger;
   defaultRegion: string;
@@ -81,11 +87,13 @@ export class ApiIntegrationReconciler {
   private async step(pass: Pass, obj: ApiIntegration): Promise<StepOutcome> {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
     const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
+    const allowedCredentials = await this.d.tenancy?.allowedCredentials(obj.metadata.namespace);
     const { gateway, defaultRegion, ownerExists, createSettleMs } = this.d;
-    const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, allowedApis };
+    const tenancy = { allowedApis, allowedCredentials };
+    const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
     const { desired, invalid } = await desiredState(reads, obj);
     const now = this.d.clock.now();
-    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, allowedApis };
+    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, ...tenancy };
     const plan = await decideWithReads(reads, input);
     const done = await executeStep(this.stepContext(pass, roleArn), obj, plan);
     if (done.blocked) return { result: await this.reportBlocked(pass, obj, done.blocked) };

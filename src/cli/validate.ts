@@ -1,6 +1,6 @@
 // `apigw-operator validate`: checks ApiIntegration and ApiRoute manifests offline with the same rules and
 // messages the controller puts in conditions, so pipelines can refuse them before a sync.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
@@ -21,21 +21,36 @@ const VALIDATORS: Record<
 export interface ValidateOptions {
   files: string[];
   protocol?: Protocol;
-  /** Looks the protocol up per apiId when `protocol` is not given (e.g. through AWS). */
-  lookupProtocol?: (apiId: string, region?: string) => Promise<Protocol | undefined>;
+  /**
+   * Looks the protocol up per apiId when `protocol` is not given (e.g. through AWS); undefined when
+   * the API does not exist in that region.
+   */
+  lookupProtocol?: (apiId: string, region: string) => Promise<Protocol | undefined>;
+  /** The region for objects without spec.region, as the operator's default. */
+  region?: string;
   out: (line: string) => void;
 }
 
 function manifestFiles(paths: string[]): string[] {
-  return paths.flatMap((p) => (statSync(p).isDirectory() ? yamlFilesIn(p) : [p]));
+  return paths.flatMap((p) => (statSync(p).isDirectory() ? yamlFilesUnder(p) : [p]));
 }
 
-function yamlFilesIn(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => join(dir, f));
+/**
+ * Every YAML file under `dir`, subdirectories included (GitOps repositories nest), depth first with
+ * each directory's entries in name order, so the report reads the same on every machine. Hidden
+ * directories (`.git`, `.github`) are skipped, and symbolic links to directories are not followed,
+ * so a link cannot make the walk loop.
+ */
+function yamlFilesUnder(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return entries.flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name.startsWith('.') ? [] : yamlFilesUnder(path);
+    return /\.ya?ml$/.test(e.name) && isFile(e, path) ? [path] : [];
+  });
 }
+
+const isFile = (e: Dirent, path: string) => e.isFile() || (e.isSymbolicLink() && statSync(path).isFile());
 
 interface Doc {
   apiVersion?: string;
@@ -72,10 +87,11 @@ async function checkDocument(file: string, doc: YamlDocument, opts: ValidateOpti
   const validate = obj?.apiVersion === API_VERSION ? VALIDATORS[obj.kind ?? ''] : undefined;
   if (!obj || !validate) return 'other';
   const name = nameOf(file, obj);
-  const protocol = await protocolOf(obj, opts);
+  const { protocol, missing } = await protocolOf(obj, opts);
   const result = validate(obj.spec ?? {}, protocol);
-  if (!result.ok) {
-    opts.out(`${name}: invalid\n${formatProblems(result.problems).replace(/^/gm, '  ')}`);
+  const problems = [...(missing ? [missing] : []), ...(result.ok ? [] : result.problems)];
+  if (problems.length > 0) {
+    opts.out(`${name}: invalid\n${formatProblems(problems).replace(/^/gm, '  ')}`);
     return 'invalid';
   }
   const scope = protocol ? ` for a ${protocol} API` : ' (protocol-specific rules not checked: pass --protocol)';
@@ -86,8 +102,22 @@ async function checkDocument(file: string, doc: YamlDocument, opts: ValidateOpti
 const nameOf = (file: string, obj: Doc) =>
   `${file}: ${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '(unnamed)'}`;
 
-async function protocolOf(obj: Doc, opts: ValidateOptions): Promise<Protocol | undefined> {
-  if (opts.protocol) return opts.protocol;
+/**
+ * The API's protocol: given, or looked up. An API the lookup does not find is a problem of its own:
+ * the operator would wait for it (ApiNotFound) and never become Ready, and a mistyped apiId or a
+ * wrong region is the usual cause.
+ */
+async function protocolOf(obj: Doc, opts: ValidateOptions): Promise<{ protocol?: Protocol; missing?: Problem }> {
+  if (opts.protocol) return { protocol: opts.protocol };
   const apiId = obj.spec?.apiId;
-  return apiId && opts.lookupProtocol ? opts.lookupProtocol(apiId, obj.spec?.region) : undefined;
+  const region = obj.spec?.region ?? opts.region;
+  if (!apiId || !opts.lookupProtocol || !region) return {};
+  const protocol = await opts.lookupProtocol(apiId, region);
+  if (protocol) return { protocol };
+  return {
+    missing: {
+      field: 'spec.apiId',
+      message: `API ${apiId} not found in ${region}; fix apiId, or the region (spec.region, else --region)`,
+    },
+  };
 }

@@ -6,7 +6,7 @@
 // access reviews with the same identity prove it is not more. Also: the Lease Role, probes on the
 // chart's ports and paths, what the operator's field manager owns, helm upgrade keeping the CRD and
 // its objects, helm uninstall keeping the CRD, helm lint, the namespaced (watchNamespaces) layout,
-// and deploy/apigw-operator.yaml accepted by the API server. The same install and upgrade also run
+// and deploy/'s kustomize overlay example accepted by the API server. The same install and upgrade also run
 // with Helm 4 (server-side apply by default, a different release engine), into another release.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
@@ -598,9 +598,11 @@ describe('chart tooling', () => {
     );
   });
 
-  it('deploy/apigw-operator.yaml is accepted by the API server (server-side dry run)', async () => {
-    const manifests = readFileSync(join(ROOT, 'deploy', 'apigw-operator.yaml'), 'utf8');
-    const ns = (parse(manifests.split('\n---\n')[0]!) as Manifest).metadata.name;
+  it('deploy/overlays/example, built on deploy/base, is accepted by the API server (server-side dry run)', async () => {
+    const manifests = kubectl(['kustomize', join(ROOT, 'deploy', 'overlays', 'example')]);
+    const ns = parseAllDocuments(manifests)
+      .map((d) => d.toJS() as Manifest)
+      .find((m) => m.kind === 'Namespace')!.metadata.name;
     try {
       await core.createNamespace({ body: { metadata: { name: ns } } });
     } catch (e) {
@@ -608,6 +610,8 @@ describe('chart tooling', () => {
     }
     const out = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'], manifests);
     expect(out).toMatch(/deployment\.apps\/apigw-operator serverside-applied \(server dry run\)/);
+    expect(out).toMatch(/serviceaccount\/apigw-operator serverside-applied \(server dry run\)/);
     expect(out).toMatch(/clusterrole\.rbac\.authorization\.k8s\.io\/apigw-operator serverside-applied/);
+    expect(out).toMatch(/customresourcedefinition\.apiextensions\.k8s\.io\/apiroutes\.apigw\.dev serverside-applied/);
   });
 });

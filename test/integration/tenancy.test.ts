@@ -4,11 +4,13 @@
 // apigw.dev/allowed-api-ids annotation lists: an object naming another is Stalled (ApiNotAllowed)
 // and no AWS call is made for it; an administrator's change is seen within the policy TTL; an
 // object whose API stops being allowed gets no more writes, and deleting it leaves its integration.
+// Likewise apigw.dev/allowed-credentials-arns: an integration naming a role no pattern matches is
+// Stalled (CredentialsNotAllowed) with no AWS call, and one the glob matches is created with it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NAMESPACE_POLICY_TTL_MS } from '../../src/adapters/kubernetes/namespace-policy.ts';
-import { ALLOWED_API_IDS_ANNOTATION } from '../../src/api/v1alpha1/tenancy.ts';
+import { ALLOWED_API_IDS_ANNOTATION, ALLOWED_CREDENTIALS_ARNS_ANNOTATION } from '../../src/api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { FaultProxy } from '../faultproxy/proxy.ts';
 import {
@@ -50,9 +52,15 @@ const spec = (apiId: string, description?: string) => ({
 
 let proxy: FaultProxy;
 let started: Started;
-/** APIs: `listed` is in the allowed namespace's list, `other` in no list, `bare` named from a namespace without one. */
-let api: { listed: string; other: string; bare: string; later: string };
-let ns: { allowing: string; denying: string; bare: string; later: string };
+/**
+ * APIs: `listed` is in the allowed namespace's list, `other` in no list, `bare` named from a namespace
+ * without one; `roleOk` and `roleRefused` are both listed in the `roles` namespace, which allows only
+ * the team-a roles.
+ */
+let api: { listed: string; other: string; bare: string; later: string; roleOk: string; roleRefused: string };
+let ns: { allowing: string; denying: string; bare: string; later: string; roles: string };
+const ROLE_PATTERN = 'arn:aws:iam::123456789012:role/tenancy-team-a-*';
+const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 
 /** Every AWS call the operator made about `apiId` (writes only, when asked). */
 const callsOn = (apiId: string, writes = false) =>
@@ -74,6 +82,12 @@ async function waitFor(wait: () => Promise<ApiIntegration>): Promise<ApiIntegrat
   }
 }
 
+/** Events go out after the status write that led to them, so one may land a moment after the condition. */
+const warned = (namespace: string, name: string, reason: string) =>
+  eventually(`Warning ${reason} on ${name}`, async () =>
+    (await eventsFor(namespace, name)).some((e) => e.type === 'Warning' && e.reason === reason),
+  );
+
 const notAllowed = (namespace: string, name: string, timeoutMs = 30_000) =>
   waitFor(() => waitCondition(namespace, name, 'Stalled', 'ApiNotAllowed', timeoutMs));
 
@@ -84,12 +98,18 @@ beforeAll(async () => {
     other: await createApi('HTTP'),
     bare: await createApi('HTTP'),
     later: await createApi('HTTP'),
+    roleOk: await createApi('HTTP'),
+    roleRefused: await createApi('HTTP'),
   };
   ns = {
     allowing: await newNamespace('tenancy-allow', { [ALLOWED_API_IDS_ANNOTATION]: `${api.listed}, ${api.later}` }),
     denying: await newNamespace('tenancy-deny', { [ALLOWED_API_IDS_ANNOTATION]: api.listed }),
     bare: await newNamespace('tenancy-bare'),
     later: await newNamespace('tenancy-later', { [ALLOWED_API_IDS_ANNOTATION]: api.listed }),
+    roles: await newNamespace('tenancy-roles', {
+      [ALLOWED_API_IDS_ANNOTATION]: `${api.roleOk} ${api.roleRefused}`,
+      [ALLOWED_CREDENTIALS_ARNS_ANNOTATION]: `${role('tenancy-shared')}, ${ROLE_PATTERN}`,
+    }),
   };
   // Only these namespaces: the release's Roles are there, and no other test's objects are reconciled.
   await installRelease(release, system, [
@@ -129,8 +149,7 @@ describe('tenancy: allowed API ids, operator as the chart ServiceAccount', () =>
     const o = await notAllowed(ns.denying, 'elsewhere');
     expect(condition(o, 'Ready')).toMatchObject({ status: 'False', reason: 'ApiNotAllowed' });
     expect(condition(o, 'Ready')?.message).toContain(`allows only ${api.listed}`);
-    const events = await eventsFor(ns.denying, 'elsewhere');
-    expect(events.map((e) => `${e.type}:${e.reason}`)).toContain('Warning:ApiNotAllowed');
+    await warned(ns.denying, 'elsewhere', 'ApiNotAllowed');
     expect(callsOn(api.other)).toBe(0);
     expect(await integrationsOf(api.other)).toEqual([]);
     expect(o.metadata.finalizers ?? []).toEqual([]);
@@ -187,4 +206,26 @@ describe('tenancy: allowed API ids, operator as the chart ServiceAccount', () =>
       expect.stringContaining(`left integration ${before[0]!.IntegrationId} in place`),
     );
   }, 120_000);
+
+  it('stalls an integration naming a role its namespace does not allow, making no AWS call for it', async () => {
+    await createObject(ns.roles, 'other-role', {
+      ...spec(api.roleRefused),
+      credentialsArn: role('tenancy-team-b-sqs'),
+    });
+    const o = await waitFor(() => waitCondition(ns.roles, 'other-role', 'Stalled', 'CredentialsNotAllowed', 30_000));
+    expect(condition(o, 'Ready')).toMatchObject({ status: 'False', reason: 'CredentialsNotAllowed' });
+    expect(condition(o, 'Ready')?.message).toContain(`credentialsArn ${role('tenancy-team-b-sqs')} is not allowed`);
+    await warned(ns.roles, 'other-role', 'CredentialsNotAllowed');
+    expect(callsOn(api.roleRefused)).toBe(0);
+    expect(await integrationsOf(api.roleRefused)).toEqual([]);
+  });
+
+  it('creates an integration with a role the namespace’s pattern matches', async () => {
+    await createObject(ns.roles, 'team-role', { ...spec(api.roleOk), credentialsArn: role('tenancy-team-a-sqs') });
+    const o = await waitFor(() => waitReady(ns.roles, 'team-role'));
+    const made = await integrationsOf(api.roleOk);
+    expect(made.map((i) => [i.IntegrationId, i.CredentialsArn])).toEqual([
+      [o.status?.integrationId, role('tenancy-team-a-sqs')],
+    ]);
+  });
 });

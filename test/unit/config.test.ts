@@ -1,7 +1,7 @@
 // Operator configuration as users set it: kubebuilder-style flags, each with an environment
 // variable, flags winning, and clear refusals for bad values.
 import { describe, expect, it } from '@jest/globals';
-import { parseConfig, parseDuration } from '../../src/config.ts';
+import { awsDefaultsFromEnv, helpText, parseConfig, parseDuration } from '../../src/config.ts';
 
 describe('parseConfig', () => {
   it('has production defaults matching controller-runtime and the AWS quota', () => {
@@ -57,5 +57,27 @@ describe('parseConfig', () => {
     expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('1h')]).toEqual([
       500, 30_000, 300_000, 3_600_000,
     ]);
+  });
+});
+
+describe('--help', () => {
+  it('names both kinds, and every validate option: auto protocol lookup and its region', () => {
+    const help = helpText();
+    expect(help.split('\n')[0]).toContain('from ApiIntegration and ApiRoute resources');
+    expect(help).toContain('validate -f FILE|DIR [-f ...] [--protocol http|websocket|auto] [--region REGION]');
+    expect(help).toMatch(/--label-selector\s+only reconcile ApiIntegrations and ApiRoutes/);
+  });
+});
+
+describe('the AWS defaults validate shares with the operator', () => {
+  it.each([
+    [{ AWS_REGION: 'eu-west-1' }, { region: 'eu-west-1' }],
+    [{ AWS_DEFAULT_REGION: 'eu-west-2', AWS_REGION: '' }, { region: 'eu-west-2' }],
+    [{ APIGW_REGION: 'eu-west-3', AWS_REGION: 'eu-west-1' }, { region: 'eu-west-3' }],
+    [{ AWS_ENDPOINT_URL: 'http://x:1' }, { awsEndpoint: 'http://x:1' }],
+    [{}, {}],
+  ])('%j → %j, as parseConfig reads them', (env, expected: { region?: string; awsEndpoint?: string }) => {
+    expect(awsDefaultsFromEnv(env)).toEqual(expected);
+    if (expected.region) expect(parseConfig([], env).region).toBe(expected.region);
   });
 });

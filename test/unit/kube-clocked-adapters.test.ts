@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { KubeEventRecorder } from '../../src/adapters/kubernetes/events.ts';
 import {
   ALLOWED_API_IDS_ANNOTATION,
+  ALLOWED_CREDENTIALS_ARNS_ANNOTATION,
   ALLOWED_ROLES_ANNOTATION,
   NAMESPACE_POLICY_TTL_MS,
   NamespaceAnnotationPolicy,
@@ -193,5 +194,19 @@ describe('NamespaceAnnotationPolicy on a fake clock', () => {
     expect(await required.allowedApis('team-a')).toEqual({ any: false, ids: ['api1', 'api2'], missing: false });
     expect(await required.roleFor('team-a')).toBeUndefined();
     expect(requests).toHaveLength(3);
+  });
+
+  it('answers the allowed credentials ARNs from the same cached read: absent allows any role', async () => {
+    const clock = new FakeClock();
+    const policy = new NamespaceAnnotationPolicy(kubeConfig(), { clock });
+    expect(await policy.allowedCredentials('team-a')).toEqual({ any: true });
+    annotations = { [ALLOWED_CREDENTIALS_ARNS_ANNOTATION]: 'arn:aws:iam::1:role/team-a-*, arn:aws:iam::1:role/x' };
+    await clock.advance(NAMESPACE_POLICY_TTL_MS);
+    expect(await policy.allowedApis('team-a')).toEqual({ any: true });
+    expect(await policy.allowedCredentials('team-a')).toEqual({
+      any: false,
+      patterns: ['arn:aws:iam::1:role/team-a-*', 'arn:aws:iam::1:role/x'],
+    });
+    expect(requests).toHaveLength(2);
   });
 });

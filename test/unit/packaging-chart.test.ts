@@ -535,14 +535,14 @@ describe('chart files', () => {
       throw new Error(`charts/apigw-operator/files/${name}.yaml differs from crds/: run \`npm run render-manifests\``);
   });
 
-  it('keeps deploy/apigw-operator.yaml equal to the chart rendered with default values', () => {
+  it('keeps deploy/base/apigw-operator.yaml equal to the chart rendered with default values', () => {
     const rendered = execFileSync('bash', [join(ROOT, 'hack', 'render-manifests.sh'), '--stdout'], {
       encoding: 'utf8',
       env: { ...process.env, HELM: helm },
     });
-    const committed = readFileSync(join(ROOT, 'deploy', 'apigw-operator.yaml'), 'utf8');
+    const committed = readFileSync(join(ROOT, 'deploy', 'base', 'apigw-operator.yaml'), 'utf8');
     if (committed !== rendered)
-      throw new Error('deploy/apigw-operator.yaml is out of date with the chart: run `npm run render-manifests`');
+      throw new Error('deploy/base/apigw-operator.yaml is out of date with the chart: run `npm run render-manifests`');
     const kinds = parseAllDocuments(committed).map((d) => (d.toJS() as Obj).kind);
     expect(kinds[0]).toBe('Namespace');
     expect(kinds).toEqual(

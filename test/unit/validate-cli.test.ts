@@ -1,9 +1,12 @@
 // `apigw-operator validate`, run as a process the way CI jobs and pre-commit hooks run it: exit 0
 // when every ApiIntegration is valid, 1 with every problem listed when one is not, 2 on a usage
-// error. No cluster and no AWS: the protocol comes from --protocol.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// error. No cluster and no AWS: the protocol comes from --protocol, or, with --protocol auto, from a
+// stand-in for API Gateway's GetApi on a loopback port that records the region each call was signed for.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -161,5 +164,147 @@ describe('apigw-operator validate', () => {
     const r = validate(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('apigw-operator validate: directories', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'apigw-validate-tree-'));
+  afterAll(() => rmSync(tree, { recursive: true, force: true }));
+  const good = (name: string) => BROKEN.split('---\n')[1]!.replace('name: good', `name: ${name}`);
+  const put = (path: string, text: string) => {
+    mkdirSync(join(tree, path, '..'), { recursive: true });
+    writeFileSync(join(tree, path), text);
+  };
+
+  it('checks the YAML files in subdirectories too, in the same order every time, and skips hidden directories', () => {
+    put('b/nested/deeper.yaml', good('deeper'));
+    put('b/c.yml', good('c'));
+    put('a.yaml', good('a'));
+    put('b-sibling.yaml', good('sibling'));
+    put('b/nested/broken.yaml', BROKEN.split('---\n')[2]!);
+    put('.git/ignored.yaml', good('in-git'));
+    put('b/notes.txt', good('not-yaml'));
+    symlinkSync(join(tree, 'b'), join(tree, 'loop'));
+    const r = validate('-f', tree, '--protocol', 'http');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const reported = r.stdout.match(/^\S+: shop\/\S+: \w+/gm)!.map((l) => l.replace(`${tree}/`, ''));
+    expect(reported).toEqual([
+      'a.yaml: shop/a: valid',
+      'b/c.yml: shop/c: valid',
+      'b/nested/broken.yaml: shop/broken: invalid',
+      'b/nested/deeper.yaml: shop/deeper: valid',
+      'b-sibling.yaml: shop/sibling: valid',
+    ]);
+    expect(validate('-f', tree, '--protocol', 'http').stdout).toBe(r.stdout);
+  });
+});
+
+describe('apigw-operator validate --protocol auto', () => {
+  /** The region each GetApi call was signed for, with the API id it asked for. */
+  const calls: { region: string; apiId: string }[] = [];
+  let server: Server;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const apiId = /^\/v2\/apis\/([^/?]+)$/.exec(req.url ?? '')?.[1] ?? '';
+      calls.push({ region, apiId });
+      res.setHeader('content-type', 'application/json');
+      if (apiId === 'httpapi1') {
+        res.end(
+          JSON.stringify({
+            apiId,
+            name: 'shop',
+            protocolType: 'HTTP',
+            routeSelectionExpression: '${request.method} ${request.path}',
+          }),
+        );
+        return;
+      }
+      res.statusCode = 404;
+      res.setHeader('x-amzn-errortype', 'NotFoundException');
+      res.end(JSON.stringify({ message: 'Invalid API identifier specified' }));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+  const manifest = (name: string, apiId: string, region?: string) =>
+    `apiVersion: apigw.dev/v1alpha1
+kind: ApiIntegration
+metadata: {name: ${name}, namespace: shop}
+spec:
+  apiId: ${apiId}
+  ${region ? `region: ${region}` : ''}
+  integrationType: AWS_PROXY
+  integrationUri: arn:aws:lambda:eu-west-3:123456789012:function:orders
+  payloadFormatVersion: "2.0"
+`;
+  const manifests = file(
+    'auto.yaml',
+    [manifest('found', 'httpapi1'), manifest('typo', 'httpapi2'), manifest('pinned', 'httpapi3', 'sa-east-1')].join(
+      '---\n',
+    ),
+  );
+
+  /** Runs the command without blocking this process, which serves the stand-in. */
+  function validateAuto(
+    env: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const fullEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: tmp,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_ENDPOINT_URL_APIGATEWAYV2: endpoint,
+      ...env,
+    };
+    const argv = [join(ROOT, 'src', 'main.ts'), 'validate', '-f', manifests, '--protocol', 'auto', ...args];
+    return new Promise((ok) =>
+      execFile(NODE, argv, { env: fullEnv, timeout: 30_000 }, (err, stdout, stderr) =>
+        ok({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      ),
+    );
+  }
+
+  it.each([
+    ['AWS_REGION', { AWS_REGION: 'eu-west-3' }, [], 'eu-west-3'],
+    ['AWS_DEFAULT_REGION', { AWS_DEFAULT_REGION: 'eu-north-1' }, [], 'eu-north-1'],
+    [
+      'APIGW_REGION before AWS_REGION, as the operator',
+      { APIGW_REGION: 'ca-central-1', AWS_REGION: 'eu-west-3' },
+      [],
+      'ca-central-1',
+    ],
+    ['--region over the environment', { AWS_REGION: 'eu-west-3' }, ['--region', 'ap-south-1'], 'ap-south-1'],
+  ])(
+    'looks an API up in the operator’s region (%s), or in spec.region, and says which API it did not find there',
+    async (_case, env, args, region) => {
+      calls.length = 0;
+      const r = await validateAuto(env, ...args);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('shop/found: valid for a HTTP API');
+      expect(r.stdout).toContain(`shop/typo: invalid\n  spec.apiId: API httpapi2 not found in ${region};`);
+      expect(r.stdout).toContain('shop/pinned: invalid\n  spec.apiId: API httpapi3 not found in sa-east-1;');
+      expect(r.stdout).not.toContain('protocol-specific rules not checked');
+      expect(calls.map((c) => `${c.apiId}@${c.region}`).sort()).toEqual([
+        `httpapi1@${region}`,
+        `httpapi2@${region}`,
+        'httpapi3@sa-east-1',
+      ]);
+    },
+  );
+
+  it('refuses to guess a region, as the operator does, and makes no call', async () => {
+    calls.length = 0;
+    const r = await validateAuto({});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no default AWS region: set --region or AWS_REGION');
+    expect(calls).toEqual([]);
   });
 });

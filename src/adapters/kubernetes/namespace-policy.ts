@@ -1,18 +1,28 @@
-// The AWS role for a namespace comes from the Namespace's `apigw.dev/role-arn` annotation, and the
-// APIs its objects may touch from `apigw.dev/allowed-api-ids`; only cluster administrators can set
-// either, so tenants cannot pick a role or an API from their own specs. One cached read of the
-// Namespace answers both.
+// The AWS role for a namespace comes from the Namespace's `apigw.dev/role-arn` annotation, the
+// APIs its objects may touch from `apigw.dev/allowed-api-ids`, and the roles its integrations may
+// hand to API Gateway from `apigw.dev/allowed-credentials-arns`; only cluster administrators can set
+// them, so tenants cannot pick a role or an API from their own specs. One cached read of the
+// Namespace answers all three.
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
-import { ALLOWED_API_IDS_ANNOTATION, ANY_APIS, allowedApisOf, type AllowedApis } from '../../api/v1alpha1/tenancy.ts';
+import {
+  ALLOWED_API_IDS_ANNOTATION,
+  ALLOWED_CREDENTIALS_ARNS_ANNOTATION,
+  ANY_APIS,
+  ANY_CREDENTIALS,
+  allowedApisOf,
+  allowedCredentialsOf,
+  type AllowedApis,
+  type AllowedCredentials,
+} from '../../api/v1alpha1/tenancy.ts';
 import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
-import type { ApiTenancy, NamespacePolicy } from '../../apiintegration/ports.ts';
+import type { IntegrationTenancy, NamespacePolicy } from '../../apiintegration/ports.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { isNotFound } from './errors.ts';
 import { KubeRest } from './rest.ts';
 
 export const ROLE_ANNOTATION = 'apigw.dev/role-arn';
 export const ALLOWED_ROLES_ANNOTATION = 'apigw.dev/allowed-role-arns';
-export { ALLOWED_API_IDS_ANNOTATION };
+export { ALLOWED_API_IDS_ANNOTATION, ALLOWED_CREDENTIALS_ARNS_ANNOTATION };
 
 /**
  * How long a Namespace's annotations are trusted. No Namespace is watched (only `get` is granted),
@@ -25,10 +35,11 @@ interface Entry {
   role?: string;
   allowedRoles: string[];
   allowedApis: AllowedApis;
+  allowedCredentials: AllowedCredentials;
   at: number;
 }
 
-export class NamespaceAnnotationPolicy implements NamespacePolicy, ApiTenancy {
+export class NamespaceAnnotationPolicy implements NamespacePolicy, IntegrationTenancy {
   private readonly rest: KubeRest;
   private readonly cache = new Map<string, Entry>();
   private readonly ttlMs: number;
@@ -53,6 +64,10 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy, ApiTenancy {
     return (await this.policy(namespace)).allowedApis;
   }
 
+  async allowedCredentials(namespace: string): Promise<AllowedCredentials> {
+    return (await this.policy(namespace)).allowedCredentials;
+  }
+
   private async policy(namespace: string): Promise<Entry> {
     const hit = this.cache.get(namespace);
     if (hit && this.clock.now() - hit.at < this.ttlMs) return hit;
@@ -70,6 +85,7 @@ export class NamespaceAnnotationPolicy implements NamespacePolicy, ApiTenancy {
         .map((r) => r.trim())
         .filter(Boolean),
       allowedApis: allowedApisOf(annotations[ALLOWED_API_IDS_ANNOTATION], this.requireAllowedApiIds),
+      allowedCredentials: allowedCredentialsOf(annotations[ALLOWED_CREDENTIALS_ARNS_ANNOTATION]),
       at: this.clock.now(),
     };
     this.cache.set(namespace, entry);
@@ -85,5 +101,8 @@ export const noNamespaceRoles: NamespacePolicy = {
   },
 };
 
-/** Used when the operator reads no Namespace and does not require the list: every API. */
-export const anyApi: ApiTenancy = { allowedApis: async () => ANY_APIS };
+/** Used when the operator reads no Namespace and does not require the list: every API and every role. */
+export const unrestricted: IntegrationTenancy = {
+  allowedApis: async () => ANY_APIS,
+  allowedCredentials: async () => ANY_CREDENTIALS,
+};
