@@ -323,7 +323,9 @@ export async function memoryAtScale(ctx: BenchContext, rows: MemoryRow[]): Promi
   );
   await pool(objs, 16, (o, i) =>
     mergePatch(ctx.kube, crPath(ns, o.metadata.name), {
-      metadata: { annotations: recordAnnotations(ids[i]!, { region: ctx.bed.region, apiId: apis[i % apis.length]! }, Date.now()) },
+      metadata: {
+        annotations: recordAnnotations(ids[i]!, { region: ctx.bed.region, apiId: apis[i % apis.length]! }, Date.now()),
+      },
     }),
   );
   const proxy = await FaultProxy.start({ upstream: ctx.bed.awsEndpoint, region: ctx.bed.region, quota: AWS_QUOTA });

@@ -61,7 +61,9 @@ export async function minimalClientLoop(
         }),
       );
       const id = created.IntegrationId!;
-      const recorded = await mergePatch(ctx.kube, path, { metadata: { annotations: recordAnnotations(id, place, Date.now()) } });
+      const recorded = await mergePatch(ctx.kube, path, {
+        metadata: { annotations: recordAnnotations(id, place, Date.now()) },
+      });
       // Sent without waiting for it, where the operator sends its own.
       events.push(ctx.kube.request('POST', `/api/v1/namespaces/${ns}/events`, eventFor(written.event, recorded, ns)));
       await mergePatch(ctx.kube, crPath(ns, o.metadata.name, 'status'), {

@@ -88,7 +88,10 @@ export const INTEGRATION_FIELDS = {
     reset: () => 'WHEN_NO_MATCH',
   }),
   // An enum with no "none" among its values: passing payloads through unchanged again takes a new integration.
-  contentHandlingStrategy: scalar('ContentHandlingStrategy', WS, false, { reset: undefined, clearsByReplacement: true }),
+  contentHandlingStrategy: scalar('ContentHandlingStrategy', WS, false, {
+    reset: undefined,
+    clearsByReplacement: true,
+  }),
   templateSelectionExpression: scalar('TemplateSelectionExpression', WS, false),
   timeoutInMillis: scalar('TimeoutInMillis', BOTH, true, {
     unsetMatches: (v, p) => v === undefined || v === defaultTimeout(p),

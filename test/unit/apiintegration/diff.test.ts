@@ -102,9 +102,14 @@ describe('diffIntegration', () => {
       { connectionId: '', credentialsArn: '' },
     ],
     ['a removed tlsConfig', {}, { tlsConfig: { serverNameToVerify: 'x' } }, { tlsConfig: {} }],
-    ['a removed templateSelectionExpression', {}, { templateSelectionExpression: '$request.body.a' }, {
-      templateSelectionExpression: '',
-    }],
+    [
+      'a removed templateSelectionExpression',
+      {},
+      { templateSelectionExpression: '$request.body.a' },
+      {
+        templateSelectionExpression: '',
+      },
+    ],
   ])('changes %s in place (no replacement: routes keep their target)', (_what, want, have, sent) => {
     const d = diffIntegration({ ...httpProxy, ...want } as IntegrationFields, awsHttp(have), 'HTTP');
     expect(d.update).toMatchObject({
@@ -217,12 +222,21 @@ describe('diffIntegration', () => {
     expect(d.replace).toEqual([]);
     expect(sentEmpty(d)).toEqual([]);
     // Whatever AWS keeps there afterwards is not drift: the type has no use for it.
-    const after = diffIntegration(desired, awsHttp({ ...want, integrationUri: 'https://x', integrationMethod: 'GET' }), 'HTTP');
+    const after = diffIntegration(
+      desired,
+      awsHttp({ ...want, integrationUri: 'https://x', integrationMethod: 'GET' }),
+      'HTTP',
+    );
     expect(after.changed).toEqual([]);
   });
 
   it.each([
-    ['a removed contentHandlingStrategy', {}, { contentHandlingStrategy: 'CONVERT_TO_TEXT' }, ['contentHandlingStrategy']],
+    [
+      'a removed contentHandlingStrategy',
+      {},
+      { contentHandlingStrategy: 'CONVERT_TO_TEXT' },
+      ['contentHandlingStrategy'],
+    ],
     [
       'a removed subtype',
       { integrationType: 'AWS_PROXY', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:f' },
