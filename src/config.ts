@@ -11,6 +11,7 @@ export interface Config {
   labelSelector?: string;
   workers: number;
   driftIntervalMs: number;
+  notFoundGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'text';
   leaderElect: boolean;
@@ -92,6 +93,14 @@ const OPTIONS: Option[] = [
     key: 'driftIntervalMs',
     default: '5m',
     help: 'how often a Ready object is compared with AWS (jittered ±20%)',
+  },
+  {
+    flag: 'not-found-grace',
+    env: ['APIGW_NOT_FOUND_GRACE'],
+    kind: 'duration',
+    key: 'notFoundGraceMs',
+    default: '2m',
+    help: 'how long a missing API, or a missing ApiIntegration a route names, is waited for before the object is Stalled',
   },
   {
     flag: 'log-level',

@@ -163,6 +163,7 @@ export class RouteController {
       logger: logger.child({ controller: ROUTE_CONTROLLER }),
       defaultRegion: cfg.region,
       driftIntervalMs: cfg.driftIntervalMs,
+      notFoundGraceMs: cfg.notFoundGraceMs,
     });
   }
 

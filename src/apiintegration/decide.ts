@@ -3,6 +3,7 @@
 // the reconcile table in DESIGN §3 lives here or in the deciders it hands off to (decide-create.ts,
 // decide-existing.ts) and is tested as a table; the reconciler only gathers inputs and carries the
 // plan out.
+import { DEFAULT_NOT_FOUND_GRACE_MS, missingMessage, missingWait } from '../api/v1alpha1/not-found.ts';
 import { allows, apiNotAllowedMessage } from '../api/v1alpha1/tenancy.ts';
 import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
@@ -42,7 +43,7 @@ function decideAnywhere(input: DecideInput): Plan {
   if (input.invalid) return invalidSpec(input.invalid);
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
-  if (!d.protocol) return apiNotFound(d);
+  if (!d.protocol) return apiNotFound(input, d);
   if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
   if (!hasFinalizer(obj)) return decideFirstVisit(obj, rec, d);
   if (rec.superseded)
@@ -111,9 +112,22 @@ function invalidSpec(problems: string): Plan {
   };
 }
 
-function apiNotFound(d: Desired): Plan {
-  const message = `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`;
-  return report(progressing('ApiNotFound', message), { kind: 'wait' });
+/**
+ * A missing API may be on its way, or a typo in apiId or region: waited for through the grace period,
+ * then Stalled with a Warning, and still looked for on a growing backoff (not-found.ts).
+ */
+function apiNotFound(input: DecideInput, d: Desired): Plan {
+  const graceMs = input.notFoundGraceMs ?? DEFAULT_NOT_FOUND_GRACE_MS;
+  const wait = missingWait(input.obj, 'ApiNotFound', input.now, graceMs);
+  const message = missingMessage(wait, graceMs, {
+    fact: `API ${d.location.apiId} does not exist in ${d.location.region}`,
+    fix: 'fix apiId or region, or create the API',
+  });
+  if (!wait.stalled) return report(progressing('ApiNotFound', message), { kind: 'missing', wait });
+  return {
+    ...report(stalled('ApiNotFound', message), { kind: 'missing', wait }),
+    notice: { type: 'Warning', reason: 'ApiNotFound', message },
+  };
 }
 
 /** The finalizer goes first; a brand-new object's rides along with the create's pending marker, one write fewer. */

@@ -11,6 +11,7 @@ export type ConditionReason =
   | 'Reconciling'
   | 'Moving'
   | 'CreateInDoubt'
+  /** Reconciling within the grace period (--not-found-grace), Stalled after it. */
   | 'ApiNotFound'
   | 'NotFound'
   | 'IntegrationInUse'
@@ -47,4 +48,5 @@ export type EventReason =
   | 'AwsRejected'
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
-  | 'ApiNotAllowed';
+  | 'ApiNotAllowed'
+  | 'ApiNotFound';

@@ -17,7 +17,12 @@ export interface ReferencedIntegration {
 export type TargetResolution =
   | { kind: 'resolved'; target: string; integrationId: string }
   /** Not yet: a person-readable reason naming the ApiIntegration. */
-  | { kind: 'waiting'; message: string };
+  | { kind: 'waiting'; message: string }
+  /**
+   * Not there: perhaps on its way, perhaps a typo. Waited for through the grace period, then
+   * Stalled (not-found.ts).
+   */
+  | { kind: 'missing'; reason: 'IntegrationNotFound'; fact: string; fix: string };
 
 const TARGET_PREFIX = 'integrations/';
 
@@ -33,7 +38,13 @@ export function resolveTarget(spec: ApiRouteSpecT, place: Place, ref?: Reference
   if (spec.target) return { kind: 'resolved', target: spec.target, integrationId: integrationIdOf(spec.target)! };
   const name = spec.integrationRef?.name ?? '';
   const waiting = (message: string): TargetResolution => ({ kind: 'waiting', message });
-  if (!ref) return waiting(`ApiIntegration ${name} does not exist in this namespace; waiting for it`);
+  if (!ref)
+    return {
+      kind: 'missing',
+      reason: 'IntegrationNotFound',
+      fact: `ApiIntegration ${name} does not exist in this namespace`,
+      fix: 'fix integrationRef.name, or create the ApiIntegration',
+    };
   if (ref.deleting)
     return waiting(
       `ApiIntegration ${name} is being deleted; its integration stays until this route is deleted or points elsewhere`,

@@ -48,6 +48,8 @@ export interface RouteReconcilerDeps {
   waitIntervalMs?: number;
   /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
   rejectedRetryMs?: number;
+  /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
 }
@@ -93,7 +95,8 @@ export class ApiRouteReconciler {
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
     const observation = pass.keyRefused ? { keyRefused: pass.keyRefused } : {};
-    const input = { obj, invalid, desired, observation, claims, allowedApis };
+    const { notFoundGraceMs } = this.d;
+    const input = { obj, invalid, desired, observation, claims, allowedApis, now: this.d.clock.now(), notFoundGraceMs };
     const plan = await decideRouteWithReads(reads, input);
     const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
     const next = done.obj ?? obj;
