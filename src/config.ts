@@ -83,7 +83,7 @@ const OPTIONS: Option[] = [
     env: ['APIGW_LABEL_SELECTOR'],
     kind: 'string',
     key: 'labelSelector',
-    help: 'only reconcile ApiIntegrations matching this label selector (to split objects between deployments)',
+    help: 'only reconcile ApiIntegrations and ApiRoutes matching this label selector (to split objects between deployments; a route and the ApiIntegration it names need the same label)',
   },
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
   {

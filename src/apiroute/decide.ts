@@ -149,7 +149,7 @@ const SYNCED: RouteOutcome = {
     'the route in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
 };
 
-type MissingReason = 'ApiNotFound' | 'IntegrationNotFound';
+type MissingReason = 'ApiNotFound' | 'IntegrationNotFound' | 'IntegrationNotSelected';
 
 /**
  * Something the route needs is missing (its API, its ApiIntegration): perhaps on its way, perhaps a

@@ -17,6 +17,8 @@ export type RouteConditionReason =
   | 'IntegrationNotReady'
   /** Route only: the referenced ApiIntegration does not exist (Stalled after the grace period). */
   | 'IntegrationNotFound'
+  /** Route only: it exists but outside this operator's --label-selector (Stalled after the grace period). */
+  | 'IntegrationNotSelected'
   | 'ConcurrentModification'
   | 'AwsThrottled'
   | 'AwsUnavailable'
@@ -54,4 +56,5 @@ export type RouteEventReason =
   | 'RouteKeyTaken'
   | 'ApiNotAllowed'
   | 'ApiNotFound'
-  | 'IntegrationNotFound';
+  | 'IntegrationNotFound'
+  | 'IntegrationNotSelected';

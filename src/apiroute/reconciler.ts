@@ -22,7 +22,7 @@ import {
   pendingRouteRequest,
   type RouteReadContext,
 } from './observe.ts';
-import type { ApiRouteStore, RouteEventRecorder, RouteGateway } from './ports.ts';
+import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
 import type { Place, RouteClaim } from './recorded.ts';
 import { routeRequeueAfter, type RequeueTiming } from './requeue.ts';
 import { requeueTimingOf } from '../apiintegration/requeue.ts';
@@ -50,6 +50,8 @@ export interface RouteReconcilerDeps {
   rejectedRetryMs?: number;
   /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
   notFoundGraceMs?: number;
+  /** With --label-selector: whether an ApiIntegration the cache lacks exists outside the selector. */
+  shard?: ShardLookup;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
 }
@@ -121,10 +123,10 @@ export class ApiRouteReconciler {
   }
 
   private readContext(pass: Pass, roleArn: string | undefined, allowedApis?: AllowedApis): RouteReadContext {
-    const { gateway, defaultRegion } = this.d;
+    const { gateway, defaultRegion, shard } = this.d;
     const integration = (key: string) => this.d.integration(key);
     const claimsAt = (place: Place) => this.d.claimsAt(place);
-    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis };
+    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis, shard };
   }
 
   private stepContext(pass: Pass, roleArn: string | undefined): RouteStepContext {

@@ -1,9 +1,12 @@
-// Typos fail instead of waiting, on the test bed: an ApiIntegration on an API that does not exist
-// and an ApiRoute whose integrationRef is misspelt are Reconciling for the grace period (5 s here),
-// then Stalled with a Warning event, and become Ready on their own once what they wait for appears.
+// Typos fail instead of waiting, on the test bed: an ApiIntegration on an API that does not exist,
+// an ApiRoute whose integrationRef is misspelt, and (the operator runs as one shard, with
+// --label-selector) an ApiRoute whose ApiIntegration lacks the shard label are Reconciling for the
+// grace period (5 s here), then Stalled with a Warning event, and become Ready on their own once
+// what they wait for appears.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ConditionT } from '../../src/api/v1alpha1/types.ts';
 import type { Operator } from '../../src/operator.ts';
@@ -36,7 +39,7 @@ let operator: Operator;
 beforeAll(async () => {
   await installCrd();
   ns = await newNamespace('not-found');
-  operator = await startOperator({ watchNamespaces: [ns], notFoundGraceMs: 5000 });
+  operator = await startOperator({ watchNamespaces: [ns], labelSelector: 'shard=a', notFoundGraceMs: 5000 });
 });
 
 afterAll(async () => {
@@ -142,5 +145,35 @@ describe('an ApiRoute whose integrationRef names no ApiIntegration', () => {
     await waitReady(ns, 'ordres');
     const ready = await waitRoute('misspelt', 'Ready', 'Synced');
     expect(conditionOf(ready, 'Stalled')?.status).toBe('False');
+  });
+});
+
+describe('sharding by label selector', () => {
+  it('a route whose ApiIntegration lacks the shard label says so, is Stalled, and is Ready once it has the label', async () => {
+    const api = await createApi('HTTP');
+    await createObject(ns, 'unlabelled', lambda(api));
+    await createRoute('stranded', { apiId: api, routeKey: 'GET /items', integrationRef: { name: 'unlabelled' } });
+
+    const stalled = await waitRoute('stranded', 'Stalled', 'IntegrationNotSelected');
+    const message = conditionOf(stalled, 'Stalled')?.message;
+    expect(message).toContain(
+      "ApiIntegration unlabelled exists but does not match this operator's --label-selector 'shard=a'",
+    );
+    expect(message).toContain('give it the same label as this route');
+    expect(await warnings('stranded')).toEqual([['IntegrationNotSelected', message]]);
+
+    await custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: ns,
+        name: 'unlabelled',
+        body: { metadata: { labels: SHARD } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await waitReady(ns, 'unlabelled');
+    await waitRoute('stranded', 'Ready', 'Synced');
   });
 });

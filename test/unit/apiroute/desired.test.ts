@@ -37,12 +37,18 @@ describe('resolveTarget', () => {
     expect((r as { message: string }).message).toContain('ApiIntegration items');
   });
 
-  it('says what is missing and how to fix it when the ApiIntegration does not exist', () => {
+  it('tells an ApiIntegration that does not exist from one outside the label selector', () => {
     expect(resolveTarget(httpSpec, PLACE, undefined)).toEqual({
       kind: 'missing',
       reason: 'IntegrationNotFound',
       fact: 'ApiIntegration items does not exist in this namespace',
       fix: 'fix integrationRef.name, or create the ApiIntegration',
+    });
+    expect(resolveTarget(httpSpec, PLACE, { outsideSelector: 'shard=a' })).toEqual({
+      kind: 'missing',
+      reason: 'IntegrationNotSelected',
+      fact: "ApiIntegration items exists but does not match this operator's --label-selector 'shard=a'",
+      fix: 'give it the same label as this route (both kinds of one path need the shard label)',
     });
   });
 });
