@@ -3,6 +3,7 @@
 // the reconcile table in DESIGN §3 lives here or in the deciders it hands off to (decide-create.ts,
 // decide-existing.ts) and is tested as a table; the reconciler only gathers inputs and carries the
 // plan out.
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import { DEFAULT_NOT_FOUND_GRACE_MS, missingMessage, missingWait } from '../api/v1alpha1/not-found.ts';
 import { allows, apiNotAllowedMessage } from '../api/v1alpha1/tenancy.ts';
 import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
@@ -139,7 +140,7 @@ function decideFirstVisit(obj: ApiIntegration, rec: Recorded, d: Desired): Plan 
 function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
   if (!hasFinalizer(obj)) return report(undefined, NO_REQUEUE);
   if (observeOnly(obj)) return letGo();
-  if (obj.spec.deletionPolicy === 'Retain') return release(obj, rec);
+  if (effectiveDeletionPolicy(obj.spec) === 'Retain') return release(obj, rec);
   if (rec.superseded)
     return deleteStep(rec.superseded.location, rec.superseded.integrationId, 'ClearSuperseded', 'moved');
   if (rec.pending) return cleanUpPending(rec, rec.pending, obs.claimed);

@@ -7,6 +7,7 @@
 // own route (a create whose response was lost) from someone else's with the same key. See
 // recorded.ts for how ownership is recorded without any marker in AWS.
 import type { Outcome } from '../api/v1alpha1/conditions.ts';
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import {
   DEFAULT_NOT_FOUND_GRACE_MS,
   missingMessage,
@@ -194,7 +195,7 @@ function deletePending(rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
 function decideDeletion(obj: ApiRoute, rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
   if (!hasFinalizer(obj)) return { action: { type: 'None' }, requeue: 'none' };
   // Nothing in AWS carries our mark, so a retained route needs no release: it is simply left.
-  if (observeOnly(obj) || obj.spec.deletionPolicy === 'Retain')
+  if (observeOnly(obj) || effectiveDeletionPolicy(obj.spec) === 'Retain')
     return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
   if (rec.superseded)
     return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
