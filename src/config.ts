@@ -11,6 +11,7 @@ export interface Config {
   labelSelector?: string;
   workers: number;
   driftIntervalMs: number;
+  notFoundGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'text';
   leaderElect: boolean;
@@ -82,7 +83,7 @@ const OPTIONS: Option[] = [
     env: ['APIGW_LABEL_SELECTOR'],
     kind: 'string',
     key: 'labelSelector',
-    help: 'only reconcile ApiIntegrations and ApiRoutes matching this label selector (to split objects between deployments; a route finds its integrationRef only among the matching ApiIntegrations)',
+    help: 'only reconcile ApiIntegrations and ApiRoutes matching this label selector (to split objects between deployments; a route and the ApiIntegration it names need the same label)',
   },
   { flag: 'workers', env: ['APIGW_WORKERS'], kind: 'int', key: 'workers', default: '4', help: 'concurrent reconciles' },
   {
@@ -92,6 +93,14 @@ const OPTIONS: Option[] = [
     key: 'driftIntervalMs',
     default: '5m',
     help: 'how often a Ready object is compared with AWS (jittered ±20%)',
+  },
+  {
+    flag: 'not-found-grace',
+    env: ['APIGW_NOT_FOUND_GRACE'],
+    kind: 'duration',
+    key: 'notFoundGraceMs',
+    default: '2m',
+    help: 'how long a missing API, or a missing ApiIntegration a route names, is waited for before the object is Stalled',
   },
   {
     flag: 'log-level',

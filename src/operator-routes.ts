@@ -12,6 +12,7 @@ import type { ApiTenancy, NamespacePolicy } from './apiintegration/ports.ts';
 import type { RouteGateway } from './apiroute/ports.ts';
 import type { Place, RouteClaim } from './apiroute/recorded.ts';
 import { ApiRouteReconciler } from './apiroute/reconciler.ts';
+import { SelectedShard } from './apiroute/shard.ts';
 import {
   claimIndexKey,
   integrationChangeConcernsRoutes,
@@ -23,7 +24,7 @@ import {
 import { isNotFound } from './adapters/kubernetes/errors.ts';
 import type { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
-import { KubeApiRouteStore } from './adapters/kubernetes/store.ts';
+import { KubeApiIntegrationStore, KubeApiRouteStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
 import { FencedRouteEvents, FencedRouteGateway, FencedRouteStore } from './fencing.ts';
 import type { Clock } from './runtime/clock.ts';
@@ -164,7 +165,19 @@ export class RouteController {
       defaultRegion: cfg.region,
       driftIntervalMs: cfg.driftIntervalMs,
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
+      notFoundGraceMs: cfg.notFoundGraceMs,
+      shard: this.shard(),
     });
+  }
+
+  /** With a label selector, a referenced ApiIntegration the cache lacks may still exist: ask for that one. */
+  private shard(): SelectedShard | undefined {
+    const { cfg, kc, clock } = this.d;
+    if (!cfg.labelSelector) return undefined;
+    const integrations = new KubeApiIntegrationStore(kc);
+    const exists = (namespace: string, name: string, signal: AbortSignal) =>
+      integrations.exists(namespace, name, signal);
+    return new SelectedShard({ labelSelector: cfg.labelSelector, exists, clock });
   }
 
   get(key: string): ApiRoute | undefined {

@@ -247,6 +247,7 @@ export class Operator {
       defaultRegion: cfg.region,
       driftIntervalMs: cfg.driftIntervalMs,
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
+      notFoundGraceMs: cfg.notFoundGraceMs,
       ownerExists: (uid) => this.informers.some((i) => i.list().some((o) => o.metadata.uid === uid)),
     });
   }

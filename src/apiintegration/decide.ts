@@ -3,6 +3,8 @@
 // the reconcile table in DESIGN §3 lives here or in the deciders it hands off to (decide-create.ts,
 // decide-existing.ts) and is tested as a table; the reconciler only gathers inputs and carries the
 // plan out.
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
+import { DEFAULT_NOT_FOUND_GRACE_MS, missingMessage, missingWait } from '../api/v1alpha1/not-found.ts';
 import {
   allows,
   apiNotAllowedMessage,
@@ -47,7 +49,7 @@ function decideAnywhere(input: DecideInput): Plan {
   if (input.invalid) return invalidSpec(input.invalid);
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
-  if (!d.protocol) return apiNotFound(d);
+  if (!d.protocol) return apiNotFound(input, d);
   if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
   if (!hasFinalizer(obj)) return decideFirstVisit(obj, rec, d);
   if (rec.superseded)
@@ -131,9 +133,22 @@ function invalidSpec(problems: string): Plan {
   };
 }
 
-function apiNotFound(d: Desired): Plan {
-  const message = `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`;
-  return report(progressing('ApiNotFound', message), { kind: 'wait' });
+/**
+ * A missing API may be on its way, or a typo in apiId or region: waited for through the grace period,
+ * then Stalled with a Warning, and still looked for on a growing backoff (not-found.ts).
+ */
+function apiNotFound(input: DecideInput, d: Desired): Plan {
+  const graceMs = input.notFoundGraceMs ?? DEFAULT_NOT_FOUND_GRACE_MS;
+  const wait = missingWait(input.obj, 'ApiNotFound', input.now, graceMs);
+  const message = missingMessage(wait, graceMs, {
+    fact: `API ${d.location.apiId} does not exist in ${d.location.region}`,
+    fix: 'fix apiId or region, or create the API',
+  });
+  if (!wait.stalled) return report(progressing('ApiNotFound', message), { kind: 'missing', wait });
+  return {
+    ...report(stalled('ApiNotFound', message), { kind: 'missing', wait }),
+    notice: { type: 'Warning', reason: 'ApiNotFound', message },
+  };
 }
 
 /** The finalizer goes first; a brand-new object's rides along with the create's pending marker, one write fewer. */
@@ -145,7 +160,7 @@ function decideFirstVisit(obj: ApiIntegration, rec: Recorded, d: Desired): Plan 
 function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
   if (!hasFinalizer(obj)) return report(undefined, NO_REQUEUE);
   if (observeOnly(obj)) return letGo();
-  if (obj.spec.deletionPolicy === 'Retain') return release(obj, rec);
+  if (effectiveDeletionPolicy(obj.spec) === 'Retain') return release(obj, rec);
   if (rec.superseded)
     return deleteStep(rec.superseded.location, rec.superseded.integrationId, 'ClearSuperseded', 'moved');
   if (rec.pending) return cleanUpPending(rec, rec.pending, obs.claimed);

@@ -2,6 +2,7 @@
 // shell only carries it out. The plan names the action, the event it earns, the status it leads to,
 // whether the pass decides again afterwards, and when to come back; the shell turns that name into
 // a delay from its configuration (requeue.ts).
+import type { MissingWait } from '../api/v1alpha1/not-found.ts';
 import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration, Protocol } from '../api/v1alpha1/types.ts';
 import type { EventType, IntegrationFields, Location, ObservedIntegration } from './ports.ts';
@@ -56,6 +57,8 @@ export type Requeue =
   | { kind: 'next-step' }
   /** Waiting on something outside the operator (an API being created): look again at the wait interval. */
   | { kind: 'wait' }
+  /** Waiting on something that may never come (a mistyped apiId): the grace period, then a backoff. */
+  | { kind: 'missing'; wait: MissingWait }
   /** A wait of known length (a create in doubt settling). */
   | { kind: 'after'; ms: number };
 
@@ -102,6 +105,8 @@ export interface DecideInput {
   now: number;
   /** How long after its marker a create that timed out may still land in AWS. */
   createSettleMs?: number;
+  /** How long a missing API is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
   /** Validation problems, already formatted for a person; empty when valid. */
   invalid?: string;
   desired?: Desired;

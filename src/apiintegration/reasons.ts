@@ -12,6 +12,7 @@ export type ConditionReason =
   | 'Moving'
   | 'Replacing'
   | 'CreateInDoubt'
+  /** Reconciling within the grace period (--not-found-grace), Stalled after it. */
   | 'ApiNotFound'
   | 'NotFound'
   | 'IntegrationInUse'
@@ -51,4 +52,5 @@ export type EventReason =
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
   | 'ApiNotAllowed'
-  | 'CredentialsNotAllowed';
+  | 'CredentialsNotAllowed'
+  | 'ApiNotFound';

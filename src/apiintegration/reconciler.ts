@@ -43,6 +43,8 @@ export interface ReconcilerDeps {
   rejectedRetryMs?: number;
   /** How long a create that timed out may still land in AWS (twice the AWS request timeout). */
   createSettleMs?: number;
+  /** How long a missing API is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
   /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
   ownerExists?: (uid: string) => boolean;
   /** Jitter source; injected so tests are repeatable. */
@@ -88,12 +90,12 @@ export class ApiIntegrationReconciler {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
     const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
     const allowedCredentials = await this.d.tenancy?.allowedCredentials(obj.metadata.namespace);
-    const { gateway, defaultRegion, ownerExists, createSettleMs } = this.d;
+    const { gateway, defaultRegion, ownerExists, createSettleMs, notFoundGraceMs } = this.d;
     const tenancy = { allowedApis, allowedCredentials };
     const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
     const { desired, invalid } = await desiredState(reads, obj);
     const now = this.d.clock.now();
-    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, ...tenancy };
+    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, notFoundGraceMs, ...tenancy };
     const plan = await decideWithReads(reads, input);
     const done = await executeStep(this.stepContext(pass, roleArn), obj, plan);
     if (done.blocked) return { result: await this.reportBlocked(pass, obj, done.blocked) };

@@ -1,5 +1,6 @@
 // The delays behind the plan's named requeues, and behind the retries after a failure: decide and
 // failure.ts say which wait, the operator's configuration says how long.
+import type { MissingWait } from '../api/v1alpha1/not-found.ts';
 import type { Result } from '../runtime/controller.ts';
 import { driftDelayMs } from './drift-schedule.ts';
 import type { Requeue } from './plan.ts';
@@ -36,6 +37,20 @@ const CONFLICT_MAX_MS = 60_000;
 const CREDENTIALS_BASE_MS = 5000;
 const CREDENTIALS_MAX_MS = 5 * 60_000;
 
+/** Longest wait between looks for something missing once the object is Stalled. */
+export const MISSING_MAX_RETRY_MS = 5 * 60_000;
+
+/**
+ * When to look again for something missing (the API, a referenced ApiIntegration): at the wait
+ * interval, but at the end of the grace period if that comes first, so the object turns Stalled on
+ * time; once Stalled, after about as long as it has waited so far (so the looks double apart),
+ * never sooner than the wait interval, and at most 5 minutes apart.
+ */
+export function missingDelayMs(w: MissingWait, t: RequeueTiming): number {
+  if (!w.stalled) return Math.max(1, Math.min(t.waitIntervalMs, Math.ceil(w.graceLeftMs)));
+  return Math.min(MISSING_MAX_RETRY_MS, Math.max(t.waitIntervalMs, Math.round(w.waitedMs)));
+}
+
 export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result {
   switch (r.kind) {
     case 'none':
@@ -47,6 +62,8 @@ export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result 
       return { requeueAfterMs: NEXT_STEP_MS };
     case 'wait':
       return { requeueAfterMs: t.waitIntervalMs };
+    case 'missing':
+      return { requeueAfterMs: missingDelayMs(r.wait, t) };
     case 'drift':
       // Objects on one API come due together, so one listing answers them; APIs are spread apart.
       if (r.place) return { requeueAfterMs: driftDelayMs(now, t.driftIntervalMs, r.place) };

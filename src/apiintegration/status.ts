@@ -1,5 +1,6 @@
 // The status an ApiIntegration reports: the kstatus conditions (conditions.ts), the integration id
 // and what AWS holds.
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
 import { observedConditions, withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
@@ -41,6 +42,7 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   return withoutUndefined({
     ...observedConditions(obj, input.outcome, now),
     integrationId: (input.integrationId ?? prev?.integrationId) || undefined,
+    deletionPolicy: effectiveDeletionPolicy(obj.spec),
     observed: observedBlock(input) ?? kept,
     lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
   });

@@ -7,6 +7,13 @@
 // own route (a create whose response was lost) from someone else's with the same key. See
 // recorded.ts for how ownership is recorded without any marker in AWS.
 import type { Outcome } from '../api/v1alpha1/conditions.ts';
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
+import {
+  DEFAULT_NOT_FOUND_GRACE_MS,
+  missingMessage,
+  missingWait,
+  type MissingWait,
+} from '../api/v1alpha1/not-found.ts';
 import { FINALIZER, type Protocol } from '../api/v1alpha1/types.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { desiredRouteFields, type TargetResolution } from './desired.ts';
@@ -65,7 +72,8 @@ export type RouteAction =
 
 export type RouteOutcome = Outcome<RouteConditionReason>;
 
-export type Requeue = 'drift' | 'soon' | 'none';
+/** `missing`: waiting on something that may never come, through the grace period and then on a backoff. */
+export type Requeue = 'drift' | 'soon' | 'none' | { missing: MissingWait };
 
 /**
  * A read decide needs. A `list` is answered with a fresh GetRoutes, never the shared drift listing:
@@ -107,14 +115,17 @@ export interface RouteObservation {
 
 export interface RouteDecideInput {
   obj: ApiRoute;
+  /** Epoch ms. */
+  now: number;
+  /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
   /** Validation problems, already formatted for a person; empty when valid. */
   invalid?: string;
   desired?: DesiredRoute;
   observation: RouteObservation;
   /** The routes other ApiRoutes record (from the informer cache), for ownership. */
   claims?: readonly RouteClaim[];
-  /** Epoch ms; with `createSettleMs`, how long a route recorded moments ago may still read as absent. */
-  now?: number;
+  /** How long a route recorded moments ago may still read as absent. */
   createSettleMs?: number;
 }
 
@@ -143,6 +154,25 @@ const SYNCED: RouteOutcome = {
     'the route in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
 };
 
+type MissingReason = 'ApiNotFound' | 'IntegrationNotFound' | 'IntegrationNotSelected';
+
+/**
+ * Something the route needs is missing (its API, its ApiIntegration): perhaps on its way, perhaps a
+ * typo. Reconciling through the grace period, then Stalled with a Warning, looked for on a backoff.
+ */
+function missing(input: RouteDecideInput, reason: MissingReason, what: { fact: string; fix: string }): RoutePlan {
+  const graceMs = input.notFoundGraceMs ?? DEFAULT_NOT_FOUND_GRACE_MS;
+  const w = missingWait(input.obj, reason, input.now, graceMs);
+  const message = missingMessage(w, graceMs, what);
+  if (!w.stalled) return wait(progressing(reason, message), { missing: w });
+  return { ...wait(stalled(reason, message), { missing: w }), notice: { type: 'Warning', reason, message } };
+}
+
+const apiMissing = (p: Place) => ({
+  fact: `API ${p.apiId} does not exist in ${p.region}`,
+  fix: 'fix apiId or region, or create the API',
+});
+
 /** Ours after a lost create: the pending marker names its key and no other ApiRoute records it. */
 function recoverable(
   listing: readonly ObservedRoute[],
@@ -169,7 +199,7 @@ function deletePending(rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
 function decideDeletion(obj: ApiRoute, rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
   if (!hasFinalizer(obj)) return { action: { type: 'None' }, requeue: 'none' };
   // Nothing in AWS carries our mark, so a retained route needs no release: it is simply left.
-  if (observeOnly(obj) || obj.spec.deletionPolicy === 'Retain')
+  if (observeOnly(obj) || effectiveDeletionPolicy(obj.spec) === 'Retain')
     return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
   if (rec.superseded)
     return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
@@ -231,8 +261,7 @@ function listBeforeCreate({ obj, observation }: RouteDecideInput): boolean {
 function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): RoutePlan {
   const listing = input.observation.listing;
   if (listing === undefined && listBeforeCreate(input)) return look({ kind: 'list', place: d.location });
-  if (listing === null)
-    return wait(progressing('ApiNotFound', `API ${d.location.apiId} does not exist in ${d.location.region}`), 'soon');
+  if (listing === null) return missing(input, 'ApiNotFound', apiMissing(d.location));
   const taken = listing?.find((r) => r.routeKey === c.fields.routeKey);
   if (taken) return keyTaken(input, d.location, taken);
   const moving = c.supersede !== undefined;
@@ -342,7 +371,7 @@ function decideAdoption(input: RouteDecideInput, d: DesiredRoute): RoutePlan {
 }
 
 function settleLeft(input: RouteDecideInput, rec: RecordedRoute): number {
-  if (input.now === undefined || rec.recordedAt === undefined) return 0;
+  if (rec.recordedAt === undefined) return 0;
   return rec.recordedAt + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now;
 }
 
@@ -430,6 +459,7 @@ function decideManaged(input: RouteDecideInput, rec: RecordedRoute, d: DesiredRo
     return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
   const fields = d.target.kind === 'resolved' ? desiredRouteFields(obj.spec, d.target.target) : undefined;
   if (rec.pending) return decidePending(input, rec, d, fields);
+  if (d.target.kind === 'missing') return missing(input, d.target.reason, d.target);
   if (!fields && d.target.kind === 'waiting') return wait(progressing('IntegrationNotReady', d.target.message), 'soon');
   if (rec.routeId) return decideExisting(input, rec, d, fields!);
   if (obj.spec.routeId) return decideAdoption(input, d);
@@ -450,14 +480,7 @@ export function decideRoute(input: RouteDecideInput): RoutePlan {
   }
   const d = input.desired;
   if (!d) throw new Error('decideRoute: a valid object needs its desired state');
-  if (!d.protocol)
-    return wait(
-      progressing(
-        'ApiNotFound',
-        `API ${d.location.apiId} does not exist in ${d.location.region}; waiting for it to be created`,
-      ),
-      'soon',
-    );
+  if (!d.protocol) return missing(input, 'ApiNotFound', apiMissing(d.location));
   if (observeOnly(obj)) return decideObserveOnly(obj, d, input.observation.adoptee);
   return withFinalizer(obj, rec, () => decideManaged(input, rec, d));
 }

@@ -12,12 +12,22 @@ export interface ReferencedIntegration {
   location?: Place;
   /** The ApiIntegration is being deleted. */
   deleting?: boolean;
+  /**
+   * Sharding: the ApiIntegration exists but does not match this operator's --label-selector (given
+   * here), so this operator's cache lacks it and never sees it change.
+   */
+  outsideSelector?: string;
 }
 
 export type TargetResolution =
   | { kind: 'resolved'; target: string; integrationId: string }
   /** Not yet: a person-readable reason naming the ApiIntegration. */
-  | { kind: 'waiting'; message: string };
+  | { kind: 'waiting'; message: string }
+  /**
+   * Not there, as far as this operator can see: perhaps on its way, perhaps a typo or a missing
+   * shard label. Waited for through the grace period, then Stalled (not-found.ts).
+   */
+  | { kind: 'missing'; reason: 'IntegrationNotFound' | 'IntegrationNotSelected'; fact: string; fix: string };
 
 const TARGET_PREFIX = 'integrations/';
 
@@ -27,13 +37,26 @@ export const integrationIdOf = (target: string | undefined): string | undefined 
 
 /**
  * The target the route should have. `ref` is undefined when the named ApiIntegration does not exist
- * in the namespace; a route only targets an integration of its own API.
+ * in the namespace (as far as this operator can see); a route only targets an integration of its own API.
  */
 export function resolveTarget(spec: ApiRouteSpecT, place: Place, ref?: ReferencedIntegration): TargetResolution {
   if (spec.target) return { kind: 'resolved', target: spec.target, integrationId: integrationIdOf(spec.target)! };
   const name = spec.integrationRef?.name ?? '';
   const waiting = (message: string): TargetResolution => ({ kind: 'waiting', message });
-  if (!ref) return waiting(`ApiIntegration ${name} does not exist in this namespace; waiting for it`);
+  if (!ref)
+    return {
+      kind: 'missing',
+      reason: 'IntegrationNotFound',
+      fact: `ApiIntegration ${name} does not exist in this namespace`,
+      fix: 'fix integrationRef.name, or create the ApiIntegration',
+    };
+  if (ref.outsideSelector !== undefined)
+    return {
+      kind: 'missing',
+      reason: 'IntegrationNotSelected',
+      fact: `ApiIntegration ${name} exists but does not match this operator's --label-selector '${ref.outsideSelector}'`,
+      fix: 'give it the same label as this route (both kinds of one path need the shard label)',
+    };
   if (ref.deleting)
     return waiting(
       `ApiIntegration ${name} is being deleted; its integration stays until this route is deleted or points elsewhere`,

@@ -10,7 +10,7 @@ import { formatProblems } from '../api/v1alpha1/validation.ts';
 import { located, recordedOf } from '../apiintegration/recorded.ts';
 import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './decide.ts';
 import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
-import type { RouteGateway } from './ports.ts';
+import type { RouteGateway, ShardLookup } from './ports.ts';
 import { decideRouteWithin, type ConfinedRouteInput } from './tenancy.ts';
 import { recordedRouteOf, samePlace, type Place, type RouteClaim } from './recorded.ts';
 
@@ -26,6 +26,8 @@ export interface RouteReadContext {
   claimsAt(place: Place): readonly RouteClaim[];
   /** Which APIs the namespace may touch; absent: any. */
   allowedApis?: AllowedApis;
+  /** With --label-selector: whether an ApiIntegration the cache lacks exists outside the selector. */
+  shard?: ShardLookup;
 }
 
 /** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
@@ -34,11 +36,22 @@ export function pendingRouteRequest(o: ApiRoute): string | undefined {
   return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
 }
 
-/** What the reconciler knows of the ApiIntegration `obj` names; undefined when it is not in the cache. */
-export function referencedIntegration(ctx: RouteReadContext, obj: ApiRoute): ReferencedIntegration | undefined {
+/**
+ * What the reconciler knows of the ApiIntegration `obj` names; undefined when it does not exist. Only
+ * when a label selector keeps it out of the cache is the API server asked (shard.ts), and then only
+ * about that one object.
+ */
+export async function referencedIntegration(
+  ctx: RouteReadContext,
+  obj: ApiRoute,
+): Promise<ReferencedIntegration | undefined> {
   const name = obj.spec.integrationRef?.name;
-  const found = name ? ctx.integration(`${obj.metadata.namespace}/${name}`) : undefined;
-  if (!found) return undefined;
+  if (!name) return undefined;
+  const found = ctx.integration(`${obj.metadata.namespace}/${name}`);
+  if (!found) {
+    const selector = await ctx.shard?.outsideSelector(obj.metadata.namespace, name, ctx.signal);
+    return selector === undefined ? undefined : { outsideSelector: selector };
+  }
   const rec = recordedOf(found);
   return {
     ...(rec.integrationId && rec.location ? { integrationId: rec.integrationId, location: rec.location } : {}),
@@ -62,7 +75,7 @@ export async function desiredRouteState(
     const full = validateRouteSpec(obj.spec, protocol);
     if (!full.ok) return { invalid: formatProblems(full.problems) };
   }
-  const target = resolveTarget(obj.spec, location, referencedIntegration(ctx, obj));
+  const target = resolveTarget(obj.spec, location, await referencedIntegration(ctx, obj));
   return { desired: { location, protocol, target } };
 }
 

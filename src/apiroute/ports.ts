@@ -71,6 +71,15 @@ export interface ApiRouteStore {
   patchStatus(obj: ApiRoute, status: ApiRouteStatusT, signal?: AbortSignal): Promise<ApiRoute>;
 }
 
+/**
+ * Sharding (--label-selector): the caches hold only matching objects, so an ApiIntegration a route
+ * names may exist and still be missing from them. This says which, for that one object.
+ */
+export interface ShardLookup {
+  /** The selector, when `namespace/name` exists but does not match it; undefined when it does not exist. */
+  outsideSelector(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
+}
+
 export interface RouteEventRecorder {
   record(obj: ApiRoute, type: EventType, reason: RouteEventReason, message: string): void;
 }

@@ -10,10 +10,15 @@ export type RouteConditionReason =
   // in progress (Reconciling=True)
   | 'Reconciling'
   | 'Moving'
+  /** Reconciling within the grace period (--not-found-grace), Stalled after it; as for ApiIntegration. */
   | 'ApiNotFound'
   | 'NotFound'
   /** Route only: the referenced ApiIntegration has no integration on this route's API yet. */
   | 'IntegrationNotReady'
+  /** Route only: the referenced ApiIntegration does not exist (Stalled after the grace period). */
+  | 'IntegrationNotFound'
+  /** Route only: it exists but outside this operator's --label-selector (Stalled after the grace period). */
+  | 'IntegrationNotSelected'
   | 'ConcurrentModification'
   | 'AwsThrottled'
   | 'AwsUnavailable'
@@ -49,4 +54,7 @@ export type RouteEventReason =
   | 'InvalidSpec'
   | 'AwsRejected'
   | 'RouteKeyTaken'
-  | 'ApiNotAllowed';
+  | 'ApiNotAllowed'
+  | 'ApiNotFound'
+  | 'IntegrationNotFound'
+  | 'IntegrationNotSelected';

@@ -22,7 +22,7 @@ import {
   pendingRouteRequest,
   type RouteReadContext,
 } from './observe.ts';
-import type { ApiRouteStore, RouteEventRecorder, RouteGateway } from './ports.ts';
+import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
 import type { Place, RouteClaim } from './recorded.ts';
 import { routeRequeueAfter, type RequeueTiming } from './requeue.ts';
 import { requeueTimingOf } from '../apiintegration/requeue.ts';
@@ -48,6 +48,10 @@ export interface RouteReconcilerDeps {
   waitIntervalMs?: number;
   /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
   rejectedRetryMs?: number;
+  /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
+  /** With --label-selector: whether an ApiIntegration the cache lacks exists outside the selector. */
+  shard?: ShardLookup;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
   /** How long a route recorded moments ago may still read as absent before it is created again. */
@@ -95,17 +99,9 @@ export class ApiRouteReconciler {
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
     const observation = pass.keyRefused ? { keyRefused: pass.keyRefused } : {};
+    const { notFoundGraceMs, createSettleMs } = this.d;
     const now = this.d.clock.now();
-    const input = {
-      obj,
-      invalid,
-      desired,
-      observation,
-      claims,
-      allowedApis,
-      now,
-      createSettleMs: this.d.createSettleMs,
-    };
+    const input = { obj, invalid, desired, observation, claims, allowedApis, now, createSettleMs, notFoundGraceMs };
     const plan = await decideRouteWithReads(reads, input);
     const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
     const next = done.obj ?? obj;
@@ -130,10 +126,10 @@ export class ApiRouteReconciler {
   }
 
   private readContext(pass: Pass, roleArn: string | undefined, allowedApis?: AllowedApis): RouteReadContext {
-    const { gateway, defaultRegion } = this.d;
+    const { gateway, defaultRegion, shard } = this.d;
     const integration = (key: string) => this.d.integration(key);
     const claimsAt = (place: Place) => this.d.claimsAt(place);
-    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis };
+    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis, shard };
   }
 
   private stepContext(pass: Pass, roleArn: string | undefined): RouteStepContext {

@@ -1,9 +1,11 @@
 // The delays behind an ApiRoute plan's named requeues. `soon` after a write means the next step is
 // already due, so the pass goes on (the reconciler decides again); `soon` after nothing means
-// waiting on something outside this object (the API, the ApiIntegration), looked at again after
+// waiting on something outside this object (an ApiIntegration not ready yet), looked at again after
 // the wait interval, or sooner when the ApiIntegration changes (setup.ts maps it to this key).
+// `missing` is a wait on something that may never come (the API, the ApiIntegration itself), as for
+// ApiIntegration: the grace period, then a growing backoff.
 import { driftDelayMs } from '../apiintegration/drift-schedule.ts';
-import type { RequeueTiming } from '../apiintegration/requeue.ts';
+import { missingDelayMs, type RequeueTiming } from '../apiintegration/requeue.ts';
 import type { Result } from '../runtime/controller.ts';
 import type { Requeue } from './decide.ts';
 import type { Place } from './recorded.ts';
@@ -12,6 +14,7 @@ export type { RequeueTiming };
 
 /** When a pass that ended with `r` comes back; `place` spreads drift checks per API, as for integrations. */
 export function routeRequeueAfter(r: Requeue, now: number, t: RequeueTiming, place?: Place): Result {
+  if (typeof r === 'object') return { requeueAfterMs: missingDelayMs(r.missing, t) };
   switch (r) {
     case 'none':
       return {};

@@ -3,6 +3,7 @@
 // a condition's status flips, so a steady object's status (and resourceVersion) does not change.
 import type { ApiRoute, ApiRouteStatusT, ObservedRouteT } from '../api/v1alpha1/route-types.ts';
 import { observedConditions, withoutUndefined } from '../api/v1alpha1/conditions.ts';
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import type { Protocol } from '../api/v1alpha1/types.ts';
 import type { RouteOutcome } from './decide.ts';
 import { integrationIdOf } from './desired.ts';
@@ -45,6 +46,7 @@ export function nextRouteStatus(obj: ApiRoute, input: RouteStatusInput, now: Dat
     ...observedConditions(obj, input.outcome, now),
     routeId: (input.routeId ?? prev?.routeId) || undefined,
     integrationId: reported ? integrationIdOf(input.observed?.target) : prev?.integrationId,
+    deletionPolicy: effectiveDeletionPolicy(obj.spec),
     observed: reported ? observedBlock(input) : prev?.observed,
     lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
   });

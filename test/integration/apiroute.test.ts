@@ -146,12 +146,12 @@ describe('routes by integrationRef', () => {
     expect(await targetOf(api, o.status!.routeId!)).toBe(`integrations/${integrationId}`);
   });
 
-  it('waits with IntegrationNotReady for an integration that does not exist yet, then becomes Ready', async () => {
+  it('waits with IntegrationNotFound for an integration that does not exist yet, then becomes Ready', async () => {
     const api = await createApi('HTTP');
     await createRoute('early', { apiId: api, routeKey: 'GET /early', integrationRef: { name: 'late' } });
-    const waiting = await eventually('IntegrationNotReady', async () => {
+    const waiting = await eventually('IntegrationNotFound', async () => {
       const o = await getRoute('early');
-      return ready(o)?.reason === 'IntegrationNotReady' ? o : undefined;
+      return ready(o)?.reason === 'IntegrationNotFound' ? o : undefined;
     });
     expect(ready(waiting)?.status).toBe('False');
     expect(await routesOf(api)).toEqual([]);

@@ -15,6 +15,7 @@ describe('parseConfig', () => {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2000,
       driftIntervalMs: 300_000,
+      notFoundGraceMs: 120_000,
       workers: 4,
       shutdownTimeoutMs: 10_000,
     });

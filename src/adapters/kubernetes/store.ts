@@ -1,6 +1,7 @@
 // Writes to the operator's custom objects: metadata through merge patches (optionally guarded by the
 // resourceVersion the decision was made on) and status through the /status subresource only.
-// The controller never writes spec.
+// The controller never writes spec. Reads go through the informers' caches, except one: whether an
+// object the label-selected cache lacks exists at all (sharding, src/apiroute/shard.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../api/v1alpha1/schema.ts';
 import { ROUTE_PLURAL } from '../../api/v1alpha1/route-schema.ts';
@@ -9,7 +10,7 @@ import type { ApiIntegration, ApiIntegrationStatusT } from '../../api/v1alpha1/t
 import type { ApiIntegrationStore } from '../../apiintegration/ports.ts';
 import type { ApiRouteStore } from '../../apiroute/ports.ts';
 import { mergePatch } from './merge-patch.ts';
-import { translateKubeError } from './errors.ts';
+import { isNotFound, translateKubeError } from './errors.ts';
 import { KubeRest, MERGE_PATCH } from './rest.ts';
 
 interface Stored<S> {
@@ -39,6 +40,18 @@ class KubeObjectStore<T extends Stored<S>, S extends object> {
       query: { fieldManager: this.fieldManager },
       signal,
     });
+  }
+
+  /** Whether the object exists: one GET, past any informer's label selector (a 404 says no). */
+  async exists(namespace: string, name: string, signal?: AbortSignal): Promise<boolean> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${this.plural}/${encodeURIComponent(name)}`;
+    try {
+      await this.rest.request<T>('GET', path, { signal });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw translateKubeError(err, `get ${namespace}/${name}`);
+    }
   }
 
   async patchMetadata(

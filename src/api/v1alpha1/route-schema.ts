@@ -5,11 +5,11 @@
 // but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
 // exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
 import { Type } from '@sinclair/typebox';
+import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
 import {
   API_VERSION,
   CATEGORIES,
   COMMON_STATUS,
-  DELETION_POLICIES,
   GROUP,
   HTTP_METHODS,
   IAM_ROLE_ARN,
@@ -269,12 +269,7 @@ export const ApiRouteSpec = Type.Object(
         pattern: IAM_ROLE_ARN,
       }),
     ),
-    deletionPolicy: Type.Optional(
-      StringEnum(
-        DELETION_POLICIES,
-        'Delete (default) deletes the route with the object; Retain leaves it in AWS, where another ApiRoute can adopt it with spec.routeId.',
-      ),
-    ),
+    deletionPolicy: deletionPolicySpecSchema('route'),
     routeId: Type.Optional(
       Type.String({
         description:
@@ -318,6 +313,7 @@ export const ApiRouteStatus = Type.Object(
     integrationId: Type.Optional(
       Type.String({ description: 'ID of the integration the route targets, resolved from integrationRef or target.' }),
     ),
+    deletionPolicy: deletionPolicyStatusSchema('route'),
     ...COMMON_STATUS,
     observed: Type.Optional(ObservedRoute),
   },
@@ -335,5 +331,6 @@ export const ROUTE_PRINTER_COLUMNS = [
   { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
   { name: 'Integration', type: 'string', jsonPath: '.spec.integrationRef.name', priority: 1 },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'On Delete', type: 'string', jsonPath: '.status.deletionPolicy', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

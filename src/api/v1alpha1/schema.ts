@@ -3,6 +3,7 @@
 // Only keywords Kubernetes allows in structural schemas may appear here; CEL rules that do not
 // depend on the API's protocol live beside the fields they constrain.
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
+import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
 import {
   DESCRIPTION_MAX,
   INTEGRATION_TYPES,
@@ -11,7 +12,6 @@ import {
   PAYLOAD_FORMAT_VERSIONS,
   PASSTHROUGH_BEHAVIORS,
   CONTENT_HANDLING_STRATEGIES,
-  DELETION_POLICIES,
   MANAGEMENT_POLICIES,
   SUBTYPE_PARAMETERS,
   INTEGRATION_SUBTYPES,
@@ -363,12 +363,7 @@ export const ApiIntegrationSpec = Type.Object(
         pattern: IAM_ROLE_ARN,
       }),
     ),
-    deletionPolicy: Type.Optional(
-      StringEnum(
-        DELETION_POLICIES,
-        "Delete (default) deletes the integration with the object; Retain leaves it in AWS without the operator's ownership marker, so another ApiIntegration can adopt it.",
-      ),
-    ),
+    deletionPolicy: deletionPolicySpecSchema('integration'),
     integrationId: Type.Optional(
       Type.String({
         description:
@@ -454,6 +449,7 @@ export const COMMON_STATUS = {
 export const ApiIntegrationStatus = Type.Object(
   {
     integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
+    deletionPolicy: deletionPolicyStatusSchema('integration'),
     ...COMMON_STATUS,
     observed: Type.Optional(ObservedIntegration),
   },
@@ -472,6 +468,7 @@ export const PRINTER_COLUMNS = [
   { name: 'Type', type: 'string', jsonPath: '.spec.integrationType' },
   { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'On Delete', type: 'string', jsonPath: '.status.deletionPolicy', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];
 

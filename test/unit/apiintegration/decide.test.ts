@@ -533,9 +533,13 @@ describe('decide: what each step earns and what comes after it', () => {
       true,
     ],
     [
-      'the API does not exist: look again at the wait interval',
+      'the API does not exist: Reconciling through the grace period (not-found.test.ts)',
       input(object(), {}, null),
-      { action: { type: 'None' }, outcome: { reason: 'ApiNotFound' }, requeue: { kind: 'wait' } },
+      {
+        action: { type: 'None' },
+        outcome: { kind: 'Progressing', reason: 'ApiNotFound' },
+        requeue: { kind: 'missing', wait: { stalled: false, graceLeftMs: 120_000 } },
+      },
       false,
     ],
     [

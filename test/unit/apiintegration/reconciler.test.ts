@@ -106,6 +106,33 @@ describe('the reconciler shell: creating and keeping an integration', () => {
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
   });
 
+  it('a missing API: Reconciling through the grace period, then Stalled with one Warning, then Ready once it exists', async () => {
+    const t = setup(object({ finalizers: [], spec: { apiId: 'api9' } }), { notFoundGraceMs: 60_000 });
+    expect(await t.run()).toEqual({ requeueAfterMs: 30_000 });
+    await t.clock.advance(30_000);
+    expect(await t.run()).toEqual({ requeueAfterMs: 30_000 });
+    expect(t.condition('Reconciling')).toMatchObject({ status: 'True', reason: 'ApiNotFound' });
+    expect(t.events).toEqual([]);
+    await t.clock.advance(30_000);
+    // Past the grace period: looked at again after about as long as it has waited.
+    expect(await t.run()).toEqual({ requeueAfterMs: 60_000 });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'True', reason: 'ApiNotFound' });
+    expect(t.ready()).toMatchObject({ status: 'False', reason: 'ApiNotFound' });
+    expect(t.events).toEqual(['Warning:ApiNotFound']);
+    expect(t.messages[0]).toContain('API api9 does not exist in us-east-1 (waited 1m): fix apiId or region');
+    // Still missing: no new status, no new event, a longer wait.
+    t.store.writes = [];
+    await t.clock.advance(60_000);
+    expect(await t.run()).toEqual({ requeueAfterMs: 120_000 });
+    expect(t.store.writes).toEqual([]);
+    expect(t.events).toEqual(['Warning:ApiNotFound']);
+    t.gateway.apis.set('api9', 'HTTP');
+    await t.run();
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(t.condition('Stalled')).toMatchObject({ status: 'False' });
+    expect(t.gateway.count('CreateIntegration')).toBe(1);
+  });
+
   it.each([
     ['a problem visible without the API', { integrationUri: undefined }, 0],
     ['a problem only the API protocol reveals', {}, 1],

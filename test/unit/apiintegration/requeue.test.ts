@@ -2,7 +2,7 @@
 // wait that means "come back" is positive; drift checks land on the API's slot.
 import { describe, expect, it } from '@jest/globals';
 import { driftDelayMs } from '../../../src/apiintegration/drift-schedule.ts';
-import { conflictDelayMs, requeueAfter } from '../../../src/apiintegration/requeue.ts';
+import { conflictDelayMs, missingDelayMs, requeueAfter } from '../../../src/apiintegration/requeue.ts';
 
 const timing = { driftIntervalMs: 300_000, waitIntervalMs: 30_000, random: () => 0 };
 const now = Date.UTC(2026, 5, 1);
@@ -13,6 +13,11 @@ describe('requeueAfter', () => {
     ['nothing to come back for', { kind: 'none' } as const, {}],
     ['the next step of a move or cleanup', { kind: 'next-step' } as const, { requeueAfterMs: 50 }],
     ['an API not there yet', { kind: 'wait' } as const, { requeueAfterMs: 30_000 }],
+    [
+      'an API missing, well within the grace period',
+      { kind: 'missing', wait: { stalled: false, graceLeftMs: 90_000 } } as const,
+      { requeueAfterMs: 30_000 },
+    ],
     ['a create settling', { kind: 'after', ms: 1234.4 } as const, { requeueAfterMs: 1234 }],
     ['a wait that has just run out', { kind: 'after', ms: 0.2 } as const, { requeueAfterMs: 1 }],
     [
@@ -38,5 +43,20 @@ describe('conflictDelayMs', () => {
       500, 1000, 2000, 30_000, 30_000, 30_000,
     ]);
     expect([1, 7, 20].map((n) => conflictDelayMs(n, () => 0.999999))).toEqual([1000, 60_000, 60_000]);
+  });
+});
+
+describe('missingDelayMs', () => {
+  it('within the grace period: the wait interval, or sooner so the object turns Stalled on time', () => {
+    expect(
+      [120_000, 30_000, 12_345, 0].map((graceLeftMs) => missingDelayMs({ stalled: false, graceLeftMs }, timing)),
+    ).toEqual([30_000, 30_000, 12_345, 1]);
+  });
+
+  it('once Stalled: about as long as it has waited, so looks double apart, from the wait interval up to 5 min', () => {
+    const after = (waitedMs: number) => missingDelayMs({ stalled: true, waitedMs }, timing);
+    expect([5_000, 120_000, 240_000, 480_000, 3_600_000].map(after)).toEqual([
+      30_000, 120_000, 240_000, 300_000, 300_000,
+    ]);
   });
 });

@@ -138,7 +138,7 @@ describe('what status keeps between passes', () => {
 
   it('a first status has no integration or request to speak of', () => {
     const s = nextStatus(object(), { outcome: ready }, t0);
-    expect(Object.keys(s).sort()).toEqual(['conditions', 'observedGeneration']);
+    expect(Object.keys(s).sort()).toEqual(['conditions', 'deletionPolicy', 'observedGeneration']);
   });
 
   it('compares statuses regardless of key order and absent keys', () => {

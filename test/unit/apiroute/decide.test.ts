@@ -66,7 +66,7 @@ describe('decideRoute: a new object', () => {
     const plan = decideRoute(routeInput(routeObject({ finalizers: [] }), {}, { ref: null }));
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.need).toBeUndefined();
-    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'IntegrationNotReady' });
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'IntegrationNotFound' });
     expect(plan.outcome!.message).toContain('ApiIntegration items does not exist');
   });
 
@@ -104,7 +104,7 @@ describe('decideRoute: a new object', () => {
   it('waits for a missing API', () => {
     const plan = decideRoute(routeInput(routeObject(), {}, { protocol: null }));
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'ApiNotFound' });
-    expect(plan.requeue).toBe('soon');
+    expect(plan.requeue).toEqual({ missing: { stalled: false, graceLeftMs: 120_000 } });
   });
 
   it('reports an invalid spec as Stalled with a Warning, and does nothing else', () => {
@@ -212,9 +212,12 @@ describe('decideRoute: a recorded route', () => {
     });
   });
 
-  it('waits (and changes nothing) while the ApiIntegration is not ready', () => {
-    const plan = decideRoute(routeInput(recorded, { current: observedRoute() }, { ref: null }));
-    expect(plan.outcome).toMatchObject({ reason: 'IntegrationNotReady' });
+  it.each([
+    ['is not ready', {}, 'IntegrationNotReady'],
+    ['is gone', null, 'IntegrationNotFound'],
+  ] as const)('waits (and changes nothing) while the ApiIntegration %s', (_what, ref, reason) => {
+    const plan = decideRoute(routeInput(recorded, { current: observedRoute() }, { ref }));
+    expect(plan.outcome).toMatchObject({ reason });
     expect(plan.action).toEqual({ type: 'None' });
   });
 

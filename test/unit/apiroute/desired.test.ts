@@ -28,7 +28,6 @@ describe('resolveTarget', () => {
   });
 
   it.each([
-    ['missing', undefined, 'does not exist in this namespace'],
     ['without an integration', {}, 'has no integration in AWS yet'],
     ['in another region', { integrationId: 'i', location: { ...PLACE, region: 'eu-west-1' } }, 'in eu-west-1'],
     ['being deleted', { integrationId: 'i', location: PLACE, deleting: true }, 'is being deleted'],
@@ -36,6 +35,21 @@ describe('resolveTarget', () => {
     const r = resolveTarget(httpSpec, PLACE, ref);
     expect(r).toEqual({ kind: 'waiting', message: expect.stringContaining(message) });
     expect((r as { message: string }).message).toContain('ApiIntegration items');
+  });
+
+  it('tells an ApiIntegration that does not exist from one outside the label selector', () => {
+    expect(resolveTarget(httpSpec, PLACE, undefined)).toEqual({
+      kind: 'missing',
+      reason: 'IntegrationNotFound',
+      fact: 'ApiIntegration items does not exist in this namespace',
+      fix: 'fix integrationRef.name, or create the ApiIntegration',
+    });
+    expect(resolveTarget(httpSpec, PLACE, { outsideSelector: 'shard=a' })).toEqual({
+      kind: 'missing',
+      reason: 'IntegrationNotSelected',
+      fact: "ApiIntegration items exists but does not match this operator's --label-selector 'shard=a'",
+      fix: 'give it the same label as this route (both kinds of one path need the shard label)',
+    });
   });
 });
 

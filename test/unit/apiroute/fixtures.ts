@@ -8,6 +8,9 @@ import type { RouteClaim } from '../../../src/apiroute/recorded.ts';
 
 export const PLACE = { region: 'us-east-1', apiId: 'api1' };
 
+/** The decision tables' clock: 2026-01-01T00:10:00Z. */
+export const NOW = Date.parse('2026-01-01T00:10:00Z');
+
 export const httpSpec: ApiRouteSpecT = {
   apiId: 'api1',
   routeKey: 'GET /items/{id}',
@@ -73,5 +76,5 @@ export function routeInput(
     protocol: opts.protocol === null ? undefined : (opts.protocol ?? 'HTTP'),
     target: resolveTarget(obj.spec, location, opts.ref === null ? undefined : (opts.ref ?? ITEMS)),
   };
-  return { obj, observation, desired, claims: opts.claims ?? [] };
+  return { obj, observation, desired, claims: opts.claims ?? [], now: NOW };
 }

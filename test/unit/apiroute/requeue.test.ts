@@ -13,4 +13,13 @@ describe('routeRequeueAfter', () => {
     expect(slot).toBeGreaterThan(150_000);
     expect(slot).toBeLessThanOrEqual(450_000);
   });
+
+  it('waits for something missing as ApiIntegration does: by the end of the grace period, then on a backoff', () => {
+    expect(routeRequeueAfter({ missing: { stalled: false, graceLeftMs: 4_000 } }, 0, timing)).toEqual({
+      requeueAfterMs: 4_000,
+    });
+    expect(routeRequeueAfter({ missing: { stalled: true, waitedMs: 200_000 } }, 0, timing)).toEqual({
+      requeueAfterMs: 200_000,
+    });
+  });
 });

@@ -1,0 +1,53 @@
+// What deleting an object does to what it stands for in AWS, for both kinds. spec.deletionPolicy
+// says it when set. Unset, an object that adopted an existing integration or route keeps it: the
+// operator did not make it, and the first prune or `kubectl delete` of an adopting manifest must not
+// take a production resource down with it. Objects that made their resource delete it, and
+// ObserveOnly objects never write to AWS, so they keep it whatever the spec says. The CRDs default
+// nothing, so "unset" stays visible; status.deletionPolicy shows the answer.
+import { Type } from '@sinclair/typebox';
+import { DELETION_POLICIES, type MANAGEMENT_POLICIES } from './vocabulary.ts';
+
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+const policy = (description: string) =>
+  Type.Optional(Type.Unsafe<DeletionPolicy>({ type: 'string', enum: [...DELETION_POLICIES], description }));
+
+/** What each kind's Retain leaves behind, and the spec field by which it adopts. */
+const KINDS = {
+  integration: {
+    kept: "leaves it in AWS without the operator's ownership marker, so another ApiIntegration can adopt it",
+    adoptField: 'spec.integrationId',
+  },
+  route: {
+    kept: 'leaves it in AWS, where another ApiRoute can adopt it with spec.routeId',
+    adoptField: 'spec.routeId',
+  },
+};
+
+/** A kind's spec.deletionPolicy. */
+export const deletionPolicySpecSchema = (what: keyof typeof KINDS) =>
+  policy(
+    `Delete deletes the ${what} with the object; Retain ${KINDS[what].kept}. Unset: Retain when the object adopts (${KINDS[what].adoptField}), else Delete; status.deletionPolicy shows which applies.`,
+  );
+
+/** A kind's status.deletionPolicy: the policy that applies, from effectiveDeletionPolicy. */
+export const deletionPolicyStatusSchema = (what: keyof typeof KINDS) =>
+  policy(
+    `What deleting the object does to the ${what}: spec.deletionPolicy, or when unset Retain for an adopted ${what} (${KINDS[what].adoptField}) and Delete for one the operator created. Always Retain with ObserveOnly.`,
+  );
+
+export interface DeletionPolicySpec {
+  deletionPolicy?: DeletionPolicy;
+  managementPolicy?: (typeof MANAGEMENT_POLICIES)[number];
+  /** ApiIntegration: the adopted integration. */
+  integrationId?: string;
+  /** ApiRoute: the adopted route. */
+  routeId?: string;
+}
+
+/** The policy deleting an object of either kind follows; decide and status.deletionPolicy both use it. */
+export function effectiveDeletionPolicy(spec: DeletionPolicySpec): DeletionPolicy {
+  if (spec.managementPolicy === 'ObserveOnly') return 'Retain';
+  if (spec.deletionPolicy) return spec.deletionPolicy;
+  return spec.integrationId || spec.routeId ? 'Retain' : 'Delete';
+}
