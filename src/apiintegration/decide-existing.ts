@@ -32,6 +32,7 @@ export function decideExisting(
   if (current === undefined && rec.location)
     return look({ kind: 'get', place: rec.location, integrationId: rec.integrationId!, as: 'current' });
   if (!current) return decideGone(input, rec, d);
+  if (!samePlace(rec.location, d.location) && obj.spec.integrationId) return adoptedStays(rec);
   if (!samePlace(rec.location, d.location))
     return create(
       d,
@@ -42,6 +43,15 @@ export function decideExisting(
       { supersede: replaced(rec) },
     );
   return decideInPlace(obj, d, current);
+}
+
+/** An adopted integration is someone's existing one: a move would delete it, so it is refused. */
+function adoptedStays(rec: Recorded): Plan {
+  const message = `integration ${rec.integrationId} was adopted on API ${rec.location?.apiId} in ${rec.location?.region} and does not move with apiId/region: set them back, or manage an integration on the new API with another ApiIntegration`;
+  return {
+    ...report(stalled('AdoptionRefused', message), NO_REQUEUE),
+    notice: { type: 'Warning', reason: 'AdoptionRefused', message },
+  };
 }
 
 /**

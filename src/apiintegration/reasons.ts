@@ -51,6 +51,7 @@ export type EventReason =
   | 'AwsRejected'
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
+  | 'AdoptionRefused'
   | 'ApiNotAllowed'
   | 'CredentialsNotAllowed'
   | 'ApiNotFound';

@@ -409,6 +409,14 @@ function decideExisting(
   const current = input.observation.current;
   if (current === undefined) return look({ kind: 'get', place: rec.location!, routeId: rec.routeId!, as: 'current' });
   if (!current) return decideGone(input, rec, d, fields);
+  if (!samePlace(rec.location, d.location) && input.obj.spec.routeId)
+    // An adopted route is someone's existing one: a move would delete it.
+    return wait(
+      stalled(
+        'AdoptionRefused',
+        `route ${rec.routeId} was adopted on ${where(rec.location!)} and does not move with apiId/region: set them back, or manage a route on the new API with another ApiRoute`,
+      ),
+    );
   if (!samePlace(rec.location, d.location))
     return decideCreate(input, d, {
       fields,

@@ -290,6 +290,13 @@ describe('decide: existing integrations', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Replacing' });
     expect(plan.requeue).toEqual({ kind: 'next-step' });
   });
+  it('never moves an adopted integration to another API: the move would delete it', () => {
+    const obj = object({ annotations: recordedAt('int1', 'api1'), spec: { apiId: 'api2', integrationId: 'int1' } });
+    const plan = decide(input(obj, { current: observed() }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'AdoptionRefused' });
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'AdoptionRefused' });
+  });
   it('never replaces an adopted integration: what AWS cannot clear in place is reported instead', () => {
     const obj = object({ annotations: recordedAt(), spec: { integrationId: 'int1' } });
     const plan = decide(input(obj, { current: observed({ integrationSubtype: 'SQS-SendMessage' }) }));

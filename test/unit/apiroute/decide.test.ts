@@ -269,6 +269,16 @@ describe('decideRoute: a recorded route', () => {
     });
   });
 
+  it('never moves an adopted route to another API: the move would delete it', () => {
+    const adopted = routeObject({ spec: { apiId: 'api2', routeId: 'r1' }, annotations: recordedRoute() });
+    const api2 = { ...PLACE, apiId: 'api2' };
+    const plan = decideRoute(
+      routeInput(adopted, { current: observedRoute(), listing: [] }, { ref: { integrationId: 'i2', location: api2 } }),
+    );
+    expect(plan.action).toEqual({ type: 'None' });
+    expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'AdoptionRefused' });
+  });
+
   it('moves to a new API: creates there, then supersedes the old route', () => {
     const moved = routeObject({ spec: { apiId: 'api2' }, annotations: recordedRoute() });
     const api2 = { ...PLACE, apiId: 'api2' };
