@@ -104,7 +104,7 @@ try {
   }
   if (keep) {
     console.log(
-      `\nleft running; use:\n  export KUBECONFIG=${tb.kubeconfig} AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}\nCtrl-C to stop.`,
+      `\nleft running; use:\n  export KUBECONFIG=${tb.kubeconfig} AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint} AWS_ENDPOINT_URL_STS=${tb.motoEndpoint}\nCtrl-C to stop.`,
     );
     await new Promise((r) => process.once('SIGINT', r));
   }

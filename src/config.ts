@@ -65,10 +65,10 @@ const OPTIONS: Option[] = [
   },
   {
     flag: 'sts-endpoint',
-    env: ['AWS_ENDPOINT_URL_STS'],
+    env: ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'],
     kind: 'string',
     key: 'stsEndpoint',
-    help: 'STS endpoint override, used to assume namespace roles',
+    help: 'STS endpoint override, for the start-up identity check and to assume namespace roles',
   },
   {
     flag: 'watch-namespaces',

@@ -1,7 +1,8 @@
 // Composition of the running operator: informers (one per watched namespace, or one for all),
 // the work queue and controller around the ApiIntegration reconciler, the ApiRoute controller
 // beside it (operator-routes.ts), the shared AWS call budget, leader election, probes and metrics,
-// and graceful shutdown. main.ts and the tests start it.
+// the start-up check of the operator's own AWS identity that /readyz waits for, and graceful
+// shutdown. main.ts and the tests start it.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -17,6 +18,7 @@ import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
 import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { assumeRole } from './adapters/aws/credentials.ts';
+import { StsCallerIdentity, type CallerIdentity } from './adapters/aws/identity.ts';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import { ApiGatewayV2RouteGateway } from './adapters/aws/route-gateway.ts';
 import type { CallBudget } from './adapters/aws/rate-limit.ts';
@@ -34,6 +36,7 @@ import { ProbeServer } from './runtime/health.ts';
 import { Informer, objectKey } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
+import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 import { FencedEvents, FencedGateway, FencedStore } from './fencing.ts';
@@ -83,6 +86,9 @@ export class Operator {
   private readonly probes: ProbeServer;
   private readonly elector: LeaderElector | undefined;
   private readonly clients: SdkClientFactory;
+  private readonly sts: StsCallerIdentity;
+  /** GetCallerIdentity until it answers: readiness waits for it, reconciling does not. */
+  private readonly awsIdentity: StartupCheck<CallerIdentity>;
   private readonly stopCtl = new AbortController();
   private leading = false;
   private exitCode = 0;
@@ -116,6 +122,7 @@ export class Operator {
       ...deps.aws,
       endpoint: cfg.awsEndpoint,
     });
+    [this.sts, this.awsIdentity] = this.identityCheck(clock);
     const sdkGateway = new ApiGatewayV2Gateway({
       clients: this.clients,
       budget: budgetOf(buckets, cfg.awsMaxWaitMs),
@@ -252,6 +259,33 @@ export class Operator {
     });
   }
 
+  /**
+   * Objects with their own role find out about it on their first pass (AssumeRole); this is the
+   * operator's own identity, which every other object uses. A pod whose IRSA or Pod Identity set-up
+   * is missing then stays unready, so a rollout stops there instead of every object waiting.
+   */
+  private identityCheck(clock: Clock): [StsCallerIdentity, StartupCheck<CallerIdentity>] {
+    const { cfg, aws } = this.deps;
+    const sts = new StsCallerIdentity({
+      region: cfg.region,
+      endpoint: cfg.stsEndpoint,
+      requestTimeoutMs: cfg.awsRequestTimeoutMs,
+      defaultChain: aws?.defaultChain,
+    });
+    const check = new StartupCheck<CallerIdentity>({
+      name: 'aws-identity',
+      attempt: (signal) => sts.callerIdentity(signal),
+      describe: (id) => ({ arn: id.arn, account: id.account }),
+      messages: {
+        failed: 'AWS identity check (STS GetCallerIdentity) failed; not ready until it passes',
+        passed: 'AWS identity confirmed',
+      },
+      clock,
+      logger: this.deps.logger,
+    });
+    return [sts, check];
+  }
+
   private probesFor(clock: Clock): ProbeServer {
     const probes = new ProbeServer({ registry: this.registry, logger: this.log });
     probes.addHealthzCheck('ping', () => true);
@@ -263,6 +297,7 @@ export class Operator {
       ),
     );
     probes.addReadyzCheck('informers-synced', () => this.isReady());
+    probes.addReadyzCheck('aws-identity', this.awsIdentity.readiness, { showFailure: true });
     return probes;
   }
 
@@ -312,6 +347,7 @@ export class Operator {
       // close() does not reject, and nothing waits on the metrics port at shutdown.
       this.stopCtl.signal.addEventListener('abort', () => void metricsServer.close(), { once: true });
     }
+    this.awsIdentity.start(this.stopCtl.signal);
     // Informers warm up before leadership so a standby takes over with a full cache.
     for (const inf of this.informers) inf.start(this.stopCtl.signal);
     const routes = await this.routes.detect(this.stopCtl.signal);
@@ -359,6 +395,7 @@ export class Operator {
     await Promise.all([...this.informers.map((i) => i.stop()), this.routes.stopInformers()]);
     await this.probes.close();
     this.clients.destroy();
+    this.sts.destroy();
     this.resolveDone(this.exitCode);
   }
 }

@@ -97,6 +97,9 @@ export function startOperator(
     logPrefix: 'apigw-bench-op-',
     env: {
       KUBECONFIG: bed.kubeconfig,
+      // The start-up identity check: STS straight to the emulator, outside any proxy the benchmark
+      // counts or throttles API Gateway calls with.
+      AWS_ENDPOINT_URL_STS: bed.motoEndpoint,
       // As the image sets it.
       NODE_ENV: 'production',
       // A deployed operator serves its probes; the listener also keeps an idle process alive.

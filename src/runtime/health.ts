@@ -2,13 +2,15 @@
 // with named checks (`?verbose` lists them, `?exclude=name` skips one, `/readyz/<name>` runs one),
 // and /metrics from a prom-client Registry. node:http is enough; no framework needed. Like
 // controller-runtime, the aggregate report withholds failure reasons (probe ports are usually
-// unauthenticated); they go to the log, and a single-check URL shows its own.
+// unauthenticated); they go to the log, and a single-check URL shows its own. A check registered
+// with `showFailure` has its reason in the aggregate too: one whose reason is safe to show and is
+// what a person asking /readyz needs (e.g. the operator's AWS credentials do not work).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { silentLogger, type Logger } from './log.ts';
 
-/** Passes unless it returns false or throws (the error message is shown in verbose output). */
+/** Passes unless it returns false or throws (the error message is the reason: logged, and shown by `/<root>/<name>`). */
 export type Check = () => boolean | void | Promise<boolean | void>;
 
 export interface ProbeServerOptions {
@@ -41,6 +43,8 @@ async function runCheck(check: Check): Promise<string | undefined> {
 export class ProbeServer {
   private readonly healthz = new Map<string, Check>();
   private readonly readyz = new Map<string, Check>();
+  /** Checks whose failure reasons the aggregate report shows. */
+  private readonly shown = new Set<string>();
   private readonly registry: Registry | undefined;
   private readonly log: Logger;
   private server: Server | undefined;
@@ -54,8 +58,9 @@ export class ProbeServer {
     this.healthz.set(name, check);
   }
 
-  addReadyzCheck(name: string, check: Check): void {
+  addReadyzCheck(name: string, check: Check, opts: { showFailure?: boolean } = {}): void {
     this.readyz.set(name, check);
+    if (opts.showFailure) this.shown.add(name);
   }
 
   /** Starts listening; resolves the bound port, or undefined when the address disables it. */
@@ -113,9 +118,11 @@ export class ProbeServer {
     for (const r of results)
       if (r.failure !== undefined) this.log.info({ check: r.name, failure: r.failure }, `${root} check failed`);
     if (!failed && !verbose) return send(res, 200, 'ok');
-    const lines = results.map((r) =>
-      r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
-    );
+    const lines = results.map((r) => {
+      if (r.failure === undefined) return `[+]${r.name} ok`;
+      const shown = root === 'readyz' && this.shown.has(r.name);
+      return `[-]${r.name} failed: ${shown ? r.failure.replace(/\s+/g, ' ') : 'reason withheld'}`;
+    });
     lines.push(failed ? `${root} check failed` : `${root} check passed`);
     send(res, failed ? 500 : 200, `${lines.join('\n')}\n`);
   }

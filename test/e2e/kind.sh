@@ -138,7 +138,7 @@ spec:
 YAML
   kubectl -n moto rollout status deployment/moto --timeout=5m
   # moto accepts any credentials; the operator still signs its requests as it would for AWS.
-  aws_values+=(--set "awsEndpoint=$MOTO_URL" --set-json 'extraEnv=[{"name":"AWS_ACCESS_KEY_ID","value":"testing"},{"name":"AWS_SECRET_ACCESS_KEY","value":"testing"}]')
+  aws_values+=(--set "awsEndpoint=$MOTO_URL" --set "stsEndpoint=$MOTO_URL" --set-json 'extraEnv=[{"name":"AWS_ACCESS_KEY_ID","value":"testing"},{"name":"AWS_SECRET_ACCESS_KEY","value":"testing"}]')
   examples=()
   for f in "$root"/examples/*.yaml; do examples+=("$(basename "$f" .yaml)"); done
 fi

@@ -2,8 +2,10 @@
 // no AWS credentials at all. Objects of both kinds must say so on their first pass (Stalled,
 // AwsCredentials, what to check), so GitOps waits fail fast instead of timing out on a
 // network-looking AwsUnavailable, and must become Ready once the operator runs with credentials.
+// The pod itself says so too: its start-up identity check (STS GetCallerIdentity) keeps /readyz
+// failing, with the reason, while /healthz stays ok (a restart would not help), so a rollout stops.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
@@ -24,6 +26,7 @@ import {
   waitReady,
 } from '../support/cluster.ts';
 import { spawnOperator, type OperatorProcess } from '../support/process.ts';
+import { freePort } from '../testbed/processes.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
 const routes = { group: GROUP, version: VERSION, plural: ROUTE_PLURAL };
@@ -45,6 +48,12 @@ async function routeCondition(namespace: string, name: string, type: string) {
   const o = (await custom.getNamespacedCustomObject({ ...routes, namespace, name })) as ApiRoute;
   const c = o.status?.conditions?.find((x) => x.type === type);
   return c?.observedGeneration === o.metadata.generation ? c : undefined;
+}
+
+/** A probe of the operator's health port: status and body. */
+async function probe(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
 }
 
 let ns = '';
@@ -91,7 +100,11 @@ describe('an operator without AWS credentials', () => {
       },
     });
 
-    const bare = spawnOperator(['--watch-namespaces', ns], noCredentials());
+    const bareHealth = await freePort();
+    const bare = spawnOperator(
+      ['--watch-namespaces', ns, '--health-probe-bind-address', `127.0.0.1:${bareHealth}`],
+      noCredentials(),
+    );
     procs.push(bare);
     // Promptly: within the first passes, not after minutes of AwsUnavailable.
     const o = await waitCondition(ns, 'no-creds', 'Stalled', 'AwsCredentials', 20_000);
@@ -111,14 +124,43 @@ describe('an operator without AWS credentials', () => {
     expect(routeStalled.message).toMatch(/Pod Identity association/);
     expect(await integrationsOf(api)).toHaveLength(1);
     // The operator's log says why, once per object, as a warning with the reason.
-    const warned = bare.logs().filter((l) => l.reason === 'AwsCredentials');
+    const warned = bare.logs().filter((l) => l.reason === 'AwsCredentials' && l.msg === 'AWS credentials not usable');
     expect(warned.length).toBeGreaterThan(0);
-    expect(warned[0]).toMatchObject({ level: 40, msg: 'AWS credentials not usable' });
+    expect(warned[0]).toMatchObject({ level: 40 });
+
+    // Reconciling went on (above); the pod is not ready, for that reason only, and says why.
+    const notReady = await probe(bareHealth, '/readyz');
+    expect(notReady.status).toBe(500);
+    expect(notReady.body).toContain('[+]informers-synced ok');
+    expect(notReady.body).toMatch(
+      /\[-\]aws-identity failed: AwsCredentials: the operator's AWS credentials do not work: .*Pod Identity association/,
+    );
+    // Alive all the same: a restart would not bring credentials.
+    expect(await probe(bareHealth, '/healthz')).toEqual({ status: 200, body: 'ok' });
+    const identityWarnings = bare.logs().filter((l) => l.check === 'aws-identity');
+    expect(identityWarnings.length).toBeGreaterThan(0);
+    expect(identityWarnings[0]).toMatchObject({
+      level: 40,
+      reason: 'AwsCredentials',
+      msg: expect.stringContaining('GetCallerIdentity'),
+      err: expect.stringMatching(/eks\.amazonaws\.com\/role-arn annotation for IRSA/),
+      attempt: 1,
+    });
     await bare.stop();
 
     // The fix (an IRSA annotation, a Pod Identity association) takes a pod restart to be seen.
-    const fixed = spawnOperator(['--watch-namespaces', ns]);
+    const fixedHealth = await freePort();
+    const secret = `never-logged-${Date.now()}`;
+    const fixed = spawnOperator(['--watch-namespaces', ns, '--health-probe-bind-address', `127.0.0.1:${fixedHealth}`], {
+      AWS_SECRET_ACCESS_KEY: secret,
+    });
     procs.push(fixed);
+    await eventually('/readyz ok', async () => (await probe(fixedHealth, '/readyz')).status === 200, 30_000);
+    // moto's answer for any key: its default account.
+    const confirmed = fixed.logs().filter((l) => l.msg === 'AWS identity confirmed');
+    expect(confirmed).toEqual([
+      expect.objectContaining({ level: 30, arn: 'arn:aws:sts::123456789012:user/moto', account: '123456789012' }),
+    ]);
     const ready = await waitReady(ns, 'no-creds', 30_000);
     expect(condition(ready, 'Stalled')).toMatchObject({ status: 'False' });
     await eventually(
@@ -127,5 +169,6 @@ describe('an operator without AWS credentials', () => {
       30_000,
     );
     expect(await integrationsOf(api)).toHaveLength(2);
+    expect(readFileSync(fixed.logFile, 'utf8')).not.toContain(secret);
   });
 });

@@ -298,6 +298,9 @@ describe('the operator image', () => {
       'KUBECONFIG=/etc/apigw/kubeconfig',
       '--env',
       `AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint}`,
+      // /readyz waits for the operator's identity check (STS GetCallerIdentity).
+      '--env',
+      `AWS_ENDPOINT_URL_STS=${tb.motoEndpoint}`,
       '--env',
       `AWS_REGION=${tb.region}`,
       '--env',

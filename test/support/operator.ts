@@ -11,6 +11,10 @@ export function testConfig(over: Partial<Config> = {}): Config {
       tb.region,
       '--aws-endpoint',
       tb.awsEndpoint,
+      // STS straight to moto: the proxy in front of it is API Gateway's, and the operator's identity
+      // check and AssumeRole are no API Gateway calls.
+      '--sts-endpoint',
+      tb.motoEndpoint,
       '--metrics-bind-address',
       '127.0.0.1:0',
       '--health-probe-bind-address',

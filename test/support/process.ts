@@ -14,6 +14,8 @@ export function spawnOperator(flags: string[], env: Record<string, string | unde
     env: {
       AWS_REGION: tb.region,
       AWS_ENDPOINT_URL_APIGATEWAYV2: tb.awsEndpoint,
+      // The start-up identity check (and AssumeRole) go straight to moto, as in test/support/operator.ts.
+      AWS_ENDPOINT_URL_STS: tb.motoEndpoint,
       KUBECONFIG: tb.kubeconfig,
       APIGW_HEALTH_PROBE_BIND_ADDRESS: '0',
       APIGW_LEADER_ELECTION_NAMESPACE: 'default',

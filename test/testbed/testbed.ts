@@ -230,6 +230,8 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
     };
     if (k8s) env.KUBECONFIG = k8s.kubeconfig;
     if (awsEndpoint) env.AWS_ENDPOINT_URL_APIGATEWAYV2 = awsEndpoint;
+    // STS (the operator's identity check, AssumeRole) straight to moto; the proxy is API Gateway's.
+    if (motoEndpoint) env.AWS_ENDPOINT_URL_STS = motoEndpoint;
     return {
       dir,
       kubeconfig: k8s?.kubeconfig ?? '',

@@ -37,6 +37,14 @@ describe('parseConfig', () => {
       region: 'us-west-2',
     });
   });
+  it("points STS and API Gateway at endpoints the way the AWS SDKs do: the service's own variable, else AWS_ENDPOINT_URL", () => {
+    const global = { AWS_REGION: 'x', AWS_ENDPOINT_URL: 'http://all:5000' };
+    expect(parseConfig([], global)).toMatchObject({ awsEndpoint: 'http://all:5000', stsEndpoint: 'http://all:5000' });
+    const own = { ...global, AWS_ENDPOINT_URL_STS: 'http://sts:5000', AWS_ENDPOINT_URL_APIGATEWAYV2: 'http://gw:5000' };
+    expect(parseConfig([], own)).toMatchObject({ awsEndpoint: 'http://gw:5000', stsEndpoint: 'http://sts:5000' });
+    expect(parseConfig(['--sts-endpoint', 'http://vpce:443'], own).stsEndpoint).toBe('http://vpce:443');
+    expect(parseConfig([], { AWS_REGION: 'x' }).stsEndpoint).toBeUndefined();
+  });
   it('treats a bare boolean flag as true', () => {
     expect(parseConfig(['--leader-elect', '--workers', '3'], { AWS_REGION: 'x' })).toMatchObject({
       leaderElect: true,

@@ -53,6 +53,28 @@ describe('ProbeServer', () => {
     expect(verbose.body).toBe('[+]informer-synced ok\n[+]ping ok\nreadyz check passed\n');
   });
 
+  it('shows the reason of a readiness check registered to show it, on one line, and still withholds the others', async () => {
+    const { get } = await serve((s) => {
+      s.addReadyzCheck(
+        'aws-identity',
+        () => {
+          throw new Error('AwsCredentials: no credentials;\ncheck the ServiceAccount');
+        },
+        { showFailure: true },
+      );
+      s.addReadyzCheck('leader', () => {
+        throw new Error('lease held by someone-else');
+      });
+    });
+    const res = await get('/readyz');
+    expect(res.status).toBe(500);
+    expect(res.body).toBe(
+      '[-]aws-identity failed: AwsCredentials: no credentials; check the ServiceAccount\n' +
+        '[-]leader failed: reason withheld\n' +
+        'readyz check failed\n',
+    );
+  });
+
   it('runs a single named check, and 404s for unknown paths', async () => {
     const { get } = await serve((s) => {
       s.addHealthzCheck('ping', () => true);
