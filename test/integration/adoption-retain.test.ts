@@ -25,6 +25,8 @@ import {
   installCrd,
   newNamespace,
   waitReady,
+  createRouteObject,
+  getRouteObject,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 
@@ -57,8 +59,7 @@ async function handMadeIntegration(apiId: string): Promise<string> {
 }
 
 const routeRef = { group: GROUP, version: VERSION, plural: ROUTE_PLURAL };
-const getRoute = async (name: string) =>
-  (await custom.getNamespacedCustomObject({ ...routeRef, namespace: ns, name })) as ApiRoute;
+const getRoute = (name: string) => getRouteObject(ns, name);
 
 async function routeGone(name: string): Promise<boolean> {
   try {
@@ -71,11 +72,7 @@ async function routeGone(name: string): Promise<boolean> {
 }
 
 async function adoptRoute(name: string, spec: Record<string, unknown>): Promise<ApiRoute> {
-  await custom.createNamespacedCustomObject({
-    ...routeRef,
-    namespace: ns,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiRoute', metadata: { name }, spec },
-  });
+  await createRouteObject(ns, name, spec);
   return eventually(`${ns}/${name} Ready`, async () => {
     const o = await getRoute(name);
     const ready = o.status?.conditions?.find((c) => c.type === 'Ready');

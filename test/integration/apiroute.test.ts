@@ -42,6 +42,8 @@ import {
   tb,
   waitCondition,
   waitReady,
+  createRouteObject,
+  getRouteObject,
 } from '../support/cluster.ts';
 import { startOperator, testConfig } from '../support/operator.ts';
 import { FaultProxy } from '../faultproxy/proxy.ts';
@@ -82,15 +84,9 @@ afterAll(async () => {
 const ref = { group: GROUP, version: VERSION, plural: ROUTE_PLURAL };
 
 async function createRoute(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    ...ref,
-    namespace: ns,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiRoute', metadata: { name }, spec },
-  });
+  await createRouteObject(ns, name, spec);
 }
-
-const getRoute = async (name: string) =>
-  (await custom.getNamespacedCustomObject({ ...ref, namespace: ns, name })) as ApiRoute;
+const getRoute = (name: string) => getRouteObject(ns, name);
 const deleteRoute = (name: string) => custom.deleteNamespacedCustomObject({ ...ref, namespace: ns, name });
 const ready = (o: ApiRoute) => o.status?.conditions?.find((c) => c.type === 'Ready');
 

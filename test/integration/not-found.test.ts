@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
-import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ConditionT } from '../../src/api/v1alpha1/types.ts';
 import type { Operator } from '../../src/operator.ts';
 import {
@@ -22,6 +21,8 @@ import {
   tb,
   waitCondition,
   waitReady,
+  createRouteObject,
+  getRouteObject,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 
@@ -47,18 +48,10 @@ afterAll(async () => {
 });
 
 type Conditioned = { metadata: { generation: number }; status?: { conditions?: ConditionT[] } };
-const routeRef = { group: GROUP, version: VERSION, plural: ROUTE_PLURAL };
 
-async function createRoute(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    ...routeRef,
-    namespace: ns,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiRoute', metadata: { name, labels: SHARD }, spec },
-  });
-}
-
-const getRoute = async (name: string) =>
-  (await custom.getNamespacedCustomObject({ ...routeRef, namespace: ns, name })) as Conditioned;
+const createRoute = (name: string, spec: Record<string, unknown>) =>
+  createRouteObject(ns, name, spec, { labels: SHARD });
+const getRoute = async (name: string): Promise<Conditioned> => getRouteObject(ns, name);
 
 const conditionOf = (o: Conditioned, type: string) => o.status?.conditions?.find((c) => c.type === type);
 

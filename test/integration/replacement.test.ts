@@ -4,18 +4,16 @@
 // the integration, with the ApiRoute that names it following and the old one deleted.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetRouteCommand } from '@aws-sdk/client-apigatewayv2';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
-import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
-import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import type { Operator } from '../../src/operator.ts';
 import {
   aws,
   condition,
   createApi,
   createObject,
-  custom,
+  createRouteObject,
   eventsFor,
   eventually,
+  getRouteObject,
   installCrd,
   integrationsOf,
   newNamespace,
@@ -38,16 +36,8 @@ afterAll(async () => {
   await operator?.stop();
 });
 
-const routeRef = { group: GROUP, version: VERSION, plural: ROUTE_PLURAL };
-async function createRoute(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    ...routeRef,
-    namespace: ns,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiRoute', metadata: { name }, spec },
-  });
-}
-const getRoute = async (name: string) =>
-  (await custom.getNamespacedCustomObject({ ...routeRef, namespace: ns, name })) as ApiRoute;
+const createRoute = (name: string, spec: Record<string, unknown>) => createRouteObject(ns, name, spec);
+const getRoute = (name: string) => getRouteObject(ns, name);
 
 describe('type changes in place, without the empty values AWS refuses', () => {
   it('an HTTP_PROXY GET integration becomes a Lambda proxy under the same id, with AWS default method POST', async () => {

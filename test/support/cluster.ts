@@ -5,6 +5,7 @@ import { ApiGatewayV2Client, CreateApiCommand, GetIntegrationsCommand } from '@a
 import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
 import { buildRouteCrdYaml } from '../../src/api/v1alpha1/route-crd.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
+import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { testbedEnv, type TestbedEnv } from '../testbed/env.ts';
@@ -125,6 +126,24 @@ export async function createObject(
 
 export async function getObject(namespace: string, name: string): Promise<ApiIntegration> {
   return (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as ApiIntegration;
+}
+
+const routeRef = (namespace: string) => ({ group: GROUP, version: VERSION, plural: ROUTE_PLURAL, namespace });
+
+export async function createRouteObject(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  extra: { labels?: Record<string, string> } = {},
+): Promise<ApiRoute> {
+  return (await custom.createNamespacedCustomObject({
+    ...routeRef(namespace),
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiRoute', metadata: { name, labels: extra.labels }, spec },
+  })) as ApiRoute;
+}
+
+export async function getRouteObject(namespace: string, name: string): Promise<ApiRoute> {
+  return (await custom.getNamespacedCustomObject({ ...routeRef(namespace), name })) as ApiRoute;
 }
 
 export async function patchSpec(
