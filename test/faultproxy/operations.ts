@@ -33,6 +33,20 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   },
 ];
 
+/** What a read or create is about: an integration or a route. */
+export type ItemKind = 'integration' | 'route';
+
+/** The reads of one item or of a listing, and what they return. */
+export const ITEM_READS: Record<string, { kind: ItemKind; listing: boolean }> = {
+  GetIntegration: { kind: 'integration', listing: false },
+  GetIntegrations: { kind: 'integration', listing: true },
+  GetRoute: { kind: 'route', listing: false },
+  GetRoutes: { kind: 'route', listing: true },
+};
+
+/** The creates of one item. */
+export const ITEM_CREATES: Record<string, ItemKind> = { CreateIntegration: 'integration', CreateRoute: 'route' };
+
 export function classify(method: string, url: string): RequestKind {
   const path = url.split('?', 1)[0]!.replace(/\/+$/, '');
   const m = method.toUpperCase();
