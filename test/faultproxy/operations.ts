@@ -19,8 +19,10 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'GetIntegration' },
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'UpdateIntegration' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'DeleteIntegration' },
-  // Route writes count as writes on their API: API Gateway serialises them with integration writes,
-  // and a route's target decides whether its integration may be deleted.
+  // Route writes count as writes on their API: API Gateway refuses concurrent route writes as it
+  // does integration writes (DeleteRoute's 409 in terraform-provider-aws#40575); that one lock covers
+  // both is not established and is the harsher reading. A route's target also decides whether its
+  // integration may be deleted.
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'GetRoutes' },
   { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'CreateRoute' },
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'GetRoute' },
