@@ -36,18 +36,7 @@ import {
 
 export type { Answer, Exchange, FidelityOutcome, Upstream, UpstreamReply } from './wire.ts';
 export { parseObject, integrationNotFoundMessage, apiNotFoundMessage } from './wire.ts';
-export {
-  mergeRequestModels,
-  mergeRouteRequestParameters,
-  mergeRouteUpdate,
-  requestParameterNotFoundMessage,
-  routeKeyExistsMessage,
-  routesTargeting,
-  routeWithKey,
-  RouteClears,
-  ROUTES_QUOTA_MESSAGE,
-  targetIntegrationOf,
-} from './fidelity-routes.ts';
+export { routesTargeting } from './fidelity-routes.ts';
 
 export interface FidelityOptions {
   /** Integrations an API may hold; CreateIntegration beyond it is refused. Default 300. */
@@ -112,7 +101,7 @@ export function mergeRequestParameters(current: unknown, sent: StringMap): Strin
 /**
  * UpdateIntegration responseParameters on AWS: a status code sent as {} is removed (same guide
  * section); status codes not sent are kept. A key left out *inside* a kept status code is kept too:
- * that inner merge is NOT verified on real AWS (aws-semantics-review finding #4) and is modelled
+ * that inner merge is NOT verified on real AWS (no public source shows it either way) and is modelled
  * pessimistically, so an operator that relies on replacement of the inner map sees the stale key.
  */
 export function mergeResponseParameters(current: unknown, sent: Record<string, StringMap>): Record<string, StringMap> {
