@@ -40,11 +40,13 @@ export const DEFAULT_ROUTES_PER_API = 300;
 export const routeKeyExistsMessage = (routeKey: string) => `Route with key ${routeKey} already exists for this API`;
 
 /**
- * Routes per API: 300 ("Routes per API | 300 | Yes", HTTP API quotas page). AWS answers its per-API
- * quotas with HTTP 429 and the name ConflictException, worded "Maximum number of <Things> for this
- * API has been reached.  Please contact AWS if you need additional <Things>." (two spaces: the
- * integrations wording in serverless/serverless-websockets-plugin#22, the authorizers one in
- * anomalyco/sst#4522); the routes wording is that shape with Routes.
+ * Routes per API: 300 ("Routes per API | 300 | Yes" on the HTTP API quotas page,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). AWS answers
+ * its per-API quotas with HTTP 429 and the name ConflictException, worded "Maximum number of
+ * <Things> for this API has been reached.  Please contact AWS if you need additional <Things>."
+ * (two spaces: the integrations wording in serverless/serverless-websockets-plugin#22, the
+ * authorizers one in anomalyco/sst#4522); no log of the routes wording was found, so it is that
+ * shape with Routes.
  */
 export const ROUTES_QUOTA_MESSAGE =
   'Maximum number of Routes for this API has been reached.  Please contact AWS if you need additional Routes.';
