@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import { parseAllDocuments, stringify } from 'yaml';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
+import { everyPage } from '../test/faultproxy/inventory.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
@@ -92,13 +93,13 @@ try {
 
   say('integrations in the emulator');
   for (const api of [http, ws]) {
-    for (const i of (await aws.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []) {
+    for (const i of await everyPage((NextToken) => aws.send(new GetIntegrationsCommand({ ApiId: api, NextToken })))) {
       console.log(`   ${api}  ${i.IntegrationId}  ${i.IntegrationType?.padEnd(10)}  ${i.Description}`);
     }
   }
   say('routes in the emulator');
   for (const api of [http, ws]) {
-    for (const r of (await aws.send(new GetRoutesCommand({ ApiId: api }))).Items ?? []) {
+    for (const r of await everyPage((NextToken) => aws.send(new GetRoutesCommand({ ApiId: api, NextToken })))) {
       console.log(`   ${api}  ${r.RouteId}  ${r.RouteKey?.padEnd(22)}  -> ${r.Target}`);
     }
   }

@@ -1,33 +1,34 @@
 // The fidelity proxy as a process of its own, so the test bed can put it in front of moto for every
 // client (operator processes, the chart test, the demo, benchmarks), not only in-process tests.
-// Runs on Node's type stripping: `node --no-warnings test/faultproxy/cli.ts --upstream URL ...`.
+// Runs on Node's type stripping: `node --no-warnings test/faultproxy/cli.ts --upstream URL ...`; the
+// other flags (cli-options.ts) change a quota, the page size, or turn a fault on.
 import { parseArgs } from 'node:util';
 import { FaultProxy } from './proxy.ts';
+import { proxyOptionsOf, settingsOf, SETTINGS_FLAGS, SETTINGS_USAGE } from './cli-options.ts';
 
 const { values } = parseArgs({
   options: {
     upstream: { type: 'string' },
     port: { type: 'string', default: '0' },
     region: { type: 'string', default: 'us-east-1' },
-    'integrations-per-api': { type: 'string' },
+    ...SETTINGS_FLAGS,
   },
 });
 
 if (!values.upstream) {
-  console.error('usage: cli.ts --upstream http://127.0.0.1:PORT [--port N] [--region R] [--integrations-per-api N]');
+  console.error(`usage: cli.ts --upstream http://127.0.0.1:PORT [--port N] [--region R] ${SETTINGS_USAGE}`);
   process.exit(2);
 }
 
-const perApi = values['integrations-per-api'];
 const proxy = await FaultProxy.start({
   upstream: values.upstream,
   port: Number(values.port),
   region: values.region,
   label: 'fidelity',
-  fidelity: perApi === undefined ? true : { integrationsPerApi: Number(perApi) },
-  // Only the rules' own answers are logged: they are what a puzzled test author looks for.
+  ...proxyOptionsOf(settingsOf(values)),
+  // Only the rules' and faults' own answers are logged: they are what a puzzled test author looks for.
   onRecord: (r) => {
-    if (r.outcome.startsWith('fidelity_') || r.outcome === 'late_create')
+    if (/^(fidelity_|late_create|not_visible|injected_|concurrent_conflict)/.test(r.outcome))
       console.log(`${new Date().toISOString()} ${r.operation} ${r.path} -> ${r.outcome} ${r.status ?? ''}`);
   },
 });

@@ -26,6 +26,20 @@ export function ownerOfDescription(description: string | undefined): string | un
   return description ? OWNER.exec(description)?.[1] : undefined;
 }
 
+/** Every item of a paged listing: asks for pages until one comes without a nextToken. */
+export async function everyPage<T>(
+  page: (nextToken?: string) => Promise<{ Items?: T[]; NextToken?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let next: string | undefined;
+  do {
+    const out = await page(next);
+    items.push(...(out.Items ?? []));
+    next = out.NextToken || undefined;
+  } while (next);
+  return items;
+}
+
 export function emulatorClient(endpoint: string, region: string): ApiGatewayV2Client {
   return new ApiGatewayV2Client({
     region,
@@ -45,22 +59,17 @@ export async function integrationsByApi(
     const ids = apiIds ?? ((await client.send(new GetApisCommand({}))).Items ?? []).map((a) => a.ApiId!);
     const out: ApiInventory = new Map();
     for (const apiId of ids) {
-      const items: InventoryItem[] = [];
-      let next: string | undefined;
-      do {
-        const page = await client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: next }));
-        for (const i of page.Items ?? []) {
-          items.push({
-            integrationId: i.IntegrationId!,
-            description: i.Description,
-            owner: ownerOfDescription(i.Description),
-            integrationType: i.IntegrationType,
-            timeoutInMillis: i.TimeoutInMillis,
-          });
-        }
-        next = page.NextToken || undefined;
-      } while (next);
-      out.set(apiId, items);
+      const all = await everyPage((NextToken) => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken })));
+      out.set(
+        apiId,
+        all.map((i) => ({
+          integrationId: i.IntegrationId!,
+          description: i.Description,
+          owner: ownerOfDescription(i.Description),
+          integrationType: i.IntegrationType,
+          timeoutInMillis: i.TimeoutInMillis,
+        })),
+      );
     }
     return out;
   } finally {
@@ -128,14 +137,8 @@ export interface RouteItem {
 export type RouteInventory = Map<string, RouteItem[]>;
 
 async function routesOf(client: ApiGatewayV2Client, apiId: string): Promise<RouteItem[]> {
-  const items: RouteItem[] = [];
-  let next: string | undefined;
-  do {
-    const page = await client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: next }));
-    for (const r of page.Items ?? []) items.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target });
-    next = page.NextToken || undefined;
-  } while (next);
-  return items;
+  const all = await everyPage((NextToken) => client.send(new GetRoutesCommand({ ApiId: apiId, NextToken })));
+  return all.map((r) => ({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target }));
 }
 
 /** Routes per API for `apiIds`, read directly from the emulator. */

@@ -19,8 +19,10 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'GetIntegration' },
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'UpdateIntegration' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/integrations\/[^/]+$/, operation: 'DeleteIntegration' },
-  // Route writes count as writes on their API: API Gateway serialises them with integration writes,
-  // and a route's target decides whether its integration may be deleted.
+  // Route writes count as writes on their API: API Gateway refuses concurrent route writes as it
+  // does integration writes (DeleteRoute's 409 in terraform-provider-aws#40575); that one lock covers
+  // both is not established and is the harsher reading. A route's target also decides whether its
+  // integration may be deleted.
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'GetRoutes' },
   { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/routes$/, operation: 'CreateRoute' },
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+$/, operation: 'GetRoute' },
@@ -32,6 +34,20 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
     operation: 'DeleteRouteRequestParameter',
   },
 ];
+
+/** What a read or create is about: an integration or a route. */
+export type ItemKind = 'integration' | 'route';
+
+/** The reads of one item or of a listing, and what they return. */
+export const ITEM_READS: Record<string, { kind: ItemKind; listing: boolean }> = {
+  GetIntegration: { kind: 'integration', listing: false },
+  GetIntegrations: { kind: 'integration', listing: true },
+  GetRoute: { kind: 'route', listing: false },
+  GetRoutes: { kind: 'route', listing: true },
+};
+
+/** The creates of one item. */
+export const ITEM_CREATES: Record<string, ItemKind> = { CreateIntegration: 'integration', CreateRoute: 'route' };
 
 export function classify(method: string, url: string): RequestKind {
   const path = url.split('?', 1)[0]!.replace(/\/+$/, '');

@@ -1,175 +1,54 @@
 // A fault-injecting HTTP proxy between the operator and the API Gateway emulator. It gives the
 // emulator what it lacks and real API Gateway has: the control-plane quota (token bucket, 429
-// TooManyRequestsException), 409 ConflictException on concurrent writes to one API, 5xx, added
-// latency, dropped connections (request never forwarded) and lost responses (request applied,
-// then the client's socket destroyed: the worst case for duplicates), and creates that complete
-// only after the client gave up and listed again. Random faults are drawn per request
-// from a seeded generator so a run can be replayed. Every request is counted by operation and
-// outcome, and writes keep their start/end times so tests can check who wrote when.
+// TooManyRequestsException), 409 ConflictException on concurrent writes to one API (on whenever
+// fidelity is, as AWS refuses them: terraform-provider-aws#37897, #40575), 5xx, added latency,
+// dropped connections (request never forwarded) and lost responses (request applied, then the
+// client's socket destroyed: the worst case for duplicates), creates that complete only after the
+// client gave up and listed again, and, each off unless asked for, creates that reads do not see yet
+// and transient ELB-listener 400s on private integrations (scripted-faults.ts). Random faults are
+// drawn per request from a seeded generator so a run can be replayed. Every request is counted by
+// operation and outcome, and writes keep their start/end times so tests can check who wrote when.
 // With `fidelity` it also answers the way API Gateway does where the emulator does not (routed
-// integrations cannot be deleted, the per-API quota, UpdateIntegration's merge, 404s, defaults):
-// the rules and their sources are in fidelity.ts.
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { randomUUID } from 'node:crypto';
+// integrations cannot be deleted, per-API quotas, UpdateIntegration's merge, paged listings, 404s,
+// defaults, quick create): the rules and their sources are in fidelity.ts and its siblings.
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { classify, type RequestKind } from './operations.ts';
+import { classify, ITEM_CREATES, ITEM_READS, type RequestKind } from './operations.ts';
 import { seededRng, type Rng } from './rng.ts';
 import { integrationsByApi, type ApiInventory } from './inventory.ts';
 import {
   Fidelity,
+  integrationNotFoundMessage,
   parseObject,
   type Exchange,
-  type FidelityOptions,
-  type FidelityOutcome,
   type Upstream,
   type UpstreamReply,
 } from './fidelity.ts';
 import { HeldCreates } from './late-create.ts';
+import { readBody, sendError, sendUpstream } from './http.ts';
+import { ELB_LISTENER_MESSAGE, NotYetVisible, TransientElbFailures } from './scripted-faults.ts';
+import { jsonReply, lastSegmentOf, routeNotFoundMessage } from './wire.ts';
+import { CONFLICT_MESSAGE, TokenBucket, verdictOf } from './random-faults.ts';
+import { FORWARDED, type FaultProxyOptions, type Outcome, type RequestRecord } from './options.ts';
 
+export { AWS_QUOTA, type FaultMix, type Quota } from './random-faults.ts';
 export type { FidelityOptions } from './fidelity.ts';
-
-export interface Quota {
-  ratePerSec: number;
-  burst: number;
-}
-
-/** API Gateway's management quota: 10 requests per second per account, burst 40. */
-export const AWS_QUOTA: Quota = { ratePerSec: 10, burst: 40 };
-
-export interface FaultMix {
-  /** Probabilities per request; at most one of these faults hits a request, so they should sum to ≤ 1. */
-  throttle?: number;
-  conflict?: number;
-  serverError?: number;
-  /** Socket destroyed before anything is forwarded. */
-  drop?: number;
-  /** Forwarded and applied upstream, then the client's socket destroyed instead of answering. */
-  lostResponse?: number;
-  /** Extra delay before forwarding, with its own probability. */
-  latency?: { probability: number; minMs: number; maxMs: number };
-  /** Only these operations get random faults (all when absent). */
-  operations?: string[];
-  /** A different mix for some operations (latency is inherited unless given). */
-  byOperation?: Record<string, Omit<FaultMix, 'operations' | 'byOperation'>>;
-}
-
-export type Outcome =
-  | 'ok'
-  | 'upstream_error'
-  | 'upstream_unreachable'
-  | 'lost_response'
-  | 'throttled'
-  | 'injected_throttle'
-  | 'concurrent_conflict'
-  | 'injected_conflict'
-  | 'injected_5xx'
-  | 'dropped'
-  /** A fidelity rule answered instead of the emulator (the request was not applied). */
-  | FidelityOutcome
-  /** Held unanswered, then forwarded after the client's listing; its answer was thrown away. */
-  | 'late_create';
-
-/** Outcomes where the request reached the emulator (and, for writes with status < 300, changed it). */
-export const FORWARDED: ReadonlySet<Outcome> = new Set(['ok', 'upstream_error', 'lost_response', 'late_create']);
-
-export interface RequestRecord extends RequestKind {
-  seq: number;
-  /** Which client connection carried it (one operator process opens a few). */
-  connection: number;
-  method: string;
-  path: string;
-  outcome: Outcome;
-  /** Upstream status for forwarded requests, injected status otherwise (none for drops). */
-  status?: number;
-  /** Epoch milliseconds with sub-millisecond precision, comparable across proxies in one process. */
-  start: number;
-  end: number;
-}
-
-export interface ForwardedInfo {
-  record: RequestRecord;
-  status: number;
-  body: Buffer;
-  /** True when this response is about to be lost on purpose. */
-  lost: boolean;
-}
-
-export interface FaultProxyOptions {
-  /** The emulator's base URL, e.g. http://127.0.0.1:5000. */
-  upstream: string;
-  /** Port to listen on (127.0.0.1); a free one when 0 or absent. */
-  port?: number;
-  seed?: number;
-  /** Token bucket in front of everything; null or absent = no quota. */
-  quota?: Quota | null;
-  /** Answer 409 to a write on an API while another write on it is in flight (as API Gateway does). */
-  conflictOnConcurrentWrites?: boolean;
-  faults?: FaultMix;
-  /** For reports: typically the pid of the one operator process that uses this proxy. */
-  label?: string;
-  /** Region whose emulator state `inventory` reads. */
-  region?: string;
-  /** Awaited after the emulator answered and before the answer is passed on or lost. */
-  onForwarded?: (info: ForwardedInfo) => void | Promise<void>;
-  /** A deterministic rule beside the random ones: lose the answer to this forwarded request. */
-  lose?: (record: RequestRecord, status: number) => boolean;
-  /**
-   * Picks CreateIntegration requests to complete late: never answered (the client's own timeout
-   * fires), forwarded only after the next GetIntegrations on their API has been answered, or after
-   * `lateCreateMaxDelayMs`, so the client's re-listing cannot see them.
-   */
-  lateCreate?: (record: RequestRecord, body: Record<string, unknown>) => boolean;
-  /** Longest hold of a late create when no listing comes; default 30 s. */
-  lateCreateMaxDelayMs?: number;
-  /** Answer like API Gateway where the emulator does not (true = default options). */
-  fidelity?: boolean | FidelityOptions;
-  /** Called once a request's outcome is known (for logs). */
-  onRecord?: (record: RequestRecord) => void;
-}
+export { FORWARDED } from './options.ts';
+export type { FaultProxyOptions, ForwardedInfo, Outcome, RequestRecord } from './options.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'proxy-connection',
-  'upgrade',
-  'te',
-  'trailer',
-]);
 const LATE_CREATE_MAX_DELAY_MS = 30_000;
-const CONFLICT_MESSAGE = 'Unable to complete operation due to concurrent modification. Please try again later.';
-const SERVER_ERRORS = [
-  { status: 500, type: 'InternalFailure', message: 'Internal server error' },
-  { status: 502, type: 'BadGateway', message: 'Bad gateway' },
-  { status: 503, type: 'ServiceUnavailableException', message: 'Service unavailable' },
-  { status: 504, type: 'GatewayTimeout', message: 'Endpoint request timed out' },
-];
 
 function fidelityOf(option: FaultProxyOptions['fidelity']): Fidelity | undefined {
   if (!option) return undefined;
   return new Fidelity(option === true ? {} : option);
 }
 
-type Verdict =
-  | { kind: 'forward'; lose: boolean; delayMs: number }
-  | { kind: 'refuse'; outcome: Outcome; status: number; type: string; body: object }
-  | { kind: 'drop' };
-
 export class FaultProxy {
   private opts: FaultProxyOptions;
   private rng: Rng;
-  private tokens = 0;
-  private refilledAt = 0;
+  private bucket: TokenBucket;
   private seq = 0;
   private connSeq = 0;
   private readonly server: Server;
@@ -180,6 +59,8 @@ export class FaultProxy {
   private readonly log: RequestRecord[] = [];
   private fidelity: Fidelity | undefined;
   private readonly held = new HeldCreates();
+  private readonly notYetVisible = new NotYetVisible();
+  private elbFailures: TransientElbFailures;
   private port = 0;
   label: string;
 
@@ -188,7 +69,8 @@ export class FaultProxy {
     this.label = opts.label ?? 'proxy';
     this.rng = seededRng(opts.seed ?? 1);
     this.fidelity = fidelityOf(opts.fidelity);
-    this.resetBucket();
+    this.elbFailures = new TransientElbFailures(opts.transientElbFailures);
+    this.bucket = new TokenBucket(opts.quota);
     this.server = createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -219,8 +101,9 @@ export class FaultProxy {
   configure(change: Partial<Omit<FaultProxyOptions, 'upstream' | 'port'>>): void {
     this.opts = { ...this.opts, ...change };
     if ('seed' in change) this.rng = seededRng(change.seed ?? 1);
-    if ('quota' in change) this.resetBucket();
+    if ('quota' in change) this.bucket = new TokenBucket(change.quota);
     if ('fidelity' in change) this.fidelity = fidelityOf(change.fidelity);
+    if ('transientElbFailures' in change) this.elbFailures = new TransientElbFailures(change.transientElbFailures);
   }
 
   async close(): Promise<void> {
@@ -293,70 +176,12 @@ export class FaultProxy {
 
   // ---- request handling ----
 
-  private resetBucket(): void {
-    this.tokens = this.opts.quota?.burst ?? 0;
-    this.refilledAt = performance.now();
-  }
-
-  private takeToken(): boolean {
-    const q = this.opts.quota;
-    if (!q) return true;
-    const t = performance.now();
-    this.tokens = Math.min(q.burst, this.tokens + ((t - this.refilledAt) / 1000) * q.ratePerSec);
-    this.refilledAt = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** Draws the same four numbers for every request, so one seed always yields one schedule. */
-  private verdict(kind: RequestKind): Verdict {
-    const [uFault, uLatency, uDelay, uCode] = [this.rng(), this.rng(), this.rng(), this.rng()];
-    if (!this.takeToken())
-      return {
-        kind: 'refuse',
-        outcome: 'throttled',
-        status: 429,
-        type: 'TooManyRequestsException',
-        body: { message: 'Too Many Requests', limitType: 'RequestRate' },
-      };
-    const base = this.opts.faults ?? {};
-    const f: FaultMix = base.byOperation?.[kind.operation] ?? base;
-    const eligible = !base.operations || base.operations.includes(kind.operation);
-    const lat = f.latency ?? base.latency;
-    const delayMs =
-      lat && uLatency < lat.probability ? lat.minMs + Math.floor(uDelay * (lat.maxMs - lat.minMs + 1)) : 0;
-    if (!eligible) return { kind: 'forward', lose: false, delayMs };
-    let edge = 0;
-    const hit = (p: number | undefined) => uFault < (edge += p ?? 0);
-    if (hit(f.throttle))
-      return {
-        kind: 'refuse',
-        outcome: 'injected_throttle',
-        status: 429,
-        type: 'TooManyRequestsException',
-        body: { message: 'Too Many Requests', limitType: 'RequestRate' },
-      };
-    if (hit(f.conflict))
-      return {
-        kind: 'refuse',
-        outcome: 'injected_conflict',
-        status: 409,
-        type: 'ConflictException',
-        body: { message: CONFLICT_MESSAGE },
-      };
-    if (hit(f.serverError)) {
-      const e = SERVER_ERRORS[Math.floor(uCode * SERVER_ERRORS.length)]!;
-      return { kind: 'refuse', outcome: 'injected_5xx', status: e.status, type: e.type, body: { message: e.message } };
-    }
-    if (hit(f.drop)) return { kind: 'drop' };
-    return { kind: 'forward', lose: hit(f.lostResponse), delayMs };
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const kind = classify(req.method ?? 'GET', req.url ?? '/');
     const rec = this.record(req, kind);
-    const v = this.verdict(kind);
+    // The same four draws for every request, so one seed always yields one schedule.
+    const draws: [number, number, number, number] = [this.rng(), this.rng(), this.rng(), this.rng()];
+    const v = verdictOf(kind, { faults: this.opts.faults, withinQuota: this.bucket.take() }, draws);
     if (v.kind === 'drop') {
       this.finish(rec, 'dropped');
       req.socket.destroy();
@@ -368,9 +193,13 @@ export class FaultProxy {
     }
     const body = await readBody(req).catch(() => undefined);
     if (body === undefined) return this.finish(rec, 'dropped');
+    if (this.elbFailures.refuses(kind.operation, parseObject(body))) {
+      this.finish(rec, 'injected_elb_failure', 400);
+      return sendError(res, 400, 'BadRequestException', { message: ELB_LISTENER_MESSAGE });
+    }
     if (this.wantsLateCreate(rec, body)) return this.completeLate(req, rec, body);
     const apiKey = kind.write && kind.apiId ? kind.apiId : undefined;
-    if (apiKey && this.opts.conflictOnConcurrentWrites && (this.inflightWrites.get(apiKey) ?? 0) > 0) {
+    if (apiKey && this.refusesConcurrentWrites() && (this.inflightWrites.get(apiKey) ?? 0) > 0) {
       this.finish(rec, 'concurrent_conflict', 409);
       return sendError(res, 409, 'ConflictException', { message: CONFLICT_MESSAGE });
     }
@@ -378,6 +207,10 @@ export class FaultProxy {
       if (v.delayMs > 0) await sleep(v.delayMs);
       await this.answer(req, res, rec, body, v.lose);
     });
+  }
+
+  private refusesConcurrentWrites(): boolean {
+    return this.opts.conflictOnConcurrentWrites ?? Boolean(this.opts.fidelity);
   }
 
   private record(req: IncomingMessage, kind: RequestKind): RequestRecord {
@@ -423,6 +256,11 @@ export class FaultProxy {
     body: Buffer,
     loseByDraw: boolean,
   ): Promise<void> {
+    const hidden = this.notVisibleMessage(rec);
+    if (hidden) {
+      this.finish(rec, 'not_visible', 404);
+      return sendError(res, 404, 'NotFoundException', { message: hidden });
+    }
     const ex = await this.exchange(req, rec, body).catch(() => undefined);
     if (!ex) {
       this.finish(rec, 'upstream_unreachable', 502);
@@ -432,18 +270,43 @@ export class FaultProxy {
       this.finish(rec, ex.outcome, ex.status);
       return sendError(res, ex.status, ex.type, { message: ex.message });
     }
-    const up = ex.reply;
+    const up = this.visibleOnly(rec, ex.reply);
+    this.noteCreated(rec, up);
     const lose = loseByDraw || (this.opts.lose?.(rec, up.status) ?? false);
     this.finish(rec, lose ? 'lost_response' : up.status < 400 ? 'ok' : 'upstream_error', up.status);
     await this.notifyForwarded(rec, up, lose);
+    if (rec.operation === 'GetIntegrations' && rec.apiId !== undefined && up.status < 300)
+      await this.held.pageAnswered(rec.apiId, !parseObject(up.body)?.nextToken);
     if (lose) {
       req.socket.destroy();
       return;
     }
     res.writeHead(up.status, { ...up.headers, 'content-length': String(up.body.length) });
     res.end(up.body);
-    if (rec.operation === 'GetIntegrations' && rec.apiId !== undefined && up.status < 300)
-      this.held.listingAnswered(rec.apiId);
+  }
+
+  /** AWS's 404 for a read of something created less than notVisibleForMs ago, if this is one. */
+  private notVisibleMessage(rec: RequestRecord): string | undefined {
+    const read = ITEM_READS[rec.operation];
+    if (!read || read.listing || rec.apiId === undefined) return undefined;
+    const id = lastSegmentOf(rec.path);
+    if (!this.notYetVisible.hides(rec.apiId, read.kind, id, Date.now())) return undefined;
+    return read.kind === 'integration' ? integrationNotFoundMessage(id) : routeNotFoundMessage(id);
+  }
+
+  /** A listing's answer without what is not visible yet. */
+  private visibleOnly(rec: RequestRecord, up: UpstreamReply): UpstreamReply {
+    const read = ITEM_READS[rec.operation];
+    const json = read?.listing && rec.apiId !== undefined && up.status < 300 ? parseObject(up.body) : undefined;
+    return json ? jsonReply(this.notYetVisible.listing(rec.apiId!, read!.kind, json, Date.now()), up) : up;
+  }
+
+  /** Starts the notVisibleForMs window of a create that succeeded. */
+  private noteCreated(rec: RequestRecord, up: UpstreamReply): void {
+    const kind = ITEM_CREATES[rec.operation];
+    const forMs = this.opts.notVisibleForMs ?? 0;
+    if (!kind || forMs <= 0 || rec.apiId === undefined || up.status >= 300) return;
+    this.notYetVisible.created(rec.apiId, kind, parseObject(up.body), forMs, Date.now());
   }
 
   private wantsLateCreate(rec: RequestRecord, body: Buffer): boolean {
@@ -453,23 +316,34 @@ export class FaultProxy {
 
   /**
    * A create that completes after the client gave up: never answered (the client's own timeout
-   * fires), applied only once the client's next listing has been answered, so that listing cannot
-   * see it. CreateIntegration has no client token, and a client-side timeout does not cancel a
-   * server-side create (aws-semantics-review finding #5).
+   * fires), applied only once the client's next listing has been answered (or, with
+   * lateCreateLands 'between-pages', between its first two pages). CreateIntegration has no client
+   * token, and a client-side timeout does not cancel a server-side create.
    */
-  private async completeLate(req: IncomingMessage, rec: RequestRecord, body: Buffer): Promise<void> {
-    const released = await this.held.wait(rec.apiId!, this.opts.lateCreateMaxDelayMs ?? LATE_CREATE_MAX_DELAY_MS);
-    if (!released) {
-      this.finish(rec, 'dropped');
-      req.socket.destroy();
-      return;
-    }
-    await this.whileWriting(rec.apiId, async () => {
-      const ex = await this.exchange(req, rec, body).catch(() => undefined);
-      this.finish(rec, 'late_create', !ex ? 502 : ex.kind === 'answer' ? ex.status : ex.reply.status);
-      if (ex?.kind === 'upstream') await this.notifyForwarded(rec, ex.reply, true);
+  private completeLate(req: IncomingMessage, rec: RequestRecord, body: Buffer): Promise<void> {
+    const opts = {
+      maxDelayMs: this.opts.lateCreateMaxDelayMs ?? LATE_CREATE_MAX_DELAY_MS,
+      betweenPages: this.opts.lateCreateLands === 'between-pages',
+    };
+    return new Promise((done) => {
+      const apply = async () => {
+        await this.whileWriting(rec.apiId, async () => {
+          const ex = await this.exchange(req, rec, body).catch(() => undefined);
+          this.finish(rec, 'late_create', !ex ? 502 : ex.kind === 'answer' ? ex.status : ex.reply.status);
+          if (ex?.kind !== 'upstream') return;
+          this.noteCreated(rec, ex.reply);
+          await this.notifyForwarded(rec, ex.reply, true);
+        });
+        req.socket.destroy();
+        done();
+      };
+      const drop = () => {
+        this.finish(rec, 'dropped');
+        req.socket.destroy();
+        done();
+      };
+      this.held.hold(rec.apiId!, opts, apply, drop);
     });
-    req.socket.destroy();
   }
 
   private async notifyForwarded(record: RequestRecord, up: UpstreamReply, lost: boolean): Promise<void> {
@@ -485,58 +359,13 @@ export class FaultProxy {
 
   /** The request, through the fidelity rules when they are on, else straight to the emulator. */
   private async exchange(req: IncomingMessage, kind: RequestKind, body: Buffer): Promise<Exchange> {
+    const to = { upstream: this.opts.upstream, agent: this.agent };
     const up: Upstream = {
-      forward: (b) => this.send(req, req.method ?? 'GET', req.url ?? '/', b),
-      get: (path) => this.send(req, 'GET', path, Buffer.alloc(0)),
+      forward: (b) => sendUpstream(to, req, { method: req.method ?? 'GET', path: req.url ?? '/', body: b }),
+      get: (path) => sendUpstream(to, req, { method: 'GET', path, body: Buffer.alloc(0) }),
+      write: (method, path, b) => sendUpstream(to, req, { method, path, body: Buffer.from(JSON.stringify(b)) }),
     };
     if (!this.fidelity) return { kind: 'upstream', reply: await up.forward(body) };
     return this.fidelity.exchange(kind, req.url ?? '/', body, up);
   }
-
-  /** One call to the emulator, carrying the client's credentials (moto routes by their scope). */
-  private send(req: IncomingMessage, method: string, path: string, body: Buffer): Promise<UpstreamReply> {
-    const target = new URL(this.opts.upstream);
-    const headers: IncomingHttpHeaders = { ...req.headers, host: target.host, 'content-length': String(body.length) };
-    for (const h of HOP_BY_HOP) delete headers[h];
-    return new Promise((resolve, reject) => {
-      const up = httpRequest(
-        { host: target.hostname, port: target.port, method, path, headers, agent: this.agent, timeout: 60_000 },
-        (r) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('error', reject);
-          r.on('end', () => {
-            const out: Record<string, string | string[]> = {};
-            for (const [k, v] of Object.entries(r.headers))
-              if (v !== undefined && !HOP_BY_HOP.has(k) && k !== 'content-length') out[k] = v;
-            resolve({ status: r.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
-          });
-        },
-      );
-      up.on('timeout', () => up.destroy(new Error('upstream timeout')));
-      up.on('error', reject);
-      up.end(body);
-    });
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new Error('client aborted')));
-  });
-}
-
-function sendError(res: ServerResponse, status: number, type: string, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'x-amzn-errortype': type,
-    'x-amzn-requestid': randomUUID(),
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }

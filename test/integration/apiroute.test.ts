@@ -47,6 +47,7 @@ import {
 } from '../support/cluster.ts';
 import { startOperator, testConfig } from '../support/operator.ts';
 import { FaultProxy } from '../faultproxy/proxy.ts';
+import { everyPage } from '../faultproxy/inventory.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:routed';
 const lambdaSpec = (apiId: string) => ({
@@ -116,7 +117,8 @@ function waitRouteReady(name: string, also: (o: ApiRoute) => boolean = () => tru
 
 const targetOf = async (apiId: string, routeId: string) =>
   (await aws.send(new GetRouteCommand({ ApiId: apiId, RouteId: routeId }))).Target;
-const routesOf = async (apiId: string) => (await aws.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? [];
+const routesOf = (apiId: string) =>
+  everyPage((NextToken) => aws.send(new GetRoutesCommand({ ApiId: apiId, NextToken })));
 
 describe('routes by integrationRef', () => {
   it('an HTTP route becomes Ready and targets the integration in AWS', async () => {

@@ -47,6 +47,7 @@ import {
   type Started,
 } from '../support/chart-release.ts';
 import type { OperatorProcess } from '../support/process.ts';
+import { everyPage } from '../faultproxy/inventory.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -107,7 +108,8 @@ function routeExamples(namespace: string, api: { http: string; websocket: string
       }),
     );
 }
-const routesOf = async (apiId: string) => (await aws.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? [];
+const routesOf = (apiId: string) =>
+  everyPage((NextToken) => aws.send(new GetRoutesCommand({ ApiId: apiId, NextToken })));
 
 const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
 

@@ -17,6 +17,7 @@ import {
   UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { FaultProxy } from '../faultproxy/proxy.ts';
+import { everyPage } from '../faultproxy/inventory.ts';
 import { testbedEnv } from '../testbed/env.ts';
 
 const tb = testbedEnv();
@@ -60,7 +61,9 @@ async function newRoute(input: CreateRouteCommandInput, c = aws): Promise<string
 }
 
 const keysOn = async (apiId: string, c = aws) =>
-  ((await c.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? []).map((r) => r.RouteKey).sort();
+  (await everyPage((NextToken) => c.send(new GetRoutesCommand({ ApiId: apiId, NextToken }))))
+    .map((r) => r.RouteKey)
+    .sort();
 
 /** The rejection of a call, for matching on name, status and message. */
 async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
@@ -238,7 +241,7 @@ describe('route rule 4: deletes of what is not there are 404', () => {
 
 describe('route rule 5: GetRoutes in pages (opt-in)', () => {
   it('pages the listing with nextToken, honouring a smaller maxResults', async () => {
-    const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { routesPageSize: 2 } });
+    const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { pageSize: 2 } });
     proxies.push(p);
     const c = client(p.url);
     const paged = await newApi('HTTP', c);

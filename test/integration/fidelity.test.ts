@@ -19,8 +19,10 @@ import {
   GetIntegrationsCommand,
   GetRoutesCommand,
   UpdateIntegrationCommand,
+  UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { FaultProxy, type FaultProxyOptions } from '../faultproxy/proxy.ts';
+import { everyPage } from '../faultproxy/inventory.ts';
 import { testbedEnv } from '../testbed/env.ts';
 
 const tb = testbedEnv();
@@ -154,7 +156,8 @@ describe('rule 2: integrations per API', () => {
     expect(await failure(c.send(new CreateIntegrationCommand(lambdaOn(api))))).toEqual({
       name: 'ConflictException',
       status: 429,
-      message: 'Maximum number of Integrations for this API has been reached',
+      message:
+        'Maximum number of Integrations for this API has been reached.  Please contact AWS if you need additional Integrations.',
     });
     expect((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items).toHaveLength(3);
     expect(p.count({ operation: 'CreateIntegration', outcome: 'fidelity_quota' })).toBe(1);
@@ -166,8 +169,9 @@ describe('rule 2: integrations per API', () => {
 
   it('allows 300 on the test bed by default', async () => {
     const api = await newApi('HTTP');
-    await Promise.all(Array.from({ length: 10 }, () => newIntegration(lambdaOn(api))));
-    expect((await aws.send(new GetIntegrationsCommand({ ApiId: api }))).Items).toHaveLength(10);
+    for (let i = 0; i < 10; i++) await newIntegration(lambdaOn(api));
+    const all = await everyPage((NextToken) => aws.send(new GetIntegrationsCommand({ ApiId: api, NextToken })));
+    expect(all).toHaveLength(10);
   });
 });
 
@@ -277,18 +281,11 @@ describe('rule 3: UpdateIntegration merges', () => {
         // The enum type has no "", but the wire takes it: that is how Terraform clears the field.
         Description: '',
         CredentialsArn: '',
-        ContentHandlingStrategy: '' as ContentHandlingStrategy,
         TemplateSelectionExpression: '',
       }),
     );
     const got = await get(httpApi, id);
-    for (const field of [
-      'ConnectionId',
-      'Description',
-      'CredentialsArn',
-      'ContentHandlingStrategy',
-      'TemplateSelectionExpression',
-    ] as const) {
+    for (const field of ['ConnectionId', 'Description', 'CredentialsArn', 'TemplateSelectionExpression'] as const) {
       expect([undefined, '']).toContain(got[field]);
     }
     expect(got.TlsConfig?.ServerNameToVerify).toBeUndefined();
@@ -329,6 +326,36 @@ describe('rule 3: UpdateIntegration merges', () => {
       }),
     );
     expect(await get(httpApi, id)).toMatchObject({ IntegrationId: id, IntegrationSubtype: 'EventBridge-PutEvents' });
+  });
+
+  it('refuses "" for integrationUri, integrationMethod and contentHandlingStrategy, applying nothing', async () => {
+    const id = await newIntegration({
+      ApiId: wsApi,
+      IntegrationType: 'HTTP',
+      IntegrationMethod: 'POST',
+      IntegrationUri: 'https://example.com',
+      ContentHandlingStrategy: 'CONVERT_TO_TEXT',
+    });
+    // The enum type has no "", but the wire takes it.
+    for (const reset of [
+      { IntegrationUri: '' },
+      { IntegrationMethod: '' },
+      { ContentHandlingStrategy: '' as ContentHandlingStrategy },
+    ]) {
+      const refused = await failure(
+        aws.send(new UpdateIntegrationCommand({ ApiId: wsApi, IntegrationId: id, Description: 'x', ...reset })),
+      );
+      expect(refused).toMatchObject({ name: 'BadRequestException', status: 400 });
+      expect(refused.message).toMatch(
+        /^1 validation error detected: Value '' at '(integrationUri|integrationMethod|contentHandlingStrategy)'/,
+      );
+    }
+    expect(await get(wsApi, id)).toMatchObject({
+      IntegrationUri: 'https://example.com',
+      IntegrationMethod: 'POST',
+      ContentHandlingStrategy: 'CONVERT_TO_TEXT',
+    });
+    expect((await get(wsApi, id)).Description).toBeUndefined();
   });
 
   it('refuses a "" tombstone on a subtype integration and keeps parameters left out', async () => {
@@ -397,24 +424,25 @@ describe('rule 4: missing ids answer 404 NotFoundException', () => {
     const id = await newIntegration(lambdaOn(api));
     await aws.send(new DeleteApiCommand({ ApiId: api }));
     const notFound = { name: 'NotFoundException', status: 404, message: `Invalid API identifier specified ${api}` };
-    const calls: [string, Promise<unknown>][] = [
-      ['GetApi', aws.send(new GetApiCommand({ ApiId: api }))],
-      ['DeleteApi', aws.send(new DeleteApiCommand({ ApiId: api }))],
-      ['GetIntegrations', aws.send(new GetIntegrationsCommand({ ApiId: api }))],
-      ['CreateIntegration', aws.send(new CreateIntegrationCommand(lambdaOn(api)))],
-      ['GetIntegration', get(api, id)],
+    // One at a time: writes sent at once on one API would meet the concurrent-modification 409 first.
+    const calls: [string, () => Promise<unknown>][] = [
+      ['GetApi', () => aws.send(new GetApiCommand({ ApiId: api }))],
+      ['DeleteApi', () => aws.send(new DeleteApiCommand({ ApiId: api }))],
+      ['GetIntegrations', () => aws.send(new GetIntegrationsCommand({ ApiId: api }))],
+      ['CreateIntegration', () => aws.send(new CreateIntegrationCommand(lambdaOn(api)))],
+      ['GetIntegration', () => get(api, id)],
       [
         'UpdateIntegration',
-        aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, Description: 'x' })),
+        () => aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, Description: 'x' })),
       ],
-      ['DeleteIntegration', aws.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id }))],
-      ['GetRoutes', aws.send(new GetRoutesCommand({ ApiId: api }))],
+      ['DeleteIntegration', () => aws.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id }))],
+      ['GetRoutes', () => aws.send(new GetRoutesCommand({ ApiId: api }))],
       [
         'CreateRoute',
-        aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x', Target: `integrations/${id}` })),
+        () => aws.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x', Target: `integrations/${id}` })),
       ],
     ];
-    for (const [name, call] of calls) expect([name, await failure(call)]).toEqual([name, notFound]);
+    for (const [name, call] of calls) expect([name, await failure(call())]).toEqual([name, notFound]);
   });
 });
 
@@ -498,11 +526,11 @@ describe('rule 6: a create that completes after the client gave up', () => {
   });
 });
 
-describe('rule 7: route writes are writes on their API', () => {
+describe('rule 7: concurrent writes on one API are refused, route writes included', () => {
   it('gets the concurrent-modification 409 while an integration write on the same API is in flight', async () => {
+    // No conflictOnConcurrentWrites: with fidelity on, refusing is the default.
     const p = await proxy({
       fidelity: true,
-      conflictOnConcurrentWrites: true,
       faults: { byOperation: { CreateIntegration: { latency: { probability: 1, minMs: 400, maxMs: 400 } } } },
     });
     const c = client(p.url);
@@ -516,6 +544,92 @@ describe('rule 7: route writes are writes on their API', () => {
     });
     await creating;
     expect(p.count({ operation: 'CreateRoute', outcome: 'concurrent_conflict' })).toBe(1);
+  });
+});
+
+describe('rule 8: listings come in pages', () => {
+  it('pages GetIntegrations on the test bed by default, with an opaque token', async () => {
+    const api = await newApi('HTTP');
+    for (let i = 0; i < 4; i++) await newIntegration(lambdaOn(api));
+    const first = await aws.send(new GetIntegrationsCommand({ ApiId: api }));
+    expect(first.Items).toHaveLength(3);
+    expect(first.NextToken).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(first.NextToken).not.toMatch(/^\d+$/);
+    const second = await aws.send(new GetIntegrationsCommand({ ApiId: api, NextToken: first.NextToken }));
+    expect([second.Items?.length, second.NextToken]).toEqual([1, undefined]);
+  });
+});
+
+describe('rule 9: quick create', () => {
+  it('makes a managed integration and $default route that can be updated but not deleted or re-keyed', async () => {
+    const api = (
+      await aws.send(new CreateApiCommand({ Name: `quick-${Date.now()}`, ProtocolType: 'HTTP', Target: LAMBDA }))
+    ).ApiId!;
+    const [integration] = (await aws.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? [];
+    const [route] = (await aws.send(new GetRoutesCommand({ ApiId: api }))).Items ?? [];
+    expect(integration).toMatchObject({
+      ApiGatewayManaged: true,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: LAMBDA,
+      PayloadFormatVersion: '2.0',
+    });
+    expect(route).toMatchObject({
+      ApiGatewayManaged: true,
+      RouteKey: '$default',
+      Target: `integrations/${integration!.IntegrationId}`,
+    });
+    const id = integration!.IntegrationId!;
+    expect(await failure(aws.send(new DeleteIntegrationCommand({ ApiId: api, IntegrationId: id })))).toMatchObject({
+      name: 'BadRequestException',
+      status: 400,
+    });
+    expect(
+      await failure(aws.send(new UpdateRouteCommand({ ApiId: api, RouteId: route!.RouteId!, RouteKey: 'GET /x' }))),
+    ).toMatchObject({ name: 'BadRequestException', status: 400 });
+    await aws.send(new UpdateIntegrationCommand({ ApiId: api, IntegrationId: id, TimeoutInMillis: 5000 }));
+    expect(await get(api, id)).toMatchObject({ TimeoutInMillis: 5000, ApiGatewayManaged: true });
+  });
+});
+
+describe('faults for fixes to prove (off by default)', () => {
+  it('notVisibleForMs: a new integration reads as absent for a while, while the API holds it', async () => {
+    const p = await proxy({ fidelity: true, notVisibleForMs: 1500 });
+    const c = client(p.url);
+    const api = await newApi('HTTP', c);
+    const id = await newIntegration(lambdaOn(api), c);
+    expect(await failure(c.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id })))).toEqual({
+      name: 'NotFoundException',
+      status: 404,
+      message: `Invalid Integration identifier specified ${id}`,
+    });
+    expect((await c.send(new GetIntegrationsCommand({ ApiId: api }))).Items).toEqual([]);
+    // Other calls meet it: a route may target it.
+    await c.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /seen', Target: `integrations/${id}` }));
+    await sleep(1600);
+    expect((await c.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).IntegrationId).toBe(id);
+  });
+
+  it('transientElbFailures: the first private-integration create is refused with the ELB-listener 400', async () => {
+    const p = await proxy({ fidelity: true, transientElbFailures: 1 });
+    const c = client(p.url);
+    const api = await newApi('HTTP', c);
+    const input: CreateIntegrationCommandInput = {
+      ApiId: api,
+      IntegrationType: 'HTTP_PROXY',
+      IntegrationMethod: 'ANY',
+      PayloadFormatVersion: '1.0',
+      IntegrationUri: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/abc/def',
+      ConnectionType: 'VPC_LINK',
+      ConnectionId: 'vpclink1',
+    };
+    expect(await failure(c.send(new CreateIntegrationCommand(input)))).toEqual({
+      name: 'BadRequestException',
+      status: 400,
+      message: 'Unable to retrieve listener port and load balancer DNS name from ELB listener',
+    });
+    expect((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []).toEqual([]);
+    await newIntegration(input, c);
+    expect((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items).toHaveLength(1);
   });
 });
 

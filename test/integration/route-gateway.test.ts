@@ -81,7 +81,7 @@ describe('reads', () => {
   });
 
   it('lists every page of a paged GetRoutes', async () => {
-    const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { routesPageSize: 2 } });
+    const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { pageSize: 2 } });
     proxies.push(p);
     const paged = gatewayAt(p.url);
     const apiId = await newApi('HTTP');

@@ -178,7 +178,9 @@ export async function createMany(
 /**
  * A fault proxy straight in front of the test bed's moto, with the fidelity rules on unless a
  * scenario turns them off: faults and API Gateway's own answers then come from one proxy, in one
- * request log, instead of two proxies each with its own idea of "in flight".
+ * request log, instead of two proxies each with its own idea of "in flight". The fidelity defaults
+ * are as harsh as AWS (409 on concurrent writes to one API, paged listings, per-API quotas); a
+ * scenario that wants less says so in `opts`.
  */
 export function startProxy(opts: Omit<FaultProxyOptions, 'upstream'> = {}): Promise<FaultProxy> {
   return FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: true, ...opts });

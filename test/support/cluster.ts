@@ -10,6 +10,7 @@ import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { testbedEnv, type TestbedEnv } from '../testbed/env.ts';
 import { eventually } from './poll.ts';
+import { everyPage } from '../faultproxy/inventory.ts';
 
 export { eventually };
 
@@ -107,7 +108,7 @@ export async function createApi(protocol: 'HTTP' | 'WEBSOCKET', name = `api-${Da
 }
 
 export async function integrationsOf(apiId: string) {
-  return (await aws.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items ?? [];
+  return everyPage((NextToken) => aws.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken })));
 }
 
 const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { makePki, randomToken } from './pki.ts';
 import { findTools, type Tools } from './tools.ts';
 import { freePort, startGuardian, startProcess, stopGroup, waitFor, type Started } from './processes.ts';
+import { settingsArgs, type ProxySettings } from '../faultproxy/cli-options.ts';
 
 export interface TestbedInfo {
   dir: string;
@@ -42,6 +43,8 @@ export interface StartOptions {
   components?: { kubernetes?: boolean; aws?: boolean };
   /** Put the fidelity proxy in front of moto (default true). */
   fidelity?: boolean;
+  /** The fidelity proxy's settings (quotas, page size, faults); its defaults are as harsh as AWS. */
+  proxy?: ProxySettings;
   log?: (msg: string) => void;
 }
 
@@ -179,8 +182,9 @@ async function startFidelityProxy(
   motoEndpoint: string,
   dir: string,
   started: Started[],
-  log: (m: string) => void,
+  opts: { settings?: ProxySettings; log: (m: string) => void },
 ): Promise<string> {
+  const { settings, log } = opts;
   const port = await freePort();
   log(`starting the fidelity proxy on 127.0.0.1:${port}`);
   const args = [
@@ -192,6 +196,7 @@ async function startFidelityProxy(
     String(port),
     '--region',
     TESTBED_REGION,
+    ...settingsArgs(settings ?? {}),
   ];
   const proxy = startProcess('fidelity proxy', process.execPath, args, join(dir, 'fidelity-proxy.log'));
   started.push(proxy);
@@ -219,7 +224,7 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedInfo
     const motoEndpoint = want.aws ? await startMoto(tools, dir, started, log) : '';
     const awsEndpoint =
       motoEndpoint && opts.fidelity !== false
-        ? await startFidelityProxy(motoEndpoint, dir, started, log)
+        ? await startFidelityProxy(motoEndpoint, dir, started, { settings: opts.proxy, log })
         : motoEndpoint;
     const pgids = started.map((s) => s.pid);
     const guardianPid = ownerPid > 0 ? startGuardian(ownerPid, pgids, dir) : 0;

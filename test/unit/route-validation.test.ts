@@ -29,6 +29,13 @@ describe('validateRouteSpec', () => {
     expect(problemsOf(spec).length).toBeGreaterThan(0);
   });
 
+  it('takes as many authorization scopes as AWS allows per route (10), and says so past that', () => {
+    const scopes = (n: number) => Array.from({ length: n }, (_, i) => `scope${i}`);
+    const jwt = (n: number) => route({ authorizationType: 'JWT', authorizerId: 'j1', authorizationScopes: scopes(n) });
+    expect(problemsOf(jwt(10), 'HTTP')).toEqual([]);
+    expect(problemsOf(jwt(11)).map((p) => p.field)).toEqual(['spec.authorizationScopes']);
+  });
+
   // [what, spec, protocol, field, part of the message]
   const refused: [string, Record<string, unknown>, Protocol | undefined, string, string][] = [
     ['both target forms', route({ target: 'integrations/a1' }), undefined, 'spec.target', 'remove target'],

@@ -195,9 +195,11 @@ export const ApiRouteSpec = Type.Object(
     authorizationScopes: Type.Optional(
       Type.Unsafe<string[]>({
         type: 'array',
-        description: 'JWT authorizers: scopes the access token must carry one of.',
+        description: 'JWT authorizers: scopes the access token must carry one of (at most 10).',
         items: { type: 'string', minLength: 1, maxLength: 64 },
-        maxItems: 50,
+        // AWS allows 10 scopes per route and the quota cannot be raised ("Scopes per route | 10 | No",
+        // HTTP API quotas page); more would pass admission only to be refused by AWS.
+        maxItems: 10,
         'x-kubernetes-list-type': 'set',
       }),
     ),
