@@ -97,8 +97,9 @@ function decideGone(input: DecideInput, rec: Recorded, d: Desired): Plan {
   );
   if (recovery) return recovery;
   const settleLeft = (rec.recordedAt ?? 0) + settleMs(input) - input.now;
-  // Status stays as it is: what was made is most likely there, only not visible yet.
-  if (settleLeft > 0) return report(undefined, { kind: 'after', ms: settleLeft });
+  // Status stays as it is: what was made is most likely there, only not visible yet. A listing
+  // that found no API at all is no such doubt: the create that follows meets the missing API.
+  if (settleLeft > 0 && listed !== null) return report(undefined, { kind: 'after', ms: settleLeft });
   // Recorded elsewhere and gone there: nothing is left to replace.
   if (!samePlace(rec.location, d.location)) return create(d, created(d));
   return create(d, {

@@ -201,6 +201,9 @@ describe('decide: existing integrations', () => {
       expect(plan.outcome).toBeUndefined();
       expect(plan.requeue).toEqual({ kind: 'after', ms: 25_000 });
     });
+    it('when the API itself is gone: no wait, the create meets the missing API and says so', () => {
+      expect(decide(input(justRecorded, { current: null, claimed: null })).action.type).toBe('Create');
+    });
     it('after the settle window: recreates', () => {
       const later = { ...input(justRecorded, { current: null, claimed: [] }), now: NOW + 30_000 };
       expect(decide(later).action.type).toBe('Create');
