@@ -55,25 +55,9 @@ export function failureOf<Reason extends string, Event extends string>(
   const { obj } = ctx;
   if (err instanceof AwsError && err.terminal) return rejected(err, ctx.reasonOf(err));
   if (err instanceof CredentialsError)
-    return {
-      log: {
-        level: 'warn',
-        fields: { err: err.message, roleArn: err.roleArn, reason: err.reason },
-        message: 'AWS credentials not usable',
-      },
-      status: { outcome: { kind: 'Stalled', reason: ctx.reasonOf(err), message: err.message }, bestEffort: false },
-      retry: { kind: 'after-credentials' },
-    };
+    return identityStalled(err, ctx.reasonOf(err), 'AWS credentials not usable', { kind: 'after-credentials' });
   if (err instanceof RoleNotAllowedError)
-    return {
-      log: {
-        level: 'warn',
-        fields: { err: err.message, roleArn: err.roleArn, reason: err.reason },
-        message: 'no usable AWS role',
-      },
-      status: { outcome: { kind: 'Stalled', reason: ctx.reasonOf(err), message: err.message }, bestEffort: false },
-      retry: { kind: 'after-rejection' },
-    };
+    return identityStalled(err, ctx.reasonOf(err), 'no usable AWS role', { kind: 'after-rejection' });
   if (err instanceof ConflictError)
     return {
       log: { level: 'debug', fields: { err: err.message }, message: 'object changed while reconciling; retrying' },
@@ -83,6 +67,20 @@ export function failureOf<Reason extends string, Event extends string>(
   return {
     log: { level: 'warn', fields: { err: String(err) }, message: 'reconcile failed; will retry' },
     retry: { kind: 'rethrow' },
+  };
+}
+
+/** Credentials or a role that cannot be used: Stalled, since only a person outside the object can fix it. */
+function identityStalled<Reason extends string>(
+  err: CredentialsError | RoleNotAllowedError,
+  reason: Reason,
+  message: string,
+  retry: Retry,
+): FailureResponse<Reason, never> {
+  return {
+    log: { level: 'warn', fields: { err: err.message, roleArn: err.roleArn, reason: err.reason }, message },
+    status: { outcome: { kind: 'Stalled', reason, message: err.message }, bestEffort: false },
+    retry,
   };
 }
 
