@@ -152,10 +152,16 @@ describe('updates', () => {
     await createObject(ns, 'recreate', lambda(httpApi, { description: 'recreate' }));
     const first = (await waitReady(ns, 'recreate')).status!.integrationId!;
     await aws.send(new DeleteIntegrationCommand({ ApiId: httpApi, IntegrationId: first }));
-    const again = await eventually('a new integration id', async () => {
-      const o = await getObject(ns, 'recreate');
-      return o.status?.integrationId && o.status.integrationId !== first ? o : undefined;
-    });
+    // Made moments ago, its absence may only be AWS not showing it yet: the operator recreates it
+    // once the settle window after the record (twice the AWS request timeout) has passed.
+    const again = await eventually(
+      'a new integration id',
+      async () => {
+        const o = await getObject(ns, 'recreate');
+        return o.status?.integrationId && o.status.integrationId !== first ? o : undefined;
+      },
+      60_000,
+    );
     expect((await integrationsOf(httpApi)).filter((i) => i.Description?.includes(again.metadata.uid))).toHaveLength(1);
     expect((await eventsFor(ns, 'recreate')).some((e) => e.reason === 'Recreated')).toBe(true);
   });
