@@ -1,7 +1,7 @@
 // What the ApiRoute reconciler needs from AWS and from Kubernetes. Adapters implement these; the
 // reconciler and its pure core never see an SDK type. Interfaces only (the AWS one is in adapters/aws/route-gateway.ts).
 import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { EventType, Location } from '../apiintegration/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
 

@@ -7,17 +7,15 @@
 import { Type } from '@sinclair/typebox';
 import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
 import {
-  API_VERSION,
   CATEGORIES,
   COMMON_STATUS,
-  GROUP,
   HTTP_METHODS,
   IAM_ROLE_ARN,
   MANAGEMENT_POLICIES,
-  VERSION,
-} from './schema.ts';
+  StringEnum,
+  type CelRule,
+} from './group.ts';
 
-export { API_VERSION, GROUP, VERSION };
 export const ROUTE_KIND = 'ApiRoute';
 export const ROUTE_PLURAL = 'apiroutes';
 export const ROUTE_SINGULAR = 'apiroute';
@@ -55,16 +53,6 @@ export const ROUTE_REQUEST_PARAMETER_KEY = '^route\\.request\\.(header|querystri
 /** Route targets name an integration of the same API. */
 export const ROUTE_TARGET = '^integrations/[a-z0-9]+$';
 
-interface Rule {
-  rule: string;
-  message: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
-  fieldPath?: string;
-}
-
-const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
-
 const has = (f: string) => `has(self.${f})`;
 const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 const authType = (types: readonly string[]) =>
@@ -77,7 +65,7 @@ const WEBSOCKET_TELL = [
 ].join(' || ');
 
 /** Cross-field rules that hold whatever the API's protocol; enforced at `kubectl apply`. */
-export const ROUTE_SPEC_RULES: Rule[] = [
+export const ROUTE_SPEC_RULES: CelRule[] = [
   {
     rule: `${has('integrationRef')} != ${has('target')}`,
     message:
@@ -136,7 +124,7 @@ export const ROUTE_SPEC_RULES: Rule[] = [
 ];
 
 /** `spec.routeId` names an adopted route; changing it would silently re-point the object. */
-export const ROUTE_TRANSITION_RULES: Rule[] = [
+export const ROUTE_TRANSITION_RULES: CelRule[] = [
   {
     rule: '!has(oldSelf.routeId) || (has(self.routeId) && self.routeId == oldSelf.routeId)',
     message: 'spec.routeId is immutable once set; create a new ApiRoute to adopt a different route',
