@@ -1,10 +1,11 @@
 // The ApiRoute schema, written once like ApiIntegration's: TypeScript types (route-types.ts), the
 // CRD YAML (route-crd.ts) and runtime structural validation (route-validation.ts) derive from it.
+// status.observed follows the field table (route-fields.ts): a property for each row it reports.
 // CEL rules that hold whatever the API's protocol live here; the ones that need the protocol
 // (learned from GetApi) are in route-validation.ts only. The CRD cannot know an API's protocol,
 // but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
 // exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TOptional, type TUnsafe } from '@sinclair/typebox';
 import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
 import {
   CATEGORIES,
@@ -15,6 +16,7 @@ import {
   StringEnum,
   type CelRule,
 } from './group.ts';
+import { OBSERVED_ROUTE_FIELDS, routeFieldRule, type ObservedRouteFieldName, type Reported } from './route-fields.ts';
 
 export const ROUTE_KIND = 'ApiRoute';
 export const ROUTE_PLURAL = 'apiroutes';
@@ -29,7 +31,11 @@ export const AUTHORIZER_TYPES = ['CUSTOM', 'JWT'] as const;
 export const PREDEFINED_ROUTE_KEYS = ['$default', '$connect', '$disconnect'] as const;
 /** Predefined keys that exist only on WebSocket APIs. */
 export const WEBSOCKET_ROUTE_KEYS = ['$connect', '$disconnect'] as const;
-/** Fields CreateRoute documents as "supported only for WebSocket APIs". */
+/**
+ * Fields CreateRoute documents as "supported only for WebSocket APIs": the field table's WebSocket
+ * rows, listed here in the order the CEL rules and messages name them (route-fields.test.ts keeps
+ * the two equal).
+ */
 export const WEBSOCKET_ROUTE_FIELDS = [
   'apiKeyRequired',
   'routeResponseSelectionExpression',
@@ -281,15 +287,27 @@ export const ApiRouteSpec = Type.Object(
   },
 );
 
+type ApiRouteSpecStatic = Static<typeof ApiRouteSpec>;
+
+/** status.observed's property for each observed row of the field table: the spec property's type, any value. */
+const observedFieldSchemas = Object.fromEntries(
+  OBSERVED_ROUTE_FIELDS.map((f) => [
+    f,
+    Type.Optional(
+      Type.Unsafe({
+        description: routeFieldRule(f).observed,
+        type: (ApiRouteSpec.properties[f] as { type: string }).type,
+      }),
+    ),
+  ]),
+) as { [K in ObservedRouteFieldName]: TOptional<TUnsafe<Reported<NonNullable<ApiRouteSpecStatic[K]>>>> };
+
 export const ObservedRoute = Type.Object(
   {
     apiId: Type.Optional(Type.String({ description: 'API the observed route belongs to.' })),
     region: Type.Optional(Type.String({ description: 'Region of the observed route.' })),
     protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
-    routeKey: Type.Optional(Type.String({ description: 'Route key reported by AWS.' })),
-    target: Type.Optional(Type.String({ description: 'Target reported by AWS (integrations/INTEGRATION_ID).' })),
-    authorizationType: Type.Optional(Type.String({ description: 'Authorization type (NONE when not set).' })),
-    apiKeyRequired: Type.Optional(Type.Boolean({ description: 'Whether an API key is required (WebSocket APIs).' })),
+    ...observedFieldSchemas,
     apiGatewayManaged: Type.Optional(
       Type.Boolean({ description: 'True for routes made by quick create; those cannot be managed.' }),
     ),
