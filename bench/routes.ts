@@ -4,7 +4,8 @@
 // 2N creates, (2N − burst)/rate; how close does the operator get, and which calls besides the
 // creates spend the budget?
 import { parseConfig } from '../src/config.ts';
-import { GROUP, ROUTE_KIND, ROUTE_PLURAL, VERSION } from '../src/api/v1alpha1/route-schema.ts';
+import { ROUTE_KIND, ROUTE_PLURAL } from '../src/api/v1alpha1/route-schema.ts';
+import { GROUP, VERSION } from '../src/api/v1alpha1/group.ts';
 import { AWS_QUOTA, FaultProxy, type Outcome } from '../test/faultproxy/proxy.ts';
 import {
   createApis,

@@ -3,7 +3,7 @@
 // CPU the process needs with 1,000 and 10,000 Ready objects.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
-import { FINALIZER } from '../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../src/apiintegration/desired.ts';
 import { recordAnnotations } from '../src/apiintegration/recorded.ts';
 import { AWS_QUOTA, FaultProxy } from '../test/faultproxy/proxy.ts';

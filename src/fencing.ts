@@ -12,7 +12,8 @@ import type {
   ObservedIntegration,
   RouteRef,
 } from './apiintegration/ports.ts';
-import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from './api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationStatusT } from './api/v1alpha1/types.ts';
+import type { Protocol } from './api/v1alpha1/group.ts';
 import type { EventReason } from './apiintegration/reasons.ts';
 import type { ApiRoute, ApiRouteStatusT } from './api/v1alpha1/route-types.ts';
 import type { ApiRouteStore, ObservedRoute, RouteEventRecorder, RouteFields, RouteGateway } from './apiroute/ports.ts';

@@ -9,7 +9,7 @@ import { pino, type DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import { SdkClientFactory } from './adapters/aws/clients.ts';
-import type { Protocol } from './api/v1alpha1/types.ts';
+import type { Protocol } from './api/v1alpha1/group.ts';
 import { validateManifests } from './cli/validate.ts';
 import { awsDefaultsFromEnv, ConfigError, helpText, parseConfig } from './config.ts';
 import { loadKubernetesClientLean } from './adapters/kubernetes/lean-load.ts';

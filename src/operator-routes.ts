@@ -4,7 +4,7 @@
 // budget, write serialization, namespace policy and fencing, and feeds it integration changes.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { GROUP, VERSION } from './api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from './api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from './api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';

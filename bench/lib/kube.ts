@@ -2,7 +2,8 @@
 // benchmark's own thousands of writes cost little and do not compete with the operator for CPU.
 import { Agent, request } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 
 export class KubeError extends Error {

@@ -6,7 +6,8 @@
 // benchmark's own client (HTTP/1.1 keep-alive, node:https), not the operator's HTTP/2 pool, and
 // sends no resourceVersion preconditions.
 import { ApiGatewayV2Client, CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
-import { FINALIZER, type ApiIntegration } from '../../src/api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../../src/apiintegration/desired.ts';
 import { pendingAnnotation, recordAnnotations } from '../../src/apiintegration/recorded.ts';
 import { LAMBDA, pool, type BenchContext } from './context.ts';

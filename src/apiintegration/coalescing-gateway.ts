@@ -4,7 +4,7 @@
 // a recorded integration missing from a listing is confirmed with GetIntegration before it is
 // declared gone, and a listing that fails falls back to per-object reads. Route listings, read
 // before every delete, are shared per API the same way.
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from './ports.ts';
 

@@ -11,7 +11,8 @@ import {
   credentialsAllowed,
   credentialsNotAllowedMessage,
 } from '../api/v1alpha1/tenancy.ts';
-import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { FINALIZER } from '../api/v1alpha1/group.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
 import { decideExisting, decideObserveOnly } from './decide-existing.ts';
 import {

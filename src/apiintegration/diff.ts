@@ -6,7 +6,7 @@
 // clear in place (a subtype, a content handling strategy, a service integration's action parameter)
 // is named for a replacement; a removed template, which AWS can only empty, is reported.
 import { INTEGRATION_FIELDS, SCALAR_FIELDS, type FieldRule, type ScalarFieldName } from '../api/v1alpha1/fields.ts';
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
 
 export interface IntegrationDiff {

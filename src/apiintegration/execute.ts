@@ -3,7 +3,8 @@
 // plan says it, and the reconciler reads it.
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
-import { FINALIZER, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { FINALIZER } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { AwsError, createdNothing } from './errors.ts';
 import { routesTargeting, type Blocked } from './in-use.ts';

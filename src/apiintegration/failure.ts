@@ -2,7 +2,7 @@
 // object says, which event a person sees, how loudly to log, and how the work queue retries. The
 // reconciler carries the answer out.
 import type { Outcome } from '../api/v1alpha1/conditions.ts';
-import type { ConditionT } from '../api/v1alpha1/types.ts';
+import type { ConditionT } from '../api/v1alpha1/group.ts';
 import { RetryAfterError, type Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';

@@ -2,7 +2,8 @@
 // the API's protocol) and the AWS reads decide asks for. Deciding stays in decide: this module only
 // answers its questions, and a pass needs at most one read.
 import { allows, credentialsAllowed, type AllowedApis, type AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
-import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import { decide } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';

@@ -3,7 +3,8 @@
 import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
 import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
-import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT, Protocol } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 
 /** Where an integration lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
 export interface Location {

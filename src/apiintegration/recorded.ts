@@ -1,13 +1,8 @@
 // What the object itself remembers about AWS, in annotations (status is not restored by backup
 // tools, annotations are): the integration id and where it lives, a create that may have happened,
 // and an older integration that still has to be deleted after a move or replacement.
-import {
-  ANNOTATION_CREATE_PENDING,
-  ANNOTATION_INTEGRATION_ID,
-  ANNOTATION_LOCATION,
-  ANNOTATION_RECORDED_AT,
-  type ApiIntegration,
-} from '../api/v1alpha1/types.ts';
+import { ANNOTATION_INTEGRATION_ID, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/group.ts';
 import { locationKey, parseLocationKey } from './desired.ts';
 import type { Location } from './ports.ts';
 

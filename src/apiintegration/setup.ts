@@ -1,7 +1,8 @@
 // How the ApiIntegration kind plugs into the generic runtime, kept with the feature (as
 // kubebuilder's SetupWithManager is): what the informer cache keeps of each object, and which
 // updates are worth a reconcile.
-import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 
 /** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
 export function trimForCache(obj: ApiIntegration): ApiIntegration {

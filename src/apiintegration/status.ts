@@ -2,7 +2,8 @@
 // and what AWS holds.
 import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
-import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT, Protocol } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import { observedConditions, withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
 import type { Location, ObservedIntegration } from './ports.ts';
 import type { ConditionReason } from './reasons.ts';

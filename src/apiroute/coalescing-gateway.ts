@@ -5,7 +5,7 @@
 // reconcile request) always go to AWS, and any write drops the API's listing, so the operator
 // never acts on its own stale view. A route a listing lacks is confirmed with GetRoute before it is
 // declared gone.
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Location, ObservedRoute, RouteFields, RouteGateway } from './ports.ts';
 

@@ -14,7 +14,7 @@ import {
   missingWait,
   type MissingWait,
 } from '../api/v1alpha1/not-found.ts';
-import { FINALIZER, type Protocol } from '../api/v1alpha1/types.ts';
+import { FINALIZER, type Protocol } from '../api/v1alpha1/group.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { desiredRouteFields, type TargetResolution } from './desired.ts';
 import { diffRoute } from './diff.ts';

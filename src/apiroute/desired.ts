@@ -1,6 +1,7 @@
-// What AWS should hold for an ApiRoute: the spec's route fields (the CreateRoute / UpdateRoute
-// input) with the target resolved to `integrations/<id>`. An integrationRef resolves through the
+// What AWS should hold for an ApiRoute: the spec's route fields (the rows of the route field table,
+// the CreateRoute / UpdateRoute input) with the target resolved to `integrations/<id>`. An integrationRef resolves through the
 // named ApiIntegration's recorded integration, so the route follows that integration's id.
+import { ROUTE_FIELD_NAMES } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRouteSpecT } from '../api/v1alpha1/route-types.ts';
 import { samePlace, type Place } from './recorded.ts';
 import type { Location, RouteFields } from './ports.ts';
@@ -70,22 +71,10 @@ export function resolveTarget(spec: ApiRouteSpecT, place: Place, ref?: Reference
   return { kind: 'resolved', target: `${TARGET_PREFIX}${ref.integrationId}`, integrationId: ref.integrationId };
 }
 
-/** Spec fields that steer the operator or name the target, never sent to AWS as they are. */
-const NOT_SENT = new Set([
-  'apiId',
-  'region',
-  'roleArn',
-  'deletionPolicy',
-  'routeId',
-  'managementPolicy',
-  'integrationRef',
-  'target',
-]);
-
-/** The CreateRoute input for the spec, with the resolved target. */
+/** The CreateRoute input for the spec: every row of the field table it sets, with the resolved target. */
 export function desiredRouteFields(spec: ApiRouteSpecT, target: string): RouteFields & { routeKey: string } {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec)) if (!NOT_SENT.has(k) && v !== undefined) out[k] = v;
+  for (const f of ROUTE_FIELD_NAMES) if (spec[f] !== undefined) out[f] = spec[f];
   return { ...(out as RouteFields), routeKey: spec.routeKey, target };
 }
 

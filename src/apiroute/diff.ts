@@ -1,20 +1,18 @@
 // Compares what AWS holds for a route with what the spec asks for, and computes the smallest
-// UpdateRoute (plus DeleteRouteRequestParameter calls) that gets there.
+// UpdateRoute (plus DeleteRouteRequestParameter calls) that gets there, field by field of the route
+// field table (route-fields.ts), which also says where each reset value comes from.
 //
 // UpdateRoute merges like UpdateIntegration: a field left out stays as it is, so a field removed
-// from the spec is sent with its reset value. The reset values, and where they come from:
-// - authorizationType → "NONE", authorizerId → "", authorizationScopes → [], operationName → "",
-//   apiKeyRequired → false: probed against real AWS by go-to-k/cdkd (#1160, its apigatewayv2
-//   provider's clearableUpdate);
-// - target, modelSelectionExpression, routeResponseSelectionExpression → "": what Terraform's
-//   aws_apigatewayv2_route sends when they are removed (it sends the new value of any changed field);
-// - requestModels: a removed key is sent with an empty value, as for integration parameter maps
-//   (cdkd's mapWithRemovals); the kept keys go along because moto replaces the map;
-// - requestParameters (`$connect` only) are objects, which UpdateRoute merges but cannot remove: a
-//   removed key needs DeleteRouteRequestParameter, one call per key (cdkd live probe; Terraform does
-//   the same). Changed and added keys are sent in UpdateRoute.
-// Whenever authorizerId is sent, authorizationType goes along, as Terraform does: AWS checks the
-// pair together. routeKey changes in place (CloudFormation: "No interruption"), the route id stays.
+// from the spec is sent with its reset value; a removed request model is sent as ""; a removed
+// request parameter takes DeleteRouteRequestParameter, one call per key. A field the table pairs
+// with another (authorizerId with authorizationType) takes its partner along: AWS checks the pair.
+import {
+  ROUTE_FIELD_NAMES,
+  routeFieldRule,
+  type RouteFieldName,
+  type ScalarRow,
+  type SetRow,
+} from '../api/v1alpha1/route-fields.ts';
 import type { ObservedRoute, ParameterConstraints, RouteFields } from './ports.ts';
 
 export interface RouteDiff {
@@ -25,32 +23,6 @@ export interface RouteDiff {
   /** Request parameters to delete with DeleteRouteRequestParameter, after the update. */
   removeRequestParameters: string[];
 }
-
-type ScalarField =
-  | 'routeKey'
-  | 'target'
-  | 'authorizationType'
-  | 'authorizerId'
-  | 'operationName'
-  | 'modelSelectionExpression'
-  | 'routeResponseSelectionExpression'
-  | 'apiKeyRequired';
-
-const absent = (v: unknown) => v === undefined || v === '';
-
-/** For each scalar: which reported values mean "not set" (AWS defaults), and what clears it. */
-const SCALARS: Record<ScalarField, { unset: (v: unknown) => boolean; reset?: string | boolean }> = {
-  // Always in the desired fields (required), so never unset and never cleared.
-  routeKey: { unset: () => false },
-  target: { unset: absent, reset: '' },
-  authorizationType: { unset: (v) => absent(v) || v === 'NONE', reset: 'NONE' },
-  authorizerId: { unset: absent, reset: '' },
-  operationName: { unset: absent, reset: '' },
-  modelSelectionExpression: { unset: absent, reset: '' },
-  routeResponseSelectionExpression: { unset: absent, reset: '' },
-  apiKeyRequired: { unset: (v) => v === undefined || v === false, reset: false },
-};
-const SCALAR_FIELDS = Object.keys(SCALARS) as ScalarField[];
 
 const sorted = (xs: readonly string[] | undefined) => [...(xs ?? [])].sort();
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -72,49 +44,70 @@ class Builder {
   }
 }
 
-function diffScalars(desired: RouteFields, actual: ObservedRoute, b: Builder): void {
-  for (const field of SCALAR_FIELDS) {
-    const rule = SCALARS[field];
-    const want = desired[field];
-    const have = actual[field];
-    if (want !== undefined ? want === have : rule.unset(have)) continue;
-    b.set(field, want ?? rule.reset);
-  }
+type Flat = Record<string, string>;
+type Constraints = Record<string, ParameterConstraints>;
+
+/** One field: what the spec wants and what AWS holds. */
+interface Compared {
+  field: RouteFieldName;
+  want: unknown;
+  have: unknown;
 }
 
-function diffScopes(desired: RouteFields, actual: ObservedRoute, b: Builder): void {
+function diffScalar({ field, want, have }: Compared, rule: ScalarRow, b: Builder): void {
+  if (want !== undefined ? want === have : rule.unsetMatches(have)) return;
+  b.set(field, want ?? rule.reset);
+}
+
+function diffSet({ field, want, have }: Compared, rule: SetRow, b: Builder): void {
   // A set: AWS does not promise to keep the order.
-  if (!sameList(sorted(desired.authorizationScopes), sorted(actual.authorizationScopes)))
-    b.set('authorizationScopes', desired.authorizationScopes ?? []);
+  const w = want as string[] | undefined;
+  if (!sameList(sorted(w), sorted(have as string[] | undefined))) b.set(field, w ?? rule.reset);
 }
 
-function diffRequestModels(desired: RouteFields, actual: ObservedRoute, b: Builder): void {
-  const want = cleanMap(desired.requestModels);
-  const have = cleanMap(actual.requestModels);
-  if (sameMap(want, have)) return;
-  const gone = Object.keys(have).filter((k) => !(k in want));
-  b.set('requestModels', { ...want, ...Object.fromEntries(gone.map((k) => [k, ''])) });
+function diffMap({ field, want, have }: Compared, b: Builder): void {
+  const w = cleanMap(want as Flat | undefined);
+  const h = cleanMap(have as Flat | undefined);
+  if (sameMap(w, h)) return;
+  const gone = Object.keys(h).filter((k) => !(k in w));
+  b.set(field, { ...w, ...Object.fromEntries(gone.map((k) => [k, ''])) });
 }
 
-function diffRequestParameters(desired: RouteFields, actual: ObservedRoute, b: Builder): void {
-  const want = requiredFlags(desired.requestParameters);
-  const have = requiredFlags(actual.requestParameters);
-  if (sameMap(want, have)) return;
-  const gone = Object.keys(have).filter((k) => !(k in want));
-  const setting = Object.keys(want).some((k) => have[k] !== want[k]);
-  if (setting) b.set('requestParameters', desired.requestParameters ?? {});
-  else b.changed.push('requestParameters');
+function diffParameters({ field, want, have }: Compared, b: Builder): void {
+  const w = requiredFlags(want as Constraints | undefined);
+  const h = requiredFlags(have as Constraints | undefined);
+  if (sameMap(w, h)) return;
+  const gone = Object.keys(h).filter((k) => !(k in w));
+  const setting = Object.keys(w).some((k) => h[k] !== w[k]);
+  if (setting) b.set(field, want ?? {});
+  else b.changed.push(field);
   b.removeRequestParameters = gone;
+}
+
+function diffField(field: RouteFieldName, desired: RouteFields, actual: ObservedRoute, b: Builder): void {
+  const rule = routeFieldRule(field);
+  const compared = { field, want: desired[field], have: actual[field] };
+  if (rule.kind === 'scalar') diffScalar(compared, rule, b);
+  else if (rule.kind === 'set') diffSet(compared, rule, b);
+  else if (rule.kind === 'map') diffMap(compared, b);
+  else diffParameters(compared, b);
+}
+
+/** A sent field takes its partner along (at its desired value, else its reset), as the table says. */
+function addPartners(desired: RouteFields, b: Builder): void {
+  for (const field of ROUTE_FIELD_NAMES) {
+    const rule = routeFieldRule(field);
+    if (rule.kind !== 'scalar' || !rule.sentWith || !(field in b.update)) continue;
+    const partner = rule.sentWith as RouteFieldName;
+    const partnerRule = routeFieldRule(partner) as ScalarRow;
+    if (!(partner in b.update)) b.update[partner] = desired[partner] ?? partnerRule.reset;
+  }
 }
 
 export function diffRoute(desired: RouteFields, actual: ObservedRoute): RouteDiff {
   const b = new Builder();
-  diffScalars(desired, actual, b);
-  diffScopes(desired, actual, b);
-  diffRequestModels(desired, actual, b);
-  diffRequestParameters(desired, actual, b);
-  if ('authorizerId' in b.update && !('authorizationType' in b.update))
-    b.update.authorizationType = desired.authorizationType ?? 'NONE';
+  for (const field of ROUTE_FIELD_NAMES) diffField(field, desired, actual, b);
+  addPartners(desired, b);
   const sending = Object.keys(b.update).length > 0;
   return {
     changed: b.changed,

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { FINALIZER } from '../api/v1alpha1/types.ts';
+import { FINALIZER } from '../api/v1alpha1/group.ts';
 import { createdNothing } from '../apiintegration/errors.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../apiintegration/recorded.ts';
 import type { Clock } from '../runtime/clock.ts';

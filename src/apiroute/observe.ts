@@ -5,7 +5,8 @@
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
 import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
-import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { formatProblems } from '../api/v1alpha1/validation.ts';
 import { located, recordedOf } from '../apiintegration/recorded.ts';
 import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './decide.ts';

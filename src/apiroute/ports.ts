@@ -1,7 +1,8 @@
 // What the ApiRoute reconciler needs from AWS and from Kubernetes. Adapters implement these; the
 // reconciler and its pure core never see an SDK type. Interfaces only (the AWS one is in adapters/aws/route-gateway.ts).
-import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { ROUTE_FIELDS, Reported, RouteFieldName } from '../api/v1alpha1/route-fields.ts';
+import type { ApiRoute, ApiRouteSpecT, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { EventType, Location } from '../apiintegration/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
 
@@ -13,22 +14,15 @@ export interface ParameterConstraints {
 }
 
 /**
- * Route fields in the spec's lowerCamelCase names: the CreateRoute / UpdateRoute input, and what
- * GetRoute(s) report. `target` is always `integrations/<id>` here: integrationRef is resolved first.
+ * Route fields in the spec's lowerCamelCase names, one per row of the field table: the CreateRoute /
+ * UpdateRoute input, and what GetRoute(s) report. `target` is always `integrations/<id>` here:
+ * integrationRef is resolved first. Request parameters as AWS reports them may omit `required`.
  */
-export interface RouteFields {
-  routeKey?: string;
-  target?: string;
-  authorizationType?: string;
-  authorizerId?: string;
-  authorizationScopes?: string[];
-  operationName?: string;
-  apiKeyRequired?: boolean;
-  modelSelectionExpression?: string;
-  routeResponseSelectionExpression?: string;
-  requestModels?: Record<string, string>;
-  requestParameters?: Record<string, ParameterConstraints>;
-}
+export type RouteFields = {
+  [K in RouteFieldName]?: (typeof ROUTE_FIELDS)[K]['kind'] extends 'parameters'
+    ? Record<string, ParameterConstraints>
+    : Reported<NonNullable<ApiRouteSpecT[K]>>;
+};
 
 export interface ObservedRoute extends RouteFields {
   routeId: string;

@@ -22,7 +22,7 @@
 // What this cannot tell apart: a person creating the same key by hand in the moment between a
 // create of ours that timed out and its landing. That needs a lost response and a race with a
 // person at once; the route is then managed as ours, which `deletionPolicy: Retain` undoes.
-import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/group.ts';
 import { ANNOTATION_ROUTE_ID, type ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { locationKey, parseLocationKey } from '../apiintegration/desired.ts';
 import { ANNOTATION_SUPERSEDED, recordedTime, samePlace, type Place } from '../apiintegration/recorded.ts';

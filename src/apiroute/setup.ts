@@ -3,7 +3,8 @@
 // integration's id), what an ApiRoute claims for the ownership index, and which updates of either
 // kind are worth a reconcile.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { ANNOTATION_RECONCILE_REQUESTED, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { locationKey } from '../apiintegration/desired.ts';
 import { recordedOf } from '../apiintegration/recorded.ts';
 import { recordedRouteOf, type Place, type RouteClaim } from './recorded.ts';

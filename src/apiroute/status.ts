@@ -1,10 +1,12 @@
 // The status an ApiRoute reports: Ready / Reconciling / Stalled as for ApiIntegration (kstatus),
-// with the route, the integration it targets and what AWS holds. lastTransitionTime moves only when
-// a condition's status flips, so a steady object's status (and resourceVersion) does not change.
+// with the route, the integration it targets and what AWS holds (the field table's observed rows).
+// lastTransitionTime moves only when a condition's status flips, so a steady object's status (and
+// resourceVersion) does not change.
+import { OBSERVED_ROUTE_FIELDS, ROUTE_REPORTED_ONLY, routeFieldRule } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRoute, ApiRouteStatusT, ObservedRouteT } from '../api/v1alpha1/route-types.ts';
 import { observedConditions, withoutUndefined } from '../api/v1alpha1/conditions.ts';
 import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { RouteOutcome } from './decide.ts';
 import { integrationIdOf } from './desired.ts';
 import type { ObservedRoute } from './ports.ts';
@@ -25,17 +27,14 @@ export interface RouteStatusInput {
 function observedBlock(input: RouteStatusInput): ObservedRouteT | undefined {
   const o = input.observed;
   if (!o) return undefined;
-  return withoutUndefined({
+  const block: Record<string, unknown> = {
     apiId: input.location?.apiId,
     region: input.location?.region,
     protocolType: input.protocol,
-    routeKey: o.routeKey,
-    target: o.target,
-    // AWS's documented default; moto leaves it out.
-    authorizationType: o.authorizationType ?? 'NONE',
-    apiKeyRequired: o.apiKeyRequired,
-    apiGatewayManaged: o.apiGatewayManaged,
-  });
+  };
+  for (const f of OBSERVED_ROUTE_FIELDS) block[f] = o[f] ?? routeFieldRule(f).observedDefault;
+  for (const f of ROUTE_REPORTED_ONLY) block[f] = o[f];
+  return withoutUndefined(block) as ObservedRouteT;
 }
 
 export function nextRouteStatus(obj: ApiRoute, input: RouteStatusInput, now: Date): ApiRouteStatusT {

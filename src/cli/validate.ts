@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
 import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
-import { API_VERSION, KIND } from '../api/v1alpha1/schema.ts';
-import type { Protocol } from '../api/v1alpha1/types.ts';
+import { KIND } from '../api/v1alpha1/schema.ts';
+import { API_VERSION, type Protocol } from '../api/v1alpha1/group.ts';
 import { formatProblems, validateSpec, type Problem } from '../api/v1alpha1/validation.ts';
 
 /** Each kind the operator serves, with its own validation (the same the controller runs). */

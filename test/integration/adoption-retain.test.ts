@@ -9,7 +9,7 @@ import {
   GetIntegrationCommand,
   GetRoutesCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import type { Operator } from '../../src/operator.ts';

@@ -17,8 +17,7 @@ import {
   GetRoutesCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
-import { ANNOTATION_RECONCILE_REQUESTED as REQUESTED } from '../../src/api/v1alpha1/types.ts';
+import { GROUP, VERSION, ANNOTATION_RECONCILE_REQUESTED as REQUESTED } from '../../src/api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { Operator } from '../../src/operator.ts';

@@ -14,7 +14,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
-import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP } from '../../src/api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import {

@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import { validateSpec, validateSpecUpdate } from '../../src/api/v1alpha1/validation.ts';
 import { codeOf, core, custom, installCrd, sleep, tb } from '../support/cluster.ts';
 import {

@@ -13,7 +13,7 @@ import {
   GetRoutesCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import type { Operator } from '../../src/operator.ts';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import { ROUTE_KIND, ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { FaultProxy, type FaultProxyOptions } from '../faultproxy/proxy.ts';

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import type { Operator } from '../../src/operator.ts';
 import {
   codeOf,

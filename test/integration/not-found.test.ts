@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
-import type { ConditionT } from '../../src/api/v1alpha1/types.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION, type ConditionT } from '../../src/api/v1alpha1/group.ts';
 import type { Operator } from '../../src/operator.ts';
 import {
   aws,

@@ -29,7 +29,8 @@ import {
   waitReady,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
 let ns = '';

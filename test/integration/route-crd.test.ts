@@ -5,7 +5,8 @@
 // accepted here.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, ROUTE_KIND, ROUTE_PLURAL, ROUTE_SPEC_RULES, VERSION } from '../../src/api/v1alpha1/route-schema.ts';
+import { ROUTE_KIND, ROUTE_PLURAL, ROUTE_SPEC_RULES } from '../../src/api/v1alpha1/route-schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import { routeSpecJsonSchema } from '../../src/api/v1alpha1/route-crd.ts';
 import { buildRouteCrdYaml } from '../../src/api/v1alpha1/route-crd.ts';
 import { validateRouteSpec, validateRouteSpecUpdate } from '../../src/api/v1alpha1/route-validation.ts';

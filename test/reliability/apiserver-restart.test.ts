@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import type { FaultProxy } from '../faultproxy/proxy.ts';
 import { restartApiserver, startTestbed, stopTestbed, type TestbedInfo } from '../testbed/testbed.ts';
 import { createApi, sleep } from '../support/cluster.ts';

@@ -2,7 +2,8 @@
 // RELIABILITY_FULL=1), many objects at once, a fault proxy in front of the test bed's emulator,
 // operator processes that talk through it, /proc readings, and the exact-count audit.
 import { readFileSync, readdirSync } from 'node:fs';
-import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import { ROUTE_KIND, ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
-import { GROUP, PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { GROUP } from '../../src/api/v1alpha1/group.ts';
 import { adminKubeConfig, codeOf, core, tb } from './cluster.ts';
 import { spawnOperator, type OperatorProcess } from './process.ts';
 

@@ -14,18 +14,13 @@ import type { Integration } from '@aws-sdk/client-apigatewayv2';
 import {
   CONNECTION_TYPES,
   CONTENT_HANDLING_STRATEGIES,
-  HTTP_METHODS,
   INTEGRATION_SUBTYPES,
   INTEGRATION_TYPES,
   PASSTHROUGH_BEHAVIORS,
   PAYLOAD_FORMAT_VERSIONS,
 } from '../../src/api/v1alpha1/schema.ts';
-import {
-  FINALIZER,
-  type ApiIntegration,
-  type ApiIntegrationSpecT,
-  type Protocol,
-} from '../../src/api/v1alpha1/types.ts';
+import { HTTP_METHODS, FINALIZER, type Protocol } from '../../src/api/v1alpha1/group.ts';
+import type { ApiIntegration, ApiIntegrationSpecT } from '../../src/api/v1alpha1/types.ts';
 import { formatProblems, validateSpec } from '../../src/api/v1alpha1/validation.ts';
 import { decide, type Observation } from '../../src/apiintegration/decide.ts';
 import { desiredFields, markedDescription } from '../../src/apiintegration/desired.ts';

@@ -12,7 +12,7 @@ import {
 } from '../../src/api/v1alpha1/route-validation-rules.ts';
 import { validateRouteSpec, validateRouteSpecUpdate } from '../../src/api/v1alpha1/route-validation.ts';
 import { routeSpecJsonSchema } from '../../src/api/v1alpha1/route-crd.ts';
-import type { Protocol } from '../../src/api/v1alpha1/types.ts';
+import type { Protocol } from '../../src/api/v1alpha1/group.ts';
 import { REFUSED_ROUTES, VALID_ROUTE_EXAMPLES, route } from '../fixtures/route-examples.ts';
 
 const problemsOf = (spec: unknown, protocol?: Protocol) => {

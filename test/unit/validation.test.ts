@@ -2,7 +2,7 @@
 // twins, and the protocol-aware AWS rules), each with the field and the gist of the message.
 import { describe, expect, it } from '@jest/globals';
 import { formatProblems, validateSpec, validateSpecUpdate, type Problem } from '../../src/api/v1alpha1/validation.ts';
-import type { Protocol } from '../../src/api/v1alpha1/types.ts';
+import type { Protocol } from '../../src/api/v1alpha1/group.ts';
 import { SPEC_RULES, SPEC_TRANSITION_RULES } from '../../src/api/v1alpha1/schema.ts';
 import { specJsonSchema } from '../../src/api/v1alpha1/crd.ts';
 import { MAP_RULE_TWINS, SPEC_RULE_TWINS, TRANSITION_RULE_TWINS } from '../../src/api/v1alpha1/validation-rules.ts';

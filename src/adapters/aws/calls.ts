@@ -6,7 +6,7 @@
 // long ones belong to the work queue.
 import { GetApiCommand } from '@aws-sdk/client-apigatewayv2';
 import pRetry from 'p-retry';
-import type { Protocol } from '../../api/v1alpha1/types.ts';
+import type { Protocol } from '../../api/v1alpha1/group.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
 import type { Location } from '../../apiintegration/ports.ts';
 import { isNotFound, translate } from './errors.ts';

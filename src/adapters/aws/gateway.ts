@@ -12,7 +12,7 @@ import {
   type CreateIntegrationCommandInput,
   type UpdateIntegrationCommandInput,
 } from '@aws-sdk/client-apigatewayv2';
-import type { Protocol } from '../../api/v1alpha1/types.ts';
+import type { Protocol } from '../../api/v1alpha1/group.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
 import type {
   IntegrationFields,

@@ -13,7 +13,7 @@ import {
   type Route,
   type UpdateRouteCommandInput,
 } from '@aws-sdk/client-apigatewayv2';
-import type { Protocol } from '../../api/v1alpha1/types.ts';
+import type { Protocol } from '../../api/v1alpha1/group.ts';
 import type { AwsError } from '../../apiintegration/errors.ts';
 import type { Location, ObservedRoute, RouteFields, RouteGateway } from '../../apiroute/ports.ts';
 import { ApiGatewayCalls, type GatewayOptions, type Sendable } from './calls.ts';

@@ -1,28 +1,17 @@
 // Converts between the route fields in the spec's lowerCamelCase names and the SDK's PascalCase
-// shapes, and reads the answers only route calls get: a route key that is taken, and a target that
-// names no integration.
-import type { CreateRouteCommandInput, Route } from '@aws-sdk/client-apigatewayv2';
+// shapes, row by row of the route field table, and reads the answers only route calls get: a route
+// key that is taken, and a target that names no integration.
+import type { CreateRouteCommandInput, Route, UpdateRouteCommandInput } from '@aws-sdk/client-apigatewayv2';
+import { ROUTE_FIELDS, ROUTE_FIELD_NAMES, type RouteFieldName } from '../../api/v1alpha1/route-fields.ts';
 import { AwsError } from '../../apiintegration/errors.ts';
 import { RouteKeyExistsError } from '../../apiroute/errors.ts';
 import type { ObservedRoute, ParameterConstraints, RouteFields } from '../../apiroute/ports.ts';
 
-type FieldName = keyof RouteFields;
-
-// Checked by the compiler: every row names a real CreateRoute member.
-const AWS_NAME = {
-  routeKey: 'RouteKey',
-  target: 'Target',
-  authorizationType: 'AuthorizationType',
-  authorizerId: 'AuthorizerId',
-  authorizationScopes: 'AuthorizationScopes',
-  operationName: 'OperationName',
-  apiKeyRequired: 'ApiKeyRequired',
-  modelSelectionExpression: 'ModelSelectionExpression',
-  routeResponseSelectionExpression: 'RouteResponseSelectionExpression',
-  requestModels: 'RequestModels',
-  requestParameters: 'RequestParameters',
-} as const satisfies Record<FieldName, keyof CreateRouteCommandInput>;
-const FIELDS = Object.keys(AWS_NAME) as FieldName[];
+type SdkMember = keyof CreateRouteCommandInput & keyof UpdateRouteCommandInput & keyof Route;
+type SdkName = (typeof ROUTE_FIELDS)[RouteFieldName]['aws'];
+// Checked by the compiler: a row naming anything CreateRoute and UpdateRoute do not take, or GetRoute
+// does not report, narrows the return type below and fails to compile.
+const sdkName = (f: RouteFieldName): SdkName & SdkMember => ROUTE_FIELDS[f].aws;
 
 type SdkConstraints = Record<string, { Required?: boolean }>;
 
@@ -39,10 +28,11 @@ const fromSdkParameters = (m: SdkConstraints): Record<string, ParameterConstrain
 /** SDK input members for CreateRoute / UpdateRoute. Absent fields are not sent; "" and [] are (they clear). */
 export function toRouteInput(fields: RouteFields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of FIELDS) {
+  for (const f of ROUTE_FIELD_NAMES) {
     const v = fields[f];
     if (v === undefined) continue;
-    out[AWS_NAME[f]] = f === 'requestParameters' ? toSdkParameters(v as Record<string, ParameterConstraints>) : v;
+    out[sdkName(f)] =
+      ROUTE_FIELDS[f].kind === 'parameters' ? toSdkParameters(v as Record<string, ParameterConstraints>) : v;
   }
   return out;
 }
@@ -51,10 +41,10 @@ export function toRouteInput(fields: RouteFields): Record<string, unknown> {
 export function fromSdkRoute(r: Route): ObservedRoute {
   const src = r as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { routeId: r.RouteId ?? '', routeKey: r.RouteKey ?? '' };
-  for (const f of FIELDS) {
-    const v = src[AWS_NAME[f]];
+  for (const f of ROUTE_FIELD_NAMES) {
+    const v = src[sdkName(f)];
     if (v === undefined || v === null) continue;
-    out[f] = f === 'requestParameters' ? fromSdkParameters(v as SdkConstraints) : v;
+    out[f] = ROUTE_FIELDS[f].kind === 'parameters' ? fromSdkParameters(v as SdkConstraints) : v;
   }
   if (r.ApiGatewayManaged) out.apiGatewayManaged = true;
   return out as unknown as ObservedRoute;

@@ -3,7 +3,8 @@
 // The controller never writes spec. Reads go through the informers' caches, except one: whether an
 // object the label-selected cache lacks exists at all (sharding, src/apiroute/shard.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../../api/v1alpha1/schema.ts';
+import { PLURAL } from '../../api/v1alpha1/schema.ts';
+import { GROUP, VERSION } from '../../api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from '../../api/v1alpha1/route-schema.ts';
 import type { ApiRoute, ApiRouteStatusT } from '../../api/v1alpha1/route-types.ts';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../../api/v1alpha1/types.ts';

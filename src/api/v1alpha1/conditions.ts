@@ -1,7 +1,7 @@
 // The conditions every kind reports, following the Kubernetes API conventions and kstatus: exactly
 // one of Ready, Reconciling and Stalled is True. lastTransitionTime moves only when a condition's
 // status flips, so a steady object's status (and resourceVersion) does not change across resyncs.
-import type { ConditionT } from './types.ts';
+import type { ConditionT } from './group.ts';
 
 /** What a pass concluded; `reason` comes from the kind's own vocabulary. */
 export interface Outcome<Reason extends string> {

@@ -5,7 +5,7 @@
 // ObserveOnly objects never write to AWS, so they keep it whatever the spec says. The CRDs default
 // nothing, so "unset" stays visible; status.deletionPolicy shows the answer.
 import { Type } from '@sinclair/typebox';
-import { DELETION_POLICIES, type MANAGEMENT_POLICIES } from './vocabulary.ts';
+import { DELETION_POLICIES, type MANAGEMENT_POLICIES } from './group.ts';
 
 export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 

@@ -3,7 +3,7 @@
 // place, or only by a new integration), and whether status.observed reports it. The SDK mapping, the diff, the observed block and
 // the desired-state builder all iterate this table; a test checks it against the schema, so a new
 // AWS field is one row here plus its schema property.
-import type { Protocol } from './types.ts';
+import type { Protocol } from './group.ts';
 
 /** What the field rules look at of the desired integration: its kind. */
 export interface DesiredKind {

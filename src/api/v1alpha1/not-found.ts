@@ -8,7 +8,7 @@
 // only when a condition's status flips, so a wait that follows another in-progress state counts
 // from the start of that state). Once Stalled with the reason in the current generation, it stays
 // Stalled; a new generation (a fixed spec, say) waits afresh.
-import type { ConditionT } from './types.ts';
+import type { ConditionT } from './group.ts';
 
 /** The operator's default for --not-found-grace. */
 export const DEFAULT_NOT_FOUND_GRACE_MS = 2 * 60_000;

@@ -1,23 +1,23 @@
 // The ApiRoute schema, written once like ApiIntegration's: TypeScript types (route-types.ts), the
 // CRD YAML (route-crd.ts) and runtime structural validation (route-validation.ts) derive from it.
+// status.observed follows the field table (route-fields.ts): a property for each row it reports.
 // CEL rules that hold whatever the API's protocol live here; the ones that need the protocol
 // (learned from GetApi) are in route-validation.ts only. The CRD cannot know an API's protocol,
 // but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
 // exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TOptional, type TUnsafe } from '@sinclair/typebox';
 import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
 import {
-  API_VERSION,
   CATEGORIES,
   COMMON_STATUS,
-  GROUP,
   HTTP_METHODS,
   IAM_ROLE_ARN,
   MANAGEMENT_POLICIES,
-  VERSION,
-} from './schema.ts';
+  StringEnum,
+  type CelRule,
+} from './group.ts';
+import { OBSERVED_ROUTE_FIELDS, routeFieldRule, type ObservedRouteFieldName, type Reported } from './route-fields.ts';
 
-export { API_VERSION, GROUP, VERSION };
 export const ROUTE_KIND = 'ApiRoute';
 export const ROUTE_PLURAL = 'apiroutes';
 export const ROUTE_SINGULAR = 'apiroute';
@@ -31,7 +31,11 @@ export const AUTHORIZER_TYPES = ['CUSTOM', 'JWT'] as const;
 export const PREDEFINED_ROUTE_KEYS = ['$default', '$connect', '$disconnect'] as const;
 /** Predefined keys that exist only on WebSocket APIs. */
 export const WEBSOCKET_ROUTE_KEYS = ['$connect', '$disconnect'] as const;
-/** Fields CreateRoute documents as "supported only for WebSocket APIs". */
+/**
+ * Fields CreateRoute documents as "supported only for WebSocket APIs": the field table's WebSocket
+ * rows, listed here in the order the CEL rules and messages name them (route-fields.test.ts keeps
+ * the two equal).
+ */
 export const WEBSOCKET_ROUTE_FIELDS = [
   'apiKeyRequired',
   'routeResponseSelectionExpression',
@@ -55,16 +59,6 @@ export const ROUTE_REQUEST_PARAMETER_KEY = '^route\\.request\\.(header|querystri
 /** Route targets name an integration of the same API. */
 export const ROUTE_TARGET = '^integrations/[a-z0-9]+$';
 
-interface Rule {
-  rule: string;
-  message: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
-  fieldPath?: string;
-}
-
-const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
-
 const has = (f: string) => `has(self.${f})`;
 const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 const authType = (types: readonly string[]) =>
@@ -77,7 +71,7 @@ const WEBSOCKET_TELL = [
 ].join(' || ');
 
 /** Cross-field rules that hold whatever the API's protocol; enforced at `kubectl apply`. */
-export const ROUTE_SPEC_RULES: Rule[] = [
+export const ROUTE_SPEC_RULES: CelRule[] = [
   {
     rule: `${has('integrationRef')} != ${has('target')}`,
     message:
@@ -136,7 +130,7 @@ export const ROUTE_SPEC_RULES: Rule[] = [
 ];
 
 /** `spec.routeId` names an adopted route; changing it would silently re-point the object. */
-export const ROUTE_TRANSITION_RULES: Rule[] = [
+export const ROUTE_TRANSITION_RULES: CelRule[] = [
   {
     rule: '!has(oldSelf.routeId) || (has(self.routeId) && self.routeId == oldSelf.routeId)',
     message: 'spec.routeId is immutable once set; create a new ApiRoute to adopt a different route',
@@ -293,15 +287,27 @@ export const ApiRouteSpec = Type.Object(
   },
 );
 
+type ApiRouteSpecStatic = Static<typeof ApiRouteSpec>;
+
+/** status.observed's property for each observed row of the field table: the spec property's type, any value. */
+const observedFieldSchemas = Object.fromEntries(
+  OBSERVED_ROUTE_FIELDS.map((f) => [
+    f,
+    Type.Optional(
+      Type.Unsafe({
+        description: routeFieldRule(f).observed,
+        type: (ApiRouteSpec.properties[f] as { type: string }).type,
+      }),
+    ),
+  ]),
+) as { [K in ObservedRouteFieldName]: TOptional<TUnsafe<Reported<NonNullable<ApiRouteSpecStatic[K]>>>> };
+
 export const ObservedRoute = Type.Object(
   {
     apiId: Type.Optional(Type.String({ description: 'API the observed route belongs to.' })),
     region: Type.Optional(Type.String({ description: 'Region of the observed route.' })),
     protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
-    routeKey: Type.Optional(Type.String({ description: 'Route key reported by AWS.' })),
-    target: Type.Optional(Type.String({ description: 'Target reported by AWS (integrations/INTEGRATION_ID).' })),
-    authorizationType: Type.Optional(Type.String({ description: 'Authorization type (NONE when not set).' })),
-    apiKeyRequired: Type.Optional(Type.Boolean({ description: 'Whether an API key is required (WebSocket APIs).' })),
+    ...observedFieldSchemas,
     apiGatewayManaged: Type.Optional(
       Type.Boolean({ description: 'True for routes made by quick create; those cannot be managed.' }),
     ),

@@ -1,7 +1,7 @@
 // TypeScript types of the ApiRoute resource, derived from its schema.
 import type { Static } from '@sinclair/typebox';
 import type { ApiRouteSpec, ApiRouteStatus, ObservedRoute } from './route-schema.ts';
-import type { ObjectMeta } from './types.ts';
+import type { ObjectMeta } from './group.ts';
 
 export type ApiRouteSpecT = Static<typeof ApiRouteSpec>;
 export type ApiRouteStatusT = Static<typeof ApiRouteStatus>;

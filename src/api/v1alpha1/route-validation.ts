@@ -8,7 +8,7 @@ import { routeSpecJsonSchema } from './route-crd.ts';
 import { HTTP_ROUTE_KEY, WEBSOCKET_ROUTE_FIELDS, WEBSOCKET_ROUTE_KEYS } from './route-schema.ts';
 import type { ApiRouteSpecT } from './route-types.ts';
 import { ROUTE_TRANSITION_RULE_TWINS, routeCelProblems } from './route-validation-rules.ts';
-import type { Protocol } from './types.ts';
+import type { Protocol } from './group.ts';
 
 export type RouteValidationResult = { ok: true; spec: ApiRouteSpecT } | { ok: false; problems: Problem[] };
 

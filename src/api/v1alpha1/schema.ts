@@ -2,17 +2,16 @@
 // (crds/, via crd.ts) and runtime structural validation (validation.ts) all derive from it.
 // Only keywords Kubernetes allows in structural schemas may appear here; CEL rules that do not
 // depend on the API's protocol live beside the fields they constrain.
-import { Type, type TSchema, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
+import { COMMON_STATUS, HTTP_METHODS, IAM_ROLE_ARN, MANAGEMENT_POLICIES, StringEnum, type CelRule } from './group.ts';
 import {
   DESCRIPTION_MAX,
   INTEGRATION_TYPES,
-  HTTP_METHODS,
   CONNECTION_TYPES,
   PAYLOAD_FORMAT_VERSIONS,
   PASSTHROUGH_BEHAVIORS,
   CONTENT_HANDLING_STRATEGIES,
-  MANAGEMENT_POLICIES,
   SUBTYPE_PARAMETERS,
   INTEGRATION_SUBTYPES,
   HTTP_REQUEST_MAPPING_KEY,
@@ -20,31 +19,16 @@ import {
   SUBTYPE_PARAMETER_KEY,
   RESPONSE_MAPPING_KEY,
   STATUS_CODE_KEY,
-  IAM_ROLE_ARN,
   RESERVED_HEADER_KEY,
 } from './vocabulary.ts';
 
-export const GROUP = 'apigw.dev';
-export const VERSION = 'v1alpha1';
 export const KIND = 'ApiIntegration';
 export const PLURAL = 'apiintegrations';
 export const SINGULAR = 'apiintegration';
 export const SHORT_NAMES = ['apiint'];
-export const CATEGORIES = ['apigw'];
-export const API_VERSION = `${GROUP}/${VERSION}`;
 
 // Importers of the schema get its vocabulary too.
 export * from './vocabulary.ts';
-
-interface Rule {
-  rule: string;
-  message: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
-  fieldPath?: string;
-}
-
-const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 
 const StringMap = (description: string, valueMax: number, maxProperties: number, extra: Record<string, unknown> = {}) =>
   Type.Unsafe<Record<string, string>>({
@@ -56,7 +40,7 @@ const StringMap = (description: string, valueMax: number, maxProperties: number,
   });
 
 const has = (f: string) => `has(self.${f})`;
-const subtypeRules: Rule[] = INTEGRATION_SUBTYPES.map((subtype) => {
+const subtypeRules: CelRule[] = INTEGRATION_SUBTYPES.map((subtype) => {
   const required = SUBTYPE_PARAMETERS[subtype].required;
   return {
     rule: `!has(self.integrationSubtype) || self.integrationSubtype != '${subtype}' || (has(self.requestParameters) && ${required
@@ -77,7 +61,7 @@ const WEBSOCKET_ONLY = [
 const HTTP_ONLY = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
 
 /** Cross-field rules that hold whatever the API's protocol; enforced at `kubectl apply`. */
-export const SPEC_RULES: Rule[] = [
+export const SPEC_RULES: CelRule[] = [
   {
     rule: `!${has('integrationSubtype')} || self.integrationType == 'AWS_PROXY'`,
     message: 'integrationSubtype requires integrationType AWS_PROXY',
@@ -183,7 +167,7 @@ export const SPEC_RULES: Rule[] = [
 ];
 
 /** `spec.integrationId` names an adopted integration; changing it would silently re-point the object. */
-export const SPEC_TRANSITION_RULES: Rule[] = [
+export const SPEC_TRANSITION_RULES: CelRule[] = [
   {
     rule: '!has(oldSelf.integrationId) || (has(self.integrationId) && self.integrationId == oldSelf.integrationId)',
     message: 'spec.integrationId is immutable once set; create a new ApiIntegration to adopt a different integration',
@@ -387,17 +371,6 @@ export const ApiIntegrationSpec = Type.Object(
   },
 );
 
-export const Condition = Type.Object({
-  type: Type.String({ description: 'Condition type: Ready, Reconciling or Stalled.', maxLength: 316 }),
-  status: StringEnum(['True', 'False', 'Unknown'] as const, 'True, False or Unknown.'),
-  observedGeneration: Type.Optional(
-    Type.Integer({ description: 'metadata.generation the condition was computed from.', minimum: 0, format: 'int64' }),
-  ),
-  lastTransitionTime: Type.String({ description: 'When the status last changed.', format: 'date-time' }),
-  reason: Type.String({ description: 'CamelCase machine-readable reason.', maxLength: 1024 }),
-  message: Type.String({ description: 'What happened and what to do about it.', maxLength: 32768 }),
-});
-
 export const ObservedIntegration = Type.Object(
   {
     apiId: Type.Optional(Type.String({ description: 'API the observed integration belongs to.' })),
@@ -422,29 +395,6 @@ export const ObservedIntegration = Type.Object(
   },
   { description: 'What AWS reports for the integration, including values AWS defaulted.' },
 );
-
-/** What every kind's status carries beside its own fields: generation, conditions, handled request. */
-export const COMMON_STATUS = {
-  observedGeneration: Type.Optional(
-    Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
-  ),
-  conditions: Type.Optional(
-    Type.Unsafe<Static<typeof Condition>[]>({
-      type: 'array',
-      description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
-      items: Condition,
-      maxItems: 8,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['type'],
-    }),
-  ),
-  lastHandledReconcileAt: Type.Optional(
-    Type.String({
-      description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
-      maxLength: 256,
-    }),
-  ),
-};
 
 export const ApiIntegrationStatus = Type.Object(
   {
@@ -471,5 +421,3 @@ export const PRINTER_COLUMNS = [
   { name: 'On Delete', type: 'string', jsonPath: '.status.deletionPolicy', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];
-
-export type SchemaOf<T extends TSchema> = Static<T>;

@@ -9,7 +9,7 @@ import {
   PAYLOAD_FORMAT_VERSIONS,
   WEBSOCKET_REQUEST_KEY,
 } from './schema.ts';
-import type { Protocol } from './types.ts';
+import type { Protocol } from './group.ts';
 import {
   assuming,
   has,

@@ -6,7 +6,6 @@
 // follow-ons of another (see Finding), so the operator and the CLI show the cause, not the echoes.
 import {
   HTTP_REQUEST_MAPPING_KEY,
-  IAM_ROLE_ARN,
   INTEGRATION_SUBTYPES,
   RESERVED_HEADER_KEY,
   RESPONSE_MAPPING_KEY,
@@ -16,6 +15,7 @@ import {
   WEBSOCKET_REQUEST_KEY,
   type IntegrationSubtype,
 } from './schema.ts';
+import { IAM_ROLE_ARN } from './group.ts';
 import {
   assuming,
   has,

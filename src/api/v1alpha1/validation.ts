@@ -4,7 +4,8 @@
 // except follow-ons of another (advice that assumes a field the same result refuses; see Finding):
 // those would send the user to fix something that is not the cause.
 // Pure: no I/O, no SDKs, no environment.
-import type { ApiIntegrationSpecT, Protocol } from './types.ts';
+import type { ApiIntegrationSpecT } from './types.ts';
+import type { Protocol } from './group.ts';
 import { isRecord, problem, withoutFollowOns, type LooseSpec, type Problem } from './problem.ts';
 import { structureProblems } from './validation-structure.ts';
 import { TRANSITION_RULE_TWINS, celProblems } from './validation-rules.ts';

@@ -1,6 +1,7 @@
 // The ApiIntegration API's vocabulary: closed value sets, the service-integration subtypes and their
 // action parameters, the headers API Gateway will not map, and the key shapes that the CEL rules of
-// schema.ts and the runtime validator share. schema.ts re-exports all of it.
+// schema.ts and the runtime validator share. schema.ts re-exports all of it; what both kinds use
+// (HTTP methods, the policies, the IAM role shape) is in group.ts.
 
 /**
  * Longest `spec.description`, in characters here and in UTF-8 bytes in validation-structure.ts:
@@ -9,13 +10,10 @@
 export const DESCRIPTION_MAX = 960;
 
 export const INTEGRATION_TYPES = ['AWS', 'AWS_PROXY', 'HTTP', 'HTTP_PROXY', 'MOCK'] as const;
-export const HTTP_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export const CONNECTION_TYPES = ['INTERNET', 'VPC_LINK'] as const;
 export const PAYLOAD_FORMAT_VERSIONS = ['1.0', '2.0'] as const;
 export const PASSTHROUGH_BEHAVIORS = ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'] as const;
 export const CONTENT_HANDLING_STRATEGIES = ['CONVERT_TO_BINARY', 'CONVERT_TO_TEXT'] as const;
-export const DELETION_POLICIES = ['Delete', 'Retain'] as const;
-export const MANAGEMENT_POLICIES = ['Manage', 'ObserveOnly'] as const;
 
 /** HTTP API service integrations: action parameters each subtype requires and accepts. */
 export const SUBTYPE_PARAMETERS = {
@@ -95,7 +93,6 @@ export const WEBSOCKET_REQUEST_KEY = '^integration\\.request\\.(header|querystri
 export const SUBTYPE_PARAMETER_KEY = '^[A-Z][A-Za-z]+$';
 export const RESPONSE_MAPPING_KEY = '^(append|overwrite|remove):header\\.[^\\s]+$|^overwrite:statuscode$';
 export const STATUS_CODE_KEY = '^[2-5][0-9][0-9]$';
-export const IAM_ROLE_ARN = '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$';
 export const RESERVED_HEADER_KEY =
   '(?i)^(append|overwrite|remove):header\\.(' +
   RESERVED_HEADER_PREFIXES.map((p) => `${p}.*`).join('|') +

@@ -1,5 +1,6 @@
 // Builders for ApiIntegration objects and observed integrations used by the decision tables.
-import { FINALIZER, type ApiIntegration, type ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../../../src/apiintegration/desired.ts';
 import type { ObservedIntegration } from '../../../src/apiintegration/ports.ts';
 

@@ -2,7 +2,8 @@
 // do (resourceVersion preconditions, integrations per API, routes that block deletes), so the shell
 // is checked against behaviour, not calls.
 import { pino } from 'pino';
-import type { ApiIntegration, ApiIntegrationStatusT, Protocol } from '../../../src/api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationStatusT } from '../../../src/api/v1alpha1/types.ts';
+import type { Protocol } from '../../../src/api/v1alpha1/group.ts';
 import type {
   ApiIntegrationStore,
   IntegrationFields,

@@ -2,7 +2,7 @@
 // in three writes, updates, moves, recovery, adoption and deletes, in milliseconds instead of on the
 // test bed. Every failure branch is in reconciler-errors.test.ts.
 import { describe, expect, it } from '@jest/globals';
-import { FINALIZER } from '../../../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../../../src/apiintegration/desired.ts';
 import { AwsError } from '../../../src/apiintegration/errors.ts';
 import { setup } from './memory-ports.ts';

@@ -1,6 +1,6 @@
 // Builders for ApiRoute objects and observed routes used by the decision tables.
 import type { ApiRoute, ApiRouteSpecT } from '../../../src/api/v1alpha1/route-types.ts';
-import { FINALIZER } from '../../../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import type { DesiredRoute, RouteDecideInput, RouteObservation } from '../../../src/apiroute/decide.ts';
 import { resolveTarget, type ReferencedIntegration } from '../../../src/apiroute/desired.ts';
 import type { ObservedRoute } from '../../../src/apiroute/ports.ts';

@@ -3,7 +3,8 @@
 // parameters removed one call at a time), so the shell is checked against behaviour, not calls.
 import { pino } from 'pino';
 import type { ApiRoute, ApiRouteStatusT } from '../../../src/api/v1alpha1/route-types.ts';
-import type { ApiIntegration, Protocol } from '../../../src/api/v1alpha1/types.ts';
+import type { ApiIntegration } from '../../../src/api/v1alpha1/types.ts';
+import type { Protocol } from '../../../src/api/v1alpha1/group.ts';
 import { AwsError } from '../../../src/apiintegration/errors.ts';
 import { RouteKeyExistsError } from '../../../src/apiroute/errors.ts';
 import type { ApiRouteStore, Location, ObservedRoute, RouteFields, RouteGateway } from '../../../src/apiroute/ports.ts';

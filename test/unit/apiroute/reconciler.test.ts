@@ -3,7 +3,7 @@
 // ObserveOnly, Retain, deletes and retargeting, in milliseconds. Failures are in
 // reconciler-errors.test.ts.
 import { describe, expect, it } from '@jest/globals';
-import { FINALIZER } from '../../../src/api/v1alpha1/types.ts';
+import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import { observedRoute, pendingFor, recordedRoute, routeObject } from './fixtures.ts';
 import { itemsIntegration, setup } from './memory-ports.ts';
 

@@ -1,0 +1,91 @@
+// What every kind of the apigw.dev group shares: the group and version, the finalizer and the
+// annotations both kinds write, object metadata, the API protocol, the closed value sets both kinds
+// use, and the pieces each kind's schema is built from (CEL rules, string enums, conditions and the
+// common status fields). Each kind's schema (schema.ts for ApiIntegration, route-schema.ts for
+// ApiRoute) builds on this file and never on another kind's.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const GROUP = 'apigw.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORIES = ['apigw'];
+
+export const FINALIZER = 'apigw.dev/finalizer';
+/** `region/apiId` of the recorded resource, so a moved spec knows where the old one lives. */
+export const ANNOTATION_LOCATION = 'apigw.dev/location';
+/** Written before a create: `region/apiId`; its presence without an id means a create may have happened. */
+export const ANNOTATION_CREATE_PENDING = 'apigw.dev/create-pending';
+/**
+ * When the recorded id was recorded (RFC 3339), on both kinds: a read that misses a resource made
+ * moments ago is looked at again rather than taken for a deletion.
+ */
+export const ANNOTATION_RECORDED_AT = 'apigw.dev/recorded-at';
+/** Set to any new value (a timestamp, say) to ask for an immediate pass with a fresh AWS read. */
+export const ANNOTATION_RECONCILE_REQUESTED = 'apigw.dev/reconcile-requested-at';
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  resourceVersion: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export type Protocol = 'HTTP' | 'WEBSOCKET';
+
+export const HTTP_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export const DELETION_POLICIES = ['Delete', 'Retain'] as const;
+export const MANAGEMENT_POLICIES = ['Manage', 'ObserveOnly'] as const;
+export const IAM_ROLE_ARN = '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$';
+
+/** A CEL rule of a CRD (`x-kubernetes-validations`), enforced at `kubectl apply`. */
+export interface CelRule {
+  rule: string;
+  message: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
+  fieldPath?: string;
+}
+
+export const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+
+export const Condition = Type.Object({
+  type: Type.String({ description: 'Condition type: Ready, Reconciling or Stalled.', maxLength: 316 }),
+  status: StringEnum(['True', 'False', 'Unknown'] as const, 'True, False or Unknown.'),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'metadata.generation the condition was computed from.', minimum: 0, format: 'int64' }),
+  ),
+  lastTransitionTime: Type.String({ description: 'When the status last changed.', format: 'date-time' }),
+  reason: Type.String({ description: 'CamelCase machine-readable reason.', maxLength: 1024 }),
+  message: Type.String({ description: 'What happened and what to do about it.', maxLength: 32768 }),
+});
+
+export type ConditionT = Static<typeof Condition>;
+
+/** What every kind's status carries beside its own fields: generation, conditions, handled request. */
+export const COMMON_STATUS = {
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'The metadata.generation last reconciled.', format: 'int64' }),
+  ),
+  conditions: Type.Optional(
+    Type.Unsafe<ConditionT[]>({
+      type: 'array',
+      description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
+      items: Condition,
+      maxItems: 8,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+  ),
+  lastHandledReconcileAt: Type.Optional(
+    Type.String({
+      description: 'The last apigw.dev/reconcile-requested-at value the operator acted on.',
+      maxLength: 256,
+    }),
+  ),
+};
