@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps tools image build generate check lint typecheck test test-unit test-integration demo bench clean
+.PHONY: all deps tools image build generate check lint typecheck test test-unit test-tools test-integration demo bench clean
 
 all: test
 
@@ -38,8 +38,11 @@ check: typecheck lint
 test: deps tools check image
 	npm test
 
-test-unit: deps tools
+test-unit: deps
 	npm run test:unit
+
+test-tools: deps tools
+	npm run test:tools
 
 test-integration: deps tools
 	npm run test:integration

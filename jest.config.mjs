@@ -1,6 +1,8 @@
-// Three projects: pure unit tables, integration tests against the real test bed (kube-apiserver +
-// etcd + moto) that the global set-up starts, and reliability scenarios (faults, kills, restarts,
-// failover, churn) on the same test bed, in reduced size unless RELIABILITY_FULL=1.
+// Four projects: pure unit tables that stay in-process; tool checks that run processes (helm,
+// kubectl, glua, bash, the operator's CLI) on the repository's files but need no test bed;
+// integration tests against the real test bed (kube-apiserver + etcd + moto) that the global set-up
+// starts; and reliability scenarios (faults, kills, restarts, failover, churn) on the same test bed,
+// in reduced size unless RELIABILITY_FULL=1.
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -22,6 +24,7 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'tools', testMatch: ['<rootDir>/test/tools/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',

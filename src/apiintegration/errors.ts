@@ -22,8 +22,6 @@ const REASONS: Record<AwsErrorKind, ConditionReason> = {
 
 export interface AwsErrorDetails {
   operation: string;
-  /** When to try again, if known (a local call budget that is spent). */
-  retryAfterMs?: number;
   requestId?: string;
   httpStatus?: number;
   /** For `InUse`: the ids of the routes AWS says still target the integration. */
@@ -36,7 +34,6 @@ export class AwsError extends Error {
   readonly operation: string;
   readonly requestId?: string;
   readonly httpStatus?: number;
-  readonly retryAfterMs?: number;
   readonly routeIds?: string[];
   /** CamelCase reason suitable for a condition or an Event. */
   readonly reason: ConditionReason;
@@ -48,7 +45,6 @@ export class AwsError extends Error {
     this.operation = details.operation;
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
-    this.retryAfterMs = details.retryAfterMs;
     this.routeIds = details.routeIds;
     this.reason = REASONS[kind];
   }
@@ -72,15 +68,18 @@ export class AwsError extends Error {
 
 /**
  * The operator's own AWS call budget is spent for a while: not an AWS answer and not a failure the
- * user should see; the key comes back when a token is due. Nothing was sent.
+ * user should see; the key comes back when a token is due (failure.ts makes that a returned wait).
+ * Nothing was sent.
  */
 export class BudgetWait extends AwsError {
-  constructor(bucket: string, retryAfterMs: number) {
-    super('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${retryAfterMs} ms`, {
+  /** When the bucket's next token is due. */
+  readonly waitMs: number;
+  constructor(bucket: string, waitMs: number) {
+    super('Throttled', `AWS call budget for ${bucket} is spent; next token in ~${waitMs} ms`, {
       operation: 'budget',
-      retryAfterMs,
     });
     this.name = 'BudgetWait';
+    this.waitMs = waitMs;
   }
 }
 

@@ -1,9 +1,10 @@
 // What a failed pass means, decided in one place from the closed set of errors (DESIGN §3): what the
 // object says, which event a person sees, how loudly to log, and how the work queue retries. The
-// reconciler carries the answer out.
+// reconciler carries the answer out: every wait known here is a returned result, and only a failure
+// without one is thrown, to take the work queue's rate-limited backoff.
 import type { Outcome } from '../api/v1alpha1/conditions.ts';
 import type { ConditionT } from '../api/v1alpha1/group.ts';
-import { RetryAfterError, type Result } from '../runtime/controller.ts';
+import type { Result } from '../runtime/controller.ts';
 import { ConflictError } from '../runtime/ports.ts';
 import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from './errors.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
@@ -18,8 +19,10 @@ export type Retry =
   | { kind: 'stale-object' }
   /** AWS saw a concurrent modification of the API: back off, growing with each refusal in a row. */
   | { kind: 'concurrent-modification' }
-  /** The work queue's own backoff, or the delay the error asks for (a spent call budget). */
-  | { kind: 'rethrow' };
+  /** Our own AWS call budget is spent: come back when its next token is due. */
+  | { kind: 'call-budget'; waitMs: number }
+  /** Nothing says when it will work: the work queue's rate-limited backoff. */
+  | { kind: 'backoff' };
 
 /** Each kind's vocabulary: a condition reason for every failure, and AwsRejected as an event reason. */
 export interface FailureResponse<Reason extends string = ConditionReason, Event extends string = EventReason> {
@@ -66,7 +69,7 @@ export function failureOf<Reason extends string, Event extends string>(
   if (err instanceof AwsError) return awsFailure(err, obj, ctx.reasonOf(err));
   return {
     log: { level: 'warn', fields: { err: String(err) }, message: 'reconcile failed; will retry' },
-    retry: { kind: 'rethrow' },
+    retry: { kind: 'backoff' },
   };
 }
 
@@ -120,8 +123,13 @@ function awsFailure<Reason extends string>(
     ...(unsettled && !localWait
       ? { status: { outcome: { kind: 'Progressing', reason, message: err.message }, bestEffort: true } }
       : {}),
-    retry: err.kind === 'Conflict' ? { kind: 'concurrent-modification' } : { kind: 'rethrow' },
+    retry: awsRetry(err),
   };
+}
+
+function awsRetry(err: AwsError): Retry {
+  if (err instanceof BudgetWait) return { kind: 'call-budget', waitMs: err.waitMs };
+  return err.kind === 'Conflict' ? { kind: 'concurrent-modification' } : { kind: 'backoff' };
 }
 
 /** Our view of the object was stale; the watch brings the new one shortly. */
@@ -146,7 +154,11 @@ export class FailureRetries {
     this.credentialFailures.delete(key);
   }
 
-  /** A result to return, or the error the queue should see (thrown). */
+  /**
+   * The result the failed pass returns. A wait that interrupts the pass leaves the queue's error
+   * backoff for the key as it stands (`unfinished`); only `backoff` throws `err`, for the queue's
+   * rate-limited retry.
+   */
   resultOf(retry: Retry, key: string, err: unknown): Result {
     switch (retry.kind) {
       case 'after-rejection':
@@ -154,10 +166,12 @@ export class FailureRetries {
       case 'after-credentials':
         return { requeueAfterMs: credentialsRetryMs(this.countIn(this.credentialFailures, key), this.opts.random) };
       case 'stale-object':
-        throw new RetryAfterError((err as Error).message, STALE_OBJECT_RETRY_MS, err);
+        return { requeueAfterMs: STALE_OBJECT_RETRY_MS, unfinished: true };
       case 'concurrent-modification':
-        throw new RetryAfterError((err as Error).message, this.nextConflictDelayMs(key), err);
-      case 'rethrow':
+        return { requeueAfterMs: this.nextConflictDelayMs(key), unfinished: true };
+      case 'call-budget':
+        return { requeueAfterMs: retry.waitMs, unfinished: true };
+      case 'backoff':
         throw err;
     }
   }

@@ -1,6 +1,8 @@
 // N workers that take keys from a work queue and reconcile them, mapping each outcome to a queue
-// action the way controller-runtime's reconcileHandler does. A throwing reconcile never kills a
-// worker, and stop() finishes in-flight work before aborting it at a deadline.
+// action the way controller-runtime's reconcileHandler does: a wait the reconcile knows of is a
+// returned result, and a thrown error always takes the key's rate-limited backoff. A throwing
+// reconcile never kills a worker, and stop() finishes in-flight work before aborting it at a
+// deadline.
 import { systemClock, type Clock } from './clock.ts';
 import { errorFields, silentLogger, type Logger } from './log.ts';
 import type { WorkQueue } from './workqueue.ts';
@@ -8,37 +10,16 @@ import type { WorkQueue } from './workqueue.ts';
 export interface Result {
   /** Reconcile again after this long even if nothing changes (drift checks, waiting on AWS). */
   requeueAfterMs?: number;
+  /**
+   * The pass was held up by something that passes by itself (a spent call budget, a conflicting
+   * write) before it got through. The key's error backoff stays as it stands, neither reset as
+   * after a pass that got through nor raised as after an error, so the errors around the wait keep
+   * backing off as one run.
+   */
+  unfinished?: boolean;
 }
 
 export type Reconcile<K> = (key: K, signal: AbortSignal) => Promise<Result | void>;
-
-/** An error that retrying cannot fix (invalid spec, AWS 400/403): no requeue until the object changes. */
-export class TerminalError extends Error {
-  readonly reason: string;
-
-  constructor(message: string, opts: { reason?: string; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'TerminalError';
-    this.reason = opts.reason ?? 'Terminal';
-  }
-}
-
-/** A failure the work queue should retry after this delay instead of its own rate-limited backoff. */
-export class RetryAfterError extends Error {
-  readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'RetryAfterError';
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
-/** The delay an error asks for (throttled, conflict), if it carries a numeric `retryAfterMs`. */
-export function retryAfterMsOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const ms = (err as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-}
 
 export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
 
@@ -46,7 +27,7 @@ export interface ControllerMetrics {
   maxConcurrent(n: number): void;
   activeWorkers(n: number): void;
   reconciled(outcome: ReconcileOutcome, seconds: number): void;
-  failed(terminal: boolean): void;
+  failed(): void;
 }
 
 export interface ControllerOptions<K> {
@@ -156,7 +137,7 @@ export class Controller<K = string> {
     let outcome: ReconcileOutcome;
     try {
       const result = await this.reconcile(key, this.inflight.signal);
-      outcome = this.onSuccess(key, result ?? {});
+      outcome = this.onResult(key, result ?? {});
     } catch (err) {
       outcome = 'error';
       this.onError(key, err);
@@ -164,9 +145,9 @@ export class Controller<K = string> {
     this.metrics?.reconciled(outcome, (this.clock.now() - started) / 1000);
   }
 
-  private onSuccess(key: K, result: Result): ReconcileOutcome {
-    // Either way the key succeeded, so its failure count starts again from the base delay.
-    this.queue.forget(key);
+  private onResult(key: K, result: Result): ReconcileOutcome {
+    // A pass that got through starts the key's failure count again from the base delay.
+    if (!result.unfinished) this.queue.forget(key);
     const after = result.requeueAfterMs;
     if (after !== undefined && after > 0) {
       this.queue.requeueAfter(key, after);
@@ -176,21 +157,12 @@ export class Controller<K = string> {
   }
 
   private onError(key: K, err: unknown): void {
-    const terminal = err instanceof TerminalError;
-    this.metrics?.failed(terminal);
+    this.metrics?.failed();
     if (this.inflight.signal.aborted) {
       this.log.info({ key, ...errorFields(err) }, 'reconcile aborted at shutdown');
       return;
     }
-    if (terminal) {
-      // Not retried: a change to the object brings it back through the informer.
-      this.queue.forget(key);
-      this.log.error({ key, ...errorFields(err) }, 'reconcile failed permanently');
-      return;
-    }
-    const after = retryAfterMsOf(err);
-    if (after !== undefined) this.queue.requeueAfter(key, after);
-    else this.queue.addRateLimited(key);
+    this.queue.addRateLimited(key);
     this.log.error({ key, retries: this.queue.retries(key), ...errorFields(err) }, 'reconcile failed; will retry');
   }
 

@@ -60,6 +60,8 @@ export class RuntimeMetrics {
       'Total number of reconciliation errors per controller',
       c,
     );
+    // Exported at 0, as controller-runtime exports it, for the dashboards that read it. This runtime
+    // has no terminal error: a failure that retrying soon cannot fix returns a long wait instead.
     this.terminalErrors = counter(
       'controller_runtime_terminal_reconcile_errors_total',
       'Total number of terminal reconciliation errors per controller',
@@ -116,10 +118,7 @@ export class RuntimeMetrics {
         this.reconcileTotal.inc({ controller: name, result });
         this.reconcileTime.observe(labels, seconds);
       },
-      failed: (terminal) => {
-        this.reconcileErrors.inc(labels);
-        if (terminal) this.terminalErrors.inc(labels);
-      },
+      failed: () => this.reconcileErrors.inc(labels),
     };
   }
 

@@ -7,7 +7,8 @@
 // lean-gen.ts, which re-exports the same two functions from the same files. Anything else that
 // imports the index (tests, tools, a future adapter) still gets all of it, with the same
 // functions. If client-node's config.js ever needs another name, loading fails at start-up with
-// "does not provide an export named", and test/unit/kube-lean-load.test.ts fails first.
+// "does not provide an export named", and test/tools/adapters/kubernetes/lean-load.test.ts fails
+// first.
 import { registerHooks } from 'node:module';
 
 const CONFIG_MODULE = '/@kubernetes/client-node/dist/config.js';

@@ -3,7 +3,7 @@
 // in place, and whether status.observed reports it. The SDK mapping (adapters/aws/route-mapping.ts),
 // the diff (apiroute/diff.ts), the desired fields (apiroute/desired.ts), RouteFields
 // (apiroute/ports.ts) and status.observed (apiroute/status.ts and its schema in route-schema.ts) all
-// follow this table, and test/unit/route-fields.test.ts checks it against the schema: a new route
+// follow this table, and test/unit/api/route-fields.test.ts checks it against the schema: a new route
 // field is a row here, its spec property, and a sample value in that test.
 //
 // UpdateRoute merges like UpdateIntegration: a field left out stays as it is, so a field removed

@@ -1,13 +1,14 @@
-// How reconcile outcomes turn into queue actions (controller-runtime's reconcileHandler), that a
-// throwing reconcile never stops the controller, and that shutdown finishes or aborts in-flight work.
+// How reconcile outcomes turn into queue actions (controller-runtime's reconcileHandler): a known
+// wait is a returned result, a thrown error always takes the key's backoff. A throwing reconcile
+// never stops the controller, and shutdown finishes or aborts in-flight work.
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock, flushMicrotasks } from '../../../src/runtime/clock.ts';
 import {
   Controller,
-  TerminalError,
   type ControllerMetrics,
   type Reconcile,
   type ReconcileOutcome,
+  type Result,
 } from '../../../src/runtime/controller.ts';
 import { WorkQueue } from '../../../src/runtime/workqueue.ts';
 
@@ -15,13 +16,13 @@ function setup(reconcile: Reconcile<string>, workers = 1) {
   const clock = new FakeClock();
   const queue = new WorkQueue<string>({ clock });
   const outcomes: ReconcileOutcome[] = [];
-  const failures: boolean[] = [];
+  const failures: true[] = [];
   const active: number[] = [];
   const metrics: ControllerMetrics = {
     maxConcurrent: () => undefined,
     activeWorkers: (n) => active.push(n),
     reconciled: (o) => outcomes.push(o),
-    failed: (t) => failures.push(t),
+    failed: () => failures.push(true),
   };
   const controller = new Controller<string>({ name: 'test', queue, reconcile, workers, clock, metrics });
   controller.start();
@@ -35,7 +36,7 @@ function scripted(script: ((key: string) => unknown)[]) {
   const reconcile: Reconcile<string> = async (key) => {
     calls.push({ key, at: clock?.now() ?? 0 });
     const step = script[calls.length - 1];
-    return (step ? step(key) : {}) as { requeueAfterMs?: number };
+    return (step ? step(key) : {}) as Result;
   };
   return { calls, reconcile, bind: (c: FakeClock) => (clock = c) };
 }
@@ -77,38 +78,44 @@ describe('Controller result handling', () => {
     const gaps = s.calls.slice(1).map((c, i) => c.at - s.calls[i]!.at);
     expect(gaps).toEqual([5, 10, 20]);
     expect(outcomes).toEqual(['error', 'error', 'error', 'success']);
-    expect(failures).toEqual([false, false, false]);
+    expect(failures).toEqual([true, true, true]);
     expect(queue.retries('a')).toBe(0);
     await controller.stop(1000);
   });
 
-  it('an error carrying retryAfterMs is retried after exactly that delay', async () => {
+  it('a thrown error takes the key backoff, whatever delay it carries', async () => {
+    // A delay is only ever a returned result: fields on a thrown object are not read.
     const throttled = () => {
-      throw Object.assign(new Error('throttled'), { retryAfterMs: 7000 });
+      throw Object.assign(new Error('throttled'), { retryAfterMs: 7000, requeueAfterMs: 7000 });
     };
     const s = scripted([throttled, () => ({})]);
-    const { clock, queue, controller } = setup(s.reconcile);
+    const { clock, queue, controller, outcomes, failures } = setup(s.reconcile);
     s.bind(clock);
     queue.add('a');
-    await clock.advance(6999);
-    expect(s.calls).toHaveLength(1);
-    await clock.advance(1);
-    expect(s.calls).toHaveLength(2);
+    await clock.advance(10_000);
+    expect(s.calls.map((c) => c.at - s.calls[0]!.at)).toEqual([0, 5]);
+    expect(outcomes).toEqual(['error', 'success']);
+    expect(failures).toEqual([true]);
     await controller.stop(1000);
   });
 
-  it('a TerminalError is counted and not retried', async () => {
-    const s = scripted([
-      () => {
-        throw new TerminalError('spec is invalid', { reason: 'InvalidSpec' });
-      },
-    ]);
+  it('a held-up pass comes back after its delay and keeps the key backoff; a pass that got through resets it', async () => {
+    const boom = () => {
+      throw new Error('transient');
+    };
+    const heldUp = () => ({ requeueAfterMs: 7000, unfinished: true });
+    const polled = () => ({ requeueAfterMs: 7000 });
+    const s = scripted([boom, boom, heldUp, boom, polled, boom, () => ({})]);
     const { clock, queue, controller, outcomes, failures } = setup(s.reconcile);
+    s.bind(clock);
     queue.add('a');
-    await clock.advance(3_600_000);
-    expect(s.calls).toHaveLength(1);
-    expect(outcomes).toEqual(['error']);
-    expect(failures).toEqual([true]);
+    await clock.advance(60_000);
+    const gaps = s.calls.slice(1).map((c, i) => c.at - s.calls[i]!.at);
+    // 5, 10: the first two errors; the wait; 20: the third error in the run; the poll resets it, so 5.
+    expect(gaps).toEqual([5, 10, 7000, 20, 7000, 5]);
+    expect(outcomes).toEqual(['error', 'error', 'requeue_after', 'error', 'requeue_after', 'error', 'success']);
+    expect(failures).toHaveLength(4);
+    expect(queue.retries('a')).toBe(0);
     await controller.stop(1000);
   });
 });

@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiGatewayV2Client, CreateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
-import { classify } from '../faultproxy/operations.ts';
-import { FaultProxy, type FaultProxyOptions, type Outcome } from '../faultproxy/proxy.ts';
-import { audit } from '../faultproxy/inventory.ts';
-import { seededRng } from '../faultproxy/rng.ts';
+import { classify } from '../../faultproxy/operations.ts';
+import { FaultProxy, type FaultProxyOptions, type Outcome } from '../../faultproxy/proxy.ts';
+import { audit } from '../../faultproxy/inventory.ts';
+import { seededRng } from '../../faultproxy/rng.ts';
 import {
   inUseMessage,
   mergeIntegrationUpdate,
@@ -18,7 +18,7 @@ import {
   routesTargeting,
   SUBTYPE_TOMBSTONE_MESSAGE,
   withCreateDefaults,
-} from '../faultproxy/fidelity.ts';
+} from '../../faultproxy/fidelity.ts';
 
 interface Seen {
   method: string;

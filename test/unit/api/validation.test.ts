@@ -1,11 +1,16 @@
 // The validation table: one valid spec per flavour, one invalid spec per rule (structure, the CEL
 // twins, and the protocol-aware AWS rules), each with the field and the gist of the message.
 import { describe, expect, it } from '@jest/globals';
-import { formatProblems, validateSpec, validateSpecUpdate, type Problem } from '../../src/api/v1alpha1/validation.ts';
-import type { Protocol } from '../../src/api/v1alpha1/group.ts';
-import { SPEC_RULES, SPEC_TRANSITION_RULES } from '../../src/api/v1alpha1/schema.ts';
-import { specJsonSchema } from '../../src/api/v1alpha1/crd.ts';
-import { MAP_RULE_TWINS, SPEC_RULE_TWINS, TRANSITION_RULE_TWINS } from '../../src/api/v1alpha1/validation-rules.ts';
+import {
+  formatProblems,
+  validateSpec,
+  validateSpecUpdate,
+  type Problem,
+} from '../../../src/api/v1alpha1/validation.ts';
+import type { Protocol } from '../../../src/api/v1alpha1/group.ts';
+import { SPEC_RULES, SPEC_TRANSITION_RULES } from '../../../src/api/v1alpha1/schema.ts';
+import { specJsonSchema } from '../../../src/api/v1alpha1/crd.ts';
+import { MAP_RULE_TWINS, SPEC_RULE_TWINS, TRANSITION_RULE_TWINS } from '../../../src/api/v1alpha1/validation-rules.ts';
 import {
   LAMBDA_ARN,
   VALID_EXAMPLES,
@@ -17,7 +22,7 @@ import {
   wsMock,
   wsLambda,
   wsHttp,
-} from '../fixtures/spec-examples.ts';
+} from '../../fixtures/spec-examples.ts';
 
 function problemsOf(spec: unknown, protocol?: Protocol): Problem[] {
   const r = validateSpec(spec, protocol);

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
-import { helpText, parseConfig } from '../../src/config.ts';
-import { findTools } from '../testbed/tools.ts';
+import { helpText, parseConfig } from '../../../src/config.ts';
+import { findTools } from '../../testbed/tools.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'apigw-operator');
 const KUBE_VERSION = '1.34.0';
 const helm = findTools().helm;

@@ -4,16 +4,16 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { forbiddenKeywords, type JsonSchema } from '../../src/api/v1alpha1/crd.ts';
+import { forbiddenKeywords, type JsonSchema } from '../../../src/api/v1alpha1/crd.ts';
 import {
   ROUTE_CRD_CHART_FILE,
   ROUTE_CRD_FILE,
   buildRouteCrd,
   buildRouteCrdYaml,
   routeOpenApiSchema,
-} from '../../src/api/v1alpha1/route-crd.ts';
+} from '../../../src/api/v1alpha1/route-crd.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 function undocumented(node: JsonSchema, path: string): string[] {
   const children: [string, JsonSchema][] = [

@@ -6,9 +6,9 @@ import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseConfig } from '../../src/config.ts';
+import { parseConfig } from '../../../src/config.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 type Obj = {
   kind: string;

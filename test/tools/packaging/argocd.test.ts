@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { findTools } from '../testbed/tools.ts';
+import { findTools } from '../../testbed/tools.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const CHECK_DIR = join(ROOT, 'deploy', 'argocd', 'apigw.dev', 'ApiIntegration');
 const SCRIPT = join(CHECK_DIR, 'health.lua');
 const glua = findTools().glua;

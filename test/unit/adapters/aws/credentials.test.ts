@@ -9,10 +9,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromIni, fromTokenFile } from '@aws-sdk/credential-providers';
-import { SdkClientFactory } from '../../src/adapters/aws/clients.ts';
-import { assumeRole, type DefaultChain } from '../../src/adapters/aws/credentials.ts';
-import { ApiGatewayV2Gateway } from '../../src/adapters/aws/gateway.ts';
-import { AwsError, CredentialsError } from '../../src/apiintegration/errors.ts';
+import { SdkClientFactory } from '../../../../src/adapters/aws/clients.ts';
+import { assumeRole, type DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
+import { ApiGatewayV2Gateway } from '../../../../src/adapters/aws/gateway.ts';
+import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
 
 type Answer = { status: number; headers?: Record<string, string>; body: string };
 const ROLE = 'arn:aws:iam::444455556666:role/apigw-operator-payments';

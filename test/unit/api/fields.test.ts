@@ -2,12 +2,12 @@
 // its rows plus the operator's own fields, status.observed has a property for every row it reports,
 // and every row survives the trip to the SDK and back. A new AWS field is a row plus a property.
 import { describe, expect, it } from '@jest/globals';
-import { FIELD_NAMES, INTEGRATION_FIELDS, OPERATOR_FIELDS, REPORTED_ONLY } from '../../src/api/v1alpha1/fields.ts';
-import { ApiIntegrationSpec, ObservedIntegration } from '../../src/api/v1alpha1/schema.ts';
-import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
-import { diffIntegration } from '../../src/apiintegration/diff.ts';
-import { nextStatus } from '../../src/apiintegration/status.ts';
-import { object } from './apiintegration/fixtures.ts';
+import { FIELD_NAMES, INTEGRATION_FIELDS, OPERATOR_FIELDS, REPORTED_ONLY } from '../../../src/api/v1alpha1/fields.ts';
+import { ApiIntegrationSpec, ObservedIntegration } from '../../../src/api/v1alpha1/schema.ts';
+import { fromSdk, toSdkInput } from '../../../src/adapters/aws/mapping.ts';
+import { diffIntegration } from '../../../src/apiintegration/diff.ts';
+import { nextStatus } from '../../../src/apiintegration/status.ts';
+import { object } from '../apiintegration/fixtures.ts';
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 

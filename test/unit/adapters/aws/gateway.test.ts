@@ -3,8 +3,8 @@
 // overlap (API Gateway answers overlapping writes with 409), concurrent protocol lookups of one
 // API share a GetApi, and a deleted API is forgotten.
 import { describe, expect, it } from '@jest/globals';
-import { ApiGatewayV2Gateway } from '../../src/adapters/aws/gateway.ts';
-import type { ClientFactory } from '../../src/adapters/aws/clients.ts';
+import { ApiGatewayV2Gateway } from '../../../../src/adapters/aws/gateway.ts';
+import type { ClientFactory } from '../../../../src/adapters/aws/clients.ts';
 
 type Reply = () => Promise<unknown>;
 const awsError = (name: string, status: number, message = name) =>

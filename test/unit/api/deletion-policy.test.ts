@@ -2,15 +2,15 @@
 // integration or route keeps it unless its spec says Delete, the rest delete what they made, and
 // status.deletionPolicy says which applies.
 import { describe, expect, it } from '@jest/globals';
-import type { ApiRouteSpecT } from '../../src/api/v1alpha1/route-types.ts';
-import type { ApiIntegrationSpecT } from '../../src/api/v1alpha1/types.ts';
-import { effectiveDeletionPolicy, type DeletionPolicySpec } from '../../src/api/v1alpha1/deletion-policy.ts';
-import { decide } from '../../src/apiintegration/decide.ts';
-import { nextStatus } from '../../src/apiintegration/status.ts';
-import { decideRoute } from '../../src/apiroute/decide.ts';
-import { nextRouteStatus } from '../../src/apiroute/status.ts';
-import { object, recordedAt } from './apiintegration/fixtures.ts';
-import { recordedRoute, routeInput, routeObject } from './apiroute/fixtures.ts';
+import type { ApiRouteSpecT } from '../../../src/api/v1alpha1/route-types.ts';
+import type { ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
+import { effectiveDeletionPolicy, type DeletionPolicySpec } from '../../../src/api/v1alpha1/deletion-policy.ts';
+import { decide } from '../../../src/apiintegration/decide.ts';
+import { nextStatus } from '../../../src/apiintegration/status.ts';
+import { decideRoute } from '../../../src/apiroute/decide.ts';
+import { nextRouteStatus } from '../../../src/apiroute/status.ts';
+import { object, recordedAt } from '../apiintegration/fixtures.ts';
+import { recordedRoute, routeInput, routeObject } from '../apiroute/fixtures.ts';
 
 type IntegrationSpec = Partial<ApiIntegrationSpecT>;
 type RouteSpec = Partial<ApiRouteSpecT>;

@@ -6,9 +6,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROLE_ARN } from '../fixtures/spec-examples.ts';
+import { ROLE_ARN } from '../../fixtures/spec-examples.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 type Conditions = Record<string, Record<string, string | string[]>>;
 interface Statement {

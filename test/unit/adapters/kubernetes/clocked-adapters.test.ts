@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { pino } from 'pino';
-import { KubeEventRecorder } from '../../src/adapters/kubernetes/events.ts';
+import { KubeEventRecorder } from '../../../../src/adapters/kubernetes/events.ts';
 import {
   ALLOWED_API_IDS_ANNOTATION,
   ALLOWED_CREDENTIALS_ARNS_ANNOTATION,
@@ -13,11 +13,11 @@ import {
   NAMESPACE_POLICY_TTL_MS,
   NamespaceAnnotationPolicy,
   ROLE_ANNOTATION,
-} from '../../src/adapters/kubernetes/namespace-policy.ts';
-import { KubeRest } from '../../src/adapters/kubernetes/rest.ts';
-import { RoleNotAllowedError } from '../../src/apiintegration/errors.ts';
-import { FakeClock } from '../../src/runtime/clock.ts';
-import { object } from './apiintegration/fixtures.ts';
+} from '../../../../src/adapters/kubernetes/namespace-policy.ts';
+import { KubeRest } from '../../../../src/adapters/kubernetes/rest.ts';
+import { RoleNotAllowedError } from '../../../../src/apiintegration/errors.ts';
+import { FakeClock } from '../../../../src/runtime/clock.ts';
+import { object } from '../../apiintegration/fixtures.ts';
 
 const logger = pino({ level: 'silent' });
 const MINUTE = 60_000;

@@ -9,9 +9,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromIni } from '@aws-sdk/credential-providers';
-import type { DefaultChain } from '../../src/adapters/aws/credentials.ts';
-import { StsCallerIdentity } from '../../src/adapters/aws/identity.ts';
-import { AwsError, CredentialsError } from '../../src/apiintegration/errors.ts';
+import type { DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
+import { StsCallerIdentity } from '../../../../src/adapters/aws/identity.ts';
+import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
 
 type Answer = { status: number; body: string };
 const ARN = 'arn:aws:sts::111122223333:assumed-role/apigw-operator/botocore-session-1';

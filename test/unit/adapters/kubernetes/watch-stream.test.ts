@@ -3,9 +3,9 @@
 // ends the watch quietly; a line that is not JSON fails the watch instead of dropping an event.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CustomResourceListWatcher } from '../../src/adapters/kubernetes/listwatch.ts';
-import { GoneError, type WatchEvent } from '../../src/runtime/ports.ts';
-import { listenWithKubeConfig } from '../support/local-kube.ts';
+import { CustomResourceListWatcher } from '../../../../src/adapters/kubernetes/listwatch.ts';
+import { GoneError, type WatchEvent } from '../../../../src/runtime/ports.ts';
+import { listenWithKubeConfig } from '../../../support/local-kube.ts';
 
 type Obj = { metadata: { name: string; resourceVersion: string } };
 let srv: Server | undefined;

@@ -1,8 +1,8 @@
 // Every AWS failure lands in one of the classes the reconciler acts on, keeping the request id.
 import { describe, expect, it } from '@jest/globals';
-import { isNotFound, routeIdsOf, translate } from '../../src/adapters/aws/errors.ts';
-import { fromSdk, toSdkInput } from '../../src/adapters/aws/mapping.ts';
-import { AwsError, CredentialsError } from '../../src/apiintegration/errors.ts';
+import { isNotFound, routeIdsOf, translate } from '../../../../src/adapters/aws/errors.ts';
+import { fromSdk, toSdkInput } from '../../../../src/adapters/aws/mapping.ts';
+import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
 
 const sdkError = (name: string, status?: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });

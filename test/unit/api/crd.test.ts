@@ -10,9 +10,9 @@ import {
   forbiddenKeywords,
   openApiSchema,
   type JsonSchema,
-} from '../../src/api/v1alpha1/crd.ts';
+} from '../../../src/api/v1alpha1/crd.ts';
 
-const committedPath = new URL(`../../${CRD_FILE}`, import.meta.url);
+const committedPath = new URL(`../../../${CRD_FILE}`, import.meta.url);
 
 function undocumented(node: JsonSchema, path: string): string[] {
   const props = (node.properties ?? {}) as Record<string, JsonSchema>;

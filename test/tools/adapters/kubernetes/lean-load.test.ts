@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { statusOf } from '../../src/adapters/kubernetes/errors.ts';
-import { AUTH_REUSE_MS } from '../../src/adapters/kubernetes/connections.ts';
-import { KubeRest, MERGE_PATCH } from '../../src/adapters/kubernetes/rest.ts';
-import { listenWithKubeConfig } from '../support/local-kube.ts';
+import { statusOf } from '../../../../src/adapters/kubernetes/errors.ts';
+import { AUTH_REUSE_MS } from '../../../../src/adapters/kubernetes/connections.ts';
+import { KubeRest, MERGE_PATCH } from '../../../../src/adapters/kubernetes/rest.ts';
+import { listenWithKubeConfig } from '../../../support/local-kube.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 const CLIENT_NODE = dirname(createRequire(join(ROOT, 'package.json')).resolve('@kubernetes/client-node/package.json'));
 
 describe('lean loading of client-node', () => {
@@ -24,7 +24,7 @@ describe('lean loading of client-node', () => {
       .split(',')
       .map((n) => n.trim().split(/\s+as\s+/)[0]!)
       .filter(Boolean);
-    const lean = await import('../../src/adapters/kubernetes/lean-gen.ts');
+    const lean = await import('../../../../src/adapters/kubernetes/lean-gen.ts');
     expect(names.filter((n) => !(n in lean))).toEqual([]);
   });
 

@@ -4,16 +4,16 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ROUTE_KIND, ROUTE_SPEC_RULES, ROUTE_TRANSITION_RULES } from '../../src/api/v1alpha1/route-schema.ts';
+import { ROUTE_KIND, ROUTE_SPEC_RULES, ROUTE_TRANSITION_RULES } from '../../../src/api/v1alpha1/route-schema.ts';
 import {
   ROUTE_MAP_RULE_TWINS,
   ROUTE_SPEC_RULE_TWINS,
   ROUTE_TRANSITION_RULE_TWINS,
-} from '../../src/api/v1alpha1/route-validation-rules.ts';
-import { validateRouteSpec, validateRouteSpecUpdate } from '../../src/api/v1alpha1/route-validation.ts';
-import { routeSpecJsonSchema } from '../../src/api/v1alpha1/route-crd.ts';
-import type { Protocol } from '../../src/api/v1alpha1/group.ts';
-import { REFUSED_ROUTES, VALID_ROUTE_EXAMPLES, route } from '../fixtures/route-examples.ts';
+} from '../../../src/api/v1alpha1/route-validation-rules.ts';
+import { validateRouteSpec, validateRouteSpecUpdate } from '../../../src/api/v1alpha1/route-validation.ts';
+import { routeSpecJsonSchema } from '../../../src/api/v1alpha1/route-crd.ts';
+import type { Protocol } from '../../../src/api/v1alpha1/group.ts';
+import { REFUSED_ROUTES, VALID_ROUTE_EXAMPLES, route } from '../../fixtures/route-examples.ts';
 
 const problemsOf = (spec: unknown, protocol?: Protocol) => {
   const r = validateRouteSpec(spec, protocol);
@@ -180,7 +180,7 @@ describe('every ApiRoute CEL rule has exactly one TypeScript twin', () => {
 });
 
 describe('examples/routes', () => {
-  const dir = resolve(import.meta.dirname, '..', '..', 'examples', 'routes');
+  const dir = resolve(import.meta.dirname, '..', '..', '..', 'examples', 'routes');
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
   it('has an HTTP and a WebSocket example', () => {

@@ -1,14 +1,14 @@
 // The route gateway's pure parts: field names both ways, and the reading of the answers only route
 // writes get (a taken key, a clashing key, a target naming no integration).
 import { describe, expect, it } from '@jest/globals';
-import { AwsError } from '../../src/apiintegration/errors.ts';
-import { RouteKeyExistsError } from '../../src/apiroute/errors.ts';
+import { AwsError } from '../../../../src/apiintegration/errors.ts';
+import { RouteKeyExistsError } from '../../../../src/apiroute/errors.ts';
 import {
   fromSdkRoute,
   refineRouteKeyError,
   routeWriteNotFound,
   toRouteInput,
-} from '../../src/adapters/aws/route-mapping.ts';
+} from '../../../../src/adapters/aws/route-mapping.ts';
 
 const conflict = (message: string) =>
   new AwsError('Conflict', `CreateRoute: ${message}`, { operation: 'CreateRoute', httpStatus: 409, requestId: 'req1' });

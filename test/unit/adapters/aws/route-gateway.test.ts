@@ -3,11 +3,11 @@
 // concurrent modification is retried, NotFound never leaves the adapter, and route writes wait for
 // integration writes on the same API when both gateways share one ApiGatewayCalls.
 import { describe, expect, it } from '@jest/globals';
-import { ApiGatewayCalls } from '../../src/adapters/aws/calls.ts';
-import type { ClientFactory } from '../../src/adapters/aws/clients.ts';
-import { ApiGatewayV2Gateway } from '../../src/adapters/aws/gateway.ts';
-import { ApiGatewayV2RouteGateway } from '../../src/adapters/aws/route-gateway.ts';
-import { RouteKeyExistsError } from '../../src/apiroute/errors.ts';
+import { ApiGatewayCalls } from '../../../../src/adapters/aws/calls.ts';
+import type { ClientFactory } from '../../../../src/adapters/aws/clients.ts';
+import { ApiGatewayV2Gateway } from '../../../../src/adapters/aws/gateway.ts';
+import { ApiGatewayV2RouteGateway } from '../../../../src/adapters/aws/route-gateway.ts';
+import { RouteKeyExistsError } from '../../../../src/apiroute/errors.ts';
 
 type Reply = () => Promise<unknown>;
 const awsError = (name: string, status: number, message = name) =>

@@ -14,19 +14,19 @@ import {
   ROUTE_REPORTED_ONLY,
   routeFieldRule,
   type RouteFieldName,
-} from '../../src/api/v1alpha1/route-fields.ts';
+} from '../../../src/api/v1alpha1/route-fields.ts';
 import {
   ApiRouteSpec,
   ObservedRoute as ObservedRouteSchema,
   WEBSOCKET_ROUTE_FIELDS,
-} from '../../src/api/v1alpha1/route-schema.ts';
-import type { ApiRouteSpecT } from '../../src/api/v1alpha1/route-types.ts';
-import { fromSdkRoute, toRouteInput } from '../../src/adapters/aws/route-mapping.ts';
-import { desiredRouteFields } from '../../src/apiroute/desired.ts';
-import { diffRoute } from '../../src/apiroute/diff.ts';
-import type { ObservedRoute, RouteFields } from '../../src/apiroute/ports.ts';
-import { nextRouteStatus } from '../../src/apiroute/status.ts';
-import { routeObject } from './apiroute/fixtures.ts';
+} from '../../../src/api/v1alpha1/route-schema.ts';
+import type { ApiRouteSpecT } from '../../../src/api/v1alpha1/route-types.ts';
+import { fromSdkRoute, toRouteInput } from '../../../src/adapters/aws/route-mapping.ts';
+import { desiredRouteFields } from '../../../src/apiroute/desired.ts';
+import { diffRoute } from '../../../src/apiroute/diff.ts';
+import type { ObservedRoute, RouteFields } from '../../../src/apiroute/ports.ts';
+import { nextRouteStatus } from '../../../src/apiroute/status.ts';
+import { routeObject } from '../apiroute/fixtures.ts';
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 

@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext, type User } from '@kubernetes/client-node';
 import type { Agent } from 'undici';
-import { closeKubeConnections, isPooled, kubeConnections, pooled } from '../../src/adapters/kubernetes/connections.ts';
+import {
+  closeKubeConnections,
+  isPooled,
+  kubeConnections,
+  pooled,
+} from '../../../../src/adapters/kubernetes/connections.ts';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----\n').toString('base64');
 

@@ -5,9 +5,9 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commandLines } from '../support/scripts.ts';
+import { commandLines } from '../../support/scripts.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const SCRIPTS = ['test/e2e/kind.sh', 'hack/render-manifests.sh'];
 const versions = Object.fromEntries(
   readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8')
