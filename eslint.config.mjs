@@ -1,5 +1,6 @@
 // Lint rules that keep the shape of the code: dependencies point inward
-// (adapters -> features (apiintegration, apiroute) -> runtime -> api), only the adapters touch the SDKs, only the
+// (adapters -> features (apiintegration, apiroute) -> kernel (kind) -> runtime -> api), features do not import
+// each other, adapters see the kernel and a feature's ports only, only the adapters touch the SDKs, only the
 // composition root reads the environment, and files and functions stay small and simple.
 // Every file under src/ belongs to exactly one layer (the `layer/...` blocks below);
 // test/unit/lint-layers.test.ts fails when a file, or a new directory, belongs to none.
@@ -32,8 +33,24 @@ const compositionRoot = rootFiles(
   'the composition root (main.ts, operator.ts) passes what is needed down; nothing imports it',
 );
 const features = (why) => [up('apiintegration', why), up('apiroute', why)];
+const kernel = (why) => up('kind', why);
+// A feature stands on the kernel (src/kind), never on another feature: what two kinds share moves down.
+const otherFeature = (dir) =>
+  up(dir, 'features do not import each other; what kinds share lives in the kernel, src/kind');
+// An adapter implements a feature's ports (and throws the errors those ports name), nothing more of it.
+const featureInternals = {
+  group: [
+    '**/apiintegration/**',
+    '!**/apiintegration/ports.ts',
+    '**/apiroute/**',
+    '!**/apiroute/ports.ts',
+    '!**/apiroute/errors.ts',
+  ],
+  message: "an adapter sees the kernel (src/kind) and a feature's ports, not the feature's internals",
+};
 const offline = (who) => [
   up('runtime', `${who} runs offline from the schema`),
+  kernel(`${who} runs offline from the schema`),
   ...features(`${who} runs offline from the schema`),
   up('adapters', `${who} runs offline; main.ts passes in anything that talks to AWS`),
   ...sdks,
@@ -87,6 +104,7 @@ export default defineConfig(
     ['src/config.ts'],
     [
       up('runtime', 'configuration is plain data from flags and environment'),
+      kernel('configuration is plain data from flags and environment'),
       ...features('configuration is plain data from flags and environment'),
       up('adapters', 'configuration is plain data from flags and environment'),
       ...sdks,
@@ -109,6 +127,7 @@ export default defineConfig(
     ['src/api/**/*.ts'],
     [
       up('runtime', 'api is the innermost layer'),
+      kernel('api is the innermost layer'),
       ...features('api is the innermost layer'),
       up('adapters', 'api is the innermost layer'),
       ...sdks,
@@ -120,26 +139,59 @@ export default defineConfig(
     ['src/runtime/**/*.ts'],
     [
       ...features('the runtime knows nothing of the features it runs'),
+      kernel('the runtime knows nothing of the kinds it runs'),
       up('adapters', 'the runtime talks to ports, not adapters'),
       ...sdks,
       compositionRoot,
     ],
   ),
-  // The features: ApiIntegration, and ApiRoute beside it.
+  // The kernel: what every kind shares (errors, the failure decision, requeue timing, the annotation
+  // record, the shared ports). It knows no kind.
   layer(
-    'features',
-    ['src/apiintegration/**/*.ts', 'src/apiroute/**/*.ts'],
-    [up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'), ...sdks, compositionRoot],
+    'kind',
+    ['src/kind/**/*.ts'],
+    [
+      ...features('the kernel knows no kind; a kind plugs its vocabulary in'),
+      up('adapters', 'the kernel talks to ports; adapters are wired in operator.ts'),
+      ...sdks,
+      compositionRoot,
+    ],
+  ),
+  // The features: ApiIntegration, and ApiRoute beside it, each on the kernel and neither on the other.
+  layer(
+    'apiintegration',
+    ['src/apiintegration/**/*.ts'],
+    [
+      otherFeature('apiroute'),
+      up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'),
+      ...sdks,
+      compositionRoot,
+    ],
+  ),
+  layer(
+    'apiroute',
+    ['src/apiroute/**/*.ts'],
+    [
+      otherFeature('apiintegration'),
+      up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'),
+      ...sdks,
+      compositionRoot,
+    ],
   ),
   layer(
     'adapters/aws',
     ['src/adapters/aws/**/*.ts'],
-    [up('kubernetes', 'adapters do not know each other'), sdk('@kubernetes/client-node'), compositionRoot],
+    [
+      up('kubernetes', 'adapters do not know each other'),
+      featureInternals,
+      sdk('@kubernetes/client-node'),
+      compositionRoot,
+    ],
   ),
   layer(
     'adapters/kubernetes',
     ['src/adapters/kubernetes/**/*.ts'],
-    [up('aws', 'adapters do not know each other'), sdk('@aws-sdk'), compositionRoot],
+    [up('aws', 'adapters do not know each other'), featureInternals, sdk('@aws-sdk'), compositionRoot],
   ),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'hack/**/*.ts'],

@@ -5,13 +5,12 @@
 import type {
   ApiIntegrationStore,
   EventRecorder,
-  EventType,
   IntegrationFields,
   IntegrationGateway,
-  Location,
   ObservedIntegration,
   RouteRef,
 } from './apiintegration/ports.ts';
+import type { EventType, Location } from './kind/ports.ts';
 import type { ApiIntegration, ApiIntegrationStatusT } from './api/v1alpha1/types.ts';
 import type { Protocol } from './api/v1alpha1/group.ts';
 import type { EventReason } from './apiintegration/reasons.ts';

@@ -8,9 +8,10 @@ import { GROUP, VERSION } from './api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from './api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
-import type { ApiTenancy, NamespacePolicy } from './apiintegration/ports.ts';
+import type { ApiTenancy, NamespacePolicy } from './kind/ports.ts';
 import type { RouteGateway } from './apiroute/ports.ts';
-import type { Place, RouteClaim } from './apiroute/recorded.ts';
+import type { RouteClaim } from './apiroute/recorded.ts';
+import type { Place } from './kind/record.ts';
 import { ApiRouteReconciler } from './apiroute/reconciler.ts';
 import { SelectedShard } from './apiroute/shard.ts';
 import {

@@ -23,7 +23,7 @@ import { StsCallerIdentity, type CallerIdentity } from './adapters/aws/identity.
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
 import { ApiGatewayV2RouteGateway } from './adapters/aws/route-gateway.ts';
 import type { CallBudget } from './adapters/aws/rate-limit.ts';
-import { BudgetWait } from './apiintegration/errors.ts';
+import { BudgetWait } from './kind/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';

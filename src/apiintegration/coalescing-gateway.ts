@@ -6,7 +6,8 @@
 // before every delete, are shared per API the same way.
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { IntegrationFields, IntegrationGateway, Location, ObservedIntegration, RouteRef } from './ports.ts';
+import type { IntegrationFields, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
 
 interface Listing {
   at: number;

@@ -19,7 +19,8 @@ import {
 } from './plan.ts';
 import type { ObservedIntegration } from './ports.ts';
 import type { EventReason } from './reasons.ts';
-import { samePlace, type Place, type Recorded } from './recorded.ts';
+import type { Recorded } from './recorded.ts';
+import { samePlace, type Place } from '../kind/record.ts';
 
 const DEFAULT_SETTLE_MS = 30_000;
 

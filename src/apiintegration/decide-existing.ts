@@ -19,7 +19,8 @@ import {
   type Plan,
 } from './plan.ts';
 import type { ObservedIntegration } from './ports.ts';
-import { recordedOf, samePlace, type Recorded } from './recorded.ts';
+import { recordedOf, type Recorded } from './recorded.ts';
+import { samePlace } from '../kind/record.ts';
 import type { Outcome } from './status.ts';
 
 export function decideExisting(

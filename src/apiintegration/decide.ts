@@ -29,7 +29,8 @@ import {
   type Plan,
 } from './plan.ts';
 import type { IntegrationFields, ObservedIntegration } from './ports.ts';
-import { recordedOf, type Place, type Recorded } from './recorded.ts';
+import { recordedOf, type Recorded } from './recorded.ts';
+import type { Place } from '../kind/record.ts';
 
 export type { Action, DecideInput, DeleteWhy, Desired, Need, Notice, Observation, Plan, Requeue } from './plan.ts';
 

@@ -3,7 +3,8 @@
 // idempotency token, so the marker is how a lost create is found again instead of repeated.
 import { OPERATOR_FIELDS } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegrationSpecT } from '../api/v1alpha1/types.ts';
-import type { IntegrationFields, Location } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
+import type { IntegrationFields } from './ports.ts';
 
 const MARKER_PREFIX = '[apigw.dev/owner=';
 const MARKER_RE = /(?:^| )\[apigw\.dev\/owner=([0-9a-f-]{1,64})\]$/;
@@ -42,13 +43,4 @@ export function desiredFields(spec: ApiIntegrationSpecT, uid: string): Integrati
 
 export function desiredLocation(spec: ApiIntegrationSpecT, defaultRegion: string, roleArn?: string): Location {
   return { region: spec.region ?? defaultRegion, apiId: spec.apiId, ...(roleArn ? { roleArn } : {}) };
-}
-
-export function locationKey(loc: Pick<Location, 'region' | 'apiId'>): string {
-  return `${loc.region}/${loc.apiId}`;
-}
-
-export function parseLocationKey(value: string | undefined): Pick<Location, 'region' | 'apiId'> | undefined {
-  const m = value ? /^([a-z0-9-]+)\/([a-z0-9]+)$/.exec(value) : null;
-  return m ? { region: m[1]!, apiId: m[2]! } : undefined;
 }

@@ -6,18 +6,12 @@ import pRetry from 'p-retry';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { FINALIZER } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { AwsError, createdNothing } from './errors.ts';
+import { AwsError, createdNothing } from '../kind/errors.ts';
 import { routesTargeting, type Blocked } from './in-use.ts';
 import type { Action, Notice, Plan } from './plan.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
-import {
-  clearPendingAnnotation,
-  clearSupersededAnnotation,
-  located,
-  pendingAnnotation,
-  recordAnnotations,
-  type Place,
-} from './recorded.ts';
+import { pendingAnnotation, recordAnnotations } from './recorded.ts';
+import { clearPendingAnnotation, clearSupersededAnnotation, located, type Place } from '../kind/record.ts';
 
 export interface StepContext {
   store: ApiIntegrationStore;

@@ -5,7 +5,7 @@
 // again on a backoff that grows to minutes instead of spending the account's shared call quota.
 import type { DeleteWhy, Notice } from './plan.ts';
 import type { RouteRef } from './ports.ts';
-import type { Place } from './recorded.ts';
+import type { Place } from '../kind/record.ts';
 import type { Outcome } from './status.ts';
 
 export const IN_USE_FIRST_RETRY_MS = 5_000;

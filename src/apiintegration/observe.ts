@@ -9,7 +9,7 @@ import { decide } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
-import { located } from './recorded.ts';
+import { located } from '../kind/record.ts';
 
 export interface ReadContext {
   gateway: IntegrationGateway;

@@ -6,8 +6,9 @@ import type { MissingWait } from '../api/v1alpha1/not-found.ts';
 import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { EventType, IntegrationFields, Location, ObservedIntegration } from './ports.ts';
-import type { Place } from './recorded.ts';
+import type { IntegrationFields, ObservedIntegration } from './ports.ts';
+import type { EventType, Location } from '../kind/ports.ts';
+import type { Place } from '../kind/record.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
 import type { Outcome } from './status.ts';
 

@@ -2,7 +2,8 @@
 // informer's events. The coalescing gateway reads it so that, after a restart, an API known to be
 // shared is listed on its first drift check instead of after a GetIntegration (coalescing-gateway.ts).
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { recordedOf, type Place } from './recorded.ts';
+import { recordedOf } from './recorded.ts';
+import type { Place } from '../kind/record.ts';
 
 const keyOf = (p: Place) => `${p.region}/${p.apiId}`;
 

@@ -1,17 +1,11 @@
 // What the ApiIntegration reconciler needs from AWS and from Kubernetes. Adapters implement these;
 // the reconciler and its pure core never see an SDK type.
 import type { IntegrationFieldName } from '../api/v1alpha1/fields.ts';
-import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
+import type { AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-
-/** Where an integration lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
-export interface Location {
-  region: string;
-  apiId: string;
-  roleArn?: string;
-}
+import type { ApiTenancy, EventType, Location } from '../kind/ports.ts';
 
 // Enumerations widen to strings: AWS reports values the schema does not offer (a cleared "", say).
 type Loose<T> = T extends number ? number : T extends string ? string : T;
@@ -66,8 +60,6 @@ export interface IntegrationGateway {
   deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void>;
 }
 
-export type EventType = 'Normal' | 'Warning';
-
 export interface ApiIntegrationStore {
   /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
   patchMetadata(
@@ -81,24 +73,6 @@ export interface ApiIntegrationStore {
 
 export interface EventRecorder {
   record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void;
-}
-
-/** Namespace policy set by the cluster administrator (annotations on the Namespace). */
-export interface NamespacePolicy {
-  /**
-   * Role to assume for objects in `namespace` (undefined: the operator's own identity). A role
-   * `requested` by a spec is returned only if the namespace allows it; otherwise RoleNotAllowedError.
-   */
-  roleFor(namespace: string, requested?: string): Promise<string | undefined>;
-}
-
-/**
- * Which API ids a namespace's objects may name, set by the cluster administrator (the Namespace's
- * apigw.dev/allowed-api-ids annotation). Shared with the ApiRoute reconciler: one call per pass,
- * then `allows(allowed, apiId)` from api/v1alpha1/tenancy.ts.
- */
-export interface ApiTenancy {
-  allowedApis(namespace: string): Promise<AllowedApis>;
 }
 
 /**

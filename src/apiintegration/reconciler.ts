@@ -9,18 +9,15 @@ import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
 import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
 import { executeStep, type ReportedIntegration, type StepContext } from './execute.ts';
-import { failureResponse, FailureRetries, type FailureResponse } from './failure.ts';
+import { failureResponse, type IntegrationFailureResponse } from './failure.ts';
+import { FailureRetries } from '../kind/failure.ts';
 import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
 import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
 import type { Plan } from './plan.ts';
-import type {
-  ApiIntegrationStore,
-  EventRecorder,
-  IntegrationGateway,
-  IntegrationTenancy,
-  NamespacePolicy,
-} from './ports.ts';
-import { requeueAfter, requeueTimingOf, type RequeueTiming } from './requeue.ts';
+import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, IntegrationTenancy } from './ports.ts';
+import type { NamespacePolicy } from '../kind/ports.ts';
+import { requeueAfter } from './requeue.ts';
+import { requeueTimingOf, type RequeueTiming } from '../kind/requeue.ts';
 import { nextStatus, statusChanged, type StatusInput } from './status.ts';
 
 export type ReconcileResult = Result;
@@ -153,7 +150,7 @@ export class ApiIntegrationReconciler {
   }
 
   private async handleError(pass: Pass, obj: ApiIntegration, err: unknown): Promise<ReconcileResult> {
-    const f: FailureResponse = failureResponse(err, obj);
+    const f: IntegrationFailureResponse = failureResponse(err, obj);
     pass.log[f.log.level](f.log.fields, f.log.message);
     if (f.event) this.d.events.record(obj, f.event.type, f.event.reason, f.event.message);
     if (f.status) {

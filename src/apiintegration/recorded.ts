@@ -1,14 +1,10 @@
 // What the object itself remembers about AWS, in annotations (status is not restored by backup
 // tools, annotations are): the integration id and where it lives, a create that may have happened,
 // and an older integration that still has to be deleted after a move or replacement.
+// The shared part of the record (places, times, the superseded marker) is src/kind/record.ts.
 import { ANNOTATION_INTEGRATION_ID, type ApiIntegration } from '../api/v1alpha1/types.ts';
 import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/group.ts';
-import { locationKey, parseLocationKey } from './desired.ts';
-import type { Location } from './ports.ts';
-
-export const ANNOTATION_SUPERSEDED = 'apigw.dev/superseded';
-
-export type Place = Pick<Location, 'region' | 'apiId'>;
+import { ANNOTATION_SUPERSEDED, locationKey, parseLocationKey, recordedIdOf, type Place } from '../kind/record.ts';
 
 export interface Recorded {
   integrationId?: string;
@@ -33,19 +29,11 @@ export function recordedOf(obj: ApiIntegration): Recorded {
 }
 
 /** The id and where it lives, from the annotations or, failing those, from status. */
-function recordedIntegration(obj: ApiIntegration): Pick<Recorded, 'integrationId' | 'location'> {
-  const a = obj.metadata.annotations ?? {};
-  const id = a[ANNOTATION_INTEGRATION_ID] || obj.status?.integrationId;
-  const observed = obj.status?.observed;
-  const location =
-    parseLocationKey(a[ANNOTATION_LOCATION]) ??
-    (observed?.apiId && observed.region ? { region: observed.region, apiId: observed.apiId } : undefined);
-  return id && location ? { integrationId: id, location, ...recordedTime(a[ANNOTATION_RECORDED_AT]) } : {};
-}
-
-export function recordedTime(value: string | undefined): { recordedAt?: number } {
-  const at = value ? Date.parse(value) : NaN;
-  return Number.isFinite(at) ? { recordedAt: at } : {};
+function recordedIntegration(obj: ApiIntegration): Pick<Recorded, 'integrationId' | 'location' | 'recordedAt'> {
+  const rec = recordedIdOf(obj, ANNOTATION_INTEGRATION_ID, obj.status?.integrationId);
+  if (!rec) return {};
+  const { id, ...where } = rec;
+  return { integrationId: id, ...where };
 }
 
 /** `region/apiId@epochMs`; older markers carry no time. */
@@ -86,16 +74,4 @@ export function recordAnnotations(
 /** Written before CreateIntegration; the time bounds how long a create that timed out may still land. */
 export const pendingAnnotation = (place: Place, now: number) => ({
   [ANNOTATION_CREATE_PENDING]: `${locationKey(place)}@${Math.floor(now)}`,
-});
-export const clearPendingAnnotation = () => ({ [ANNOTATION_CREATE_PENDING]: null });
-export const clearSupersededAnnotation = () => ({ [ANNOTATION_SUPERSEDED]: null });
-
-export const samePlace = (a: Place | undefined, b: Place | undefined) =>
-  !!a && !!b && a.region === b.region && a.apiId === b.apiId;
-
-/** A recorded place, reached with the account the namespace's role gives. */
-export const located = (p: Place, roleArn: string | undefined): Location => ({
-  region: p.region,
-  apiId: p.apiId,
-  ...(roleArn ? { roleArn } : {}),
 });

@@ -1,55 +1,11 @@
-// The delays behind the plan's named requeues, and behind the retries after a failure: decide and
-// failure.ts say which wait, the operator's configuration says how long.
-import type { MissingWait } from '../api/v1alpha1/not-found.ts';
+// The delays behind an ApiIntegration plan's named requeues: decide says which wait, the shared
+// timing (src/kind/requeue.ts) and the operator's configuration say how long.
 import type { Result } from '../runtime/controller.ts';
-import { driftDelayMs } from './drift-schedule.ts';
+import { driftRequeueMs, missingDelayMs, type RequeueTiming } from '../kind/requeue.ts';
 import type { Requeue } from './plan.ts';
-
-export interface RequeueTiming {
-  driftIntervalMs: number;
-  /** Waiting on something outside the operator (an API being created). */
-  waitIntervalMs: number;
-  /** Jitter source in [0, 1). */
-  random: () => number;
-}
-
-/** The timing from a reconciler's settings; both kinds wait 30 s on something outside them unless told. */
-export function requeueTimingOf(d: { driftIntervalMs: number; waitIntervalMs?: number; random?: () => number }) {
-  const timing: RequeueTiming = {
-    driftIntervalMs: d.driftIntervalMs,
-    waitIntervalMs: d.waitIntervalMs ?? 30_000,
-    random: () => (d.random ?? Math.random)(),
-  };
-  return timing;
-}
 
 /** A step that left more to do comes back at once, but after the queue's other keys had a turn. */
 export const NEXT_STEP_MS = 50;
-
-/** Concurrent-modification retries: exponential from 1 s to 1 min, with jitter. */
-const CONFLICT_BASE_MS = 1000;
-const CONFLICT_MAX_MS = 60_000;
-/**
- * Retries while AWS credentials do not work: exponential from 5 s to 5 min, with jitter. Credentials
- * are fixed outside the object, so only looking again notices; the first looks come soon because a
- * fix is often a moment away (a trust policy, an association), later ones spare a cluster of objects.
- */
-const CREDENTIALS_BASE_MS = 5000;
-const CREDENTIALS_MAX_MS = 5 * 60_000;
-
-/** Longest wait between looks for something missing once the object is Stalled. */
-export const MISSING_MAX_RETRY_MS = 5 * 60_000;
-
-/**
- * When to look again for something missing (the API, a referenced ApiIntegration): at the wait
- * interval, but at the end of the grace period if that comes first, so the object turns Stalled on
- * time; once Stalled, after about as long as it has waited so far (so the looks double apart),
- * never sooner than the wait interval, and at most 5 minutes apart.
- */
-export function missingDelayMs(w: MissingWait, t: RequeueTiming): number {
-  if (!w.stalled) return Math.max(1, Math.min(t.waitIntervalMs, Math.ceil(w.graceLeftMs)));
-  return Math.min(MISSING_MAX_RETRY_MS, Math.max(t.waitIntervalMs, Math.round(w.waitedMs)));
-}
 
 export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result {
   switch (r.kind) {
@@ -65,24 +21,6 @@ export function requeueAfter(r: Requeue, now: number, t: RequeueTiming): Result 
     case 'missing':
       return { requeueAfterMs: missingDelayMs(r.wait, t) };
     case 'drift':
-      // Objects on one API come due together, so one listing answers them; APIs are spread apart.
-      if (r.place) return { requeueAfterMs: driftDelayMs(now, t.driftIntervalMs, r.place) };
-      return { requeueAfterMs: Math.round(t.driftIntervalMs * (0.8 + t.random() * 0.4)) };
+      return { requeueAfterMs: driftRequeueMs(now, t, r.place) };
   }
-}
-
-/** Exponential in `failures` from `base` up to `max`, jittered within its upper half. */
-function backoffMs(failures: number, base: number, max: number, random: () => number): number {
-  const cap = Math.min(max, base * 2 ** (failures - 1));
-  return Math.round(cap / 2 + (random() * cap) / 2);
-}
-
-/** After the `failures`-th concurrent-modification refusal in a row. */
-export function conflictDelayMs(failures: number, random: () => number): number {
-  return backoffMs(failures, CONFLICT_BASE_MS, CONFLICT_MAX_MS, random);
-}
-
-/** After the `failures`-th credential failure in a row. */
-export function credentialsRetryMs(failures: number, random: () => number): number {
-  return backoffMs(failures, CREDENTIALS_BASE_MS, CREDENTIALS_MAX_MS, random);
 }

@@ -5,7 +5,8 @@ import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/
 import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import { observedConditions, withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
-import type { Location, ObservedIntegration } from './ports.ts';
+import type { ObservedIntegration } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
 import type { ConditionReason } from './reasons.ts';
 
 export type Outcome = ConditionOutcome<ConditionReason>;

@@ -7,7 +7,8 @@
 // declared gone.
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { Location, ObservedRoute, RouteFields, RouteGateway } from './ports.ts';
+import type { ObservedRoute, RouteFields, RouteGateway } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
 
 export interface RouteCoalescingOptions {
   clock: Clock;

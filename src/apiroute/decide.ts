@@ -18,16 +18,11 @@ import { FINALIZER, type Protocol } from '../api/v1alpha1/group.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { desiredRouteFields, type TargetResolution } from './desired.ts';
 import { diffRoute } from './diff.ts';
-import type { Location, ObservedRoute, RouteFields } from './ports.ts';
+import type { ObservedRoute, RouteFields } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
 import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
-import {
-  ownerElsewhere,
-  recordedRouteOf,
-  samePlace,
-  type Place,
-  type RecordedRoute,
-  type RouteClaim,
-} from './recorded.ts';
+import { ownerElsewhere, recordedRouteOf, type RecordedRoute, type RouteClaim } from './recorded.ts';
+import { samePlace, type Place } from '../kind/record.ts';
 
 type Event = { reason: RouteEventReason; message: string };
 type Notice = { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };

@@ -3,8 +3,9 @@
 // named ApiIntegration's recorded integration, so the route follows that integration's id.
 import { ROUTE_FIELD_NAMES } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRouteSpecT } from '../api/v1alpha1/route-types.ts';
-import { samePlace, type Place } from './recorded.ts';
-import type { Location, RouteFields } from './ports.ts';
+import { samePlace, type Place } from '../kind/record.ts';
+import type { RouteFields } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
 
 /** What the reconciler knows of the ApiIntegration an integrationRef names, from its cache. */
 export interface ReferencedIntegration {

@@ -1,9 +1,9 @@
-// The route's one addition to the closed error set (src/apiintegration/errors.ts): CreateRoute or
+// The route's one addition to the closed error set (src/kind/errors.ts): CreateRoute or
 // UpdateRoute refused because the API already has a route with that key. AWS answers it with 409
 // ConflictException "Route with key ANY /{proxy+} already exists for this API" (anomalyco/sst#5031),
 // the same exception as a concurrent modification, so the adapter tells them apart by the message
 // and throws this class; the reconciler switches on the class, never on the text.
-import { AwsError, type AwsErrorDetails, type AwsErrorKind } from '../apiintegration/errors.ts';
+import { AwsError, type AwsErrorDetails, type AwsErrorKind } from '../kind/errors.ts';
 import type { RouteConditionReason } from './reasons.ts';
 
 export class RouteKeyExistsError extends AwsError {

@@ -6,14 +6,15 @@ import type { Logger } from 'pino';
 import pRetry from 'p-retry';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { FINALIZER } from '../api/v1alpha1/group.ts';
-import { createdNothing } from '../apiintegration/errors.ts';
-import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../apiintegration/recorded.ts';
+import { createdNothing } from '../kind/errors.ts';
+import { clearPendingAnnotation, clearSupersededAnnotation, located, type Place } from '../kind/record.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { RouteAction, RoutePlan } from './decide.ts';
 import { RouteKeyExistsError } from './errors.ts';
-import type { ApiRouteStore, EventType, ObservedRoute, RouteEventRecorder, RouteGateway } from './ports.ts';
+import type { ApiRouteStore, ObservedRoute, RouteEventRecorder, RouteGateway } from './ports.ts';
+import type { EventType } from '../kind/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
-import { recordRouteAnnotations, routePendingAnnotation, type Place } from './recorded.ts';
+import { recordRouteAnnotations, routePendingAnnotation } from './recorded.ts';
 
 export interface RouteStepContext {
   store: ApiRouteStore;

@@ -1,12 +1,10 @@
 // What a failed ApiRoute pass means: the same decision as for ApiIntegration
-// (src/apiintegration/failure.ts), with failures named in the route's own vocabulary.
+// (src/kind/failure.ts), with failures named in the route's own vocabulary.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { AwsError, CredentialsError, type RoleNotAllowedError } from '../apiintegration/errors.ts';
-import { failureOf, type FailureResponse, type Retry } from '../apiintegration/failure.ts';
+import { AwsError, CredentialsError, type RoleNotAllowedError } from '../kind/errors.ts';
+import { failureOf, type FailureResponse } from '../kind/failure.ts';
 import { routeReasonOf } from './errors.ts';
 import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
-
-export type { Retry };
 
 export type RouteFailureResponse = FailureResponse<RouteConditionReason, RouteEventReason>;
 

@@ -8,12 +8,12 @@ import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { formatProblems } from '../api/v1alpha1/validation.ts';
-import { located, recordedOf } from '../apiintegration/recorded.ts';
+import { located, samePlace, type Place } from '../kind/record.ts';
 import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './decide.ts';
 import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
 import type { RouteGateway, ShardLookup } from './ports.ts';
 import { decideRouteWithin, type ConfinedRouteInput } from './tenancy.ts';
-import { recordedRouteOf, samePlace, type Place, type RouteClaim } from './recorded.ts';
+import { recordedIntegrationOf, recordedRouteOf, type RouteClaim } from './recorded.ts';
 
 export interface RouteReadContext {
   gateway: RouteGateway;
@@ -53,7 +53,7 @@ export async function referencedIntegration(
     const selector = await ctx.shard?.outsideSelector(obj.metadata.namespace, name, ctx.signal);
     return selector === undefined ? undefined : { outsideSelector: selector };
   }
-  const rec = recordedOf(found);
+  const rec = recordedIntegrationOf(found);
   return {
     ...(rec.integrationId && rec.location ? { integrationId: rec.integrationId, location: rec.location } : {}),
     ...(found.metadata.deletionTimestamp ? { deleting: true } : {}),

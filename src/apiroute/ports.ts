@@ -3,10 +3,8 @@
 import type { ROUTE_FIELDS, Reported, RouteFieldName } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRoute, ApiRouteSpecT, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { EventType, Location } from '../apiintegration/ports.ts';
+import type { EventType, Location } from '../kind/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
-
-export type { EventType, Location };
 
 /** Constraints on one `$connect` request parameter. */
 export interface ParameterConstraints {

@@ -7,13 +7,13 @@ import type { Logger } from 'pino';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import type { ApiTenancy, NamespacePolicy } from '../apiintegration/ports.ts';
+import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
 import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
 import type { DesiredRoute, RoutePlan } from './decide.ts';
 import { executeRouteStep, type ReportedRoute, type RouteStepContext, type RouteStepResult } from './execute.ts';
-import { FailureRetries } from '../apiintegration/failure.ts';
+import { FailureRetries } from '../kind/failure.ts';
 import { routeFailureResponse } from './failure.ts';
 import {
   claimsFor,
@@ -23,9 +23,10 @@ import {
   type RouteReadContext,
 } from './observe.ts';
 import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
-import type { Place, RouteClaim } from './recorded.ts';
-import { routeRequeueAfter, type RequeueTiming } from './requeue.ts';
-import { requeueTimingOf } from '../apiintegration/requeue.ts';
+import type { RouteClaim } from './recorded.ts';
+import type { Place } from '../kind/record.ts';
+import { routeRequeueAfter } from './requeue.ts';
+import { requeueTimingOf, type RequeueTiming } from '../kind/requeue.ts';
 import { nextRouteStatus, statusChanged, type RouteStatusInput } from './status.ts';
 
 export interface RouteReconcilerDeps {

@@ -22,12 +22,18 @@
 // What this cannot tell apart: a person creating the same key by hand in the moment between a
 // create of ours that timed out and its landing. That needs a lost response and a race with a
 // person at once; the route is then managed as ours, which `deletionPolicy: Retain` undoes.
+// The shared part of the record (places, times, the superseded marker) is src/kind/record.ts.
 import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/group.ts';
 import { ANNOTATION_ROUTE_ID, type ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { locationKey, parseLocationKey } from '../apiintegration/desired.ts';
-import { ANNOTATION_SUPERSEDED, recordedTime, samePlace, type Place } from '../apiintegration/recorded.ts';
-
-export { samePlace, type Place };
+import { ANNOTATION_INTEGRATION_ID, type ApiIntegration } from '../api/v1alpha1/types.ts';
+import {
+  ANNOTATION_SUPERSEDED,
+  locationKey,
+  parseLocationKey,
+  recordedIdOf,
+  samePlace,
+  type Place,
+} from '../kind/record.ts';
 
 export interface PendingCreate {
   place: Place;
@@ -60,13 +66,16 @@ export interface RouteClaim {
 const PENDING = /^([^@\s]+)@(\d+) (.+)$/;
 
 function recordedPlace(obj: ApiRoute): Pick<RecordedRoute, 'routeId' | 'location' | 'recordedAt'> {
-  const a = obj.metadata.annotations ?? {};
-  const id = a[ANNOTATION_ROUTE_ID] || obj.status?.routeId;
-  const seen = obj.status?.observed;
-  const loc =
-    parseLocationKey(a[ANNOTATION_LOCATION]) ??
-    (seen?.apiId && seen.region ? { region: seen.region, apiId: seen.apiId } : undefined);
-  return id && loc ? { routeId: id, location: loc, ...recordedTime(a[ANNOTATION_RECORDED_AT]) } : {};
+  const rec = recordedIdOf(obj, ANNOTATION_ROUTE_ID, obj.status?.routeId);
+  if (!rec) return {};
+  const { id, ...where } = rec;
+  return { routeId: id, ...where };
+}
+
+/** The integration an ApiIntegration records and where, as a route resolving its integrationRef reads it. */
+export function recordedIntegrationOf(obj: ApiIntegration): { integrationId?: string; location?: Place } {
+  const rec = recordedIdOf(obj, ANNOTATION_INTEGRATION_ID, obj.status?.integrationId);
+  return rec ? { integrationId: rec.id, location: rec.location } : {};
 }
 
 function pendingOf(value: string | undefined): PendingCreate | undefined {

@@ -4,13 +4,10 @@
 // the wait interval, or sooner when the ApiIntegration changes (setup.ts maps it to this key).
 // `missing` is a wait on something that may never come (the API, the ApiIntegration itself), as for
 // ApiIntegration: the grace period, then a growing backoff.
-import { driftDelayMs } from '../apiintegration/drift-schedule.ts';
-import { missingDelayMs, type RequeueTiming } from '../apiintegration/requeue.ts';
+import { driftRequeueMs, missingDelayMs, type RequeueTiming } from '../kind/requeue.ts';
 import type { Result } from '../runtime/controller.ts';
 import type { Requeue } from './decide.ts';
-import type { Place } from './recorded.ts';
-
-export type { RequeueTiming };
+import type { Place } from '../kind/record.ts';
 
 /** When a pass that ended with `r` comes back; `place` spreads drift checks per API, as for integrations. */
 export function routeRequeueAfter(r: Requeue, now: number, t: RequeueTiming, place?: Place): Result {
@@ -21,7 +18,6 @@ export function routeRequeueAfter(r: Requeue, now: number, t: RequeueTiming, pla
     case 'soon':
       return { requeueAfterMs: t.waitIntervalMs };
     case 'drift':
-      if (place) return { requeueAfterMs: driftDelayMs(now, t.driftIntervalMs, place) };
-      return { requeueAfterMs: Math.round(t.driftIntervalMs * (0.8 + t.random() * 0.4)) };
+      return { requeueAfterMs: driftRequeueMs(now, t, place) };
   }
 }

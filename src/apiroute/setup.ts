@@ -5,9 +5,8 @@
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
-import { locationKey } from '../apiintegration/desired.ts';
-import { recordedOf } from '../apiintegration/recorded.ts';
-import { recordedRouteOf, type Place, type RouteClaim } from './recorded.ts';
+import { locationKey, type Place } from '../kind/record.ts';
+import { recordedIntegrationOf, recordedRouteOf, type RouteClaim } from './recorded.ts';
 
 const placeKey = (p: Place | undefined) => (p ? locationKey(p) : '');
 const keyOf = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -27,8 +26,8 @@ export function routesReferencing(integration: ApiIntegration, routes: Iterable<
  * the informer's add and delete handlers map those without asking.)
  */
 export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiIntegration): boolean {
-  const was = recordedOf(old);
-  const is = recordedOf(cur);
+  const was = recordedIntegrationOf(old);
+  const is = recordedIntegrationOf(cur);
   return (
     was.integrationId !== is.integrationId ||
     placeKey(was.location) !== placeKey(is.location) ||

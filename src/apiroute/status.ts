@@ -10,7 +10,7 @@ import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { RouteOutcome } from './decide.ts';
 import { integrationIdOf } from './desired.ts';
 import type { ObservedRoute } from './ports.ts';
-import type { Place } from './recorded.ts';
+import type { Place } from '../kind/record.ts';
 
 export { statusChanged } from '../api/v1alpha1/conditions.ts';
 

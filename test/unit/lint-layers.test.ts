@@ -70,6 +70,18 @@ const forbidden: [file: string, code: string][] = [
   ['src/cli/x.ts', "export { ApiGatewayV2Gateway } from '../adapters/aws/gateway.ts';"],
   ['src/tools/x.ts', "export { Controller } from '../runtime/controller.ts';"],
   ['src/main.ts', "export { waitFor } from '../test/support/poll.ts';"],
+  // Features do not import each other; what both need is the kernel's.
+  ['src/apiroute/x.ts', "export { recordedOf } from '../apiintegration/recorded.ts';"],
+  ['src/apiroute/x.ts', "export type { IntegrationGateway } from '../apiintegration/ports.ts';"],
+  ['src/apiintegration/x.ts', "export { routeClaimsOf } from '../apiroute/setup.ts';"],
+  // The kernel knows no kind, and nothing below it knows the kernel.
+  ['src/kind/x.ts', "export type { RoutePlan } from '../apiroute/decide.ts';"],
+  ['src/kind/x.ts', "export { ApiGatewayV2Gateway } from '../adapters/aws/gateway.ts';"],
+  ['src/runtime/x.ts', "export { AwsError } from '../kind/errors.ts';"],
+  ['src/api/v1alpha1/x.ts', "export type { Place } from '../../kind/record.ts';"],
+  // An adapter sees a feature's ports, not its internals.
+  ['src/adapters/aws/x.ts', "export { recordedOf } from '../../apiintegration/recorded.ts';"],
+  ['src/adapters/kubernetes/x.ts', "export { decideRoute } from '../../apiroute/decide.ts';"],
 ];
 
 describe('a forbidden import is reported', () => {
@@ -95,6 +107,27 @@ describe('an allowed import is not', () => {
       '',
     ].join('\n');
     expect(await problems('src/runtime/x.ts', code)).toEqual([]);
+  });
+
+  it('a feature importing the kernel and its own files', async () => {
+    const code = [
+      "import { AwsError } from '../kind/errors.ts';",
+      "import { recordedRouteOf } from './recorded.ts';",
+      'export { AwsError, recordedRouteOf };',
+      '',
+    ].join('\n');
+    expect(await problems('src/apiroute/x.ts', code)).toEqual([]);
+  });
+
+  it("an adapter importing the kernel and a feature's ports", async () => {
+    const code = [
+      "import type { Location } from '../../kind/ports.ts';",
+      "import type { IntegrationGateway } from '../../apiintegration/ports.ts';",
+      "import type { RouteGateway } from '../../apiroute/ports.ts';",
+      'export type Gateways = [Location, IntegrationGateway, RouteGateway];',
+      '',
+    ].join('\n');
+    expect(await problems('src/adapters/aws/x.ts', code)).toEqual([]);
   });
 
   it('the composition root importing adapters, SDKs and the environment', async () => {

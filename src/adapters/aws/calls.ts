@@ -7,8 +7,8 @@
 import { GetApiCommand } from '@aws-sdk/client-apigatewayv2';
 import pRetry from 'p-retry';
 import type { Protocol } from '../../api/v1alpha1/group.ts';
-import { AwsError } from '../../apiintegration/errors.ts';
-import type { Location } from '../../apiintegration/ports.ts';
+import { AwsError } from '../../kind/errors.ts';
+import type { Location } from '../../kind/ports.ts';
 import { isNotFound, translate } from './errors.ts';
 import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
 import type { ClientFactory } from './clients.ts';

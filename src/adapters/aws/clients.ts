@@ -2,7 +2,7 @@
 // calls so that every attempt takes a token from the shared budget, and never re-sends a create.
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { Location } from '../../apiintegration/ports.ts';
+import type { Location } from '../../kind/ports.ts';
 import { operatorCredentials, type DefaultChain } from './credentials.ts';
 
 export interface ClientFactory {

@@ -6,7 +6,7 @@
 // exception name in errors.ts.
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { AwsError, CredentialsError } from '../../apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../kind/errors.ts';
 
 interface FailureLike {
   name?: string;

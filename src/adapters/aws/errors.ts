@@ -1,6 +1,6 @@
 // Translates SDK and network failures into the domain's closed error set. NotFound is not an error
 // for callers: the gateway turns it into "absent" on reads and "done" on delete.
-import { AwsError, CredentialsError, type AwsErrorKind } from '../../apiintegration/errors.ts';
+import { AwsError, CredentialsError, type AwsErrorKind } from '../../kind/errors.ts';
 import { REFUSED_CREDENTIALS, refusedCredentials } from './credentials.ts';
 
 interface SdkErrorLike {

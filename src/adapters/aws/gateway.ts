@@ -13,14 +13,14 @@ import {
   type UpdateIntegrationCommandInput,
 } from '@aws-sdk/client-apigatewayv2';
 import type { Protocol } from '../../api/v1alpha1/group.ts';
-import { AwsError } from '../../apiintegration/errors.ts';
+import { AwsError } from '../../kind/errors.ts';
 import type {
   IntegrationFields,
   IntegrationGateway,
-  Location,
   ObservedIntegration,
   RouteRef,
 } from '../../apiintegration/ports.ts';
+import type { Location } from '../../kind/ports.ts';
 import { ApiGatewayCalls, type GatewayOptions } from './calls.ts';
 import { isNotFound } from './errors.ts';
 import { fromSdk, toSdkInput } from './mapping.ts';

@@ -4,7 +4,7 @@
 // (STS API reference, GetCallerIdentity), so it tests the credentials and the way to STS and nothing
 // else. Failures are in the closed error set, with what to check in their message.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AwsError, CredentialsError } from '../../apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../kind/errors.ts';
 import { operatorCredentials, type DefaultChain } from './credentials.ts';
 import { translate } from './errors.ts';
 

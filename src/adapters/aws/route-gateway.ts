@@ -14,8 +14,9 @@ import {
   type UpdateRouteCommandInput,
 } from '@aws-sdk/client-apigatewayv2';
 import type { Protocol } from '../../api/v1alpha1/group.ts';
-import type { AwsError } from '../../apiintegration/errors.ts';
-import type { Location, ObservedRoute, RouteFields, RouteGateway } from '../../apiroute/ports.ts';
+import type { AwsError } from '../../kind/errors.ts';
+import type { ObservedRoute, RouteFields, RouteGateway } from '../../apiroute/ports.ts';
+import type { Location } from '../../kind/ports.ts';
 import { ApiGatewayCalls, type GatewayOptions, type Sendable } from './calls.ts';
 import { isNotFound } from './errors.ts';
 import { fromSdkRoute, refineRouteKeyError, routeWriteNotFound, toRouteInput } from './route-mapping.ts';

@@ -3,7 +3,7 @@
 // key that is taken, and a target that names no integration.
 import type { CreateRouteCommandInput, Route, UpdateRouteCommandInput } from '@aws-sdk/client-apigatewayv2';
 import { ROUTE_FIELDS, ROUTE_FIELD_NAMES, type RouteFieldName } from '../../api/v1alpha1/route-fields.ts';
-import { AwsError } from '../../apiintegration/errors.ts';
+import { AwsError } from '../../kind/errors.ts';
 import { RouteKeyExistsError } from '../../apiroute/errors.ts';
 import type { ObservedRoute, ParameterConstraints, RouteFields } from '../../apiroute/ports.ts';
 

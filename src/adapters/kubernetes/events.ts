@@ -2,7 +2,7 @@
 // the same (object, reason, message) is not repeated within the de-duplication window.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { EventType } from '../../apiintegration/ports.ts';
+import type { EventType } from '../../kind/ports.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { KubeRest } from './rest.ts';
 

@@ -14,8 +14,9 @@ import {
   type AllowedApis,
   type AllowedCredentials,
 } from '../../api/v1alpha1/tenancy.ts';
-import { RoleNotAllowedError } from '../../apiintegration/errors.ts';
-import type { IntegrationTenancy, NamespacePolicy } from '../../apiintegration/ports.ts';
+import { RoleNotAllowedError } from '../../kind/errors.ts';
+import type { IntegrationTenancy } from '../../apiintegration/ports.ts';
+import type { NamespacePolicy } from '../../kind/ports.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { isNotFound } from './errors.ts';
 import { KubeRest } from './rest.ts';

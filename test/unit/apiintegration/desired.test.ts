@@ -4,12 +4,11 @@ import { describe, expect, it } from '@jest/globals';
 import {
   desiredFields,
   desiredLocation,
-  locationKey,
   markedDescription,
   ownerOf,
-  parseLocationKey,
   userDescription,
 } from '../../../src/apiintegration/desired.ts';
+import { locationKey, parseLocationKey } from '../../../src/kind/record.ts';
 import { UID, lambdaSpec } from './fixtures.ts';
 
 describe('the ownership marker', () => {

@@ -8,10 +8,10 @@ import type {
   ApiIntegrationStore,
   IntegrationFields,
   IntegrationGateway,
-  Location,
   ObservedIntegration,
   RouteRef,
 } from '../../../src/apiintegration/ports.ts';
+import type { Location } from '../../../src/kind/ports.ts';
 import { ApiIntegrationReconciler, type ReconcilerDeps } from '../../../src/apiintegration/reconciler.ts';
 import { FakeClock } from '../../../src/runtime/clock.ts';
 import { ConflictError } from '../../../src/runtime/ports.ts';

@@ -2,7 +2,7 @@
 // and how soon the key comes back. Failures never create twice, never hide, and never flap a
 // settled object's status.
 import { describe, expect, it } from '@jest/globals';
-import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from '../../../src/apiintegration/errors.ts';
+import { AwsError, BudgetWait, CredentialsError, RoleNotAllowedError } from '../../../src/kind/errors.ts';
 import { object } from './fixtures.ts';
 import { setup } from './memory-ports.ts';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../../../src/apiintegration/desired.ts';
-import { AwsError } from '../../../src/apiintegration/errors.ts';
+import { AwsError } from '../../../src/kind/errors.ts';
 import { setup } from './memory-ports.ts';
 import { UID, object, observed } from './fixtures.ts';
 

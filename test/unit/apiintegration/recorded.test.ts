@@ -2,14 +2,8 @@
 // object (annotations survive backups, status does not) must know its integration, a create that
 // may have happened, and an old integration still to delete; a malformed marker means nothing.
 import { describe, expect, it } from '@jest/globals';
-import {
-  clearPendingAnnotation,
-  clearSupersededAnnotation,
-  pendingAnnotation,
-  recordAnnotations,
-  recordedOf,
-  samePlace,
-} from '../../../src/apiintegration/recorded.ts';
+import { pendingAnnotation, recordAnnotations, recordedOf } from '../../../src/apiintegration/recorded.ts';
+import { clearPendingAnnotation, clearSupersededAnnotation, samePlace } from '../../../src/kind/record.ts';
 import { object } from './fixtures.ts';
 
 const api1 = { region: 'us-east-1', apiId: 'api1' };

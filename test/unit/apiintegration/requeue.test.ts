@@ -1,8 +1,9 @@
 // The delays behind the plan's named waits: the controller reads 0 as "do not requeue", so every
 // wait that means "come back" is positive; drift checks land on the API's slot.
 import { describe, expect, it } from '@jest/globals';
-import { driftDelayMs } from '../../../src/apiintegration/drift-schedule.ts';
-import { conflictDelayMs, missingDelayMs, requeueAfter } from '../../../src/apiintegration/requeue.ts';
+import { driftDelayMs } from '../../../src/kind/drift-schedule.ts';
+import { requeueAfter } from '../../../src/apiintegration/requeue.ts';
+import { conflictDelayMs, missingDelayMs } from '../../../src/kind/requeue.ts';
 
 const timing = { driftIntervalMs: 300_000, waitIntervalMs: 30_000, random: () => 0 };
 const now = Date.UTC(2026, 5, 1);

@@ -12,7 +12,7 @@ import { fromIni, fromTokenFile } from '@aws-sdk/credential-providers';
 import { SdkClientFactory } from '../../../../src/adapters/aws/clients.ts';
 import { assumeRole, type DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
 import { ApiGatewayV2Gateway } from '../../../../src/adapters/aws/gateway.ts';
-import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../../../src/kind/errors.ts';
 
 type Answer = { status: number; headers?: Record<string, string>; body: string };
 const ROLE = 'arn:aws:iam::444455556666:role/apigw-operator-payments';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isNotFound, routeIdsOf, translate } from '../../../../src/adapters/aws/errors.ts';
 import { fromSdk, toSdkInput } from '../../../../src/adapters/aws/mapping.ts';
-import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../../../src/kind/errors.ts';
 
 const sdkError = (name: string, status?: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status, requestId: 'req-123' } });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
 import { StsCallerIdentity } from '../../../../src/adapters/aws/identity.ts';
-import { AwsError, CredentialsError } from '../../../../src/apiintegration/errors.ts';
+import { AwsError, CredentialsError } from '../../../../src/kind/errors.ts';
 
 type Answer = { status: number; body: string };
 const ARN = 'arn:aws:sts::111122223333:assumed-role/apigw-operator/botocore-session-1';

@@ -1,7 +1,7 @@
 // The route gateway's pure parts: field names both ways, and the reading of the answers only route
 // writes get (a taken key, a clashing key, a target naming no integration).
 import { describe, expect, it } from '@jest/globals';
-import { AwsError } from '../../../../src/apiintegration/errors.ts';
+import { AwsError } from '../../../../src/kind/errors.ts';
 import { RouteKeyExistsError } from '../../../../src/apiroute/errors.ts';
 import {
   fromSdkRoute,

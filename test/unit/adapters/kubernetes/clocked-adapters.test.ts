@@ -15,7 +15,7 @@ import {
   ROLE_ANNOTATION,
 } from '../../../../src/adapters/kubernetes/namespace-policy.ts';
 import { KubeRest } from '../../../../src/adapters/kubernetes/rest.ts';
-import { RoleNotAllowedError } from '../../../../src/apiintegration/errors.ts';
+import { RoleNotAllowedError } from '../../../../src/kind/errors.ts';
 import { FakeClock } from '../../../../src/runtime/clock.ts';
 import { object } from '../../apiintegration/fixtures.ts';
 

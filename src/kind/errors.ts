@@ -1,6 +1,5 @@
-// The closed set of failures the reconciler distinguishes. Adapters translate SDK and HTTP
+// The closed set of failures every kind's reconciler distinguishes. Adapters translate SDK and HTTP
 // errors into these; code switches on the class, never on message text.
-import type { ConditionReason } from './reasons.ts';
 
 /**
  * `Conflict` is a concurrent modification on the same API (retry with backoff); `InUse` is a delete
@@ -10,7 +9,21 @@ import type { ConditionReason } from './reasons.ts';
 export type AwsErrorKind =
   'Rejected' | 'AccessDenied' | 'Throttled' | 'Conflict' | 'InUse' | 'QuotaExceeded' | 'Transient';
 
-const REASONS: Record<AwsErrorKind, ConditionReason> = {
+/**
+ * The CamelCase reason each failure carries, in logs and for a kind whose vocabulary takes it as it
+ * is. It names what AWS refused: `IntegrationInUse` is AWS's answer to a delete while routes still
+ * target an integration. A kind that words a failure otherwise maps it in its own `reasonOf`.
+ */
+export type AwsReason =
+  | 'AwsRejected'
+  | 'AwsAccessDenied'
+  | 'AwsThrottled'
+  | 'ConcurrentModification'
+  | 'IntegrationInUse'
+  | 'QuotaExceeded'
+  | 'AwsUnavailable';
+
+const REASONS: Record<AwsErrorKind, AwsReason> = {
   Rejected: 'AwsRejected',
   AccessDenied: 'AwsAccessDenied',
   Throttled: 'AwsThrottled',
@@ -36,7 +49,7 @@ export class AwsError extends Error {
   readonly httpStatus?: number;
   readonly routeIds?: string[];
   /** CamelCase reason suitable for a condition or an Event. */
-  readonly reason: ConditionReason;
+  readonly reason: AwsReason;
 
   constructor(kind: AwsErrorKind, message: string, details: AwsErrorDetails) {
     super(message, { cause: details.cause });
@@ -91,7 +104,7 @@ export class BudgetWait extends AwsError {
  * operator's own.
  */
 export class CredentialsError extends Error {
-  readonly reason: ConditionReason = 'AwsCredentials';
+  readonly reason = 'AwsCredentials';
   readonly roleArn?: string;
   constructor(roleArn: string | undefined, message: string, cause?: unknown) {
     super(message, { cause });
@@ -109,7 +122,7 @@ export const createdNothing = (err: unknown): boolean =>
 
 /** A spec named a role its namespace does not allow; only a cluster administrator can change that. */
 export class RoleNotAllowedError extends Error {
-  readonly reason: ConditionReason = 'RoleNotAllowed';
+  readonly reason = 'RoleNotAllowed';
   readonly roleArn: string;
   constructor(roleArn: string, namespace: string) {
     super(

@@ -1,6 +1,6 @@
 // Objects on one API come due together (one listing answers them all); APIs are spread out.
 import { describe, expect, it } from '@jest/globals';
-import { apiPhase, driftDelayMs } from '../../../src/apiintegration/drift-schedule.ts';
+import { apiPhase, driftDelayMs } from '../../../src/kind/drift-schedule.ts';
 
 const MIN = 60_000;
 const api = (apiId: string) => ({ region: 'us-east-1', apiId });

@@ -2,7 +2,7 @@
 // same moment, so the first check lists the API's integrations (one GetIntegrations) and the rest
 // are answered from that listing. The moment is a fixed phase of the drift interval chosen from the
 // API's identity, which spreads different APIs over the interval instead of spreading objects.
-import type { Place } from './recorded.ts';
+import type { Place } from './record.ts';
 
 /** A stable number in [0, 1) for the API (FNV-1a over its region and id, then mixed). */
 export function apiPhase(place: Place): number {

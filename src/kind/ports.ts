@@ -1,0 +1,31 @@
+// What every kind's reconciler needs beside its own gateway and store: where an AWS object lives,
+// the event types, and the namespace policy and tenancy the cluster administrator sets. Adapters
+// implement these; no kind's pure core sees an SDK type.
+import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
+
+/** Where an AWS object lives. `roleArn` selects the account (assumed through STS); absent = the operator's own. */
+export interface Location {
+  region: string;
+  apiId: string;
+  roleArn?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Namespace policy set by the cluster administrator (annotations on the Namespace). */
+export interface NamespacePolicy {
+  /**
+   * Role to assume for objects in `namespace` (undefined: the operator's own identity). A role
+   * `requested` by a spec is returned only if the namespace allows it; otherwise RoleNotAllowedError.
+   */
+  roleFor(namespace: string, requested?: string): Promise<string | undefined>;
+}
+
+/**
+ * Which API ids a namespace's objects may name, set by the cluster administrator (the Namespace's
+ * apigw.dev/allowed-api-ids annotation). Every kind asks once per pass, then `allows(allowed, apiId)`
+ * from api/v1alpha1/tenancy.ts.
+ */
+export interface ApiTenancy {
+  allowedApis(namespace: string): Promise<AllowedApis>;
+}
