@@ -3,16 +3,13 @@
 // through this gateway drops the API's listing, so the operator never acts on its own stale view;
 // a recorded integration missing from a listing is confirmed with GetIntegration before it is
 // declared gone, and a listing that fails falls back to per-object reads. Route listings, read
-// before every delete, are shared per API the same way.
+// before every delete, are shared per API the same way. The listing cache itself is shared with
+// ApiRoute (src/kind/listing-cache.ts).
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IntegrationFields, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
-import type { Location } from '../kind/ports.ts';
-
-interface Listing {
-  at: number;
-  byId: Map<string, ObservedIntegration> | undefined;
-}
+import { ListingCache, type Listing } from '../kind/listing-cache.ts';
+import { apiKey, type Location } from '../kind/ports.ts';
 
 export interface CoalescingOptions {
   clock: Clock;
@@ -35,19 +32,20 @@ export interface CoalescingOptions {
   population?: (loc: Location) => number;
 }
 
-const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
-
 export class CoalescingGateway implements IntegrationGateway {
   private readonly inner: IntegrationGateway;
   private readonly opts: Required<Omit<CoalescingOptions, 'population'>> & Pick<CoalescingOptions, 'population'>;
-  private readonly listings = new Map<string, Listing>();
-  private readonly inflight = new Map<string, Promise<Listing>>();
-  private readonly askers = new Map<string, Map<string, number>>();
+  private readonly cache: ListingCache<ObservedIntegration>;
   private readonly routes = new Map<string, { at: number; routes: Promise<RouteRef[] | undefined> }>();
 
   constructor(inner: IntegrationGateway, opts: CoalescingOptions) {
     this.inner = inner;
     this.opts = { minObjectsPerListing: 2, windowMs: opts.ttlMs * 3, routesTtlMs: 2000, ...opts };
+    this.cache = new ListingCache({
+      ...this.opts,
+      list: (loc, signal) => inner.listIntegrations(loc, signal),
+      idOf: (i) => i.integrationId,
+    });
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
@@ -81,15 +79,15 @@ export class CoalescingGateway implements IntegrationGateway {
     bypass?: boolean,
   ): Promise<ObservedIntegration | undefined> {
     if (bypass) return this.inner.getIntegration(loc, integrationId, signal);
-    const key = apiKey(loc);
     const now = this.opts.clock.now();
-    const fresh = this.listings.get(key);
-    if (fresh && now - fresh.at < this.opts.ttlMs) return this.answer(fresh, loc, integrationId, signal);
+    const fresh = this.cache.fresh(loc, now);
+    if (fresh) return this.answer(fresh, loc, integrationId, signal);
+    const busy = this.cache.asked(loc, integrationId, now) >= this.opts.minObjectsPerListing;
     const shared = (this.opts.population?.(loc) ?? 0) >= this.opts.minObjectsPerListing;
-    if (!this.busyApi(key, integrationId, now) && !shared) return this.inner.getIntegration(loc, integrationId, signal);
-    let listing: Listing;
+    if (!busy && !shared) return this.inner.getIntegration(loc, integrationId, signal);
+    let listing: Listing<ObservedIntegration>;
     try {
-      listing = await this.refresh(loc, key, signal);
+      listing = await this.cache.refresh(loc, signal);
     } catch {
       // A listing can fail for reasons that do not concern this object (an expired page token).
       return this.inner.getIntegration(loc, integrationId, signal);
@@ -98,7 +96,7 @@ export class CoalescingGateway implements IntegrationGateway {
   }
 
   private async answer(
-    listing: Listing,
+    listing: Listing<ObservedIntegration>,
     loc: Location,
     id: string,
     signal?: AbortSignal,
@@ -107,49 +105,12 @@ export class CoalescingGateway implements IntegrationGateway {
     return listing.byId.get(id) ?? this.inner.getIntegration(loc, id, signal);
   }
 
-  /** Records who asked; true when enough distinct integrations on this API are being checked. */
-  private busyApi(key: string, id: string, now: number): boolean {
-    let seen = this.askers.get(key);
-    if (!seen) this.askers.set(key, (seen = new Map()));
-    seen.set(id, now);
-    for (const [k, t] of seen) if (now - t >= this.opts.windowMs) seen.delete(k);
-    return seen.size >= this.opts.minObjectsPerListing;
-  }
-
-  private refresh(loc: Location, key: string, signal?: AbortSignal): Promise<Listing> {
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = this.inner
-        .listIntegrations(loc, signal)
-        .then((items) => {
-          const listing: Listing = {
-            at: this.opts.clock.now(),
-            byId: items ? new Map(items.map((i) => [i.integrationId, i])) : undefined,
-          };
-          this.listings.set(key, listing);
-          return listing;
-        })
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
-  }
-
-  private invalidate(loc: Location): void {
-    this.listings.delete(apiKey(loc));
-  }
-
   async createIntegration(
     loc: Location,
     fields: IntegrationFields,
     signal?: AbortSignal,
   ): Promise<ObservedIntegration> {
-    this.invalidate(loc);
-    try {
-      return await this.inner.createIntegration(loc, fields, signal);
-    } finally {
-      this.invalidate(loc);
-    }
+    return await this.cache.writing(loc, () => this.inner.createIntegration(loc, fields, signal));
   }
 
   async updateIntegration(
@@ -158,20 +119,10 @@ export class CoalescingGateway implements IntegrationGateway {
     fields: IntegrationFields,
     signal?: AbortSignal,
   ): Promise<ObservedIntegration> {
-    this.invalidate(loc);
-    try {
-      return await this.inner.updateIntegration(loc, integrationId, fields, signal);
-    } finally {
-      this.invalidate(loc);
-    }
+    return await this.cache.writing(loc, () => this.inner.updateIntegration(loc, integrationId, fields, signal));
   }
 
   async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
-    this.invalidate(loc);
-    try {
-      await this.inner.deleteIntegration(loc, integrationId, signal);
-    } finally {
-      this.invalidate(loc);
-    }
+    await this.cache.writing(loc, () => this.inner.deleteIntegration(loc, integrationId, signal));
   }
 }

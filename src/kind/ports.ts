@@ -10,6 +10,9 @@ export interface Location {
   roleArn?: string;
 }
 
+/** An API as one account sees it: two roles may see different APIs under one id. */
+export const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
+
 export type EventType = 'Normal' | 'Warning';
 
 /** Namespace policy set by the cluster administrator (annotations on the Namespace). */

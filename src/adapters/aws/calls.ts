@@ -8,7 +8,7 @@ import { GetApiCommand } from '@aws-sdk/client-apigatewayv2';
 import pRetry from 'p-retry';
 import type { Protocol } from '../../api/v1alpha1/group.ts';
 import { AwsError } from '../../kind/errors.ts';
-import type { Location } from '../../kind/ports.ts';
+import { apiKey, type Location } from '../../kind/ports.ts';
 import { isNotFound, translate } from './errors.ts';
 import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
 import type { ClientFactory } from './clients.ts';
@@ -41,7 +41,6 @@ export interface CallOpts {
 /** One paged listing: the operation's name (for metrics and errors), the request for a page, the item mapping. */
 export type Listing<I, O> = { operation: string; page: (token?: string) => Sendable; map: (item: I) => O };
 
-const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${loc.apiId}`;
 const API_GONE = /Invalid API identifier/i;
 
 /** Whether a NotFound is about the API itself rather than something on it. */
