@@ -60,9 +60,9 @@ const scalar = (
 export const INTEGRATION_FIELDS = {
   // Always sent on update (AWS requires it), so it is never "unset".
   integrationType: scalar('IntegrationType', BOTH, true, { unsetMatches: () => false, reset: undefined }),
-  // The model gives uri and method a minimum length of 1, so "" is never sent for them (fidelity
-  // review §2.2: a reset value is rejected). The spec leaves them out only where AWS has no use for
-  // them, or, for a Lambda proxy's method, where AWS's own default (POST) is what is meant.
+  // The model gives uri and method a minimum length of 1, so "" is never sent for them (go-to-k/cdkd
+  // notes the API rejects a reset value for both). The spec leaves them out only where AWS has no use
+  // for them, or, for a Lambda proxy's method, where AWS's own default (POST) is what is meant.
   integrationUri: scalar('IntegrationUri', BOTH, true, {
     unsetMatches: (v, _p, d) => absent(v) || callsNoUri(d),
     reset: undefined,
