@@ -9,7 +9,7 @@ import { ROUTE_PLURAL } from './api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from './kind/ports.ts';
-import type { RouteGateway } from './apiroute/ports.ts';
+import { ROUTE_GATEWAY_VERBS, type RouteGateway } from './apiroute/ports.ts';
 import type { RouteClaim } from './apiroute/recorded.ts';
 import type { Place } from './kind/record.ts';
 import { ApiRouteReconciler } from './apiroute/reconciler.ts';
@@ -27,7 +27,7 @@ import type { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
 import { KubeApiIntegrationStore, KubeApiRouteStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
-import { FencedRouteEvents, FencedRouteGateway, FencedRouteStore } from './fencing.ts';
+import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import type { Clock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { Informer, objectKey } from './runtime/informer.ts';
@@ -156,9 +156,9 @@ export class RouteController {
       get: (key) => this.get(key),
       integration: (key) => this.d.integration(key),
       claimsAt: (place) => this.claims.at(place),
-      store: new FencedRouteStore(new KubeApiRouteStore(kc), isLeading),
-      gateway: new FencedRouteGateway(this.d.gateway, isLeading),
-      events: new FencedRouteEvents(this.d.events, isLeading),
+      store: new FencedStore(new KubeApiRouteStore(kc), isLeading),
+      gateway: fencedGateway(this.d.gateway, ROUTE_GATEWAY_VERBS, isLeading),
+      events: new FencedEvents(this.d.events, isLeading),
       policy: this.d.policy,
       tenancy: this.d.tenancy,
       clock,

@@ -16,7 +16,11 @@ import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiPopulation } from './apiintegration/population.ts';
 import { CoalescingRouteGateway } from './apiroute/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
-import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
+import {
+  INTEGRATION_GATEWAY_VERBS,
+  type ApiIntegrationStore,
+  type IntegrationGateway,
+} from './apiintegration/ports.ts';
 import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { assumeRole } from './adapters/aws/credentials.ts';
 import { StsCallerIdentity, type CallerIdentity } from './adapters/aws/identity.ts';
@@ -40,7 +44,7 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
-import { FencedEvents, FencedGateway, FencedStore } from './fencing.ts';
+import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import { RouteController } from './operator-routes.ts';
 
 export interface OperatorDeps {
@@ -246,7 +250,7 @@ export class Operator {
     return new ApiIntegrationReconciler({
       get: (key) => this.get(key),
       store: new FencedStore(store, isLeading),
-      gateway: new FencedGateway(gateway, isLeading),
+      gateway: fencedGateway(gateway, INTEGRATION_GATEWAY_VERBS, isLeading),
       events: new FencedEvents(new KubeEventRecorder(kc, this.log, { clock, instance: this.identity }), isLeading),
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? unrestricted,

@@ -3,7 +3,7 @@
 import type { ROUTE_FIELDS, Reported, RouteFieldName } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRoute, ApiRouteSpecT, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { EventType, Location } from '../kind/ports.ts';
+import type { EventType, GatewayVerbs, Location, MetadataPatch, PatchOptions } from '../kind/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
 
 /** Constraints on one `$connect` request parameter. */
@@ -52,13 +52,20 @@ export interface RouteGateway {
   deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void>;
 }
 
+/** Which of the gateway's calls the write fence refuses once this replica stops leading. */
+export const ROUTE_GATEWAY_VERBS: GatewayVerbs<RouteGateway> = {
+  getApiProtocol: 'read',
+  getRoute: 'read',
+  listRoutes: 'read',
+  createRoute: 'write',
+  updateRoute: 'write',
+  deleteRouteRequestParameter: 'write',
+  deleteRoute: 'write',
+};
+
 export interface ApiRouteStore {
   /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
-  patchMetadata(
-    obj: ApiRoute,
-    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
-    opts?: { precondition?: boolean; signal?: AbortSignal },
-  ): Promise<ApiRoute>;
+  patchMetadata(obj: ApiRoute, patch: MetadataPatch, opts?: PatchOptions): Promise<ApiRoute>;
   /** Writes `status` through the /status subresource. */
   patchStatus(obj: ApiRoute, status: ApiRouteStatusT, signal?: AbortSignal): Promise<ApiRoute>;
 }

@@ -15,6 +15,24 @@ export const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${l
 
 export type EventType = 'Normal' | 'Warning';
 
+/** What a reconciler changes in an object's metadata: its finalizers and its own annotations. */
+export interface MetadataPatch {
+  finalizers?: string[];
+  annotations?: Record<string, string | null>;
+}
+
+/** A metadata patch is sent with a resourceVersion precondition unless told otherwise. */
+export interface PatchOptions {
+  precondition?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Every method of a kind's gateway, named a read or a write: the write fence (fencing.ts) refuses
+ * the writes once this replica stops leading. A method left out does not compile.
+ */
+export type GatewayVerbs<G> = { readonly [K in keyof G]: 'read' | 'write' };
+
 /** Namespace policy set by the cluster administrator (annotations on the Namespace). */
 export interface NamespacePolicy {
   /**
