@@ -3,7 +3,7 @@
 // port shape, for every kind: a gateway is fenced by its kind's verb table (ports.ts), which must
 // name each method as a read or a write, so a new method does not compile until it is classified.
 // Events are writes too; a former leader's events are dropped.
-import type { EventType, GatewayVerbs, MetadataPatch, PatchOptions } from './kind/ports.ts';
+import type { EventType, GatewayVerbs, MetadataPatch, ObjectEvents, ObjectStore, PatchOptions } from './kind/ports.ts';
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -16,17 +16,6 @@ type IsLeading = () => boolean;
 
 function guard(isLeading: IsLeading): void {
   if (!isLeading()) throw new NotLeaderError();
-}
-
-/** The shape every kind's object store has: a metadata patch and a status write, both writes. */
-export interface ObjectStore<T, S> {
-  patchMetadata(obj: T, patch: MetadataPatch, opts?: PatchOptions): Promise<T>;
-  patchStatus(obj: T, status: S, signal?: AbortSignal): Promise<T>;
-}
-
-/** The shape every kind's event recorder has, over its own reasons. */
-export interface ObjectEvents<T, R extends string> {
-  record(obj: T, type: EventType, reason: R, message: string): void;
 }
 
 export class FencedStore<T, S> implements ObjectStore<T, S> {

@@ -5,7 +5,7 @@ import type { AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { ApiTenancy, EventType, GatewayVerbs, Location, MetadataPatch, PatchOptions } from '../kind/ports.ts';
+import type { ApiTenancy, GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
 
 // Enumerations widen to strings: AWS reports values the schema does not offer (a cleared "", say).
 type Loose<T> = T extends number ? number : T extends string ? string : T;
@@ -71,16 +71,9 @@ export const INTEGRATION_GATEWAY_VERBS: GatewayVerbs<IntegrationGateway> = {
   deleteIntegration: 'write',
 };
 
-export interface ApiIntegrationStore {
-  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
-  patchMetadata(obj: ApiIntegration, patch: MetadataPatch, opts?: PatchOptions): Promise<ApiIntegration>;
-  /** Writes `status` through the /status subresource. */
-  patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal): Promise<ApiIntegration>;
-}
+export type ApiIntegrationStore = ObjectStore<ApiIntegration, ApiIntegrationStatusT>;
 
-export interface EventRecorder {
-  record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void;
-}
+export type EventRecorder = ObjectEvents<ApiIntegration, EventReason>;
 
 /**
  * Tenancy as ApiIntegrations need it: the APIs, and the roles their integrations may hand to API
