@@ -1,15 +1,15 @@
-// The ApiRoute half of the running operator: its informers (the namespaces and label selector of
-// the ApiIntegration ones), work queue, workers and reconciler, and the index of the routes each
-// ApiRoute claims. operator.ts builds it beside the ApiIntegration controller, with the same AWS
-// budget, write serialization, namespace policy and fencing, and feeds it integration changes.
+// The ApiRoute kind of the running operator: its reconciler, the index of the routes each ApiRoute
+// claims, and its watch of ApiIntegrations (a change to one requeues the routes that reference it).
+// operator.ts registers it beside the ApiIntegration kind, with the same AWS budget, write
+// serialization, namespace policy and fencing. A cluster without its CRD runs without it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { GROUP, VERSION } from './api/v1alpha1/group.ts';
+import { GROUP } from './api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from './api/v1alpha1/route-schema.ts';
 import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from './kind/ports.ts';
-import type { RouteGateway } from './apiroute/ports.ts';
+import { ROUTE_GATEWAY_VERBS, type RouteGateway } from './apiroute/ports.ts';
 import type { RouteClaim } from './apiroute/recorded.ts';
 import type { Place } from './kind/record.ts';
 import { ApiRouteReconciler } from './apiroute/reconciler.ts';
@@ -22,19 +22,18 @@ import {
   routeWorthReconciling,
   trimRouteForCache,
 } from './apiroute/setup.ts';
-import { isNotFound } from './adapters/kubernetes/errors.ts';
 import type { KubeEventRecorder } from './adapters/kubernetes/events.ts';
-import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
 import { KubeApiIntegrationStore, KubeApiRouteStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
-import { FencedRouteEvents, FencedRouteGateway, FencedRouteStore } from './fencing.ts';
+import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import type { Clock } from './runtime/clock.ts';
-import { Controller } from './runtime/controller.ts';
-import { Informer, objectKey } from './runtime/informer.ts';
+import { objectKey } from './runtime/informer.ts';
 import type { RuntimeMetrics } from './runtime/metrics.ts';
-import { WorkQueue } from './runtime/workqueue.ts';
+import { KindWorkers, type Change } from './operator-kind.ts';
 
 export const ROUTE_CONTROLLER = 'apiroute';
+/** The ApiIntegration kind's controller name, whose changes the routes follow. */
+const INTEGRATION_CONTROLLER = 'apiintegration';
 
 export interface RouteControllerDeps {
   cfg: Config;
@@ -49,8 +48,6 @@ export interface RouteControllerDeps {
   tenancy: ApiTenancy;
   integration(key: string): ApiIntegration | undefined;
   isLeading(): boolean;
-  /** A route that targeted this ApiIntegration (`namespace/name`) is gone: its blocked delete may go on. */
-  routeGone(integrationKey: string): void;
 }
 
 /** The routes ApiRoutes record, by API, kept current from the informers' events. */
@@ -87,162 +84,68 @@ class ClaimsIndex {
   }
 }
 
-export class RouteController {
-  readonly informers: Informer<ApiRoute>[];
-  private readonly d: RouteControllerDeps;
-  private readonly queue: WorkQueue<string>;
-  private readonly controller: Controller<string>;
-  private readonly claims = new ClaimsIndex();
-  /** False when the cluster does not serve the ApiRoute kind: nothing of it starts. */
-  private served = false;
+/** The ApiRoute kind; every write of its reconciler goes through a fence that drops it once this replica stops leading. */
+export function routeKind(deps: RouteControllerDeps): KindWorkers<ApiRoute> {
+  const claims = new ClaimsIndex();
+  const kind: KindWorkers<ApiRoute> = new KindWorkers<ApiRoute>({
+    ...deps,
+    name: ROUTE_CONTROLLER,
+    plural: ROUTE_PLURAL,
+    informerName: (namespace) => `${ROUTE_PLURAL}/${namespace ?? 'all-namespaces'}`,
+    transform: trimRouteForCache,
+    worth: routeWorthReconciling,
+    reconciler: (routes) => {
+      const reconciler = reconcilerOf(deps, routes, claims);
+      return (key, signal) => reconciler.reconcile(key, signal);
+    },
+    // Creation and removal of an ApiIntegration always concern the routes that reference it.
+    watches: [
+      {
+        source: INTEGRATION_CONTROLLER,
+        keys: ({ old, cur }: Change<ApiIntegration>): string[] =>
+          old && !integrationChangeConcernsRoutes(old, cur) ? [] : routesReferencing(cur, kind.list()),
+      },
+    ],
+    optional: {
+      crd: `${ROUTE_PLURAL}.${GROUP}`,
+      warning:
+        'the ApiRoute CRD is not installed: ApiRoutes are not reconciled; install the CRD and restart the operator',
+    },
+  });
+  kind.onChange(({ type, cur }) => (type === 'delete' ? claims.remove(cur) : claims.set(cur)));
+  return kind;
+}
 
-  constructor(deps: RouteControllerDeps) {
-    this.d = deps;
-    const { cfg, clock, metrics } = deps;
-    this.informers = this.informersFor();
-    this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(ROUTE_CONTROLLER) });
-    for (const inf of this.informers) this.handle(inf);
-    const reconciler = this.reconciler();
-    this.controller = new Controller<string>({
-      name: ROUTE_CONTROLLER,
-      queue: this.queue,
-      reconcile: (key, signal) => reconciler.reconcile(key, signal),
-      workers: cfg.workers,
-      clock,
-      logger: deps.logger,
-      metrics: metrics.controller(ROUTE_CONTROLLER),
-      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
-    });
-  }
+function reconcilerOf(
+  deps: RouteControllerDeps,
+  routes: KindWorkers<ApiRoute>,
+  claims: ClaimsIndex,
+): ApiRouteReconciler {
+  const { cfg, kc, clock, logger, isLeading } = deps;
+  return new ApiRouteReconciler({
+    get: (key) => routes.get(key),
+    integration: (key) => deps.integration(key),
+    claimsAt: (place) => claims.at(place),
+    store: new FencedStore(new KubeApiRouteStore(kc), isLeading),
+    gateway: fencedGateway(deps.gateway, ROUTE_GATEWAY_VERBS, isLeading),
+    events: new FencedEvents(deps.events, isLeading),
+    policy: deps.policy,
+    tenancy: deps.tenancy,
+    clock,
+    logger: logger.child({ controller: ROUTE_CONTROLLER }),
+    defaultRegion: cfg.region,
+    driftIntervalMs: cfg.driftIntervalMs,
+    createSettleMs: 2 * cfg.awsRequestTimeoutMs,
+    notFoundGraceMs: cfg.notFoundGraceMs,
+    shard: shardOf(deps),
+  });
+}
 
-  private informersFor(): Informer<ApiRoute>[] {
-    const { cfg, kc, clock, logger } = this.d;
-    const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
-    const log = logger.child({ controller: ROUTE_CONTROLLER });
-    return namespaces.map((namespace) => {
-      const lw = new CustomResourceListWatcher<ApiRoute>(kc, {
-        group: GROUP,
-        version: VERSION,
-        plural: ROUTE_PLURAL,
-        namespace,
-        labelSelector: cfg.labelSelector,
-      });
-      const name = `${ROUTE_PLURAL}/${namespace ?? 'all-namespaces'}`;
-      return new Informer<ApiRoute>({ listWatcher: lw, name, clock, logger: log, transform: trimRouteForCache });
-    });
-  }
-
-  private handle(inf: Informer<ApiRoute>): void {
-    inf.onAdd((o) => {
-      this.claims.set(o);
-      this.queue.add(objectKey(o));
-    });
-    inf.onUpdate((old, o) => {
-      this.claims.set(o);
-      if (routeWorthReconciling(old, o)) this.queue.add(objectKey(o));
-    });
-    inf.onDelete((o) => {
-      this.claims.remove(o);
-      this.queue.forget(objectKey(o));
-      const ref = o.spec.integrationRef?.name;
-      if (ref) this.d.routeGone(`${o.metadata.namespace}/${ref}`);
-    });
-  }
-
-  /** Every write goes through a fence that drops it once this replica stops leading. */
-  private reconciler(): ApiRouteReconciler {
-    const { cfg, kc, clock, logger, isLeading } = this.d;
-    return new ApiRouteReconciler({
-      get: (key) => this.get(key),
-      integration: (key) => this.d.integration(key),
-      claimsAt: (place) => this.claims.at(place),
-      store: new FencedRouteStore(new KubeApiRouteStore(kc), isLeading),
-      gateway: new FencedRouteGateway(this.d.gateway, isLeading),
-      events: new FencedRouteEvents(this.d.events, isLeading),
-      policy: this.d.policy,
-      tenancy: this.d.tenancy,
-      clock,
-      logger: logger.child({ controller: ROUTE_CONTROLLER }),
-      defaultRegion: cfg.region,
-      driftIntervalMs: cfg.driftIntervalMs,
-      createSettleMs: 2 * cfg.awsRequestTimeoutMs,
-      notFoundGraceMs: cfg.notFoundGraceMs,
-      shard: this.shard(),
-    });
-  }
-
-  /** With a label selector, a referenced ApiIntegration the cache lacks may still exist: ask for that one. */
-  private shard(): SelectedShard | undefined {
-    const { cfg, kc, clock } = this.d;
-    if (!cfg.labelSelector) return undefined;
-    const integrations = new KubeApiIntegrationStore(kc);
-    const exists = (namespace: string, name: string, signal: AbortSignal) =>
-      integrations.exists(namespace, name, signal);
-    return new SelectedShard({ labelSelector: cfg.labelSelector, exists, clock });
-  }
-
-  get(key: string): ApiRoute | undefined {
-    for (const inf of this.informers) {
-      const o = inf.get(key);
-      if (o) return o;
-    }
-    return undefined;
-  }
-
-  list(): ApiRoute[] {
-    return this.informers.flatMap((i) => i.list());
-  }
-
-  /** Enqueues the routes an ApiIntegration change concerns (creation and removal always do). */
-  integrationChanged(old: ApiIntegration | undefined, cur: ApiIntegration): void {
-    if (old && !integrationChangeConcernsRoutes(old, cur)) return;
-    for (const key of routesReferencing(cur, this.list())) this.queue.add(key);
-  }
-
-  /**
-   * Whether the cluster serves ApiRoutes. An install without the ApiRoute CRD still runs the
-   * ApiIntegration controller: a 404 on the list turns this kind off (until a restart) instead of
-   * keeping readiness false forever. Any other failure is left to the informers' retries.
-   */
-  async detect(signal: AbortSignal): Promise<boolean> {
-    const lw = new CustomResourceListWatcher<ApiRoute>(this.d.kc, {
-      group: GROUP,
-      version: VERSION,
-      plural: ROUTE_PLURAL,
-      namespace: this.d.cfg.watchNamespaces[0],
-    });
-    try {
-      await lw.list({ limit: 1, signal });
-      this.served = true;
-    } catch (err) {
-      this.served = !isNotFound(err);
-      if (!this.served)
-        this.d.logger.warn(
-          { crd: `${ROUTE_PLURAL}.${GROUP}` },
-          'the ApiRoute CRD is not installed: ApiRoutes are not reconciled; install the CRD and restart the operator',
-        );
-    }
-    return this.served;
-  }
-
-  isServed(): boolean {
-    return this.served;
-  }
-
-  startInformers(signal: AbortSignal): void {
-    if (this.served) for (const inf of this.informers) inf.start(signal);
-  }
-
-  startWorkers(): void {
-    if (this.served) this.controller.start();
-  }
-
-  /** Stops the workers (whether or not they ran: a stopped queue takes no more keys). */
-  stopWorkers(deadlineMs: number): Promise<boolean> {
-    return this.controller.stop(deadlineMs);
-  }
-
-  async stopInformers(): Promise<void> {
-    if (this.served) await Promise.all(this.informers.map((i) => i.stop()));
-  }
+/** With a label selector, a referenced ApiIntegration the cache lacks may still exist: ask for that one. */
+function shardOf(deps: RouteControllerDeps): SelectedShard | undefined {
+  const { cfg, kc, clock } = deps;
+  if (!cfg.labelSelector) return undefined;
+  const integrations = new KubeApiIntegrationStore(kc);
+  const exists = (namespace: string, name: string, signal: AbortSignal) => integrations.exists(namespace, name, signal);
+  return new SelectedShard({ labelSelector: cfg.labelSelector, exists, clock });
 }

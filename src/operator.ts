@@ -1,6 +1,6 @@
-// Composition of the running operator: informers (one per watched namespace, or one for all),
-// the work queue and controller around the ApiIntegration reconciler, the ApiRoute controller
-// beside it (operator-routes.ts), the shared AWS call budget, leader election, probes and metrics,
+// Composition of the running operator: the kinds it reconciles (operator-kind.ts: informers, work
+// queue and workers each; the ApiIntegration kind here, the ApiRoute kind in operator-routes.ts),
+// the shared AWS call budget, leader election, probes and metrics,
 // the start-up check of the operator's own AWS identity that /readyz waits for, and graceful
 // shutdown. main.ts and the tests start it.
 import { hostname } from 'node:os';
@@ -9,14 +9,18 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { PLURAL } from './api/v1alpha1/schema.ts';
-import { GROUP, VERSION } from './api/v1alpha1/group.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import { trimForCache, worthReconciling } from './apiintegration/setup.ts';
 import { CoalescingGateway } from './apiintegration/coalescing-gateway.ts';
 import { ApiPopulation } from './apiintegration/population.ts';
 import { CoalescingRouteGateway } from './apiroute/coalescing-gateway.ts';
 import { ApiIntegrationReconciler } from './apiintegration/reconciler.ts';
-import type { ApiIntegrationStore, IntegrationGateway } from './apiintegration/ports.ts';
+import {
+  INTEGRATION_GATEWAY_VERBS,
+  type ApiIntegrationStore,
+  type IntegrationGateway,
+} from './apiintegration/ports.ts';
 import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clients.ts';
 import { assumeRole } from './adapters/aws/credentials.ts';
 import { StsCallerIdentity, type CallerIdentity } from './adapters/aws/identity.ts';
@@ -26,22 +30,20 @@ import type { CallBudget } from './adapters/aws/rate-limit.ts';
 import { BudgetWait } from './kind/errors.ts';
 import { KubeEventRecorder } from './adapters/kubernetes/events.ts';
 import { KubeLeaseStore } from './adapters/kubernetes/lease-store.ts';
-import { CustomResourceListWatcher } from './adapters/kubernetes/listwatch.ts';
 import { unrestricted, NamespaceAnnotationPolicy, noNamespaceRoles } from './adapters/kubernetes/namespace-policy.ts';
 import { KubeApiIntegrationStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
 import { registerOperatorMetrics } from './operator-metrics.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
-import { Controller } from './runtime/controller.ts';
 import { ProbeServer } from './runtime/health.ts';
-import { Informer, objectKey } from './runtime/informer.ts';
+import { objectKey } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
-import { WorkQueue } from './runtime/workqueue.ts';
-import { FencedEvents, FencedGateway, FencedStore } from './fencing.ts';
-import { RouteController } from './operator-routes.ts';
+import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
+import { ROUTE_CONTROLLER, routeKind } from './operator-routes.ts';
+import { KindWorkers, type Change, type KindController } from './operator-kind.ts';
 
 export interface OperatorDeps {
   cfg: Config;
@@ -75,15 +77,24 @@ function budgetOf(buckets: TokenBuckets, maxWaitMs: number): CallBudget {
   };
 }
 
+/** What the ApiIntegration kind's reconciler is built from. */
+interface IntegrationParts {
+  clock: Clock;
+  metrics: RuntimeMetrics;
+  population: ApiPopulation;
+  gateway: IntegrationGateway;
+  namespaces: NamespaceAnnotationPolicy | undefined;
+}
+
 export class Operator {
   readonly registry = new Registry();
   readonly identity: string;
   private readonly deps: OperatorDeps;
   private readonly log: Logger;
-  private readonly informers: Informer<ApiIntegration>[] = [];
-  private readonly queue: WorkQueue<string>;
-  private readonly controller: Controller<string>;
-  private readonly routes: RouteController;
+  private readonly integrations: KindWorkers<ApiIntegration>;
+  private readonly routes: KindWorkers<ApiRoute>;
+  /** Every kind this operator reconciles: each lifecycle step runs over all of them. */
+  private readonly kinds: KindController[];
   private readonly probes: ProbeServer;
   private readonly elector: LeaderElector | undefined;
   private readonly clients: SdkClientFactory;
@@ -107,13 +118,10 @@ export class Operator {
     this.done = new Promise((r) => (this.resolveDone = r));
     const metrics = new RuntimeMetrics(this.registry);
 
-    this.informers.push(...this.informersFor(clock));
-    this.queue = new WorkQueue<string>({ clock, metrics: metrics.workqueue(CONTROLLER) });
-    const population = this.followIntegrations();
-
+    const population = new ApiPopulation();
     const buckets = new TokenBuckets({ ratePerSec: cfg.awsRate, burst: cfg.awsBurst, clock });
     const opMetrics = registerOperatorMetrics(this.registry, {
-      objects: () => this.informers.flatMap((i) => i.list()),
+      objects: () => this.integrations.list(),
       routes: () => this.routes.list(),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
@@ -142,10 +150,12 @@ export class Operator {
       population: (loc) => population.of(loc),
     });
     const namespaces = this.namespacePolicy(clock);
-    const reconciler = this.reconcilerFor(gateway, clock, namespaces);
-    const routeLog = deps.logger.child({ controller: 'apiroute' });
-    const events = new KubeEventRecorder(deps.kc, routeLog, { clock, instance: this.identity });
-    this.routes = new RouteController({
+    this.integrations = this.integrationKind({ clock, metrics, population, gateway, namespaces });
+    const events = new KubeEventRecorder(deps.kc, deps.logger.child({ controller: ROUTE_CONTROLLER }), {
+      clock,
+      instance: this.identity,
+    });
+    this.routes = routeKind({
       cfg,
       kc: deps.kc,
       clock,
@@ -159,70 +169,46 @@ export class Operator {
       tenancy: namespaces ?? unrestricted,
       integration: (key) => this.get(key),
       isLeading: () => this.leading,
-      // Its delete may be waiting on that route on a backoff of minutes: look again as soon as a route
-      // listing made before the route went is no longer shared.
-      routeGone: (key) => this.queue.addAfter(key, ROUTE_LISTING_TTL_MS + 100),
     });
-    for (const inf of this.informers) {
-      inf.onAdd((o) => this.routes.integrationChanged(undefined, o));
-      inf.onUpdate((old, o) => this.routes.integrationChanged(old, o));
-      inf.onDelete((o) => this.routes.integrationChanged(undefined, o));
-    }
-    this.controller = new Controller<string>({
-      name: CONTROLLER,
-      queue: this.queue,
-      reconcile: (key, signal) => reconciler.reconcile(key, signal),
-      workers: cfg.workers,
-      clock,
-      // The controller adds its own `controller` key; this.log already has one.
-      logger: deps.logger,
-      metrics: metrics.controller(CONTROLLER),
-      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
-    });
+    this.kinds = [this.integrations, this.routes];
+    for (const kind of this.kinds) kind.follow(this.kinds);
     this.probes = this.probesFor(clock);
     this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
   }
 
-  /** Queues the ApiIntegrations worth a pass and counts them per API; returns those counts. */
-  private followIntegrations(): ApiPopulation {
-    const population = new ApiPopulation();
-    for (const inf of this.informers) {
-      inf.onAdd((o) => {
-        population.set(objectKey(o), o);
-        this.queue.add(objectKey(o));
-      });
-      inf.onUpdate((old, o) => {
-        population.set(objectKey(o), o);
-        if (worthReconciling(old, o)) this.queue.add(objectKey(o));
-      });
-      inf.onDelete((o) => {
-        population.remove(objectKey(o));
-        this.queue.forget(objectKey(o));
-      });
-    }
-    return population;
-  }
-
-  /** One informer per watched namespace, or one for all of them. */
-  private informersFor(clock: Clock): Informer<ApiIntegration>[] {
-    const { cfg, kc } = this.deps;
-    const namespaces = cfg.watchNamespaces.length > 0 ? cfg.watchNamespaces : [undefined];
-    return namespaces.map((namespace) => {
-      const lw = new CustomResourceListWatcher<ApiIntegration>(kc, {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        labelSelector: cfg.labelSelector,
-      });
-      return new Informer<ApiIntegration>({
-        listWatcher: lw,
-        name: namespace ?? 'all-namespaces',
-        clock,
-        logger: this.log,
-        transform: trimForCache,
-      });
+  /** The ApiIntegration kind, counting its objects per API for the listings' population. */
+  private integrationKind(parts: IntegrationParts): KindWorkers<ApiIntegration> {
+    const { clock, population } = parts;
+    const kind = new KindWorkers<ApiIntegration>({
+      ...this.deps,
+      clock,
+      metrics: parts.metrics,
+      name: CONTROLLER,
+      plural: PLURAL,
+      informerName: (namespace) => namespace ?? 'all-namespaces',
+      transform: trimForCache,
+      worth: worthReconciling,
+      reconciler: (integrations) => {
+        const reconciler = this.reconcilerFor(parts, integrations);
+        return (key, signal) => reconciler.reconcile(key, signal);
+      },
+      // A route that targeted an ApiIntegration is gone: its delete may be waiting on that route on a
+      // backoff of minutes, so look again as soon as a route listing made before it went is no longer shared.
+      watches: [
+        {
+          source: ROUTE_CONTROLLER,
+          delayMs: ROUTE_LISTING_TTL_MS + 100,
+          keys: ({ type, cur }: Change<ApiRoute>) => {
+            const ref = cur.spec.integrationRef?.name;
+            return type === 'delete' && ref ? [`${cur.metadata.namespace}/${ref}`] : [];
+          },
+        },
+      ],
     });
+    kind.onChange(({ type, cur }) =>
+      type === 'delete' ? population.remove(objectKey(cur)) : population.set(objectKey(cur), cur),
+    );
+    return kind;
   }
 
   /** Namespaces are read for roles, for the allowed API ids, or both; with neither, not at all. */
@@ -235,18 +221,15 @@ export class Operator {
   }
 
   /** Every write the reconciler makes goes through a fence that drops it once this replica stops leading. */
-  private reconcilerFor(
-    gateway: IntegrationGateway,
-    clock: Clock,
-    namespaces: NamespaceAnnotationPolicy | undefined,
-  ): ApiIntegrationReconciler {
+  private reconcilerFor(parts: IntegrationParts, integrations: KindWorkers<ApiIntegration>): ApiIntegrationReconciler {
     const { cfg, kc } = this.deps;
+    const { gateway, clock, namespaces } = parts;
     const store: ApiIntegrationStore = new KubeApiIntegrationStore(kc);
     const isLeading = () => this.leading;
     return new ApiIntegrationReconciler({
-      get: (key) => this.get(key),
+      get: (key) => integrations.get(key),
       store: new FencedStore(store, isLeading),
-      gateway: new FencedGateway(gateway, isLeading),
+      gateway: fencedGateway(gateway, INTEGRATION_GATEWAY_VERBS, isLeading),
       events: new FencedEvents(new KubeEventRecorder(kc, this.log, { clock, instance: this.identity }), isLeading),
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? unrestricted,
@@ -256,7 +239,7 @@ export class Operator {
       driftIntervalMs: cfg.driftIntervalMs,
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
       notFoundGraceMs: cfg.notFoundGraceMs,
-      ownerExists: (uid) => this.informers.some((i) => i.list().some((o) => o.metadata.uid === uid)),
+      ownerExists: (uid) => integrations.list().some((o) => o.metadata.uid === uid),
     });
   }
 
@@ -292,11 +275,7 @@ export class Operator {
     probes.addHealthzCheck('ping', () => true);
     // Watches restart themselves (timeouts, watchdog, backoff); one that has not even restarted
     // for 15 minutes (five watchdog periods) is stuck, and a restart of the process is the remedy.
-    probes.addHealthzCheck('watch', () =>
-      [...this.informers, ...this.routes.informers].every(
-        (i) => !i.hasSynced() || clock.now() - i.lastActivityAt() < 15 * 60_000,
-      ),
-    );
+    probes.addHealthzCheck('watch', () => this.kinds.every((k) => k.watching(clock.now(), 15 * 60_000)));
     probes.addReadyzCheck('informers-synced', () => this.isReady());
     probes.addReadyzCheck('aws-identity', this.awsIdentity.readiness, { showFailure: true });
     return probes;
@@ -320,11 +299,7 @@ export class Operator {
   }
 
   get(key: string): ApiIntegration | undefined {
-    for (const inf of this.informers) {
-      const o = inf.get(key);
-      if (o) return o;
-    }
-    return undefined;
+    return this.integrations.get(key);
   }
 
   isLeader(): boolean {
@@ -332,8 +307,7 @@ export class Operator {
   }
 
   isReady(): boolean {
-    const routesSynced = !this.routes.isServed() || this.routes.informers.every((i) => i.hasSynced());
-    return routesSynced && this.informers.every((i) => i.hasSynced());
+    return this.kinds.every((k) => k.synced());
   }
 
   async start(): Promise<void> {
@@ -350,9 +324,11 @@ export class Operator {
     }
     this.awsIdentity.start(this.stopCtl.signal);
     // Informers warm up before leadership so a standby takes over with a full cache.
-    for (const inf of this.informers) inf.start(this.stopCtl.signal);
-    const routes = await this.routes.detect(this.stopCtl.signal);
-    this.routes.startInformers(this.stopCtl.signal);
+    for (const kind of this.kinds) {
+      await kind.detect(this.stopCtl.signal);
+      kind.startInformers(this.stopCtl.signal);
+    }
+    const routes = this.routes.isServed();
     this.log.info(
       { identity: this.identity, leaderElect: cfg.leaderElect, namespaces: cfg.watchNamespaces, routes },
       'operator started',
@@ -366,8 +342,7 @@ export class Operator {
   private startLeading(): void {
     this.leading = true;
     this.log.info({ identity: this.identity }, 'leading: starting workers');
-    this.controller.start();
-    this.routes.startWorkers();
+    for (const kind of this.kinds) kind.startWorkers();
   }
 
   private lostLease(): void {
@@ -376,14 +351,14 @@ export class Operator {
     this.log.error({ identity: this.identity }, 'leader election lost; stopping');
     this.exitCode = 1;
     // Not awaited: `done`, which shutdownRest resolves, is what main waits on; controller.stop never rejects.
-    void Promise.all([this.controller.stop(0), this.routes.stopWorkers(0)]).finally(() => this.shutdownRest());
+    void Promise.all(this.kinds.map((k) => k.stopWorkers(0))).finally(() => this.shutdownRest());
   }
 
   /** Graceful stop: no new work, in-flight reconciles get the shutdown timeout, the lease is released. */
   async stop(): Promise<number> {
     const { cfg } = this.deps;
     this.log.info({ timeoutMs: cfg.shutdownTimeoutMs }, 'shutting down');
-    await Promise.all([this.controller.stop(cfg.shutdownTimeoutMs), this.routes.stopWorkers(cfg.shutdownTimeoutMs)]);
+    await Promise.all(this.kinds.map((k) => k.stopWorkers(cfg.shutdownTimeoutMs)));
     this.leading = false;
     if (this.elector) await this.elector.release();
     await this.shutdownRest();
@@ -393,7 +368,7 @@ export class Operator {
   private async shutdownRest(): Promise<void> {
     if (this.stopCtl.signal.aborted) return;
     this.stopCtl.abort();
-    await Promise.all([...this.informers.map((i) => i.stop()), this.routes.stopInformers()]);
+    await Promise.all(this.kinds.map((k) => k.stopInformers()));
     await this.probes.close();
     this.clients.destroy();
     this.sts.destroy();

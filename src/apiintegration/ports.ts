@@ -5,7 +5,7 @@ import type { AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { ApiTenancy, EventType, Location } from '../kind/ports.ts';
+import type { ApiTenancy, GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
 
 // Enumerations widen to strings: AWS reports values the schema does not offer (a cleared "", say).
 type Loose<T> = T extends number ? number : T extends string ? string : T;
@@ -60,20 +60,20 @@ export interface IntegrationGateway {
   deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void>;
 }
 
-export interface ApiIntegrationStore {
-  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
-  patchMetadata(
-    obj: ApiIntegration,
-    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
-    opts?: { precondition?: boolean; signal?: AbortSignal },
-  ): Promise<ApiIntegration>;
-  /** Writes `status` through the /status subresource. */
-  patchStatus(obj: ApiIntegration, status: ApiIntegrationStatusT, signal?: AbortSignal): Promise<ApiIntegration>;
-}
+/** Which of the gateway's calls the write fence refuses once this replica stops leading. */
+export const INTEGRATION_GATEWAY_VERBS: GatewayVerbs<IntegrationGateway> = {
+  getApiProtocol: 'read',
+  getIntegration: 'read',
+  listIntegrations: 'read',
+  listRoutes: 'read',
+  createIntegration: 'write',
+  updateIntegration: 'write',
+  deleteIntegration: 'write',
+};
 
-export interface EventRecorder {
-  record(obj: ApiIntegration, type: EventType, reason: EventReason, message: string): void;
-}
+export type ApiIntegrationStore = ObjectStore<ApiIntegration, ApiIntegrationStatusT>;
+
+export type EventRecorder = ObjectEvents<ApiIntegration, EventReason>;
 
 /**
  * Tenancy as ApiIntegrations need it: the APIs, and the roles their integrations may hand to API

@@ -3,7 +3,7 @@
 import type { ROUTE_FIELDS, Reported, RouteFieldName } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRoute, ApiRouteSpecT, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { EventType, Location } from '../kind/ports.ts';
+import type { GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
 
 /** Constraints on one `$connect` request parameter. */
@@ -52,16 +52,18 @@ export interface RouteGateway {
   deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void>;
 }
 
-export interface ApiRouteStore {
-  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
-  patchMetadata(
-    obj: ApiRoute,
-    patch: { finalizers?: string[]; annotations?: Record<string, string | null> },
-    opts?: { precondition?: boolean; signal?: AbortSignal },
-  ): Promise<ApiRoute>;
-  /** Writes `status` through the /status subresource. */
-  patchStatus(obj: ApiRoute, status: ApiRouteStatusT, signal?: AbortSignal): Promise<ApiRoute>;
-}
+/** Which of the gateway's calls the write fence refuses once this replica stops leading. */
+export const ROUTE_GATEWAY_VERBS: GatewayVerbs<RouteGateway> = {
+  getApiProtocol: 'read',
+  getRoute: 'read',
+  listRoutes: 'read',
+  createRoute: 'write',
+  updateRoute: 'write',
+  deleteRouteRequestParameter: 'write',
+  deleteRoute: 'write',
+};
+
+export type ApiRouteStore = ObjectStore<ApiRoute, ApiRouteStatusT>;
 
 /**
  * Sharding (--label-selector): the caches hold only matching objects, so an ApiIntegration a route
@@ -72,6 +74,4 @@ export interface ShardLookup {
   outsideSelector(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
 }
 
-export interface RouteEventRecorder {
-  record(obj: ApiRoute, type: EventType, reason: RouteEventReason, message: string): void;
-}
+export type RouteEventRecorder = ObjectEvents<ApiRoute, RouteEventReason>;

@@ -15,6 +15,37 @@ export const apiKey = (loc: Location) => `${loc.roleArn ?? ''}|${loc.region}|${l
 
 export type EventType = 'Normal' | 'Warning';
 
+/** What a reconciler changes in an object's metadata: its finalizers and its own annotations. */
+export interface MetadataPatch {
+  finalizers?: string[];
+  annotations?: Record<string, string | null>;
+}
+
+/** A metadata patch is sent with a resourceVersion precondition unless told otherwise. */
+export interface PatchOptions {
+  precondition?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Every kind's object store: a metadata patch and a status write. */
+export interface ObjectStore<T, S> {
+  /** Merge-patches metadata with a resourceVersion precondition (ConflictError when stale). */
+  patchMetadata(obj: T, patch: MetadataPatch, opts?: PatchOptions): Promise<T>;
+  /** Writes `status` through the /status subresource. */
+  patchStatus(obj: T, status: S, signal?: AbortSignal): Promise<T>;
+}
+
+/** Every kind's event recorder, over the kind's own reasons. */
+export interface ObjectEvents<T, R extends string> {
+  record(obj: T, type: EventType, reason: R, message: string): void;
+}
+
+/**
+ * Every method of a kind's gateway, named a read or a write: the write fence (fencing.ts) refuses
+ * the writes once this replica stops leading. A method left out does not compile.
+ */
+export type GatewayVerbs<G> = { readonly [K in keyof G]: 'read' | 'write' };
+
 /** Namespace policy set by the cluster administrator (annotations on the Namespace). */
 export interface NamespacePolicy {
   /**

@@ -1,17 +1,17 @@
 // A replica that lost its lease writes nothing: not to AWS, not to the object, not even an Event,
 // while its reads keep working (so a standby's cache and protocol lookups stay warm).
 import { describe, expect, it } from '@jest/globals';
+import { FencedEvents, FencedStore, NotLeaderError, fencedGateway } from '../../src/fencing.ts';
 import {
-  FencedEvents,
-  FencedGateway,
-  FencedRouteEvents,
-  FencedRouteGateway,
-  FencedRouteStore,
-  FencedStore,
-  NotLeaderError,
-} from '../../src/fencing.ts';
-import type { ApiIntegrationStore, IntegrationGateway } from '../../src/apiintegration/ports.ts';
-import type { ApiRouteStore, RouteGateway } from '../../src/apiroute/ports.ts';
+  INTEGRATION_GATEWAY_VERBS,
+  type ApiIntegrationStore,
+  type IntegrationGateway,
+} from '../../src/apiintegration/ports.ts';
+import { ROUTE_GATEWAY_VERBS, type ApiRouteStore, type RouteGateway } from '../../src/apiroute/ports.ts';
+import type { EventReason } from '../../src/apiintegration/reasons.ts';
+import type { RouteEventReason } from '../../src/apiroute/reasons.ts';
+import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
+import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { object } from './apiintegration/fixtures.ts';
 import { routeObject } from './apiroute/fixtures.ts';
 
@@ -30,9 +30,9 @@ describe('write fencing', () => {
       deleteIntegration: note('deleteIntegration'),
     } as IntegrationGateway;
     const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiIntegrationStore;
-    const g = new FencedGateway(gateway, () => leading);
+    const g = fencedGateway(gateway, INTEGRATION_GATEWAY_VERBS, () => leading);
     const s = new FencedStore(store, () => leading);
-    const e = new FencedEvents({ record: () => void calls.push('event') }, () => leading);
+    const e = new FencedEvents<ApiIntegration, EventReason>({ record: () => void calls.push('event') }, () => leading);
     const loc = { region: 'us-east-1', apiId: 'a' };
     const obj = object();
     const writes = [
@@ -56,7 +56,7 @@ describe('write fencing', () => {
     expect(calls).toEqual(['getApiProtocol', 'getIntegration', 'listIntegrations', 'listRoutes']);
   });
 
-  it('fences the ApiRoute ports the same way', async () => {
+  it('fences the ApiRoute ports with the same generic fences', async () => {
     let leading = true;
     const calls: string[] = [];
     const note = (name: string) => async () => (calls.push(name), undefined as never);
@@ -70,9 +70,9 @@ describe('write fencing', () => {
       deleteRoute: note('deleteRoute'),
     } as RouteGateway;
     const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiRouteStore;
-    const g = new FencedRouteGateway(gateway, () => leading);
-    const s = new FencedRouteStore(store, () => leading);
-    const e = new FencedRouteEvents({ record: () => void calls.push('event') }, () => leading);
+    const g = fencedGateway(gateway, ROUTE_GATEWAY_VERBS, () => leading);
+    const s = new FencedStore(store, () => leading);
+    const e = new FencedEvents<ApiRoute, RouteEventReason>({ record: () => void calls.push('event') }, () => leading);
     const loc = { region: 'us-east-1', apiId: 'a' };
     const obj = routeObject();
     const writes = [
@@ -94,5 +94,29 @@ describe('write fencing', () => {
     await g.getRoute(loc, 'r');
     await g.listRoutes(loc);
     expect(calls).toEqual(['getApiProtocol', 'getRoute', 'listRoutes']);
+  });
+});
+
+describe('the gateway verb tables', () => {
+  // A fenced gateway has exactly the methods its table names: one the table missed would be undefined.
+  it.each([
+    ['ApiIntegration', INTEGRATION_GATEWAY_VERBS, ['createIntegration', 'updateIntegration', 'deleteIntegration']],
+    ['ApiRoute', ROUTE_GATEWAY_VERBS, ['createRoute', 'updateRoute', 'deleteRouteRequestParameter', 'deleteRoute']],
+  ])('%s: every AWS call that changes something is a write', (_kind, verbs, writes) => {
+    const named = Object.entries(verbs).filter(([, verb]) => verb === 'write');
+    expect(named.map(([name]) => name).sort()).toEqual([...writes].sort());
+  });
+
+  it('calls the inner gateway as its own method, so a class instance keeps its state', async () => {
+    class Counter {
+      private n = 0;
+      async getApiProtocol() {
+        this.n += 1;
+        return this.n;
+      }
+    }
+    const g = fencedGateway(new Counter(), { getApiProtocol: 'read' }, () => false);
+    await g.getApiProtocol();
+    expect(await g.getApiProtocol()).toBe(2);
   });
 });
