@@ -21,8 +21,7 @@ import type { ObservedIntegration } from './ports.ts';
 import type { EventReason } from './reasons.ts';
 import type { Recorded } from './recorded.ts';
 import { samePlace, type Place } from '../kind/record.ts';
-
-const DEFAULT_SETTLE_MS = 30_000;
+import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
 
 type Superseded = { location: Place; integrationId: string };
 type Happened = { reason: EventReason; message: string };

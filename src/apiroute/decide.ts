@@ -23,6 +23,7 @@ import type { Location } from '../kind/ports.ts';
 import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
 import { ownerElsewhere, recordedRouteOf, type RecordedRoute, type RouteClaim } from './recorded.ts';
 import { samePlace, type Place } from '../kind/record.ts';
+import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
 
 type Event = { reason: RouteEventReason; message: string };
 type Notice = { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };
@@ -123,8 +124,6 @@ export interface RouteDecideInput {
   /** How long a route recorded moments ago may still read as absent. */
   createSettleMs?: number;
 }
-
-const DEFAULT_SETTLE_MS = 30_000;
 
 const look = (need: RouteNeed): RoutePlan => ({ action: { type: 'None' }, requeue: 'none', need });
 const progressing = (reason: RouteConditionReason, message: string): RouteOutcome => ({

@@ -22,6 +22,12 @@ export function requeueTimingOf(d: { driftIntervalMs: number; waitIntervalMs?: n
   return timing;
 }
 
+/**
+ * How long after a create the resource may still be absent from AWS's answers (a create that timed
+ * out may still land; a read may not show it yet), unless the operator is told (twice its request timeout).
+ */
+export const DEFAULT_SETTLE_MS = 30_000;
+
 /** Concurrent-modification retries: exponential from 1 s to 1 min, with jitter. */
 const CONFLICT_BASE_MS = 1000;
 const CONFLICT_MAX_MS = 60_000;

@@ -13,6 +13,7 @@ import { SdkClientFactory } from '../../../../src/adapters/aws/clients.ts';
 import { assumeRole, type DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
 import { ApiGatewayV2Gateway } from '../../../../src/adapters/aws/gateway.ts';
 import { AwsError, CredentialsError } from '../../../../src/kind/errors.ts';
+import { failureOf } from '../../../support/failure-of.ts';
 
 type Answer = { status: number; headers?: Record<string, string>; body: string };
 const ROLE = 'arn:aws:iam::444455556666:role/apigw-operator-payments';
@@ -72,16 +73,6 @@ function gatewayWith(defaultChain: DefaultChain = keys) {
     credentialsForRole: assumeRole({ stsEndpoint: endpoint }),
   });
   return { gw: new ApiGatewayV2Gateway({ clients, attempts: 1 }), clients };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<AwsError | CredentialsError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AwsError || err instanceof CredentialsError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 const emptyFile = () => {

@@ -12,6 +12,7 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import type { DefaultChain } from '../../../../src/adapters/aws/credentials.ts';
 import { StsCallerIdentity } from '../../../../src/adapters/aws/identity.ts';
 import { AwsError, CredentialsError } from '../../../../src/kind/errors.ts';
+import { failureOf } from '../../../support/failure-of.ts';
 
 type Answer = { status: number; body: string };
 const ARN = 'arn:aws:sts::111122223333:assumed-role/apigw-operator/botocore-session-1';
@@ -58,16 +59,6 @@ async function check(opts: { answer?: Answer; chain?: DefaultChain; at?: string 
   } finally {
     sts.destroy();
   }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<AwsError | CredentialsError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AwsError || err instanceof CredentialsError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 const OPERATOR_ADVICE = /eks\.amazonaws\.com\/role-arn annotation for IRSA, or its EKS Pod Identity association/;
