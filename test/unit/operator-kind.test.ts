@@ -2,7 +2,6 @@
 // watch names (at once, or after its delay), and a watch of a kind nobody registered is refused at
 // start-up rather than silently never firing.
 import { describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../../src/config.ts';
@@ -10,17 +9,9 @@ import { KindWorkers, type Change, type KindController, type Watch } from '../..
 import { FakeClock } from '../../src/runtime/clock.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics.ts';
 import { obj, type Obj } from './runtime/fakes.ts';
+import { unreachableKubeConfig } from '../support/local-kube.ts';
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = unreachableKubeConfig;
 
 /** A kind whose changes the test emits by hand. */
 function source(name: string): KindController & { emit(change: Change<Obj>): void } {

@@ -2,7 +2,6 @@
 // within their de-duplication window and carry the clock's time, and a Namespace's role annotations
 // and allowed API ids are cached for their TTL. The transport (KubeRest) is replaced; what is sent is the assertion.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { pino } from 'pino';
 import { KubeEventRecorder } from '../../../../src/adapters/kubernetes/events.ts';
@@ -18,20 +17,12 @@ import { KubeRest } from '../../../../src/adapters/kubernetes/rest.ts';
 import { RoleNotAllowedError } from '../../../../src/kind/errors.ts';
 import { FakeClock } from '../../../../src/runtime/clock.ts';
 import { object } from '../../apiintegration/fixtures.ts';
+import { unreachableKubeConfig } from '../../../support/local-kube.ts';
 
 const logger = pino({ level: 'silent' });
 const MINUTE = 60_000;
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+const kubeConfig = unreachableKubeConfig;
 
 type Request = [method: string, path: string, opts?: { body?: unknown }];
 let requests: Request[];
