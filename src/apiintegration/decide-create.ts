@@ -67,12 +67,20 @@ export const settleMs = (input: DecideInput) => input.createSettleMs ?? DEFAULT_
  * any more (made by lost creates) are deleted one per pass before that. Undefined when there are none.
  */
 export function recoverClaimed(
+  input: DecideInput,
   claimed: ObservedIntegration[],
   place: Place,
-  supersede: Superseded | undefined,
-  why: string,
+  recovery: { supersede: Superseded | undefined; why: string },
 ): Plan | undefined {
-  if (claimed.length > 1) return deleteStep(place, claimed[claimed.length - 1]!.integrationId, 'None', 'extra');
+  const { supersede, why } = recovery;
+  const extra = claimed[claimed.length - 1];
+  if (claimed.length > 1)
+    return deleteStep(
+      { obs: input.observation, obj: input.obj },
+      { location: place, integrationId: extra!.integrationId },
+      'None',
+      'extra',
+    );
   const found = claimed[0];
   if (!found) return undefined;
   const message = `recovered integration ${found.integrationId} ${why}`;
@@ -100,7 +108,10 @@ export function decidePending(input: DecideInput, rec: Recorded, d: Desired): Pl
   if (claimedAll === undefined) return look({ kind: 'list', place: pending });
   const recordedHere = samePlace(pending, rec.location);
   const claimed = (claimedAll ?? []).filter((i) => !(recordedHere && i.integrationId === rec.integrationId));
-  const recovery = recoverClaimed(claimed, pending, replaced(rec), 'made by an interrupted create');
+  const recovery = recoverClaimed(input, claimed, pending, {
+    supersede: replaced(rec),
+    why: 'made by an interrupted create',
+  });
   if (recovery) return recovery;
   if (claimedAll === null || !samePlace(pending, d.location)) return metadataStep('ClearPending');
   const settleLeft = (rec.pendingSince ?? 0) + settleMs(input) - input.now;

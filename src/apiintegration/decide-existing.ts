@@ -90,12 +90,10 @@ function decideGone(input: DecideInput, rec: Recorded, d: Desired): Plan {
   if (listed === undefined) return look({ kind: 'list', place: rec.location! });
   const seen = listed?.find((i) => i.integrationId === rec.integrationId);
   if (seen) return decideExisting(input, rec, d, seen);
-  const recovery = recoverClaimed(
-    listed ?? [],
-    rec.location!,
-    undefined,
-    `in place of ${rec.integrationId}, which reads as absent`,
-  );
+  const recovery = recoverClaimed(input, listed ?? [], rec.location!, {
+    supersede: undefined,
+    why: `in place of ${rec.integrationId}, which reads as absent`,
+  });
   if (recovery) return recovery;
   const settleLeft = (rec.recordedAt ?? 0) + settleMs(input) - input.now;
   // Status stays as it is: what was made is most likely there, only not visible yet. A listing

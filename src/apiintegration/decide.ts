@@ -28,9 +28,8 @@ import {
   type Observation,
   type Plan,
 } from './plan.ts';
-import type { IntegrationFields, ObservedIntegration } from './ports.ts';
+import type { IntegrationFields } from './ports.ts';
 import { recordedOf, type Recorded } from './recorded.ts';
-import type { Place } from '../kind/record.ts';
 
 export type { Action, DecideInput, DeleteWhy, Desired, Need, Notice, Observation, Plan, Requeue } from './plan.ts';
 
@@ -54,8 +53,7 @@ function decideAnywhere(input: DecideInput): Plan {
   if (!d.protocol) return apiNotFound(input, d);
   if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
   if (!hasFinalizer(obj)) return decideFirstVisit(obj, rec, d);
-  if (rec.superseded)
-    return deleteStep(rec.superseded.location, rec.superseded.integrationId, 'ClearSuperseded', 'moved');
+  if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return decidePending(input, rec, d);
   if (rec.integrationId) return decideExisting(input, rec, d, obs.current);
   if (obj.spec.integrationId) return decideAdoption(obj, d, obs.adoptee, obs.adopteeOwnerLive);
@@ -106,11 +104,16 @@ function specCredentialsRefused(input: DecideInput): Plan | undefined {
  */
 function confined(input: DecideInput, plan: Plan): Plan {
   const { obj, allowedApis } = input;
-  const apiId = writtenApi(plan.action);
+  const apiId = writtenApi(plan.action) ?? (plan.need?.kind === 'routes' ? plan.need.place.apiId : undefined);
   if (!allowedApis || apiId === undefined || allows(allowedApis, apiId)) return plan;
   const message = apiNotAllowedMessage(obj.metadata.namespace, apiId, allowedApis);
   if (!deleting(obj)) return notAllowed('ApiNotAllowed', message);
-  const id = 'integrationId' in plan.action ? plan.action.integrationId : '';
+  const id =
+    'integrationId' in plan.action
+      ? plan.action.integrationId
+      : plan.need?.kind === 'routes'
+        ? plan.need.integrationId
+        : '';
   return {
     action: { type: 'RemoveFinalizer' },
     event: { type: 'Warning', reason: 'ApiNotAllowed', message: `left integration ${id} in place: ${message}` },
@@ -163,11 +166,15 @@ function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): P
   if (!hasFinalizer(obj)) return report(undefined, NO_REQUEUE);
   if (observeOnly(obj)) return letGo();
   if (effectiveDeletionPolicy(obj.spec) === 'Retain') return release(obj, rec);
-  if (rec.superseded)
-    return deleteStep(rec.superseded.location, rec.superseded.integrationId, 'ClearSuperseded', 'moved');
-  if (rec.pending) return cleanUpPending(rec, rec.pending, obs.claimed);
+  if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
+  if (rec.pending) return cleanUpPending(obj, rec, obs);
   if (rec.integrationId && rec.location)
-    return deleteStep(rec.location, rec.integrationId, 'RemoveFinalizer', 'object deleted');
+    return deleteStep(
+      { obs, obj },
+      { location: rec.location, integrationId: rec.integrationId },
+      'RemoveFinalizer',
+      'object deleted',
+    );
   return letGo();
 }
 
@@ -180,10 +187,12 @@ function release(obj: ApiIntegration, rec: Recorded): Plan {
 }
 
 /** A deleted object's interrupted create may have made an integration: delete it before letting go. */
-function cleanUpPending(rec: Recorded, pending: Place, claimed: ObservedIntegration[] | null | undefined): Plan {
-  if (claimed === undefined) return look({ kind: 'list', place: pending });
-  const extra = (claimed ?? []).find((i) => i.integrationId !== rec.integrationId);
-  if (extra) return deleteStep(pending, extra.integrationId, 'None', 'extra');
+function cleanUpPending(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
+  const pending = rec.pending!;
+  if (obs.claimed === undefined) return look({ kind: 'list', place: pending });
+  const extra = (obs.claimed ?? []).find((i) => i.integrationId !== rec.integrationId);
+  if (extra)
+    return deleteStep({ obs, obj }, { location: pending, integrationId: extra.integrationId }, 'None', 'extra');
   return metadataStep('ClearPending');
 }
 

@@ -1,39 +1,25 @@
-// Carries out one plan's action against the ports: the Kubernetes writes, the one AWS mutation, the
-// event the plan names and an info line per action. Nothing here chooses what happens next; the
-// plan says it, and the reconciler reads it.
-import type { Logger } from 'pino';
-import pRetry from 'p-retry';
+// Carries out one ApiIntegration plan's action against the ports: the Kubernetes writes and the one
+// AWS mutation (with the steps every kind shares, src/kind/execute.ts), the event the plan names and
+// an info line per action. Nothing here chooses what happens next; the plan says it. A delete AWS
+// refuses because routes target the integration is reported back as learned, for decide to act on.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { FINALIZER } from '../api/v1alpha1/group.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { AwsError, createdNothing } from '../kind/errors.ts';
-import { routesTargeting, type Blocked } from './in-use.ts';
-import type { Action, Notice, Plan } from './plan.ts';
-import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, ObservedIntegration, RouteRef } from './ports.ts';
+import { AwsError } from '../kind/errors.ts';
+import { announce, createMarked, letGo, patchObject, withFinalizer, type StepContext as Ctx } from '../kind/execute.ts';
+import type { StepDone } from '../kind/reconciler.ts';
+import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../kind/record.ts';
+import type { Action, Notice, Observation, Plan, ReportedIntegration } from './plan.ts';
+import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
+import type { EventReason } from './reasons.ts';
 import { pendingAnnotation, recordAnnotations } from './recorded.ts';
-import { clearPendingAnnotation, clearSupersededAnnotation, located, type Place } from '../kind/record.ts';
 
-export interface StepContext {
+export interface StepContext extends Ctx<ApiIntegration, EventReason> {
   store: ApiIntegrationStore;
   gateway: IntegrationGateway;
-  events: EventRecorder;
-  clock: Clock;
-  log: Logger;
-  signal: AbortSignal;
-  /** The role the namespace policy chose for this object, if any. */
-  roleArn: string | undefined;
 }
 
-export type ReportedIntegration = { integrationId: string; observed: ObservedIntegration; location: Place };
+export type { ReportedIntegration } from './plan.ts';
 
-export interface StepResult {
-  /** The object after the step's writes (absent when it did not change, or has been let go). */
-  obj?: ApiIntegration;
-  /** What AWS answered, for status; wins over the plan's report. */
-  reported?: ReportedIntegration;
-  /** A delete that routes block: nothing was deleted. */
-  blocked?: Blocked;
-}
+export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Observation, 'inUse'>>;
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
@@ -41,11 +27,11 @@ export function executeStep(ctx: StepContext, obj: ApiIntegration, plan: Plan): 
   const a = plan.action;
   switch (a.type) {
     case 'None':
-      return Promise.resolve({ reported: plan.report });
+      return Promise.resolve({});
     case 'AddFinalizer':
-      return patch(ctx, obj, { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] });
+      return patchObject(ctx, obj, { finalizers: withFinalizer(obj) });
     case 'ClearPending':
-      return patch(ctx, obj, { annotations: clearPendingAnnotation() });
+      return patchObject(ctx, obj, { annotations: clearPendingAnnotation() });
     case 'RemoveFinalizer':
       ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
       return letGo(ctx, obj, plan.event);
@@ -62,85 +48,32 @@ export function executeStep(ctx: StepContext, obj: ApiIntegration, plan: Plan): 
   }
 }
 
-async function patch(
-  ctx: StepContext,
-  obj: ApiIntegration,
-  changes: { finalizers?: string[]; annotations?: Record<string, string | null> },
-): Promise<StepResult> {
-  return { obj: await ctx.store.patchMetadata(obj, changes, { precondition: true, signal: ctx.signal }) };
-}
-
-async function letGo(ctx: StepContext, obj: ApiIntegration, event?: Notice): Promise<StepResult> {
-  const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-  await ctx.store.patchMetadata(obj, { finalizers }, { precondition: true, signal: ctx.signal });
-  announce(ctx, obj, event);
-  return {};
-}
-
-function announce(ctx: StepContext, obj: ApiIntegration, event: Notice | undefined): void {
-  if (event) ctx.events.record(obj, event.type, event.reason, event.message);
-}
-
-async function record(
-  ctx: StepContext,
-  obj: ApiIntegration,
-  a: Of<'Record'>,
-  event: Notice | undefined,
-): Promise<StepResult> {
+async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, event?: Notice): Promise<StepResult> {
   const annotations = recordAnnotations(a.integrationId, a.location, ctx.clock.now(), a.supersede);
-  const next = await patch(ctx, obj, { annotations });
+  const next = await patchObject(ctx, obj, { annotations });
   announce(ctx, obj, event);
   if (event) ctx.log.info({ action: event.reason, integrationId: a.integrationId }, event.message);
   return next;
 }
 
-async function create(
-  ctx: StepContext,
-  obj: ApiIntegration,
-  a: Of<'Create'>,
-  event: Notice | undefined,
-): Promise<StepResult> {
-  // The marker goes in first, with a resourceVersion precondition: a stale cache cannot lead to a
-  // second create, and a crash after CreateIntegration leaves a trail that recovery follows. A new
-  // object's finalizer rides along in the same write.
-  const finalizers = a.withFinalizer ? { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } : {};
-  const marked = await ctx.store.patchMetadata(
-    obj,
-    { annotations: pendingAnnotation(a.location, ctx.clock.now()), ...finalizers },
-    { precondition: true, signal: ctx.signal },
-  );
-  let made: ObservedIntegration;
-  try {
-    made = await ctx.gateway.createIntegration(a.location, a.fields, ctx.signal);
-  } catch (err) {
-    // A refusal (400/403/quota, 409 concurrent modification, 429, or our own budget) or a create
-    // never sent created nothing, so the marker can go; a timeout, reset or 5xx may have created it.
-    if (createdNothing(err))
-      await ctx.store.patchMetadata(marked, { annotations: clearPendingAnnotation() }, { signal: ctx.signal });
-    throw err;
-  }
-  // Recording must not give up easily: until it lands, the next pass has to recover by listing.
-  const annotations = recordAnnotations(made.integrationId, a.location, ctx.clock.now(), a.supersede);
-  const next = await pRetry(() => ctx.store.patchMetadata(marked, { annotations }, { signal: ctx.signal }), {
-    retries: 5,
-    minTimeout: 200,
-    maxTimeout: 3000,
-    signal: ctx.signal,
+async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, event?: Notice): Promise<StepResult> {
+  const done = await createMarked(ctx, obj, {
+    marker: pendingAnnotation(a.location, ctx.clock.now()),
+    withFinalizer: a.withFinalizer,
+    send: () => ctx.gateway.createIntegration(a.location, a.fields, ctx.signal),
+    record: (made) => recordAnnotations(made.integrationId, a.location, ctx.clock.now(), a.supersede),
   });
+  if ('refused' in done) throw done.refused;
+  const { made } = done;
   // The event names the integration, whose id only AWS's answer tells.
   if (event) {
     ctx.log.info({ action: event.reason, integrationId: made.integrationId }, event.message);
     announce(ctx, obj, { ...event, message: `${event.message} (${made.integrationId})` });
   }
-  return { obj: next, reported: { integrationId: made.integrationId, observed: made, location: a.location } };
+  return { obj: done.obj, reported: { integrationId: made.integrationId, observed: made, location: a.location } };
 }
 
-async function update(
-  ctx: StepContext,
-  obj: ApiIntegration,
-  a: Of<'Update'>,
-  event: Notice | undefined,
-): Promise<StepResult> {
+async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, event?: Notice): Promise<StepResult> {
   const updated = await ctx.gateway.updateIntegration(a.location, a.integrationId, a.fields, ctx.signal);
   ctx.log.info({ action: 'Update', integrationId: a.integrationId, changed: a.changed }, 'updated integration');
   ctx.log.debug({ integrationId: a.integrationId, fields: a.changed }, 'update diff');
@@ -165,45 +98,17 @@ async function release(ctx: StepContext, obj: ApiIntegration, a: Of<'Release'>):
   return letGo(ctx, obj);
 }
 
-/** Looks at the API's routes first: while a route targets the integration, no delete is sent. */
-async function remove(
-  ctx: StepContext,
-  obj: ApiIntegration,
-  a: Of<'Delete'>,
-  event: Notice | undefined,
-): Promise<StepResult> {
-  const loc = located(a.location, ctx.roleArn);
-  const routes = (await ctx.gateway.listRoutes(loc, ctx.signal)) ?? [];
-  const blocking = routesTargeting(routes, a.integrationId);
-  if (blocking.length > 0) return { blocked: blocked(obj, a, blocking) };
+async function remove(ctx: StepContext, obj: ApiIntegration, a: Of<'Delete'>, event?: Notice): Promise<StepResult> {
   try {
-    await ctx.gateway.deleteIntegration(loc, a.integrationId, ctx.signal);
+    await ctx.gateway.deleteIntegration(located(a.location, ctx.roleArn), a.integrationId, ctx.signal);
   } catch (err) {
-    // A route made after the listing: AWS names the routes; the listing may know their keys.
+    // A route made after decide's look at the routes: AWS names them, and decide says what that means.
     if (!(err instanceof AwsError && err.kind === 'InUse')) throw err;
-    const named: RouteRef[] = (err.routeIds ?? []).map(
-      (id) => routes.find((r) => r.routeId === id) ?? { routeId: id, routeKey: '' },
-    );
-    return { blocked: blocked(obj, a, named) };
+    return { learned: { inUse: { integrationId: a.integrationId, routeIds: err.routeIds ?? [] } } };
   }
   ctx.log.info({ action: 'Delete', integrationId: a.integrationId, why: a.why }, 'deleted integration');
   announce(ctx, obj, event);
   if (a.then === 'RemoveFinalizer') return letGo(ctx, obj);
-  if (a.then === 'ClearSuperseded') return patch(ctx, obj, { annotations: clearSupersededAnnotation() });
+  if (a.then === 'ClearSuperseded') return patchObject(ctx, obj, { annotations: clearSupersededAnnotation() });
   return { obj };
-}
-
-function blocked(obj: ApiIntegration, a: Of<'Delete'>, routes: RouteRef[]): Blocked {
-  const s = obj.status;
-  const rec =
-    a.why === 'moved' && s?.integrationId && s.observed?.apiId && s.observed.region
-      ? { integrationId: s.integrationId, location: { apiId: s.observed.apiId, region: s.observed.region } }
-      : undefined;
-  return {
-    integrationId: a.integrationId,
-    location: a.location,
-    why: a.why,
-    routes,
-    ...(rec ? { current: rec } : {}),
-  };
 }

@@ -2,26 +2,16 @@
 // Integration because it is referenced by the following Routes" and keeps refusing until the routes
 // change, which only their owner can do. So the operator looks at the API's routes before any
 // delete, sends none while routes target the integration, says which routes block it, and looks
-// again on a backoff that grows to minutes instead of spending the account's shared call quota.
+// again on a backoff that grows to minutes (a `blocked` requeue) instead of spending the account's
+// shared call quota. decide asks for the routes before every delete (plan.ts, deleteStep).
 import type { DeleteWhy, Notice } from './plan.ts';
 import type { RouteRef } from './ports.ts';
 import type { Place } from '../kind/record.ts';
 import type { Outcome } from './status.ts';
 
-export const IN_USE_FIRST_RETRY_MS = 5_000;
-export const IN_USE_MAX_RETRY_MS = 5 * 60_000;
-
 /** Routes whose target is this integration. */
 export function routesTargeting(routes: RouteRef[], integrationId: string): RouteRef[] {
   return routes.filter((r) => r.target === `integrations/${integrationId}`);
-}
-
-/**
- * The wait before looking again, from how long the delete has been blocked: each wait about as long
- * as the time blocked so far (doubling), between 5 s and 5 min.
- */
-export function inUseRetryMs(blockedForMs: number): number {
-  return Math.min(IN_USE_MAX_RETRY_MS, Math.max(IN_USE_FIRST_RETRY_MS, Math.round(blockedForMs)));
 }
 
 export interface Blocked {

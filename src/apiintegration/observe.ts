@@ -3,13 +3,12 @@
 // answers its questions, and a pass needs at most one read.
 import { allows, credentialsAllowed, type AllowedApis, type AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { formatProblems, validateSpec } from '../api/v1alpha1/validation.ts';
 import { decide } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
-import { located } from '../kind/record.ts';
+import { located, pendingRequest } from '../kind/record.ts';
 
 export interface ReadContext {
   gateway: IntegrationGateway;
@@ -23,12 +22,6 @@ export interface ReadContext {
   allowedApis?: AllowedApis;
   /** Which roles the namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
-}
-
-/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
-export function pendingRequest(o: ApiIntegration): string | undefined {
-  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
-  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */
@@ -51,10 +44,13 @@ export async function desiredState(
   return { desired: { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) } };
 }
 
+/** Plans ask for at most three reads (a listing, the integration or adoptee, the routes before a delete). */
+const MAX_READS = 3;
+
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideWithReads(ctx: ReadContext, input: DecideInput): Promise<Plan> {
   let plan = decide(input);
-  for (let reads = 0; plan.need && reads < 2; reads++) {
+  for (let reads = 0; plan.need && reads < MAX_READS; reads++) {
     const observation = { ...input.observation, ...(await observe(ctx, input.obj, plan.need)) };
     input = { ...input, observation };
     plan = decide(input);
@@ -69,6 +65,7 @@ async function observe(ctx: ReadContext, obj: ApiIntegration, need: Need): Promi
     const all = await ctx.gateway.listIntegrations(at, ctx.signal);
     return { claimed: all === undefined ? null : all.filter((i) => ownerOf(i.description) === obj.metadata.uid) };
   }
+  if (need.kind === 'routes') return { routes: (await ctx.gateway.listRoutes(at, ctx.signal)) ?? null };
   // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
   const fresh = pendingRequest(obj) !== undefined;
   const found = (await ctx.gateway.getIntegration(at, need.integrationId, ctx.signal, fresh)) ?? null;

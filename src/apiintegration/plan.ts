@@ -1,16 +1,18 @@
-// What `decide` reads and what it returns: the plan of one step, complete enough that the reconciler
-// shell only carries it out. The plan names the action, the event it earns, the status it leads to,
-// whether the pass decides again afterwards, and when to come back; the shell turns that name into
-// a delay from its configuration (requeue.ts).
-import type { MissingWait } from '../api/v1alpha1/not-found.ts';
+// What `decide` reads and what it returns: the plan of one step in the vocabulary every kind shares
+// (src/kind/plan.ts), with ApiIntegration's own actions, reads and observations.
 import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { IntegrationFields, ObservedIntegration } from './ports.ts';
-import type { EventType, Location } from '../kind/ports.ts';
+import type { IntegrationFields, ObservedIntegration, RouteRef } from './ports.ts';
+import type { Location } from '../kind/ports.ts';
+import { NEXT_STEP, NO_REQUEUE, type KindPlan, type Notice as KindNotice, type Requeue } from '../kind/plan.ts';
 import type { Place } from '../kind/record.ts';
+import { inUseReport, routesTargeting, type Blocked } from './in-use.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
 import type { Outcome } from './status.ts';
+
+export { NEXT_STEP, NO_REQUEUE, drift, progressing, stalled } from '../kind/plan.ts';
+export type { Requeue } from '../kind/plan.ts';
 
 export type Action =
   | { type: 'None' }
@@ -43,46 +45,12 @@ export type Action =
  */
 export type DeleteWhy = 'object deleted' | 'moved' | 'extra';
 
-/** A Kubernetes Event for a person reading `kubectl describe`. */
-export interface Notice {
-  type: EventType;
-  reason: EventReason;
-  message: string;
-}
+export type Notice = KindNotice<EventReason>;
 
-/** When to reconcile again, by name; the delays behind the names are the operator's configuration. */
-export type Requeue =
-  | { kind: 'none' }
-  /** The next drift check: the API's drift slot when the place is known, else one interval with jitter. */
-  | { kind: 'drift'; place?: Place }
-  /** The action left more to do: come back at once. */
-  | { kind: 'next-step' }
-  /** Waiting on something outside the operator (an API being created): look again at the wait interval. */
-  | { kind: 'wait' }
-  /** Waiting on something that may never come (a mistyped apiId): the grace period, then a backoff. */
-  | { kind: 'missing'; wait: MissingWait }
-  /** A wait of known length (a create in doubt settling). */
-  | { kind: 'after'; ms: number };
+/** The integration the status describes. */
+export type ReportedIntegration = { integrationId: string; observed: ObservedIntegration; location: Place };
 
-export interface Plan {
-  action: Action;
-  /** The status to report once the action has succeeded; absent for intermediate steps. */
-  outcome?: Outcome;
-  /** Recorded when the action succeeds (Created, Updated, DriftCorrected, Deleted, ...). */
-  event?: Notice;
-  /** Recorded when the status this plan reports is new (not on every pass). */
-  notice?: Notice;
-  requeue: Requeue;
-  /**
-   * The action changes what decide reads (the object's metadata, or AWS mid-way through an update):
-   * decide again in this pass instead of reporting status.
-   */
-  continues?: boolean;
-  /** The integration the status should describe. */
-  report?: { integrationId: string; observed: ObservedIntegration; location: Place };
-  /** Set when deciding needs a read from AWS first: read it, add it to the observation, decide again. */
-  need?: Need;
-}
+export type Plan = KindPlan<Action, ConditionReason, EventReason, ReportedIntegration, Need>;
 
 export interface Desired {
   location: Location;
@@ -99,6 +67,10 @@ export interface Observation {
   claimed?: ObservedIntegration[] | null;
   /** For an adoptee marked by another object: whether that object still exists. */
   adopteeOwnerLive?: boolean;
+  /** The routes of the API an integration is to be deleted from (null: API gone). */
+  routes?: RouteRef[] | null;
+  /** Learned in this pass: AWS refused the delete of `integrationId` because these routes target it. */
+  inUse?: { integrationId: string; routeIds: string[] };
 }
 
 export interface DecideInput {
@@ -120,13 +92,12 @@ export interface DecideInput {
 }
 
 export type Need =
-  { kind: 'list'; place: Place } | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' };
+  | { kind: 'list'; place: Place }
+  | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' }
+  /** The API's routes, before deleting `integrationId`: no delete is sent while routes target it. */
+  | { kind: 'routes'; place: Place; integrationId: string };
 
 // Builders the deciders share, so each plan reads as what it does.
-
-export const NO_REQUEUE: Requeue = { kind: 'none' };
-export const NEXT_STEP: Requeue = { kind: 'next-step' };
-export const drift = (place?: Place): Requeue => (place ? { kind: 'drift', place } : { kind: 'drift' });
 
 /** Asks for a read; a plan never treats what it has not looked at as absent. */
 export const look = (need: Need): Plan => ({ action: { type: 'None' }, requeue: NO_REQUEUE, need });
@@ -145,13 +116,6 @@ export const metadataStep = (type: 'AddFinalizer' | 'ClearPending'): Plan => ({
   continues: true,
 });
 
-export const progressing = (reason: ConditionReason, message: string): Outcome => ({
-  kind: 'Progressing',
-  reason,
-  message,
-});
-export const stalled = (reason: ConditionReason, message: string): Outcome => ({ kind: 'Stalled', reason, message });
-
 // Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
 export const SYNCED: Outcome = {
   kind: 'Ready',
@@ -167,19 +131,41 @@ const WHY_TEXT: Record<DeleteWhy, string> = {
 };
 
 /**
- * Deletes one integration (after a look at the routes that may block it). Clearing the superseded
- * marker changes what decide reads, so that pass goes on; an extra is deleted one per pass.
+ * Deletes one integration, once a look at the API's routes shows none targeting it: while routes
+ * do, AWS refuses the delete, so none is sent, the object says which routes block it, and looks
+ * again on a growing backoff. Clearing the superseded marker changes what decide reads, so that
+ * pass goes on; an extra is deleted one per pass.
  */
 export function deleteStep(
-  location: Place,
-  integrationId: string,
+  { obs, obj }: { obs: Observation; obj: ApiIntegration },
+  target: { location: Place; integrationId: string },
   then: Extract<Action, { type: 'Delete' }>['then'],
   why: DeleteWhy,
 ): Plan {
+  const { location, integrationId } = target;
+  const refused = obs.inUse?.integrationId === integrationId ? obs.inUse.routeIds : undefined;
+  if (obs.routes === undefined) return look({ kind: 'routes', place: location, integrationId });
+  const routes = obs.routes ?? [];
+  // AWS names the routes made after the listing; the listing may know their keys.
+  const blocking = refused
+    ? refused.map((id) => routes.find((r) => r.routeId === id) ?? { routeId: id, routeKey: '' })
+    : routesTargeting(routes, integrationId);
+  if (blocking.length > 0) return blockedDelete(obj, { location, integrationId, why, routes: blocking });
   return {
     action: { type: 'Delete', location, integrationId, then, why },
     event: { type: 'Normal', reason: 'Deleted', message: `deleted integration ${integrationId} (${WHY_TEXT[why]})` },
     requeue: then === 'RemoveFinalizer' ? NO_REQUEUE : NEXT_STEP,
     ...(then === 'ClearSuperseded' ? { continues: true } : {}),
   };
+}
+
+/** Ready=False while routes block a delete; a Warning when which routes block it changes. */
+function blockedDelete(obj: ApiIntegration, b: Omit<Blocked, 'current'>): Plan {
+  const s = obj.status;
+  const current =
+    b.why === 'moved' && s?.integrationId && s.observed?.apiId && s.observed.region
+      ? { integrationId: s.integrationId, location: { apiId: s.observed.apiId, region: s.observed.region } }
+      : undefined;
+  const { outcome, notice } = inUseReport({ ...b, ...(current ? { current } : {}) });
+  return { action: { type: 'None' }, outcome, notice, requeue: { kind: 'blocked', what: b.integrationId } };
 }

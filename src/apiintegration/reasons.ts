@@ -1,57 +1,24 @@
-// Every reason the operator puts on a condition or an Event, in one place: CamelCase and stable,
-// because users match on them (kubectl wait, alerts, Argo CD). A reason outside this list does
-// not compile. docs/aws.md explains each one.
+// The reasons an ApiIntegration reports: the shared ones (src/kind/reasons.ts) and its own.
+import type { SharedConditionReason, SharedEventReason } from '../kind/reasons.ts';
 
 /** Reasons on the Ready / Reconciling / Stalled conditions. */
 export type ConditionReason =
-  // Ready=True
-  | 'Synced'
-  | 'Observed'
-  // in progress (Reconciling=True)
-  | 'Reconciling'
-  | 'Moving'
+  | SharedConditionReason
+  /** A removal AWS cannot make in place: a new integration replaces the old one. */
   | 'Replacing'
+  /** A create timed out and may still land: waited for before creating again. */
   | 'CreateInDoubt'
-  /** Reconciling within the grace period (--not-found-grace), Stalled after it. */
-  | 'ApiNotFound'
-  | 'NotFound'
+  /** Routes still target an integration the operator must delete. */
   | 'IntegrationInUse'
-  | 'ConcurrentModification'
-  | 'AwsThrottled'
-  | 'AwsUnavailable'
-  // stalled until the spec, the permissions or the world change
-  | 'InvalidSpec'
-  | 'AwsRejected'
-  | 'AwsAccessDenied'
-  | 'QuotaExceeded'
   | 'RemovalNotSupported'
-  | 'AdoptionRefused'
-  | 'AdoptionFailed'
   | 'AdoptedIntegrationGone'
-  | 'AwsCredentials'
-  | 'RoleNotAllowed'
-  | 'ApiNotAllowed'
-  | 'CredentialsNotAllowed'
-  // the companions of the summary condition
-  | 'Reconciled'
-  | 'NotStalled';
+  | 'CredentialsNotAllowed';
 
-/** Reasons on Events: what happened (Normal) or went wrong (Warning). */
+/** Reasons on Events. */
 export type EventReason =
-  | 'Created'
-  | 'Recreated'
-  | 'Moved'
+  | SharedEventReason
   | 'Replaced'
-  | 'Recovered'
-  | 'Adopted'
-  | 'Updated'
-  | 'Deleted'
-  | 'DriftCorrected'
-  | 'InvalidSpec'
-  | 'AwsRejected'
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
   | 'AdoptionRefused'
-  | 'ApiNotAllowed'
-  | 'CredentialsNotAllowed'
-  | 'ApiNotFound';
+  | 'CredentialsNotAllowed';

@@ -1,24 +1,19 @@
-// The reconciler: a thin shell around `decide`. One pass loads the object, validates it, reads
-// AWS, decides, carries out the plan's action (execute.ts), and writes status only when it changed.
-// The plan says whether the pass decides again, which event to record and when to come back; this
-// shell only keeps the state that outlives a pass (how long a delete has been blocked, how many
-// concurrent-modification refusals in a row) and turns named waits into delays.
+// The ApiIntegration kind on the generic shell (src/kind/reconciler.ts): its seam gathers what
+// decide needs (the namespace's role and tenancy, the desired state, the reads decide asks for),
+// carries the plan's action out (execute.ts), and words its status and failures.
 import type { Logger } from 'pino';
-import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
-import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
-import { executeStep, type ReportedIntegration, type StepContext } from './execute.ts';
-import { failureResponse, type IntegrationFailureResponse } from './failure.ts';
-import { FailureRetries } from '../kind/failure.ts';
-import { inUseReport, inUseRetryMs, type Blocked } from './in-use.ts';
-import { decideWithReads, desiredState, pendingRequest } from './observe.ts';
-import type { Plan } from './plan.ts';
-import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, IntegrationTenancy } from './ports.ts';
+import { KindReconciler, type Decision, type KindSeam, type Pass, type StatusInput } from '../kind/reconciler.ts';
 import type { NamespacePolicy } from '../kind/ports.ts';
-import { requeueAfter } from './requeue.ts';
-import { requeueTimingOf, type RequeueTiming } from '../kind/requeue.ts';
-import { nextStatus, statusChanged, type StatusInput } from './status.ts';
+import { executeStep } from './execute.ts';
+import { failureResponse } from './failure.ts';
+import { decideWithReads, desiredState } from './observe.ts';
+import type { Observation, Plan, ReportedIntegration } from './plan.ts';
+import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, IntegrationTenancy } from './ports.ts';
+import type { ConditionReason } from './reasons.ts';
+import { nextStatus, statusChanged } from './status.ts';
 
 export type ReconcileResult = Result;
 
@@ -48,42 +43,21 @@ export interface ReconcilerDeps {
   random?: () => number;
 }
 
-/** One pass over one key. */
-interface Pass {
-  key: string;
-  log: Logger;
-  signal: AbortSignal;
-}
+type Learned = Pick<Observation, 'inUse'>;
 
-type StepOutcome = Steps<ApiIntegration>;
-
-export class ApiIntegrationReconciler {
+class IntegrationSeam implements KindSeam<ApiIntegration, ApiIntegrationStatusT, Plan, Learned> {
+  readonly kind = 'ApiIntegration';
+  readonly store: ApiIntegrationStore;
+  readonly events: EventRecorder;
   private readonly d: ReconcilerDeps;
-  private readonly timing: RequeueTiming;
-  /** key|integrationId → when its delete was first found blocked by routes (for the growing backoff). */
-  private readonly blockedSince = new Map<string, number>();
-  private readonly retries: FailureRetries;
 
-  constructor(deps: ReconcilerDeps) {
-    this.d = deps;
-    this.timing = requeueTimingOf(deps);
-    this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
+  constructor(d: ReconcilerDeps) {
+    this.d = d;
+    this.store = d.store;
+    this.events = d.events;
   }
 
-  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
-    const obj = this.d.get(key);
-    if (!obj) return {};
-    const { namespace, name, generation } = obj.metadata;
-    const pass: Pass = { key, signal, log: this.d.logger.child({ namespace, name, generation }) };
-    return runSteps(
-      obj,
-      (o) => this.step(pass, o),
-      (o, err) => this.handleError(pass, o, err),
-    );
-  }
-
-  /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
-  private async step(pass: Pass, obj: ApiIntegration): Promise<StepOutcome> {
+  async decide(pass: Pass<Learned>, obj: ApiIntegration): Promise<Decision<Plan>> {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
     const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
     const allowedCredentials = await this.d.tenancy?.allowedCredentials(obj.metadata.namespace);
@@ -91,72 +65,41 @@ export class ApiIntegrationReconciler {
     const tenancy = { allowedApis, allowedCredentials };
     const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
     const { desired, invalid } = await desiredState(reads, obj);
+    const observation: Observation = { ...pass.learned };
     const now = this.d.clock.now();
-    const input = { obj, invalid, desired, observation: {}, now, createSettleMs, notFoundGraceMs, ...tenancy };
+    const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
     const plan = await decideWithReads(reads, input);
-    const done = await executeStep(this.stepContext(pass, roleArn), obj, plan);
-    if (done.blocked) return { result: await this.reportBlocked(pass, obj, done.blocked) };
-    if (plan.action.type === 'Delete') this.blockedSince.delete(`${pass.key}|${plan.action.integrationId}`);
-    const next = done.obj ?? obj;
-    if (plan.continues) return { next };
-    if (plan.outcome && !next.metadata.deletionTimestamp)
-      await this.report(pass, next, plan, { reported: done.reported, protocol: desired?.protocol });
-    this.retries.succeeded(pass.key);
-    return { result: requeueAfter(plan.requeue, this.d.clock.now(), this.timing) };
+    return { plan, protocol: desired?.protocol, roleArn };
   }
 
-  private stepContext(pass: Pass, roleArn: string | undefined): StepContext {
+  execute(pass: Pass<Learned>, obj: ApiIntegration, d: Decision<Plan>) {
     const { store, gateway, events, clock } = this.d;
-    return { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn };
+    const ctx = { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn: d.roleArn };
+    return executeStep(ctx, obj, d.plan);
   }
 
-  /** Writes the status the plan leads to; its notice goes out only when that status is new. */
-  private async report(
-    pass: Pass,
-    obj: ApiIntegration,
-    plan: Plan,
-    from: { reported?: ReportedIntegration; protocol?: StatusInput['protocol'] },
-  ): Promise<void> {
-    const r = from.reported ?? plan.report;
-    const input = { outcome: plan.outcome!, ...r, protocol: from.protocol };
-    const changed = await this.writeStatus(obj, input, pass.signal);
-    if (changed && plan.notice) this.d.events.record(obj, plan.notice.type, plan.notice.reason, plan.notice.message);
+  status(obj: ApiIntegration, input: StatusInput<ConditionReason, ReportedIntegration>, now: Date) {
+    const { reported, ...rest } = input;
+    return nextStatus(obj, { ...rest, ...reported }, now);
   }
 
-  /** Says which routes block a delete (an event only when that changes) and looks again later. */
-  private async reportBlocked(pass: Pass, obj: ApiIntegration, b: Blocked): Promise<ReconcileResult> {
-    const now = this.d.clock.now();
-    const since = this.blockedSince.get(`${pass.key}|${b.integrationId}`) ?? now;
-    this.blockedSince.set(`${pass.key}|${b.integrationId}`, since);
-    const { outcome, notice } = inUseReport(b);
-    if (await this.writeStatus(obj, { outcome }, pass.signal)) {
-      this.d.events.record(obj, notice.type, notice.reason, notice.message);
-      const routes = b.routes.map((r) => r.routeId);
-      pass.log.warn({ integrationId: b.integrationId, routes }, 'delete blocked by routes');
-    }
-    return { requeueAfterMs: inUseRetryMs(now - since) };
+  statusChanged = statusChanged;
+
+  failure = failureResponse;
+}
+
+/** The ApiIntegration reconciler: the generic shell over this kind's seam. */
+export class ApiIntegrationReconciler {
+  private readonly shell: KindReconciler<ApiIntegration, ApiIntegrationStatusT, Plan, Learned>;
+
+  constructor(deps: ReconcilerDeps) {
+    this.shell = new KindReconciler<ApiIntegration, ApiIntegrationStatusT, Plan, Learned>(
+      new IntegrationSeam(deps),
+      deps,
+    );
   }
 
-  /** Writes status when it changed; says whether it did. */
-  private async writeStatus(
-    obj: ApiIntegration,
-    input: Omit<StatusInput, 'handledRequest'>,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const status = nextStatus(obj, { ...input, handledRequest: pendingRequest(obj) }, new Date(this.d.clock.now()));
-    if (!statusChanged(obj.status, status)) return false;
-    await this.d.store.patchStatus(obj, status, signal);
-    return true;
-  }
-
-  private async handleError(pass: Pass, obj: ApiIntegration, err: unknown): Promise<ReconcileResult> {
-    const f: IntegrationFailureResponse = failureResponse(err, obj);
-    pass.log[f.log.level](f.log.fields, f.log.message);
-    if (f.event) this.d.events.record(obj, f.event.type, f.event.reason, f.event.message);
-    if (f.status) {
-      const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
-      await (f.status.bestEffort ? written.catch(() => false) : written);
-    }
-    return this.retries.resultOf(f.retry, pass.key, err);
+  reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    return this.shell.reconcile(key, signal);
   }
 }

@@ -2,7 +2,12 @@
 // annotations are): the id under the kind's own annotation, where it lives, when it was recorded,
 // and the markers for a create in doubt and for an older object still to delete. The kinds differ
 // in the id annotation and in what their pending marker names; the places and times are shared.
-import { ANNOTATION_CREATE_PENDING, ANNOTATION_LOCATION, ANNOTATION_RECORDED_AT } from '../api/v1alpha1/group.ts';
+import {
+  ANNOTATION_CREATE_PENDING,
+  ANNOTATION_LOCATION,
+  ANNOTATION_RECONCILE_REQUESTED,
+  ANNOTATION_RECORDED_AT,
+} from '../api/v1alpha1/group.ts';
 import type { Location } from './ports.ts';
 
 export const ANNOTATION_SUPERSEDED = 'apigw.dev/superseded';
@@ -62,3 +67,12 @@ export const located = (p: Place, roleArn: string | undefined): Location => ({
   apiId: p.apiId,
   ...(roleArn ? { roleArn } : {}),
 });
+
+/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
+export function pendingRequest(o: {
+  metadata: { annotations?: Record<string, string> };
+  status?: { lastHandledReconcileAt?: string };
+}): string | undefined {
+  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
+  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
+}

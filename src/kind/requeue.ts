@@ -1,7 +1,9 @@
 // The delays every kind's requeues share, and those behind the retries after a failure: a kind's
 // decide and failure.ts say which wait, the operator's configuration says how long.
 import type { MissingWait } from '../api/v1alpha1/not-found.ts';
+import type { Result } from '../runtime/controller.ts';
 import { driftDelayMs } from './drift-schedule.ts';
+import type { Requeue } from './plan.ts';
 import type { Place } from './record.ts';
 
 export interface RequeueTiming {
@@ -76,4 +78,49 @@ export function conflictDelayMs(failures: number, random: () => number): number 
 /** After the `failures`-th credential failure in a row. */
 export function credentialsRetryMs(failures: number, random: () => number): number {
   return backoffMs(failures, CREDENTIALS_BASE_MS, CREDENTIALS_MAX_MS, random);
+}
+
+/** A step that left more to do comes back at once, but after the queue's other keys had a turn. */
+export const NEXT_STEP_MS = 50;
+
+/** Looks at something blocked by other objects: from 5 s, growing to 5 min. */
+export const BLOCKED_FIRST_RETRY_MS = 5_000;
+export const BLOCKED_MAX_RETRY_MS = 5 * 60_000;
+
+/**
+ * The wait before looking again at something blocked, from how long it has been blocked: each wait
+ * about as long as the time blocked so far (so the looks double apart), between 5 s and 5 min, so a
+ * delete that routes block does not spend the account's shared call quota.
+ */
+export function blockedRetryMs(blockedForMs: number): number {
+  return Math.min(BLOCKED_MAX_RETRY_MS, Math.max(BLOCKED_FIRST_RETRY_MS, Math.round(blockedForMs)));
+}
+
+/** What the shell knows when it turns a named requeue into a delay. */
+export interface RequeueContext {
+  now: number;
+  /** The API the pass reported on, for the drift slot when the plan names none. */
+  place?: Place;
+  /** For `blocked`: how long it has been blocked so far. */
+  blockedForMs?: number;
+}
+
+export function requeueAfter(r: Requeue, t: RequeueTiming, c: RequeueContext): Result {
+  switch (r.kind) {
+    case 'none':
+      return {};
+    // Always a positive delay: the controller, like controller-runtime, reads 0 as "do not requeue".
+    case 'after':
+      return { requeueAfterMs: Math.max(1, Math.round(r.ms)) };
+    case 'next-step':
+      return { requeueAfterMs: NEXT_STEP_MS };
+    case 'wait':
+      return { requeueAfterMs: t.waitIntervalMs };
+    case 'missing':
+      return { requeueAfterMs: missingDelayMs(r.wait, t) };
+    case 'blocked':
+      return { requeueAfterMs: blockedRetryMs(c.blockedForMs ?? 0) };
+    case 'drift':
+      return { requeueAfterMs: driftRequeueMs(c.now, t, r.place ?? c.place) };
+  }
 }

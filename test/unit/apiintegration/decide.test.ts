@@ -27,8 +27,39 @@ function input(
 
 describe('decide: deletion', () => {
   it('deletes the recorded integration, then releases the finalizer', () => {
-    const plan = decide(input(object({ deleting: true, annotations: recordedAt() })));
+    const obj = object({ deleting: true, annotations: recordedAt() });
+    // The routes come first: no delete is sent while routes target the integration.
+    expect(decide(input(obj)).need).toEqual({
+      kind: 'routes',
+      place: { region: 'us-east-1', apiId: 'api1' },
+      integrationId: 'int1',
+    });
+    const plan = decide(input(obj, { routes: [] }));
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'RemoveFinalizer' });
+  });
+  it('sends no delete while routes target the integration: says which, and backs off while blocked', () => {
+    const obj = object({ deleting: true, annotations: recordedAt() });
+    const routes = [
+      { routeId: 'r1', routeKey: 'GET /a', target: 'integrations/int1' },
+      { routeId: 'r2', routeKey: 'GET /b', target: 'integrations/other' },
+    ];
+    const plan = decide(input(obj, { routes }));
+    expect(plan.action).toEqual({ type: 'None' });
+    expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'IntegrationInUse' });
+    expect(plan.outcome?.message).toContain('r1 (GET /a)');
+    expect(plan.outcome?.message).not.toContain('r2');
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'IntegrationInUse' });
+    expect(plan.requeue).toEqual({ kind: 'blocked', what: 'int1' });
+  });
+  it('a delete AWS refused for routes made after the look: blocked, naming what AWS named', () => {
+    const obj = object({ deleting: true, annotations: recordedAt() });
+    const routes = [{ routeId: 'r9', routeKey: 'GET /late', target: 'integrations/int1' }];
+    const inUse = { integrationId: 'int1', routeIds: ['r9', 'r10'] };
+    // What the refusal taught is kept, and the routes are looked at again for their keys.
+    expect(decide(input(obj, { inUse })).need).toMatchObject({ kind: 'routes' });
+    const plan = decide(input(obj, { inUse, routes }));
+    expect(plan.outcome?.message).toContain('r9 (GET /late), r10;');
+    expect(plan.requeue).toEqual({ kind: 'blocked', what: 'int1' });
   });
   it('keeps the integration when deletionPolicy is Retain, handing it back without the ownership marker', () => {
     const plan = decide(
@@ -86,7 +117,7 @@ describe('decide: deletion', () => {
     const obj = object({ deleting: true, annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
     // Not looked is not absent: decide asks for the listing first.
     expect(decide(input(obj)).need).toEqual({ kind: 'list', place: { region: 'us-east-1', apiId: 'api1' } });
-    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'lost1' })] }));
+    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'lost1' })], routes: [] }));
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'lost1' });
     expect(decide(input(obj, { claimed: [] })).action.type).toBe('ClearPending');
   });
@@ -130,7 +161,8 @@ describe('decide: creation and recovery', () => {
   });
   it('deletes duplicates left by interrupted creates, one at a time, before adopting', () => {
     const obj = object({ annotations: { 'apigw.dev/create-pending': 'us-east-1/api1' } });
-    const plan = decide(input(obj, { claimed: [observed({ integrationId: 'a' }), observed({ integrationId: 'b' })] }));
+    const claimed = [observed({ integrationId: 'a' }), observed({ integrationId: 'b' })];
+    const plan = decide(input(obj, { claimed, routes: [] }));
     expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'b' });
   });
   it('creates again when the interrupted create made nothing', () => {
@@ -221,7 +253,7 @@ describe('decide: existing integrations', () => {
     });
     it('when the listing shows several: deletes the extras first, one per pass', () => {
       const claimed = [observed({ integrationId: 'int8' }), observed({ integrationId: 'int9' })];
-      const plan = decide(input(recorded, { current: null, claimed }));
+      const plan = decide(input(recorded, { current: null, claimed, routes: [] }));
       expect(plan.action).toMatchObject({ type: 'Delete', integrationId: 'int9', why: 'extra' });
     });
   });
@@ -246,7 +278,11 @@ describe('decide: existing integrations', () => {
     const obj = object({
       annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' },
     });
-    expect(decide(input(obj)).action).toMatchObject({ type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' });
+    expect(decide(input(obj, { routes: [] })).action).toMatchObject({
+      type: 'Delete',
+      integrationId: 'int1',
+      then: 'ClearSuperseded',
+    });
   });
   it('changes the integration type in place, keeping the id that routes target', () => {
     const obj = object({
@@ -452,7 +488,9 @@ describe('decide: what each step earns and what comes after it', () => {
     ],
     [
       'the integration a move replaced: Deleted, then the marker goes and the pass goes on',
-      input(object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } })),
+      input(object({ annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' } }), {
+        routes: [],
+      }),
       {
         action: { type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded', why: 'moved' },
         event: {
@@ -470,13 +508,14 @@ describe('decide: what each step earns and what comes after it', () => {
           deleting: true,
           annotations: { ...recordedAt('int2', 'api2'), 'apigw.dev/superseded': 'us-east-1/api1/int1' },
         }),
+        { routes: [] },
       ),
       { action: { type: 'Delete', integrationId: 'int1', then: 'ClearSuperseded' } },
       true,
     ],
     [
       'a deleted object: Deleted, then the finalizer goes and nothing is requeued',
-      input(object({ deleting: true, annotations: recordedAt() })),
+      input(object({ deleting: true, annotations: recordedAt() }), { routes: [] }),
       {
         action: { type: 'Delete', then: 'RemoveFinalizer' },
         event: { reason: 'Deleted', message: 'deleted integration int1 (object deleted)' },
@@ -488,6 +527,7 @@ describe('decide: what each step earns and what comes after it', () => {
       'an extra left by interrupted creates: one delete a pass',
       input(object({ annotations: pending('us-east-1/api1') }), {
         claimed: [observed({ integrationId: 'a' }), observed({ integrationId: 'b' })],
+        routes: [],
       }),
       {
         action: { type: 'Delete', integrationId: 'b', then: 'None', why: 'extra' },

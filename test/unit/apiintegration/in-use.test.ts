@@ -1,7 +1,7 @@
 // A delete that routes block: the object names the routes, and the operator looks again on a
 // backoff that grows to minutes instead of spending the account's shared AWS quota.
 import { describe, expect, it } from '@jest/globals';
-import { inUseOutcome, inUseRetryMs, routesTargeting } from '../../../src/apiintegration/in-use.ts';
+import { inUseOutcome, routesTargeting } from '../../../src/apiintegration/in-use.ts';
 
 const routes = [
   { routeId: 'r1', routeKey: 'GET /orders', target: 'integrations/int1' },
@@ -61,21 +61,5 @@ describe('routes that block a delete', () => {
       routes: routesTargeting(routes, 'int1'),
     });
     expect(o.message).toMatch(/^replaced by integration \? on API \?; the old integration int1/);
-  });
-});
-
-describe('the backoff while blocked', () => {
-  it('starts at seconds, roughly doubles, and stops growing at five minutes', () => {
-    let t = 0;
-    const waits: number[] = [];
-    while (t < 30 * 60_000) {
-      const w = inUseRetryMs(t);
-      waits.push(w);
-      t += w;
-    }
-    expect(waits.slice(0, 4)).toEqual([5_000, 5_000, 10_000, 20_000]);
-    expect(Math.max(...waits)).toBe(5 * 60_000);
-    // Half an hour blocked costs about a dozen looks, not thousands of calls.
-    expect(waits.length).toBeLessThan(15);
   });
 });

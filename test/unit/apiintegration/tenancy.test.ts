@@ -117,7 +117,8 @@ describe('decide: tenancy', () => {
     const retained = object({ deleting: true, spec: { deletionPolicy: 'Retain' }, annotations: recordedAt() });
     expect(decide(input(retained, only('api2'))).action).toEqual({ type: 'RemoveFinalizer' });
     // Allowed: cleaned up as always.
-    expect(decide(input(object({ deleting: true, annotations: recordedAt() }), only('api1'))).action).toMatchObject({
+    const allowed = input(object({ deleting: true, annotations: recordedAt() }), only('api1'));
+    expect(decide({ ...allowed, observation: { routes: [] } }).action).toMatchObject({
       type: 'Delete',
       integrationId: 'int1',
     });
@@ -281,7 +282,8 @@ describe('decide: allowed credentials', () => {
       annotations: recordedAt(),
       finalizers: undefined,
     });
-    expect(decideWith(deleted, roles()).action).toMatchObject({ type: 'Delete', integrationId: 'int1' });
+    const withRoutes = { ...input(deleted), allowedCredentials: roles(), observation: { routes: [] } };
+    expect(decide(withRoutes).action).toMatchObject({ type: 'Delete', integrationId: 'int1' });
   });
 });
 

@@ -1,9 +1,8 @@
-// The delays behind the plan's named waits: the controller reads 0 as "do not requeue", so every
-// wait that means "come back" is positive; drift checks land on the API's slot.
+// The delays behind every kind's named requeues: the controller reads 0 as "do not requeue", so
+// every wait that means "come back" is positive; drift checks land on the API's slot.
 import { describe, expect, it } from '@jest/globals';
 import { driftDelayMs } from '../../../src/kind/drift-schedule.ts';
-import { requeueAfter } from '../../../src/apiintegration/requeue.ts';
-import { conflictDelayMs, missingDelayMs } from '../../../src/kind/requeue.ts';
+import { blockedRetryMs, conflictDelayMs, missingDelayMs, requeueAfter } from '../../../src/kind/requeue.ts';
 
 const timing = { driftIntervalMs: 300_000, waitIntervalMs: 30_000, random: () => 0 };
 const now = Date.UTC(2026, 5, 1);
@@ -27,12 +26,27 @@ describe('requeueAfter', () => {
       { requeueAfterMs: driftDelayMs(now, 300_000, api1) },
     ],
   ])('%s', (_what, requeue, expected) => {
-    expect(requeueAfter(requeue, now, timing)).toEqual(expected);
+    expect(requeueAfter(requeue, timing, { now })).toEqual(expected);
+  });
+
+  it('puts a drift check without a place of its own on the slot of the API the pass reported on', () => {
+    expect(requeueAfter({ kind: 'drift' }, timing, { now, place: api1 })).toEqual({
+      requeueAfterMs: driftDelayMs(now, 300_000, api1),
+    });
+  });
+
+  it('looks again at something blocked after about as long as it has been blocked', () => {
+    expect(requeueAfter({ kind: 'blocked', what: 'int1' }, timing, { now, blockedForMs: 0 })).toEqual({
+      requeueAfterMs: 5_000,
+    });
+    expect(requeueAfter({ kind: 'blocked', what: 'int1' }, timing, { now, blockedForMs: 40_000 })).toEqual({
+      requeueAfterMs: 40_000,
+    });
   });
 
   it('spreads drift checks with no API slot over 0.8 to 1.2 intervals', () => {
-    expect(requeueAfter({ kind: 'drift' }, now, timing)).toEqual({ requeueAfterMs: 240_000 });
-    expect(requeueAfter({ kind: 'drift' }, now, { ...timing, random: () => 0.999999 })).toEqual({
+    expect(requeueAfter({ kind: 'drift' }, timing, { now })).toEqual({ requeueAfterMs: 240_000 });
+    expect(requeueAfter({ kind: 'drift' }, { ...timing, random: () => 0.999999 }, { now })).toEqual({
       requeueAfterMs: 360_000,
     });
   });
@@ -59,5 +73,21 @@ describe('missingDelayMs', () => {
     expect([5_000, 120_000, 240_000, 480_000, 3_600_000].map(after)).toEqual([
       30_000, 120_000, 240_000, 300_000, 300_000,
     ]);
+  });
+});
+
+describe('the backoff while blocked (a delete that routes block)', () => {
+  it('starts at seconds, roughly doubles, and stops growing at five minutes', () => {
+    let t = 0;
+    const waits: number[] = [];
+    while (t < 30 * 60_000) {
+      const w = blockedRetryMs(t);
+      waits.push(w);
+      t += w;
+    }
+    expect(waits.slice(0, 4)).toEqual([5_000, 5_000, 10_000, 20_000]);
+    expect(Math.max(...waits)).toBe(5 * 60_000);
+    // Half an hour blocked costs about a dozen looks, not thousands of calls.
+    expect(waits.length).toBeLessThan(15);
   });
 });

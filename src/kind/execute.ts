@@ -1,0 +1,100 @@
+// The steps every kind's executor shares: writes to the object's own metadata, letting it go, and
+// the crash-safe create (marker first, then the AWS call, then the id recorded). A kind's executor
+// carries out its own AWS actions with these; none of them chooses what happens next.
+import type { Logger } from 'pino';
+import pRetry from 'p-retry';
+import { FINALIZER } from '../api/v1alpha1/group.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { createdNothing } from './errors.ts';
+import type { Notice } from './plan.ts';
+import type { MetadataPatch, ObjectEvents, ObjectStore } from './ports.ts';
+
+type Annotations = Record<string, string | null>;
+
+export interface StepContext<T, Event extends string> {
+  store: Pick<ObjectStore<T, never>, 'patchMetadata'>;
+  events: ObjectEvents<T, Event>;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  /** The role the namespace policy chose for this object, if any. */
+  roleArn: string | undefined;
+}
+
+interface Finalized {
+  metadata: { finalizers?: string[] };
+}
+
+/** A metadata write with a resourceVersion precondition: a stale copy never overwrites a newer one. */
+export async function patchObject<T, E extends string>(ctx: StepContext<T, E>, obj: T, changes: MetadataPatch) {
+  return { obj: await ctx.store.patchMetadata(obj, changes, { precondition: true, signal: ctx.signal }) };
+}
+
+export function withFinalizer(obj: Finalized): string[] {
+  return [...(obj.metadata.finalizers ?? []), FINALIZER];
+}
+
+/** Removes the finalizer: the object goes, and nothing more is written to it. */
+export async function letGo<T extends Finalized, E extends string>(
+  ctx: StepContext<T, E>,
+  obj: T,
+  event?: Notice<E>,
+): Promise<{ released: true }> {
+  const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+  await ctx.store.patchMetadata(obj, { finalizers }, { precondition: true, signal: ctx.signal });
+  announce(ctx, obj, event);
+  return { released: true };
+}
+
+export function announce<T, E extends string>(ctx: StepContext<T, E>, obj: T, event: Notice<E> | undefined): void {
+  if (event) ctx.events.record(obj, event.type, event.reason, event.message);
+}
+
+export interface MarkedCreate<M> {
+  /** The pending marker naming where the create goes (and, for a route, its key). */
+  marker: Annotations;
+  /** Add the finalizer in the same write as the marker (a new object). */
+  withFinalizer?: boolean;
+  /** An earlier create under this marker got no answer: keep the marker whatever this one answers. */
+  inDoubt?: boolean;
+  send: () => Promise<M>;
+  /** The annotations that record what the create made. */
+  record: (made: M) => Annotations;
+}
+
+/**
+ * Creates crash-safely. The marker goes in first, with a resourceVersion precondition, so a stale
+ * cache cannot lead to a second create, and a crash after the AWS call leaves a trail that recovery
+ * follows. A refusal that created nothing (400/403/quota, 409, 429, a call never sent) takes the
+ * marker away again; a timeout, reset or 5xx may have created it, so the marker stays.
+ */
+export async function createMarked<T extends Finalized, E extends string, M>(
+  ctx: StepContext<T, E>,
+  obj: T,
+  c: MarkedCreate<M>,
+): Promise<{ obj: T; made: M } | { obj: T; refused: unknown }> {
+  const finalizers = c.withFinalizer ? { finalizers: withFinalizer(obj) } : {};
+  const marked = await ctx.store.patchMetadata(
+    obj,
+    { annotations: c.marker, ...finalizers },
+    { precondition: true, signal: ctx.signal },
+  );
+  let made: M;
+  try {
+    made = await c.send();
+  } catch (err) {
+    if (!createdNothing(err) || c.inDoubt) return { obj: marked, refused: err };
+    const clear = Object.fromEntries(Object.keys(c.marker).map((k) => [k, null]));
+    const cleared = await ctx.store.patchMetadata(marked, { annotations: clear }, { signal: ctx.signal });
+    return { obj: cleared, refused: err };
+  }
+  // Recording must not give up easily: until it lands, the next pass has to recover by listing.
+  const annotations = c.record(made);
+  const next = await pRetry(() => ctx.store.patchMetadata(marked, { annotations }, { signal: ctx.signal }), {
+    retries: 5,
+    minTimeout: 200,
+    maxTimeout: 3000,
+    signal: ctx.signal,
+  });
+  return { obj: next, made };
+}
