@@ -1,5 +1,5 @@
 // Lint rules that keep the shape of the code: dependencies point inward
-// (adapters -> features (apiintegration, apiroute) -> kernel (kind) -> runtime -> api), features do not import
+// (adapters -> features (apiintegration, apiroute, apistage) -> kernel (kind) -> runtime -> api), features do not import
 // each other, adapters see the kernel and a feature's ports only, only the adapters touch the SDKs, only the
 // composition root reads the environment, and files and functions stay small and simple.
 // Every file under src/ belongs to exactly one layer (the `layer/...` blocks below);
@@ -29,10 +29,10 @@ const rootFiles = (files, why) => ({ group: files.map((f) => `**/${f}.ts`), mess
 // The entry point, the wiring, its configuration and the helpers the wiring wraps ports in: only
 // main.ts and operator.ts import these.
 const compositionRoot = rootFiles(
-  ['main', 'operator', 'operator-routes', 'operator-kind', 'config', 'fencing', 'operator-metrics'],
+  ['main', 'operator', 'operator-routes', 'operator-stages', 'operator-kind', 'config', 'fencing', 'operator-metrics'],
   'the composition root (main.ts, operator.ts) passes what is needed down; nothing imports it',
 );
-const features = (why) => [up('apiintegration', why), up('apiroute', why)];
+const features = (why) => [up('apiintegration', why), up('apiroute', why), up('apistage', why)];
 const kernel = (why) => up('kind', why);
 // A feature stands on the kernel (src/kind), never on another feature: what two kinds share moves down.
 const otherFeature = (dir) =>
@@ -45,6 +45,8 @@ const featureInternals = {
     '**/apiroute/**',
     '!**/apiroute/ports.ts',
     '!**/apiroute/errors.ts',
+    '**/apistage/**',
+    '!**/apistage/ports.ts',
   ],
   message: "an adapter sees the kernel (src/kind) and a feature's ports, not the feature's internals",
 };
@@ -98,7 +100,11 @@ export default defineConfig(
   { files: ['src/main.ts', 'src/config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   { files: ['src/main.ts', 'src/tools/**/*.ts'], rules: { 'no-console': 'off' } },
 
-  layer('composition-root', ['src/main.ts', 'src/operator.ts', 'src/operator-routes.ts', 'src/operator-kind.ts'], []),
+  layer(
+    'composition-root',
+    ['src/main.ts', 'src/operator.ts', 'src/operator-routes.ts', 'src/operator-stages.ts', 'src/operator-kind.ts'],
+    [],
+  ),
   layer(
     'config',
     ['src/config.ts'],
@@ -157,12 +163,13 @@ export default defineConfig(
       compositionRoot,
     ],
   ),
-  // The features: ApiIntegration, and ApiRoute beside it, each on the kernel and neither on the other.
+  // The features: ApiIntegration, ApiRoute and ApiStage, each on the kernel and none on another.
   layer(
     'apiintegration',
     ['src/apiintegration/**/*.ts'],
     [
       otherFeature('apiroute'),
+      otherFeature('apistage'),
       up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'),
       ...sdks,
       compositionRoot,
@@ -173,6 +180,18 @@ export default defineConfig(
     ['src/apiroute/**/*.ts'],
     [
       otherFeature('apiintegration'),
+      otherFeature('apistage'),
+      up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'),
+      ...sdks,
+      compositionRoot,
+    ],
+  ),
+  layer(
+    'apistage',
+    ['src/apistage/**/*.ts'],
+    [
+      otherFeature('apiintegration'),
+      otherFeature('apiroute'),
       up('adapters', 'a feature talks to ports; adapters are wired in operator.ts'),
       ...sdks,
       compositionRoot,

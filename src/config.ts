@@ -12,6 +12,8 @@ export interface Config {
   workers: number;
   driftIntervalMs: number;
   notFoundGraceMs: number;
+  deployQuietMs: number;
+  deployMaxWaitMs: number;
   logLevel: string;
   logFormat: 'json' | 'text';
   leaderElect: boolean;
@@ -101,6 +103,22 @@ const OPTIONS: Option[] = [
     key: 'notFoundGraceMs',
     default: '2m',
     help: 'how long a missing API, or a missing ApiIntegration a route names, is waited for before the object is Stalled',
+  },
+  {
+    flag: 'deploy-quiet-period',
+    env: ['APIGW_DEPLOY_QUIET_PERIOD'],
+    kind: 'duration',
+    key: 'deployQuietMs',
+    default: '2s',
+    help: 'how long after a change to an API its ApiStages look at it, so a burst of changes makes one deployment',
+  },
+  {
+    flag: 'deploy-max-wait',
+    env: ['APIGW_DEPLOY_MAX_WAIT'],
+    kind: 'duration',
+    key: 'deployMaxWaitMs',
+    default: '1m',
+    help: 'longest a due deployment waits for the objects on its API to settle before the API is deployed as it is',
   },
   {
     flag: 'log-level',

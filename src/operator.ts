@@ -43,6 +43,9 @@ import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import { ROUTE_CONTROLLER, routeKind } from './operator-routes.ts';
+import { stageKind } from './operator-stages.ts';
+import { ApiGatewayV2StageGateway } from './adapters/aws/stage-gateway.ts';
+import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import { KindWorkers, type Change, type KindController } from './operator-kind.ts';
 
 export interface OperatorDeps {
@@ -93,6 +96,7 @@ export class Operator {
   private readonly log: Logger;
   private readonly integrations: KindWorkers<ApiIntegration>;
   private readonly routes: KindWorkers<ApiRoute>;
+  private readonly stages: KindWorkers<ApiStage>;
   /** Every kind this operator reconciles: each lifecycle step runs over all of them. */
   private readonly kinds: KindController[];
   private readonly probes: ProbeServer;
@@ -170,7 +174,21 @@ export class Operator {
       integration: (key) => this.get(key),
       isLeading: () => this.leading,
     });
-    this.kinds = [this.integrations, this.routes];
+    this.stages = stageKind({
+      cfg,
+      kc: deps.kc,
+      clock,
+      logger: deps.logger,
+      metrics,
+      gateway: new ApiGatewayV2StageGateway(sdkGateway.calls),
+      events,
+      policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
+      tenancy: namespaces ?? unrestricted,
+      integrations: () => this.integrations.list(),
+      routes: () => this.routes.list(),
+      isLeading: () => this.leading,
+    });
+    this.kinds = [this.integrations, this.routes, this.stages];
     for (const kind of this.kinds) kind.follow(this.kinds);
     this.probes = this.probesFor(clock);
     this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;

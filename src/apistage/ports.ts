@@ -1,8 +1,10 @@
-// What the ApiStage reconciler needs from AWS: the stage and its settings, and the deployments a
+// What the ApiStage reconciler needs from AWS and Kubernetes: the stage and its settings, and the deployments a
 // stage serves. Interfaces only (the AWS one is in adapters/aws/stage-gateway.ts); the pure core
 // never sees an SDK type.
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { GatewayVerbs, Location } from '../kind/ports.ts';
+import type { ApiStage, ApiStageStatusT } from '../api/v1alpha1/stage-types.ts';
+import type { GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
+import type { StageEventReason } from './reasons.ts';
 
 /** One route-settings block (defaultRouteSettings, and each routeSettings entry). */
 export interface RouteSettings {
@@ -93,3 +95,7 @@ export const STAGE_GATEWAY_VERBS: GatewayVerbs<StageGateway> = {
   listDeployments: 'read',
   getDeployment: 'read',
 };
+
+export type ApiStageStore = ObjectStore<ApiStage, ApiStageStatusT>;
+
+export type StageEventRecorder = ObjectEvents<ApiStage, StageEventReason | 'AwsRejected'>;

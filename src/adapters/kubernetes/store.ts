@@ -10,6 +10,9 @@ import type { ApiRoute, ApiRouteStatusT } from '../../api/v1alpha1/route-types.t
 import type { ApiIntegration, ApiIntegrationStatusT } from '../../api/v1alpha1/types.ts';
 import type { ApiIntegrationStore } from '../../apiintegration/ports.ts';
 import type { ApiRouteStore } from '../../apiroute/ports.ts';
+import { STAGE_PLURAL } from '../../api/v1alpha1/stage-schema.ts';
+import type { ApiStage, ApiStageStatusT } from '../../api/v1alpha1/stage-types.ts';
+import type { ApiStageStore } from '../../apistage/ports.ts';
 import { mergePatch } from './merge-patch.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
 import { KubeRest, MERGE_PATCH } from './rest.ts';
@@ -93,5 +96,11 @@ export class KubeApiIntegrationStore
 export class KubeApiRouteStore extends KubeObjectStore<ApiRoute, ApiRouteStatusT> implements ApiRouteStore {
   constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
     super(kc, ROUTE_PLURAL, fieldManager);
+  }
+}
+
+export class KubeApiStageStore extends KubeObjectStore<ApiStage, ApiStageStatusT> implements ApiStageStore {
+  constructor(kc: KubeConfig, fieldManager = 'apigw-operator') {
+    super(kc, STAGE_PLURAL, fieldManager);
   }
 }

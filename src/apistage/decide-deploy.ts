@@ -1,0 +1,198 @@
+// Deciding what a stage in sync with its spec should serve, and when to deploy. The API's members
+// (revision.ts) say whether the API has settled and which revision a deployment made now would
+// serve; the status and the deploy marker say what the stage was last given.
+//
+// - OnChange: one deployment once the API has settled on a revision the stage does not serve;
+//   churn holds it back at most deployMaxWaitMs, then the API as it is now is deployed.
+// - Manual: a deployment only for a new apigw.dev/deploy-requested-at value.
+// - autoDeploy: AWS deploys by itself; the stage is served once it shows a deployment made after
+//   the revision it last served.
+// A deployment is never made twice for one revision: its description names the revision, and a
+// lost answer is found by listing, not repeated. A deployment made out of band is recorded with a
+// Warning, never fought.
+import { ANNOTATION_DEPLOY_REQUESTED } from '../api/v1alpha1/stage-types.ts';
+import { WAIT, drift, progressing, stalled } from '../kind/plan.ts';
+import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
+import type { DesiredStage, StageDecideInput, StagePlan, StageReport } from './plan.ts';
+import type { ObservedStage } from './ports.ts';
+import { recordedStageOf, revisionOfDescription } from './recorded.ts';
+
+/** Churn holds a due deployment back at most this long unless the operator is told otherwise. */
+export const DEFAULT_DEPLOY_MAX_WAIT_MS = 60_000;
+/** autoDeploy: how soon to look again for AWS's own deployment. */
+const AUTO_DEPLOY_LOOK_MS = 5_000;
+
+interface Context {
+  input: StageDecideInput;
+  d: DesiredStage;
+  stage: ObservedStage;
+  base: StageReport;
+}
+
+const SERVED_MESSAGE = 'the stage serves a deployment of the settled configuration of its API';
+
+export function decideServing(input: StageDecideInput, d: DesiredStage, stage: ObservedStage): StagePlan {
+  const { settlement } = input;
+  const waitingOn = [...settlement.pending, ...settlement.stalled];
+  const base: StageReport = { location: d.location, stage, waitingOn };
+  const c: Context = { input, d, stage, base };
+  if (d.fields.autoDeploy) return autoDeployed(c);
+  if (input.obj.spec.deploymentPolicy === 'Manual') return manual(c);
+  return onChange(c);
+}
+
+function served(c: Context, message = SERVED_MESSAGE): StagePlan {
+  const s = c.input.obj.status;
+  const stalledOut = c.input.settlement.stalled.length;
+  const note = stalledOut > 0 ? `; ${stalledOut} Stalled object(s) left out, listed in status.waitingOn` : '';
+  return {
+    action: { type: 'None' },
+    outcome: { kind: 'Ready', reason: 'Served', message: `${message}${note}` },
+    requeue: drift(c.d.location),
+    report: {
+      ...c.base,
+      served: { deploymentId: c.stage.deploymentId ?? s?.deploymentId, revision: s?.deployedRevision },
+    },
+  };
+}
+
+/** Since when the stage has been waiting for the API to settle (its Reconciling condition). */
+function waitingSince(c: Context): number | undefined {
+  const r = c.input.obj.status?.conditions?.find((x) => x.type === 'Reconciling');
+  return r?.status === 'True' ? Date.parse(r.lastTransitionTime) : undefined;
+}
+
+function awaitingSettle(c: Context): StagePlan {
+  const n = c.input.settlement.pending.length;
+  const message = `waiting for ${n} object(s) on the API to become Ready before deploying; see status.waitingOn`;
+  return { action: { type: 'None' }, outcome: progressing('AwaitingSettle', message), requeue: WAIT, report: c.base };
+}
+
+/** Whether churn has held the deployment back long enough that the API is deployed as it is. */
+function waitedEnough(c: Context): boolean {
+  const since = waitingSince(c);
+  const max = c.input.deployMaxWaitMs ?? DEFAULT_DEPLOY_MAX_WAIT_MS;
+  return since !== undefined && c.input.now - since >= max;
+}
+
+function onChange(c: Context): StagePlan {
+  const { settlement, obj } = c.input;
+  const s = obj.status;
+  if (settlement.revision === s?.deployedRevision && c.stage.deploymentId) {
+    if (c.stage.deploymentId === s.deploymentId) return served(c);
+    // Someone deployed by hand: recorded, not fought; the next change deploys again.
+    const message = `deployment ${c.stage.deploymentId} was made outside the operator (it had deployed ${s.deploymentId ?? 'nothing'}); the next change to the API deploys again`;
+    return { ...served(c), notice: { type: 'Warning', reason: 'DeployedOutOfBand', message } };
+  }
+  if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
+  return deployNow(c);
+}
+
+function manual(c: Context): StagePlan {
+  const { obj, settlement } = c.input;
+  const requested = obj.metadata.annotations?.[ANNOTATION_DEPLOY_REQUESTED];
+  const handled = obj.status?.lastHandledDeployAt;
+  if (!requested || requested === handled) {
+    const behind = settlement.revision !== obj.status?.deployedRevision;
+    const message = behind
+      ? `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`
+      : `the stage's settings match the spec and it serves the API's current configuration`;
+    return { ...served(c), outcome: { kind: 'Ready', reason: 'Synced', message } };
+  }
+  if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
+  const plan = deployNow(c);
+  return { ...plan, report: { ...plan.report!, handledDeploy: requested } };
+}
+
+/** The latest deployment whose description names `revision`. */
+function deploymentOf(c: Context, revision: string) {
+  const mine = (c.input.observation.deployments ?? []).filter((x) => revisionOfDescription(x.description) === revision);
+  return mine.sort((a, b) => (b.createdDate ?? 0) - (a.createdDate ?? 0))[0];
+}
+
+/** Deploys the revision, unless a deployment of it already exists (a lost answer) or may still land. */
+function deployNow(c: Context): StagePlan {
+  const { input, d, stage } = c;
+  const revision = input.settlement.revision;
+  const deployments = input.observation.deployments;
+  if (deployments === undefined)
+    return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'deployments', place: d.location } };
+  const found = deployments === null ? undefined : deploymentOf(c, revision);
+  const stageName = input.obj.spec.stageName;
+  if (found && found.deploymentId === stage.deploymentId) {
+    const clear = recordedStageOf(input.obj).deployPending
+      ? { type: 'ClearDeployPending' as const }
+      : { type: 'None' as const };
+    return {
+      ...served(c),
+      action: clear,
+      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate } },
+    };
+  }
+  if (found)
+    return {
+      action: { type: 'Point', location: d.location, stageName, deploymentId: found.deploymentId },
+      event: {
+        type: 'Normal',
+        reason: 'Deployed',
+        message: `stage ${stageName} serves deployment ${found.deploymentId} of revision ${revision}, found after a lost answer`,
+      },
+      outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
+      requeue: drift(d.location),
+      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate } },
+    };
+  const pending = recordedStageOf(input.obj).deployPending;
+  const settleLeft =
+    pending?.revision === revision ? pending.since + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now : 0;
+  if (settleLeft > 0) {
+    const message = `an earlier CreateDeployment got no answer; waiting ${Math.ceil(settleLeft / 1000)} s for it to show up before deploying again`;
+    return {
+      action: { type: 'None' },
+      outcome: progressing('DeployInDoubt', message),
+      requeue: { kind: 'after', ms: settleLeft },
+      report: c.base,
+    };
+  }
+  return {
+    action: { type: 'Deploy', location: d.location, stageName, revision },
+    event: { type: 'Normal', reason: 'Deployed', message: `deployed revision ${revision} to stage ${stageName}` },
+    outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
+    requeue: drift(d.location),
+    report: c.base,
+  };
+}
+
+/**
+ * autoDeploy: AWS deploys every change by itself. Served once the API has settled and the stage
+ * serves a deployment other than the one it served for the last revision (or that revision is current).
+ */
+function autoDeployed(c: Context): StagePlan {
+  const { obj, settlement } = c.input;
+  const s = obj.status;
+  const failed = /fail/i.test(c.stage.lastDeploymentStatusMessage ?? '');
+  if (failed) {
+    const message = `AWS reports its last automatic deployment failed: ${c.stage.lastDeploymentStatusMessage}`;
+    return {
+      action: { type: 'None' },
+      outcome: stalled('AutoDeployFailed', message),
+      notice: { type: 'Warning', reason: 'AutoDeployFailed', message },
+      requeue: WAIT,
+      report: c.base,
+    };
+  }
+  if (!settlement.settled) return awaitingSettle(c);
+  const current = settlement.revision === s?.deployedRevision && c.stage.deploymentId === s?.deploymentId;
+  const redeployed = c.stage.deploymentId !== undefined && c.stage.deploymentId !== s?.deploymentId;
+  if (current || redeployed)
+    return {
+      ...served(c),
+      report: { ...c.base, served: { deploymentId: c.stage.deploymentId, revision: settlement.revision } },
+    };
+  const message = `waiting for AWS to deploy the API's latest changes to this autoDeploy stage`;
+  return {
+    action: { type: 'None' },
+    outcome: progressing('AwaitingAutoDeploy', message),
+    requeue: { kind: 'after', ms: AUTO_DEPLOY_LOOK_MS },
+    report: c.base,
+  };
+}

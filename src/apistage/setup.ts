@@ -1,0 +1,88 @@
+// How the ApiStage kind plugs into the generic runtime, kept with the feature: what the informer
+// cache keeps, which updates are worth a pass, and which stages a change to an ApiIntegration or an
+// ApiRoute concerns (every stage of the API it was or is on: a change there may be due a deployment).
+import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
+import { ANNOTATION_DEPLOY_REQUESTED, type ApiStage } from '../api/v1alpha1/stage-types.ts';
+import { locationKey, parseLocationKey, type Place } from '../kind/record.ts';
+import { recordedStageOf } from './recorded.ts';
+
+const keyOf = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
+export function trimStageForCache(obj: ApiStage): ApiStage {
+  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations } =
+    obj.metadata;
+  const kept = annotations
+    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
+    : undefined;
+  const metadata = {
+    name,
+    namespace,
+    uid,
+    generation,
+    resourceVersion,
+    deletionTimestamp,
+    finalizers,
+    annotations: kept,
+  };
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec, status: obj.status };
+}
+
+const annotation = (o: ApiStage, k: string) => o.metadata.annotations?.[k];
+
+/** Reconcile on spec changes, deletion and requests, not on the operator's own status/annotation writes. */
+export function stageWorthReconciling(old: ApiStage, cur: ApiStage): boolean {
+  return (
+    old.metadata.generation !== cur.metadata.generation ||
+    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
+    annotation(old, ANNOTATION_RECONCILE_REQUESTED) !== annotation(cur, ANNOTATION_RECONCILE_REQUESTED) ||
+    annotation(old, ANNOTATION_DEPLOY_REQUESTED) !== annotation(cur, ANNOTATION_DEPLOY_REQUESTED)
+  );
+}
+
+/** The place a stage serves: its spec's API (stages do not move). */
+export const stagePlace = (s: ApiStage, defaultRegion: string): Place => ({
+  apiId: s.spec.apiId,
+  region: s.spec.region ?? defaultRegion,
+});
+
+/** An ApiIntegration or ApiRoute, as far as which API it is on. */
+interface OnApi {
+  metadata: { annotations?: Record<string, string> };
+  spec: { apiId: string; region?: string };
+  status?: { observed?: { apiId?: string; region?: string } };
+}
+
+/** The APIs an object is on: where its spec sends it and where it is recorded. */
+export function placesOf(o: OnApi | undefined, defaultRegion: string): string[] {
+  if (!o) return [];
+  const keys = [locationKey({ apiId: o.spec.apiId, region: o.spec.region ?? defaultRegion })];
+  const recorded = parseLocationKey(o.metadata.annotations?.['apigw.dev/location']);
+  if (recorded) keys.push(locationKey(recorded));
+  const seen = o.status?.observed;
+  if (seen?.apiId && seen.region) keys.push(locationKey({ apiId: seen.apiId, region: seen.region }));
+  return [...new Set(keys)];
+}
+
+/** The keys of the stages on any API the changed object was or is on. */
+export function stagesConcerned(
+  change: { old?: OnApi; cur: OnApi },
+  stages: Iterable<ApiStage>,
+  defaultRegion: string,
+): string[] {
+  const apis = new Set([...placesOf(change.old, defaultRegion), ...placesOf(change.cur, defaultRegion)]);
+  const keys: string[] = [];
+  for (const s of stages) if (apis.has(locationKey(stagePlace(s, defaultRegion)))) keys.push(keyOf(s));
+  return keys;
+}
+
+/** The ApiStage, other than `self`, that records the stage `stageName` at `place`. */
+export function stageClaimedBy(stages: Iterable<ApiStage>, place: Place, stageName: string, self: string) {
+  for (const s of stages) {
+    if (keyOf(s) === self) continue;
+    const rec = recordedStageOf(s);
+    if (rec.stageName === stageName && rec.location && locationKey(rec.location) === locationKey(place))
+      return keyOf(s);
+  }
+  return undefined;
+}

@@ -1,0 +1,78 @@
+// The status an ApiStage reports: the kstatus conditions, the stage and its API, what it serves
+// (the deployment and the revision of the API it holds), the objects holding the next deployment
+// back, and the stage's settings as AWS reports them.
+import { observedConditions, withoutUndefined, type Outcome } from '../api/v1alpha1/conditions.ts';
+import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
+import type { Protocol } from '../api/v1alpha1/group.ts';
+import { OBSERVED_STAGE_FIELDS, STAGE_REPORTED_ONLY } from '../api/v1alpha1/stage-fields.ts';
+import type { ApiStage, ApiStageStatusT, ObservedStageT } from '../api/v1alpha1/stage-types.ts';
+import type { StatusInput } from '../kind/reconciler.ts';
+import type { StageReport } from './plan.ts';
+import type { ObservedStage } from './ports.ts';
+import type { StageConditionReason } from './reasons.ts';
+import type { Member } from './revision.ts';
+
+export { statusChanged } from '../api/v1alpha1/conditions.ts';
+
+export type StageOutcome = Outcome<StageConditionReason>;
+
+/** status.waitingOn lists at most this many objects. */
+const WAITING_ON_MAX = 100;
+
+function observedBlock(stage: ObservedStage, protocol: Protocol | undefined): ObservedStageT {
+  const block: Record<string, unknown> = { protocolType: protocol };
+  for (const f of OBSERVED_STAGE_FIELDS) block[f] = stage[f];
+  for (const f of STAGE_REPORTED_ONLY) block[f] = stage[f];
+  return withoutUndefined(block) as ObservedStageT;
+}
+
+const waiting = (members: Member[]) =>
+  members.slice(0, WAITING_ON_MAX).map((m) => ({
+    kind: m.kind,
+    namespace: m.namespace,
+    name: m.name,
+    reason: m.state === 'stalled' ? `Stalled: ${m.reason ?? ''}` : (m.reason ?? 'Reconciling'),
+  }));
+
+type Input = StatusInput<StageConditionReason, StageReport>;
+
+/** What the stage serves: this pass's answer, else what the last one recorded. */
+function servedPart(prev: ApiStageStatusT | undefined, served: StageReport['served']) {
+  const at = served?.at !== undefined ? new Date(served.at).toISOString() : undefined;
+  return {
+    deploymentId: served?.deploymentId ?? prev?.deploymentId,
+    deployedRevision: served?.revision ?? prev?.deployedRevision,
+    lastDeployedAt: at ?? prev?.lastDeployedAt,
+  };
+}
+
+/** Where the stage is and what AWS reports of it: this pass's report, else the last one's. */
+function stagePart(prev: ApiStageStatusT | undefined, input: Input) {
+  const r = input.reported;
+  if (!r) return { apiId: prev?.apiId, region: prev?.region, stageName: prev?.stageName, observed: prev?.observed };
+  return {
+    apiId: r.location.apiId,
+    region: r.location.region,
+    stageName: r.stage?.stageName ?? prev?.stageName,
+    observed: r.stage ? observedBlock(r.stage, input.protocol) : prev?.observed,
+  };
+}
+
+function waitingPart(prev: ApiStageStatusT | undefined, members: Member[] | undefined) {
+  if (!members) return prev?.waitingOn;
+  return members.length > 0 ? waiting(members) : undefined;
+}
+
+export function nextStageStatus(obj: ApiStage, input: Input, now: Date): ApiStageStatusT {
+  const prev = obj.status;
+  const r = input.reported;
+  return withoutUndefined({
+    ...observedConditions(obj, input.outcome, now),
+    ...stagePart(prev, input),
+    ...servedPart(prev, r?.served),
+    lastHandledDeployAt: r?.handledDeploy ?? prev?.lastHandledDeployAt,
+    waitingOn: waitingPart(prev, r?.waitingOn),
+    deletionPolicy: effectiveDeletionPolicy(obj.spec),
+    lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
+  });
+}

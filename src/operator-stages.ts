@@ -1,0 +1,88 @@
+// The ApiStage kind of the running operator: its reconciler and its watches of ApiIntegrations and
+// ApiRoutes (a change on an API queues that API's stages after the quiet period, so a burst makes
+// one deployment). operator.ts registers it beside the other kinds, with the same AWS budget, write
+// serialization, namespace policy and fencing. A cluster without its CRD runs without it.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { GROUP } from './api/v1alpha1/group.ts';
+import type { ApiRoute } from './api/v1alpha1/route-types.ts';
+import { STAGE_PLURAL } from './api/v1alpha1/stage-schema.ts';
+import type { ApiStage } from './api/v1alpha1/stage-types.ts';
+import type { ApiIntegration } from './api/v1alpha1/types.ts';
+import { STAGE_GATEWAY_VERBS, type StageEventRecorder, type StageGateway } from './apistage/ports.ts';
+import { ApiStageReconciler } from './apistage/reconciler.ts';
+import { stageClaimedBy, stagesConcerned, stageWorthReconciling, trimStageForCache } from './apistage/setup.ts';
+import { KubeApiStageStore } from './adapters/kubernetes/store.ts';
+import type { Config } from './config.ts';
+import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
+import type { ApiTenancy, NamespacePolicy } from './kind/ports.ts';
+import type { Clock } from './runtime/clock.ts';
+import type { RuntimeMetrics } from './runtime/metrics.ts';
+import { KindWorkers, type Change } from './operator-kind.ts';
+
+export const STAGE_CONTROLLER = 'apistage';
+
+export interface StageControllerDeps {
+  cfg: Config;
+  kc: KubeConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  /** Built on the integration gateway's call machinery: one budget and one write queue per API. */
+  gateway: StageGateway;
+  events: StageEventRecorder;
+  policy: NamespacePolicy;
+  tenancy: ApiTenancy;
+  integrations(): Iterable<ApiIntegration>;
+  routes(): Iterable<ApiRoute>;
+  isLeading(): boolean;
+}
+
+/** The ApiStage kind; every write of its reconciler goes through a fence that drops it once this replica stops leading. */
+export function stageKind(deps: StageControllerDeps): KindWorkers<ApiStage> {
+  const { cfg } = deps;
+  const concerned = (change: Change<ApiIntegration | ApiRoute>) => stagesConcerned(change, kind.list(), cfg.region);
+  const kind: KindWorkers<ApiStage> = new KindWorkers<ApiStage>({
+    ...deps,
+    name: STAGE_CONTROLLER,
+    plural: STAGE_PLURAL,
+    informerName: (namespace) => `${STAGE_PLURAL}/${namespace ?? 'all-namespaces'}`,
+    transform: trimStageForCache,
+    worth: stageWorthReconciling,
+    reconciler: (stages) => {
+      const reconciler = reconcilerOf(deps, stages);
+      return (key, signal) => reconciler.reconcile(key, signal);
+    },
+    watches: [
+      { source: 'apiintegration', delayMs: cfg.deployQuietMs, keys: concerned },
+      { source: 'apiroute', delayMs: cfg.deployQuietMs, keys: concerned },
+    ],
+    optional: {
+      crd: `${STAGE_PLURAL}.${GROUP}`,
+      warning:
+        'the ApiStage CRD is not installed: ApiStages are not reconciled; install the CRD and restart the operator',
+    },
+  });
+  return kind;
+}
+
+function reconcilerOf(deps: StageControllerDeps, stages: KindWorkers<ApiStage>): ApiStageReconciler {
+  const { cfg, kc, clock, logger, isLeading } = deps;
+  return new ApiStageReconciler({
+    get: (key) => stages.get(key),
+    claimedBy: (place, stageName, self) => stageClaimedBy(stages.list(), place, stageName, self),
+    served: { integrations: deps.integrations, routes: deps.routes },
+    store: new FencedStore(new KubeApiStageStore(kc), isLeading),
+    gateway: fencedGateway(deps.gateway, STAGE_GATEWAY_VERBS, isLeading),
+    events: new FencedEvents(deps.events, isLeading),
+    policy: deps.policy,
+    tenancy: deps.tenancy,
+    clock,
+    logger: logger.child({ controller: STAGE_CONTROLLER }),
+    defaultRegion: cfg.region,
+    driftIntervalMs: cfg.driftIntervalMs,
+    createSettleMs: 2 * cfg.awsRequestTimeoutMs,
+    notFoundGraceMs: cfg.notFoundGraceMs,
+    deployMaxWaitMs: cfg.deployMaxWaitMs,
+  });
+}
