@@ -5,7 +5,12 @@ import type { FaultProxyOptions } from './options.ts';
 export interface ProxySettings {
   integrationsPerApi?: number;
   routesPerApi?: number;
-  /** Items per page of GetIntegrations and GetRoutes; 0 answers in one page. */
+  stagesPerApi?: number;
+  /** How long after a change an auto-deploying stage deploys. */
+  autoDeployDelayMs?: number;
+  /** Shortest time between two CreateDeployment calls (0: no limit). */
+  createDeploymentIntervalMs?: number;
+  /** Items per page of GetIntegrations, GetRoutes, GetStages and GetDeployments; 0 answers in one page. */
   pageSize?: number;
   /** false queues concurrent writes on one API instead of refusing them with 409 as AWS does. */
   conflictOnConcurrentWrites?: boolean;
@@ -18,6 +23,9 @@ export interface ProxySettings {
 const NUMBERS = {
   integrationsPerApi: 'integrations-per-api',
   routesPerApi: 'routes-per-api',
+  stagesPerApi: 'stages-per-api',
+  autoDeployDelayMs: 'auto-deploy-delay-ms',
+  createDeploymentIntervalMs: 'create-deployment-interval-ms',
   pageSize: 'page-size',
   notVisibleForMs: 'not-visible-for-ms',
   transientElbFailures: 'transient-elb-failures',

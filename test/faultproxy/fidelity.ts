@@ -4,14 +4,18 @@
 // the real behaviour is not established, the rule models the outcome that is hardest on the operator
 // and says so. This file holds the frame and the integration rules; the route rules are in
 // fidelity-routes.ts, paged listings in listings.ts, quick create (apiGatewayManaged) in
-// quick-create.ts. The pure functions are exported for unit tests; `Fidelity` holds the little state
-// the rules need (protocol cache, per-API write order, cleared route fields, managed resources).
+// quick-create.ts, stages and deployments in stages.ts (with stage-rules.ts, deployments.ts). The
+// pure functions are exported for unit tests; `Fidelity` holds the little state the rules need
+// (protocol cache, per-API write order, cleared route fields, managed resources, stages).
 // Faults that real AWS shows only sometimes (throttling, concurrent-write 409s, late creates, creates
 // not yet visible, transient ELB errors) belong to the proxy (proxy.ts), not here.
-import { ITEM_READS, type ItemKind, type RequestKind } from './operations.ts';
+import { ITEM_READS, ROUTING_WRITES, STAGE_OPERATIONS, type ItemKind, type RequestKind } from './operations.ts';
 import { DEFAULT_ROUTES_PER_API, RouteClears, RouteRules, routesTargeting } from './fidelity-routes.ts';
 import { DEFAULT_PAGE_SIZE, INVALID_TOKEN_MESSAGE, pageOf } from './listings.ts';
 import { ManagedResources, managedIntegrationMessage } from './quick-create.ts';
+import { StageRules } from './stages.ts';
+import { DEFAULT_STAGES_PER_API } from './stage-rules.ts';
+import type { Served, Snapshot } from './stage-book.ts';
 import {
   answer,
   apiNotFoundMessage,
@@ -44,8 +48,9 @@ export interface FidelityOptions {
   /** Routes an API may hold; CreateRoute beyond it is refused. Default 300. */
   routesPerApi?: number;
   /**
-   * GetIntegrations and GetRoutes answered in pages of at most this many items (and of `maxResults`
-   * when smaller), with an opaque nextToken (listings.ts). Default 3; 0 answers in one page, as moto.
+   * GetIntegrations, GetRoutes, GetStages and GetDeployments answered in pages of at most this many
+   * items (and of `maxResults` when smaller), with an opaque nextToken (listings.ts). Default 3; 0
+   * answers in one page, as moto.
    */
   pageSize?: number;
   /**
@@ -53,9 +58,19 @@ export interface FidelityOptions {
    * with "" (emptyResetMessage). Default true.
    */
   refuseEmptyResets?: boolean;
+  /** Stages an API may hold; CreateStage beyond it is refused. Default 10. */
+  stagesPerApi?: number;
+  /** How long after a change an auto-deploying stage deploys. Default 1000 ms. */
+  autoDeployDelayMs?: number;
+  /**
+   * Shortest time between two CreateDeployment calls, answered 429 sooner (deployments.ts). Default
+   * 0: off, because that AWS quota is not established for v2 APIs.
+   */
+  createDeploymentIntervalMs?: number;
 }
 
 export const DEFAULT_INTEGRATIONS_PER_API = 300;
+export const DEFAULT_AUTO_DEPLOY_DELAY_MS = 1000;
 
 // ---- messages, as real API Gateway words them ----
 
@@ -199,10 +214,32 @@ export class Fidelity {
   private readonly locks = new Map<string, Promise<void>>();
   private readonly managed = new ManagedResources();
   private readonly routes: RouteRules;
+  private readonly stages: StageRules;
 
   constructor(opts: FidelityOptions) {
     this.opts = opts;
     this.routes = new RouteRules(opts.routesPerApi ?? DEFAULT_ROUTES_PER_API, new RouteClears(), this.managed);
+    const stageOptions = {
+      stagesPerApi: opts.stagesPerApi ?? DEFAULT_STAGES_PER_API,
+      pageSize: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+      autoDeployDelayMs: opts.autoDeployDelayMs ?? DEFAULT_AUTO_DEPLOY_DELAY_MS,
+      createDeploymentIntervalMs: opts.createDeploymentIntervalMs ?? 0,
+    };
+    this.stages = new StageRules(stageOptions, {
+      protocolOf: (apiId, up) => this.protocolOf(apiId, up),
+      snapshot: (apiId, up) => this.snapshot(apiId, up),
+      exclusive: (apiId, fn) => this.exclusive(apiId, fn),
+    });
+  }
+
+  /** What a stage serves (its deployment's snapshot), for the test bed's own read endpoint. */
+  served(apiId: string, stageName: string): Served | undefined {
+    return this.stages.served(apiId, stageName);
+  }
+
+  /** Stops pending auto deployments. */
+  close(): void {
+    this.stages.close();
   }
 
   /**
@@ -215,13 +252,27 @@ export class Fidelity {
    */
   exchange(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
     if (!kind.write) return this.readRule(kind, path, body, up);
-    if (kind.operation === 'CreateApi') return this.managed.createApi(body, up);
+    if (kind.operation === 'CreateApi')
+      return this.managed.createApi(body, up, (apiId) => this.stages.quickCreated(apiId, up));
     if (kind.apiId === undefined) return pass(up, body);
     const apiId = kind.apiId;
     return this.exclusive(apiId, () => this.applyRule({ operation: kind.operation, apiId, path }, body, up));
   }
 
-  private applyRule(
+  private async applyRule(
+    req: { operation: string; apiId: string; path: string },
+    body: Buffer,
+    up: Upstream,
+  ): Promise<Exchange> {
+    if (STAGE_OPERATIONS.has(req.operation)) return this.stages.handle(req, body, up);
+    const done = await this.routingRule(req, body, up);
+    // What a deployment snapshots changed: auto-deploying stages deploy it shortly (stages.ts).
+    if (ROUTING_WRITES.has(req.operation) && done.kind === 'upstream' && done.reply.status < 300)
+      this.stages.routingChanged(req.apiId, up);
+    return done;
+  }
+
+  private routingRule(
     req: { operation: string; apiId: string; path: string },
     body: Buffer,
     up: Upstream,
@@ -297,12 +348,15 @@ export class Fidelity {
     this.protocols.delete(apiId);
     this.routes.clears.forget(apiId);
     this.managed.forget(apiId);
+    this.stages.forget(apiId);
     return pass(up, body);
   }
 
   /** Reads pass, reshaped: cleared route fields left out, managed resources marked, listings paged. */
   private async readRule(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
     const apiId = kind.apiId;
+    if (apiId !== undefined && STAGE_OPERATIONS.has(kind.operation))
+      return this.stages.handle({ operation: kind.operation, apiId, path }, body, up);
     const what = ITEM_READS[kind.operation];
     if (apiId === undefined || !what) return pass(up, body);
     const pageSize = this.opts.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -324,6 +378,18 @@ export class Fidelity {
     if (kind === 'route') return this.routes.reported(apiId, reply);
     const json = reply.status < 300 ? parseObject(reply.body) : undefined;
     return json ? jsonReply(this.managed.markAnswer(apiId, 'integration', json), reply) : reply;
+  }
+
+  /** The API's routes and integrations as AWS reports them now: what a deployment keeps. */
+  private async snapshot(apiId: string, up: Upstream): Promise<Snapshot | Exchange> {
+    const routes = await readItems(up, `${apiPath(apiId)}/routes`, apiNotFoundMessage(apiId));
+    if (!Array.isArray(routes)) return routes;
+    const integrations = await readItems(up, `${apiPath(apiId)}/integrations`, apiNotFoundMessage(apiId));
+    if (!Array.isArray(integrations)) return integrations;
+    return {
+      routes: routes.map((r) => this.managed.mark(apiId, 'route', this.routes.clears.apply(apiId, r))),
+      integrations: integrations.map((i) => this.managed.mark(apiId, 'integration', i)),
+    };
   }
 
   private async protocolOf(apiId: string, up: Upstream): Promise<string | Exchange> {

@@ -55,3 +55,13 @@ export function pageOf(
   const page = items.slice(from, from + size);
   return from + size < items.length ? { items: page, nextToken: pageToken(from + size) } : { items: page };
 }
+
+/**
+ * A listing the rules answer themselves (stages, deployments), paged like the emulator's listings:
+ * in pages of `pageSize` (one page when 0); undefined for a token the proxy did not issue.
+ */
+export function pagedItems(items: Json[], path: string, pageSize: number): Json | undefined {
+  const query = new URL(path, 'http://proxy').searchParams;
+  if (pageSize <= 0) return offsetOf(query.get('nextToken')) === undefined ? undefined : { items };
+  return pageOf(items, query, pageSize);
+}

@@ -33,6 +33,24 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
     re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+\/requestparameters\/[^/]+$/,
     operation: 'DeleteRouteRequestParameter',
   },
+  // Stage and deployment writes count as writes on their API too: API Gateway serialises the
+  // mutations of one API, stages included (go-to-k/cdkd#1607 met the concurrent-modification 409
+  // creating routes, integrations and stages of one API in parallel).
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/stages$/, operation: 'GetStages' },
+  { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/stages$/, operation: 'CreateStage' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/stages\/[^/]+$/, operation: 'GetStage' },
+  { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/stages\/[^/]+$/, operation: 'UpdateStage' },
+  { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/stages\/[^/]+$/, operation: 'DeleteStage' },
+  {
+    method: 'DELETE',
+    re: /^\/v2\/apis\/([^/]+)\/stages\/[^/]+\/routesettings\/[^/]+$/,
+    operation: 'DeleteRouteSettings',
+  },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/deployments$/, operation: 'GetDeployments' },
+  { method: 'POST', re: /^\/v2\/apis\/([^/]+)\/deployments$/, operation: 'CreateDeployment' },
+  { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'GetDeployment' },
+  { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'UpdateDeployment' },
+  { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'DeleteDeployment' },
 ];
 
 /** What a read or create is about: an integration or a route. */
@@ -45,6 +63,32 @@ export const ITEM_READS: Record<string, { kind: ItemKind; listing: boolean }> = 
   GetRoute: { kind: 'route', listing: false },
   GetRoutes: { kind: 'route', listing: true },
 };
+
+/** The stage and deployment operations, which the fidelity rules answer themselves (stages.ts). */
+export const STAGE_OPERATIONS: ReadonlySet<string> = new Set([
+  'GetStages',
+  'CreateStage',
+  'GetStage',
+  'UpdateStage',
+  'DeleteStage',
+  'DeleteRouteSettings',
+  'GetDeployments',
+  'CreateDeployment',
+  'GetDeployment',
+  'UpdateDeployment',
+  'DeleteDeployment',
+]);
+
+/** The writes after which an auto-deploying stage deploys: what a deployment snapshots. */
+export const ROUTING_WRITES: ReadonlySet<string> = new Set([
+  'CreateIntegration',
+  'UpdateIntegration',
+  'DeleteIntegration',
+  'CreateRoute',
+  'UpdateRoute',
+  'DeleteRoute',
+  'DeleteRouteRequestParameter',
+]);
 
 /** The creates of one item. */
 export const ITEM_CREATES: Record<string, ItemKind> = { CreateIntegration: 'integration', CreateRoute: 'route' };

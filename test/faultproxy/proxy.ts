@@ -10,7 +10,8 @@
 // operation and outcome, and writes keep their start/end times so tests can check who wrote when.
 // With `fidelity` it also answers the way API Gateway does where the emulator does not (routed
 // integrations cannot be deleted, per-API quotas, UpdateIntegration's merge, paged listings, 404s,
-// defaults, quick create): the rules and their sources are in fidelity.ts and its siblings.
+// defaults, quick create, stages and deployments): the rules and their sources are in fidelity.ts
+// and its siblings. Its own read endpoints (what a stage serves) live under /__emulator/.
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { classify, ITEM_CREATES, ITEM_READS, type RequestKind } from './operations.ts';
@@ -26,6 +27,7 @@ import {
 } from './fidelity.ts';
 import { HeldCreates } from './late-create.ts';
 import { readBody, sendError, sendUpstream } from './http.ts';
+import { answerEmulatorRead, EMULATOR_PREFIX } from './emulator-endpoints.ts';
 import { ELB_LISTENER_MESSAGE, NotYetVisible, TransientElbFailures } from './scripted-faults.ts';
 import { jsonReply, lastSegmentOf, routeNotFoundMessage } from './wire.ts';
 import { CONFLICT_MESSAGE, TokenBucket, verdictOf } from './random-faults.ts';
@@ -102,12 +104,16 @@ export class FaultProxy {
     this.opts = { ...this.opts, ...change };
     if ('seed' in change) this.rng = seededRng(change.seed ?? 1);
     if ('quota' in change) this.bucket = new TokenBucket(change.quota);
-    if ('fidelity' in change) this.fidelity = fidelityOf(change.fidelity);
+    if ('fidelity' in change) {
+      this.fidelity?.close();
+      this.fidelity = fidelityOf(change.fidelity);
+    }
     if ('transientElbFailures' in change) this.elbFailures = new TransientElbFailures(change.transientElbFailures);
   }
 
   async close(): Promise<void> {
     this.held.close();
+    this.fidelity?.close();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.agent.destroy();
@@ -177,6 +183,9 @@ export class FaultProxy {
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The test bed's own reads: not AWS calls, so neither counted nor faulted nor throttled.
+    if ((req.url ?? '/').startsWith(EMULATOR_PREFIX))
+      return answerEmulatorRead(req.method ?? 'GET', req.url ?? '/', this.fidelity, res);
     const kind = classify(req.method ?? 'GET', req.url ?? '/');
     const rec = this.record(req, kind);
     // The same four draws for every request, so one seed always yields one schedule.

@@ -3,8 +3,9 @@
 // integration, a default catch-all route, and a default stage which is configured to automatically
 // deploy changes"; the integration is AWS_PROXY for a Lambda ARN and HTTP_PROXY for a URL; RouteKey
 // defaults to $default). API Gateway manages the integration and the route it made and reports them
-// with apiGatewayManaged: true; moto ignores Target, so the proxy makes the three itself and
-// remembers which ones API Gateway would manage.
+// with apiGatewayManaged: true; moto ignores Target, so the proxy makes the integration and the
+// route itself, remembers which ones API Gateway would manage, and hands the stage to the stage
+// rules (stages.ts), which keep stages with fidelity on.
 import type { ItemKind } from './operations.ts';
 import { apiPath, badRequest, isObject, parseObject, type Exchange, type Json, type Upstream } from './wire.ts';
 
@@ -77,8 +78,11 @@ export class ManagedResources {
       : this.mark(apiId, kind, json);
   }
 
-  /** CreateApi: with a target, the API, then what API Gateway makes with it; without, as sent. */
-  async createApi(body: Buffer, up: Upstream): Promise<Exchange> {
+  /**
+   * CreateApi: with a target, the API, then what API Gateway makes with it (`withStage` makes the
+   * `$default` stage); without, as sent.
+   */
+  async createApi(body: Buffer, up: Upstream, withStage: (apiId: string) => void): Promise<Exchange> {
     const sent = parseObject(body);
     if (!sent || sent.target === undefined) return { kind: 'upstream', reply: await up.forward(body) };
     if (sent.protocolType === 'WEBSOCKET') return badRequest(QUICK_CREATE_WEBSOCKET_MESSAGE);
@@ -92,9 +96,9 @@ export class ManagedResources {
       routeKey,
       target: `integrations/${integrationId}`,
     });
-    await up.write('POST', `${apiPath(apiId)}/stages`, { stageName: '$default', autoDeploy: true });
     this.note(apiId, 'integration', integrationId);
     this.note(apiId, 'route', String(parseObject(route.body)?.routeId));
+    withStage(apiId);
     return { kind: 'upstream', reply: made };
   }
 }

@@ -16,7 +16,12 @@ export interface Upstream {
 }
 
 export type FidelityOutcome =
-  'fidelity_in_use' | 'fidelity_quota' | 'fidelity_not_found' | 'fidelity_bad_request' | 'fidelity_key_exists';
+  | 'fidelity_in_use'
+  | 'fidelity_quota'
+  | 'fidelity_not_found'
+  | 'fidelity_bad_request'
+  | 'fidelity_key_exists'
+  | 'fidelity_throttled';
 
 export interface Answer {
   kind: 'answer';
@@ -46,6 +51,11 @@ export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Tells a rule's early answer from the thing it looked up (a stage, a deployment, a snapshot). */
+export function isExchange(v: unknown): v is Exchange {
+  return isObject(v) && ((v.kind === 'upstream' && 'reply' in v) || (v.kind === 'answer' && 'status' in v));
+}
+
 export function stringMap(v: unknown): StringMap {
   return isObject(v) ? (v as StringMap) : {};
 }
@@ -66,6 +76,13 @@ export function jsonReply(json: unknown, from?: UpstreamReply): UpstreamReply {
     headers: { ...(from?.headers ?? {}), 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify(json)),
   };
+}
+
+/** An answer the rules give in the emulator's place to a request they apply themselves (stages, deployments). */
+export function composed(status: number, json?: unknown): Exchange {
+  const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
+  const headers: Record<string, string> = json === undefined ? {} : { 'content-type': 'application/json' };
+  return { kind: 'upstream', reply: { status, headers, body } };
 }
 
 export const apiPath = (apiId: string) => `/v2/apis/${encodeURIComponent(apiId)}`;

@@ -238,7 +238,9 @@ describe('quick create', () => {
       payloadFormatVersion: '2.0',
     });
     expect(route).toMatchObject({ routeKey: '$default', target: `integrations/${String(integration!.integrationId)}` });
-    expect(emulator.apis.get(api)!.stages).toEqual([{ stageName: '$default', autoDeploy: true }]);
+    expect(json(await call(url, 'GET', `/v2/apis/${api}/stages`)).items).toEqual([
+      expect.objectContaining({ stageName: '$default', autoDeploy: true, apiGatewayManaged: true }),
+    ]);
     const iid = String(integration!.integrationId);
     const rid = String(route!.routeId);
     for (const path of [`integrations/${iid}`, `routes/${rid}`])

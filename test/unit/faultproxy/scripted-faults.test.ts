@@ -148,6 +148,9 @@ describe('command-line settings', () => {
     const all: ProxySettings = {
       integrationsPerApi: 3,
       routesPerApi: 4,
+      stagesPerApi: 5,
+      autoDeployDelayMs: 50,
+      createDeploymentIntervalMs: 5000,
       pageSize: 0,
       conflictOnConcurrentWrites: false,
       refuseEmptyResets: false,
