@@ -1,11 +1,13 @@
-// `apigw-operator validate`: checks ApiIntegration and ApiRoute manifests offline with the same rules and
-// messages the controller puts in conditions, so pipelines can refuse them before a sync.
+// `apigw-operator validate`: checks ApiIntegration, ApiRoute and ApiStage manifests offline with the same
+// rules and messages the controller puts in conditions, so pipelines can refuse them before a sync.
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
 import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
 import { KIND } from '../api/v1alpha1/schema.ts';
+import { STAGE_KIND } from '../api/v1alpha1/stage-schema.ts';
+import { validateStageSpec } from '../api/v1alpha1/stage-validation.ts';
 import { API_VERSION, type Protocol } from '../api/v1alpha1/group.ts';
 import { formatProblems, validateSpec, type Problem } from '../api/v1alpha1/validation.ts';
 
@@ -16,6 +18,7 @@ const VALIDATORS: Record<
 > = {
   [KIND]: validateSpec,
   [ROUTE_KIND]: validateRouteSpec,
+  [STAGE_KIND]: validateStageSpec,
 };
 
 export interface ValidateOptions {
@@ -73,7 +76,7 @@ export async function validateManifests(opts: ValidateOptions): Promise<number> 
       if (verdict !== 'other') seen++;
     }
   }
-  if (seen === 0 && invalid === 0) opts.out('no ApiIntegration or ApiRoute objects found');
+  if (seen === 0 && invalid === 0) opts.out('no ApiIntegration, ApiRoute or ApiStage objects found');
   return invalid;
 }
 

@@ -1,10 +1,11 @@
-// `npm run generate`: writes the CRD YAML derived from the schema into crds/ and the Helm chart's
-// copy. With `--check` it writes nothing and exits 1 when a committed file is stale.
+// `npm run generate`: writes the CRD YAML derived from each kind's schema into crds/ and the Helm
+// chart's copy. With `--check` it writes nothing and exits 1 when a committed file is stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CRD_FILE, buildCrdYaml } from '../api/v1alpha1/crd.ts';
 import { ROUTE_CRD_CHART_FILE, ROUTE_CRD_FILE, buildRouteCrdYaml } from '../api/v1alpha1/route-crd.ts';
+import { STAGE_CRD_CHART_FILE, STAGE_CRD_FILE, buildStageCrdYaml } from '../api/v1alpha1/stage-crd.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -22,6 +23,8 @@ const TARGETS: [file: string, build: () => string, source: string][] = [
   ['charts/apigw-operator/files/apiintegrations.apigw.dev.yaml', buildCrdYaml, 'schema.ts'],
   [ROUTE_CRD_FILE, buildRouteCrdYaml, 'route-schema.ts'],
   [ROUTE_CRD_CHART_FILE, buildRouteCrdYaml, 'route-schema.ts'],
+  [STAGE_CRD_FILE, buildStageCrdYaml, 'stage-schema.ts'],
+  [STAGE_CRD_CHART_FILE, buildStageCrdYaml, 'stage-schema.ts'],
 ];
 
 function main(argv: readonly string[]): number {

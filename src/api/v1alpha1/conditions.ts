@@ -1,6 +1,9 @@
 // The conditions every kind reports, following the Kubernetes API conventions and kstatus: exactly
 // one of Ready, Reconciling and Stalled is True. lastTransitionTime moves only when a condition's
 // status flips, so a steady object's status (and resourceVersion) does not change across resyncs.
+// A kind may add Live: whether callers are served what the object stands for (a stage's deployment
+// holds a snapshot of the API, so "in AWS" and "served" differ). kstatus and the Argo CD checks
+// read only the first three, so Live never holds up a wait on Ready.
 import type { ConditionT } from './group.ts';
 
 /** What a pass concluded; `reason` comes from the kind's own vocabulary. */
@@ -10,9 +13,19 @@ export interface Outcome<Reason extends string> {
   message: string;
 }
 
+/** The condition type for "served to callers", usable by every kind. */
+export const LIVE = 'Live' as const;
+
+/** What a kind says about Live; Unknown while it cannot tell (e.g. the stage cannot be read). */
+export interface Liveness<Reason extends string = string> {
+  status: 'True' | 'False' | 'Unknown';
+  reason: Reason;
+  message: string;
+}
+
 interface Said {
-  type: 'Ready' | 'Reconciling' | 'Stalled';
-  status: 'True' | 'False';
+  type: 'Ready' | 'Reconciling' | 'Stalled' | typeof LIVE;
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
 }
@@ -30,13 +43,9 @@ function said({ kind, reason, message }: Outcome<string>): Said[] {
   ];
 }
 
-/** The three conditions for `outcome`, stamped with the generation and the time of each flip. */
-function conditionsFor(
-  outcome: Outcome<string>,
-  prev: ConditionT[] | undefined,
-  at: { generation: number; now: string },
-): ConditionT[] {
-  return said(outcome).map((c) => {
+/** The conditions said, stamped with the generation and the time of each flip. */
+function stamped(said: Said[], prev: ConditionT[] | undefined, at: { generation: number; now: string }): ConditionT[] {
+  return said.map((c) => {
     const old = prev?.find((p) => p.type === c.type);
     return {
       type: c.type,
@@ -52,14 +61,19 @@ function conditionsFor(
 /** RFC 3339 without fractions, as Kubernetes writes condition times. */
 const conditionTime = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The observed generation and the conditions of an object's next status. */
+/**
+ * The observed generation and the conditions of an object's next status: Ready, Reconciling and
+ * Stalled for `outcome`, then Live when the kind reports it.
+ */
 export function observedConditions(
   obj: { metadata: { generation: number }; status?: { conditions?: ConditionT[] } },
   outcome: Outcome<string>,
   now: Date,
+  live?: Liveness,
 ): { observedGeneration: number; conditions: ConditionT[] } {
   const at = { generation: obj.metadata.generation, now: conditionTime(now) };
-  return { observedGeneration: at.generation, conditions: conditionsFor(outcome, obj.status?.conditions, at) };
+  const all: Said[] = live ? [...said(outcome), { type: LIVE, ...live }] : said(outcome);
+  return { observedGeneration: at.generation, conditions: stamped(all, obj.status?.conditions, at) };
 }
 
 export function withoutUndefined<T extends object>(o: T): T {

@@ -1,5 +1,5 @@
-// What deleting an object does to what it stands for in AWS, for both kinds. spec.deletionPolicy
-// says it when set. Unset, an object that adopted an existing integration or route keeps it: the
+// What deleting an object does to what it stands for in AWS, for every kind. spec.deletionPolicy
+// says it when set. Unset, an object that adopted an existing integration, route or stage keeps it: the
 // operator did not make it, and the first prune or `kubectl delete` of an adopting manifest must not
 // take a production resource down with it. Objects that made their resource delete it, and
 // ObserveOnly objects never write to AWS, so they keep it whatever the spec says. The CRDs default
@@ -22,6 +22,10 @@ const KINDS = {
     kept: 'leaves it in AWS, where another ApiRoute can adopt it with spec.routeId',
     adoptField: 'spec.routeId',
   },
+  stage: {
+    kept: 'leaves it in AWS, serving its last deployment, where another ApiStage can adopt it with spec.adopt',
+    adoptField: 'spec.adopt',
+  },
 };
 
 /** A kind's spec.deletionPolicy. */
@@ -43,11 +47,13 @@ export interface DeletionPolicySpec {
   integrationId?: string;
   /** ApiRoute: the adopted route. */
   routeId?: string;
+  /** ApiStage: takes over the existing stage of its name. */
+  adopt?: boolean;
 }
 
-/** The policy deleting an object of either kind follows; decide and status.deletionPolicy both use it. */
+/** The policy deleting an object of any kind follows; decide and status.deletionPolicy both use it. */
 export function effectiveDeletionPolicy(spec: DeletionPolicySpec): DeletionPolicy {
   if (spec.managementPolicy === 'ObserveOnly') return 'Retain';
   if (spec.deletionPolicy) return spec.deletionPolicy;
-  return spec.integrationId || spec.routeId ? 'Retain' : 'Delete';
+  return spec.integrationId || spec.routeId || spec.adopt === true ? 'Retain' : 'Delete';
 }

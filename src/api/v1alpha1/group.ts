@@ -1,8 +1,9 @@
 // What every kind of the apigw.dev group shares: the group and version, the finalizer and the
-// annotations both kinds write, object metadata, the API protocol, the closed value sets both kinds
-// use, and the pieces each kind's schema is built from (CEL rules, string enums, conditions and the
-// common status fields). Each kind's schema (schema.ts for ApiIntegration, route-schema.ts for
-// ApiRoute) builds on this file and never on another kind's.
+// annotations every kind writes, object metadata, the API protocol, the closed value sets and value
+// shapes the kinds use (route keys name a route to ApiRoute and a route's settings to ApiStage), and
+// the pieces each kind's schema is built from (CEL rules, string enums, conditions and the common
+// status fields). Each kind's schema (schema.ts for ApiIntegration, route-schema.ts for ApiRoute,
+// stage-schema.ts for ApiStage) builds on this file and never on another kind's.
 import { Type, type Static } from '@sinclair/typebox';
 
 export const GROUP = 'apigw.dev';
@@ -42,6 +43,26 @@ export const HTTP_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HE
 export const DELETION_POLICIES = ['Delete', 'Retain'] as const;
 export const MANAGEMENT_POLICIES = ['Manage', 'ObserveOnly'] as const;
 export const IAM_ROLE_ARN = '^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$';
+/** An AWS region name, e.g. eu-west-1. */
+export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-[0-9]+$';
+/** API Gateway ids (APIs, integrations, routes, deployments): lowercase letters and digits. */
+export const ID_SHAPE = { minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' };
+
+/** The route keys API Gateway predefines; `$` starts a variable in selection expressions, so no other key may. */
+export const PREDEFINED_ROUTE_KEYS = ['$default', '$connect', '$disconnect'] as const;
+/** Predefined keys that exist only on WebSocket APIs. */
+export const WEBSOCKET_ROUTE_KEYS = ['$connect', '$disconnect'] as const;
+
+// Route key shapes, shared by CEL rules and the runtime validators (RE2 and JavaScript alike).
+// A path is `/` or `/`-separated segments; a path variable is a whole segment `{name}`, and a
+// greedy one `{name+}` must come last (developer guide, "Working with path variables").
+const SEGMENT = '([^/{}\\s]+|\\{[A-Za-z0-9._-]+\\})';
+const GREEDY = '\\{[A-Za-z0-9._-]+\\+\\}';
+const METHODS = HTTP_METHODS.join('|');
+/** Looks like an HTTP API route: a method, one space, a path. */
+export const HTTP_ROUTE_KEY_START = `^(${METHODS}) /`;
+/** A well-formed HTTP API route key other than `$default`. */
+export const HTTP_ROUTE_KEY = `^(${METHODS}) /(${SEGMENT}/)*(${SEGMENT}|${GREEDY})?$`;
 
 /** A CEL rule of a CRD (`x-kubernetes-validations`), enforced at `kubectl apply`. */
 export interface CelRule {
@@ -54,16 +75,23 @@ export interface CelRule {
 export const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 
-export const Condition = Type.Object({
-  type: Type.String({ description: 'Condition type: Ready, Reconciling or Stalled.', maxLength: 316 }),
-  status: StringEnum(['True', 'False', 'Unknown'] as const, 'True, False or Unknown.'),
-  observedGeneration: Type.Optional(
-    Type.Integer({ description: 'metadata.generation the condition was computed from.', minimum: 0, format: 'int64' }),
-  ),
-  lastTransitionTime: Type.String({ description: 'When the status last changed.', format: 'date-time' }),
-  reason: Type.String({ description: 'CamelCase machine-readable reason.', maxLength: 1024 }),
-  message: Type.String({ description: 'What happened and what to do about it.', maxLength: 32768 }),
-});
+export const Condition = Type.Object(
+  {
+    type: Type.String({ description: 'Condition type: Ready, Reconciling, Stalled or Live.', maxLength: 316 }),
+    status: StringEnum(['True', 'False', 'Unknown'] as const, 'True, False or Unknown.'),
+    observedGeneration: Type.Optional(
+      Type.Integer({
+        description: 'metadata.generation the condition was computed from.',
+        minimum: 0,
+        format: 'int64',
+      }),
+    ),
+    lastTransitionTime: Type.String({ description: 'When the status last changed.', format: 'date-time' }),
+    reason: Type.String({ description: 'CamelCase machine-readable reason.', maxLength: 1024 }),
+    message: Type.String({ description: 'What happened and what to do about it.', maxLength: 32768 }),
+  },
+  { description: 'One condition of the object, for the generation it names.' },
+);
 
 export type ConditionT = Static<typeof Condition>;
 
@@ -75,7 +103,8 @@ export const COMMON_STATUS = {
   conditions: Type.Optional(
     Type.Unsafe<ConditionT[]>({
       type: 'array',
-      description: 'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus).',
+      description:
+        'Ready, Reconciling and Stalled, following the Kubernetes API conventions (kstatus), and Live where the kind reports whether callers are served.',
       items: Condition,
       maxItems: 8,
       'x-kubernetes-list-type': 'map',

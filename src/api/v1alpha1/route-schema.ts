@@ -10,13 +10,21 @@ import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion
 import {
   CATEGORIES,
   COMMON_STATUS,
-  HTTP_METHODS,
+  HTTP_ROUTE_KEY,
+  HTTP_ROUTE_KEY_START,
   IAM_ROLE_ARN,
+  ID_SHAPE,
   MANAGEMENT_POLICIES,
+  PREDEFINED_ROUTE_KEYS,
+  REGION_PATTERN,
   StringEnum,
+  WEBSOCKET_ROUTE_KEYS,
   type CelRule,
 } from './group.ts';
 import { OBSERVED_ROUTE_FIELDS, routeFieldRule, type ObservedRouteFieldName, type Reported } from './route-fields.ts';
+
+// The route key shapes are shared with ApiStage's route settings; their home is group.ts.
+export { HTTP_ROUTE_KEY, HTTP_ROUTE_KEY_START, PREDEFINED_ROUTE_KEYS, WEBSOCKET_ROUTE_KEYS };
 
 export const ROUTE_KIND = 'ApiRoute';
 export const ROUTE_PLURAL = 'apiroutes';
@@ -27,10 +35,6 @@ export const ROUTE_CATEGORIES = CATEGORIES;
 export const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM', 'JWT'] as const;
 /** Authorization types that name an authorizer (authorizerId). */
 export const AUTHORIZER_TYPES = ['CUSTOM', 'JWT'] as const;
-/** The route keys API Gateway predefines; `$` starts a variable in selection expressions, so no other key may. */
-export const PREDEFINED_ROUTE_KEYS = ['$default', '$connect', '$disconnect'] as const;
-/** Predefined keys that exist only on WebSocket APIs. */
-export const WEBSOCKET_ROUTE_KEYS = ['$connect', '$disconnect'] as const;
 /**
  * Fields CreateRoute documents as "supported only for WebSocket APIs": the field table's WebSocket
  * rows, listed here in the order the CEL rules and messages name them (route-fields.test.ts keeps
@@ -44,16 +48,6 @@ export const WEBSOCKET_ROUTE_FIELDS = [
   'requestParameters',
 ] as const;
 
-// Route key shapes, shared by the CEL rules and the runtime validator (RE2 and JavaScript alike).
-// A path is `/` or `/`-separated segments; a path variable is a whole segment `{name}`, and a
-// greedy one `{name+}` must come last (developer guide, "Working with path variables").
-const SEGMENT = '([^/{}\\s]+|\\{[A-Za-z0-9._-]+\\})';
-const GREEDY = '\\{[A-Za-z0-9._-]+\\+\\}';
-const METHODS = HTTP_METHODS.join('|');
-/** Looks like an HTTP API route: a method, one space, a path. */
-export const HTTP_ROUTE_KEY_START = `^(${METHODS}) /`;
-/** A well-formed HTTP API route key other than `$default`. */
-export const HTTP_ROUTE_KEY = `^(${METHODS}) /(${SEGMENT}/)*(${SEGMENT}|${GREEDY})?$`;
 /** `$connect` request parameters: the headers and query string of the upgrade request. */
 export const ROUTE_REQUEST_PARAMETER_KEY = '^route\\.request\\.(header|querystring)\\.[^\\s]+$';
 /** Route targets name an integration of the same API. */
@@ -138,7 +132,7 @@ export const ROUTE_TRANSITION_RULES: CelRule[] = [
   },
 ];
 
-const ID = { minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' };
+const ID = ID_SHAPE;
 
 export const ApiRouteSpec = Type.Object(
   {
@@ -253,7 +247,7 @@ export const ApiRouteSpec = Type.Object(
     region: Type.Optional(
       Type.String({
         description: "AWS region of the API; the operator's default region when left out. Changing it moves the route.",
-        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+        pattern: REGION_PATTERN,
         maxLength: 32,
       }),
     ),

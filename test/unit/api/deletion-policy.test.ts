@@ -1,5 +1,5 @@
-// What deleting an object does in AWS, for both kinds: an object that adopted an existing
-// integration or route keeps it unless its spec says Delete, the rest delete what they made, and
+// What deleting an object does in AWS, for every kind: an object that adopted an existing
+// integration, route or stage keeps it unless its spec says Delete, the rest delete what they made, and
 // status.deletionPolicy says which applies.
 import { describe, expect, it } from '@jest/globals';
 import type { ApiRouteSpecT } from '../../../src/api/v1alpha1/route-types.ts';
@@ -26,6 +26,9 @@ describe('effectiveDeletionPolicy', () => {
     ['an adopted route, nothing said', { routeId: 'r1' }, 'Retain'],
     ['an adopted integration, Delete said explicitly', { integrationId: 'abc1', deletionPolicy: 'Delete' }, 'Delete'],
     ['an adopted route, Delete said explicitly', { routeId: 'r1', deletionPolicy: 'Delete' }, 'Delete'],
+    ['an adopted stage, nothing said', { adopt: true }, 'Retain'],
+    ['a stage the operator made (adopt false), nothing said', { adopt: false }, 'Delete'],
+    ['an adopted stage, Delete said explicitly', { adopt: true, deletionPolicy: 'Delete' }, 'Delete'],
     [
       'ObserveOnly never writes, whatever the spec says',
       { managementPolicy: 'ObserveOnly', deletionPolicy: 'Delete' },
