@@ -2,6 +2,7 @@
 # Regenerates what is derived from the chart, so that it cannot drift (unit tests check both):
 #   charts/apigw-operator/files/apiintegrations.apigw.dev.yaml  copies of the generated CRDs in crds/
 #   charts/apigw-operator/files/apiroutes.apigw.dev.yaml
+#   charts/apigw-operator/files/apistages.apigw.dev.yaml
 #   deploy/base/apigw-operator.yaml                             the chart rendered with default values:
 #                                                               the kustomize base that overlays such as
 #                                                               deploy/overlays/example build on
@@ -15,7 +16,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 RELEASE=apigw-operator
 NAMESPACE=apigw-system
-CRDS=(apiintegrations.apigw.dev.yaml apiroutes.apigw.dev.yaml)
+CRDS=(apiintegrations.apigw.dev.yaml apiroutes.apigw.dev.yaml apistages.apigw.dev.yaml)
 
 find_helm() {
   if [[ -n "${HELM:-}" ]]; then echo "$HELM"; return; fi

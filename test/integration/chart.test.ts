@@ -185,6 +185,7 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
         'ClusterRoleBinding',
         'CustomResourceDefinition',
         'CustomResourceDefinition',
+        'CustomResourceDefinition',
         'Deployment',
         'PodDisruptionBudget',
         'Role',
@@ -438,6 +439,7 @@ describe('chart: Helm 4 renders, installs and upgrades it the same way', () => {
         'ClusterRoleBinding',
         'CustomResourceDefinition',
         'CustomResourceDefinition',
+        'CustomResourceDefinition',
         'Deployment',
         'Role',
         'RoleBinding',
@@ -616,5 +618,6 @@ describe('chart tooling', () => {
     expect(out).toMatch(/serviceaccount\/apigw-operator serverside-applied \(server dry run\)/);
     expect(out).toMatch(/clusterrole\.rbac\.authorization\.k8s\.io\/apigw-operator serverside-applied/);
     expect(out).toMatch(/customresourcedefinition\.apiextensions\.k8s\.io\/apiroutes\.apigw\.dev serverside-applied/);
+    expect(out).toMatch(/customresourcedefinition\.apiextensions\.k8s\.io\/apistages\.apigw\.dev serverside-applied/);
   });
 });

@@ -10,12 +10,13 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
 import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
+import { STAGE_PLURAL } from '../../src/api/v1alpha1/stage-schema.ts';
 import { GROUP } from '../../src/api/v1alpha1/group.ts';
 import { adminKubeConfig, codeOf, core, tb } from './cluster.ts';
 import { spawnOperator, type OperatorProcess } from './process.ts';
 
 export const CHART = join(resolve(import.meta.dirname, '..', '..'), 'charts', 'apigw-operator');
-const CRD_NAMES = [`${PLURAL}.${GROUP}`, `${ROUTE_PLURAL}.${GROUP}`];
+const CRD_NAMES = [`${PLURAL}.${GROUP}`, `${ROUTE_PLURAL}.${GROUP}`, `${STAGE_PLURAL}.${GROUP}`];
 const work = mkdtempSync(join(tmpdir(), 'apigw-release-'));
 const extensions = adminKubeConfig().makeApiClient(k8s.ApiextensionsV1Api);
 

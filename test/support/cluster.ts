@@ -5,6 +5,8 @@ import { ApiGatewayV2Client, CreateApiCommand, GetIntegrationsCommand } from '@a
 import { buildCrdYaml } from '../../src/api/v1alpha1/crd.ts';
 import { buildRouteCrdYaml } from '../../src/api/v1alpha1/route-crd.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
+import { buildStageCrdYaml } from '../../src/api/v1alpha1/stage-crd.ts';
+import { STAGE_PLURAL } from '../../src/api/v1alpha1/stage-schema.ts';
 import type { ApiRoute } from '../../src/api/v1alpha1/route-types.ts';
 import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
@@ -52,6 +54,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function installCrd(): Promise<void> {
   await installOneCrd(CRD_NAME, buildCrdYaml, PLURAL);
   await installOneCrd(ROUTE_CRD_NAME, buildRouteCrdYaml, ROUTE_PLURAL);
+}
+
+/** Creates or replaces the ApiStage CRD and waits until it is served (no operator watches it yet). */
+export async function installStageCrd(): Promise<void> {
+  await installOneCrd(`${STAGE_PLURAL}.${GROUP}`, buildStageCrdYaml, STAGE_PLURAL);
 }
 
 async function installOneCrd(name: string, yaml: () => string, plural: string): Promise<void> {

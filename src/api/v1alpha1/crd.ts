@@ -144,7 +144,9 @@ export function crdOf(def: KindDefinition): CrdManifest {
 
 export function crdYamlOf(def: KindDefinition): string {
   // lineWidth 0: never fold long CEL rules or descriptions, so diffs of the file stay readable.
-  return `${def.header}\n${stringify(crdOf(def), { lineWidth: 0 })}`;
+  // YAML 1.1 quoting: Helm's fromYaml and kubectl read YAML 1.1, where a bare OFF (an ApiStage
+  // loggingLevel) is the boolean false; quoted, every reader sees the string.
+  return `${def.header}\n${stringify(crdOf(def), { lineWidth: 0, version: '1.1' })}`;
 }
 
 export const openApiSchema = (): JsonSchema => openApiSchemaOf(INTEGRATION);

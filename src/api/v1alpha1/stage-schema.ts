@@ -143,7 +143,10 @@ const RouteSettings = (description: string) =>
         Type.Boolean({ description: 'Whether CloudWatch gets per-route metrics. Default false.' }),
       ),
       loggingLevel: Type.Optional(
-        StringEnum(LOGGING_LEVELS, 'WebSocket APIs only: execution logging, ERROR, INFO or OFF.'),
+        StringEnum(
+          LOGGING_LEVELS,
+          'WebSocket APIs only: execution logging, ERROR, INFO or OFF (quote "OFF" in YAML: kubectl reads a bare OFF as false).',
+        ),
       ),
       dataTraceEnabled: Type.Optional(
         Type.Boolean({

@@ -141,6 +141,27 @@ describe('apigw-operator validate', () => {
     expect(badKey.stdout).toContain('spec.routeKey');
   });
 
+  it("checks ApiStage manifests too, with the stage rules of the API's protocol", () => {
+    const dir = join(EXAMPLES, 'stages');
+    const http = validate('-f', join(dir, 'apistage-http.yaml'), '--protocol', 'http');
+    expect(http.code).toBe(0);
+    expect(http.stdout).toMatch(/apistage-http.yaml: default\/orders-prod: valid for a HTTP API/);
+    expect(validate('-f', join(dir, 'apistage-websocket.yaml'), '--protocol', 'websocket').code).toBe(0);
+    // Execution logging is WebSocket-only: the protocol rules refuse it on an HTTP API.
+    const wrong = validate('-f', join(dir, 'apistage-websocket.yaml'), '--protocol', 'http');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('spec.defaultRouteSettings.loggingLevel: loggingLevel is only for WebSocket APIs');
+    const contradiction = validate(
+      '-f',
+      file(
+        'bad-stage.yaml',
+        'apiVersion: apigw.dev/v1alpha1\nkind: ApiStage\nmetadata: {name: s}\nspec: {apiId: a1b2c3d4e5, stageName: prod, autoDeploy: true, deploymentPolicy: Manual}\n',
+      ),
+    );
+    expect(contradiction.code).toBe(1);
+    expect(contradiction.stdout).toContain('spec.autoDeploy: autoDeploy true makes AWS deploy every change at once');
+  });
+
   it('reports YAML that does not parse, and exits 1', () => {
     const r = validate(
       '-f',
@@ -153,7 +174,7 @@ describe('apigw-operator validate', () => {
   it('says so when a file has no ApiIntegration, and exits 0', () => {
     const r = validate('-f', file('other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('no ApiIntegration or ApiRoute objects found');
+    expect(r.stdout).toContain('no ApiIntegration, ApiRoute or ApiStage objects found');
   });
 
   it.each([

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { observedConditions } from '../../../src/api/v1alpha1/conditions.ts';
+import type { ConditionT } from '../../../src/api/v1alpha1/group.ts';
 import { findTools } from '../../testbed/tools.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -220,5 +222,59 @@ describe('Argo CD health check for ApiRoute', () => {
 
   it('has nothing to fight over in Git: the CRD defaults no field outside status', () => {
     expect(crdDefaults('apiroutes.apigw.dev.yaml')).toEqual(['versions[0].schema.openAPIV3Schema.properties.status']);
+  });
+});
+
+describe('Argo CD health check for ApiStage', () => {
+  const dir = join(ROOT, 'deploy', 'argocd', 'apigw.dev', 'ApiStage');
+  const script = join(dir, 'health.lua');
+  const cases = casesOf(dir);
+  const objectOf = (inputPath: string) =>
+    parse(readFileSync(join(dir, inputPath), 'utf8')) as {
+      kind: string;
+      metadata: { generation: number };
+      status: { conditions?: ConditionT[] };
+    };
+
+  it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))(
+    '%s is %s',
+    (inputPath, _status, expected) => {
+      const obj = objectOf(inputPath);
+      expect(obj.kind).toBe('ApiStage');
+      expect(health(obj, script)).toEqual(expected);
+    },
+  );
+
+  it('covers Healthy, Progressing and Degraded', () => {
+    expect(new Set(cases.map((c) => c.healthStatus.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded']));
+  });
+
+  // No reconciler exports ApiStages yet: the hand-written objects must be what the conditions module writes.
+  it.each(cases.map((c) => c.inputPath))('%s holds the conditions the operator would write', (inputPath) => {
+    const obj = objectOf(inputPath);
+    const conditions = obj.status.conditions;
+    if (!conditions) return expect(obj.status).toEqual({ observedGeneration: 0 });
+    const of = (type: string) => conditions.find((c) => c.type === type)!;
+    const kind = of('Ready').status === 'True' ? 'Ready' : of('Stalled').status === 'True' ? 'Stalled' : 'Progressing';
+    const live = of('Live') as { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+    const outcome = { kind, reason: of('Ready').reason, message: of('Ready').message } as const;
+    const later = new Date('2027-01-01T00:00:00Z');
+    expect(observedConditions(obj, outcome, later, live).conditions).toEqual(conditions);
+  });
+
+  it('is the ApiIntegration check, but for the kind it names and its waiting message', () => {
+    const forIntegrations = readFileSync(SCRIPT, 'utf8')
+      .replace('apigw.dev/ApiIntegration.', 'apigw.dev/ApiStage: the same logic as for ApiIntegration.')
+      .replace('Waiting for the integration to become ready', 'Waiting for the stage to become ready');
+    expect(readFileSync(script, 'utf8')).toBe(forIntegrations);
+  });
+
+  it('is shipped verbatim in the argocd-cm patch and in docs/argocd.md', () => {
+    expect(shippedScript('ApiStage')).toBe(readFileSync(script, 'utf8'));
+    expect(documentedScript('ApiStage')).toBe(readFileSync(script, 'utf8'));
+  });
+
+  it('has nothing to fight over in Git: the CRD defaults no field outside status', () => {
+    expect(crdDefaults('apistages.apigw.dev.yaml')).toEqual(['versions[0].schema.openAPIV3Schema.properties.status']);
   });
 });

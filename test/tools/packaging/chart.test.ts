@@ -91,7 +91,7 @@ const grants = (rs: Rule[]) =>
     )
     .sort();
 
-const CRD_NAMES = ['apiintegrations.apigw.dev', 'apiroutes.apigw.dev'];
+const CRD_NAMES = ['apiintegrations.apigw.dev', 'apiroutes.apigw.dev', 'apistages.apigw.dev'];
 
 const EXPECTED_OBJECT_GRANTS = [
   'apigw.dev/apiintegrations:get',
@@ -108,6 +108,12 @@ const EXPECTED_OBJECT_GRANTS = [
   'apigw.dev/apiroutes:watch',
   'apigw.dev/apiroutes:patch',
   'apigw.dev/apiroutes/status:patch',
+  'apigw.dev/apistages:get',
+  'apigw.dev/apistages:list',
+  'apigw.dev/apistages:watch',
+  'apigw.dev/apistages:patch',
+  'apigw.dev/apistages/status:patch',
+  'apigw.dev/apistages/finalizers:update',
   'core/events:create',
   'core/events:patch',
 ].sort();
@@ -120,6 +126,7 @@ describe('chart defaults', () => {
       [
         'ClusterRole',
         'ClusterRoleBinding',
+        'CustomResourceDefinition',
         'CustomResourceDefinition',
         'CustomResourceDefinition',
         'Deployment',

@@ -38,7 +38,7 @@ describe('deploy/ as a kustomize base and overlay', () => {
       expect.arrayContaining(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'Deployment']),
     );
     const crds = base.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
-    expect(crds.sort()).toEqual(['apiintegrations.apigw.dev', 'apiroutes.apigw.dev']);
+    expect(crds.sort()).toEqual(['apiintegrations.apigw.dev', 'apiroutes.apigw.dev', 'apistages.apigw.dev']);
     const container = one(base, 'Deployment').spec!.template.spec.containers[0]!;
     expect(container.args.some((a) => a.startsWith('--region'))).toBe(false);
     expect(container.image).toBe('apigw-operator:0.1.0');

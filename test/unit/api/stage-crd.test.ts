@@ -35,6 +35,8 @@ describe('ApiStage CRD', () => {
     const committed = readFileSync(join(ROOT, file), 'utf8');
     if (committed !== buildStageCrdYaml()) throw new Error(`${file} is out of date: run \`npm run generate\``);
     expect(parse(committed)).toEqual(buildStageCrd());
+    // Helm and kubectl read YAML 1.1, where a bare OFF would be false: they must see the same CRD.
+    expect(parse(committed, { version: '1.1' })).toEqual(buildStageCrd());
   });
 
   it('has names, scope, status subresource and the printer columns API, Stage, Ready, Live, Deployment, Age', () => {
