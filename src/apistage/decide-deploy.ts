@@ -41,8 +41,10 @@ export function decideServing(input: StageDecideInput, d: DesiredStage, stage: O
   return onChange(c);
 }
 
-function served(c: Context, message = SERVED_MESSAGE): StagePlan {
+/** Ready: the stage serves `objects` (when it serves the current revision) or what it served before. */
+function served(c: Context, current = true, message = SERVED_MESSAGE): StagePlan {
   const s = c.input.obj.status;
+  const objects = current ? { objects: c.input.settlement.ready } : {};
   const stalledOut = c.input.settlement.stalled.length;
   const note = stalledOut > 0 ? `; ${stalledOut} Stalled object(s) left out, listed in status.waitingOn` : '';
   return {
@@ -51,7 +53,7 @@ function served(c: Context, message = SERVED_MESSAGE): StagePlan {
     requeue: drift(c.d.location),
     report: {
       ...c.base,
-      served: { deploymentId: c.stage.deploymentId ?? s?.deploymentId, revision: s?.deployedRevision },
+      served: { deploymentId: c.stage.deploymentId ?? s?.deploymentId, revision: s?.deployedRevision, ...objects },
     },
   };
 }
@@ -97,7 +99,7 @@ function manual(c: Context): StagePlan {
     const message = behind
       ? `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`
       : `the stage's settings match the spec and it serves the API's current configuration`;
-    return { ...served(c), outcome: { kind: 'Ready', reason: 'Synced', message } };
+    return { ...served(c, !behind), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
   if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
   const plan = deployNow(c);
@@ -119,6 +121,7 @@ function deployNow(c: Context): StagePlan {
     return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'deployments', place: d.location } };
   const found = deployments === null ? undefined : deploymentOf(c, revision);
   const stageName = input.obj.spec.stageName;
+  const objects = input.settlement.ready;
   if (found && found.deploymentId === stage.deploymentId) {
     const clear = recordedStageOf(input.obj).deployPending
       ? { type: 'ClearDeployPending' as const }
@@ -126,7 +129,7 @@ function deployNow(c: Context): StagePlan {
     return {
       ...served(c),
       action: clear,
-      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate } },
+      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate, objects } },
     };
   }
   if (found)
@@ -139,7 +142,7 @@ function deployNow(c: Context): StagePlan {
       },
       outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
       requeue: drift(d.location),
-      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate } },
+      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate, objects } },
     };
   const pending = recordedStageOf(input.obj).deployPending;
   const settleLeft =
@@ -158,7 +161,7 @@ function deployNow(c: Context): StagePlan {
     event: { type: 'Normal', reason: 'Deployed', message: `deployed revision ${revision} to stage ${stageName}` },
     outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
     requeue: drift(d.location),
-    report: c.base,
+    report: { ...c.base, served: { revision, objects } },
   };
 }
 
@@ -186,7 +189,10 @@ function autoDeployed(c: Context): StagePlan {
   if (current || redeployed)
     return {
       ...served(c),
-      report: { ...c.base, served: { deploymentId: c.stage.deploymentId, revision: settlement.revision } },
+      report: {
+        ...c.base,
+        served: { deploymentId: c.stage.deploymentId, revision: settlement.revision, objects: settlement.ready },
+      },
     };
   const message = `waiting for AWS to deploy the API's latest changes to this autoDeploy stage`;
   return {

@@ -120,7 +120,7 @@ async function deploy(
   const { deploymentId, createdDate } = done.made;
   ctx.log.info({ action: 'Deploy', stageName: a.stageName, deploymentId, revision: a.revision }, 'deployed');
   if (plan.event) announce(ctx, obj, { ...plan.event, message: `${plan.event.message} (${deploymentId})` });
-  const served = { deploymentId, revision: a.revision, at: createdDate ?? ctx.clock.now() };
+  const served = { ...plan.report?.served, deploymentId, revision: a.revision, at: createdDate ?? ctx.clock.now() };
   return { obj: done.obj, reported: { ...plan.report!, served } };
 }
 

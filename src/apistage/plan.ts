@@ -39,6 +39,8 @@ export interface Served {
   revision?: string;
   /** Epoch ms of the deployment the operator made or found. */
   at?: number;
+  /** `Kind/namespace/name` → generation of each object the deployment holds (for their Live condition). */
+  objects?: Record<string, number>;
 }
 
 /** What the status describes. */

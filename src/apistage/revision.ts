@@ -101,6 +101,8 @@ export interface Settlement {
   pending: Member[];
   /** Members left out of the deployment because they are Stalled. */
   stalled: Member[];
+  /** `Kind/namespace/name` → generation of every Ready member: what a deployment made now holds. */
+  ready: Record<string, number>;
 }
 
 export const memberKey = (m: Pick<Member, 'kind' | 'namespace' | 'name'>) => `${m.kind}/${m.namespace}/${m.name}`;
@@ -111,5 +113,6 @@ export function settlementOf(members: readonly Member[]): Settlement {
   const revision = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
   const pending = members.filter((m) => m.state === 'pending');
   const stalled = members.filter((m) => m.state === 'stalled');
-  return { settled: pending.length === 0, revision, pending, stalled };
+  const byKey = Object.fromEntries(ready.map((m) => [memberKey(m), m.generation]));
+  return { settled: pending.length === 0, revision, pending, stalled, ready: byKey };
 }

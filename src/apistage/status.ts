@@ -36,14 +36,23 @@ const waiting = (members: Member[]) =>
 
 type Input = StatusInput<StageConditionReason, StageReport>;
 
-/** What the stage serves: this pass's answer, else what the last one recorded. */
+/** What the stage serves: this pass's answer, field by field, else what the last one recorded. */
 function servedPart(prev: ApiStageStatusT | undefined, served: StageReport['served']) {
-  const at = served?.at !== undefined ? new Date(served.at).toISOString() : undefined;
-  return {
-    deploymentId: served?.deploymentId ?? prev?.deploymentId,
-    deployedRevision: served?.revision ?? prev?.deployedRevision,
-    lastDeployedAt: at ?? prev?.lastDeployedAt,
+  const now = {
+    deploymentId: served?.deploymentId,
+    deployedRevision: served?.revision,
+    lastDeployedAt: served?.at !== undefined ? new Date(served.at).toISOString() : undefined,
+    servedObjects: served?.objects,
   };
+  const kept = {
+    deploymentId: prev?.deploymentId,
+    deployedRevision: prev?.deployedRevision,
+    lastDeployedAt: prev?.lastDeployedAt,
+    servedObjects: prev?.servedObjects,
+  };
+  const merged: Record<string, unknown> = { ...kept };
+  for (const [k, v] of Object.entries(now)) if (v !== undefined) merged[k] = v;
+  return merged as typeof kept;
 }
 
 /** Where the stage is and what AWS reports of it: this pass's report, else the last one's. */

@@ -105,12 +105,14 @@ describe('ApiStage admission', () => {
     expect(validateStageSpec(spec, 'HTTP').ok).toBe(false);
   });
 
-  it('keeps spec.stageName, and keeps adopt once true', async () => {
+  it('keeps spec.stageName and its API, and keeps adopt once true', async () => {
     const name = 'adopted';
     const spec = stage({ adopt: true });
     await create(spec, name);
     for (const [change, message] of [
       [{ stageName: 'other' }, 'spec.stageName is immutable'],
+      [{ apiId: 'other1' }, 'spec.apiId is immutable'],
+      [{ region: 'eu-west-1' }, 'spec.region is immutable'],
       [{ adopt: false }, 'spec.adopt cannot be turned off once true'],
       [{ adopt: null }, 'spec.adopt cannot be turned off once true'],
     ] as const) {

@@ -77,7 +77,8 @@ export const STAGE_SPEC_RULES: CelRule[] = [
 ];
 
 /**
- * What may not change: the stage name is the stage's identity in AWS (UpdateStage cannot rename),
+ * What may not change: the stage name and its API are the stage's identity in AWS (UpdateStage can
+ * neither rename a stage nor move it to another API; a stage of another API is another ApiStage),
  * and turning adopt off would silently make a taken-over stage deletable (the unset deletion
  * policy of an adopted stage is Retain).
  */
@@ -86,6 +87,16 @@ export const STAGE_TRANSITION_RULES: CelRule[] = [
     rule: 'self.stageName == oldSelf.stageName',
     message: 'spec.stageName is immutable; create a new ApiStage for another stage',
     fieldPath: '.stageName',
+  },
+  {
+    rule: 'self.apiId == oldSelf.apiId',
+    message: 'spec.apiId is immutable; create a new ApiStage for a stage of another API',
+    fieldPath: '.apiId',
+  },
+  {
+    rule: 'has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)',
+    message: 'spec.region is immutable; create a new ApiStage for a stage of another API',
+    fieldPath: '.region',
   },
   {
     rule: '!has(oldSelf.adopt) || !oldSelf.adopt || (has(self.adopt) && self.adopt)',
@@ -315,6 +326,15 @@ export const ApiStageStatus = Type.Object(
     region: Type.Optional(Type.String({ description: 'Region of that API.' })),
     stageName: Type.Optional(Type.String({ description: 'Name of the stage in AWS.' })),
     deploymentId: Type.Optional(Type.String({ description: 'ID of the deployment the stage serves.' })),
+    servedObjects: Type.Optional(
+      Type.Unsafe<Record<string, number>>({
+        type: 'object',
+        description:
+          'The ApiIntegrations and ApiRoutes the served deployment holds, as Kind/namespace/name: generation; their Live condition reads it.',
+        maxProperties: 1000,
+        additionalProperties: { type: 'integer', description: 'The generation of that object the deployment holds.' },
+      }),
+    ),
     deployedRevision: Type.Optional(
       Type.String({
         description:

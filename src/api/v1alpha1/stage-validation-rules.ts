@@ -126,6 +126,24 @@ export const STAGE_TRANSITION_RULE_TWINS: readonly {
       ),
   },
   {
+    cel: /^spec\.apiId is immutable/,
+    check: (o, n) =>
+      when(
+        has(o, 'apiId') && str(n, 'apiId') !== str(o, 'apiId'),
+        specField('apiId'),
+        `spec.apiId is immutable; put back ${String(o.apiId)}, or create a new ApiStage for a stage of another API`,
+      ),
+  },
+  {
+    cel: /^spec\.region is immutable/,
+    check: (o, n) =>
+      when(
+        str(n, 'region') !== str(o, 'region'),
+        specField('region'),
+        `spec.region is immutable; put back ${o.region === undefined ? 'no region' : String(o.region)}, or create a new ApiStage for a stage of another API`,
+      ),
+  },
+  {
     cel: /^spec\.adopt cannot be turned off once true/,
     check: (o, n) =>
       when(

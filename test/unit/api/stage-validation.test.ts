@@ -162,6 +162,9 @@ describe('validateStageSpec', () => {
 
   it('refuses a changed stageName, and adopt turned off', () => {
     expect(validateStageSpecUpdate(stage(), stage({ stageName: 'prod2' }))).toHaveLength(1);
+    // A stage never moves to another API: that is another stage, so another ApiStage.
+    expect(validateStageSpecUpdate(stage(), stage({ apiId: 'other1' }))).toHaveLength(1);
+    expect(validateStageSpecUpdate(stage(), stage({ region: 'eu-west-1' }))).toHaveLength(1);
     expect(validateStageSpecUpdate(stage(), stage({ description: 'x' }))).toEqual([]);
     const adopted = stage({ adopt: true });
     expect(validateStageSpecUpdate(adopted, stage({ adopt: false }))).toHaveLength(1);

@@ -1,0 +1,50 @@
+// Whether callers are served what an ApiIntegration or ApiRoute stands for: AWS serves a stage's
+// deployment, a snapshot of the API, so an object Ready in AWS is Live only once every ApiStage of
+// its API serves its current generation. Each ApiStage records which objects (and generations) its
+// deployment holds; this compares an object with those records.
+import type { Liveness } from '../api/v1alpha1/conditions.ts';
+import { samePlace, type Place } from './record.ts';
+
+export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage';
+
+/** An ApiStage as far as Live is concerned. */
+export interface StageView {
+  /** namespace/name */
+  key: string;
+  place: Place;
+  /** `Kind/namespace/name` → the generation its deployment holds. */
+  served: Record<string, number>;
+}
+
+export interface LiveSubject {
+  kind: 'ApiIntegration' | 'ApiRoute';
+  namespace: string;
+  name: string;
+  generation: number;
+  /** The API it is on; undefined until it has been made there. */
+  place?: Place;
+}
+
+export const servedKey = (s: Pick<LiveSubject, 'kind' | 'namespace' | 'name'>) => `${s.kind}/${s.namespace}/${s.name}`;
+
+export function liveOf(subject: LiveSubject, stages: readonly StageView[]): Liveness<LiveReason> {
+  const place = subject.place;
+  const covering = place ? stages.filter((s) => samePlace(s.place, place)) : [];
+  if (!place || covering.length === 0)
+    return {
+      status: 'Unknown',
+      reason: 'NoManagedStage',
+      message: place
+        ? `no ApiStage manages a stage of API ${place.apiId}; whether callers are served is not known`
+        : 'not in AWS yet',
+    };
+  const key = servedKey(subject);
+  const behind = covering.filter((s) => s.served[key] !== subject.generation).map((s) => s.key);
+  if (behind.length === 0)
+    return { status: 'True', reason: 'Served', message: `served by every stage of API ${place.apiId}` };
+  return {
+    status: 'False',
+    reason: 'AwaitingDeployment',
+    message: `generation ${subject.generation} is not yet deployed to ApiStage ${behind.join(', ')}`,
+  };
+}
