@@ -7,7 +7,7 @@ import type { ApiRoute, ApiRouteStatusT, ObservedRouteT } from '../api/v1alpha1/
 import { observedConditions, withoutUndefined } from '../api/v1alpha1/conditions.ts';
 import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { RouteOutcome } from './decide.ts';
+import type { RouteOutcome } from './plan.ts';
 import { integrationIdOf } from './desired.ts';
 import type { ObservedRoute } from './ports.ts';
 import type { Place } from '../kind/record.ts';
