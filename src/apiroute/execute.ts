@@ -4,7 +4,15 @@
 // update AWS refuses because the key is taken is reported back as learned, and decide, on a fresh
 // listing, says whose the key is.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { announce, createMarked, letGo, patchObject, withFinalizer, type StepContext } from '../kind/execute.ts';
+import {
+  announce,
+  createMarked,
+  letGo,
+  objectStep,
+  onObjectOnly,
+  patchObject,
+  type StepContext,
+} from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../kind/record.ts';
 import { RouteKeyExistsError } from './errors.ts';
@@ -28,16 +36,8 @@ const keyRefused = (): RouteStepResult => ({ learned: { keyRefused: true } });
 
 export function executeRouteStep(ctx: RouteStepContext, obj: ApiRoute, plan: RoutePlan): Promise<RouteStepResult> {
   const a = plan.action;
+  if (onObjectOnly(a)) return objectStep(ctx, obj, a.type, plan.event);
   switch (a.type) {
-    case 'None':
-      return Promise.resolve({});
-    case 'AddFinalizer':
-      return patchObject(ctx, obj, { finalizers: withFinalizer(obj) });
-    case 'ClearPending':
-      return patchObject(ctx, obj, { annotations: clearPendingAnnotation() });
-    case 'RemoveFinalizer':
-      ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
-      return letGo(ctx, obj, plan.event);
     case 'Record':
       return record(ctx, obj, a, plan.event);
     case 'Create':
