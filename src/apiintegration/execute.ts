@@ -4,9 +4,17 @@
 // refuses because routes target the integration is reported back as learned, for decide to act on.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { AwsError } from '../kind/errors.ts';
-import { announce, createMarked, letGo, patchObject, withFinalizer, type StepContext as Ctx } from '../kind/execute.ts';
+import {
+  announce,
+  createMarked,
+  letGo,
+  objectStep,
+  onObjectOnly,
+  patchObject,
+  type StepContext as Ctx,
+} from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
-import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../kind/record.ts';
+import { clearSupersededAnnotation, located } from '../kind/record.ts';
 import type { Action, Notice, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
 import type { EventReason } from './reasons.ts';
@@ -25,16 +33,8 @@ type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
 export function executeStep(ctx: StepContext, obj: ApiIntegration, plan: Plan): Promise<StepResult> {
   const a = plan.action;
+  if (onObjectOnly(a)) return objectStep(ctx, obj, a.type, plan.event);
   switch (a.type) {
-    case 'None':
-      return Promise.resolve({});
-    case 'AddFinalizer':
-      return patchObject(ctx, obj, { finalizers: withFinalizer(obj) });
-    case 'ClearPending':
-      return patchObject(ctx, obj, { annotations: clearPendingAnnotation() });
-    case 'RemoveFinalizer':
-      ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
-      return letGo(ctx, obj, plan.event);
     case 'Record':
       return record(ctx, obj, a, plan.event);
     case 'Create':

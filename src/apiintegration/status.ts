@@ -1,34 +1,23 @@
 // The status an ApiIntegration reports: the kstatus conditions (conditions.ts), the integration id
 // and what AWS holds.
-import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
 import { FIELD_NAMES, INTEGRATION_FIELDS, REPORTED_ONLY } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT } from '../api/v1alpha1/types.ts';
-import type { Protocol } from '../api/v1alpha1/group.ts';
-import { observedConditions, withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
+import { withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
+import { observedWhere, sharedStatus, type StatusBasis } from '../kind/status.ts';
 import type { ObservedIntegration } from './ports.ts';
-import type { Location } from '../kind/ports.ts';
 import type { ConditionReason } from './reasons.ts';
 
 export type Outcome = ConditionOutcome<ConditionReason>;
 
-export interface StatusInput {
-  outcome: Outcome;
+export interface StatusInput extends StatusBasis<ConditionReason> {
   integrationId?: string;
   observed?: ObservedIntegration;
-  location?: Pick<Location, 'region' | 'apiId'>;
-  protocol?: Protocol;
-  /** A reconcile request (annotation value) this pass has acted on. */
-  handledRequest?: string;
 }
 
 function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
   const o = input.observed;
   if (!o) return undefined;
-  const block: Record<string, unknown> = {
-    apiId: input.location?.apiId,
-    region: input.location?.region,
-    protocolType: input.protocol,
-  };
+  const block = observedWhere(input);
   for (const f of FIELD_NAMES) if (INTEGRATION_FIELDS[f].observed) block[f] = o[f];
   for (const f of REPORTED_ONLY) block[f] = o[f];
   // AWS's documented default; moto leaves it out.
@@ -42,11 +31,9 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
   // A pass that names no integration (a failure, a wait) keeps what the last one reported.
   const kept = input.integrationId === undefined ? prev?.observed : undefined;
   return withoutUndefined({
-    ...observedConditions(obj, input.outcome, now),
+    ...sharedStatus(obj, input, now),
     integrationId: (input.integrationId ?? prev?.integrationId) || undefined,
-    deletionPolicy: effectiveDeletionPolicy(obj.spec),
     observed: observedBlock(input) ?? kept,
-    lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
   });
 }
 

@@ -6,147 +6,50 @@
 // A route key is unique per API, so creating can never duplicate; what needs care is telling our
 // own route (a create whose response was lost) from someone else's with the same key. See
 // recorded.ts for how ownership is recorded without any marker in AWS.
-import type { Outcome } from '../api/v1alpha1/conditions.ts';
 import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
-import {
-  DEFAULT_NOT_FOUND_GRACE_MS,
-  missingMessage,
-  missingWait,
-  type MissingWait,
-} from '../api/v1alpha1/not-found.ts';
-import { FINALIZER, type Protocol } from '../api/v1alpha1/group.ts';
+import { DEFAULT_NOT_FOUND_GRACE_MS, missingMessage, missingWait } from '../api/v1alpha1/not-found.ts';
+import { FINALIZER } from '../api/v1alpha1/group.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import { desiredRouteFields, type TargetResolution } from './desired.ts';
+import { desiredRouteFields } from './desired.ts';
 import { diffRoute } from './diff.ts';
+import {
+  NO_REQUEUE,
+  SYNCED,
+  WAIT,
+  drift,
+  look,
+  nextStep,
+  progressing,
+  report,
+  stalled,
+  type DesiredRoute,
+  type RouteDecideInput,
+  type RouteNotice,
+  type RoutePlan,
+} from './plan.ts';
 import type { ObservedRoute, RouteFields } from './ports.ts';
-import type { Location } from '../kind/ports.ts';
-import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
 import { ownerElsewhere, recordedRouteOf, type RecordedRoute, type RouteClaim } from './recorded.ts';
 import { samePlace, type Place } from '../kind/record.ts';
 import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
 
-type Event = { reason: RouteEventReason; message: string };
-type Notice = { type: 'Normal' | 'Warning'; reason: RouteEventReason; message: string };
+export type {
+  DesiredRoute,
+  ReportedRoute,
+  RouteAction,
+  RouteDecideInput,
+  RouteNeed,
+  RouteObservation,
+  RouteOutcome,
+  RoutePlan,
+  Requeue,
+} from './plan.ts';
+
 type Superseded = { location: Place; routeId: string };
 
-export type RouteAction =
-  | { type: 'None' }
-  | { type: 'AddFinalizer' }
-  /** `event`: why the object is let go without its AWS call (tenancy.ts). */
-  | { type: 'RemoveFinalizer'; event?: Notice }
-  | { type: 'ClearPending' }
-  | { type: 'Record'; routeId: string; location: Place; supersede?: Superseded; event?: Event }
-  | {
-      type: 'Create';
-      location: Location;
-      fields: RouteFields & { routeKey: string };
-      supersede?: Superseded;
-      event: Event;
-      /** Add the finalizer in the same write as the pending marker (a new object). */
-      withFinalizer?: boolean;
-      /**
-       * An earlier CreateRoute under the pending marker got no answer. If this one is refused because
-       * the key exists, keep the marker: the earlier one may have made the route, and the next
-       * listing recovers it. Without this flag such a refusal means someone else holds the key, and
-       * the marker is cleared.
-       */
-      inDoubt?: true;
-    }
-  | {
-      type: 'Update';
-      location: Location;
-      routeId: string;
-      /** UpdateRoute input; absent when only request parameters are removed. */
-      fields?: RouteFields;
-      /** DeleteRouteRequestParameter, one per key, after the update. */
-      removeRequestParameters: string[];
-      changed: string[];
-      /** Updated for a new generation; DriftCorrected (a Warning) when the spec did not change. */
-      event: Notice;
-    }
-  | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' };
-
-export type RouteOutcome = Outcome<RouteConditionReason>;
-
-/** `missing`: waiting on something that may never come, through the grace period and then on a backoff. */
-export type Requeue = 'drift' | 'soon' | 'none' | { missing: MissingWait };
-
-/**
- * A read decide needs. A `list` is answered with a fresh GetRoutes, never the shared drift listing:
- * it says whether a key is free and whose it is, and a stale answer would send a create into
- * someone's key or recover a route that is not ours.
- */
-export type RouteNeed =
-  { kind: 'list'; place: Place } | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' };
-
-export interface RoutePlan {
-  action: RouteAction;
-  /** The status to report once the action has succeeded; absent for intermediate steps. */
-  outcome?: RouteOutcome;
-  /** An event to record when the status this plan reports is new (not on every pass). */
-  notice?: Notice;
-  requeue: Requeue;
-  /** The route the status should describe. */
-  report?: { routeId: string; observed: ObservedRoute; location: Place };
-  /** Set when deciding needs a read from AWS first: read it, add it to the observation, decide again. */
-  need?: RouteNeed;
-}
-
-export interface DesiredRoute {
-  location: Location;
-  /** undefined when the API does not exist. */
-  protocol: Protocol | undefined;
-  target: TargetResolution;
-}
-
-/** AWS reads gathered for this pass, as decide asked for them. `undefined` = not looked; `null` = looked, absent. */
-export interface RouteObservation {
-  current?: ObservedRoute | null;
-  adoptee?: ObservedRoute | null;
-  /** Every route at the place the last `list` need named; null: the API is gone. */
-  listing?: ObservedRoute[] | null;
-  /** CreateRoute was refused in this pass because the key exists: list before creating again. */
-  keyRefused?: true;
-}
-
-export interface RouteDecideInput {
-  obj: ApiRoute;
-  /** Epoch ms. */
-  now: number;
-  /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
-  notFoundGraceMs?: number;
-  /** Validation problems, already formatted for a person; empty when valid. */
-  invalid?: string;
-  desired?: DesiredRoute;
-  observation: RouteObservation;
-  /** The routes other ApiRoutes record (from the informer cache), for ownership. */
-  claims?: readonly RouteClaim[];
-  /** How long a route recorded moments ago may still read as absent. */
-  createSettleMs?: number;
-}
-
-const look = (need: RouteNeed): RoutePlan => ({ action: { type: 'None' }, requeue: 'none', need });
-const progressing = (reason: RouteConditionReason, message: string): RouteOutcome => ({
-  kind: 'Progressing',
-  reason,
-  message,
-});
-const stalled = (reason: RouteConditionReason, message: string): RouteOutcome => ({ kind: 'Stalled', reason, message });
-const wait = (outcome: RouteOutcome, requeue: Requeue = 'none'): RoutePlan => ({
-  action: { type: 'None' },
-  outcome,
-  requeue,
-});
 const hasFinalizer = (o: ApiRoute) => (o.metadata.finalizers ?? []).includes(FINALIZER);
 const observeOnly = (o: ApiRoute) => o.spec.managementPolicy === 'ObserveOnly';
 const where = (p: Place) => `API ${p.apiId} in ${p.region}`;
-// Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
-const SYNCED: RouteOutcome = {
-  kind: 'Ready',
-  reason: 'Synced',
-  message:
-    'the route in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
-};
+const happened = (reason: RouteNotice['reason'], message: string): RouteNotice => ({ type: 'Normal', reason, message });
 
 type MissingReason = 'ApiNotFound' | 'IntegrationNotFound' | 'IntegrationNotSelected';
 
@@ -158,8 +61,9 @@ function missing(input: RouteDecideInput, reason: MissingReason, what: { fact: s
   const graceMs = input.notFoundGraceMs ?? DEFAULT_NOT_FOUND_GRACE_MS;
   const w = missingWait(input.obj, reason, input.now, graceMs);
   const message = missingMessage(w, graceMs, what);
-  if (!w.stalled) return wait(progressing(reason, message), { missing: w });
-  return { ...wait(stalled(reason, message), { missing: w }), notice: { type: 'Warning', reason, message } };
+  const requeue = { kind: 'missing', wait: w } as const;
+  if (!w.stalled) return report(progressing(reason, message), requeue);
+  return { ...report(stalled(reason, message), requeue), notice: { type: 'Warning', reason, message } };
 }
 
 const apiMissing = (p: Place) => ({
@@ -183,39 +87,36 @@ function deletePending(rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
   if (listing === undefined) return look({ kind: 'list', place: pending.place });
   const ours = recoverable(listing ?? [], pending, input.claims ?? []);
   if (ours && ours.routeId !== rec.routeId)
-    return {
-      action: { type: 'Delete', location: pending.place, routeId: ours.routeId, then: 'ClearPending' },
-      requeue: 'soon',
-    };
-  return { action: { type: 'ClearPending' }, requeue: 'soon' };
+    return nextStep({ type: 'Delete', location: pending.place, routeId: ours.routeId, then: 'ClearPending' });
+  return nextStep({ type: 'ClearPending' });
 }
 
 function decideDeletion(obj: ApiRoute, rec: RecordedRoute, input: RouteDecideInput): RoutePlan {
-  if (!hasFinalizer(obj)) return { action: { type: 'None' }, requeue: 'none' };
+  if (!hasFinalizer(obj)) return report(undefined);
   // Nothing in AWS carries our mark, so a retained route needs no release: it is simply left.
   if (observeOnly(obj) || effectiveDeletionPolicy(obj.spec) === 'Retain')
-    return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
-  if (rec.superseded)
-    return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
+    return { action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE };
+  if (rec.superseded) return nextStep({ type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' });
   if (rec.pending) return deletePending(rec, input);
   if (rec.routeId && rec.location)
     return {
       action: { type: 'Delete', location: rec.location, routeId: rec.routeId, then: 'RemoveFinalizer' },
-      requeue: 'none',
+      event: happened('Deleted', `deleted route ${rec.routeId}`),
+      requeue: NO_REQUEUE,
     };
-  return { action: { type: 'RemoveFinalizer' }, requeue: 'none' };
+  return { action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE };
 }
 
 function decideObserveOnly(obj: ApiRoute, d: DesiredRoute, found: ObservedRoute | null | undefined): RoutePlan {
   const id = obj.spec.routeId!;
   if (found === undefined) return look({ kind: 'get', place: d.location, routeId: id, as: 'adoptee' });
   if (!found)
-    return wait(
+    return report(
       progressing(
         'NotFound',
         `route ${id} was not found on ${where(d.location)}; observing only, nothing will be created`,
       ),
-      'drift',
+      drift(d.location),
     );
   // Compared against the spec's target when it resolves; otherwise the target is left out of it.
   const target = d.target.kind === 'resolved' ? d.target.target : found.target;
@@ -227,14 +128,14 @@ function decideObserveOnly(obj: ApiRoute, d: DesiredRoute, found: ObservedRoute 
       ? 'observed; AWS matches the spec'
       : `observed; AWS differs from the spec in: ${diff.changed.join(', ')} (ObserveOnly: not corrected)`;
   return {
-    ...wait({ kind: 'Ready', reason: 'Observed', message }, 'drift'),
+    ...report({ kind: 'Ready', reason: 'Observed', message }, drift()),
     report: { routeId: found.routeId, observed: found, location: d.location },
   };
 }
 
 interface CreateCase {
   fields: RouteFields & { routeKey: string };
-  event: Event;
+  event: RouteNotice;
   supersede?: Superseded;
   inDoubt?: true;
 }
@@ -259,19 +160,20 @@ function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): 
   const taken = listing?.find((r) => r.routeKey === c.fields.routeKey);
   if (taken) return keyTaken(input, d.location, taken);
   const moving = c.supersede !== undefined;
-  return {
-    action: {
-      type: 'Create',
-      location: d.location,
-      fields: c.fields,
-      event: c.event,
-      ...(moving ? { supersede: c.supersede } : {}),
-      ...(c.inDoubt ? { inDoubt: c.inDoubt } : {}),
-    },
-    // Not Synced while the old route is still there: the next pass deletes it, at once.
-    outcome: moving ? progressing('Moving', `${c.event.message}; the old route is deleted next`) : SYNCED,
-    requeue: moving ? 'soon' : 'drift',
+  const action = {
+    type: 'Create' as const,
+    location: d.location,
+    fields: c.fields,
+    ...(moving ? { supersede: c.supersede } : {}),
+    ...(c.inDoubt ? { inDoubt: c.inDoubt } : {}),
   };
+  // Not Synced while the old route is still there: the pass goes on and deletes it, at once.
+  if (moving)
+    return {
+      ...nextStep(action, c.event),
+      outcome: progressing('Moving', `${c.event.message}; the old route is deleted next`),
+    };
+  return { action, event: c.event, outcome: SYNCED, requeue: drift(d.location) };
 }
 
 function keyTaken(input: RouteDecideInput, place: Place, taken: ObservedRoute): RoutePlan {
@@ -283,7 +185,7 @@ function keyTaken(input: RouteDecideInput, place: Place, taken: ObservedRoute): 
       ? `route key ${key} on ${where(place)} is route ${taken.routeId}, made by quick create (apiGatewayManaged), which cannot be managed; choose another routeKey`
       : `route key ${key} on ${where(place)} is already route ${taken.routeId}, which this ApiRoute did not create; to manage that route, set spec.routeId: ${taken.routeId} (adopt it), or choose another routeKey`;
   return {
-    ...wait(stalled('RouteKeyTaken', message), 'drift'),
+    ...report(stalled('RouteKeyTaken', message), drift(place)),
     notice: { type: 'Warning', reason: 'RouteKeyTaken', message },
   };
 }
@@ -291,16 +193,15 @@ function keyTaken(input: RouteDecideInput, place: Place, taken: ObservedRoute): 
 function recovered(rec: RecordedRoute, ours: ObservedRoute): RoutePlan {
   const place = rec.pending!.place;
   const moved = rec.routeId && rec.location && !samePlace(rec.location, place);
-  return {
-    action: {
+  return nextStep(
+    {
       type: 'Record',
       routeId: ours.routeId,
       location: place,
       ...(moved ? { supersede: { location: rec.location!, routeId: rec.routeId! } } : {}),
-      event: { reason: 'Recovered', message: `recovered route ${ours.routeId} made by an interrupted create` },
     },
-    requeue: 'soon',
-  };
+    happened('Recovered', `recovered route ${ours.routeId} made by an interrupted create`),
+  );
 }
 
 /**
@@ -317,7 +218,7 @@ function decidePending(
   const pending = rec.pending!;
   const listing = input.observation.listing;
   if (listing === undefined) return look({ kind: 'list', place: pending.place });
-  if (listing === null) return { action: { type: 'ClearPending' }, requeue: 'soon' };
+  if (listing === null) return nextStep({ type: 'ClearPending' });
   const ours = recoverable(listing, pending, input.claims ?? []);
   const recordedAlready = ours && samePlace(pending.place, rec.location) && ours.routeId === rec.routeId;
   if (ours && !recordedAlready) return recovered(rec, ours);
@@ -327,10 +228,10 @@ function decidePending(
   if (keyFree && sameCreate)
     return decideCreate(input, d, {
       fields,
-      event: { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` },
+      event: happened('Created', `created route ${fields.routeKey} on ${where(d.location)}`),
       inDoubt: true,
     });
-  return { action: { type: 'ClearPending' }, requeue: 'soon' };
+  return nextStep({ type: 'ClearPending' });
 }
 
 function decideAdoption(input: RouteDecideInput, d: DesiredRoute): RoutePlan {
@@ -338,30 +239,25 @@ function decideAdoption(input: RouteDecideInput, d: DesiredRoute): RoutePlan {
   const adoptee = input.observation.adoptee;
   if (adoptee === undefined) return look({ kind: 'get', place: d.location, routeId: id, as: 'adoptee' });
   if (!adoptee)
-    return wait(
+    return report(
       stalled(
         'AdoptionFailed',
         `route ${id} does not exist on ${where(d.location)}; fix spec.routeId, or remove it to create a new route`,
       ),
     );
   if (adoptee.apiGatewayManaged)
-    return wait(
+    return report(
       stalled(
         'AdoptionRefused',
         `route ${id} was made by quick create (apiGatewayManaged) and cannot be managed; adopt another route`,
       ),
     );
   const owner = ownerElsewhere(input.claims ?? [], d.location, id);
-  if (owner) return wait(stalled('AdoptionRefused', `route ${id} is already managed by ApiRoute ${owner}`));
-  return {
-    action: {
-      type: 'Record',
-      routeId: id,
-      location: d.location,
-      event: { reason: 'Adopted', message: `adopted existing route ${id} (${adoptee.routeKey})` },
-    },
-    requeue: 'soon',
-  };
+  if (owner) return report(stalled('AdoptionRefused', `route ${id} is already managed by ApiRoute ${owner}`));
+  return nextStep(
+    { type: 'Record', routeId: id, location: d.location },
+    happened('Adopted', `adopted existing route ${id} (${adoptee.routeKey})`),
+  );
 }
 
 function settleLeft(input: RouteDecideInput, rec: RecordedRoute): number {
@@ -377,7 +273,7 @@ function decideGone(
 ): RoutePlan {
   const adopted = input.obj.spec.routeId;
   if (adopted)
-    return wait(
+    return report(
       stalled(
         'AdoptedRouteGone',
         `adopted route ${adopted} no longer exists in AWS; remove spec.routeId to let the operator create one`,
@@ -387,10 +283,10 @@ function decideGone(
   const seen = input.observation.listing?.find((r) => r.routeId === rec.routeId);
   if (seen) return decideExisting({ ...input, observation: { ...input.observation, current: seen } }, rec, d, fields);
   // Made moments ago and not visible yet: AWS would refuse the key anyway, so look again later.
-  if (settleLeft(input, rec) > 0) return { action: { type: 'None' }, requeue: 'soon' };
-  const event: Event = samePlace(rec.location, d.location)
-    ? { reason: 'Recreated', message: `route ${rec.routeId} was deleted outside the operator; created a new one` }
-    : { reason: 'Created', message: `created route ${fields.routeKey} on ${where(d.location)}` };
+  if (settleLeft(input, rec) > 0) return report(undefined, WAIT);
+  const event = samePlace(rec.location, d.location)
+    ? happened('Recreated', `route ${rec.routeId} was deleted outside the operator; created a new one`)
+    : happened('Created', `created route ${fields.routeKey} on ${where(d.location)}`);
   return decideCreate(input, d, { fields, event });
 }
 
@@ -405,7 +301,7 @@ function decideExisting(
   if (!current) return decideGone(input, rec, d, fields);
   if (!samePlace(rec.location, d.location) && input.obj.spec.routeId)
     // An adopted route is someone's existing one: a move would delete it.
-    return wait(
+    return report(
       stalled(
         'AdoptionRefused',
         `route ${rec.routeId} was adopted on ${where(rec.location!)} and does not move with apiId/region: set them back, or manage a route on the new API with another ApiRoute`,
@@ -414,22 +310,19 @@ function decideExisting(
   if (!samePlace(rec.location, d.location))
     return decideCreate(input, d, {
       fields,
-      event: {
-        reason: 'Moved',
-        message: `apiId/region changed: created on ${where(d.location)}, replacing route ${rec.routeId}`,
-      },
+      event: happened('Moved', `apiId/region changed: created on ${where(d.location)}, replacing route ${rec.routeId}`),
       supersede: { location: rec.location!, routeId: rec.routeId! },
     });
   const diff = diffRoute(fields, current);
-  const report = { routeId: current.routeId, observed: current, location: d.location };
+  const reported = { routeId: current.routeId, observed: current, location: d.location };
   // A new key must be free: checked like a create, since UpdateRoute over a taken key is refused.
   if (diff.changed.includes('routeKey')) {
     const listing = input.observation.listing;
     if (listing === undefined) return look({ kind: 'list', place: d.location });
     const taken = listing?.find((r) => r.routeKey === fields.routeKey && r.routeId !== current.routeId);
-    if (taken) return { ...keyTaken(input, d.location, taken), report };
+    if (taken) return { ...keyTaken(input, d.location, taken), report: reported };
   }
-  if (diff.changed.length === 0) return { ...wait(SYNCED, 'drift'), report };
+  if (diff.changed.length === 0) return { ...report(SYNCED, drift()), report: reported };
   return {
     action: {
       type: 'Update',
@@ -438,16 +331,16 @@ function decideExisting(
       ...(diff.update ? { fields: diff.update } : {}),
       removeRequestParameters: diff.removeRequestParameters,
       changed: diff.changed,
-      event: updated(input.obj, current.routeId, diff.changed),
     },
+    event: updated(input.obj, current.routeId, diff.changed),
     outcome: SYNCED,
-    requeue: 'drift',
-    report,
+    requeue: drift(),
+    report: reported,
   };
 }
 
 /** Same generation as the last success: nobody changed the spec, so AWS drifted. */
-function updated(obj: ApiRoute, routeId: string, changed: string[]): Notice {
+function updated(obj: ApiRoute, routeId: string, changed: string[]): RouteNotice {
   const what = `route ${routeId}: ${changed.join(', ')}`;
   return obj.status?.observedGeneration === obj.metadata.generation
     ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift in ${what}` }
@@ -457,17 +350,17 @@ function updated(obj: ApiRoute, routeId: string, changed: string[]): Notice {
 /** A valid, managed object whose API exists: the create / recover / update / adopt branches. */
 function decideManaged(input: RouteDecideInput, rec: RecordedRoute, d: DesiredRoute): RoutePlan {
   const { obj } = input;
-  if (rec.superseded)
-    return { action: { type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' }, requeue: 'soon' };
+  if (rec.superseded) return nextStep({ type: 'Delete', ...rec.superseded, then: 'ClearSuperseded' });
   const fields = d.target.kind === 'resolved' ? desiredRouteFields(obj.spec, d.target.target) : undefined;
   if (rec.pending) return decidePending(input, rec, d, fields);
   if (d.target.kind === 'missing') return missing(input, d.target.reason, d.target);
-  if (!fields && d.target.kind === 'waiting') return wait(progressing('IntegrationNotReady', d.target.message), 'soon');
+  // Looked at again after the wait interval, or sooner when the ApiIntegration changes (setup.ts).
+  if (!fields && d.target.kind === 'waiting') return report(progressing('IntegrationNotReady', d.target.message), WAIT);
   if (rec.routeId) return decideExisting(input, rec, d, fields!);
   if (obj.spec.routeId) return decideAdoption(input, d);
   return decideCreate(input, d, {
     fields: fields!,
-    event: { reason: 'Created', message: `created route ${fields!.routeKey} on ${where(d.location)}` },
+    event: happened('Created', `created route ${fields!.routeKey} on ${where(d.location)}`),
   });
 }
 
@@ -478,7 +371,7 @@ export function decideRoute(input: RouteDecideInput): RoutePlan {
   if (input.invalid) {
     // A Warning a person sees in `kubectl describe`, once per new set of problems.
     const notice = { type: 'Warning' as const, reason: 'InvalidSpec' as const, message: input.invalid };
-    return { ...wait(stalled('InvalidSpec', input.invalid)), notice };
+    return { ...report(stalled('InvalidSpec', input.invalid)), notice };
   }
   const d = input.desired;
   if (!d) throw new Error('decideRoute: a valid object needs its desired state');
@@ -493,7 +386,7 @@ export function decideRoute(input: RouteDecideInput): RoutePlan {
  * (waiting, refused) it is not needed at all.
  */
 function withFinalizer(obj: ApiRoute, rec: RecordedRoute, plan: () => RoutePlan): RoutePlan {
-  const addFinalizer: RoutePlan = { action: { type: 'AddFinalizer' }, requeue: 'soon' };
+  const addFinalizer = nextStep({ type: 'AddFinalizer' });
   if (hasFinalizer(obj)) return plan();
   if (rec.routeId || rec.pending || rec.superseded) return addFinalizer;
   const p = plan();

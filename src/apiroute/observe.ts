@@ -6,10 +6,9 @@ import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import { validateRouteSpec } from '../api/v1alpha1/route-validation.ts';
 import { allows, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { formatProblems } from '../api/v1alpha1/validation.ts';
-import { located, samePlace, type Place } from '../kind/record.ts';
-import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './decide.ts';
+import { located, pendingRequest, samePlace, type Place } from '../kind/record.ts';
+import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './plan.ts';
 import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
 import type { RouteGateway, ShardLookup } from './ports.ts';
 import { decideRouteWithin, type ConfinedRouteInput } from './tenancy.ts';
@@ -29,12 +28,6 @@ export interface RouteReadContext {
   allowedApis?: AllowedApis;
   /** With --label-selector: whether an ApiIntegration the cache lacks exists outside the selector. */
   shard?: ShardLookup;
-}
-
-/** The reconcile request not yet acted on, if any (as Flux's reconcile.fluxcd.io/requestedAt). */
-export function pendingRouteRequest(o: ApiRoute): string | undefined {
-  const requested = o.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED];
-  return requested && requested !== o.status?.lastHandledReconcileAt ? requested : undefined;
 }
 
 /**
@@ -109,7 +102,7 @@ async function observe(ctx: RouteReadContext, obj: ApiRoute, need: RouteNeed): P
   // Whether a key is free decides whether to create: never from a shared, possibly stale listing.
   if (need.kind === 'list') return { listing: (await ctx.gateway.listRoutes(at, ctx.signal, true)) ?? null };
   // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
-  const fresh = pendingRouteRequest(obj) !== undefined;
+  const fresh = pendingRequest(obj) !== undefined;
   const found = (await ctx.gateway.getRoute(at, need.routeId, ctx.signal, fresh)) ?? null;
   return need.as === 'current' ? { current: found } : { adoptee: found };
 }

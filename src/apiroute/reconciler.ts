@@ -1,33 +1,24 @@
-// The ApiRoute reconciler: a thin shell around decideRoute, in the ApiIntegration reconciler's
-// shape. One pass loads the object, validates it (before any AWS write), gathers the referenced
-// ApiIntegration and the other ApiRoutes' claims from the caches, reads AWS as decide asks, carries
-// out the plan's action (execute.ts), and writes status only when it changed. A write whose plan
-// says `soon` means the next step is due now: the pass decides again on the changed object.
+// The ApiRoute kind on the generic shell (src/kind/reconciler.ts): its seam gathers what decide
+// needs (the namespace's role and tenancy, the desired state with the referenced ApiIntegration,
+// the other ApiRoutes' claims, the reads decide asks for), carries the plan's action out
+// (execute.ts), and words its status and failures. A key AWS refused in this pass is learned, and
+// the next decision lists to say whose it is.
 import type { Logger } from 'pino';
-import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import type { AllowedApis } from '../api/v1alpha1/tenancy.ts';
+import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
+import type { Place } from '../kind/record.ts';
+import { KindReconciler, type Decision, type KindSeam, type Pass, type StatusInput } from '../kind/reconciler.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
-import { runSteps, type StepOutcome as Steps } from '../runtime/steps.ts';
-import type { DesiredRoute, RoutePlan } from './decide.ts';
-import { executeRouteStep, type ReportedRoute, type RouteStepContext, type RouteStepResult } from './execute.ts';
-import { FailureRetries } from '../kind/failure.ts';
+import { executeRouteStep, type RouteLearned } from './execute.ts';
 import { routeFailureResponse } from './failure.ts';
-import {
-  claimsFor,
-  decideRouteWithReads,
-  desiredRouteState,
-  pendingRouteRequest,
-  type RouteReadContext,
-} from './observe.ts';
+import { claimsFor, decideRouteWithReads, desiredRouteState, type RouteReadContext } from './observe.ts';
+import type { ReportedRoute, RoutePlan } from './plan.ts';
 import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
+import type { RouteConditionReason } from './reasons.ts';
 import type { RouteClaim } from './recorded.ts';
-import type { Place } from '../kind/record.ts';
-import { routeRequeueAfter } from './requeue.ts';
-import { requeueTimingOf, type RequeueTiming } from '../kind/requeue.ts';
-import { nextRouteStatus, statusChanged, type RouteStatusInput } from './status.ts';
+import { nextRouteStatus, statusChanged } from './status.ts';
 
 export interface RouteReconcilerDeps {
   get(key: string): ApiRoute | undefined;
@@ -59,118 +50,66 @@ export interface RouteReconcilerDeps {
   createSettleMs?: number;
 }
 
-interface Pass {
-  key: string;
-  log: Logger;
-  signal: AbortSignal;
-  /** A create in this pass was refused for its key: the next step lists to say whose it is. */
-  keyRefused?: true;
-}
-
-type StepOutcome = Steps<ApiRoute>;
-
-export class ApiRouteReconciler {
+class RouteSeam implements KindSeam<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned> {
+  readonly kind = 'ApiRoute';
+  readonly store: ApiRouteStore;
+  readonly events: RouteEventRecorder;
   private readonly d: RouteReconcilerDeps;
-  private readonly timing: RequeueTiming;
-  private readonly retries: FailureRetries;
 
-  constructor(deps: RouteReconcilerDeps) {
-    this.d = deps;
-    this.timing = requeueTimingOf(deps);
-    this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
+  constructor(d: RouteReconcilerDeps) {
+    this.d = d;
+    this.store = d.store;
+    this.events = d.events;
   }
 
-  async reconcile(key: string, signal: AbortSignal): Promise<Result> {
-    const obj = this.d.get(key);
-    if (!obj) return {};
-    const { namespace, name, generation } = obj.metadata;
-    const pass: Pass = { key, signal, log: this.d.logger.child({ kind: 'ApiRoute', namespace, name, generation }) };
-    return runSteps(
-      obj,
-      (o) => this.step(pass, o),
-      (o, err) => this.handleError(pass, o, err),
-    );
-  }
-
-  /** Decides and carries out one step: either the pass goes on with the changed object, or it ends. */
-  private async step(pass: Pass, obj: ApiRoute): Promise<StepOutcome> {
+  async decide(pass: Pass<RouteLearned>, obj: ApiRoute): Promise<Decision<RoutePlan>> {
     const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
     const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
-    const reads = this.readContext(pass, roleArn, allowedApis);
+    const { gateway, defaultRegion, shard, notFoundGraceMs, createSettleMs } = this.d;
+    const reads: RouteReadContext = {
+      gateway,
+      defaultRegion,
+      roleArn,
+      signal: pass.signal,
+      integration: (key) => this.d.integration(key),
+      claimsAt: (place) => this.d.claimsAt(place),
+      allowedApis,
+      shard,
+    };
     const { desired, invalid } = await desiredRouteState(reads, obj);
     const claims = claimsFor(reads, obj, desired);
-    const observation = pass.keyRefused ? { keyRefused: pass.keyRefused } : {};
-    const { notFoundGraceMs, createSettleMs } = this.d;
+    const observation = { ...pass.learned };
     const now = this.d.clock.now();
     const input = { obj, invalid, desired, observation, claims, allowedApis, now, createSettleMs, notFoundGraceMs };
     const plan = await decideRouteWithReads(reads, input);
-    const done = await executeRouteStep(this.stepContext(pass, roleArn), obj, plan);
-    const next = done.obj ?? obj;
-    const acted = plan.action.type !== 'None';
-    if (done.again) pass.keyRefused = true;
-    if (done.again || (acted && plan.requeue === 'soon')) return { next };
-    return { result: await this.finish(pass, next, plan, { ...done, desired }) };
+    return { plan, protocol: desired?.protocol, roleArn };
   }
 
-  /** Reports the plan's outcome and says when to come back. */
-  private async finish(
-    pass: Pass,
-    obj: ApiRoute,
-    plan: RoutePlan,
-    from: RouteStepResult & { desired?: DesiredRoute },
-  ): Promise<Result> {
-    if (plan.outcome && !obj.metadata.deletionTimestamp)
-      await this.report(pass, obj, plan, { reported: from.reported, protocol: from.desired?.protocol });
-    this.retries.succeeded(pass.key);
-    const place = from.reported?.location ?? plan.report?.location ?? from.desired?.location;
-    return routeRequeueAfter(plan.requeue, this.d.clock.now(), this.timing, place);
-  }
-
-  private readContext(pass: Pass, roleArn: string | undefined, allowedApis?: AllowedApis): RouteReadContext {
-    const { gateway, defaultRegion, shard } = this.d;
-    const integration = (key: string) => this.d.integration(key);
-    const claimsAt = (place: Place) => this.d.claimsAt(place);
-    return { gateway, defaultRegion, roleArn, signal: pass.signal, integration, claimsAt, allowedApis, shard };
-  }
-
-  private stepContext(pass: Pass, roleArn: string | undefined): RouteStepContext {
+  execute(pass: Pass<RouteLearned>, obj: ApiRoute, d: Decision<RoutePlan>) {
     const { store, gateway, events, clock } = this.d;
-    return { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn };
+    const ctx = { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn: d.roleArn };
+    return executeRouteStep(ctx, obj, d.plan);
   }
 
-  /** Writes the status the plan leads to; its notice goes out only when that status is new. */
-  private async report(
-    pass: Pass,
-    obj: ApiRoute,
-    plan: RoutePlan,
-    from: { reported?: ReportedRoute; protocol?: RouteStatusInput['protocol'] },
-  ): Promise<void> {
-    const r = from.reported ?? plan.report;
-    const changed = await this.writeStatus(obj, { outcome: plan.outcome!, ...r, protocol: from.protocol }, pass.signal);
-    if (changed && plan.notice) this.d.events.record(obj, plan.notice.type, plan.notice.reason, plan.notice.message);
+  status(obj: ApiRoute, input: StatusInput<RouteConditionReason, ReportedRoute>, now: Date) {
+    const { reported, ...rest } = input;
+    return nextRouteStatus(obj, { ...rest, ...reported }, now);
   }
 
-  /** Writes status when it changed; says whether it did. */
-  private async writeStatus(
-    obj: ApiRoute,
-    input: Omit<RouteStatusInput, 'handledRequest'>,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const handled = { ...input, handledRequest: pendingRouteRequest(obj) };
-    const status = nextRouteStatus(obj, handled, new Date(this.d.clock.now()));
-    if (!statusChanged(obj.status, status)) return false;
-    await this.d.store.patchStatus(obj, status, signal);
-    return true;
+  statusChanged = statusChanged;
+
+  failure = routeFailureResponse;
+}
+
+/** The ApiRoute reconciler: the generic shell over this kind's seam. */
+export class ApiRouteReconciler {
+  private readonly shell: KindReconciler<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned>;
+
+  constructor(deps: RouteReconcilerDeps) {
+    this.shell = new KindReconciler<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned>(new RouteSeam(deps), deps);
   }
 
-  private async handleError(pass: Pass, obj: ApiRoute, err: unknown): Promise<Result> {
-    const f = routeFailureResponse(err, obj);
-    pass.log[f.log.level](f.log.fields, f.log.message);
-    if (f.event) this.d.events.record(obj, f.event.type, f.event.reason, f.event.message);
-    if (f.status) {
-      const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
-      await (f.status.bestEffort ? written.catch(() => false) : written);
-    }
-    return this.retries.resultOf(f.retry, pass.key, err);
+  reconcile(key: string, signal: AbortSignal): Promise<Result> {
+    return this.shell.reconcile(key, signal);
   }
 }

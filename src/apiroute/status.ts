@@ -4,34 +4,23 @@
 // resourceVersion) does not change.
 import { OBSERVED_ROUTE_FIELDS, ROUTE_REPORTED_ONLY, routeFieldRule } from '../api/v1alpha1/route-fields.ts';
 import type { ApiRoute, ApiRouteStatusT, ObservedRouteT } from '../api/v1alpha1/route-types.ts';
-import { observedConditions, withoutUndefined } from '../api/v1alpha1/conditions.ts';
-import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
-import type { Protocol } from '../api/v1alpha1/group.ts';
-import type { RouteOutcome } from './decide.ts';
+import { withoutUndefined } from '../api/v1alpha1/conditions.ts';
+import { observedWhere, sharedStatus, type StatusBasis } from '../kind/status.ts';
 import { integrationIdOf } from './desired.ts';
 import type { ObservedRoute } from './ports.ts';
-import type { Place } from '../kind/record.ts';
+import type { RouteConditionReason } from './reasons.ts';
 
 export { statusChanged } from '../api/v1alpha1/conditions.ts';
 
-export interface RouteStatusInput {
-  outcome: RouteOutcome;
+export interface RouteStatusInput extends StatusBasis<RouteConditionReason> {
   routeId?: string;
   observed?: ObservedRoute;
-  location?: Place;
-  protocol?: Protocol;
-  /** A reconcile request (annotation value) this pass has acted on. */
-  handledRequest?: string;
 }
 
 function observedBlock(input: RouteStatusInput): ObservedRouteT | undefined {
   const o = input.observed;
   if (!o) return undefined;
-  const block: Record<string, unknown> = {
-    apiId: input.location?.apiId,
-    region: input.location?.region,
-    protocolType: input.protocol,
-  };
+  const block = observedWhere(input);
   for (const f of OBSERVED_ROUTE_FIELDS) block[f] = o[f] ?? routeFieldRule(f).observedDefault;
   for (const f of ROUTE_REPORTED_ONLY) block[f] = o[f];
   return withoutUndefined(block) as ObservedRouteT;
@@ -42,11 +31,9 @@ export function nextRouteStatus(obj: ApiRoute, input: RouteStatusInput, now: Dat
   // A pass that names no route (a failure, a wait) keeps what the last one reported.
   const reported = input.routeId !== undefined;
   return withoutUndefined({
-    ...observedConditions(obj, input.outcome, now),
+    ...sharedStatus(obj, input, now),
     routeId: (input.routeId ?? prev?.routeId) || undefined,
     integrationId: reported ? integrationIdOf(input.observed?.target) : prev?.integrationId,
-    deletionPolicy: effectiveDeletionPolicy(obj.spec),
     observed: reported ? observedBlock(input) : prev?.observed,
-    lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
   });
 }

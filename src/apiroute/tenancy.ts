@@ -7,7 +7,8 @@
 //   tenants can edit, so every write is held to the same list: a live object is Stalled, a deleted
 //   one is let go without the AWS call, leaving that route in place for the administrator.
 import { allows, apiNotAllowedMessage, type AllowedApis } from '../api/v1alpha1/tenancy.ts';
-import { decideRoute, type RouteAction, type RouteDecideInput, type RoutePlan } from './decide.ts';
+import { decideRoute } from './decide.ts';
+import { NO_REQUEUE, WAIT, type RouteAction, type RouteDecideInput, type RoutePlan } from './plan.ts';
 
 export interface ConfinedRouteInput extends RouteDecideInput {
   /** Which APIs the namespace may touch; absent: any. */
@@ -19,7 +20,7 @@ function apiNotAllowed(message: string): RoutePlan {
     action: { type: 'None' },
     outcome: { kind: 'Stalled', reason: 'ApiNotAllowed', message },
     notice: { type: 'Warning', reason: 'ApiNotAllowed', message },
-    requeue: 'soon',
+    requeue: WAIT,
   };
 }
 
@@ -41,10 +42,9 @@ export function decideRouteWithin(input: ConfinedRouteInput): RoutePlan {
   const message = apiNotAllowedMessage(namespace, apiId, allowedApis);
   if (!deleting) return apiNotAllowed(message);
   const id = 'routeId' in plan.action ? plan.action.routeId : '';
-  const event = {
-    type: 'Warning' as const,
-    reason: 'ApiNotAllowed' as const,
-    message: `left route ${id} in place: ${message}`,
+  return {
+    action: { type: 'RemoveFinalizer' },
+    event: { type: 'Warning', reason: 'ApiNotAllowed', message: `left route ${id} in place: ${message}` },
+    requeue: NO_REQUEUE,
   };
-  return { action: { type: 'RemoveFinalizer', event }, requeue: 'none' };
 }

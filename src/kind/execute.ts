@@ -8,6 +8,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { createdNothing } from './errors.ts';
 import type { Notice } from './plan.ts';
 import type { MetadataPatch, ObjectEvents, ObjectStore } from './ports.ts';
+import { clearPendingAnnotation } from './record.ts';
 
 type Annotations = Record<string, string | null>;
 
@@ -48,6 +49,34 @@ export async function letGo<T extends Finalized, E extends string>(
 
 export function announce<T, E extends string>(ctx: StepContext<T, E>, obj: T, event: Notice<E> | undefined): void {
   if (event) ctx.events.record(obj, event.type, event.reason, event.message);
+}
+
+/** The actions every kind's plan may take on the object alone, without an AWS call. */
+const OBJECT_ACTIONS = ['None', 'AddFinalizer', 'ClearPending', 'RemoveFinalizer'] as const;
+type ObjectActionType = (typeof OBJECT_ACTIONS)[number];
+
+/** Whether an action writes the object alone: objectStep carries it out, whatever the kind. */
+export const onObjectOnly = <A extends { type: string }>(a: A): a is Extract<A, { type: ObjectActionType }> =>
+  (OBJECT_ACTIONS as readonly string[]).includes(a.type);
+
+/** Carries out an action on the object alone (see onObjectOnly), the same for every kind. */
+export function objectStep<T extends Finalized, E extends string>(
+  ctx: StepContext<T, E>,
+  obj: T,
+  type: ObjectActionType,
+  event: Notice<E> | undefined,
+): Promise<{ obj?: T; released?: true }> {
+  switch (type) {
+    case 'None':
+      return Promise.resolve({});
+    case 'AddFinalizer':
+      return patchObject(ctx, obj, { finalizers: withFinalizer(obj) });
+    case 'ClearPending':
+      return patchObject(ctx, obj, { annotations: clearPendingAnnotation() });
+    case 'RemoveFinalizer':
+      ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
+      return letGo(ctx, obj, event);
+  }
 }
 
 export interface MarkedCreate<M> {

@@ -40,8 +40,13 @@ describe('effectiveDeletionPolicy', () => {
 });
 
 describe('deleting an ApiIntegration that adopted its integration', () => {
+  // No route targets the integration: a delete is decided only after a look at the API's routes.
   const deleted = (spec: IntegrationSpec) =>
-    decide({ obj: object({ deleting: true, spec, annotations: recordedAt('ext1') }), observation: {}, now: NOW });
+    decide({
+      obj: object({ deleting: true, spec, annotations: recordedAt('ext1') }),
+      observation: { routes: [] },
+      now: NOW,
+    });
 
   it('keeps the integration, stripping the ownership marker, when no deletionPolicy is given', () => {
     expect(deleted({ integrationId: 'ext1', description: 'theirs' }).action).toEqual({

@@ -45,10 +45,10 @@ describe('decideRoute: a new object', () => {
       withFinalizer: true,
       location: PLACE,
       fields: { routeKey: 'GET /items/{id}', target: 'integrations/int1' },
-      event: { reason: 'Created' },
     });
+    expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Created' });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
-    expect(plan.requeue).toBe('drift');
+    expect(plan.requeue).toEqual({ kind: 'drift', place: PLACE });
     // A first create: a refusal for its key means the key is someone else's.
     expect(plan.action).not.toHaveProperty('inDoubt');
   });
@@ -86,7 +86,7 @@ describe('decideRoute: a new object', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'RouteKeyTaken' });
     expect(plan.outcome!.message).toContain('set spec.routeId: r7');
     expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'RouteKeyTaken' });
-    expect(plan.requeue).toBe('drift');
+    expect(plan.requeue).toEqual({ kind: 'drift', place: PLACE });
   });
 
   it('names the ApiRoute that manages a taken key', () => {
@@ -104,7 +104,7 @@ describe('decideRoute: a new object', () => {
   it('waits for a missing API', () => {
     const plan = decideRoute(routeInput(routeObject(), {}, { protocol: null }));
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'ApiNotFound' });
-    expect(plan.requeue).toEqual({ missing: { stalled: false, graceLeftMs: 120_000 } });
+    expect(plan.requeue).toEqual({ kind: 'missing', wait: { stalled: false, graceLeftMs: 120_000 } });
   });
 
   it('reports an invalid spec as Stalled with a Warning, and does nothing else', () => {
@@ -113,7 +113,7 @@ describe('decideRoute: a new object', () => {
       action: { type: 'None' },
       outcome: { kind: 'Stalled', reason: 'InvalidSpec', message: 'spec.routeKey: bad' },
       notice: { type: 'Warning', reason: 'InvalidSpec' },
-      requeue: 'none',
+      requeue: { kind: 'none' },
     });
   });
 
@@ -132,12 +132,10 @@ describe('decideRoute: a create whose response was lost', () => {
 
   it('adopts the route it finds by key, and says so', () => {
     const plan = decideRoute(routeInput(pending, { listing: [observedRoute({ routeId: 'r5' })] }));
-    expect(plan.action).toMatchObject({
-      type: 'Record',
-      routeId: 'r5',
-      location: PLACE,
-      event: { reason: 'Recovered' },
-    });
+    expect(plan.action).toMatchObject({ type: 'Record', routeId: 'r5', location: PLACE });
+    expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Recovered' });
+    // Recording changes what decide reads: the pass goes on.
+    expect(plan.continues).toBe(true);
   });
 
   it('does not adopt a route another ApiRoute records; it clears the marker and the create path refuses', () => {
@@ -193,7 +191,7 @@ describe('decideRoute: a recorded route', () => {
 
   it('does nothing when AWS matches, and reports it', () => {
     const plan = decideRoute(routeInput(recorded, { current: observedRoute() }));
-    expect(plan).toMatchObject({ action: { type: 'None' }, outcome: { reason: 'Synced' }, requeue: 'drift' });
+    expect(plan).toMatchObject({ action: { type: 'None' }, outcome: { reason: 'Synced' }, requeue: { kind: 'drift' } });
     expect(plan.report).toMatchObject({ routeId: 'r1', location: PLACE });
   });
 
@@ -208,8 +206,8 @@ describe('decideRoute: a recorded route', () => {
       fields: { target: 'integrations/int2' },
       removeRequestParameters: [],
       changed: ['target'],
-      event: { type: 'Normal', reason: 'Updated', message: 'updated route r1: target' },
     });
+    expect(plan.event).toEqual({ type: 'Normal', reason: 'Updated', message: 'updated route r1: target' });
   });
 
   it.each([
@@ -238,7 +236,8 @@ describe('decideRoute: a recorded route', () => {
 
   it('recreates a route deleted outside the operator, once the key is seen free', () => {
     const plan = decideRoute(routeInput(recorded, { current: null, listing: [] }));
-    expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Recreated' } });
+    expect(plan.action).toMatchObject({ type: 'Create' });
+    expect(plan.event).toMatchObject({ reason: 'Recreated' });
     expect(plan.action).not.toHaveProperty('supersede');
   });
 
@@ -251,7 +250,7 @@ describe('decideRoute: a recorded route', () => {
       const plan = decideRoute({ ...routeInput(justRecorded, { current: null }), now: NOW, createSettleMs: 30_000 });
       expect(plan.action).toEqual({ type: 'None' });
       expect(plan.outcome).toBeUndefined();
-      expect(plan.requeue).toBe('soon');
+      expect(plan.requeue).toEqual({ kind: 'wait' });
     });
     it('is created again once the window has passed', () => {
       const plan = decideRoute({
@@ -259,7 +258,8 @@ describe('decideRoute: a recorded route', () => {
         now: NOW + 30_000,
         createSettleMs: 30_000,
       });
-      expect(plan.action).toMatchObject({ type: 'Create', event: { reason: 'Recreated' } });
+      expect(plan.action).toMatchObject({ type: 'Create' });
+      expect(plan.event).toMatchObject({ reason: 'Recreated' });
     });
     it('is ours, not a taken key, when the listing after a refused create shows it', () => {
       const plan = decideRoute(routeInput(recorded, { current: null, keyRefused: true, listing: [observedRoute()] }));
@@ -289,9 +289,11 @@ describe('decideRoute: a recorded route', () => {
       type: 'Create',
       location: api2,
       supersede: { location: PLACE, routeId: 'r1' },
-      event: { reason: 'Moved' },
     });
+    expect(plan.event).toMatchObject({ reason: 'Moved' });
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'Moving' });
+    // The old route is deleted in the same pass.
+    expect(plan.continues).toBe(true);
   });
 
   it('deletes a superseded route before anything else', () => {
@@ -316,7 +318,8 @@ describe('decideRoute: adoption', () => {
 
   it('records it', () => {
     const plan = decideRoute(routeInput(adopting, { adoptee: observedRoute({ routeId: 'r3' }) }));
-    expect(plan.action).toMatchObject({ type: 'Record', routeId: 'r3', event: { reason: 'Adopted' } });
+    expect(plan.action).toEqual({ type: 'Record', routeId: 'r3', location: PLACE });
+    expect(plan.event).toMatchObject({ reason: 'Adopted' });
   });
 
   it.each([
@@ -384,6 +387,8 @@ describe('decideRoute: deletion', () => {
   it('deletes the recorded route, then releases the finalizer', () => {
     const plan = decideRoute(routeInput(routeObject({ deleting: true, annotations: recordedRoute() })));
     expect(plan.action).toEqual({ type: 'Delete', location: PLACE, routeId: 'r1', then: 'RemoveFinalizer' });
+    expect(plan.event).toEqual({ type: 'Normal', reason: 'Deleted', message: 'deleted route r1' });
+    expect(plan.requeue).toEqual({ kind: 'none' });
   });
 
   it.each([

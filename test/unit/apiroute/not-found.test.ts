@@ -42,7 +42,7 @@ describe('decideRoute: something missing', () => {
       expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason, message: expect.stringContaining(fact) });
       expect(plan.outcome!.message).toContain('(Stalled after 2m)');
       expect(plan.notice).toBeUndefined();
-      expect(plan.requeue).toEqual({ missing: { stalled: false, graceLeftMs: 1 * S } });
+      expect(plan.requeue).toEqual({ kind: 'missing', wait: { stalled: false, graceLeftMs: 1 * S } });
     },
   );
 
@@ -53,7 +53,7 @@ describe('decideRoute: something missing', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason, message: expect.stringContaining(fact) });
     expect(plan.outcome!.message).toContain('the operator keeps looking for it');
     expect(plan.notice).toEqual({ type: 'Warning', reason, message: plan.outcome!.message });
-    expect(plan.requeue).toEqual({ missing: { stalled: true, waitedMs: 120 * S } });
+    expect(plan.requeue).toEqual({ kind: 'missing', wait: { stalled: true, waitedMs: 120 * S } });
   });
 
   it('the grace period does not carry over from one missing thing to another', () => {

@@ -18,6 +18,16 @@ describe('requeueAfter', () => {
       { kind: 'missing', wait: { stalled: false, graceLeftMs: 90_000 } } as const,
       { requeueAfterMs: 30_000 },
     ],
+    [
+      'a missing ApiIntegration near the end of the grace period: at its end, so it turns Stalled on time',
+      { kind: 'missing', wait: { stalled: false, graceLeftMs: 4_000 } } as const,
+      { requeueAfterMs: 4_000 },
+    ],
+    [
+      'something missing past the grace period: about as long as it has waited',
+      { kind: 'missing', wait: { stalled: true, waitedMs: 200_000 } } as const,
+      { requeueAfterMs: 200_000 },
+    ],
     ['a create settling', { kind: 'after', ms: 1234.4 } as const, { requeueAfterMs: 1234 }],
     ['a wait that has just run out', { kind: 'after', ms: 0.2 } as const, { requeueAfterMs: 1 }],
     [
