@@ -95,14 +95,17 @@ function manual(c: Context): StagePlan {
   const requested = obj.metadata.annotations?.[ANNOTATION_DEPLOY_REQUESTED];
   const handled = obj.status?.lastHandledDeployAt;
   if (!requested || requested === handled) {
-    const behind = settlement.revision !== obj.status?.deployedRevision;
-    const message = behind
-      ? `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`
-      : `the stage's settings match the spec and it serves the API's current configuration`;
-    return { ...served(c, !behind), outcome: { kind: 'Ready', reason: 'Synced', message } };
+    // Serving the current revision reads as OnChange's does, so the pass after a requested
+    // deployment does not flip the reason (and rewrite the status) with nothing changed.
+    if (settlement.revision === obj.status?.deployedRevision) return served(c);
+    const message = `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`;
+    return { ...served(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
   if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
   const plan = deployNow(c);
+  // The request is handled once the stage serves a deployment for it (made, pointed at or found);
+  // a deployment in doubt may never land, so the request stays open until it is known.
+  if (plan.outcome?.kind !== 'Ready') return plan;
   return { ...plan, report: { ...plan.report!, handledDeploy: requested } };
 }
 

@@ -98,6 +98,15 @@ function decideManaged(
   const ours = rec.stageName === stageName && samePlace(rec.location, d.location);
   if (rec.pending) return decidePending(input, rec, d, stage);
   if (ours) return stage ? decideInSync(input, d, stage) : decideGone(input, rec, d);
+  if (rec.stageName && rec.location && !samePlace(rec.location, d.location))
+    return moved(rec.stageName, rec.location, d);
+  return decideUnrecorded(input, d, stage);
+}
+
+/** A stage this object has not recorded: made when the name is free, taken over only with spec.adopt. */
+function decideUnrecorded(input: StageDecideInput, d: DesiredStage, stage: ObservedStage | null): StagePlan {
+  const { obj } = input;
+  const stageName = obj.spec.stageName;
   if (input.claimedBy)
     return halt(
       'StageNameTaken',
@@ -130,6 +139,15 @@ function decideManaged(
   };
 }
 
+/**
+ * The spec sends a recorded stage to another API (or region). Stages do not move: creating one there
+ * would leave the recorded stage behind, unmanaged, and lose the record of it.
+ */
+function moved(stageName: string, recorded: Place, d: DesiredStage): StagePlan {
+  const message = `this ApiStage manages stage ${stageName} on ${where(recorded)} and a stage cannot move to ${where(d.location)}; restore spec.apiId and spec.region, or create another ApiStage for the other API`;
+  return halt('InvalidSpec', message, 'InvalidSpec');
+}
+
 function create(
   d: DesiredStage,
   stageName: string,
@@ -153,6 +171,9 @@ function decidePending(
 ): StagePlan {
   const stageName = input.obj.spec.stageName;
   if (!samePlace(rec.pending, d.location)) return step({ type: 'ClearPending' });
+  // Another ApiStage's stage, or a quick-create one, existed before the create, which AWS then
+  // refused: not ours to take. Without the marker, the create path says whose the name is.
+  if (stage && (input.claimedBy || stage.apiGatewayManaged)) return step({ type: 'ClearPending' });
   if (stage)
     return {
       ...step({ type: 'Record', location: d.location, stageName }),
@@ -240,16 +261,42 @@ function decideDeletion(input: StageDecideInput, rec: RecordedStage): StagePlan 
   const place = rec.stageName && rec.location ? rec.location : rec.pending;
   if (!place) return { action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE };
   const stageName = obj.spec.stageName;
-  // A create in doubt may have made the stage: whether it did is one read away.
+  const refused = notAllowedOnDelete(input, place);
+  if (refused) return refused;
   if (!rec.stageName) {
-    const stage = input.observation.stage;
-    if (stage === undefined)
-      return { action: { type: 'None' }, requeue: NO_REQUEUE, need: { kind: 'stage', place, stageName } };
-    if (!stage) return { action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE };
+    const doubt = createdInDoubt(input, place);
+    if (doubt) return doubt;
   }
   return {
     action: { type: 'Delete', location: place, stageName },
     event: { type: 'Normal', reason: 'Deleted', message: `deleted stage ${stageName}` },
     requeue: NO_REQUEUE,
   };
+}
+
+/** The record is in annotations, which tenants can edit: a delete goes only to an allowed API. */
+function notAllowedOnDelete(input: StageDecideInput, place: Place): StagePlan | undefined {
+  const { obj, allowedApis } = input;
+  if (!allowedApis || allows(allowedApis, place.apiId)) return undefined;
+  const why = apiNotAllowedMessage(obj.metadata.namespace, place.apiId, allowedApis);
+  return {
+    action: { type: 'RemoveFinalizer' },
+    event: { type: 'Warning', reason: 'ApiNotAllowed', message: `left stage ${obj.spec.stageName} in place: ${why}` },
+    requeue: NO_REQUEUE,
+  };
+}
+
+/**
+ * A create in doubt may have made the stage: whether it did is one read away. A stage another
+ * ApiStage records, or a quick-create one, was there before (AWS refused the create): not deleted.
+ * Undefined: the create made it, and it goes.
+ */
+function createdInDoubt(input: StageDecideInput, place: Place): StagePlan | undefined {
+  const stage = input.observation.stage;
+  const stageName = input.obj.spec.stageName;
+  if (stage === undefined)
+    return { action: { type: 'None' }, requeue: NO_REQUEUE, need: { kind: 'stage', place, stageName } };
+  if (!stage || input.claimedBy || stage.apiGatewayManaged)
+    return { action: { type: 'RemoveFinalizer' }, requeue: NO_REQUEUE };
+  return undefined;
 }
