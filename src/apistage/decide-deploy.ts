@@ -42,14 +42,19 @@ export function decideServing(input: StageDecideInput, d: DesiredStage, stage: O
 }
 
 /** Ready: the stage serves `objects` (when it serves the current revision) or what it served before. */
-function served(c: Context, current = true, message = SERVED_MESSAGE): StagePlan {
-  const s = c.input.obj.status;
-  const objects = current ? { objects: c.input.settlement.ready } : {};
+/** Ready: served, naming the Stalled objects the deployment leaves out. */
+function servedOutcome(c: Context): StagePlan['outcome'] {
   const stalledOut = c.input.settlement.stalled.length;
   const note = stalledOut > 0 ? `; ${stalledOut} Stalled object(s) left out, listed in status.waitingOn` : '';
+  return { kind: 'Ready', reason: 'Served', message: `${SERVED_MESSAGE}${note}` };
+}
+
+function served(c: Context, current = true): StagePlan {
+  const s = c.input.obj.status;
+  const objects = current ? { objects: c.input.settlement.ready } : {};
   return {
     action: { type: 'None' },
-    outcome: { kind: 'Ready', reason: 'Served', message: `${message}${note}` },
+    outcome: servedOutcome(c),
     requeue: drift(c.d.location),
     report: {
       ...c.base,
@@ -87,7 +92,29 @@ function onChange(c: Context): StagePlan {
     return { ...served(c), notice: { type: 'Warning', reason: 'DeployedOutOfBand', message } };
   }
   if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
-  return deployNow(c);
+  return nothingToDeploy(c) ?? deployNow(c);
+}
+
+/**
+ * No ApiRoute on the API is Ready, and AWS refuses a deployment of an API without routes ("Unable
+ * to deploy API because no routes exist in this API"). Before any deployment that is only nothing
+ * to serve yet; after one, the stage still serves the routes since removed, which no deployment
+ * can take away: Stalled, saying so.
+ */
+function nothingToDeploy(c: Context): StagePlan | undefined {
+  if (Object.keys(c.input.settlement.ready).some((k) => k.startsWith('ApiRoute/'))) return undefined;
+  const api = c.d.location.apiId;
+  const base = { action: { type: 'None' as const }, requeue: drift(c.d.location), report: c.base };
+  if (!c.stage.deploymentId) {
+    const message = `no ApiRoute on API ${api} is Ready: nothing to deploy yet; the stage's settings match the spec`;
+    return { ...base, outcome: { kind: 'Ready', reason: 'NothingToDeploy', message } };
+  }
+  const message = `the stage still serves deployment ${c.stage.deploymentId}, but no ApiRoute on API ${api} is Ready any more and AWS cannot deploy an API without routes; add a route, or delete the stage to stop serving`;
+  return {
+    ...base,
+    outcome: stalled('NothingToDeploy', message),
+    notice: { type: 'Warning', reason: 'NothingToDeploy', message },
+  };
 }
 
 function manual(c: Context): StagePlan {
@@ -102,7 +129,7 @@ function manual(c: Context): StagePlan {
     return { ...served(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
   if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
-  const plan = deployNow(c);
+  const plan = nothingToDeploy(c) ?? deployNow(c);
   // The request is handled once the stage serves a deployment for it (made, pointed at or found);
   // a deployment in doubt may never land, so the request stays open until it is known.
   if (plan.outcome?.kind !== 'Ready') return plan;
@@ -143,7 +170,7 @@ function deployNow(c: Context): StagePlan {
         reason: 'Deployed',
         message: `stage ${stageName} serves deployment ${found.deploymentId} of revision ${revision}, found after a lost answer`,
       },
-      outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
+      outcome: servedOutcome(c),
       requeue: drift(d.location),
       report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate, objects } },
     };
@@ -162,7 +189,7 @@ function deployNow(c: Context): StagePlan {
   return {
     action: { type: 'Deploy', location: d.location, stageName, revision },
     event: { type: 'Normal', reason: 'Deployed', message: `deployed revision ${revision} to stage ${stageName}` },
-    outcome: { kind: 'Ready', reason: 'Served', message: SERVED_MESSAGE },
+    outcome: servedOutcome(c),
     requeue: drift(d.location),
     report: { ...c.base, served: { revision, objects } },
   };

@@ -6,6 +6,11 @@ export type StageConditionReason =
   | SharedConditionReason
   /** Ready: the stage serves a deployment of the API's settled configuration. */
   | 'Served'
+  /**
+   * No ApiRoute on the API is Ready and AWS refuses to deploy an API without routes: Ready while
+   * nothing was deployed yet, Stalled while an earlier deployment still serves removed routes.
+   */
+  | 'NothingToDeploy'
   /** Objects on the API are not yet Ready for their generation: a deployment waits for them. */
   | 'AwaitingSettle'
   /** A deployment is due (the settled configuration differs from the one the stage serves). */
@@ -23,4 +28,10 @@ export type StageConditionReason =
 
 /** Reasons on Events. */
 export type StageEventReason =
-  SharedEventReason | 'Deployed' | 'DeployedOutOfBand' | 'StageNameTaken' | 'AdoptionRefused' | 'AutoDeployFailed';
+  | SharedEventReason
+  | 'Deployed'
+  | 'DeployedOutOfBand'
+  | 'StageNameTaken'
+  | 'AdoptionRefused'
+  | 'AutoDeployFailed'
+  | 'NothingToDeploy';

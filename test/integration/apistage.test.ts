@@ -210,8 +210,11 @@ describe('ApiStage on an HTTP API', () => {
     const refused = await waitStage('taken', 'StageNameTaken');
     expect(ready(refused)?.message).toContain('spec.adopt: true');
     await custom.deleteNamespacedCustomObject({ ...stageRef(), name: 'taken' });
+    const before = proxy.count({ operation: 'CreateDeployment' });
     await createStage('adopter', { apiId, stageName: 'ops', adopt: true });
-    await waitStage('adopter', 'Served');
+    // The API has no routes: nothing to deploy, and no deployment AWS would refuse is tried.
+    await waitStage('adopter', 'NothingToDeploy');
+    expect(proxy.count({ operation: 'CreateDeployment' }) - before).toBe(0);
     await custom.deleteNamespacedCustomObject({ ...stageRef(), name: 'adopter' });
     await eventually('the object gone', async () => {
       try {

@@ -87,9 +87,18 @@ describe('a new ApiStage on an API whose objects have settled', () => {
 
   it('deploys a removed object’s absence too', async () => {
     const t = await deployed();
-    t.routes.delete('get-items');
+    t.integrations.delete('items');
     await t.run();
     expect(t.gateway.writes()).toEqual(['CreateDeployment']);
+  });
+
+  it('says the last route cannot be deployed away: AWS refuses to deploy an API without routes', async () => {
+    const t = await deployed();
+    t.routes.delete('get-items');
+    await t.run();
+    expect(t.gateway.writes()).toEqual([]);
+    expect(t.ready()).toMatchObject({ status: 'False', reason: 'NothingToDeploy' });
+    expect(t.ready()?.message).toContain('delete the stage to stop serving');
   });
 
   it('waits for the API to settle before the first deployment, with the stage already made', async () => {
