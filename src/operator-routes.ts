@@ -30,6 +30,8 @@ import type { Clock } from './runtime/clock.ts';
 import { objectKey } from './runtime/informer.ts';
 import type { RuntimeMetrics } from './runtime/metrics.ts';
 import { KindWorkers, type Change } from './operator-kind.ts';
+import { followStages } from './operator-stages.ts';
+import type { StageView } from './kind/live.ts';
 
 export const ROUTE_CONTROLLER = 'apiroute';
 /** The ApiIntegration kind's controller name, whose changes the routes follow. */
@@ -47,6 +49,8 @@ export interface RouteControllerDeps {
   policy: NamespacePolicy;
   tenancy: ApiTenancy;
   integration(key: string): ApiIntegration | undefined;
+  /** The ApiStages, for the Live condition. */
+  stages(): readonly StageView[];
   isLeading(): boolean;
 }
 
@@ -105,6 +109,7 @@ export function routeKind(deps: RouteControllerDeps): KindWorkers<ApiRoute> {
         keys: ({ old, cur }: Change<ApiIntegration>): string[] =>
           old && !integrationChangeConcernsRoutes(old, cur) ? [] : routesReferencing(cur, kind.list()),
       },
+      followStages(() => kind.list(), deps.cfg.region),
     ],
     optional: {
       crd: `${ROUTE_PLURAL}.${GROUP}`,
@@ -138,6 +143,7 @@ function reconcilerOf(
     createSettleMs: 2 * cfg.awsRequestTimeoutMs,
     notFoundGraceMs: cfg.notFoundGraceMs,
     shard: shardOf(deps),
+    stages: deps.stages,
   });
 }
 

@@ -11,14 +11,23 @@ import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import { STAGE_GATEWAY_VERBS, type StageEventRecorder, type StageGateway } from './apistage/ports.ts';
 import { ApiStageReconciler } from './apistage/reconciler.ts';
-import { stageClaimedBy, stagesConcerned, stageWorthReconciling, trimStageForCache } from './apistage/setup.ts';
+import {
+  placesOf,
+  stageClaimedBy,
+  stagePlace,
+  stagesConcerned,
+  stageWorthReconciling,
+  trimStageForCache,
+} from './apistage/setup.ts';
+import { locationKey } from './kind/record.ts';
+import type { StageView } from './kind/live.ts';
 import { KubeApiStageStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
 import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import type { ApiTenancy, NamespacePolicy } from './kind/ports.ts';
 import type { Clock } from './runtime/clock.ts';
 import type { RuntimeMetrics } from './runtime/metrics.ts';
-import { KindWorkers, type Change } from './operator-kind.ts';
+import { KindWorkers, type Change, type Watch } from './operator-kind.ts';
 
 export const STAGE_CONTROLLER = 'apistage';
 
@@ -85,4 +94,39 @@ function reconcilerOf(deps: StageControllerDeps, stages: KindWorkers<ApiStage>):
     notFoundGraceMs: cfg.notFoundGraceMs,
     deployMaxWaitMs: cfg.deployMaxWaitMs,
   });
+}
+
+/** The ApiStages as the Live condition of the objects they serve reads them. */
+export function stageViews(stages: Iterable<ApiStage>, defaultRegion: string): StageView[] {
+  return [...stages].map((s) => ({
+    key: `${s.metadata.namespace}/${s.metadata.name}`,
+    place: stagePlace(s, defaultRegion),
+    served: s.status?.servedObjects ?? {},
+  }));
+}
+
+/** Whether a stage's change may change what its API's objects say of Live. */
+function servingChanged({ type, old, cur }: Change<ApiStage>): boolean {
+  if (type !== 'update' || !old) return true;
+  return JSON.stringify(old.status?.servedObjects ?? {}) !== JSON.stringify(cur.status?.servedObjects ?? {});
+}
+
+/**
+ * A kind a stage serves follows the stages: when a stage's served objects change (or a stage comes
+ * or goes), that kind's objects on the stage's API are queued, so their Live condition follows.
+ */
+export function followStages<
+  T extends Parameters<typeof placesOf>[0] & { metadata: { namespace: string; name: string } },
+>(objects: () => Iterable<NonNullable<T>>, defaultRegion: string): Watch<ApiStage> {
+  return {
+    source: STAGE_CONTROLLER,
+    keys: (change) => {
+      if (!servingChanged(change)) return [];
+      const api = locationKey(stagePlace(change.cur, defaultRegion));
+      const keys: string[] = [];
+      for (const o of objects())
+        if (placesOf(o, defaultRegion).includes(api)) keys.push(`${o.metadata.namespace}/${o.metadata.name}`);
+      return keys;
+    },
+  };
 }

@@ -43,7 +43,7 @@ import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import { ROUTE_CONTROLLER, routeKind } from './operator-routes.ts';
-import { stageKind } from './operator-stages.ts';
+import { followStages, stageKind, stageViews } from './operator-stages.ts';
 import { ApiGatewayV2StageGateway } from './adapters/aws/stage-gateway.ts';
 import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import { KindWorkers, type Change, type KindController } from './operator-kind.ts';
@@ -172,6 +172,7 @@ export class Operator {
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? unrestricted,
       integration: (key) => this.get(key),
+      stages: () => stageViews(this.stages.list(), cfg.region),
       isLeading: () => this.leading,
     });
     this.stages = stageKind({
@@ -197,7 +198,7 @@ export class Operator {
   /** The ApiIntegration kind, counting its objects per API for the listings' population. */
   private integrationKind(parts: IntegrationParts): KindWorkers<ApiIntegration> {
     const { clock, population } = parts;
-    const kind = new KindWorkers<ApiIntegration>({
+    const kind: KindWorkers<ApiIntegration> = new KindWorkers<ApiIntegration>({
       ...this.deps,
       clock,
       metrics: parts.metrics,
@@ -221,6 +222,7 @@ export class Operator {
             return type === 'delete' && ref ? [`${cur.metadata.namespace}/${ref}`] : [];
           },
         },
+        followStages(() => kind.list(), this.deps.cfg.region),
       ],
     });
     kind.onChange(({ type, cur }) =>
@@ -258,6 +260,7 @@ export class Operator {
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
       notFoundGraceMs: cfg.notFoundGraceMs,
       ownerExists: (uid) => integrations.list().some((o) => o.metadata.uid === uid),
+      stages: () => stageViews(this.stages.list(), cfg.region),
     });
   }
 

@@ -5,15 +5,16 @@ import type { Logger } from 'pino';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
-import { KindReconciler, type Decision, type KindSeam, type Pass, type StatusInput } from '../kind/reconciler.ts';
+import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
+import type { StageView } from '../kind/live.ts';
 import type { NamespacePolicy } from '../kind/ports.ts';
 import { executeStep } from './execute.ts';
 import { failureResponse } from './failure.ts';
 import { decideWithReads, desiredState } from './observe.ts';
-import type { Observation, Plan, ReportedIntegration } from './plan.ts';
+import type { Observation, Plan } from './plan.ts';
 import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, IntegrationTenancy } from './ports.ts';
-import type { ConditionReason } from './reasons.ts';
-import { nextStatus, statusChanged } from './status.ts';
+import { recordedOf } from './recorded.ts';
+import { nextStatus } from './status.ts';
 
 export type ReconcileResult = Result;
 
@@ -41,65 +42,51 @@ export interface ReconcilerDeps {
   ownerExists?: (uid: string) => boolean;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
+  /** The ApiStages, for the Live condition; absent: none reported. */
+  stages?: () => readonly StageView[];
 }
 
 type Learned = Pick<Observation, 'inUse'>;
 
-class IntegrationSeam implements KindSeam<ApiIntegration, ApiIntegrationStatusT, Plan, Learned> {
-  readonly kind = 'ApiIntegration';
-  readonly store: ApiIntegrationStore;
-  readonly events: EventRecorder;
-  private readonly d: ReconcilerDeps;
-
-  constructor(d: ReconcilerDeps) {
-    this.d = d;
-    this.store = d.store;
-    this.events = d.events;
-  }
-
-  async decide(pass: Pass<Learned>, obj: ApiIntegration): Promise<Decision<Plan>> {
-    const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
-    const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
-    const allowedCredentials = await this.d.tenancy?.allowedCredentials(obj.metadata.namespace);
-    const { gateway, defaultRegion, ownerExists, createSettleMs, notFoundGraceMs } = this.d;
-    const tenancy = { allowedApis, allowedCredentials };
-    const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
-    const { desired, invalid } = await desiredState(reads, obj);
-    const observation: Observation = { ...pass.learned };
-    const now = this.d.clock.now();
-    const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
-    const plan = await decideWithReads(reads, input);
-    return { plan, protocol: desired?.protocol, roleArn };
-  }
-
-  execute(pass: Pass<Learned>, obj: ApiIntegration, d: Decision<Plan>) {
-    const { store, gateway, events, clock } = this.d;
-    const ctx = { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn: d.roleArn };
-    return executeStep(ctx, obj, d.plan);
-  }
-
-  status(obj: ApiIntegration, input: StatusInput<ConditionReason, ReportedIntegration>, now: Date) {
-    const { reported, ...rest } = input;
-    return nextStatus(obj, { ...rest, ...reported }, now);
-  }
-
-  statusChanged = statusChanged;
-
-  failure = failureResponse;
+/** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
+async function decideIntegration(d: ReconcilerDeps, pass: Pass<Learned>, obj: ApiIntegration): Promise<Decision<Plan>> {
+  const roleArn = await d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
+  const allowedApis = await d.tenancy?.allowedApis(obj.metadata.namespace);
+  const allowedCredentials = await d.tenancy?.allowedCredentials(obj.metadata.namespace);
+  const { gateway, defaultRegion, ownerExists, createSettleMs, notFoundGraceMs } = d;
+  const tenancy = { allowedApis, allowedCredentials };
+  const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
+  const { desired, invalid } = await desiredState(reads, obj);
+  const observation: Observation = { ...pass.learned };
+  const now = d.clock.now();
+  const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
+  const plan = await decideWithReads(reads, input);
+  return { plan, protocol: desired?.protocol, roleArn };
 }
 
 /** The ApiIntegration reconciler: the generic shell over this kind's seam. */
-export class ApiIntegrationReconciler {
-  private readonly shell: KindReconciler<ApiIntegration, ApiIntegrationStatusT, Plan, Learned>;
-
+export class ApiIntegrationReconciler extends KindReconciler<
+  ApiIntegration,
+  ApiIntegrationStatusT,
+  Plan,
+  Learned,
+  IntegrationGateway
+> {
   constructor(deps: ReconcilerDeps) {
-    this.shell = new KindReconciler<ApiIntegration, ApiIntegrationStatusT, Plan, Learned>(
-      new IntegrationSeam(deps),
+    super(
+      {
+        kind: 'ApiIntegration',
+        decide: (pass, obj) => decideIntegration(deps, pass, obj),
+        execute: executeStep,
+        status: nextStatus,
+        failure: failureResponse,
+        liveSubject: (obj, reported) => ({
+          kind: 'ApiIntegration',
+          ...obj.metadata,
+          place: reported?.location ?? recordedOf(obj).location,
+        }),
+      },
       deps,
     );
-  }
-
-  reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
-    return this.shell.reconcile(key, signal);
   }
 }

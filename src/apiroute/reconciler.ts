@@ -8,17 +8,16 @@ import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
 import type { Place } from '../kind/record.ts';
-import { KindReconciler, type Decision, type KindSeam, type Pass, type StatusInput } from '../kind/reconciler.ts';
+import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
+import type { StageView } from '../kind/live.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { Result } from '../runtime/controller.ts';
 import { executeRouteStep, type RouteLearned } from './execute.ts';
 import { routeFailureResponse } from './failure.ts';
 import { claimsFor, decideRouteWithReads, desiredRouteState, type RouteReadContext } from './observe.ts';
-import type { ReportedRoute, RoutePlan } from './plan.ts';
+import type { RoutePlan } from './plan.ts';
 import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
-import type { RouteConditionReason } from './reasons.ts';
-import type { RouteClaim } from './recorded.ts';
-import { nextRouteStatus, statusChanged } from './status.ts';
+import { recordedRouteOf, type RouteClaim } from './recorded.ts';
+import { nextRouteStatus } from './status.ts';
 
 export interface RouteReconcilerDeps {
   get(key: string): ApiRoute | undefined;
@@ -48,68 +47,61 @@ export interface RouteReconcilerDeps {
   random?: () => number;
   /** How long a route recorded moments ago may still read as absent before it is created again. */
   createSettleMs?: number;
+  /** The ApiStages, for the Live condition; absent: none reported. */
+  stages?: () => readonly StageView[];
 }
 
-class RouteSeam implements KindSeam<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned> {
-  readonly kind = 'ApiRoute';
-  readonly store: ApiRouteStore;
-  readonly events: RouteEventRecorder;
-  private readonly d: RouteReconcilerDeps;
-
-  constructor(d: RouteReconcilerDeps) {
-    this.d = d;
-    this.store = d.store;
-    this.events = d.events;
-  }
-
-  async decide(pass: Pass<RouteLearned>, obj: ApiRoute): Promise<Decision<RoutePlan>> {
-    const roleArn = await this.d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
-    const allowedApis = await this.d.tenancy?.allowedApis(obj.metadata.namespace);
-    const { gateway, defaultRegion, shard, notFoundGraceMs, createSettleMs } = this.d;
-    const reads: RouteReadContext = {
-      gateway,
-      defaultRegion,
-      roleArn,
-      signal: pass.signal,
-      integration: (key) => this.d.integration(key),
-      claimsAt: (place) => this.d.claimsAt(place),
-      allowedApis,
-      shard,
-    };
-    const { desired, invalid } = await desiredRouteState(reads, obj);
-    const claims = claimsFor(reads, obj, desired);
-    const observation = { ...pass.learned };
-    const now = this.d.clock.now();
-    const input = { obj, invalid, desired, observation, claims, allowedApis, now, createSettleMs, notFoundGraceMs };
-    const plan = await decideRouteWithReads(reads, input);
-    return { plan, protocol: desired?.protocol, roleArn };
-  }
-
-  execute(pass: Pass<RouteLearned>, obj: ApiRoute, d: Decision<RoutePlan>) {
-    const { store, gateway, events, clock } = this.d;
-    const ctx = { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn: d.roleArn };
-    return executeRouteStep(ctx, obj, d.plan);
-  }
-
-  status(obj: ApiRoute, input: StatusInput<RouteConditionReason, ReportedRoute>, now: Date) {
-    const { reported, ...rest } = input;
-    return nextRouteStatus(obj, { ...rest, ...reported }, now);
-  }
-
-  statusChanged = statusChanged;
-
-  failure = routeFailureResponse;
+/** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
+async function decideRoute(
+  d: RouteReconcilerDeps,
+  pass: Pass<RouteLearned>,
+  obj: ApiRoute,
+): Promise<Decision<RoutePlan>> {
+  const roleArn = await d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
+  const allowedApis = await d.tenancy?.allowedApis(obj.metadata.namespace);
+  const { gateway, defaultRegion, shard, notFoundGraceMs, createSettleMs } = d;
+  const reads: RouteReadContext = {
+    gateway,
+    defaultRegion,
+    roleArn,
+    signal: pass.signal,
+    integration: (key) => d.integration(key),
+    claimsAt: (place) => d.claimsAt(place),
+    allowedApis,
+    shard,
+  };
+  const { desired, invalid } = await desiredRouteState(reads, obj);
+  const claims = claimsFor(reads, obj, desired);
+  const observation = { ...pass.learned };
+  const now = d.clock.now();
+  const input = { obj, invalid, desired, observation, claims, allowedApis, now, createSettleMs, notFoundGraceMs };
+  const plan = await decideRouteWithReads(reads, input);
+  return { plan, protocol: desired?.protocol, roleArn };
 }
 
 /** The ApiRoute reconciler: the generic shell over this kind's seam. */
-export class ApiRouteReconciler {
-  private readonly shell: KindReconciler<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned>;
-
+export class ApiRouteReconciler extends KindReconciler<
+  ApiRoute,
+  ApiRouteStatusT,
+  RoutePlan,
+  RouteLearned,
+  RouteGateway
+> {
   constructor(deps: RouteReconcilerDeps) {
-    this.shell = new KindReconciler<ApiRoute, ApiRouteStatusT, RoutePlan, RouteLearned>(new RouteSeam(deps), deps);
-  }
-
-  reconcile(key: string, signal: AbortSignal): Promise<Result> {
-    return this.shell.reconcile(key, signal);
+    super(
+      {
+        kind: 'ApiRoute',
+        decide: (pass, obj) => decideRoute(deps, pass, obj),
+        execute: executeRouteStep,
+        status: nextRouteStatus,
+        failure: routeFailureResponse,
+        liveSubject: (obj, reported) => ({
+          kind: 'ApiRoute',
+          ...obj.metadata,
+          place: reported?.location ?? recordedRouteOf(obj).location,
+        }),
+      },
+      deps,
+    );
   }
 }

@@ -5,17 +5,16 @@ import type { Logger } from 'pino';
 import type { ApiStage, ApiStageStatusT } from '../api/v1alpha1/stage-types.ts';
 import { failureOf, type FailureResponse } from '../kind/failure.ts';
 import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
-import { KindReconciler, type Decision, type KindSeam, type Pass, type StatusInput } from '../kind/reconciler.ts';
+import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
 import type { Place } from '../kind/record.ts';
 import type { Clock } from '../runtime/clock.ts';
-import type { Result } from '../runtime/controller.ts';
 import { executeStageStep } from './execute.ts';
 import { decideStageWithReads, desiredStageState, type ServedObjects } from './observe.ts';
-import type { StagePlan, StageReport } from './plan.ts';
+import type { StagePlan } from './plan.ts';
 import type { ApiStageStore, StageEventRecorder, StageGateway } from './ports.ts';
 import type { StageConditionReason, StageEventReason } from './reasons.ts';
 import { membersAt, settlementOf } from './revision.ts';
-import { nextStageStatus, statusChanged } from './status.ts';
+import { nextStageStatus } from './status.ts';
 
 export interface StageReconcilerDeps {
   get(key: string): ApiStage | undefined;
@@ -40,72 +39,51 @@ export interface StageReconcilerDeps {
   random?: () => number;
 }
 
-class StageSeam implements KindSeam<ApiStage, ApiStageStatusT, StagePlan, never> {
-  readonly kind = 'ApiStage';
-  readonly store: ApiStageStore;
-  readonly events: StageEventRecorder;
-  private readonly d: StageReconcilerDeps;
-
-  constructor(d: StageReconcilerDeps) {
-    this.d = d;
-    this.store = d.store;
-    this.events = d.events;
-  }
-
-  async decide(pass: Pass<never>, obj: ApiStage): Promise<Decision<StagePlan>> {
-    const { namespace, name } = obj.metadata;
-    const roleArn = await this.d.policy.roleFor(namespace, obj.spec.roleArn);
-    const allowedApis = await this.d.tenancy?.allowedApis(namespace);
-    const { gateway, defaultRegion, createSettleMs, notFoundGraceMs, deployMaxWaitMs } = this.d;
-    const reads = { gateway, defaultRegion, signal: pass.signal, roleArn, allowedApis };
-    const { desired, invalid } = await desiredStageState(reads, obj);
-    const place = desired?.location ?? { apiId: obj.spec.apiId, region: obj.spec.region ?? defaultRegion };
-    const objects = { integrations: this.d.served.integrations(), routes: this.d.served.routes() };
-    const settlement = settlementOf(membersAt(place, defaultRegion, objects));
-    const claimedBy = this.d.claimedBy(place, obj.spec.stageName, `${namespace}/${name}`);
-    const input = {
-      obj,
-      now: this.d.clock.now(),
-      invalid,
-      desired,
-      observation: {},
-      settlement,
-      ...(claimedBy ? { claimedBy } : {}),
-      allowedApis,
-      createSettleMs,
-      notFoundGraceMs,
-      deployMaxWaitMs,
-    };
-    const plan = await decideStageWithReads(reads, input);
-    return { plan, protocol: desired?.protocol, roleArn };
-  }
-
-  execute(pass: Pass<never>, obj: ApiStage, d: Decision<StagePlan>) {
-    const { store, gateway, events, clock } = this.d;
-    const ctx = { store, gateway, events, clock, log: pass.log, signal: pass.signal, roleArn: d.roleArn };
-    return executeStageStep(ctx, obj, d.plan);
-  }
-
-  status(obj: ApiStage, input: StatusInput<StageConditionReason, StageReport>, now: Date) {
-    return nextStageStatus(obj, input, now);
-  }
-
-  statusChanged = statusChanged;
-
-  failure(err: unknown, obj: ApiStage): FailureResponse<StageConditionReason, StageEventReason> {
-    return failureOf(err, { obj, reasonOf: (e) => (e.reason === 'IntegrationInUse' ? 'AwsRejected' : e.reason) });
-  }
+/** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
+async function decideApiStage(d: StageReconcilerDeps, pass: Pass<never>, obj: ApiStage): Promise<Decision<StagePlan>> {
+  const { namespace, name } = obj.metadata;
+  const roleArn = await d.policy.roleFor(namespace, obj.spec.roleArn);
+  const allowedApis = await d.tenancy?.allowedApis(namespace);
+  const { gateway, defaultRegion, createSettleMs, notFoundGraceMs, deployMaxWaitMs } = d;
+  const reads = { gateway, defaultRegion, signal: pass.signal, roleArn, allowedApis };
+  const { desired, invalid } = await desiredStageState(reads, obj);
+  const place = desired?.location ?? { apiId: obj.spec.apiId, region: obj.spec.region ?? defaultRegion };
+  const objects = { integrations: d.served.integrations(), routes: d.served.routes() };
+  const settlement = settlementOf(membersAt(place, defaultRegion, objects));
+  const claimedBy = d.claimedBy(place, obj.spec.stageName, `${namespace}/${name}`);
+  const input = {
+    obj,
+    now: d.clock.now(),
+    invalid,
+    desired,
+    observation: {},
+    settlement,
+    ...(claimedBy ? { claimedBy } : {}),
+    allowedApis,
+    createSettleMs,
+    notFoundGraceMs,
+    deployMaxWaitMs,
+  };
+  const plan = await decideStageWithReads(reads, input);
+  return { plan, protocol: desired?.protocol, roleArn };
 }
 
+const stageReasonOf = (e: { reason: string }) =>
+  (e.reason === 'IntegrationInUse' ? 'AwsRejected' : e.reason) as StageConditionReason;
+
 /** The ApiStage reconciler: the generic shell over this kind's seam. */
-export class ApiStageReconciler {
-  private readonly shell: KindReconciler<ApiStage, ApiStageStatusT, StagePlan, never>;
-
+export class ApiStageReconciler extends KindReconciler<ApiStage, ApiStageStatusT, StagePlan, never, StageGateway> {
   constructor(deps: StageReconcilerDeps) {
-    this.shell = new KindReconciler<ApiStage, ApiStageStatusT, StagePlan, never>(new StageSeam(deps), deps);
-  }
-
-  reconcile(key: string, signal: AbortSignal): Promise<Result> {
-    return this.shell.reconcile(key, signal);
+    super(
+      {
+        kind: 'ApiStage',
+        decide: (pass, obj) => decideApiStage(deps, pass, obj),
+        execute: executeStageStep,
+        status: nextStageStatus,
+        failure: (err, obj): FailureResponse<StageConditionReason, StageEventReason> =>
+          failureOf(err, { obj, reasonOf: stageReasonOf }),
+      },
+      deps,
+    );
   }
 }

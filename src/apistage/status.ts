@@ -57,13 +57,14 @@ function servedPart(prev: ApiStageStatusT | undefined, served: StageReport['serv
 
 /** Where the stage is and what AWS reports of it: this pass's report, else the last one's. */
 function stagePart(prev: ApiStageStatusT | undefined, input: Input) {
-  const r = input.reported;
-  if (!r) return { apiId: prev?.apiId, region: prev?.region, stageName: prev?.stageName, observed: prev?.observed };
+  const { location, stage } = input;
+  if (!location)
+    return { apiId: prev?.apiId, region: prev?.region, stageName: prev?.stageName, observed: prev?.observed };
   return {
-    apiId: r.location.apiId,
-    region: r.location.region,
-    stageName: r.stage?.stageName ?? prev?.stageName,
-    observed: r.stage ? observedBlock(r.stage, input.protocol) : prev?.observed,
+    apiId: location.apiId,
+    region: location.region,
+    stageName: stage?.stageName ?? prev?.stageName,
+    observed: stage ? observedBlock(stage, input.protocol) : prev?.observed,
   };
 }
 
@@ -74,13 +75,13 @@ function waitingPart(prev: ApiStageStatusT | undefined, members: Member[] | unde
 
 export function nextStageStatus(obj: ApiStage, input: Input, now: Date): ApiStageStatusT {
   const prev = obj.status;
-  const r = input.reported;
+  const r = input;
   return withoutUndefined({
     ...observedConditions(obj, input.outcome, now),
     ...stagePart(prev, input),
-    ...servedPart(prev, r?.served),
-    lastHandledDeployAt: r?.handledDeploy ?? prev?.lastHandledDeployAt,
-    waitingOn: waitingPart(prev, r?.waitingOn),
+    ...servedPart(prev, r.served),
+    lastHandledDeployAt: r.handledDeploy ?? prev?.lastHandledDeployAt,
+    waitingOn: waitingPart(prev, r.waitingOn),
     deletionPolicy: effectiveDeletionPolicy(obj.spec),
     lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
   });

@@ -4,15 +4,18 @@
 // which event to record and when to come back. What it keeps is what outlives a pass: how long a
 // key has been blocked, and how many refusals in a row it has met.
 //
-// A kind plugs in through `KindSeam`: its decision (desired state, reads, decide), its executor,
-// its status and its failure names. Adding a kind means writing those, not another shell.
+// A kind plugs in through `KindSeam`: how it decides (desired state, reads, decide), how it carries
+// out its own actions, how it words its status and its failures, and, for the kinds a stage serves,
+// which object Live is about. Adding a kind means writing those, not another shell.
 import type { Logger } from 'pino';
-import type { Outcome } from '../api/v1alpha1/conditions.ts';
+import { statusChanged, type Liveness, type Outcome } from '../api/v1alpha1/conditions.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
 import { runSteps, type StepOutcome } from '../runtime/steps.ts';
+import type { StepContext } from './execute.ts';
 import { FailureRetries, type FailureResponse } from './failure.ts';
+import { liveOf, type LiveSubject, type StageView } from './live.ts';
 import type { KindPlan, Notice } from './plan.ts';
 import type { ObjectEvents, ObjectStore } from './ports.ts';
 import { pendingRequest, type Place } from './record.ts';
@@ -26,12 +29,19 @@ export interface KindObject {
     generation: number;
     deletionTimestamp?: string;
     annotations?: Record<string, string>;
+    finalizers?: string[];
   };
   status?: { lastHandledReconcileAt?: string };
 }
 
 // Any kind's plan, as far as the shell reads it.
 type AnyPlan = KindPlan<{ type: string }, string, string, { location?: Place } | undefined, unknown>;
+
+type PlanParts<P> =
+  P extends KindPlan<infer _A, infer R, infer E, infer Rep, infer _N> ? { reason: R; event: E; reported: Rep } : never;
+type ReasonOf<P> = PlanParts<P>['reason'];
+type EventOf<P> = PlanParts<P>['event'];
+type ReportOf<P> = NonNullable<PlanParts<P>['reported']>;
 
 /** One pass over one key. `learned`: what an action in this pass found out, for the next decision. */
 export interface Pass<Learned> {
@@ -62,33 +72,39 @@ export interface StepDone<T, Reported, Learned> {
   released?: true;
 }
 
-/** What a kind's status is made from. */
-export interface StatusInput<Reason extends string, Reported> {
+/**
+ * What a kind's status is made from: the outcome and the shell's facts, with the report (what the
+ * action answered, or the plan's own) spread in, so a kind's status function takes it as it is.
+ */
+export type StatusInput<Reason extends string, Report> = Partial<Report> & {
   outcome: Outcome<Reason>;
-  reported?: Reported;
   protocol?: Protocol;
   /** A reconcile request (annotation value) this pass has acted on. */
   handledRequest?: string;
-}
+  /** Whether callers are served the object, for the kinds a stage serves. */
+  live?: Liveness;
+};
 
-type PlanParts<P> =
-  P extends KindPlan<infer _A, infer R, infer E, infer Rep, infer _N> ? { reason: R; event: E; reported: Rep } : never;
+/** The executor's context: the shared parts, and the kind's gateway. */
+export type ExecuteContext<T, E extends string, G> = StepContext<T, E> & { gateway: G };
 
 /** The per-kind seam: everything the shell does not know about a kind. */
-export interface KindSeam<T extends KindObject, S, P extends AnyPlan, Learned> {
+export interface KindSeam<T extends KindObject, S, P extends AnyPlan, Learned, G> {
   /** The kind's name, for logs. */
   readonly kind: string;
-  readonly store: ObjectStore<T, S>;
-  readonly events: ObjectEvents<T, PlanParts<P>['event'] | 'AwsRejected'>;
   decide(pass: Pass<Learned>, obj: T): Promise<Decision<P>>;
-  execute(pass: Pass<Learned>, obj: T, d: Decision<P>): Promise<StepDone<T, PlanParts<P>['reported'], Learned>>;
-  status(obj: T, input: StatusInput<PlanParts<P>['reason'], PlanParts<P>['reported']>, now: Date): S;
-  statusChanged(prev: T['status'], next: S): boolean;
-  failure(err: unknown, obj: T): FailureResponse<PlanParts<P>['reason'], PlanParts<P>['event']>;
+  execute(ctx: ExecuteContext<T, EventOf<P>, G>, obj: T, plan: P): Promise<StepDone<T, ReportOf<P>, Learned>>;
+  status(obj: T, input: StatusInput<ReasonOf<P>, ReportOf<P>>, now: Date): S;
+  failure(err: unknown, obj: T): FailureResponse<ReasonOf<P>, EventOf<P>>;
+  /** For the kinds a stage serves: which object Live is about, and the API it is on. */
+  liveSubject?(obj: T, reported: ReportOf<P> | undefined): LiveSubject;
 }
 
-export interface ShellSettings {
-  get(key: string): unknown;
+export interface ShellDeps<T, S, E extends string, G> {
+  get(key: string): T | undefined;
+  store: ObjectStore<T, S>;
+  events: ObjectEvents<T, E | 'AwsRejected'>;
+  gateway: G;
   clock: Clock;
   logger: Logger;
   driftIntervalMs: number;
@@ -98,29 +114,30 @@ export interface ShellSettings {
   rejectedRetryMs?: number;
   /** Jitter source; injected so tests are repeatable. */
   random?: () => number;
+  /** The ApiStages, for the Live condition of the kinds a stage serves; absent: no Live condition. */
+  stages?: () => readonly StageView[];
 }
 
-export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned> {
+export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned, G> {
   private readonly timing: RequeueTiming;
   private readonly retries: FailureRetries;
   /** key → what has been blocked since when (for the growing backoff of a `blocked` requeue). */
   private readonly blockedSince = new Map<string, { what: string; since: number }>();
+  private readonly seam: KindSeam<T, S, P, Learned, G>;
+  private readonly d: ShellDeps<T, S, EventOf<P>, G>;
 
-  private readonly seam: KindSeam<T, S, P, Learned>;
-  private readonly s: ShellSettings;
-
-  constructor(seam: KindSeam<T, S, P, Learned>, settings: ShellSettings) {
+  constructor(seam: KindSeam<T, S, P, Learned, G>, deps: ShellDeps<T, S, EventOf<P>, G>) {
     this.seam = seam;
-    this.s = settings;
-    this.timing = requeueTimingOf(settings);
-    this.retries = new FailureRetries({ rejectedRetryMs: settings.rejectedRetryMs, random: this.timing.random });
+    this.d = deps;
+    this.timing = requeueTimingOf(deps);
+    this.retries = new FailureRetries({ rejectedRetryMs: deps.rejectedRetryMs, random: this.timing.random });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
-    const obj = this.s.get(key) as T | undefined;
+    const obj = this.d.get(key);
     if (!obj) return {};
     const { namespace, name, generation } = obj.metadata;
-    const log = this.s.logger.child({ kind: this.seam.kind, namespace, name, generation });
+    const log = this.d.logger.child({ kind: this.seam.kind, namespace, name, generation });
     const pass: Pass<Learned> = { key, signal, log, learned: {} };
     return runSteps(
       obj,
@@ -133,20 +150,21 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned>
   private async step(pass: Pass<Learned>, obj: T): Promise<StepOutcome<T>> {
     const decision = await this.seam.decide(pass, obj);
     const { plan } = decision;
-    const done = await this.seam.execute(pass, obj, decision);
+    const { store, events, gateway, clock } = this.d;
+    const ctx = { store, events, gateway, clock, log: pass.log, signal: pass.signal, roleArn: decision.roleArn };
+    const done = await this.seam.execute(ctx, obj, plan);
     const next = done.obj ?? obj;
     if (done.learned) {
       pass.learned = { ...pass.learned, ...done.learned };
       return { next };
     }
     if (plan.continues) return { next };
-    const reported = done.reported ?? plan.report;
+    const reported = (done.reported ?? plan.report) as ReportOf<P> | undefined;
     if (plan.outcome && !done.released) await this.report(pass, next, plan, { reported, protocol: decision.protocol });
     this.retries.succeeded(pass.key);
     const place = reported?.location;
-    return {
-      result: requeueAfter(plan.requeue, this.timing, { now: this.s.clock.now(), place, ...this.blocked(pass, plan) }),
-    };
+    const now = clock.now();
+    return { result: requeueAfter(plan.requeue, this.timing, { now, place, ...this.blocked(pass, plan) }) };
   }
 
   /** For a `blocked` requeue, how long this key has been blocked on the same thing; else forgets it. */
@@ -155,7 +173,7 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned>
       this.blockedSince.delete(pass.key);
       return {};
     }
-    const now = this.s.clock.now();
+    const now = this.d.clock.now();
     const was = this.blockedSince.get(pass.key);
     const since = was?.what === plan.requeue.what ? was.since : now;
     this.blockedSince.set(pass.key, { what: plan.requeue.what, since });
@@ -167,36 +185,50 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned>
     pass: Pass<Learned>,
     obj: T,
     plan: AnyPlan,
-    from: { reported?: PlanParts<P>['reported']; protocol?: Protocol },
+    from: { reported?: ReportOf<P>; protocol?: Protocol },
   ): Promise<void> {
-    const changed = await this.writeStatus(obj, { outcome: plan.outcome!, ...from }, pass.signal);
-    if (changed && plan.notice) this.notify(pass, obj, plan.notice as Notice<PlanParts<P>['event']>);
+    const changed = await this.writeStatus(obj, plan.outcome as Outcome<ReasonOf<P>>, from, pass.signal);
+    if (changed && plan.notice) this.notify(pass, obj, plan.notice as Notice<EventOf<P>>);
   }
 
-  private notify(pass: Pass<Learned>, obj: T, n: Notice<PlanParts<P>['event']>): void {
-    this.seam.events.record(obj, n.type, n.reason, n.message);
+  private notify(pass: Pass<Learned>, obj: T, n: Notice<EventOf<P>>): void {
+    this.d.events.record(obj, n.type, n.reason, n.message);
     if (n.type === 'Warning') pass.log.warn({ reason: n.reason }, n.message);
+  }
+
+  /** Whether callers are served the object, when the kind is one a stage serves. */
+  private live(obj: T, reported: ReportOf<P> | undefined): Liveness | undefined {
+    if (!this.seam.liveSubject || !this.d.stages) return undefined;
+    return liveOf(this.seam.liveSubject(obj, reported), this.d.stages());
   }
 
   /** Writes status when it changed; says whether it did. */
   private async writeStatus(
     obj: T,
-    input: StatusInput<PlanParts<P>['reason'], PlanParts<P>['reported']>,
+    outcome: Outcome<ReasonOf<P>>,
+    from: { reported?: ReportOf<P>; protocol?: Protocol },
     signal: AbortSignal,
   ): Promise<boolean> {
-    const handled = { ...input, handledRequest: pendingRequest(obj) };
-    const status = this.seam.status(obj, handled, new Date(this.s.clock.now()));
-    if (!this.seam.statusChanged(obj.status, status)) return false;
-    await this.seam.store.patchStatus(obj, status, signal);
+    const live = this.live(obj, from.reported);
+    const input = {
+      ...from.reported,
+      outcome,
+      protocol: from.protocol,
+      handledRequest: pendingRequest(obj),
+      ...(live ? { live } : {}),
+    } as StatusInput<ReasonOf<P>, ReportOf<P>>;
+    const status = this.seam.status(obj, input, new Date(this.d.clock.now()));
+    if (!statusChanged(obj.status, status as never)) return false;
+    await this.d.store.patchStatus(obj, status, signal);
     return true;
   }
 
   private async handleError(pass: Pass<Learned>, obj: T, err: unknown): Promise<Result> {
     const f = this.seam.failure(err, obj);
     pass.log[f.log.level](f.log.fields, f.log.message);
-    if (f.event) this.seam.events.record(obj, f.event.type, f.event.reason, f.event.message);
+    if (f.event) this.d.events.record(obj, f.event.type, f.event.reason, f.event.message);
     if (f.status) {
-      const written = this.writeStatus(obj, { outcome: f.status.outcome }, pass.signal);
+      const written = this.writeStatus(obj, f.status.outcome, {}, pass.signal);
       await (f.status.bestEffort ? written.catch(() => false) : written);
     }
     return this.retries.resultOf(f.retry, pass.key, err);

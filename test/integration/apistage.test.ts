@@ -59,6 +59,31 @@ async function waitStage(name: string, reason: string, timeoutMs = 30_000): Prom
   );
 }
 
+type WithConditions = {
+  metadata: { generation: number };
+  status?: {
+    observedGeneration?: number;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
+};
+
+/** Waits until the object's Live condition reads `status` with `reason`, for its current generation. */
+async function waitLive(plural: string, name: string, status: string, reason: string): Promise<WithConditions> {
+  return eventually(`${plural}/${name} Live=${status} ${reason}`, async () => {
+    const o = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural,
+      namespace: ns,
+      name,
+    })) as WithConditions;
+    const live = o.status?.conditions?.find((c) => c.type === 'Live');
+    return live?.status === status && live.reason === reason && o.status?.observedGeneration === o.metadata.generation
+      ? o
+      : undefined;
+  });
+}
+
 const deployments = () => proxy.count({ operation: 'CreateDeployment', outcome: 'ok' });
 
 /** A MOCK integration and a route on it, both by object. */
@@ -112,6 +137,9 @@ describe('ApiStage on a WebSocket API', () => {
       [`ApiIntegration/${ns}/chat-int`]: 1,
       [`ApiRoute/${ns}/chat-route`]: 1,
     });
+    // What `kubectl wait --for=condition=Live` reads on the objects the stage serves.
+    await waitLive('apiintegrations', 'chat-int', 'True', 'Served');
+    await waitLive('apiroutes', 'chat-route', 'True', 'Served');
   });
 
   it('deploys an edit exactly once, and a settled API again never', async () => {
@@ -127,6 +155,9 @@ describe('ApiStage on a WebSocket API', () => {
     });
     const served = await servedRoute(proxy.url, apiId, 'prod', '$default');
     expect(served?.route).toMatchObject({ routeResponseSelectionExpression: '$default' });
+    // Live again, for the new generation.
+    const route = await waitLive('apiroutes', 'chat-route', 'True', 'Served');
+    expect(route.metadata.generation).toBe(2);
     // Drift checks run every 2 s here: several go by without a deployment.
     await sleep(5000);
     expect(deployments() - before).toBe(1);
@@ -182,6 +213,34 @@ describe('ApiStage on a WebSocket API', () => {
       60_000,
     );
     expect(ready(stage)?.message).toMatch(/Stalled object\(s\) left out/);
+  });
+});
+
+describe('Live on the objects a stage serves', () => {
+  it('is Unknown (NoManagedStage) on an API no ApiStage covers, and AwaitingDeployment while a Manual stage holds a change back', async () => {
+    const apiId = await createApi('WEBSOCKET');
+    await path(apiId, 'lone', '$default');
+    // Ready in AWS, and whether callers are served is not known: no stage is managed.
+    await eventually('lone-route Ready', async () => {
+      const o = await waitLive('apiroutes', 'lone-route', 'Unknown', 'NoManagedStage');
+      return o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? o : undefined;
+    });
+    await createStage('manual', { apiId, stageName: 'manual', deploymentPolicy: 'Manual' });
+    await waitStage('manual', 'Synced');
+    const waiting = await waitLive('apiroutes', 'lone-route', 'False', 'AwaitingDeployment');
+    expect(waiting.status?.conditions?.find((c) => c.type === 'Live')?.message).toContain(`${ns}/manual`);
+    expect(await servedStage(proxy.url, apiId, 'manual')).toBeUndefined();
+    await custom.patchNamespacedCustomObject(
+      {
+        ...stageRef(),
+        name: 'manual',
+        body: { metadata: { annotations: { 'apigw.dev/deploy-requested-at': 'now' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await waitStage('manual', 'Served');
+    await waitLive('apiroutes', 'lone-route', 'True', 'Served');
+    expect((await getStage('manual')).status?.lastHandledDeployAt).toBe('now');
   });
 });
 

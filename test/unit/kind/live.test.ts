@@ -1,0 +1,33 @@
+// Live: an object Ready in AWS is served only once every ApiStage of its API serves its generation.
+import { describe, expect, it } from '@jest/globals';
+import { liveOf, type StageView } from '../../../src/kind/live.ts';
+
+const API1 = { region: 'us-east-1', apiId: 'api1' };
+const API2 = { region: 'us-east-1', apiId: 'api2' };
+const route = { kind: 'ApiRoute' as const, namespace: 'team-a', name: 'items', generation: 3, place: API1 };
+const stage = (key: string, served: Record<string, number>, place = API1): StageView => ({ key, place, served });
+
+describe('liveOf', () => {
+  it('is Unknown when no ApiStage covers the API, or the object is not in AWS yet', () => {
+    expect(liveOf(route, [])).toMatchObject({ status: 'Unknown', reason: 'NoManagedStage' });
+    expect(liveOf(route, [stage('team-a/other-api', {}, API2)])).toMatchObject({ status: 'Unknown' });
+    expect(liveOf({ ...route, place: undefined }, [stage('team-a/prod', {})])).toMatchObject({
+      status: 'Unknown',
+      message: 'not in AWS yet',
+    });
+  });
+
+  it('is True only when every stage of the API serves this generation, naming the stages behind', () => {
+    const now = { 'ApiRoute/team-a/items': 3 };
+    const old = { 'ApiRoute/team-a/items': 2 };
+    expect(liveOf(route, [stage('team-a/prod', now), stage('team-a/dev', now)])).toMatchObject({
+      status: 'True',
+      reason: 'Served',
+    });
+    const behind = liveOf(route, [stage('team-a/prod', now), stage('team-a/dev', old), stage('team-a/qa', {})]);
+    expect(behind).toMatchObject({ status: 'False', reason: 'AwaitingDeployment' });
+    expect(behind.message).toBe('generation 3 is not yet deployed to ApiStage team-a/dev, team-a/qa');
+    // Another kind's object of the same name is another object.
+    expect(liveOf({ ...route, kind: 'ApiIntegration' }, [stage('team-a/prod', now)]).status).toBe('False');
+  });
+});
