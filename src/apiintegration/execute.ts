@@ -4,18 +4,10 @@
 // refuses because routes target the integration is reported back as learned, for decide to act on.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { AwsError } from '../kind/errors.ts';
-import {
-  announce,
-  createMarked,
-  letGo,
-  objectStep,
-  onObjectOnly,
-  patchObject,
-  type StepContext as Ctx,
-} from '../kind/execute.ts';
+import { announce, createMarked, letGo, executorOf, patchObject, type StepContext as Ctx } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearSupersededAnnotation, located } from '../kind/record.ts';
-import type { Action, Notice, Observation, Plan, ReportedIntegration } from './plan.ts';
+import type { Action, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
 import type { EventReason } from './reasons.ts';
 import { pendingAnnotation, recordAnnotations } from './recorded.ts';
@@ -31,24 +23,15 @@ export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Obse
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
-export function executeStep(ctx: StepContext, obj: ApiIntegration, plan: Plan): Promise<StepResult> {
-  const a = plan.action;
-  if (onObjectOnly(a)) return objectStep(ctx, obj, a.type, plan.event);
-  switch (a.type) {
-    case 'Record':
-      return record(ctx, obj, a, plan.event);
-    case 'Create':
-      return create(ctx, obj, a, plan.event);
-    case 'Update':
-      return update(ctx, obj, a, plan.event);
-    case 'Release':
-      return release(ctx, obj, a);
-    case 'Delete':
-      return remove(ctx, obj, a, plan.event);
-  }
-}
+export const executeStep = executorOf<Action, EventReason, Plan, ApiIntegration, StepContext, StepResult>({
+  Record: record,
+  Create: create,
+  Update: update,
+  Release: release,
+  Delete: remove,
+});
 
-async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, event?: Notice): Promise<StepResult> {
+async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, { event }: Plan): Promise<StepResult> {
   const annotations = recordAnnotations(a.integrationId, a.location, ctx.clock.now(), a.supersede);
   const next = await patchObject(ctx, obj, { annotations });
   announce(ctx, obj, event);
@@ -56,7 +39,7 @@ async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, ev
   return next;
 }
 
-async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, event?: Notice): Promise<StepResult> {
+async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, { event }: Plan): Promise<StepResult> {
   const done = await createMarked(ctx, obj, {
     marker: pendingAnnotation(a.location, ctx.clock.now()),
     withFinalizer: a.withFinalizer,
@@ -73,7 +56,7 @@ async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, ev
   return { obj: done.obj, reported: { integrationId: made.integrationId, observed: made, location: a.location } };
 }
 
-async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, event?: Notice): Promise<StepResult> {
+async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, { event }: Plan): Promise<StepResult> {
   const updated = await ctx.gateway.updateIntegration(a.location, a.integrationId, a.fields, ctx.signal);
   ctx.log.info({ action: 'Update', integrationId: a.integrationId, changed: a.changed }, 'updated integration');
   ctx.log.debug({ integrationId: a.integrationId, fields: a.changed }, 'update diff');
@@ -98,7 +81,7 @@ async function release(ctx: StepContext, obj: ApiIntegration, a: Of<'Release'>):
   return letGo(ctx, obj);
 }
 
-async function remove(ctx: StepContext, obj: ApiIntegration, a: Of<'Delete'>, event?: Notice): Promise<StepResult> {
+async function remove(ctx: StepContext, obj: ApiIntegration, a: Of<'Delete'>, { event }: Plan): Promise<StepResult> {
   try {
     await ctx.gateway.deleteIntegration(located(a.location, ctx.roleArn), a.integrationId, ctx.signal);
   } catch (err) {

@@ -1,49 +1,30 @@
 // The ApiIntegration kind on the generic shell (src/kind/reconciler.ts): its seam gathers what
 // decide needs (the namespace's role and tenancy, the desired state, the reads decide asks for),
 // carries the plan's action out (execute.ts), and words its status and failures.
-import type { Logger } from 'pino';
 import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
-import type { Clock } from '../runtime/clock.ts';
 import type { Result } from '../runtime/controller.ts';
-import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
-import type { StageView } from '../kind/live.ts';
-import type { NamespacePolicy } from '../kind/ports.ts';
+import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
 import { executeStep } from './execute.ts';
 import { failureResponse } from './failure.ts';
 import { decideWithReads, desiredState } from './observe.ts';
 import type { Observation, Plan } from './plan.ts';
-import type { ApiIntegrationStore, EventRecorder, IntegrationGateway, IntegrationTenancy } from './ports.ts';
+import type { IntegrationGateway, IntegrationTenancy } from './ports.ts';
+import type { EventReason } from './reasons.ts';
 import { recordedOf } from './recorded.ts';
 import { nextStatus } from './status.ts';
 
 export type ReconcileResult = Result;
 
-export interface ReconcilerDeps {
-  get(key: string): ApiIntegration | undefined;
-  store: ApiIntegrationStore;
-  gateway: IntegrationGateway;
-  events: EventRecorder;
-  policy: NamespacePolicy;
+export interface ReconcilerDeps extends KindDeps<
+  ApiIntegration,
+  ApiIntegrationStatusT,
+  EventReason,
+  IntegrationGateway
+> {
   /** Which APIs each namespace may touch, and which roles its integrations may pass; absent: any. */
   tenancy?: IntegrationTenancy;
-  clock: Clock;
-  logger: Logger;
-  defaultRegion: string;
-  driftIntervalMs: number;
-  /** Requeue delay while waiting on something outside the operator (an API being created). */
-  waitIntervalMs?: number;
-  /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
-  rejectedRetryMs?: number;
-  /** How long a create that timed out may still land in AWS (twice the AWS request timeout). */
-  createSettleMs?: number;
-  /** How long a missing API is waited for before the object is Stalled (--not-found-grace). */
-  notFoundGraceMs?: number;
   /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
   ownerExists?: (uid: string) => boolean;
-  /** Jitter source; injected so tests are repeatable. */
-  random?: () => number;
-  /** The ApiStages, for the Live condition; absent: none reported. */
-  stages?: () => readonly StageView[];
 }
 
 type Learned = Pick<Observation, 'inUse'>;
@@ -80,11 +61,7 @@ export class ApiIntegrationReconciler extends KindReconciler<
         execute: executeStep,
         status: nextStatus,
         failure: failureResponse,
-        liveSubject: (obj, reported) => ({
-          kind: 'ApiIntegration',
-          ...obj.metadata,
-          place: reported?.location ?? recordedOf(obj).location,
-        }),
+        recordedPlace: (obj) => recordedOf(obj).location,
       },
       deps,
     );

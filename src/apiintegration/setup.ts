@@ -2,41 +2,15 @@
 // kubebuilder's SetupWithManager is): what the informer cache keeps of each object, and which
 // updates are worth a reconcile.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
+import { specOrRequestChanged, trimmedForCache } from '../kind/cache.ts';
 
-/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
-export function trimForCache(obj: ApiIntegration): ApiIntegration {
-  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations, labels } =
-    obj.metadata;
-  const kept = annotations
-    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
-    : undefined;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: {
-      name,
-      namespace,
-      uid,
-      generation,
-      resourceVersion,
-      deletionTimestamp,
-      finalizers,
-      annotations: kept,
-      labels,
-    },
-    spec: obj.spec,
-    status: obj.status,
-  };
-}
+/** Keeps only what reconcile needs, labels included (a label move may move an object out of a shard). */
+export const trimForCache = (obj: ApiIntegration): ApiIntegration => trimmedForCache(obj, { labels: true });
 
-/** Reconcile on spec changes, deletion and label moves, not on the operator's own status/annotation writes. */
+/** Reconcile on spec changes, deletion, reconcile requests and label moves, not on the operator's own writes. */
 export function worthReconciling(old: ApiIntegration, cur: ApiIntegration): boolean {
   return (
-    old.metadata.generation !== cur.metadata.generation ||
-    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
-    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !==
-      cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] ||
+    specOrRequestChanged(old, cur) ||
     JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {})
   );
 }

@@ -4,15 +4,7 @@
 // update AWS refuses because the key is taken is reported back as learned, and decide, on a fresh
 // listing, says whose the key is.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
-import {
-  announce,
-  createMarked,
-  letGo,
-  objectStep,
-  onObjectOnly,
-  patchObject,
-  type StepContext,
-} from '../kind/execute.ts';
+import { announce, createMarked, letGo, executorOf, patchObject, type StepContext } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearPendingAnnotation, clearSupersededAnnotation, located } from '../kind/record.ts';
 import { RouteKeyExistsError } from './errors.ts';
@@ -34,20 +26,19 @@ type Of<T extends RouteAction['type']> = Extract<RouteAction, { type: T }>;
 /** AWS refused the key: decide again in this pass, on a fresh listing. */
 const keyRefused = (): RouteStepResult => ({ learned: { keyRefused: true } });
 
-export function executeRouteStep(ctx: RouteStepContext, obj: ApiRoute, plan: RoutePlan): Promise<RouteStepResult> {
-  const a = plan.action;
-  if (onObjectOnly(a)) return objectStep(ctx, obj, a.type, plan.event);
-  switch (a.type) {
-    case 'Record':
-      return record(ctx, obj, a, plan.event);
-    case 'Create':
-      return create(ctx, obj, a, plan.event);
-    case 'Update':
-      return update(ctx, obj, a, plan.event);
-    case 'Delete':
-      return remove(ctx, obj, a, plan.event);
-  }
-}
+export const executeRouteStep = executorOf<
+  RouteAction,
+  RouteEventReason,
+  RoutePlan,
+  ApiRoute,
+  RouteStepContext,
+  RouteStepResult
+>({
+  Record: record,
+  Create: create,
+  Update: update,
+  Delete: remove,
+});
 
 /** Records the event, with an info line naming the route. */
 function tell(ctx: RouteStepContext, obj: ApiRoute, routeId: string, event: RouteNotice | undefined): void {
@@ -55,7 +46,7 @@ function tell(ctx: RouteStepContext, obj: ApiRoute, routeId: string, event: Rout
   announce(ctx, obj, event);
 }
 
-async function record(ctx: RouteStepContext, obj: ApiRoute, a: Of<'Record'>, event?: RouteNotice) {
+async function record(ctx: RouteStepContext, obj: ApiRoute, a: Of<'Record'>, { event }: RoutePlan) {
   const annotations = recordRouteAnnotations(a.routeId, a.location, ctx.clock.now(), a.supersede);
   const next = await patchObject(ctx, obj, { annotations });
   tell(ctx, obj, a.routeId, event);
@@ -66,7 +57,7 @@ async function create(
   ctx: RouteStepContext,
   obj: ApiRoute,
   a: Of<'Create'>,
-  event?: RouteNotice,
+  { event }: RoutePlan,
 ): Promise<RouteStepResult> {
   // A lost answer leaves the marker, naming the place and key to recover by.
   const done = await createMarked(ctx, obj, {
@@ -93,7 +84,7 @@ async function update(
   ctx: RouteStepContext,
   obj: ApiRoute,
   a: Of<'Update'>,
-  event?: RouteNotice,
+  { event }: RoutePlan,
 ): Promise<RouteStepResult> {
   const loc = a.location;
   let updated: ObservedRoute | undefined;
@@ -117,7 +108,7 @@ async function remove(
   ctx: RouteStepContext,
   obj: ApiRoute,
   a: Of<'Delete'>,
-  event?: RouteNotice,
+  { event }: RoutePlan,
 ): Promise<RouteStepResult> {
   await ctx.gateway.deleteRoute(located(a.location, ctx.roleArn), a.routeId, ctx.signal);
   ctx.log.info({ action: 'Delete', routeId: a.routeId, then: a.then }, 'deleted route');

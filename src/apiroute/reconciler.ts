@@ -3,52 +3,26 @@
 // the other ApiRoutes' claims, the reads decide asks for), carries the plan's action out
 // (execute.ts), and words its status and failures. A key AWS refused in this pass is learned, and
 // the next decision lists to say whose it is.
-import type { Logger } from 'pino';
 import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
 import type { Place } from '../kind/record.ts';
-import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
-import type { StageView } from '../kind/live.ts';
-import type { Clock } from '../runtime/clock.ts';
+import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
 import { executeRouteStep, type RouteLearned } from './execute.ts';
 import { routeFailureResponse } from './failure.ts';
 import { claimsFor, decideRouteWithReads, desiredRouteState, type RouteReadContext } from './observe.ts';
 import type { RoutePlan } from './plan.ts';
-import type { ApiRouteStore, RouteEventRecorder, RouteGateway, ShardLookup } from './ports.ts';
+import type { RouteGateway, ShardLookup } from './ports.ts';
+import type { RouteEventReason } from './reasons.ts';
 import { recordedRouteOf, type RouteClaim } from './recorded.ts';
 import { nextRouteStatus } from './status.ts';
 
-export interface RouteReconcilerDeps {
-  get(key: string): ApiRoute | undefined;
+export interface RouteReconcilerDeps extends KindDeps<ApiRoute, ApiRouteStatusT, RouteEventReason, RouteGateway> {
   /** An ApiIntegration from its informer cache, by `namespace/name`. */
   integration(key: string): ApiIntegration | undefined;
   /** The routes ApiRoutes record at a place, from an index over the ApiRoute cache (setup.ts). */
   claimsAt(place: Place): readonly RouteClaim[];
-  store: ApiRouteStore;
-  gateway: RouteGateway;
-  events: RouteEventRecorder;
-  policy: NamespacePolicy;
-  /** Which APIs each namespace may touch (shared with ApiIntegration); absent: any. */
-  tenancy?: ApiTenancy;
-  clock: Clock;
-  logger: Logger;
-  defaultRegion: string;
-  driftIntervalMs: number;
-  /** Requeue delay while waiting on something outside the object (the API, the ApiIntegration). */
-  waitIntervalMs?: number;
-  /** Requeue delay after AWS refused a request (IAM fixes do not bump generation). */
-  rejectedRetryMs?: number;
-  /** How long a missing API or ApiIntegration is waited for before the object is Stalled (--not-found-grace). */
-  notFoundGraceMs?: number;
   /** With --label-selector: whether an ApiIntegration the cache lacks exists outside the selector. */
   shard?: ShardLookup;
-  /** Jitter source; injected so tests are repeatable. */
-  random?: () => number;
-  /** How long a route recorded moments ago may still read as absent before it is created again. */
-  createSettleMs?: number;
-  /** The ApiStages, for the Live condition; absent: none reported. */
-  stages?: () => readonly StageView[];
 }
 
 /** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
@@ -95,11 +69,7 @@ export class ApiRouteReconciler extends KindReconciler<
         execute: executeRouteStep,
         status: nextRouteStatus,
         failure: routeFailureResponse,
-        liveSubject: (obj, reported) => ({
-          kind: 'ApiRoute',
-          ...obj.metadata,
-          place: reported?.location ?? recordedRouteOf(obj).location,
-        }),
+        recordedPlace: (obj) => recordedRouteOf(obj).location,
       },
       deps,
     );

@@ -4,7 +4,7 @@
 // kind are worth a reconcile.
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
+import { specOrRequestChanged, trimmedForCache } from '../kind/cache.ts';
 import { locationKey, type Place } from '../kind/record.ts';
 import { recordedIntegrationOf, recordedRouteOf, type RouteClaim } from './recorded.ts';
 
@@ -48,32 +48,8 @@ export function routeClaimsOf(route: ApiRoute): RouteClaim[] {
 /** The index key of a place: claims are looked up per API. */
 export const claimIndexKey = (p: Place): string => placeKey(p);
 
-/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
-export function trimRouteForCache(obj: ApiRoute): ApiRoute {
-  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations } =
-    obj.metadata;
-  const kept = annotations
-    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
-    : undefined;
-  const metadata = {
-    name,
-    namespace,
-    uid,
-    generation,
-    resourceVersion,
-    deletionTimestamp,
-    finalizers,
-    annotations: kept,
-  };
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec, status: obj.status };
-}
+/** Keeps only what reconcile needs. */
+export const trimRouteForCache = (obj: ApiRoute): ApiRoute => trimmedForCache(obj);
 
 /** Reconcile on spec changes, deletion and reconcile requests, not on the operator's own status/annotation writes. */
-export function routeWorthReconciling(old: ApiRoute, cur: ApiRoute): boolean {
-  return (
-    old.metadata.generation !== cur.metadata.generation ||
-    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
-    old.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED] !==
-      cur.metadata.annotations?.[ANNOTATION_RECONCILE_REQUESTED]
-  );
-}
+export const routeWorthReconciling = (old: ApiRoute, cur: ApiRoute): boolean => specOrRequestChanged(old, cur);

@@ -2,10 +2,10 @@
 // every kind shares, src/kind/execute.ts), the event the plan names and an info line per action.
 // Nothing here chooses what happens next; the plan says it.
 import type { ApiStage } from '../api/v1alpha1/stage-types.ts';
-import { announce, createMarked, letGo, patchObject, withFinalizer, type StepContext as Ctx } from '../kind/execute.ts';
+import { announce, createMarked, executorOf, letGo, patchObject, type StepContext as Ctx } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
-import { clearPendingAnnotation, located } from '../kind/record.ts';
-import type { StageAction, StageNotice, StagePlan, StageReport } from './plan.ts';
+import { located } from '../kind/record.ts';
+import type { StageAction, StagePlan, StageReport } from './plan.ts';
 import type { StageGateway } from './ports.ts';
 import type { StageEventReason } from './reasons.ts';
 import {
@@ -24,36 +24,28 @@ export type StageStepResult = StepDone<ApiStage, StageReport, never>;
 
 type Of<T extends StageAction['type']> = Extract<StageAction, { type: T }>;
 
-export function executeStageStep(ctx: StageStepContext, obj: ApiStage, plan: StagePlan): Promise<StageStepResult> {
-  const a = plan.action;
-  switch (a.type) {
-    case 'None':
-      return Promise.resolve({});
-    case 'AddFinalizer':
-      return patchObject(ctx, obj, { finalizers: withFinalizer(obj) });
-    case 'ClearPending':
-      return patchObject(ctx, obj, { annotations: clearPendingAnnotation() });
-    case 'ClearDeployPending':
-      return patchObject(ctx, obj, { annotations: { [ANNOTATION_DEPLOY_PENDING]: null } });
-    case 'RemoveFinalizer':
-      ctx.log.info({ action: 'RemoveFinalizer' }, 'releasing the object');
-      return letGo(ctx, obj, plan.event);
-    case 'Record':
-      return record(ctx, obj, a, plan.event);
-    case 'Create':
-      return create(ctx, obj, a, plan.event);
-    case 'Update':
-      return update(ctx, obj, a, plan.event);
-    case 'Deploy':
-      return deploy(ctx, obj, a, plan);
-    case 'Point':
-      return point(ctx, obj, a, plan);
-    case 'Delete':
-      return remove(ctx, obj, a, plan.event);
-  }
+export const executeStageStep = executorOf<
+  StageAction,
+  StageEventReason,
+  StagePlan,
+  ApiStage,
+  StageStepContext,
+  StageStepResult
+>({
+  ClearDeployPending: clearDeployPending,
+  Record: record,
+  Create: create,
+  Update: update,
+  Deploy: deploy,
+  Point: point,
+  Delete: remove,
+});
+
+async function clearDeployPending(ctx: StageStepContext, obj: ApiStage): Promise<StageStepResult> {
+  return patchObject(ctx, obj, { annotations: { [ANNOTATION_DEPLOY_PENDING]: null } });
 }
 
-async function record(ctx: StageStepContext, obj: ApiStage, a: Of<'Record'>, event?: StageNotice) {
+async function record(ctx: StageStepContext, obj: ApiStage, a: Of<'Record'>, { event }: StagePlan) {
   const next = await patchObject(ctx, obj, {
     annotations: recordStageAnnotations(a.stageName, a.location, ctx.clock.now()),
   });
@@ -66,7 +58,7 @@ async function create(
   ctx: StageStepContext,
   obj: ApiStage,
   a: Of<'Create'>,
-  event?: StageNotice,
+  { event }: StagePlan,
 ): Promise<StageStepResult> {
   const done = await createMarked(ctx, obj, {
     marker: stagePendingAnnotation(a.location, ctx.clock.now()),
@@ -84,7 +76,7 @@ async function update(
   ctx: StageStepContext,
   obj: ApiStage,
   a: Of<'Update'>,
-  event?: StageNotice,
+  { event }: StagePlan,
 ): Promise<StageStepResult> {
   if (a.fields) await ctx.gateway.updateStage(a.location, a.stageName, a.fields, ctx.signal);
   // UpdateStage cannot remove a route's settings or access logging; each is a call of its own.
@@ -135,7 +127,7 @@ async function point(ctx: StageStepContext, obj: ApiStage, a: Of<'Point'>, plan:
   return { ...next, reported: plan.report };
 }
 
-async function remove(ctx: StageStepContext, obj: ApiStage, a: Of<'Delete'>, event?: StageNotice) {
+async function remove(ctx: StageStepContext, obj: ApiStage, a: Of<'Delete'>, { event }: StagePlan) {
   await ctx.gateway.deleteStage(located(a.location, ctx.roleArn), a.stageName, ctx.signal);
   ctx.log.info({ action: 'Delete', stageName: a.stageName }, 'deleted stage');
   announce(ctx, obj, event);

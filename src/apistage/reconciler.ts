@@ -1,42 +1,24 @@
 // The ApiStage kind on the generic shell (src/kind/reconciler.ts): its seam gathers what decide needs
 // (the namespace's role and tenancy, the desired state, what the API's objects say should be served,
 // the reads decide asks for), carries the plan's action out (execute.ts), and words its status.
-import type { Logger } from 'pino';
 import type { ApiStage, ApiStageStatusT } from '../api/v1alpha1/stage-types.ts';
 import { failureOf, type FailureResponse } from '../kind/failure.ts';
-import type { ApiTenancy, NamespacePolicy } from '../kind/ports.ts';
-import { KindReconciler, type Decision, type Pass } from '../kind/reconciler.ts';
+import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
 import type { Place } from '../kind/record.ts';
-import type { Clock } from '../runtime/clock.ts';
 import { executeStageStep } from './execute.ts';
 import { decideStageWithReads, desiredStageState, type ServedObjects } from './observe.ts';
 import type { StagePlan } from './plan.ts';
-import type { ApiStageStore, StageEventRecorder, StageGateway } from './ports.ts';
+import type { StageGateway } from './ports.ts';
 import type { StageConditionReason, StageEventReason } from './reasons.ts';
 import { membersAt, settlementOf } from './revision.ts';
 import { nextStageStatus } from './status.ts';
 
-export interface StageReconcilerDeps {
-  get(key: string): ApiStage | undefined;
+export interface StageReconcilerDeps extends KindDeps<ApiStage, ApiStageStatusT, StageEventReason, StageGateway> {
   /** Another ApiStage that records the stage `stageName` at `place`, other than `self` (namespace/name). */
   claimedBy(place: Place, stageName: string, self: string): string | undefined;
   served: ServedObjects;
-  store: ApiStageStore;
-  gateway: StageGateway;
-  events: StageEventRecorder;
-  policy: NamespacePolicy;
-  tenancy?: ApiTenancy;
-  clock: Clock;
-  logger: Logger;
-  defaultRegion: string;
-  driftIntervalMs: number;
-  waitIntervalMs?: number;
-  rejectedRetryMs?: number;
-  createSettleMs?: number;
-  notFoundGraceMs?: number;
   /** How long churn may hold a due deployment back (--deploy-max-wait). */
   deployMaxWaitMs?: number;
-  random?: () => number;
 }
 
 /** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */

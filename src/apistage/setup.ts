@@ -1,44 +1,19 @@
 // How the ApiStage kind plugs into the generic runtime, kept with the feature: what the informer
 // cache keeps, which updates are worth a pass, and which stages a change to an ApiIntegration or an
 // ApiRoute concerns (every stage of the API it was or is on: a change there may be due a deployment).
-import { ANNOTATION_RECONCILE_REQUESTED } from '../api/v1alpha1/group.ts';
 import { ANNOTATION_DEPLOY_REQUESTED, type ApiStage } from '../api/v1alpha1/stage-types.ts';
+import { specOrRequestChanged, trimmedForCache } from '../kind/cache.ts';
 import { locationKey, parseLocationKey, type Place } from '../kind/record.ts';
 import { recordedStageOf } from './recorded.ts';
 
 const keyOf = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
 
-/** Keeps only what reconcile needs: managedFields and last-applied copies are most of an object's size. */
-export function trimStageForCache(obj: ApiStage): ApiStage {
-  const { name, namespace, uid, generation, resourceVersion, deletionTimestamp, finalizers, annotations } =
-    obj.metadata;
-  const kept = annotations
-    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('apigw.dev/')))
-    : undefined;
-  const metadata = {
-    name,
-    namespace,
-    uid,
-    generation,
-    resourceVersion,
-    deletionTimestamp,
-    finalizers,
-    annotations: kept,
-  };
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec, status: obj.status };
-}
+/** Keeps only what reconcile needs. */
+export const trimStageForCache = (obj: ApiStage): ApiStage => trimmedForCache(obj);
 
-const annotation = (o: ApiStage, k: string) => o.metadata.annotations?.[k];
-
-/** Reconcile on spec changes, deletion and requests, not on the operator's own status/annotation writes. */
-export function stageWorthReconciling(old: ApiStage, cur: ApiStage): boolean {
-  return (
-    old.metadata.generation !== cur.metadata.generation ||
-    old.metadata.deletionTimestamp !== cur.metadata.deletionTimestamp ||
-    annotation(old, ANNOTATION_RECONCILE_REQUESTED) !== annotation(cur, ANNOTATION_RECONCILE_REQUESTED) ||
-    annotation(old, ANNOTATION_DEPLOY_REQUESTED) !== annotation(cur, ANNOTATION_DEPLOY_REQUESTED)
-  );
-}
+/** Reconcile on spec changes, deletion and reconcile or deploy requests, not on the operator's own writes. */
+export const stageWorthReconciling = (old: ApiStage, cur: ApiStage): boolean =>
+  specOrRequestChanged(old, cur, [ANNOTATION_DEPLOY_REQUESTED]);
 
 /** The place a stage serves: its spec's API (stages do not move). */
 export const stagePlace = (s: ApiStage, defaultRegion: string): Place => ({

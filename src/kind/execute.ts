@@ -79,6 +79,36 @@ export function objectStep<T extends Finalized, E extends string>(
   }
 }
 
+/** How a kind carries out each of its own actions (the object-only ones are the kernel's). */
+export type ActionSteps<A extends { type: string }, P, Ctx, T, R> = {
+  [K in Exclude<A['type'], ObjectActionType>]: (
+    ctx: Ctx,
+    obj: T,
+    action: Extract<A, { type: K }>,
+    plan: P,
+  ) => Promise<R>;
+};
+
+/**
+ * A kind's executor: the object-only actions carried out here the same for every kind, the kind's
+ * own by its steps. Nothing in either chooses what happens next; the plan says it.
+ */
+export function executorOf<
+  A extends { type: string },
+  E extends string,
+  P extends { action: A; event?: Notice<E> },
+  T extends Finalized,
+  Ctx extends StepContext<T, E>,
+  R,
+>(steps: ActionSteps<A, P, Ctx, T, R>) {
+  return (ctx: Ctx, obj: T, plan: P): Promise<R | { obj?: T; released?: true }> => {
+    const a = plan.action;
+    if (onObjectOnly(a)) return objectStep(ctx, obj, a.type, plan.event);
+    const step = steps[a.type as keyof typeof steps] as (ctx: Ctx, obj: T, action: A, plan: P) => Promise<R>;
+    return step(ctx, obj, a, plan);
+  };
+}
+
 export interface MarkedCreate<M> {
   /** The pending marker naming where the create goes (and, for a route, its key). */
   marker: Annotations;

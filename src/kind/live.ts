@@ -17,7 +17,8 @@ export interface StageView {
 }
 
 export interface LiveSubject {
-  kind: 'ApiIntegration' | 'ApiRoute';
+  /** ApiIntegration or ApiRoute. */
+  kind: string;
   namespace: string;
   name: string;
   generation: number;

@@ -15,9 +15,9 @@ import type { Result } from '../runtime/controller.ts';
 import { runSteps, type StepOutcome } from '../runtime/steps.ts';
 import type { StepContext } from './execute.ts';
 import { FailureRetries, type FailureResponse } from './failure.ts';
-import { liveOf, type LiveSubject, type StageView } from './live.ts';
+import { liveOf, type StageView } from './live.ts';
 import type { KindPlan, Notice } from './plan.ts';
-import type { ObjectEvents, ObjectStore } from './ports.ts';
+import type { ApiTenancy, NamespacePolicy, ObjectEvents, ObjectStore } from './ports.ts';
 import { pendingRequest, type Place } from './record.ts';
 import { requeueAfter, requeueTimingOf, type RequeueTiming } from './requeue.ts';
 
@@ -96,8 +96,20 @@ export interface KindSeam<T extends KindObject, S, P extends AnyPlan, Learned, G
   execute(ctx: ExecuteContext<T, EventOf<P>, G>, obj: T, plan: P): Promise<StepDone<T, ReportOf<P>, Learned>>;
   status(obj: T, input: StatusInput<ReasonOf<P>, ReportOf<P>>, now: Date): S;
   failure(err: unknown, obj: T): FailureResponse<ReasonOf<P>, EventOf<P>>;
-  /** For the kinds a stage serves: which object Live is about, and the API it is on. */
-  liveSubject?(obj: T, reported: ReportOf<P> | undefined): LiveSubject;
+  /** For the kinds a stage serves: the API the object is recorded on, for its Live condition. */
+  recordedPlace?(obj: T): Place | undefined;
+}
+
+/** What every kind's reconciler is given: the shell's parts and the settings every kind's decide reads. */
+export interface KindDeps<T, S, E extends string, G> extends ShellDeps<T, S, E, G> {
+  policy: NamespacePolicy;
+  /** Which APIs each namespace may touch; absent: any. */
+  tenancy?: ApiTenancy;
+  defaultRegion: string;
+  /** How long after a create (or a recorded id) the resource may still be absent from AWS's answers. */
+  createSettleMs?: number;
+  /** How long a missing API is waited for before the object is Stalled (--not-found-grace). */
+  notFoundGraceMs?: number;
 }
 
 export interface ShellDeps<T, S, E extends string, G> {
@@ -198,8 +210,10 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
 
   /** Whether callers are served the object, when the kind is one a stage serves. */
   private live(obj: T, reported: ReportOf<P> | undefined): Liveness | undefined {
-    if (!this.seam.liveSubject || !this.d.stages) return undefined;
-    return liveOf(this.seam.liveSubject(obj, reported), this.d.stages());
+    if (!this.seam.recordedPlace || !this.d.stages) return undefined;
+    const place = reported?.location ?? this.seam.recordedPlace(obj);
+    const { namespace, name, generation } = obj.metadata;
+    return liveOf({ kind: this.seam.kind, namespace, name, generation, place }, this.d.stages());
   }
 
   /** Writes status when it changed; says whether it did. */
