@@ -1,6 +1,7 @@
 // Operator-specific metrics beside controller-runtime's: AWS calls by operation and outcome with
 // latency, throttling, the current AWS call rate per bucket, and objects by Ready condition.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import type { ApiRoute } from './api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 
@@ -40,6 +41,7 @@ export function registerOperatorMetrics(
   sources: {
     objects: () => ApiIntegration[];
     routes?: () => ApiRoute[];
+    stages?: () => ApiStage[];
     rates: () => { bucket: string; rate: number }[];
   },
 ): OperatorMetrics {
@@ -74,6 +76,7 @@ export function registerOperatorMetrics(
   });
   readyGauge(registry, 'apigw_apiintegrations', 'ApiIntegration', sources.objects);
   readyGauge(registry, 'apigw_apiroutes', 'ApiRoute', sources.routes ?? (() => []));
+  readyGauge(registry, 'apigw_apistages', 'ApiStage', sources.stages ?? (() => []));
   return {
     observeAwsCall(operation, outcome, seconds) {
       calls.inc({ operation, outcome });

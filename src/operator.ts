@@ -127,6 +127,7 @@ export class Operator {
     const opMetrics = registerOperatorMetrics(this.registry, {
       objects: () => this.integrations.list(),
       routes: () => this.routes.list(),
+      stages: () => this.stages.list(),
       rates: () => buckets.keys().map((bucket) => ({ bucket, rate: buckets.get(bucket).rate() })),
     });
     this.clients = new SdkClientFactory({

@@ -15,7 +15,7 @@ import { recordedIdOf, samePlace, type Place } from '../kind/record.ts';
 
 export type MemberKind = 'ApiIntegration' | 'ApiRoute';
 
-/** `ready`: Ready for its generation; `stalled`: Stalled for it; `pending`: anything else. */
+/** `ready`: Ready for its generation; `stalled`: Stalled for it, or blocked by others; `pending`: anything else. */
 export type MemberState = 'ready' | 'stalled' | 'pending';
 
 export interface Member {
@@ -44,7 +44,14 @@ interface Holder {
 
 const condition = (o: Holder, type: string) => o.status?.conditions?.find((c) => c.type === type);
 
+/**
+ * Waiting on other objects only their owners change (routes that still target an integration to
+ * delete): like a Stalled object, it never holds a deployment back, and the stage names it.
+ */
+const BLOCKED_REASONS = new Set(['IntegrationInUse']);
+
 function stateOf(o: Holder): MemberState {
+  if (BLOCKED_REASONS.has(condition(o, 'Ready')?.reason ?? '')) return 'stalled';
   // Being deleted: its route or integration is still in AWS until the finalizer goes.
   if (o.metadata.deletionTimestamp) return 'pending';
   if (o.status?.observedGeneration !== o.metadata.generation) return 'pending';

@@ -26,13 +26,16 @@ function observedBlock(stage: ObservedStage, protocol: Protocol | undefined): Ob
   return withoutUndefined(block) as ObservedStageT;
 }
 
+/** Why a member holds a deployment back, or why it is left out of one. */
+function waitReason(m: Member): string {
+  if (m.state !== 'stalled') return m.reason ?? 'Reconciling';
+  return m.reason === 'IntegrationInUse' ? `Blocked: ${m.reason}` : `Stalled: ${m.reason ?? ''}`;
+}
+
 const waiting = (members: Member[]) =>
-  members.slice(0, WAITING_ON_MAX).map((m) => ({
-    kind: m.kind,
-    namespace: m.namespace,
-    name: m.name,
-    reason: m.state === 'stalled' ? `Stalled: ${m.reason ?? ''}` : (m.reason ?? 'Reconciling'),
-  }));
+  members
+    .slice(0, WAITING_ON_MAX)
+    .map((m) => ({ kind: m.kind, namespace: m.namespace, name: m.name, reason: waitReason(m) }));
 
 type Input = StatusInput<StageConditionReason, StageReport>;
 

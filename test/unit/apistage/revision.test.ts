@@ -83,6 +83,21 @@ describe('what a stage should serve', () => {
     expect(settle([integration('a')], [route('x', 'pending')]).pending.map((m) => m.name)).toEqual(['x']);
     // Its route stays in AWS until the finalizer goes: not settled yet.
     expect(settle([integration('a')], [route('x', 'deleting')]).settled).toBe(false);
+    // A delete that routes block waits on their owners: it holds nothing back, and is named.
+    const blocked = integration('b', 'deleting');
+    blocked.status!.conditions = [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'IntegrationInUse',
+        message: '',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ];
+    expect(settle([integration('a'), blocked], [route('x')])).toMatchObject({
+      settled: true,
+      stalled: [{ name: 'b', reason: 'IntegrationInUse' }],
+    });
   });
 
   it('counts objects sent to the API by their spec before they are recorded there, and nothing on other APIs', () => {
