@@ -8,12 +8,11 @@
 // Flux waits with the same kstatus but cannot run here (its controllers are images); the manifests
 // docs/flux.md gives are checked by a server-side dry run against Flux's own CRDs instead.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
 import type { Operator } from '../../src/operator.ts';
 import {
   codeOf,
@@ -30,6 +29,7 @@ import {
   sleep,
   tb,
 } from '../support/cluster.ts';
+import { startHelm4, writeObjectsChart } from '../support/helm-wait.ts';
 import { startOperator } from '../support/operator.ts';
 import { MissingToolError, toolsCacheDir } from '../testbed/tools.ts';
 
@@ -41,48 +41,16 @@ const work = mkdtempSync(join(tmpdir(), 'apigw-helm-wait-'));
 const pinned = (name: string) =>
   new RegExp(`^${name}=(\\S+)$`, 'm').exec(readFileSync(join(ROOT, 'hack', 'versions.env'), 'utf8'))?.[1];
 
-interface HelmRun {
-  code: number | null;
-  output: string;
-  startedAt: number;
-  endedAt: number;
-  ms: number;
-}
-
-/** Runs the test bed's Helm 4 without blocking, so the test can act while Helm waits. */
-function helm4(args: string[]): { done: Promise<HelmRun>; running: () => boolean; startedAt: number } {
-  const startedAt = Date.now();
-  const child = spawn(tb.tools.helm4, [...args, '--kubeconfig', tb.kubeconfig], {
-    env: { ...process.env, KUBECONFIG: tb.kubeconfig },
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  let exited = false;
-  const done = new Promise<HelmRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      exited = true;
-      const endedAt = Date.now();
-      resolve({ code, output, startedAt, endedAt, ms: endedAt - startedAt });
-    });
-  });
-  return { done, running: () => !exited, startedAt };
-}
-
 type Spec = Record<string, unknown>;
 
 /** A chart of ApiIntegrations, written the way a user would template them into their own chart. */
-function writeChart(name: string, namespace: string, objects: Record<string, Spec>): string {
-  const dir = join(work, name);
-  mkdirSync(join(dir, 'templates'), { recursive: true });
-  writeFileSync(join(dir, 'Chart.yaml'), stringify({ apiVersion: 'v2', name, version: '0.1.0', type: 'application' }));
-  const docs = Object.entries(objects).map(([n, spec]) =>
-    stringify({ apiVersion: `${GROUP}/${VERSION}`, kind: 'ApiIntegration', metadata: { name: n, namespace }, spec }),
+const writeChart = (name: string, namespace: string, objects: Record<string, Spec>): string =>
+  writeObjectsChart(
+    work,
+    name,
+    namespace,
+    Object.entries(objects).map(([n, spec]) => ({ kind: 'ApiIntegration', name: n, spec })),
   );
-  writeFileSync(join(dir, 'templates', 'integrations.yaml'), docs.join('---\n'));
-  return dir;
-}
 
 const lambda = (apiId: string, over: Spec = {}): Spec => ({
   apiId,
@@ -115,7 +83,7 @@ describe('helm 4 install --wait on a chart of ApiIntegrations', () => {
   it('runs the Helm 4 release pinned in hack/versions.env', async () => {
     const version = pinned('HELM4_VERSION');
     expect(version).toMatch(/^v4\./);
-    const v = await helm4(['version', '--template', '{{.Version}}']).done;
+    const v = await startHelm4(['version', '--template', '{{.Version}}']).done;
     expect({ code: v.code, version: v.output.trim() }).toEqual({ code: 0, version });
   });
 
@@ -136,7 +104,7 @@ describe('helm 4 install --wait on a chart of ApiIntegrations', () => {
         templateSelectionExpression: '\\$default',
       },
     });
-    const install = helm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', '60s']);
+    const install = startHelm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', '60s']);
 
     // Helm has created the objects and is waiting; nothing has looked at them yet. The default makes
     // them read as not yet observed, which kstatus calls InProgress (without it they would have no
@@ -175,12 +143,12 @@ describe('helm 4 install --wait on a chart of ApiIntegrations', () => {
     }
     expect((await integrationsOf(httpApi)).length).toBe(2);
     expect((await integrationsOf(wsApi)).length).toBe(1);
-    const status = await helm4(['status', release, '--namespace', ns]).done;
+    const status = await startHelm4(['status', release, '--namespace', ns]).done;
     expect(status.output).toMatch(/STATUS: deployed/);
   });
 
   it('helm uninstall --wait returns once the operator has deleted the integrations and released the objects', async () => {
-    const r = await helm4(['uninstall', release, '--namespace', ns, '--wait=watcher', '--timeout', '60s']).done;
+    const r = await startHelm4(['uninstall', release, '--namespace', ns, '--wait=watcher', '--timeout', '60s']).done;
     expect({ code: r.code, output: r.output }).toMatchObject({ code: 0 });
     for (const name of names) expect(await gone(ns, name)).toBe(true);
     expect(await integrationsOf(httpApi)).toEqual([]);
@@ -202,8 +170,16 @@ describe('helm 4 install --wait on a chart with a protocol-invalid object', () =
       // object is admitted and the operator (after GetApi) marks it Ready=False, Stalled=True.
       bad: lambda(api, { requestTemplates: { 'application/json': '{}' } }),
     });
-    const r = await helm4(['install', release, chart, '--namespace', ns, '--wait=watcher', '--timeout', `${timeoutS}s`])
-      .done;
+    const r = await startHelm4([
+      'install',
+      release,
+      chart,
+      '--namespace',
+      ns,
+      '--wait=watcher',
+      '--timeout',
+      `${timeoutS}s`,
+    ]).done;
 
     // What happens: kstatus reads bad (observedGeneration current, Stalled=True) as Failed. Helm 4's
     // status observer treats Failed as terminal and drops it from the set it waits on
@@ -229,10 +205,10 @@ describe('helm 4 install --wait on a chart with a protocol-invalid object', () =
     // The valid object was waited for and is Ready; the invalid one made no AWS write.
     expect(condition(await getObject(ns, 'good'), 'Ready')?.status).toBe('True');
     expect((await integrationsOf(api)).length).toBe(1);
-    const status = await helm4(['status', release, '--namespace', ns]).done;
+    const status = await startHelm4(['status', release, '--namespace', ns]).done;
     expect(status.output).toMatch(/STATUS: failed/);
 
-    const un = await helm4(['uninstall', release, '--namespace', ns, '--wait=watcher', '--timeout', '60s']).done;
+    const un = await startHelm4(['uninstall', release, '--namespace', ns, '--wait=watcher', '--timeout', '60s']).done;
     expect({ code: un.code, output: un.output }).toMatchObject({ code: 0 });
     expect(await integrationsOf(api)).toEqual([]);
   });

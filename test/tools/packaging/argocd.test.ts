@@ -1,83 +1,33 @@
-// The Argo CD health check for ApiIntegration, run the way Argo CD runs it: in gopher-lua (the Lua
-// 5.1 VM Argo CD embeds, built from its Go module as `glua`), with the object as the global `obj`
-// and only the libraries Argo CD opens (base, table, a safe os; no string library), returning a
-// table with status and message. The cases are health_test.yaml's, on real exported objects; the
-// copies of the script in docs/argocd.md and the argocd-cm patch must be the same script.
+// The Argo CD health checks for ApiIntegration, ApiRoute and ApiStage, run the way Argo CD runs them
+// (test/support/argocd-health.ts: gopher-lua, only the libraries Argo CD opens). The cases are
+// health_test.yaml's, on real objects exported from the test bed; the copies of the scripts in
+// docs/argocd.md and the argocd-cm patch must be the same scripts.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { observedConditions } from '../../../src/api/v1alpha1/conditions.ts';
 import type { ConditionT } from '../../../src/api/v1alpha1/group.ts';
+import { argoHealth } from '../../support/argocd-health.ts';
 import { findTools } from '../../testbed/tools.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const CHECK_DIR = join(ROOT, 'deploy', 'argocd', 'apigw.dev', 'ApiIntegration');
 const SCRIPT = join(CHECK_DIR, 'health.lua');
 const glua = findTools().glua;
-const work = mkdtempSync(join(tmpdir(), 'apigw-lua-'));
+const work = mkdtempSync(join(tmpdir(), 'apigw-lua-test-'));
 
-/** A JSON value as a Lua literal: what Argo CD's decodeValue builds (maps → tables, arrays → 1-based tables). */
-function toLua(v: unknown): string {
-  if (v === null || v === undefined) return 'nil';
-  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (typeof v === 'string')
-    return `"${[...Buffer.from(v, 'utf8')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
-  if (Array.isArray(v)) return `{${v.map(toLua).join(', ')}}`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => x !== null)
-    .map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`)
-    .join(', ')}}`;
-}
+/** Runs health.lua (or `script`) on `obj` as Argo CD would. */
+const health = (obj: unknown, script = SCRIPT) => argoHealth(glua, obj, script);
 
-/** Runs health.lua on `obj` in a sandbox with exactly the globals Argo CD provides. */
-function health(obj: unknown, script = SCRIPT): { status: string; message: string } {
-  const harness = `
-local env = {}
-for _, name in ipairs({"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "print", "rawequal", "rawget",
-    "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION", "require", "module",
-    "load", "loadstring", "loadfile", "dofile", "getfenv", "setfenv", "collectgarbage"}) do
-  env[name] = _G[name]
-end
-env.table = table
-env.os = { time = os.time, date = os.date, clock = os.clock }
-env._G = env
-env.obj = ${toLua(obj)}
-local chunk = assert(loadfile(${toLua(script)}))
-setfenv(chunk, env)
--- Argo CD does not open the string library, so string methods must fail here too.
-local string_mt = getmetatable("")
-local string_index = string_mt.__index
-string_mt.__index = nil
-local ok, hs = pcall(chunk)
-string_mt.__index = string_index
-if not ok then
-  io.stderr:write("health.lua failed: " .. tostring(hs) .. "\\n")
-  os.exit(3)
-end
-if type(hs) ~= "table" then
-  io.stderr:write("health.lua returned a " .. type(hs) .. ", not a table\\n")
-  os.exit(4)
-end
-io.write(tostring(hs.status), "\\n", tostring(hs.message))
-`;
-  const file = join(work, 'harness.lua');
-  writeFileSync(file, harness);
-  const r = spawnSync(glua, [file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`glua exited ${r.status}: ${r.stderr}`);
-  const nl = r.stdout.indexOf('\n');
-  return { status: r.stdout.slice(0, nl), message: r.stdout.slice(nl + 1) };
-}
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const fixture = (name: string) =>
   parse(readFileSync(join(CHECK_DIR, 'testdata', name), 'utf8')) as Record<string, unknown> & {
     metadata: { generation: number };
     status: { observedGeneration?: number; conditions: Record<string, unknown>[] };
   };
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The cases of a check's health_test.yaml, in Argo CD's layout. */
 const casesOf = (dir: string) =>
@@ -232,8 +182,7 @@ describe('Argo CD health check for ApiStage', () => {
   const objectOf = (inputPath: string) =>
     parse(readFileSync(join(dir, inputPath), 'utf8')) as {
       kind: string;
-      metadata: { generation: number };
-      status: { conditions?: ConditionT[] };
+      status: { observedGeneration?: number; conditions?: ConditionT[] };
     };
 
   it.each(cases.map((c) => [c.inputPath, c.healthStatus.status, c.healthStatus] as const))(
@@ -249,17 +198,16 @@ describe('Argo CD health check for ApiStage', () => {
     expect(new Set(cases.map((c) => c.healthStatus.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded']));
   });
 
-  // No reconciler exports ApiStages yet: the hand-written objects must be what the conditions module writes.
-  it.each(cases.map((c) => c.inputPath))('%s holds the conditions the operator would write', (inputPath) => {
-    const obj = objectOf(inputPath);
-    const conditions = obj.status.conditions;
-    if (!conditions) return expect(obj.status).toEqual({ observedGeneration: 0 });
-    const of = (type: string) => conditions.find((c) => c.type === type)!;
-    const kind = of('Ready').status === 'True' ? 'Ready' : of('Stalled').status === 'True' ? 'Stalled' : 'Progressing';
-    const live = of('Live') as { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
-    const outcome = { kind, reason: of('Ready').reason, message: of('Ready').message } as const;
-    const later = new Date('2027-01-01T00:00:00Z');
-    expect(observedConditions(obj, outcome, later, live).conditions).toEqual(conditions);
+  // The exports (made by test/integration/helm-wait-stage.test.ts) cover a stage's life: not yet
+  // observed, waiting for its API to settle, serving, and refused a name another stage holds.
+  it('has a case for each state a stage passes through', () => {
+    const states = cases.map(({ inputPath }) => {
+      const { status } = objectOf(inputPath);
+      return status.conditions?.find((c) => c.type === 'Ready')?.reason ?? status;
+    });
+    expect(states).toEqual(
+      expect.arrayContaining([{ observedGeneration: 0 }, 'AwaitingSettle', 'Served', 'StageNameTaken']),
+    );
   });
 
   it('is the ApiIntegration check, but for the kind it names and its waiting message', () => {
