@@ -44,6 +44,8 @@ export interface StageControllerDeps {
   tenancy: ApiTenancy;
   integrations(): Iterable<ApiIntegration>;
   routes(): Iterable<ApiRoute>;
+  /** Whether the ApiIntegration and ApiRoute caches have listed everything. */
+  servedSynced(): boolean;
   isLeading(): boolean;
 }
 
@@ -80,7 +82,7 @@ function reconcilerOf(deps: StageControllerDeps, stages: KindWorkers<ApiStage>):
   return new ApiStageReconciler({
     get: (key) => stages.get(key),
     claimedBy: (place, stageName, self) => stageClaimedBy(stages.list(), place, stageName, self),
-    served: { integrations: deps.integrations, routes: deps.routes },
+    served: { integrations: deps.integrations, routes: deps.routes, synced: deps.servedSynced },
     store: new FencedStore(new KubeApiStageStore(kc), isLeading),
     gateway: fencedGateway(deps.gateway, STAGE_GATEWAY_VERBS, isLeading),
     events: new FencedEvents(deps.events, isLeading),

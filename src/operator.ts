@@ -188,6 +188,7 @@ export class Operator {
       tenancy: namespaces ?? unrestricted,
       integrations: () => this.integrations.list(),
       routes: () => this.routes.list(),
+      servedSynced: () => this.integrations.synced() && this.routes.synced(),
       isLeading: () => this.leading,
     });
     this.kinds = [this.integrations, this.routes, this.stages];

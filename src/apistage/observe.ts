@@ -26,6 +26,8 @@ export interface StageReadContext {
 export interface ServedObjects {
   integrations(): Iterable<ApiIntegration>;
   routes(): Iterable<ApiRoute>;
+  /** Whether both caches have listed everything: until then, what they hold says nothing. */
+  synced(): boolean;
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */

@@ -21,8 +21,13 @@ export interface StageReconcilerDeps extends KindDeps<ApiStage, ApiStageStatusT,
   deployMaxWaitMs?: number;
 }
 
+/** How soon to look again while the caches of what stages serve are still listing. */
+const CACHE_WAIT_MS = 1000;
+
 /** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
 async function decideApiStage(d: StageReconcilerDeps, pass: Pass<never>, obj: ApiStage): Promise<Decision<StagePlan>> {
+  // A half-listed cache would read as routes gone (a NothingToDeploy) or a new revision (a deployment).
+  if (!d.served.synced()) return { plan: { action: { type: 'None' }, requeue: { kind: 'after', ms: CACHE_WAIT_MS } } };
   const { namespace, name } = obj.metadata;
   const roleArn = await d.policy.roleFor(namespace, obj.spec.roleArn);
   const allowedApis = await d.tenancy?.allowedApis(namespace);

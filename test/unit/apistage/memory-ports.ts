@@ -201,10 +201,12 @@ export function setup(obj: ApiStage = stageObject({ finalizers: [] }), deps: Par
   const others: ApiStage[] = [];
   const events: string[] = [];
   const messages: string[] = [];
+  /** Whether the caches have listed everything (they have, unless a test says not yet). */
+  const caches = { synced: true };
   const reconciler = new ApiStageReconciler({
     get: () => store.obj,
     claimedBy: (place, stageName, self) => stageClaimedBy([store.obj, ...others], place, stageName, self),
-    served: { integrations: () => integrations.values(), routes: () => routes.values() },
+    served: { integrations: () => integrations.values(), routes: () => routes.values(), synced: () => caches.synced },
     store,
     gateway,
     events: {
@@ -238,6 +240,7 @@ export function setup(obj: ApiStage = stageObject({ finalizers: [] }), deps: Par
     messages.length = 0;
   };
   return {
+    caches,
     store,
     gateway,
     integrations,

@@ -298,3 +298,18 @@ describe('deleting', () => {
     expect([...t.gateway.stages.keys()]).toEqual(['api1/prod']);
   });
 });
+
+describe('right after a start, while the caches are still listing', () => {
+  it('decides nothing: no AWS call, no status write, and looks again a second later', async () => {
+    const t = await deployed();
+    t.caches.synced = false;
+    // A half-listed cache would read as the route gone, or as a new revision to deploy.
+    t.routes.clear();
+    expect(await t.run()).toEqual({ requeueAfterMs: 1000 });
+    expect(t.gateway.calls).toEqual([]);
+    expect(t.store.writes).toEqual([]);
+    t.caches.synced = true;
+    await t.run();
+    expect(t.ready()).toMatchObject({ reason: 'NothingToDeploy' });
+  });
+});
