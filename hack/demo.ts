@@ -1,6 +1,8 @@
 // `make demo`: the operator's main job on an embedded default. Starts a local control plane and
-// the API Gateway emulator, installs the CRD, runs the built operator, applies the examples and
-// shows them become Ready, then tears everything down (`--keep` leaves it running).
+// the API Gateway emulator, installs the CRDs, runs the built operator, applies the examples (the
+// integrations, the routes that target them, then the stages that deploy them), shows them become
+// Ready, and shows what each stage serves, read from the emulator's deployment snapshot rather than
+// from what the API holds. Then tears everything down (`--keep` leaves it running).
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +15,7 @@ import {
 import { parseAllDocuments, stringify } from 'yaml';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
 import { everyPage } from '../test/faultproxy/inventory.ts';
+import { servedStage } from '../test/support/served.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
@@ -25,13 +28,14 @@ const kubectl = (args: string[], input?: string) =>
 let operator: ReturnType<typeof spawn> | undefined;
 let failed = false;
 try {
-  say('installing the ApiIntegration CRD');
+  say('installing the CRDs (ApiIntegration, ApiRoute, ApiStage)');
   process.stdout.write(kubectl(['apply', '--server-side', '-f', join(ROOT, 'crds')]));
   kubectl([
     'wait',
     '--for=condition=Established',
     'crd/apiintegrations.apigw.dev',
     'crd/apiroutes.apigw.dev',
+    'crd/apistages.apigw.dev',
     '--timeout=60s',
   ]);
 
@@ -103,6 +107,8 @@ try {
       console.log(`   ${api}  ${r.RouteId}  ${r.RouteKey?.padEnd(22)}  -> ${r.Target}`);
     }
   }
+  await showStages(kubectl, { http, ws });
+
   if (keep) {
     console.log(
       `\nleft running; use:\n  export KUBECONFIG=${tb.kubeconfig} AWS_ENDPOINT_URL_APIGATEWAYV2=${tb.awsEndpoint} AWS_ENDPOINT_URL_STS=${tb.motoEndpoint}\nCtrl-C to stop.`,
@@ -119,7 +125,7 @@ try {
   }
   await stopTestbed(tb);
 }
-say(failed ? 'demo FAILED' : 'demo done: every example became Ready');
+say(failed ? 'demo FAILED' : 'demo done: every example became Ready, and the stages serve the routes');
 process.exit(failed ? 1 : 0);
 
 /** The manifests of `dir`, with apiId set to the emulator's WebSocket API for websocket files, else the HTTP one. */
@@ -135,4 +141,55 @@ function examples(dir: string, http: string, ws: string): string {
       }),
     )
     .join('---\n');
+}
+
+/**
+ * Applies examples/stages/ on the same APIs, waits for the OnChange stages to read Served (one
+ * deployment each, made once the integrations and routes above were Ready), asks the Manual stage
+ * for a deployment, and prints what every stage serves, route key by route key.
+ */
+async function showStages(kubectl: (args: string[], input?: string) => string, api: { http: string; ws: string }) {
+  say('applying examples/stages/: ApiStages on the same APIs, which deploy them once their objects are Ready');
+  process.stdout.write(kubectl(['apply', '-f', '-'], examples(join(ROOT, 'examples', 'stages'), api.http, api.ws)));
+  const stages = JSON.parse(kubectl(['get', 'apistages', '-n', 'default', '-o', 'json'])) as {
+    items: { metadata: { name: string }; spec: { apiId: string; stageName: string; deploymentPolicy?: string } }[];
+  };
+  const onChange = stages.items.filter((s) => s.spec.deploymentPolicy !== 'Manual').map((s) => s.metadata.name);
+  const manual = stages.items.filter((s) => s.spec.deploymentPolicy === 'Manual').map((s) => s.metadata.name);
+  say(`waiting for ${onChange.join(', ')} to read Served (deploymentPolicy OnChange)`);
+  process.stdout.write(
+    kubectl([
+      'wait',
+      `--for=jsonpath={.status.conditions[?(@.type=="Ready")].reason}=Served`,
+      ...onChange.map((n) => `apistage/${n}`),
+      '-n',
+      'default',
+      '--timeout=90s',
+    ]),
+  );
+  for (const name of manual) {
+    say(`${name} is deploymentPolicy Manual: it serves nothing until asked, so ask`);
+    const at = new Date().toISOString();
+    const cmd = ['annotate', `apistage/${name}`, '-n', 'default', `apigw.dev/deploy-requested-at=${at}`, '--overwrite'];
+    console.log(`   kubectl ${cmd.join(' ')}`);
+    process.stdout.write(kubectl(cmd));
+    process.stdout.write(
+      kubectl(['wait', `--for=jsonpath={.status.lastHandledDeployAt}=${at}`, `apistage/${name}`, '-n', 'default']),
+    );
+  }
+  say('kubectl get apistage -o wide');
+  process.stdout.write(kubectl(['get', 'apistage', '-n', 'default', '-o', 'wide']));
+
+  say("what each stage serves (the emulator's GET /__emulator/served/{apiId}/{stage}: its deployment's snapshot)");
+  for (const s of stages.items) {
+    const served = await servedStage(tb.awsEndpoint, s.spec.apiId, s.spec.stageName);
+    if (!served) throw new Error(`stage ${s.spec.stageName} of API ${s.spec.apiId} serves no deployment`);
+    console.log(`   ${s.spec.apiId} stage ${s.spec.stageName}, deployment ${served.deploymentId}:`);
+    for (const r of served.routes) {
+      const target = String(r.target ?? '');
+      const i = served.integrations.find((x) => `integrations/${String(x.integrationId)}` === target);
+      const to = i ? `${String(i.integrationType)} ${String(i.integrationUri ?? '')}`.trim() : '(no integration)';
+      console.log(`     ${String(r.routeKey).padEnd(22)}  -> ${target}  ${to}`);
+    }
+  }
 }

@@ -116,12 +116,12 @@ export const metadataStep = (type: 'AddFinalizer' | 'ClearPending'): Plan => ({
   continues: true,
 });
 
-// Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
+// Ready means AWS holds what the spec says, not that traffic sees it: an ApiStage deploys it, and Live says when it is served.
 export const SYNCED: Outcome = {
   kind: 'Ready',
   reason: 'Synced',
   message:
-    'the integration in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
+    'the integration in AWS matches the spec; callers see it once the stages of its API serve it (ApiStage; condition Live)',
 };
 
 const WHY_TEXT: Record<DeleteWhy, string> = {

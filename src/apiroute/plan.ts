@@ -118,10 +118,10 @@ export const nextStep = (action: RouteAction, event?: RouteNotice): RoutePlan =>
   continues: true,
 });
 
-// Ready means AWS holds what the spec says, not that traffic sees it: the operator makes no deployments.
+// Ready means AWS holds what the spec says, not that traffic sees it: an ApiStage deploys it, and Live says when it is served.
 export const SYNCED: RouteOutcome = {
   kind: 'Ready',
   reason: 'Synced',
   message:
-    'the route in AWS matches the spec (a WebSocket API, or a stage without autoDeploy, needs a deployment before traffic sees changes)',
+    'the route in AWS matches the spec; callers see it once the stages of its API serve it (ApiStage; condition Live)',
 };

@@ -1,8 +1,8 @@
 // The chart as users install it, on the test bed's real API server with the test bed's helm. Pods
 // do not run (there is no kubelet), so the operator runs as a process configured exactly like the
 // chart's Deployment (its args and env), authenticated with a TokenRequest token of the chart's own
-// ServiceAccount. Every example (integrations, then the routes that name them) becoming Ready, then
-// going away in one delete, proves the chart's RBAC is enough;
+// ServiceAccount. Every example (integrations, then the routes that name them, then the stages that
+// deploy them) becoming Ready, then going away in one delete, proves the chart's RBAC is enough;
 // access reviews with the same identity prove it is not more. Also: the Lease Role, probes on the
 // chart's ports and paths, what the operator's field manager owns, helm upgrade keeping the CRD and
 // its objects, helm uninstall keeping the CRD, helm lint, the namespaced (watchNamespaces) layout,
@@ -13,10 +13,11 @@ import * as k8s from '@kubernetes/client-node';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
+import { GetRoutesCommand, GetStagesCommand } from '@aws-sdk/client-apigatewayv2';
 import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import { GROUP } from '../../src/api/v1alpha1/group.ts';
 import { ROUTE_PLURAL } from '../../src/api/v1alpha1/route-schema.ts';
+import { STAGE_PLURAL } from '../../src/api/v1alpha1/stage-schema.ts';
 import type { ApiIntegration } from '../../src/api/v1alpha1/types.ts';
 import {
   adminKubeConfig,
@@ -48,6 +49,7 @@ import {
   type Started,
 } from '../support/chart-release.ts';
 import type { OperatorProcess } from '../support/process.ts';
+import { servedStage } from '../support/served.ts';
 import { everyPage } from '../faultproxy/inventory.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -94,9 +96,9 @@ function examples(namespace: string, api: { http: string; websocket: string }, o
       return { file, name: obj.metadata.name, spec: obj.spec, yaml: stringify(obj) };
     });
 }
-/** examples/routes/, one manifest per route, namespaced and on the API of the protocol its file names. */
-function routeExamples(namespace: string, api: { http: string; websocket: string }): Example[] {
-  const dir = join(EXAMPLES, 'routes');
+/** examples/routes/ or examples/stages/, one per object, namespaced and on the API of the protocol its file names. */
+function examplesIn(sub: 'routes' | 'stages', namespace: string, api: { http: string; websocket: string }): Example[] {
+  const dir = join(EXAMPLES, sub);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
@@ -111,6 +113,8 @@ function routeExamples(namespace: string, api: { http: string; websocket: string
 }
 const routesOf = (apiId: string) =>
   everyPage((NextToken) => aws.send(new GetRoutesCommand({ ApiId: apiId, NextToken })));
+const stagesOf = (apiId: string) =>
+  everyPage((NextToken) => aws.send(new GetStagesCommand({ ApiId: apiId, NextToken })));
 
 const applyAll = (xs: Example[]) => kubectl(['apply', '-f', '-'], xs.map((x) => x.yaml).join('---\n'));
 
@@ -140,6 +144,7 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
   let started: Started;
   let xs: Example[] = [];
   let routes: Example[] = [];
+  let stages: Example[] = [];
   let api: { http: string; websocket: string };
 
   beforeAll(async () => {
@@ -245,7 +250,7 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
   });
 
   it('makes every route example Ready, each targeting the integration its ApiIntegration recorded', async () => {
-    routes = routeExamples(apps, api);
+    routes = examplesIn('routes', apps, api);
     expect(new Set(routes.map((r) => r.file)).size).toBeGreaterThanOrEqual(2);
     applyAll(routes);
     expect(kubectl(['wait', '--for=condition=Ready', ROUTE_PLURAL, '--all', '-n', apps, '--timeout=60s'])).toContain(
@@ -257,6 +262,31 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
       const id = (await getObject(apps, integration)).status!.integrationId;
       const made = inAws.filter((x) => x.RouteKey === r.spec.routeKey);
       expect(made.map((x) => x.Target)).toEqual([`integrations/${id}`]);
+    }
+  });
+
+  it('makes every stage example Ready, the OnChange ones serving every route example of their API', async () => {
+    stages = examplesIn('stages', apps, api);
+    expect(new Set(stages.map((s) => s.file)).size).toBeGreaterThanOrEqual(2);
+    applyAll(stages);
+    expect(kubectl(['wait', '--for=condition=Ready', STAGE_PLURAL, '--all', '-n', apps, '--timeout=60s'])).toContain(
+      'condition met',
+    );
+    const deploying = stages.filter((s) => s.spec.deploymentPolicy !== 'Manual');
+    expect(deploying.length).toBeGreaterThanOrEqual(2);
+    for (const s of deploying) {
+      const reason = kubectl([
+        'get',
+        `${STAGE_PLURAL}/${s.name}`,
+        '-n',
+        apps,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].reason}',
+      ]);
+      expect([s.name, reason]).toEqual([s.name, 'Served']);
+      const served = await servedStage(tb.awsEndpoint, String(s.spec.apiId), String(s.spec.stageName));
+      const keys = routes.filter((r) => r.spec.apiId === s.spec.apiId).map((r) => r.spec.routeKey);
+      expect(served?.routes.map((r) => r.routeKey).sort()).toEqual(keys.sort());
     }
   });
 
@@ -347,8 +377,8 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     for (const x of xs) expect((await getObject(apps, x.name)).metadata.uid).toBeTruthy();
   });
 
-  it('deleting integrations and routes at once (as a prune does) deletes them all in AWS (the fidelity proxy refuses an integration a route still targets)', async () => {
-    kubectl(['delete', '-f', '-', '--wait=false'], [...xs, ...routes].map((x) => x.yaml).join('---\n'));
+  it('deleting integrations, routes and stages at once (as a prune does) deletes them all in AWS (the fidelity proxy refuses an integration a route still targets)', async () => {
+    kubectl(['delete', '-f', '-', '--wait=false'], [...xs, ...routes, ...stages].map((x) => x.yaml).join('---\n'));
     for (const x of xs) await eventually(`${x.name} gone`, () => gone(apps, x.name), 60_000);
     await eventually(
       'ApiRoutes gone',
@@ -358,6 +388,12 @@ describe('chart: cluster-wide install, operator as the chart ServiceAccount', ()
     expect(await integrationsOf(api.http)).toEqual([]);
     expect(await integrationsOf(api.websocket)).toEqual([]);
     expect([...(await routesOf(api.http)), ...(await routesOf(api.websocket))]).toEqual([]);
+    await eventually(
+      'ApiStages gone',
+      () => kubectl(['get', STAGE_PLURAL, '-n', apps, '-o', 'name']).trim() === '',
+      30_000,
+    );
+    expect([...(await stagesOf(api.http)), ...(await stagesOf(api.websocket))]).toEqual([]);
   });
 
   it('stops on SIGTERM, releasing the Lease', async () => {

@@ -313,7 +313,8 @@ const WaitingOn = Type.Object(
     name: Type.String({ description: 'Name of the object.', maxLength: 253 }),
     namespace: Type.String({ description: 'Namespace of the object.', maxLength: 63 }),
     reason: Type.String({
-      description: 'The Ready reason that holds it back, e.g. IntegrationNotReady.',
+      description:
+        'The Ready reason that holds it back (e.g. IntegrationNotReady), or Stalled: REASON for one left out of the deployment.',
       maxLength: 128,
     }),
   },

@@ -1,5 +1,6 @@
 // ApiStage validation as a table: the schema's structure, the CEL rules' TypeScript twins and the
-// protocol-aware AWS rules; every CEL rule has exactly one twin; the examples are valid.
+// protocol-aware AWS rules; every CEL rule has exactly one twin; the examples are valid, and each
+// stage example deploys the integration and route examples of its protocol.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -226,4 +227,39 @@ describe('examples/stages', () => {
       expect(problemsOf(doc.spec, protocol)).toEqual([]);
     }
   });
+
+  // The examples are one path per protocol: integrations, the routes that name them, and the stages
+  // that deploy them, on one placeholder API. A stage on another API would serve nothing of them
+  // (NothingToDeploy), and AWS refuses route settings for a route key the API does not have.
+  it.each(files)('%s is on the API of the integration and route examples of its protocol', (file) => {
+    const protocol = file.includes('websocket') ? 'websocket' : 'http';
+    const examples = resolve(dir, '..');
+    const integrations = readdirSync(examples)
+      .filter((f) => f.startsWith(`${protocol}-`) && f.endsWith('.yaml'))
+      .flatMap((f) => specsIn(join(examples, f)));
+    const routes = specsIn(join(examples, 'routes', `apiroute-${protocol}.yaml`));
+    const stages = specsIn(join(dir, file));
+    const apis = new Set([...integrations, ...routes, ...stages].map((s) => s.apiId));
+    expect([...apis]).toHaveLength(1);
+    const names = new Set(integrations.map((s) => s.name));
+    for (const r of routes) expect(names).toContain(r.integrationRef?.name);
+    const routeKeys = new Set(routes.map((r) => r.routeKey));
+    for (const s of stages) for (const key of Object.keys(s.routeSettings ?? {})) expect(routeKeys).toContain(key);
+  });
 });
+
+interface ExampleSpec {
+  name: string;
+  apiId: string;
+  routeKey?: string;
+  integrationRef?: { name: string };
+  routeSettings?: Record<string, unknown>;
+}
+
+/** The specs of every object in a manifest file, with the object's name. */
+function specsIn(path: string): ExampleSpec[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => {
+    const o = d.toJS() as { metadata: { name: string }; spec: Omit<ExampleSpec, 'name'> };
+    return { ...o.spec, name: o.metadata.name };
+  });
+}
