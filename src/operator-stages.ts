@@ -19,7 +19,7 @@ import {
   stageWorthReconciling,
   trimStageForCache,
 } from './apistage/setup.ts';
-import { locationKey } from './kind/record.ts';
+import { locationKey, type Place } from './kind/record.ts';
 import type { StageView } from './kind/live.ts';
 import { KubeApiStageStore } from './adapters/kubernetes/store.ts';
 import type { Config } from './config.ts';
@@ -51,8 +51,20 @@ export interface StageControllerDeps {
 
 /** The ApiStage kind; every write of its reconciler goes through a fence that drops it once this replica stops leading. */
 export function stageKind(deps: StageControllerDeps): KindWorkers<ApiStage> {
-  const { cfg } = deps;
-  const concerned = (change: Change<ApiIntegration | ApiRoute>) => stagesConcerned(change, kind.list(), cfg.region);
+  const { cfg, clock } = deps;
+  /** API → when one of its ApiIntegrations or ApiRoutes last changed: deployments wait for a pause. */
+  const changedAt = new Map<string, number>();
+  // The stages of the API look at once, so they read Reconciling while the change is under way.
+  const concerned = (change: Change<ApiIntegration | ApiRoute>) => {
+    const now = clock.now();
+    for (const api of [...placesOf(change.old, cfg.region), ...placesOf(change.cur, cfg.region)])
+      changedAt.set(api, now);
+    return stagesConcerned(change, kind.list(), cfg.region);
+  };
+  const quietUntil = (place: Place) => {
+    const at = changedAt.get(locationKey(place));
+    return at === undefined ? undefined : at + cfg.deployQuietMs;
+  };
   const kind: KindWorkers<ApiStage> = new KindWorkers<ApiStage>({
     ...deps,
     name: STAGE_CONTROLLER,
@@ -61,12 +73,12 @@ export function stageKind(deps: StageControllerDeps): KindWorkers<ApiStage> {
     transform: trimStageForCache,
     worth: stageWorthReconciling,
     reconciler: (stages) => {
-      const reconciler = reconcilerOf(deps, stages);
+      const reconciler = reconcilerOf(deps, stages, quietUntil);
       return (key, signal) => reconciler.reconcile(key, signal);
     },
     watches: [
-      { source: 'apiintegration', delayMs: cfg.deployQuietMs, keys: concerned },
-      { source: 'apiroute', delayMs: cfg.deployQuietMs, keys: concerned },
+      { source: 'apiintegration', keys: concerned },
+      { source: 'apiroute', keys: concerned },
     ],
     optional: {
       crd: `${STAGE_PLURAL}.${GROUP}`,
@@ -77,12 +89,16 @@ export function stageKind(deps: StageControllerDeps): KindWorkers<ApiStage> {
   return kind;
 }
 
-function reconcilerOf(deps: StageControllerDeps, stages: KindWorkers<ApiStage>): ApiStageReconciler {
+function reconcilerOf(
+  deps: StageControllerDeps,
+  stages: KindWorkers<ApiStage>,
+  quietUntil: (place: Place) => number | undefined,
+): ApiStageReconciler {
   const { cfg, kc, clock, logger, isLeading } = deps;
   return new ApiStageReconciler({
     get: (key) => stages.get(key),
     claimedBy: (place, stageName, self) => stageClaimedBy(stages.list(), place, stageName, self),
-    served: { integrations: deps.integrations, routes: deps.routes, synced: deps.servedSynced },
+    served: { integrations: deps.integrations, routes: deps.routes, synced: deps.servedSynced, quietUntil },
     store: new FencedStore(new KubeApiStageStore(kc), isLeading),
     gateway: fencedGateway(deps.gateway, STAGE_GATEWAY_VERBS, isLeading),
     events: new FencedEvents(deps.events, isLeading),
@@ -100,7 +116,9 @@ function reconcilerOf(deps: StageControllerDeps, stages: KindWorkers<ApiStage>):
 
 /** The ApiStages as the Live condition of the objects they serve reads them. */
 export function stageViews(stages: Iterable<ApiStage>, defaultRegion: string): StageView[] {
-  return [...stages].map((s) => ({
+  // An ObserveOnly stage records nothing it serves: it covers no object's Live.
+  const managed = [...stages].filter((s) => s.spec.managementPolicy !== 'ObserveOnly');
+  return managed.map((s) => ({
     key: `${s.metadata.namespace}/${s.metadata.name}`,
     place: stagePlace(s, defaultRegion),
     served: s.status?.servedObjects ?? {},

@@ -69,11 +69,25 @@ function waitingSince(c: Context): number | undefined {
   return r?.status === 'True' ? Date.parse(r.lastTransitionTime) : undefined;
 }
 
+/** How long the API's objects are still changing (their last change was less than the quiet period ago). */
+const changingForMs = (c: Context) => Math.max(0, (c.input.quietUntil ?? 0) - c.input.now);
+
+/**
+ * Reconciling while a deployment is due: some objects are not settled (they wake the stage when they
+ * change), or all are but changed moments ago (the stage looks again when the quiet period ends).
+ */
 function awaitingSettle(c: Context): StagePlan {
   const n = c.input.settlement.pending.length;
-  const message = `waiting for ${n} object(s) on the API to become Ready before deploying; see status.waitingOn`;
-  return { action: { type: 'None' }, outcome: progressing('AwaitingSettle', message), requeue: WAIT, report: c.base };
+  const message =
+    n > 0
+      ? `waiting for ${n} object(s) on the API to become Ready before deploying; see status.waitingOn`
+      : `the API's objects changed moments ago; deploying once the changes pause`;
+  const requeue = n > 0 ? WAIT : { kind: 'after' as const, ms: changingForMs(c) };
+  return { action: { type: 'None' }, outcome: progressing('AwaitingSettle', message), requeue, report: c.base };
 }
+
+/** Whether a due deployment waits: objects not settled or still changing, within the longest wait. */
+const mustWait = (c: Context) => (!c.input.settlement.settled || changingForMs(c) > 0) && !waitedEnough(c);
 
 /** Whether churn has held the deployment back long enough that the API is deployed as it is. */
 function waitedEnough(c: Context): boolean {
@@ -91,7 +105,7 @@ function onChange(c: Context): StagePlan {
     const message = `deployment ${c.stage.deploymentId} was made outside the operator (it had deployed ${s.deploymentId ?? 'nothing'}); the next change to the API deploys again`;
     return { ...served(c), notice: { type: 'Warning', reason: 'DeployedOutOfBand', message } };
   }
-  if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
+  if (mustWait(c)) return awaitingSettle(c);
   return nothingToDeploy(c) ?? deployNow(c);
 }
 
@@ -128,7 +142,7 @@ function manual(c: Context): StagePlan {
     const message = `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`;
     return { ...served(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
-  if (!settlement.settled && !waitedEnough(c)) return awaitingSettle(c);
+  if (mustWait(c)) return awaitingSettle(c);
   const plan = nothingToDeploy(c) ?? deployNow(c);
   // The request is handled once the stage serves a deployment for it (made, pointed at or found);
   // a deployment in doubt may never land, so the request stays open until it is known.
@@ -138,7 +152,9 @@ function manual(c: Context): StagePlan {
 
 /** The latest deployment whose description names `revision`. */
 function deploymentOf(c: Context, revision: string) {
-  const mine = (c.input.observation.deployments ?? []).filter((x) => revisionOfDescription(x.description) === revision);
+  const mine = (c.input.observation.deployments ?? []).filter(
+    (x) => revisionOfDescription(x.description, c.input.obj.spec.stageName) === revision,
+  );
   return mine.sort((a, b) => (b.createdDate ?? 0) - (a.createdDate ?? 0))[0];
 }
 
@@ -217,6 +233,15 @@ function autoDeployed(c: Context): StagePlan {
   const current = settlement.revision === s?.deployedRevision && c.stage.deploymentId === s?.deploymentId;
   const redeployed = c.stage.deploymentId !== undefined && c.stage.deploymentId !== s?.deploymentId;
   if (current || redeployed)
+    return {
+      ...served(c),
+      report: {
+        ...c.base,
+        served: { deploymentId: c.stage.deploymentId, revision: settlement.revision, objects: settlement.ready },
+      },
+    };
+  // A change that made no AWS call (a deletionPolicy edit) gets no automatic deployment: the wait ends.
+  if (waitedEnough(c))
     return {
       ...served(c),
       report: {

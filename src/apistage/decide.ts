@@ -117,7 +117,7 @@ function decideUnrecorded(input: StageDecideInput, d: DesiredStage, stage: Obser
     if (obj.spec.adopt)
       return halt(
         'AdoptionFailed',
-        `stage ${stageName} does not exist on ${where(d.location)}; remove spec.adopt to let the operator create it`,
+        `stage ${stageName} does not exist on ${where(d.location)}; create it, or replace this ApiStage with one without spec.adopt (adopt cannot be turned off) to let the operator create it`,
       );
     return create(d, stageName, { reason: 'Created', message: `created stage ${stageName} on ${where(d.location)}` });
   }
@@ -193,7 +193,7 @@ function decideGone(input: StageDecideInput, rec: RecordedStage, d: DesiredStage
   if (input.obj.spec.adopt)
     return halt(
       'AdoptedStageGone',
-      `adopted stage ${stageName} no longer exists in AWS; remove spec.adopt to let the operator create one`,
+      `adopted stage ${stageName} no longer exists in AWS; replace this ApiStage with one without spec.adopt (adopt cannot be turned off) to let the operator create one`,
     );
   const settleLeft = (rec.recordedAt ?? 0) + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now;
   if (settleLeft > 0) return { action: { type: 'None' }, requeue: { kind: 'after', ms: settleLeft } };

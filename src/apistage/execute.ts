@@ -103,7 +103,7 @@ async function deploy(
     send: () =>
       ctx.gateway.createDeployment(
         a.location,
-        { stageName: a.stageName, description: deploymentDescription(a.revision) },
+        { stageName: a.stageName, description: deploymentDescription(a.revision, a.stageName) },
         ctx.signal,
       ),
     record: () => ({ [ANNOTATION_DEPLOY_PENDING]: null }),

@@ -28,6 +28,8 @@ export interface ServedObjects {
   routes(): Iterable<ApiRoute>;
   /** Whether both caches have listed everything: until then, what they hold says nothing. */
   synced(): boolean;
+  /** Until when the API counts as changing (its objects changed less than the quiet period ago). */
+  quietUntil?(place: Place): number | undefined;
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */

@@ -89,4 +89,6 @@ export interface StageDecideInput {
   notFoundGraceMs?: number;
   /** How long churn may hold a due deployment back before the API's current state is deployed anyway. */
   deployMaxWaitMs?: number;
+  /** Epoch ms until which the API counts as changing: a deployment waits for the pause. */
+  quietUntil?: number;
 }

@@ -13,8 +13,6 @@ export type StageConditionReason =
   | 'NothingToDeploy'
   /** Objects on the API are not yet Ready for their generation: a deployment waits for them. */
   | 'AwaitingSettle'
-  /** A deployment is due (the settled configuration differs from the one the stage serves). */
-  | 'Deploying'
   /** autoDeploy: AWS has not yet deployed the settled configuration. */
   | 'AwaitingAutoDeploy'
   /** autoDeploy: AWS reports its last automatic deployment failed. */

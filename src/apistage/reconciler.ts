@@ -38,6 +38,7 @@ async function decideApiStage(d: StageReconcilerDeps, pass: Pass<never>, obj: Ap
   const objects = { integrations: d.served.integrations(), routes: d.served.routes() };
   const settlement = settlementOf(membersAt(place, defaultRegion, objects));
   const claimedBy = d.claimedBy(place, obj.spec.stageName, `${namespace}/${name}`);
+  const quietUntil = d.served.quietUntil?.(place);
   const input = {
     obj,
     now: d.clock.now(),
@@ -50,6 +51,7 @@ async function decideApiStage(d: StageReconcilerDeps, pass: Pass<never>, obj: Ap
     createSettleMs,
     notFoundGraceMs,
     deployMaxWaitMs,
+    ...(quietUntil !== undefined ? { quietUntil } : {}),
   };
   const plan = await decideStageWithReads(reads, input);
   return { plan, protocol: desired?.protocol, roleArn };

@@ -62,8 +62,15 @@ export const deployPendingAnnotation = (revision: string, now: number) => ({
   [ANNOTATION_DEPLOY_PENDING]: `${revision}@${Math.floor(now)}`,
 });
 
-/** The deployment description names the revision it serves, so a lost answer is found by listing. */
-export const deploymentDescription = (revision: string) => `apigw-operator revision ${revision}`;
+/**
+ * A deployment's description names the revision it holds and the stage it was made for, so a lost
+ * answer is found by listing, and a stage never takes another stage's deployment for its own.
+ */
+export const deploymentDescription = (revision: string, stageName: string) =>
+  `apigw-operator revision ${revision} for stage ${stageName}`;
 
-export const revisionOfDescription = (description: string | undefined): string | undefined =>
-  /^apigw-operator revision ([0-9a-f]+)$/.exec(description ?? '')?.[1];
+/** The revision a deployment made for `stageName` holds, from its description; undefined for any other. */
+export function revisionOfDescription(description: string | undefined, stageName: string): string | undefined {
+  const m = /^apigw-operator revision ([0-9a-f]+) for stage (.+)$/.exec(description ?? '');
+  return m && m[2] === stageName ? m[1] : undefined;
+}

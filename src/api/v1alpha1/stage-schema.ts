@@ -377,7 +377,6 @@ export const STAGE_PRINTER_COLUMNS = [
   { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
   { name: 'Stage', type: 'string', jsonPath: '.spec.stageName' },
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-  { name: 'Live', type: 'string', jsonPath: '.status.conditions[?(@.type=="Live")].status' },
   { name: 'Deployment', type: 'string', jsonPath: '.status.deploymentId' },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
   { name: 'Policy', type: 'string', jsonPath: '.spec.deploymentPolicy', priority: 1 },

@@ -39,7 +39,7 @@ describe('ApiStage CRD', () => {
     expect(parse(committed, { version: '1.1' })).toEqual(buildStageCrd());
   });
 
-  it('has names, scope, status subresource and the printer columns API, Stage, Ready, Live, Deployment, Age', () => {
+  it('has names, scope, status subresource and the printer columns API, Stage, Ready, Deployment, Age', () => {
     const crd = buildStageCrd();
     expect(crd.metadata.name).toBe('apistages.apigw.dev');
     expect(crd.spec.names).toMatchObject({
@@ -56,7 +56,6 @@ describe('ApiStage CRD', () => {
       'API',
       'Stage',
       'Ready',
-      'Live',
       'Deployment',
       'Age',
     ]);

@@ -74,7 +74,7 @@ describe('decideStage: a new object', () => {
     const plan = decideStage(stageInput(stageObject({ spec: { adopt: true } }), { stage: null }));
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'AdoptionFailed' });
-    expect(plan.outcome!.message).toContain('remove spec.adopt');
+    expect(plan.outcome!.message).toContain('replace this ApiStage with one without spec.adopt');
   });
 
   it('refuses a stage made by quick create, adopt or not', () => {
