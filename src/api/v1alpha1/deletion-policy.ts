@@ -28,14 +28,17 @@ const KINDS = {
   },
 };
 
+/** The kinds, as their status and spec descriptions name what they manage. */
+export type DeletionPolicyKind = keyof typeof KINDS;
+
 /** A kind's spec.deletionPolicy. */
-export const deletionPolicySpecSchema = (what: keyof typeof KINDS) =>
+export const deletionPolicySpecSchema = (what: DeletionPolicyKind) =>
   policy(
     `Delete deletes the ${what} with the object; Retain ${KINDS[what].kept}. Unset: Retain when the object adopts (${KINDS[what].adoptField}), else Delete; status.deletionPolicy shows which applies.`,
   );
 
 /** A kind's status.deletionPolicy: the policy that applies, from effectiveDeletionPolicy. */
-export const deletionPolicyStatusSchema = (what: keyof typeof KINDS) =>
+export const deletionPolicyStatusSchema = (what: DeletionPolicyKind) =>
   policy(
     `What deleting the object does to the ${what}: spec.deletionPolicy, or when unset Retain for an adopted ${what} (${KINDS[what].adoptField}) and Delete for one the operator created. Always Retain with ObserveOnly.`,
   );

@@ -1,15 +1,31 @@
-// What every kind of the apigw.dev group shares: the group and version, the finalizer and the
-// annotations every kind writes, object metadata, the API protocol, the closed value sets and value
-// shapes the kinds use (route keys name a route to ApiRoute and a route's settings to ApiStage), and
-// the pieces each kind's schema is built from (CEL rules, string enums, conditions and the common
-// status fields). Each kind's schema (schema.ts for ApiIntegration, route-schema.ts for ApiRoute,
-// stage-schema.ts for ApiStage) builds on this file and never on another kind's.
+// What every kind of the apigw.dev group shares: the group and version, how a kind is named, the
+// finalizer and the annotations every kind writes, object metadata and the object itself, the API
+// protocol, the closed value sets and value shapes the kinds use (route keys name a route to ApiRoute
+// and a route's settings to ApiStage), and the pieces each kind's schema is built from (CEL rules,
+// string enums, conditions and the common status fields; common-schema.ts assembles them). Each
+// kind's schema (schema.ts for ApiIntegration, route-schema.ts for ApiRoute, stage-schema.ts for
+// ApiStage) builds on this file and never on another kind's.
 import { Type, type Static } from '@sinclair/typebox';
 
 export const GROUP = 'apigw.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const CATEGORIES = ['apigw'];
+
+/** A kind's names in the API: its Kind, the lower-case singular and plural, kubectl's short names and categories. */
+export interface KindNames<K extends string = string> {
+  kind: K;
+  singular: string;
+  plural: string;
+  shortNames: readonly string[];
+  categories: readonly string[];
+}
+
+/** Every kind of the group is named the Kubernetes way (lower-case singular, plural with an s) and is in its categories. */
+export function kindNames<K extends string>(kind: K, shortNames: readonly string[]): KindNames<K> {
+  const singular = kind.toLowerCase();
+  return { kind, singular, plural: `${singular}s`, shortNames, categories: CATEGORIES };
+}
 
 export const FINALIZER = 'apigw.dev/finalizer';
 /** `region/apiId` of the recorded resource, so a moved spec knows where the old one lives. */
@@ -35,6 +51,15 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   creationTimestamp?: string;
+}
+
+/** An object of one of the group's kinds, as the API server stores it. */
+export interface KindObject<Spec, Status> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status?: Status;
 }
 
 export type Protocol = 'HTTP' | 'WEBSOCKET';
@@ -71,6 +96,16 @@ export interface CelRule {
   reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
   fieldPath?: string;
 }
+
+/**
+ * The transition rule of a kind that adopts an existing resource by its id (spec.integrationId,
+ * spec.routeId): the id names the adopted resource, and changing it would silently re-point the object.
+ */
+export const adoptedIdRule = (field: string, kind: string, noun: string): CelRule => ({
+  rule: `!has(oldSelf.${field}) || (has(self.${field}) && self.${field} == oldSelf.${field})`,
+  message: `spec.${field} is immutable once set; create a new ${kind} to adopt a different ${noun}`,
+  fieldPath: `.${field}`,
+});
 
 export const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });

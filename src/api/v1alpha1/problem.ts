@@ -1,6 +1,6 @@
-// The shape every validation check reports, and the small helpers the checks share for reading a
-// spec that may not (yet) match its schema: checks run even when the structure is wrong, so that a
-// user sees every problem in one pass.
+// The shape every validation check reports, and the small helpers the checks of every kind share for
+// reading a spec that may not (yet) match its schema: checks run even when the structure is wrong, so
+// that a user sees every problem in one pass.
 
 /** One thing wrong with a spec: where, and what to change. */
 export interface Problem {
@@ -79,6 +79,13 @@ export function specField(f?: string, ...keys: string[]): string {
 }
 
 export const problem = (field: string, message: string): Problem => ({ field, message });
+
+/** One problem at `field` when `cond` holds, none otherwise. */
+export const when = (cond: boolean, field: string, message: string): Finding[] =>
+  cond ? [problem(field, message)] : [];
+
+export const isOneOf = (v: string | undefined, values: readonly string[]): v is string =>
+  v !== undefined && values.includes(v);
 
 /** Converts a RE2 pattern with a leading `(?i)` (CEL syntax) into the equivalent JavaScript RegExp. */
 export function re2(pattern: string): RegExp {

@@ -19,7 +19,10 @@
 //   removed key needs DeleteRouteRequestParameter, one call per key (cdkd live probe; Terraform does
 //   the same). Changed and added keys are sent in UpdateRoute.
 // routeKey changes in place (CloudFormation: "No interruption"), the route id stays.
+import { observedRows, type ObservedRow } from './common-schema.ts';
 import type { Protocol } from './group.ts';
+
+export type { Reported } from './common-schema.ts';
 
 /**
  * How a field is compared and cleared:
@@ -135,12 +138,8 @@ export const ROUTE_FIELD_NAMES = Object.keys(ROUTE_FIELDS) as RouteFieldName[];
 export const routeFieldRule = (f: RouteFieldName): RouteFieldRule => ROUTE_FIELDS[f];
 
 /** The rows status.observed reports. */
-export type ObservedRouteFieldName = {
-  [K in RouteFieldName]: (typeof ROUTE_FIELDS)[K] extends { observed: string } ? K : never;
-}[RouteFieldName];
-export const OBSERVED_ROUTE_FIELDS = ROUTE_FIELD_NAMES.filter(
-  (f): f is ObservedRouteFieldName => routeFieldRule(f).observed !== undefined,
-);
+export type ObservedRouteFieldName = ObservedRow<typeof ROUTE_FIELDS>;
+export const OBSERVED_ROUTE_FIELDS = observedRows(ROUTE_FIELDS);
 
 /** Spec fields that steer the operator or name the target (integrationRef); never sent to AWS as they are. */
 export const ROUTE_OPERATOR_FIELDS = [
@@ -155,6 +154,3 @@ export const ROUTE_OPERATOR_FIELDS = [
 
 /** What AWS reports beyond the spec's fields, kept in status.observed. */
 export const ROUTE_REPORTED_ONLY = ['apiGatewayManaged'] as const;
-
-/** A reported value: enumerations widen to strings, since AWS reports values the schema does not offer. */
-export type Reported<T> = T extends string ? string : T;

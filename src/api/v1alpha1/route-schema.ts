@@ -5,32 +5,33 @@
 // (learned from GetApi) are in route-validation.ts only. The CRD cannot know an API's protocol,
 // but some fields and keys give it away: `$connect`/`$disconnect` and the WebSocket-only fields
 // exist only on WebSocket APIs, JWT only on HTTP APIs. Rules use those tells and nothing more.
-import { Type, type Static, type TOptional, type TUnsafe } from '@sinclair/typebox';
-import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
+import { Type } from '@sinclair/typebox';
 import {
-  CATEGORIES,
-  COMMON_STATUS,
+  managementPolicyField,
+  observedFieldSchemas,
+  regionField,
+  roleArnField,
+  statusSchema,
+} from './common-schema.ts';
+import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import {
   HTTP_ROUTE_KEY,
   HTTP_ROUTE_KEY_START,
-  IAM_ROLE_ARN,
   ID_SHAPE,
-  MANAGEMENT_POLICIES,
   PREDEFINED_ROUTE_KEYS,
-  REGION_PATTERN,
   StringEnum,
   WEBSOCKET_ROUTE_KEYS,
+  adoptedIdRule,
+  kindNames,
   type CelRule,
 } from './group.ts';
-import { OBSERVED_ROUTE_FIELDS, routeFieldRule, type ObservedRouteFieldName, type Reported } from './route-fields.ts';
+import { OBSERVED_ROUTE_FIELDS, ROUTE_FIELDS } from './route-fields.ts';
 
 // The route key shapes are shared with ApiStage's route settings; their home is group.ts.
 export { HTTP_ROUTE_KEY, HTTP_ROUTE_KEY_START, PREDEFINED_ROUTE_KEYS, WEBSOCKET_ROUTE_KEYS };
 
-export const ROUTE_KIND = 'ApiRoute';
-export const ROUTE_PLURAL = 'apiroutes';
-export const ROUTE_SINGULAR = 'apiroute';
-export const ROUTE_SHORT_NAMES = ['apiroute'];
-export const ROUTE_CATEGORIES = CATEGORIES;
+export const ROUTE_NAMES = kindNames('ApiRoute', ['apiroute']);
+export const { kind: ROUTE_KIND, plural: ROUTE_PLURAL } = ROUTE_NAMES;
 
 export const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM', 'JWT'] as const;
 /** Authorization types that name an authorizer (authorizerId). */
@@ -124,13 +125,7 @@ export const ROUTE_SPEC_RULES: CelRule[] = [
 ];
 
 /** `spec.routeId` names an adopted route; changing it would silently re-point the object. */
-export const ROUTE_TRANSITION_RULES: CelRule[] = [
-  {
-    rule: '!has(oldSelf.routeId) || (has(self.routeId) && self.routeId == oldSelf.routeId)',
-    message: 'spec.routeId is immutable once set; create a new ApiRoute to adopt a different route',
-    fieldPath: '.routeId',
-  },
-];
+export const ROUTE_TRANSITION_RULES: CelRule[] = [adoptedIdRule('routeId', ROUTE_KIND, 'route')];
 
 const ID = ID_SHAPE;
 
@@ -244,21 +239,8 @@ export const ApiRouteSpec = Type.Object(
         ],
       }),
     ),
-    region: Type.Optional(
-      Type.String({
-        description: "AWS region of the API; the operator's default region when left out. Changing it moves the route.",
-        pattern: REGION_PATTERN,
-        maxLength: 32,
-      }),
-    ),
-    roleArn: Type.Optional(
-      Type.String({
-        description:
-          "IAM role to act through, as for ApiIntegration: refused unless the Namespace allows it (apigw.dev/role-arn or apigw.dev/allowed-role-arns). Defaults to the namespace's role, else the operator's own identity.",
-        maxLength: 2048,
-        pattern: IAM_ROLE_ARN,
-      }),
-    ),
+    region: regionField('moves the route'),
+    roleArn: roleArnField(),
     deletionPolicy: deletionPolicySpecSchema('route'),
     routeId: Type.Optional(
       Type.String({
@@ -267,11 +249,8 @@ export const ApiRouteSpec = Type.Object(
         ...ID,
       }),
     ),
-    managementPolicy: Type.Optional(
-      StringEnum(
-        MANAGEMENT_POLICIES,
-        'Manage (default) makes AWS match the spec; ObserveOnly only reads the route and reports it in status, never writing to AWS.',
-      ),
+    managementPolicy: managementPolicyField(
+      'Manage (default) makes AWS match the spec; ObserveOnly only reads the route and reports it in status, never writing to AWS.',
     ),
   },
   {
@@ -281,27 +260,12 @@ export const ApiRouteSpec = Type.Object(
   },
 );
 
-type ApiRouteSpecStatic = Static<typeof ApiRouteSpec>;
-
-/** status.observed's property for each observed row of the field table: the spec property's type, any value. */
-const observedFieldSchemas = Object.fromEntries(
-  OBSERVED_ROUTE_FIELDS.map((f) => [
-    f,
-    Type.Optional(
-      Type.Unsafe({
-        description: routeFieldRule(f).observed,
-        type: (ApiRouteSpec.properties[f] as { type: string }).type,
-      }),
-    ),
-  ]),
-) as { [K in ObservedRouteFieldName]: TOptional<TUnsafe<Reported<NonNullable<ApiRouteSpecStatic[K]>>>> };
-
 export const ObservedRoute = Type.Object(
   {
     apiId: Type.Optional(Type.String({ description: 'API the observed route belongs to.' })),
     region: Type.Optional(Type.String({ description: 'Region of the observed route.' })),
     protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
-    ...observedFieldSchemas,
+    ...observedFieldSchemas(ApiRouteSpec, ROUTE_FIELDS, OBSERVED_ROUTE_FIELDS),
     apiGatewayManaged: Type.Optional(
       Type.Boolean({ description: 'True for routes made by quick create; those cannot be managed.' }),
     ),
@@ -309,21 +273,15 @@ export const ObservedRoute = Type.Object(
   { description: 'What AWS reports for the route, including values AWS defaulted.' },
 );
 
-export const ApiRouteStatus = Type.Object(
+export const ApiRouteStatus = statusSchema(
+  'route',
   {
     routeId: Type.Optional(Type.String({ description: 'ID of the route in API Gateway.' })),
     integrationId: Type.Optional(
       Type.String({ description: 'ID of the integration the route targets, resolved from integrationRef or target.' }),
     ),
-    deletionPolicy: deletionPolicyStatusSchema('route'),
-    ...COMMON_STATUS,
-    observed: Type.Optional(ObservedRoute),
   },
-  {
-    description: 'Observed state, written by the operator only.',
-    // As for ApiIntegration: a new object reads as not yet observed, so kstatus waits for the first pass.
-    default: { observedGeneration: 0 },
-  },
+  ObservedRoute,
 );
 
 export const ROUTE_PRINTER_COLUMNS = [

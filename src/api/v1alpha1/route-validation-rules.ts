@@ -2,31 +2,25 @@
 // specs before any AWS call (objects may predate the CRD, or come from a CLI). Each twin names the
 // CEL rule it mirrors by its message; a unit test checks every rule has exactly one twin, and an
 // integration test proves both refuse the same manifests on a real API server.
-import { has, problem, record, re2, specField, str, type Finding, type LooseSpec, type Problem } from './problem.ts';
+import { has, isOneOf, problem, record, re2, specField, str, when, type LooseSpec, type Problem } from './problem.ts';
+import { adoptedIdTwin, type CelTwin, type TransitionTwin } from './twins.ts';
 import {
   AUTHORIZER_TYPES,
   HTTP_ROUTE_KEY,
   HTTP_ROUTE_KEY_START,
   PREDEFINED_ROUTE_KEYS,
+  ROUTE_KIND,
   ROUTE_REQUEST_PARAMETER_KEY,
   WEBSOCKET_ROUTE_FIELDS,
   WEBSOCKET_ROUTE_KEYS,
 } from './route-schema.ts';
 
-export interface RouteCelTwin {
-  /** The CEL rule mirrored: the rule's exact message, or a pattern matching it. */
-  cel: string | RegExp;
-  check: (s: LooseSpec) => Finding[];
-}
-
 const HTTP_KEY_START = re2(HTTP_ROUTE_KEY_START);
 const HTTP_KEY = re2(HTTP_ROUTE_KEY);
 const PARAMETER_KEY = re2(ROUTE_REQUEST_PARAMETER_KEY);
 
-const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
 const keyOf = (s: LooseSpec) => str(s, 'routeKey');
 const authOf = (s: LooseSpec) => str(s, 'authorizationType');
-const isOneOf = (v: string | undefined, values: readonly string[]) => v !== undefined && values.includes(v);
 
 /** What gives a WebSocket API away without asking AWS (the CEL rules' WEBSOCKET_TELL). */
 export function websocketTells(s: LooseSpec): string[] {
@@ -54,7 +48,7 @@ function targetTwin(s: LooseSpec): Problem[] {
   );
 }
 
-function routeKeyTwins(): RouteCelTwin[] {
+function routeKeyTwins(): CelTwin[] {
   return [
     {
       cel: /^route keys starting with \$ are reserved/,
@@ -81,7 +75,7 @@ function routeKeyTwins(): RouteCelTwin[] {
   ];
 }
 
-function authorizationTwins(): RouteCelTwin[] {
+function authorizationTwins(): CelTwin[] {
   return [
     {
       cel: /^authorizationType JWT exists only on HTTP APIs/,
@@ -137,7 +131,7 @@ function authorizationTwins(): RouteCelTwin[] {
 }
 
 /** Twins of the spec-level CEL rules (ROUTE_SPEC_RULES). */
-export const ROUTE_SPEC_RULE_TWINS: readonly RouteCelTwin[] = [
+export const ROUTE_SPEC_RULE_TWINS: readonly CelTwin[] = [
   { cel: /^set exactly one of integrationRef/, check: targetTwin },
   ...routeKeyTwins(),
   ...authorizationTwins(),
@@ -162,7 +156,7 @@ export const ROUTE_SPEC_RULE_TWINS: readonly RouteCelTwin[] = [
 ];
 
 /** Twins of the CEL rules attached to map fields; `at` is the schema path of the map. */
-export const ROUTE_MAP_RULE_TWINS: readonly (RouteCelTwin & { at: string })[] = [
+export const ROUTE_MAP_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
   {
     at: 'requestParameters',
     cel: 'requestParameters keys must be route.request.header.NAME or route.request.querystring.NAME',
@@ -179,22 +173,4 @@ export const ROUTE_MAP_RULE_TWINS: readonly (RouteCelTwin & { at: string })[] = 
 ];
 
 /** Twin of ROUTE_TRANSITION_RULES: what may not change between the stored spec and an update. */
-export const ROUTE_TRANSITION_RULE_TWINS: readonly {
-  cel: string | RegExp;
-  check: (oldSpec: LooseSpec, newSpec: LooseSpec) => Problem[];
-}[] = [
-  {
-    cel: /^spec\.routeId is immutable once set/,
-    check: (o, n) =>
-      when(
-        has(o, 'routeId') && str(n, 'routeId') !== str(o, 'routeId'),
-        specField('routeId'),
-        `spec.routeId is immutable once set; put back ${String(o.routeId)}, or create a new ApiRoute to adopt a different route`,
-      ),
-  },
-];
-
-/** Every CEL rule of the ApiRoute schema, checked in TypeScript. */
-export function routeCelProblems(s: LooseSpec): Finding[] {
-  return [...ROUTE_SPEC_RULE_TWINS, ...ROUTE_MAP_RULE_TWINS].flatMap((t) => t.check(s));
-}
+export const ROUTE_TRANSITION_RULE_TWINS: readonly TransitionTwin[] = [adoptedIdTwin('routeId', ROUTE_KIND, 'route')];

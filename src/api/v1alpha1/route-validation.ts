@@ -1,78 +1,19 @@
-// The one entry point for "is this ApiRoute spec acceptable?": structure (the CRD's JSON schema, via
-// ajv), the CEL rules re-implemented in TypeScript, and, once the API's protocol is known, the rules
-// that depend on it. Every problem is reported at once. Pure: no I/O, no SDKs, no environment.
-import { Ajv, type ErrorObject } from 'ajv';
-import type { JsonSchema } from './crd.ts';
-import { isRecord, problem, re2, specField, str, withoutFollowOns, type LooseSpec, type Problem } from './problem.ts';
-import { routeSpecJsonSchema } from './route-crd.ts';
-import { HTTP_ROUTE_KEY, WEBSOCKET_ROUTE_FIELDS, WEBSOCKET_ROUTE_KEYS } from './route-schema.ts';
-import type { ApiRouteSpecT } from './route-types.ts';
-import { ROUTE_TRANSITION_RULE_TWINS, routeCelProblems } from './route-validation-rules.ts';
+// The one entry point for "is this ApiRoute spec acceptable?": the frame every kind shares
+// (spec-validation.ts) run with the kind's own checks: structure against its schema, the TypeScript
+// twins of its CEL rules (route-validation-rules.ts) and, below, the rules that need the API's
+// protocol. Pure: no I/O, no SDKs, no environment.
 import type { Protocol } from './group.ts';
+import { problem, re2, specField, str, when, type LooseSpec, type Problem } from './problem.ts';
+import { routeSpecJsonSchema } from './route-crd.ts';
+import { HTTP_ROUTE_KEY, ROUTE_KIND, WEBSOCKET_ROUTE_FIELDS, WEBSOCKET_ROUTE_KEYS } from './route-schema.ts';
+import type { ApiRouteSpecT } from './route-types.ts';
+import { ROUTE_MAP_RULE_TWINS, ROUTE_SPEC_RULE_TWINS, ROUTE_TRANSITION_RULE_TWINS } from './route-validation-rules.ts';
+import { specValidation, type SpecValidationResult } from './spec-validation.ts';
+import { structureCheck } from './spec-structure.ts';
 
-export type RouteValidationResult = { ok: true; spec: ApiRouteSpecT } | { ok: false; problems: Problem[] };
+export type RouteValidationResult = SpecValidationResult<ApiRouteSpecT>;
 
-const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false });
-const validateStructure = ajv.compile(closeObjects(routeSpecJsonSchema()));
 const HTTP_KEY = re2(HTTP_ROUTE_KEY);
-
-/** Copy of the schema where objects with declared properties refuse others (structural schemas cannot say so). */
-function closeObjects(node: JsonSchema): JsonSchema {
-  const out: JsonSchema = { ...node };
-  if (isRecord(node.properties)) {
-    out.properties = Object.fromEntries(
-      Object.entries(node.properties).map(([k, v]) => [k, closeObjects(v as JsonSchema)]),
-    );
-    if (node.additionalProperties === undefined) out.additionalProperties = false;
-  }
-  if (isRecord(node.additionalProperties)) out.additionalProperties = closeObjects(node.additionalProperties);
-  return out;
-}
-
-/** An ajv JSON pointer in the API server's notation: `spec.a.b`, or `spec.map[key]` past a map. */
-function fieldOf(e: ErrorObject): string {
-  const segments = e.instancePath
-    .split('/')
-    .slice(1)
-    .map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const extra = e.params as { missingProperty?: string; additionalProperty?: string };
-  const last = extra.missingProperty ?? extra.additionalProperty;
-  const [first, ...rest] = segments;
-  const inMap = first === 'requestParameters' || first === 'requestModels';
-  const path =
-    first === undefined ? [] : inMap && rest.length > 0 ? [`${first}[${rest[0]}]`, ...rest.slice(1)] : segments;
-  return ['spec', ...path, ...(last !== undefined ? [last] : [])].join('.');
-}
-
-function messageOf(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  const got = JSON.stringify(e.data);
-  switch (e.keyword) {
-    case 'required':
-      return `is required; set ${String(p.missingProperty)}`;
-    case 'additionalProperties':
-      return 'is not a field of ApiRoute spec; remove it or fix its spelling';
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).join(', ')} (got ${got})`;
-    case 'type':
-      return `must be ${p.type === 'integer' || p.type === 'object' || p.type === 'array' ? 'an' : 'a'} ${String(p.type)} (got ${got})`;
-    case 'minLength':
-      return 'must not be empty';
-    case 'maxLength':
-      return `must be at most ${String(p.limit)} characters long; shorten it`;
-    case 'pattern':
-      return `${got} is not valid; it must match ${String(p.pattern)}`;
-    default:
-      return e.message ?? 'is invalid';
-  }
-}
-
-export function routeStructureProblems(spec: unknown): Problem[] {
-  if (validateStructure(spec)) return [];
-  return (validateStructure.errors ?? []).map((e) => problem(fieldOf(e), messageOf(e)));
-}
-
-const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
 
 function httpRouteKey(s: LooseSpec): Problem[] {
   const key = str(s, 'routeKey');
@@ -119,44 +60,10 @@ export function routeProtocolProblems(s: LooseSpec, protocol: Protocol): Problem
   return protocol === 'HTTP' ? [...httpRouteKey(s), ...websocketFieldsOnHttp(s)] : websocketAuthorization(s);
 }
 
-/**
- * Checks an ApiRoute spec; with `protocol` (learned from GetApi) also the protocol-specific AWS
- * rules. On success returns the spec with nulls dropped, as the API server would store it.
- */
-export function validateRouteSpec(spec: unknown, protocol?: Protocol): RouteValidationResult {
-  if (!isRecord(spec))
-    return { ok: false, problems: [problem('spec', 'spec must be an object with at least apiId and routeKey')] };
-  const s = withoutNulls(spec);
-  const problems = unique([
-    ...routeStructureProblems(s),
-    ...withoutFollowOns(routeCelProblems(s)),
-    ...(protocol ? routeProtocolProblems(s, protocol) : []),
-  ]);
-  return problems.length === 0 ? { ok: true, spec: s as ApiRouteSpecT } : { ok: false, problems };
-}
-
-/** Checks what may not change on update (the CEL transition rules), given the stored spec. */
-export function validateRouteSpecUpdate(oldSpec: unknown, newSpec: unknown): Problem[] {
-  if (!isRecord(oldSpec) || !isRecord(newSpec)) return [];
-  return ROUTE_TRANSITION_RULE_TWINS.flatMap((t) => t.check(withoutNulls(oldSpec), withoutNulls(newSpec)));
-}
-
-// The API server prunes nulls before validating and storing; doing the same keeps a manifest with
-// `field: null` acceptable here exactly when it is at admission.
-function withoutNulls(v: Record<string, unknown>): LooseSpec {
-  return Object.fromEntries(
-    Object.entries(v)
-      .filter(([, x]) => x !== null)
-      .map(([k, x]) => [k, isRecord(x) ? withoutNulls(x) : x]),
-  );
-}
-
-function unique(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.field}\u0000${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
+export const { validate: validateRouteSpec, validateUpdate: validateRouteSpecUpdate } = specValidation<ApiRouteSpecT>({
+  notAnObject: 'spec must be an object with at least apiId and routeKey',
+  structure: structureCheck(routeSpecJsonSchema(), { kind: ROUTE_KIND }),
+  twins: [...ROUTE_SPEC_RULE_TWINS, ...ROUTE_MAP_RULE_TWINS],
+  protocol: routeProtocolProblems,
+  transitionTwins: ROUTE_TRANSITION_RULE_TWINS,
+});

@@ -3,8 +3,9 @@
 // Only keywords Kubernetes allows in structural schemas may appear here; CEL rules that do not
 // depend on the API's protocol live beside the fields they constrain.
 import { Type } from '@sinclair/typebox';
-import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
-import { COMMON_STATUS, HTTP_METHODS, IAM_ROLE_ARN, MANAGEMENT_POLICIES, StringEnum, type CelRule } from './group.ts';
+import { managementPolicyField, regionField, roleArnField, statusSchema } from './common-schema.ts';
+import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import { HTTP_METHODS, ID_SHAPE, IAM_ROLE_ARN, StringEnum, adoptedIdRule, kindNames, type CelRule } from './group.ts';
 import {
   DESCRIPTION_MAX,
   INTEGRATION_TYPES,
@@ -22,10 +23,8 @@ import {
   RESERVED_HEADER_KEY,
 } from './vocabulary.ts';
 
-export const KIND = 'ApiIntegration';
-export const PLURAL = 'apiintegrations';
-export const SINGULAR = 'apiintegration';
-export const SHORT_NAMES = ['apiint'];
+export const INTEGRATION_NAMES = kindNames('ApiIntegration', ['apiint']);
+export const { kind: KIND, plural: PLURAL } = INTEGRATION_NAMES;
 
 // Importers of the schema get its vocabulary too.
 export * from './vocabulary.ts';
@@ -167,13 +166,7 @@ export const SPEC_RULES: CelRule[] = [
 ];
 
 /** `spec.integrationId` names an adopted integration; changing it would silently re-point the object. */
-export const SPEC_TRANSITION_RULES: CelRule[] = [
-  {
-    rule: '!has(oldSelf.integrationId) || (has(self.integrationId) && self.integrationId == oldSelf.integrationId)',
-    message: 'spec.integrationId is immutable once set; create a new ApiIntegration to adopt a different integration',
-    fieldPath: '.integrationId',
-  },
-];
+export const SPEC_TRANSITION_RULES: CelRule[] = [adoptedIdRule('integrationId', KIND, 'integration')];
 
 const MappingValues = (description: string) =>
   StringMap(description, 512, 100, {
@@ -195,9 +188,7 @@ export const ApiIntegrationSpec = Type.Object(
     apiId: Type.String({
       description:
         'ID of the API Gateway v2 API (HTTP or WebSocket) the integration belongs to. Changing it moves the integration: a new one is created under the new API, then the old one is deleted.',
-      minLength: 1,
-      maxLength: 64,
-      pattern: '^[a-z0-9]+$',
+      ...ID_SHAPE,
     }),
     integrationType: StringEnum(
       INTEGRATION_TYPES,
@@ -331,37 +322,20 @@ export const ApiIntegrationSpec = Type.Object(
         { description: 'HTTP API private integrations only: TLS to the backend.' },
       ),
     ),
-    region: Type.Optional(
-      Type.String({
-        description:
-          "AWS region of the API; the operator's default region when left out. Changing it moves the integration.",
-        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
-        maxLength: 32,
-      }),
-    ),
-    roleArn: Type.Optional(
-      Type.String({
-        description:
-          "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.",
-        maxLength: 2048,
-        pattern: IAM_ROLE_ARN,
-      }),
+    region: regionField('moves the integration'),
+    roleArn: roleArnField(
+      "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.",
     ),
     deletionPolicy: deletionPolicySpecSchema('integration'),
     integrationId: Type.Optional(
       Type.String({
         description:
           'Adopt this existing integration instead of creating one. Immutable once set. Integrations made by quick create (apiGatewayManaged), or managed by another ApiIntegration that still exists, are refused.',
-        minLength: 1,
-        maxLength: 64,
-        pattern: '^[a-z0-9]+$',
+        ...ID_SHAPE,
       }),
     ),
-    managementPolicy: Type.Optional(
-      StringEnum(
-        MANAGEMENT_POLICIES,
-        'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.',
-      ),
+    managementPolicy: managementPolicyField(
+      'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.',
     ),
   },
   {
@@ -396,20 +370,10 @@ export const ObservedIntegration = Type.Object(
   { description: 'What AWS reports for the integration, including values AWS defaulted.' },
 );
 
-export const ApiIntegrationStatus = Type.Object(
-  {
-    integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
-    deletionPolicy: deletionPolicyStatusSchema('integration'),
-    ...COMMON_STATUS,
-    observed: Type.Optional(ObservedIntegration),
-  },
-  {
-    description: 'Observed state, written by the operator only.',
-    // Applied whenever the API server reads an object that has no status yet: a new object then reads
-    // as generation 1 / observed 0, which kstatus (Helm 4 --wait, Flux) calls InProgress instead of
-    // Current until the operator's first pass.
-    default: { observedGeneration: 0 },
-  },
+export const ApiIntegrationStatus = statusSchema(
+  'integration',
+  { integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })) },
+  ObservedIntegration,
 );
 
 export const PRINTER_COLUMNS = [

@@ -14,6 +14,7 @@
 // - loggingLevel and dataTraceEnabled are "supported only for WebSocket APIs" (CreateStage); AWS
 //   refuses them on HTTP APIs ("Execution logs are not supported on protocolType HTTP").
 // stageName is the stage's identity (a path parameter of every call) and is never updated.
+import { observedRows, type ObservedRow } from './common-schema.ts';
 import type { Protocol } from './group.ts';
 
 /**
@@ -86,12 +87,8 @@ export const ACCESS_LOG_FIELDS = {
 } as const satisfies Record<string, MemberRule>;
 
 /** The rows status.observed reports. */
-export type ObservedStageFieldName = {
-  [K in StageFieldName]: (typeof STAGE_FIELDS)[K] extends { observed: string } ? K : never;
-}[StageFieldName];
-export const OBSERVED_STAGE_FIELDS = STAGE_FIELD_NAMES.filter(
-  (f): f is ObservedStageFieldName => stageFieldRule(f).observed !== undefined,
-);
+export type ObservedStageFieldName = ObservedRow<typeof STAGE_FIELDS>;
+export const OBSERVED_STAGE_FIELDS = observedRows(STAGE_FIELDS);
 
 /**
  * Spec fields that steer the operator or name the stage; never sent to AWS as they are (stageName

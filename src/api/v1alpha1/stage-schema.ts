@@ -13,28 +13,28 @@
 // - access log format: one line (a newline only at the end) holding $context.requestId or
 //   $context.extendedRequestId, at most 3 KB (same quotas page); the destination is a CloudWatch
 //   Logs log group ARN, arn:aws:logs:REGION:ACCOUNT:log-group:NAME ("Configure logging for HTTP APIs").
-import { Type, type Static, type TOptional, type TUnsafe } from '@sinclair/typebox';
-import { deletionPolicySpecSchema, deletionPolicyStatusSchema } from './deletion-policy.ts';
+import { Type, type Static } from '@sinclair/typebox';
 import {
-  CATEGORIES,
-  COMMON_STATUS,
+  managementPolicyField,
+  observedFieldSchemas,
+  regionField,
+  roleArnField,
+  statusSchema,
+} from './common-schema.ts';
+import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import {
   HTTP_ROUTE_KEY,
   HTTP_ROUTE_KEY_START,
-  IAM_ROLE_ARN,
   ID_SHAPE,
-  MANAGEMENT_POLICIES,
   PREDEFINED_ROUTE_KEYS,
-  REGION_PATTERN,
   StringEnum,
+  kindNames,
   type CelRule,
 } from './group.ts';
-import { OBSERVED_STAGE_FIELDS, stageFieldRule, type ObservedStageFieldName } from './stage-fields.ts';
+import { OBSERVED_STAGE_FIELDS, STAGE_FIELDS } from './stage-fields.ts';
 
-export const STAGE_KIND = 'ApiStage';
-export const STAGE_PLURAL = 'apistages';
-export const STAGE_SINGULAR = 'apistage';
-export const STAGE_SHORT_NAMES = ['apistage'];
-export const STAGE_CATEGORIES = CATEGORIES;
+export const STAGE_NAMES = kindNames('ApiStage', ['apistage']);
+export const { kind: STAGE_KIND, plural: STAGE_PLURAL } = STAGE_NAMES;
 
 /** OnChange (the default when unset): a deployment once the API has settled after changes. Manual: only on request. */
 export const DEPLOYMENT_POLICIES = ['OnChange', 'Manual'] as const;
@@ -247,27 +247,11 @@ export const ApiStageSpec = Type.Object(
         },
       ),
     ),
-    region: Type.Optional(
-      Type.String({
-        description: "AWS region of the API; the operator's default region when left out.",
-        pattern: REGION_PATTERN,
-        maxLength: 32,
-      }),
-    ),
-    roleArn: Type.Optional(
-      Type.String({
-        description:
-          "IAM role to act through, as for ApiIntegration: refused unless the Namespace allows it (apigw.dev/role-arn or apigw.dev/allowed-role-arns). Defaults to the namespace's role, else the operator's own identity.",
-        maxLength: 2048,
-        pattern: IAM_ROLE_ARN,
-      }),
-    ),
+    region: regionField(),
+    roleArn: roleArnField(),
     deletionPolicy: deletionPolicySpecSchema('stage'),
-    managementPolicy: Type.Optional(
-      StringEnum(
-        MANAGEMENT_POLICIES,
-        'Manage (default) makes AWS match the spec and deploys; ObserveOnly only reads the stage (adopt true) and reports it in status, never writing to AWS.',
-      ),
+    managementPolicy: managementPolicyField(
+      'Manage (default) makes AWS match the spec and deploys; ObserveOnly only reads the stage (adopt true) and reports it in status, never writing to AWS.',
     ),
   },
   {
@@ -277,25 +261,10 @@ export const ApiStageSpec = Type.Object(
   },
 );
 
-type ApiStageSpecStatic = Static<typeof ApiStageSpec>;
-
-/** status.observed's property for each observed row of the field table: the spec property's type. */
-const observedFieldSchemas = Object.fromEntries(
-  OBSERVED_STAGE_FIELDS.map((f) => [
-    f,
-    Type.Optional(
-      Type.Unsafe({
-        description: stageFieldRule(f).observed,
-        type: (ApiStageSpec.properties[f] as { type: string }).type,
-      }),
-    ),
-  ]),
-) as { [K in ObservedStageFieldName]: TOptional<TUnsafe<NonNullable<ApiStageSpecStatic[K]>>> };
-
 export const ObservedStage = Type.Object(
   {
     protocolType: Type.Optional(Type.String({ description: 'HTTP or WEBSOCKET, as reported by GetApi.' })),
-    ...observedFieldSchemas,
+    ...observedFieldSchemas(ApiStageSpec, STAGE_FIELDS, OBSERVED_STAGE_FIELDS),
     apiGatewayManaged: Type.Optional(
       Type.Boolean({ description: 'True for the stage quick create made; those cannot be managed.' }),
     ),
@@ -321,7 +290,8 @@ const WaitingOn = Type.Object(
   { description: 'One object on the API that is not settled.' },
 );
 
-export const ApiStageStatus = Type.Object(
+export const ApiStageStatus = statusSchema(
+  'stage',
   {
     apiId: Type.Optional(Type.String({ description: 'API of the stage the operator manages.' })),
     region: Type.Optional(Type.String({ description: 'Region of that API.' })),
@@ -362,15 +332,8 @@ export const ApiStageStatus = Type.Object(
         'x-kubernetes-list-type': 'atomic',
       }),
     ),
-    deletionPolicy: deletionPolicyStatusSchema('stage'),
-    ...COMMON_STATUS,
-    observed: Type.Optional(ObservedStage),
   },
-  {
-    description: 'Observed state, written by the operator only.',
-    // As for the other kinds: a new object reads as not yet observed, so kstatus waits for the first pass.
-    default: { observedGeneration: 0 },
-  },
+  ObservedStage,
 );
 
 export const STAGE_PRINTER_COLUMNS = [

@@ -2,19 +2,13 @@
 // user asks for a deployment.
 import type { Static } from '@sinclair/typebox';
 import type { ApiStageSpec, ApiStageStatus, ObservedStage } from './stage-schema.ts';
-import type { ObjectMeta } from './group.ts';
+import type { KindObject } from './group.ts';
 
 export type ApiStageSpecT = Static<typeof ApiStageSpec>;
 export type ApiStageStatusT = Static<typeof ApiStageStatus>;
 export type ObservedStageT = Static<typeof ObservedStage>;
 
-export interface ApiStage {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  spec: ApiStageSpecT;
-  status?: ApiStageStatusT;
-}
+export type ApiStage = KindObject<ApiStageSpecT, ApiStageStatusT>;
 
 /**
  * Set to any new value (a timestamp, say) to ask for one deployment now, with either

@@ -2,15 +2,10 @@
 // `apigw-operator validate` refuse the same specs as the API server. Each twin names the CEL rule it
 // mirrors by its message; a unit test checks every rule has exactly one twin, and an integration
 // test proves both refuse the same manifests on a real API server.
-import { has, problem, record, re2, specField, str, type LooseSpec, type Problem } from './problem.ts';
+import { has, isOneOf, problem, record, re2, specField, str, when, type LooseSpec } from './problem.ts';
+import type { CelTwin, TransitionTwin } from './twins.ts';
 import { HTTP_ROUTE_KEY, HTTP_ROUTE_KEY_START, PREDEFINED_ROUTE_KEYS } from './group.ts';
 import { ACCESS_LOG_REQUEST_IDS, STAGE_VARIABLE_NAME, STAGE_VARIABLE_NAME_MAX } from './stage-schema.ts';
-
-export interface StageCelTwin {
-  /** The CEL rule mirrored: the rule's exact message, or a pattern matching it. */
-  cel: string | RegExp;
-  check: (s: LooseSpec) => Problem[];
-}
 
 const HTTP_KEY_START = re2(HTTP_ROUTE_KEY_START);
 const HTTP_KEY = re2(HTTP_ROUTE_KEY);
@@ -18,12 +13,10 @@ const VARIABLE_NAME = re2(STAGE_VARIABLE_NAME);
 // RE2's `.` and JavaScript's both stop at a newline: a line break followed by more text.
 const LINE_BREAK_INSIDE = /[\r\n]./;
 
-const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
-const isOneOf = (v: string | undefined, values: readonly string[]) => v !== undefined && values.includes(v);
 const keysOf = (s: LooseSpec, f: string) => Object.keys(record(s, f) ?? {});
 
 /** Twins of the spec-level CEL rules (STAGE_SPEC_RULES). */
-export const STAGE_SPEC_RULE_TWINS: readonly StageCelTwin[] = [
+export const STAGE_SPEC_RULE_TWINS: readonly CelTwin[] = [
   {
     cel: /^autoDeploy true makes AWS deploy every change at once/,
     check: (s) =>
@@ -45,7 +38,7 @@ export const STAGE_SPEC_RULE_TWINS: readonly StageCelTwin[] = [
 ];
 
 /** Twins of the CEL rules attached to map and object fields; `at` is the field that carries the rule. */
-export const STAGE_FIELD_RULE_TWINS: readonly (StageCelTwin & { at: string })[] = [
+export const STAGE_FIELD_RULE_TWINS: readonly (CelTwin & { at: string })[] = [
   {
     at: 'stageVariables',
     cel: /^stageVariables names are letters, digits and underscores/,
@@ -112,10 +105,7 @@ export const STAGE_FIELD_RULE_TWINS: readonly (StageCelTwin & { at: string })[] 
 ];
 
 /** Twins of STAGE_TRANSITION_RULES: what may not change between the stored spec and an update. */
-export const STAGE_TRANSITION_RULE_TWINS: readonly {
-  cel: string | RegExp;
-  check: (oldSpec: LooseSpec, newSpec: LooseSpec) => Problem[];
-}[] = [
+export const STAGE_TRANSITION_RULE_TWINS: readonly TransitionTwin[] = [
   {
     cel: /^spec\.stageName is immutable/,
     check: (o, n) =>
@@ -153,8 +143,3 @@ export const STAGE_TRANSITION_RULE_TWINS: readonly {
       ),
   },
 ];
-
-/** Every spec-level CEL rule of the ApiStage schema, checked in TypeScript. */
-export function stageCelProblems(s: LooseSpec): Problem[] {
-  return [...STAGE_SPEC_RULE_TWINS, ...STAGE_FIELD_RULE_TWINS].flatMap((t) => t.check(s));
-}

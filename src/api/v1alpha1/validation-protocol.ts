@@ -3,32 +3,26 @@
 // a BadRequest AWS would otherwise return on every retry (reference/apigatewayv2.md §1.2–1.11).
 // A type the protocol does not take is the one problem reported about it: advice on what that
 // type would need is marked as a follow-on (see Finding) and dropped.
-import {
-  HTTP_REQUEST_MAPPING_KEY,
-  INTEGRATION_TYPES,
-  PAYLOAD_FORMAT_VERSIONS,
-  WEBSOCKET_REQUEST_KEY,
-} from './schema.ts';
+import { INTEGRATION_TYPES, PAYLOAD_FORMAT_VERSIONS } from './schema.ts';
 import type { Protocol } from './group.ts';
 import {
   assuming,
   has,
+  isOneOf,
   problem,
   record,
-  re2,
   refuting,
   specField,
   str,
+  when,
   type Finding,
   type LooseSpec,
   type Premise,
 } from './problem.ts';
-import { HTTP_ONLY_FIELDS, WEBSOCKET_ONLY_FIELDS } from './validation-rules.ts';
+import { HTTP_MAPPING_KEY, HTTP_ONLY_FIELDS, WEBSOCKET_ONLY_FIELDS, WS_MAPPING_KEY } from './validation-rules.ts';
 
 const HTTP_API_TYPES = ['AWS_PROXY', 'HTTP_PROXY'];
 const TIMEOUT_MAX: Record<Protocol, number> = { HTTP: 30000, WEBSOCKET: 29000 };
-const HTTP_KEY = re2(HTTP_REQUEST_MAPPING_KEY);
-const WS_KEY = re2(WEBSOCKET_REQUEST_KEY);
 // WebSocket mapping values are selectors or a single-quoted static value (§1.9.3).
 const WS_VALUE =
   /^(route\.request\.(header|querystring|path)\.\S+|route\.request\.body(\.\S+)?|method\.request\.\S+|context\.\S+|stageVariables\.\S+|'.*')$/;
@@ -41,10 +35,7 @@ const PRIVATE_TARGET =
   /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/\S+|servicediscovery:[a-z0-9-]+:\d{12}:service\/srv-\S+)$/;
 
 const NAMES: Record<Protocol, string> = { HTTP: 'an HTTP API', WEBSOCKET: 'a WebSocket API' };
-const when = (cond: boolean, field: string, message: string): Finding[] => (cond ? [problem(field, message)] : []);
 const typeOf = (s: LooseSpec) => str(s, 'integrationType');
-const isOneOf = (v: string | undefined, values: readonly string[]): v is string =>
-  v !== undefined && values.includes(v);
 
 function integrationTypeAllowed(s: LooseSpec, p: Protocol): Finding[] {
   const t = typeOf(s);
@@ -111,7 +102,7 @@ function requestParameterKeys(s: LooseSpec, p: Protocol): Finding[] {
   const params = record(s, 'requestParameters') ?? {};
   if (p === 'HTTP') {
     return Object.keys(params)
-      .filter((k) => WS_KEY.test(k))
+      .filter((k) => WS_MAPPING_KEY.test(k))
       .map((k) =>
         problem(
           specField('requestParameters', k),
@@ -121,7 +112,7 @@ function requestParameterKeys(s: LooseSpec, p: Protocol): Finding[] {
   }
   return Object.entries(params).flatMap(([k, v]) => [
     ...when(
-      HTTP_KEY.test(k),
+      HTTP_MAPPING_KEY.test(k),
       specField('requestParameters', k),
       'this is an HTTP API key; WebSocket APIs map with integration.request.header|querystring|path.NAME',
     ),

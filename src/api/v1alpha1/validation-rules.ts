@@ -12,6 +12,7 @@ import {
   STATUS_CODE_KEY,
   SUBTYPE_PARAMETERS,
   SUBTYPE_PARAMETER_KEY,
+  KIND,
   WEBSOCKET_REQUEST_KEY,
   type IntegrationSubtype,
 } from './schema.ts';
@@ -25,19 +26,16 @@ import {
   refuting,
   specField,
   str,
+  when,
   type Finding,
   type LooseSpec,
   type Problem,
 } from './problem.ts';
+import { adoptedIdTwin, type CelTwin, type TransitionTwin } from './twins.ts';
 
-export interface CelTwin {
-  /** The CEL rule(s) mirrored: the rule's exact message, or a pattern for generated families. */
-  cel: string | RegExp;
-  check: (s: LooseSpec) => Finding[];
-}
-
-const HTTP_KEY = re2(HTTP_REQUEST_MAPPING_KEY);
-const WS_KEY = re2(WEBSOCKET_REQUEST_KEY);
+/** Request parameter keys of HTTP APIs and of WebSocket APIs, as the CEL rules match them. */
+export const HTTP_MAPPING_KEY = re2(HTTP_REQUEST_MAPPING_KEY);
+export const WS_MAPPING_KEY = re2(WEBSOCKET_REQUEST_KEY);
 const SUBTYPE_KEY = re2(SUBTYPE_PARAMETER_KEY);
 const RESPONSE_KEY = re2(RESPONSE_MAPPING_KEY);
 const STATUS_CODE = re2(STATUS_CODE_KEY);
@@ -54,7 +52,6 @@ export const HTTP_ONLY_FIELDS = ['responseParameters', 'tlsConfig', 'integration
 
 const isVpcLink = (s: LooseSpec) => str(s, 'connectionType') === 'VPC_LINK';
 const typeOf = (s: LooseSpec) => str(s, 'integrationType');
-const when = (cond: boolean, field: string, message: string): Problem[] => (cond ? [problem(field, message)] : []);
 const keysOf = (m: Record<string, unknown> | undefined): string[] => (m ? Object.keys(m) : []);
 const isKnownSubtype = (v: string | undefined): v is IntegrationSubtype =>
   v !== undefined && (INTEGRATION_SUBTYPES as string[]).includes(v);
@@ -282,7 +279,7 @@ function targetTwins(): CelTwin[] {
         has(s, 'integrationSubtype')
           ? []
           : keysOf(record(s, 'requestParameters'))
-              .filter((k) => !HTTP_KEY.test(k) && !WS_KEY.test(k))
+              .filter((k) => !HTTP_MAPPING_KEY.test(k) && !WS_MAPPING_KEY.test(k))
               .map((k) =>
                 problem(
                   specField('requestParameters', k),
@@ -396,22 +393,4 @@ function responseMaps(s: LooseSpec): [string, Record<string, unknown> | undefine
 }
 
 /** Twin of SPEC_TRANSITION_RULES: what may not change between the stored spec and an update. */
-export const TRANSITION_RULE_TWINS: readonly {
-  cel: string | RegExp;
-  check: (oldSpec: LooseSpec, newSpec: LooseSpec) => Problem[];
-}[] = [
-  {
-    cel: /^spec\.integrationId is immutable once set/,
-    check: (o, n) =>
-      when(
-        has(o, 'integrationId') && str(n, 'integrationId') !== str(o, 'integrationId'),
-        specField('integrationId'),
-        `spec.integrationId is immutable once set; put back ${String(o.integrationId)}, or create a new ApiIntegration to adopt a different integration`,
-      ),
-  },
-];
-
-/** Every CEL rule of the schema, checked in TypeScript. */
-export function celProblems(s: LooseSpec): Finding[] {
-  return [...SPEC_RULE_TWINS, ...MAP_RULE_TWINS].flatMap((t) => t.check(s));
-}
+export const TRANSITION_RULE_TWINS: readonly TransitionTwin[] = [adoptedIdTwin('integrationId', KIND, 'integration')];
