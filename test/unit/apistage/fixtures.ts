@@ -67,7 +67,11 @@ export function observedStage(over: Partial<ObservedStage> = {}): ObservedStage 
 }
 
 export function deployment(id: string, revision: string | undefined, createdDate = NOW - 60_000): ObservedDeployment {
-  return { deploymentId: id, createdDate, ...(revision ? { description: deploymentDescription(revision, 'prod') } : {}) };
+  return {
+    deploymentId: id,
+    createdDate,
+    ...(revision ? { description: deploymentDescription(revision, 'prod') } : {}),
+  };
 }
 
 /** A member of the API, for settlements built without objects. */

@@ -27,7 +27,11 @@ describe('a new ApiStage on an API whose objects have settled', () => {
     const status = t.store.obj.status!;
     expect(t.gateway.stage(PLACE)).toMatchObject({ stageName: 'prod', deploymentId: 'd1' });
     expect(t.gateway.deployments.get('api1')).toEqual([
-      { deploymentId: 'd1', createdDate: t.clock.now(), description: deploymentDescription(status.deployedRevision!, 'prod') },
+      {
+        deploymentId: 'd1',
+        createdDate: t.clock.now(),
+        description: deploymentDescription(status.deployedRevision!, 'prod'),
+      },
     ]);
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Served' });
     expect(t.condition('Reconciling')).toMatchObject({ status: 'False' });
