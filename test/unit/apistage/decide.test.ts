@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ApiStage } from '../../../src/api/v1alpha1/stage-types.ts';
 import { decideServing } from '../../../src/apistage/decide-deploy.ts';
+import { deploymentDescription } from '../../../src/apistage/recorded.ts';
 import { decideStage } from '../../../src/apistage/decide.ts';
 import type { StageObservation } from '../../../src/apistage/plan.ts';
 import type { ObservedStage } from '../../../src/apistage/ports.ts';
@@ -331,11 +332,27 @@ describe('decideServing: OnChange', () => {
     obj: ApiStage,
     stage: ObservedStage,
     settlement: Settlement,
-    more: { observation?: StageObservation; deployMaxWaitMs?: number } = {},
+    more: { observation?: StageObservation; deployMaxWaitMs?: number; quietUntil?: number } = {},
   ) {
     const input = { ...stageInput(obj, { stage, ...more.observation }, { settlement }), ...more };
     return decideServing(input, input.desired!, stage);
   }
+
+  it('waits for the API to pause before deploying a settled change, and deploys once it has', () => {
+    const changing = serve(serving(), inSync, NEXT, { quietUntil: NOW + 1500 });
+    expect(changing.action).toEqual({ type: 'None' });
+    expect(changing.outcome).toMatchObject({ kind: 'Progressing', reason: 'AwaitingSettle' });
+    expect(changing.outcome!.message).toContain('changed moments ago');
+    // Looked at again when the quiet period ends, not a wait interval later.
+    expect(changing.requeue).toEqual({ kind: 'after', ms: 1500 });
+    expect(serve(serving(), inSync, NEXT, { quietUntil: NOW }).need).toEqual({ kind: 'deployments', place: PLACE });
+  });
+
+  it('never takes a deployment made for another stage of the API for its own', () => {
+    const other = { deploymentId: 'd7', description: deploymentDescription(NEXT.revision, 'canary') };
+    const plan = serve(serving(), inSync, NEXT, { observation: { deployments: [other] } });
+    expect(plan.action).toMatchObject({ type: 'Deploy', revision: NEXT.revision });
+  });
 
   it('waits for the objects that have not settled, naming them, and lists nothing yet', () => {
     const settlement = settlementWith(member('a', 'ready', 2), member('b', 'pending'));
@@ -505,6 +522,29 @@ describe('decideServing: autoDeploy', () => {
   }
   const autoStage = (over: Partial<ObservedStage> = {}) =>
     observedStage({ autoDeploy: true, deploymentId: 'd1', ...over });
+
+  it('stops waiting for AWS after the longest wait: a change that made no AWS call gets no deployment', () => {
+    const reconciling = {
+      type: 'Reconciling',
+      status: 'True' as const,
+      reason: 'AwaitingAutoDeploy',
+      message: '',
+      lastTransitionTime: new Date(NOW - 61_000).toISOString(),
+    };
+    const waited = stageObject({
+      spec: { autoDeploy: true },
+      annotations: recordedStage(),
+      status: { ...servingStatus(REV), conditions: [reconciling] },
+    });
+    const input = {
+      ...stageInput(waited, { stage: autoStage(), deployments: [] }, { settlement: NEXT }),
+      deployMaxWaitMs: 60_000,
+    };
+    const plan = decideServing(input, input.desired!, autoStage());
+    expect(plan.action).toEqual({ type: 'None' });
+    expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Served' });
+    expect(plan.report!.served).toMatchObject({ deploymentId: 'd1', revision: NEXT.revision });
+  });
 
   it('never deploys: waits for AWS to deploy a settled change, looking again soon', () => {
     const plan = serve(autoStage(), NEXT);
