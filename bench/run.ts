@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only converge,quota,routes,conflicts,steady,memory] [-- --scale N]`:
+// `npm run bench [-- --quick] [-- --only converge,quota,routes,conflicts,steady,memory,deploy] [-- --scale N]`:
 // builds the operator (dist/, as the image runs it), starts a private test bed (etcd +
 // kube-apiserver + moto), runs the benchmarks one after another, prints each one's figures as a
 // table, then the summary figures, and writes them all to bench/results/latest.json.
@@ -12,6 +12,7 @@ import { emulatorClient } from '../test/faultproxy/inventory.ts';
 import { startTestbed, stopTestbed } from '../test/testbed/testbed.ts';
 import { convergeOnOneApi } from './conflicts.ts';
 import { convergeAtQuota, convergeWithoutQuota } from './converge.ts';
+import { deployAtScale } from './deploy.ts';
 import { formatTable, machine, type BenchContext, type SectionResult } from './lib/context.ts';
 import { crPath, Kube } from './lib/kube.ts';
 import { buildOperator, chartNodeOptions, OPERATOR_FROM } from './lib/operator.ts';
@@ -19,7 +20,7 @@ import { summarize, summaryTable } from './lib/summary.ts';
 import { routePath, routesAtQuota } from './routes.ts';
 import { memoryAtScale, steadyState, updateLatency, type MemoryRow } from './steady.ts';
 
-const GROUPS = ['converge', 'quota', 'routes', 'conflicts', 'steady', 'memory'] as const;
+const GROUPS = ['converge', 'quota', 'routes', 'conflicts', 'steady', 'memory', 'deploy'] as const;
 type Group = (typeof GROUPS)[number];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Group>; scale?: number } {
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
       rows.push(latency.memory);
     });
     await run('memory', async () => emit(await memoryAtScale(ctx, rows)));
+    // Last: it installs the ApiStage CRD, and an operator started after that runs its stage controller too.
+    await run('deploy', async () => emit(await deployAtScale(ctx)));
     const summary = summarize(sections);
     console.log('\n## Summary\n');
     console.log(formatTable(summaryTable(summary)));

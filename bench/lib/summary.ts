@@ -44,6 +44,14 @@ export interface Summary {
   conflicts409sBaseline?: number;
   conflictsConvergeS?: number;
   conflictsConvergeSBaseline?: number;
+  /** One ApiStage over N integrations + N routes (N in `deployObjects`): from a single-object edit to the stage serving it, p50 and p99 of 20 edits. */
+  deployLatencyP50S?: number;
+  deployLatencyP99S?: number;
+  /** CreateDeployments made by the rollout of all N + N objects applied at once. */
+  deploymentsPerBurst?: number;
+  /** CreateDeployments made by a restart of the operator with nothing changed. */
+  deploymentsOnRestart?: number;
+  deployObjects?: number;
 }
 
 /** Issues 10 and 13's acceptance figures: the highest value that meets each. */
@@ -58,6 +66,9 @@ const TARGETS: Partial<Record<keyof Summary, { max: number }>> = {
   startupS10k: { max: 40 },
   awsCallsPerObjectHour: { max: 0.2 },
   k8sWritesPerObjectHour: { max: 0 },
+  // ApiStage: a burst is coalesced into one or two deployments, and a restart makes none.
+  deploymentsPerBurst: { max: 2 },
+  deploymentsOnRestart: { max: 0 },
 };
 
 const data = (sections: SectionResult[], name: string): unknown => sections.find((s) => s.name === name)?.data;
@@ -120,6 +131,14 @@ export function summarize(sections: SectionResult[]): Summary {
       out.conflicts409sBaseline = rows[0]!.conflicts;
       out.conflictsConvergeSBaseline = round(rows[0]!.convergeS, 1);
     }
+  }
+  const deploy = data(sections, 'deploy');
+  if (deploy) {
+    out.deployLatencyP50S = round(num(deploy, 'deployLatencyS.p50'), 2);
+    out.deployLatencyP99S = round(num(deploy, 'deployLatencyS.p99'), 2);
+    out.deploymentsPerBurst = num(deploy, 'deploymentsPerBurst');
+    out.deploymentsOnRestart = num(deploy, 'deploymentsOnRestart');
+    out.deployObjects = num(deploy, 'objects');
   }
   return out;
 }

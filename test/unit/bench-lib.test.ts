@@ -103,4 +103,26 @@ describe('bench helpers', () => {
     expect(target(1.083)).toBe('≤ 1.1 (met)');
     expect(target(1.2)).toBe('≤ 1.1 (missed)');
   });
+
+  it('carries the deploy figures, with 1–2 deployments per burst and none on a restart as targets', () => {
+    const s = summarize([
+      section('deploy', {
+        objects: 300,
+        deploymentsPerBurst: 2,
+        deploymentsOnRestart: 0,
+        deployLatencyS: { p50: 2.1134, p90: 2.15, p99: 2.1871, max: 2.1871, mean: 2.12 },
+      }),
+    ]);
+    expect(s).toEqual({
+      deployLatencyP50S: 2.11,
+      deployLatencyP99S: 2.19,
+      deploymentsPerBurst: 2,
+      deploymentsOnRestart: 0,
+      deployObjects: 300,
+    });
+    const row = (k: string) => summaryTable(s).rows.find((r) => r[0] === k)?.[2];
+    expect(row('deploymentsPerBurst')).toBe('≤ 2 (met)');
+    expect(row('deploymentsOnRestart')).toBe('≤ 0 (met)');
+    expect(summaryTable({ deploymentsOnRestart: 1 }).rows[0]?.[2]).toBe('≤ 0 (missed)');
+  });
 });
