@@ -163,15 +163,15 @@ describe('ApiStage on a WebSocket API', () => {
     expect(deployments() - before).toBe(1);
   });
 
-  it('coalesces a burst of changes into at most two deployments', async () => {
+  it('coalesces 50 objects changed at once into at most two deployments', async () => {
     const before = deployments();
-    await Promise.all(Array.from({ length: 8 }, (_, i) => path(apiId, `burst${i}`, `action${i}`)));
+    await Promise.all(Array.from({ length: 25 }, (_, i) => path(apiId, `burst${i}`, `action${i}`)));
     await eventually(
       'every burst route served',
       async () => {
         const s = await servedStage(proxy.url, apiId, 'prod');
         const keys = new Set((s?.routes ?? []).map((r) => r.routeKey));
-        return Array.from({ length: 8 }, (_, i) => `action${i}`).every((k) => keys.has(k)) ? s : undefined;
+        return Array.from({ length: 25 }, (_, i) => `action${i}`).every((k) => keys.has(k)) ? s : undefined;
       },
       60_000,
     );
