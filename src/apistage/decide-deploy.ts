@@ -49,7 +49,7 @@ function servedOutcome(c: Context): StagePlan['outcome'] {
   return { kind: 'Ready', reason: 'Served', message: `${SERVED_MESSAGE}${note}` };
 }
 
-function served(c: Context, current = true): StagePlan {
+function servedPlan(c: Context, current = true): StagePlan {
   const s = c.input.obj.status;
   const objects = current ? { objects: c.input.settlement.ready } : {};
   return {
@@ -100,10 +100,10 @@ function onChange(c: Context): StagePlan {
   const { settlement, obj } = c.input;
   const s = obj.status;
   if (settlement.revision === s?.deployedRevision && c.stage.deploymentId) {
-    if (c.stage.deploymentId === s.deploymentId) return served(c);
+    if (c.stage.deploymentId === s.deploymentId) return servedPlan(c);
     // Someone deployed by hand: recorded, not fought; the next change deploys again.
     const message = `deployment ${c.stage.deploymentId} was made outside the operator (it had deployed ${s.deploymentId ?? 'nothing'}); the next change to the API deploys again`;
-    return { ...served(c), notice: { type: 'Warning', reason: 'DeployedOutOfBand', message } };
+    return { ...servedPlan(c), notice: { type: 'Warning', reason: 'DeployedOutOfBand', message } };
   }
   if (mustWait(c)) return awaitingSettle(c);
   return nothingToDeploy(c) ?? deployNow(c);
@@ -138,9 +138,9 @@ function manual(c: Context): StagePlan {
   if (!requested || requested === handled) {
     // Serving the current revision reads as OnChange's does, so the pass after a requested
     // deployment does not flip the reason (and rewrite the status) with nothing changed.
-    if (settlement.revision === obj.status?.deployedRevision) return served(c);
+    if (settlement.revision === obj.status?.deployedRevision) return servedPlan(c);
     const message = `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`;
-    return { ...served(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
+    return { ...servedPlan(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
   if (mustWait(c)) return awaitingSettle(c);
   const plan = nothingToDeploy(c) ?? deployNow(c);
@@ -158,56 +158,67 @@ function deploymentOf(c: Context, revision: string) {
   return mine.sort((a, b) => (b.createdDate ?? 0) - (a.createdDate ?? 0))[0];
 }
 
-/** Deploys the revision, unless a deployment of it already exists (a lost answer) or may still land. */
+/**
+ * Deploys the revision. Only when an earlier CreateDeployment of it may have landed (its marker, or a
+ * status that lost what it deployed) are the deployments listed first: one made for this stage and
+ * revision is used (pointed at, if the stage does not serve it yet), and one that may still show up
+ * is waited for. A revision that comes back later is deployed anew, never pointed back at.
+ */
 function deployNow(c: Context): StagePlan {
-  const { input, d, stage } = c;
+  const { input } = c;
   const revision = input.settlement.revision;
+  const pending = recordedStageOf(input.obj).deployPending;
+  const inDoubt = pending?.revision === revision || !input.obj.status?.deployedRevision;
+  if (!inDoubt) return deploy(c);
   const deployments = input.observation.deployments;
   if (deployments === undefined)
-    return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'deployments', place: d.location } };
+    return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'deployments', place: c.d.location } };
   const found = deployments === null ? undefined : deploymentOf(c, revision);
+  if (found) return useFound(c, found, pending !== undefined);
+  const settleLeft = pending ? pending.since + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now : 0;
+  if (settleLeft <= 0) return deploy(c);
+  const message = `an earlier CreateDeployment got no answer; waiting ${Math.ceil(settleLeft / 1000)} s for it to show up before deploying again`;
+  return {
+    action: { type: 'None' },
+    outcome: progressing('DeployInDoubt', message),
+    requeue: { kind: 'after', ms: settleLeft },
+    report: c.base,
+  };
+}
+
+function deploy(c: Context): StagePlan {
+  const { input, d } = c;
+  const { revision, ready: objects } = input.settlement;
   const stageName = input.obj.spec.stageName;
-  const objects = input.settlement.ready;
-  if (found && found.deploymentId === stage.deploymentId) {
-    const clear = recordedStageOf(input.obj).deployPending
-      ? { type: 'ClearDeployPending' as const }
-      : { type: 'None' as const };
-    return {
-      ...served(c),
-      action: clear,
-      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate, objects } },
-    };
-  }
-  if (found)
-    return {
-      action: { type: 'Point', location: d.location, stageName, deploymentId: found.deploymentId },
-      event: {
-        type: 'Normal',
-        reason: 'Deployed',
-        message: `stage ${stageName} serves deployment ${found.deploymentId} of revision ${revision}, found after a lost answer`,
-      },
-      outcome: servedOutcome(c),
-      requeue: drift(d.location),
-      report: { ...c.base, served: { deploymentId: found.deploymentId, revision, at: found.createdDate, objects } },
-    };
-  const pending = recordedStageOf(input.obj).deployPending;
-  const settleLeft =
-    pending?.revision === revision ? pending.since + (input.createSettleMs ?? DEFAULT_SETTLE_MS) - input.now : 0;
-  if (settleLeft > 0) {
-    const message = `an earlier CreateDeployment got no answer; waiting ${Math.ceil(settleLeft / 1000)} s for it to show up before deploying again`;
-    return {
-      action: { type: 'None' },
-      outcome: progressing('DeployInDoubt', message),
-      requeue: { kind: 'after', ms: settleLeft },
-      report: c.base,
-    };
-  }
   return {
     action: { type: 'Deploy', location: d.location, stageName, revision },
     event: { type: 'Normal', reason: 'Deployed', message: `deployed revision ${revision} to stage ${stageName}` },
     outcome: servedOutcome(c),
     requeue: drift(d.location),
     report: { ...c.base, served: { revision, objects } },
+  };
+}
+
+/** A deployment of this revision made for this stage whose answer was lost: recorded, and served. */
+function useFound(c: Context, found: { deploymentId: string; createdDate?: number }, marked: boolean): StagePlan {
+  const { input, d, stage } = c;
+  const { revision, ready: objects } = input.settlement;
+  const stageName = input.obj.spec.stageName;
+  const served = { deploymentId: found.deploymentId, revision, at: found.createdDate, objects };
+  if (found.deploymentId === stage.deploymentId) {
+    const action = marked ? { type: 'ClearDeployPending' as const } : { type: 'None' as const };
+    return { ...servedPlan(c), action, report: { ...c.base, served } };
+  }
+  return {
+    action: { type: 'Point', location: d.location, stageName, deploymentId: found.deploymentId },
+    event: {
+      type: 'Normal',
+      reason: 'Deployed',
+      message: `stage ${stageName} serves deployment ${found.deploymentId} of revision ${revision}, found after a lost answer`,
+    },
+    outcome: servedOutcome(c),
+    requeue: drift(d.location),
+    report: { ...c.base, served },
   };
 }
 
@@ -234,7 +245,7 @@ function autoDeployed(c: Context): StagePlan {
   const redeployed = c.stage.deploymentId !== undefined && c.stage.deploymentId !== s?.deploymentId;
   if (current || redeployed)
     return {
-      ...served(c),
+      ...servedPlan(c),
       report: {
         ...c.base,
         served: { deploymentId: c.stage.deploymentId, revision: settlement.revision, objects: settlement.ready },
@@ -243,7 +254,7 @@ function autoDeployed(c: Context): StagePlan {
   // A change that made no AWS call (a deletionPolicy edit) gets no automatic deployment: the wait ends.
   if (waitedEnough(c))
     return {
-      ...served(c),
+      ...servedPlan(c),
       report: {
         ...c.base,
         served: { deploymentId: c.stage.deploymentId, revision: settlement.revision, objects: settlement.ready },

@@ -4,9 +4,12 @@
 // the deployed revision: a stage deploys when it changes, and recording it (in status and in the
 // deployment's description) is what keeps a restart or a failover from deploying again.
 //
-// A member is named by kind, key, generation and AWS id (a route also by the integration it targets),
-// so a spec change, a recreate after an out-of-band delete, a retarget and a removal each change the
-// digest; a drift repair does not, since the served snapshot predates the drift.
+// A Ready member is named by kind, key, generation and AWS id (a route also by the integration it
+// targets), so a spec change, a recreate after an out-of-band delete, a retarget and a removal each
+// change the digest; a drift repair does not, since the served snapshot predates the drift. A member
+// left out (Stalled, or blocked) is named by its AWS id alone: AWS still holds it, and the snapshot
+// takes it as it is, so its removal changes the digest too. ObserveOnly objects are no members: the
+// operator never changes AWS for them.
 import { createHash } from 'node:crypto';
 import type { ConditionT } from '../api/v1alpha1/group.ts';
 import { ANNOTATION_ROUTE_ID, type ApiRoute } from '../api/v1alpha1/route-types.ts';
@@ -65,6 +68,8 @@ function isOn(o: Holder, place: Place, defaultRegion: string, recorded: Place | 
   return samePlace(recorded, place) || samePlace(wanted, place);
 }
 
+const observeOnly = (o: Holder) => (o.spec as { managementPolicy?: string }).managementPolicy === 'ObserveOnly';
+
 function memberOf(kind: MemberKind, o: Holder, id?: string): Member {
   const state = stateOf(o);
   const reason = condition(o, 'Ready')?.reason;
@@ -92,7 +97,7 @@ export function membersAt(
 ): Member[] {
   const members: Member[] = [];
   const add = (kind: MemberKind, o: Holder, rec: { id?: string; location?: Place }) => {
-    if (isOn(o, place, defaultRegion, rec.location)) members.push(memberOf(kind, o, rec.id));
+    if (!observeOnly(o) && isOn(o, place, defaultRegion, rec.location)) members.push(memberOf(kind, o, rec.id));
   };
   for (const i of objects.integrations) add('ApiIntegration', i, integrationRecord(i));
   for (const r of objects.routes) add('ApiRoute', r, routeRecord(r));
@@ -102,7 +107,7 @@ export function membersAt(
 export interface Settlement {
   /** Every member is Ready or Stalled for its generation. */
   settled: boolean;
-  /** The digest of the Ready members: what a deployment made now would serve. */
+  /** The digest of what a deployment made now would serve: the Ready members, and what AWS holds of those left out. */
   revision: string;
   /** Members not settled yet, which hold a deployment back. */
   pending: Member[];
@@ -116,7 +121,11 @@ export const memberKey = (m: Pick<Member, 'kind' | 'namespace' | 'name'>) => `${
 
 export function settlementOf(members: readonly Member[]): Settlement {
   const ready = members.filter((m) => m.state === 'ready');
-  const lines = ready.map((m) => `${memberKey(m)}@${m.generation}#${m.id ?? ''}`).sort();
+  const leftOut = members.filter((m) => m.state === 'stalled' && m.id);
+  const lines = [
+    ...ready.map((m) => `${memberKey(m)}@${m.generation}#${m.id ?? ''}`),
+    ...leftOut.map((m) => `${memberKey(m)}@held#${m.id}`),
+  ].sort();
   const revision = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
   const pending = members.filter((m) => m.state === 'pending');
   const stalled = members.filter((m) => m.state === 'stalled');

@@ -345,12 +345,19 @@ describe('decideServing: OnChange', () => {
     expect(changing.outcome!.message).toContain('changed moments ago');
     // Looked at again when the quiet period ends, not a wait interval later.
     expect(changing.requeue).toEqual({ kind: 'after', ms: 1500 });
-    expect(serve(serving(), inSync, NEXT, { quietUntil: NOW }).need).toEqual({ kind: 'deployments', place: PLACE });
+    expect(serve(serving(), inSync, NEXT, { quietUntil: NOW }).action).toMatchObject({ type: 'Deploy' });
+  });
+
+  it('deploys a revision that comes back anew, never pointing the stage back at an older deployment', () => {
+    const observation = deployments(deployment('d1', NEXT.revision, NOW - 60_000));
+    const plan = serve(serving(), inSync, NEXT, { observation });
+    expect(plan.action).toMatchObject({ type: 'Deploy', revision: NEXT.revision });
   });
 
   it('never takes a deployment made for another stage of the API for its own', () => {
     const other = { deploymentId: 'd7', description: deploymentDescription(NEXT.revision, 'canary') };
-    const plan = serve(serving(), inSync, NEXT, { observation: { deployments: [other] } });
+    const marked = serving({ annotations: { ...recordedStage(), ...deployPending(NEXT.revision, NOW - 60_000) } });
+    const plan = serve(marked, inSync, NEXT, { observation: { deployments: [other] } });
     expect(plan.action).toMatchObject({ type: 'Deploy', revision: NEXT.revision });
   });
 
@@ -364,10 +371,9 @@ describe('decideServing: OnChange', () => {
     expect(plan.report!.waitingOn).toEqual([expect.objectContaining({ name: 'b', state: 'pending' })]);
   });
 
-  it('deploys a settled new revision once it has looked for a deployment of it', () => {
-    const first = serve(serving(), inSync, NEXT);
-    expect(first.need).toEqual({ kind: 'deployments', place: PLACE });
-    const plan = serve(serving(), inSync, NEXT, { observation: deployments(deployment('d1', REV)) });
+  it('deploys a settled new revision at once, listing nothing: no earlier answer of it was lost', () => {
+    const plan = serve(serving(), inSync, NEXT);
+    expect(plan.need).toBeUndefined();
     expect(plan.action).toEqual({ type: 'Deploy', location: PLACE, stageName: 'prod', revision: NEXT.revision });
     expect(plan.event).toMatchObject({ type: 'Normal', reason: 'Deployed' });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Served' });
@@ -376,7 +382,10 @@ describe('decideServing: OnChange', () => {
   it('a deployment of the revision the stage already serves (a lost answer) is recorded without a call', () => {
     const stage = observedStage({ deploymentId: 'd2' });
     const observation = deployments(deployment('d1', REV), deployment('d2', NEXT.revision, NOW - 5000));
-    const plan = serve(serving(), stage, NEXT, { observation });
+    // A status that lost what it deployed lists, as a lost answer does.
+    const lost = serving({ status: { ...servingStatus(REV), deployedRevision: undefined } });
+    expect(serve(lost, stage, NEXT).need).toEqual({ kind: 'deployments', place: PLACE });
+    const plan = serve(lost, stage, NEXT, { observation });
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Served' });
     expect(plan.report!.served).toEqual({
@@ -395,7 +404,9 @@ describe('decideServing: OnChange', () => {
       deployment('d2', NEXT.revision, NOW - 9000),
       deployment('d3', NEXT.revision, NOW - 5000),
     );
-    const plan = serve(serving(), inSync, NEXT, { observation });
+    const marked = serving({ annotations: { ...recordedStage(), ...deployPending(NEXT.revision, NOW - 5000) } });
+    expect(serve(marked, inSync, NEXT).need).toEqual({ kind: 'deployments', place: PLACE });
+    const plan = serve(marked, inSync, NEXT, { observation });
     expect(plan.action).toEqual({ type: 'Point', location: PLACE, stageName: 'prod', deploymentId: 'd3' });
     expect(plan.event).toMatchObject({ reason: 'Deployed' });
     expect(plan.report!.served).toMatchObject({ deploymentId: 'd3', revision: NEXT.revision });
@@ -451,9 +462,9 @@ describe('decideServing: OnChange', () => {
   });
 
   it('leaves Stalled objects out of what is deployed and names them', () => {
-    // A Stalled object does not change what is served, so a stage serving the rest stays served.
+    // A Stalled object is served as AWS holds it: once deployed so, the stage stays served.
     const settlement = settlementWith(member('a'), member('b', 'stalled'));
-    const plan = serve(serving(), inSync, settlement);
+    const plan = serve(serving({ status: servingStatus(settlement.revision) }), inSync, settlement);
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Served' });
     expect(plan.outcome!.message).toContain('1 Stalled object(s) left out');
@@ -485,8 +496,7 @@ describe('decideServing: Manual', () => {
   });
 
   it('deploys once for a new request and reports the request as handled', () => {
-    expect(serve(manual(requested), NEXT).need).toEqual({ kind: 'deployments', place: PLACE });
-    const plan = serve(manual(requested), NEXT, { deployments: [] });
+    const plan = serve(manual(requested), NEXT);
     expect(plan.action).toEqual({ type: 'Deploy', location: PLACE, stageName: 'prod', revision: NEXT.revision });
     expect(plan.report!.handledDeploy).toBe('2026-01-01T00:09:00Z');
     const handled = manual(requested, servingStatus(REV, 'd1', { lastHandledDeployAt: '2026-01-01T00:09:00Z' }));

@@ -185,13 +185,13 @@ describe('what others do to the stage', () => {
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Served' });
   });
 
-  it('recreates a stage deleted outside the operator and points it at the deployment of the same revision', async () => {
+  it('recreates a stage deleted outside the operator and deploys the API to it again', async () => {
     const t = await deployed();
     t.gateway.stages.clear();
     await t.clock.advance(3_600_000);
     await t.run();
-    expect(t.gateway.writes()).toEqual(['CreateStage', 'UpdateStage']);
-    expect(t.gateway.stage(PLACE).deploymentId).toBe('d1');
+    expect(t.gateway.writes()).toEqual(['CreateStage', 'CreateDeployment']);
+    expect(t.gateway.stage(PLACE).deploymentId).toBe('d2');
     expect(t.events).toEqual(['Normal:Recreated', 'Normal:Deployed']);
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Served' });
   });

@@ -100,6 +100,12 @@ describe('what a stage should serve', () => {
     });
   });
 
+  it('counts no ObserveOnly object: the operator never changes AWS for it', () => {
+    const watched = integration('w', 'pending');
+    (watched.spec as { managementPolicy?: string }).managementPolicy = 'ObserveOnly';
+    expect(settle([integration('a'), watched], [])).toMatchObject({ settled: true, pending: [] });
+  });
+
   it('counts objects sent to the API by their spec before they are recorded there, and nothing on other APIs', () => {
     const moving = integration('b', 'pending', { apiId: 'api1' });
     delete (moving.metadata.annotations as Record<string, string>)['apigw.dev/location'];
@@ -124,7 +130,9 @@ describe('what a stage should serve', () => {
       settle([integration('a')], [route('x'), route('y')]),
     ].map((s) => s.revision);
     expect(new Set([base, ...changed]).size).toBe(changed.length + 1);
-    // A Stalled object is left out of what is served, as if it were not there.
-    expect(settle([integration('a')], [route('x', 'stalled')]).revision).toBe(settle([integration('a')], []).revision);
+    // A Stalled object is served as AWS holds it: its removal changes the revision, its new generation does not.
+    const stalled = settle([integration('a')], [route('x', 'stalled')]).revision;
+    expect(stalled).not.toBe(settle([integration('a')], []).revision);
+    expect(settle([integration('a')], [route('x', 'stalled', { generation: 3 })]).revision).toBe(stalled);
   });
 });
