@@ -45,7 +45,8 @@ export function decideServing(input: StageDecideInput, d: DesiredStage, stage: O
 /** Ready: served, naming the Stalled objects the deployment leaves out. */
 function servedOutcome(c: Context): StagePlan['outcome'] {
   const stalledOut = c.input.settlement.stalled.length;
-  const note = stalledOut > 0 ? `; ${stalledOut} Stalled object(s) left out, listed in status.waitingOn` : '';
+  const note =
+    stalledOut > 0 ? `; ${stalledOut} Stalled object(s) served as AWS holds them, listed in status.waitingOn` : '';
   return { kind: 'Ready', reason: 'Served', message: `${SERVED_MESSAGE}${note}` };
 }
 
@@ -66,7 +67,9 @@ function servedPlan(c: Context, current = true): StagePlan {
 /** Since when the stage has been waiting for the API to settle (its Reconciling condition). */
 function waitingSince(c: Context): number | undefined {
   const r = c.input.obj.status?.conditions?.find((x) => x.type === 'Reconciling');
-  return r?.status === 'True' ? Date.parse(r.lastTransitionTime) : undefined;
+  // Only a wait for the API's changes: Reconciling for another reason (a deployment in doubt) started none.
+  const waiting = r?.status === 'True' && (r.reason === 'AwaitingSettle' || r.reason === 'AwaitingAutoDeploy');
+  return waiting ? Date.parse(r.lastTransitionTime) : undefined;
 }
 
 /** How long the API's objects are still changing (their last change was less than the quiet period ago). */
@@ -77,13 +80,24 @@ const changingForMs = (c: Context) => Math.max(0, (c.input.quietUntil ?? 0) - c.
  * change), or all are but changed moments ago (the stage looks again when the quiet period ends).
  */
 function awaitingSettle(c: Context): StagePlan {
-  const n = c.input.settlement.pending.length;
-  const message =
-    n > 0
-      ? `waiting for ${n} object(s) on the API to become Ready before deploying; see status.waitingOn`
-      : `the API's objects changed moments ago; deploying once the changes pause`;
-  const requeue = n > 0 ? WAIT : { kind: 'after' as const, ms: changingForMs(c) };
-  return { action: { type: 'None' }, outcome: progressing('AwaitingSettle', message), requeue, report: c.base };
+  const unsettled = c.input.settlement.pending.length > 0;
+  // No count in the message: the status would change with every object that settles.
+  const message = unsettled
+    ? `waiting for the objects on the API listed in status.waitingOn to become Ready before deploying`
+    : `the API's objects changed moments ago; deploying once the changes pause`;
+  return {
+    action: { type: 'None' },
+    outcome: progressing('AwaitingSettle', message),
+    requeue: unsettled ? untilDeadline(c) : { kind: 'after', ms: changingForMs(c) },
+    report: c.base,
+  };
+}
+
+/** Objects wake the stage when they settle; the longest wait ends on time even if none does. */
+function untilDeadline(c: Context): StagePlan['requeue'] {
+  const since = waitingSince(c) ?? c.input.now;
+  const left = since + (c.input.deployMaxWaitMs ?? DEFAULT_DEPLOY_MAX_WAIT_MS) - c.input.now;
+  return { kind: 'after', ms: Math.max(1, left) };
 }
 
 /** Whether a due deployment waits: objects not settled or still changing, within the longest wait. */
@@ -240,7 +254,7 @@ function autoDeployed(c: Context): StagePlan {
       report: c.base,
     };
   }
-  if (!settlement.settled) return awaitingSettle(c);
+  if (mustWait(c)) return awaitingSettle(c);
   const current = settlement.revision === s?.deployedRevision && c.stage.deploymentId === s?.deploymentId;
   const redeployed = c.stage.deploymentId !== undefined && c.stage.deploymentId !== s?.deploymentId;
   if (current || redeployed)

@@ -212,7 +212,7 @@ describe('ApiStage on a WebSocket API', () => {
       },
       60_000,
     );
-    expect(ready(stage)?.message).toMatch(/Stalled object\(s\) left out/);
+    expect(ready(stage)?.message).toMatch(/Stalled object\(s\) served as AWS holds them/);
   });
 });
 

@@ -367,7 +367,8 @@ describe('decideServing: OnChange', () => {
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.need).toBeUndefined();
     expect(plan.outcome).toMatchObject({ kind: 'Progressing', reason: 'AwaitingSettle' });
-    expect(plan.requeue).toEqual({ kind: 'wait' });
+    // Objects wake the stage when they settle; if none does, it comes back when the longest wait ends.
+    expect(plan.requeue).toEqual({ kind: 'after', ms: 60_000 });
     expect(plan.report!.waitingOn).toEqual([expect.objectContaining({ name: 'b', state: 'pending' })]);
   });
 
@@ -467,7 +468,7 @@ describe('decideServing: OnChange', () => {
     const plan = serve(serving({ status: servingStatus(settlement.revision) }), inSync, settlement);
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Served' });
-    expect(plan.outcome!.message).toContain('1 Stalled object(s) left out');
+    expect(plan.outcome!.message).toContain('1 Stalled object(s) served as AWS holds them');
     expect(plan.report!.waitingOn).toEqual([expect.objectContaining({ name: 'b', state: 'stalled' })]);
     const changed = settlementWith(member('a', 'ready', 2), member('b', 'stalled'));
     expect(serve(serving(), inSync, changed, { observation: deployments() }).action).toMatchObject({

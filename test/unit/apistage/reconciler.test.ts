@@ -8,8 +8,6 @@ import { deploymentDescription } from '../../../src/apistage/recorded.ts';
 import { PLACE, integrationOn, observedStage, recordedStage, routeOn, stageObject } from './fixtures.ts';
 import { setup } from './memory-ports.ts';
 
-const WAIT_MS = 30_000;
-
 /** A stage created and deployed by a first pass, with the calls and events of that pass forgotten. */
 async function deployed(obj = stageObject({ finalizers: [] })) {
   const t = setup(obj);
@@ -71,7 +69,7 @@ describe('a new ApiStage on an API whose objects have settled', () => {
     const t = await deployed();
     const before = t.store.obj.status!.deployedRevision;
     t.routes.set('get-items', routeOn('get-items', 'pending', 2));
-    expect(await t.run()).toEqual({ requeueAfterMs: WAIT_MS });
+    expect(await t.run()).toEqual({ requeueAfterMs: 60_000 });
     expect(t.gateway.writes()).toEqual([]);
     expect(t.ready()).toMatchObject({ status: 'False', reason: 'AwaitingSettle' });
     expect(t.store.obj.status!.waitingOn).toEqual([
