@@ -110,7 +110,7 @@ const OPTIONS: Option[] = [
     kind: 'duration',
     key: 'deployQuietMs',
     default: '2s',
-    help: 'how long after a change to an API its ApiStages look at it, so a burst of changes makes one deployment',
+    help: 'how long the objects on an API must go unchanged before its ApiStages deploy it, so a burst of changes makes one deployment',
   },
   {
     flag: 'deploy-max-wait',

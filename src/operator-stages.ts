@@ -1,7 +1,8 @@
 // The ApiStage kind of the running operator: its reconciler and its watches of ApiIntegrations and
-// ApiRoutes (a change on an API queues that API's stages after the quiet period, so a burst makes
-// one deployment). operator.ts registers it beside the other kinds, with the same AWS budget, write
-// serialization, namespace policy and fencing. A cluster without its CRD runs without it.
+// ApiRoutes (a change on an API queues that API's stages at once and restarts its quiet period, so
+// the stages read Reconciling while a burst lasts and make one deployment after it). operator.ts
+// registers it beside the other kinds, with the same AWS budget, write serialization, namespace
+// policy and fencing. A cluster without its CRD runs without it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP } from './api/v1alpha1/group.ts';
@@ -11,6 +12,8 @@ import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import type { ApiIntegration } from './api/v1alpha1/types.ts';
 import { STAGE_GATEWAY_VERBS, type StageEventRecorder, type StageGateway } from './apistage/ports.ts';
 import { ApiStageReconciler } from './apistage/reconciler.ts';
+import { memberSignature } from './apistage/revision.ts';
+import { recordedStageOf } from './apistage/recorded.ts';
 import {
   placesOf,
   stageClaimedBy,
@@ -56,6 +59,7 @@ export function stageKind(deps: StageControllerDeps): KindWorkers<ApiStage> {
   const changedAt = new Map<string, number>();
   // The stages of the API look at once, so they read Reconciling while the change is under way.
   const concerned = (change: Change<ApiIntegration | ApiRoute>) => {
+    if (change.old && memberSignature(change.old) === memberSignature(change.cur)) return [];
     const now = clock.now();
     for (const api of [...placesOf(change.old, cfg.region), ...placesOf(change.cur, cfg.region)])
       changedAt.set(api, now);
@@ -116,8 +120,11 @@ function reconcilerOf(
 
 /** The ApiStages as the Live condition of the objects they serve reads them. */
 export function stageViews(stages: Iterable<ApiStage>, defaultRegion: string): StageView[] {
-  // An ObserveOnly stage records nothing it serves: it covers no object's Live.
-  const managed = [...stages].filter((s) => s.spec.managementPolicy !== 'ObserveOnly');
+  // Only a stage the operator made or took over covers an object's Live: one refused (a name taken)
+  // or going serves nothing of the operator's, and an ObserveOnly one records nothing it serves.
+  const managed = [...stages].filter(
+    (s) => s.spec.managementPolicy !== 'ObserveOnly' && !s.metadata.deletionTimestamp && !!recordedStageOf(s).stageName,
+  );
   return managed.map((s) => ({
     key: `${s.metadata.namespace}/${s.metadata.name}`,
     place: stagePlace(s, defaultRegion),
@@ -128,7 +135,8 @@ export function stageViews(stages: Iterable<ApiStage>, defaultRegion: string): S
 /** Whether a stage's change may change what its API's objects say of Live. */
 function servingChanged({ type, old, cur }: Change<ApiStage>): boolean {
   if (type !== 'update' || !old) return true;
-  return JSON.stringify(old.status?.servedObjects ?? {}) !== JSON.stringify(cur.status?.servedObjects ?? {});
+  const view = (s: ApiStage) => JSON.stringify(stageViews([s], 'any'));
+  return view(old) !== view(cur);
 }
 
 /**

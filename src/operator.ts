@@ -1,5 +1,6 @@
 // Composition of the running operator: the kinds it reconciles (operator-kind.ts: informers, work
-// queue and workers each; the ApiIntegration kind here, the ApiRoute kind in operator-routes.ts),
+// queue and workers each; the ApiIntegration kind here, ApiRoute in operator-routes.ts and ApiStage
+// in operator-stages.ts),
 // the shared AWS call budget, leader election, probes and metrics,
 // the start-up check of the operator's own AWS identity that /readyz waits for, and graceful
 // shutdown. main.ts and the tests start it.
@@ -43,7 +44,7 @@ import { StartupCheck } from './runtime/startup-check.ts';
 import { TokenBuckets } from './runtime/token-bucket.ts';
 import { FencedEvents, FencedStore, fencedGateway } from './fencing.ts';
 import { ROUTE_CONTROLLER, routeKind } from './operator-routes.ts';
-import { followStages, stageKind, stageViews } from './operator-stages.ts';
+import { followStages, STAGE_CONTROLLER, stageKind, stageViews } from './operator-stages.ts';
 import { ApiGatewayV2StageGateway } from './adapters/aws/stage-gateway.ts';
 import type { ApiStage } from './api/v1alpha1/stage-types.ts';
 import { KindWorkers, type Change, type KindController } from './operator-kind.ts';
@@ -176,14 +177,33 @@ export class Operator {
       stages: () => stageViews(this.stages.list(), cfg.region),
       isLeading: () => this.leading,
     });
-    this.stages = stageKind({
+    this.stages = this.stageKindOf({ clock, metrics, namespaces, calls: sdkGateway.calls });
+    this.kinds = [this.integrations, this.routes, this.stages];
+    for (const kind of this.kinds) kind.follow(this.kinds);
+    this.probes = this.probesFor(clock);
+    this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
+  }
+
+  /** The ApiStage kind, on the same call machinery (one budget, one write queue per API) and policy. */
+  private stageKindOf(parts: {
+    clock: Clock;
+    metrics: RuntimeMetrics;
+    namespaces: NamespaceAnnotationPolicy | undefined;
+    calls: ApiGatewayV2Gateway['calls'];
+  }): KindWorkers<ApiStage> {
+    const { cfg, kc, logger } = this.deps;
+    const { clock, namespaces } = parts;
+    return stageKind({
       cfg,
-      kc: deps.kc,
+      kc,
       clock,
-      logger: deps.logger,
-      metrics,
-      gateway: new ApiGatewayV2StageGateway(sdkGateway.calls),
-      events,
+      logger,
+      metrics: parts.metrics,
+      gateway: new ApiGatewayV2StageGateway(parts.calls),
+      events: new KubeEventRecorder(kc, logger.child({ controller: STAGE_CONTROLLER }), {
+        clock,
+        instance: this.identity,
+      }),
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? unrestricted,
       integrations: () => this.integrations.list(),
@@ -191,10 +211,6 @@ export class Operator {
       servedSynced: () => this.integrations.synced() && this.routes.synced(),
       isLeading: () => this.leading,
     });
-    this.kinds = [this.integrations, this.routes, this.stages];
-    for (const kind of this.kinds) kind.follow(this.kinds);
-    this.probes = this.probesFor(clock);
-    this.elector = cfg.leaderElect ? this.electorFor(metrics, clock) : undefined;
   }
 
   /** The ApiIntegration kind, counting its objects per API for the listings' population. */

@@ -89,6 +89,18 @@ function routeRecord(r: ApiRoute) {
   return { id: rec ? `${rec.id}→${r.status?.integrationId ?? ''}` : undefined, location: rec?.location };
 }
 
+/**
+ * What a stage reads of one ApiIntegration or ApiRoute, as a string: two updates with the same
+ * signature change nothing a stage decides (the object's own Live condition, say), so they neither
+ * wake the stages nor restart the quiet period.
+ */
+export function memberSignature(o: ApiIntegration | ApiRoute): string {
+  const route = o.kind === 'ApiRoute';
+  const rec = route ? routeRecord(o as ApiRoute) : integrationRecord(o as ApiIntegration);
+  const member = memberOf(route ? 'ApiRoute' : 'ApiIntegration', o, rec.id);
+  return JSON.stringify([member, rec.location, o.spec.apiId, o.spec.region, observeOnly(o)]);
+}
+
 /** Every ApiIntegration and ApiRoute on the API at `place`. */
 export function membersAt(
   place: Place,

@@ -5,7 +5,7 @@
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
 import { samePlace, type Place } from './record.ts';
 
-export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage';
+export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage' | 'NotCreated';
 
 /** An ApiStage as far as Live is concerned. */
 export interface StageView {
@@ -31,13 +31,12 @@ export const servedKey = (s: Pick<LiveSubject, 'kind' | 'namespace' | 'name'>) =
 export function liveOf(subject: LiveSubject, stages: readonly StageView[]): Liveness<LiveReason> {
   const place = subject.place;
   const covering = place ? stages.filter((s) => samePlace(s.place, place)) : [];
-  if (!place || covering.length === 0)
+  if (!place) return { status: 'False', reason: 'NotCreated', message: 'not in AWS yet, so not served' };
+  if (covering.length === 0)
     return {
       status: 'Unknown',
       reason: 'NoManagedStage',
-      message: place
-        ? `no ApiStage manages a stage of API ${place.apiId}; whether callers are served is not known`
-        : 'not in AWS yet',
+      message: `no ApiStage manages a stage of API ${place.apiId}; whether callers are served is not known`,
     };
   const key = servedKey(subject);
   const behind = covering.filter((s) => s.served[key] !== subject.generation).map((s) => s.key);

@@ -147,7 +147,10 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
 
   async reconcile(key: string, signal: AbortSignal): Promise<Result> {
     const obj = this.d.get(key);
-    if (!obj) return {};
+    if (!obj) {
+      this.blockedSince.delete(key);
+      return {};
+    }
     const { namespace, name, generation } = obj.metadata;
     const log = this.d.logger.child({ kind: this.seam.kind, namespace, name, generation });
     const pass: Pass<Learned> = { key, signal, log, learned: {} };

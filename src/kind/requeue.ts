@@ -14,7 +14,7 @@ export interface RequeueTiming {
   random: () => number;
 }
 
-/** The timing from a reconciler's settings; both kinds wait 30 s on something outside them unless told. */
+/** The timing from a reconciler's settings; every kind waits 30 s on something outside it unless told. */
 export function requeueTimingOf(d: { driftIntervalMs: number; waitIntervalMs?: number; random?: () => number }) {
   const timing: RequeueTiming = {
     driftIntervalMs: d.driftIntervalMs,

@@ -8,12 +8,12 @@ const route = { kind: 'ApiRoute' as const, namespace: 'team-a', name: 'items', g
 const stage = (key: string, served: Record<string, number>, place = API1): StageView => ({ key, place, served });
 
 describe('liveOf', () => {
-  it('is Unknown when no ApiStage covers the API, or the object is not in AWS yet', () => {
+  it('is Unknown when no ApiStage covers the API, and False (NotCreated) while the object is not in AWS', () => {
     expect(liveOf(route, [])).toMatchObject({ status: 'Unknown', reason: 'NoManagedStage' });
     expect(liveOf(route, [stage('team-a/other-api', {}, API2)])).toMatchObject({ status: 'Unknown' });
     expect(liveOf({ ...route, place: undefined }, [stage('team-a/prod', {})])).toMatchObject({
-      status: 'Unknown',
-      message: 'not in AWS yet',
+      status: 'False',
+      reason: 'NotCreated',
     });
   });
 
