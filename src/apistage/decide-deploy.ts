@@ -124,13 +124,18 @@ function onChange(c: Context): StagePlan {
 }
 
 /**
- * No ApiRoute on the API is Ready, and AWS refuses a deployment of an API without routes ("Unable
+ * No ApiRoute on the API is Ready and AWS holds no route either; AWS refuses a deployment of an API without routes ("Unable
  * to deploy API because no routes exist in this API"). Before any deployment that is only nothing
  * to serve yet; after one, the stage still serves the routes since removed, which no deployment
  * can take away: Stalled, saying so.
  */
 function nothingToDeploy(c: Context): StagePlan | undefined {
   if (Object.keys(c.input.settlement.ready).some((k) => k.startsWith('ApiRoute/'))) return undefined;
+  // Routes made elsewhere (Terraform, the console) are deployed as well: only AWS says whether there are any.
+  const hasRoutes = c.input.observation.apiHasRoutes;
+  if (hasRoutes === undefined)
+    return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'routes', place: c.d.location } };
+  if (hasRoutes) return undefined;
   const api = c.d.location.apiId;
   const base = { action: { type: 'None' as const }, requeue: drift(c.d.location), report: c.base };
   if (!c.stage.deploymentId) {
@@ -241,32 +246,15 @@ function useFound(c: Context, found: { deploymentId: string; createdDate?: numbe
  * serves a deployment other than the one it served for the last revision (or that revision is current).
  */
 function autoDeployed(c: Context): StagePlan {
-  const { obj, settlement } = c.input;
-  const s = obj.status;
-  const failed = /fail/i.test(c.stage.lastDeploymentStatusMessage ?? '');
-  if (failed) {
-    const message = `AWS reports its last automatic deployment failed: ${c.stage.lastDeploymentStatusMessage}`;
-    return {
-      action: { type: 'None' },
-      outcome: stalled('AutoDeployFailed', message),
-      notice: { type: 'Warning', reason: 'AutoDeployFailed', message },
-      requeue: WAIT,
-      report: c.base,
-    };
-  }
+  const failure = autoDeployFailure(c);
+  if (failure) return failure;
   if (mustWait(c)) return awaitingSettle(c);
+  const { settlement, obj } = c.input;
+  const s = obj.status;
   const current = settlement.revision === s?.deployedRevision && c.stage.deploymentId === s?.deploymentId;
   const redeployed = c.stage.deploymentId !== undefined && c.stage.deploymentId !== s?.deploymentId;
-  if (current || redeployed)
-    return {
-      ...servedPlan(c),
-      report: {
-        ...c.base,
-        served: { deploymentId: c.stage.deploymentId, revision: settlement.revision, objects: settlement.ready },
-      },
-    };
   // A change that made no AWS call (a deletionPolicy edit) gets no automatic deployment: the wait ends.
-  if (waitedEnough(c))
+  if (current || redeployed || waitedEnough(c))
     return {
       ...servedPlan(c),
       report: {
@@ -279,6 +267,24 @@ function autoDeployed(c: Context): StagePlan {
     action: { type: 'None' },
     outcome: progressing('AwaitingAutoDeploy', message),
     requeue: { kind: 'after', ms: AUTO_DEPLOY_LOOK_MS },
+    report: c.base,
+  };
+}
+
+/** Whether AWS's own deployment failed: the deployment's status says so, not words in the stage's message. */
+function autoDeployFailure(c: Context): StagePlan | undefined {
+  const served = c.input.observation.deployment;
+  const deploymentId = c.stage.deploymentId;
+  if (deploymentId && served === undefined)
+    return { action: { type: 'None' }, requeue: WAIT, need: { kind: 'deployment', place: c.d.location, deploymentId } };
+  if (served?.deploymentStatus !== 'FAILED') return undefined;
+  const why = served.deploymentStatusMessage ?? c.stage.lastDeploymentStatusMessage ?? 'no reason given';
+  const message = `AWS reports its last automatic deployment failed: ${why}`;
+  return {
+    action: { type: 'None' },
+    outcome: stalled('AutoDeployFailed', message),
+    notice: { type: 'Warning', reason: 'AutoDeployFailed', message },
+    requeue: WAIT,
     report: c.base,
   };
 }

@@ -52,8 +52,8 @@ export async function desiredStageState(
   return { desired: { location, protocol, fields: desiredStageFields(obj.spec) } };
 }
 
-/** Plans ask for at most two reads (the stage, then the deployments). */
-const MAX_READS = 2;
+/** Plans ask for at most three reads (the stage, the API's routes, then its deployments or the served one). */
+const MAX_READS = 3;
 
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideStageWithReads(ctx: StageReadContext, input: StageDecideInput): Promise<StagePlan> {
@@ -69,6 +69,14 @@ export async function decideStageWithReads(ctx: StageReadContext, input: StageDe
 
 async function observe(ctx: StageReadContext, need: StageNeed): Promise<StageObservation> {
   const at = located(need.place, ctx.roleArn);
-  if (need.kind === 'deployments') return { deployments: (await ctx.gateway.listDeployments(at, ctx.signal)) ?? null };
-  return { stage: (await ctx.gateway.getStage(at, need.stageName, ctx.signal)) ?? null };
+  switch (need.kind) {
+    case 'deployments':
+      return { deployments: (await ctx.gateway.listDeployments(at, ctx.signal)) ?? null };
+    case 'routes':
+      return { apiHasRoutes: (await ctx.gateway.hasRoutes(at, ctx.signal)) ?? false };
+    case 'deployment':
+      return { deployment: (await ctx.gateway.getDeployment(at, need.deploymentId, ctx.signal)) ?? null };
+    case 'stage':
+      return { stage: (await ctx.gateway.getStage(at, need.stageName, ctx.signal)) ?? null };
+  }
 }

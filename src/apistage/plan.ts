@@ -53,7 +53,13 @@ export interface StageReport {
   handledDeploy?: string;
 }
 
-export type StageNeed = { kind: 'stage'; place: Place; stageName: string } | { kind: 'deployments'; place: Place };
+export type StageNeed =
+  | { kind: 'stage'; place: Place; stageName: string }
+  | { kind: 'deployments'; place: Place }
+  /** Whether AWS holds any route on the API: none can be deployed without one. */
+  | { kind: 'routes'; place: Place }
+  /** The deployment an autoDeploy stage serves, for whether AWS's own deployment failed. */
+  | { kind: 'deployment'; place: Place; deploymentId: string };
 
 export type StagePlan = KindPlan<StageAction, StageConditionReason, StageEventReason, StageReport, StageNeed>;
 export type StageNotice = KindNotice<StageEventReason>;
@@ -70,6 +76,10 @@ export interface StageObservation {
   stage?: ObservedStage | null;
   /** Every deployment of the API; null: the API is gone. */
   deployments?: ObservedDeployment[] | null;
+  /** Whether AWS holds any route on the API. */
+  apiHasRoutes?: boolean;
+  /** The deployment the stage serves; null: gone. */
+  deployment?: ObservedDeployment | null;
 }
 
 export interface StageDecideInput {

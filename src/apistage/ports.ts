@@ -42,9 +42,10 @@ export interface ObservedDeployment {
   description?: string;
   /** Epoch ms. */
   createdDate?: number;
-  /** Made by AWS for an autoDeploy stage. */
-  autoDeployed?: boolean;
+  /** PENDING, FAILED or DEPLOYED. */
   deploymentStatus?: string;
+  /** Why a deployment failed (autoDeploy), as AWS words it. */
+  deploymentStatusMessage?: string;
 }
 
 export interface StageGateway {
@@ -78,6 +79,8 @@ export interface StageGateway {
   ): Promise<ObservedDeployment>;
   /** GetDeployments, every page; undefined when the API does not exist. */
   listDeployments(loc: Location, signal?: AbortSignal): Promise<ObservedDeployment[] | undefined>;
+  /** Whether the API has any route (one GetRoutes item); undefined when the API does not exist. */
+  hasRoutes(loc: Location, signal?: AbortSignal): Promise<boolean | undefined>;
   /** undefined when the deployment (or its API) does not exist. */
   getDeployment(loc: Location, deploymentId: string, signal?: AbortSignal): Promise<ObservedDeployment | undefined>;
 }
@@ -93,6 +96,7 @@ export const STAGE_GATEWAY_VERBS: GatewayVerbs<StageGateway> = {
   deleteStage: 'write',
   createDeployment: 'write',
   listDeployments: 'read',
+  hasRoutes: 'read',
   getDeployment: 'read',
 };
 

@@ -10,9 +10,11 @@ import {
   DeleteStageCommand,
   GetDeploymentCommand,
   GetDeploymentsCommand,
+  GetRoutesCommand,
   GetStageCommand,
   UpdateStageCommand,
   type Deployment,
+  type GetRoutesCommandOutput,
   type Stage,
 } from '@aws-sdk/client-apigatewayv2';
 import type { Protocol } from '../../api/v1alpha1/group.ts';
@@ -97,6 +99,12 @@ export class ApiGatewayV2StageGateway implements StageGateway {
       { operation: 'GetDeployments', page, map: fromSdkDeployment },
       signal,
     );
+  }
+
+  async hasRoutes(loc: Location, signal?: AbortSignal): Promise<boolean | undefined> {
+    const cmd = new GetRoutesCommand({ ApiId: loc.apiId, MaxResults: '1' });
+    const out = await this.calls.getOne<GetRoutesCommandOutput>(loc, 'GetRoutes', cmd, signal);
+    return out === undefined ? undefined : (out.Items ?? []).length > 0;
   }
 
   async getDeployment(loc: Location, deploymentId: string, signal?: AbortSignal) {

@@ -83,7 +83,7 @@ export function fromSdkDeployment(d: Deployment): ObservedDeployment {
   const out: ObservedDeployment = { deploymentId: d.DeploymentId ?? '' };
   if (present(d.Description)) out.description = d.Description;
   if (d.CreatedDate) out.createdDate = new Date(d.CreatedDate).getTime();
-  if (present(d.AutoDeployed)) out.autoDeployed = d.AutoDeployed;
   if (present(d.DeploymentStatus)) out.deploymentStatus = d.DeploymentStatus;
+  if (present(d.DeploymentStatusMessage)) out.deploymentStatusMessage = d.DeploymentStatusMessage;
   return out;
 }

@@ -7,7 +7,7 @@ import { decideServing } from '../../../src/apistage/decide-deploy.ts';
 import { deploymentDescription } from '../../../src/apistage/recorded.ts';
 import { decideStage } from '../../../src/apistage/decide.ts';
 import type { StageObservation } from '../../../src/apistage/plan.ts';
-import type { ObservedStage } from '../../../src/apistage/ports.ts';
+import type { ObservedDeployment, ObservedStage } from '../../../src/apistage/ports.ts';
 import type { Settlement } from '../../../src/apistage/revision.ts';
 import {
   NOW,
@@ -527,8 +527,14 @@ describe('decideServing: Manual', () => {
 describe('decideServing: autoDeploy', () => {
   const NEXT = settlementWith(member('a', 'ready', 2));
   const auto = stageObject({ spec: { autoDeploy: true }, annotations: recordedStage(), status: servingStatus(REV) });
-  function serve(stage: ObservedStage, settlement: Settlement) {
-    const input = stageInput(auto, { stage, deployments: [] }, { settlement });
+  /** The deployment the stage serves, as GetDeployment reads it. */
+  const deployed = (stage: ObservedStage, over: Partial<ObservedDeployment> = {}) => ({
+    deploymentId: stage.deploymentId!,
+    deploymentStatus: 'DEPLOYED',
+    ...over,
+  });
+  function serve(stage: ObservedStage, settlement: Settlement, deployment = deployed(stage)) {
+    const input = stageInput(auto, { stage, deployments: [], deployment }, { settlement });
     return decideServing(input, input.desired!, stage);
   }
   const autoStage = (over: Partial<ObservedStage> = {}) =>
@@ -548,7 +554,7 @@ describe('decideServing: autoDeploy', () => {
       status: { ...servingStatus(REV), conditions: [reconciling] },
     });
     const input = {
-      ...stageInput(waited, { stage: autoStage(), deployments: [] }, { settlement: NEXT }),
+      ...stageInput(waited, { stage: autoStage(), deployment: deployed(autoStage()) }, { settlement: NEXT }),
       deployMaxWaitMs: 60_000,
     };
     const plan = decideServing(input, input.desired!, autoStage());
@@ -578,9 +584,16 @@ describe('decideServing: autoDeploy', () => {
     expect(plan.outcome).toMatchObject({ reason: 'AwaitingSettle' });
   });
 
-  it('says when AWS reports its automatic deployment failed', () => {
-    const message = 'Deployment attempt failed: Unable to deploy API because no routes exist in this API';
-    const plan = serve(autoStage({ lastDeploymentStatusMessage: message }), NEXT);
+  it('reads whether the automatic deployment failed from the deployment itself, and says so', () => {
+    const stage = autoStage();
+    const asked = stageInput(auto, { stage }, { settlement: NEXT });
+    expect(decideServing(asked, asked.desired!, stage).need).toEqual({
+      kind: 'deployment',
+      place: PLACE,
+      deploymentId: 'd1',
+    });
+    const message = 'Unable to deploy API because no routes exist in this API';
+    const plan = serve(stage, NEXT, deployed(stage, { deploymentStatus: 'FAILED', deploymentStatusMessage: message }));
     expect(plan.action).toEqual({ type: 'None' });
     expect(plan.outcome).toMatchObject({ kind: 'Stalled', reason: 'AutoDeployFailed' });
     expect(plan.outcome!.message).toContain(message);

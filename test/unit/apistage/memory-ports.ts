@@ -105,6 +105,8 @@ export class MemoryStageGateway implements StageGateway {
   apiReads = 0;
   /** The next CreateDeployment is made (and served) but its answer is lost (a timeout). */
   loseDeploy = false;
+  /** Routes AWS holds on each API, made by anyone (the ApiRoutes of the caches, or another tool). */
+  routeCount = new Map<string, number>([['api1', 1]]);
   private seq = 0;
   private readonly clock: FakeClock;
   constructor(clock: FakeClock) {
@@ -160,6 +162,10 @@ export class MemoryStageGateway implements StageGateway {
   async listDeployments(loc: Location) {
     this.calls.push('GetDeployments');
     return this.apis.has(loc.apiId) ? [...(this.deployments.get(loc.apiId) ?? [])] : undefined;
+  }
+  async hasRoutes(loc: Location) {
+    this.calls.push('GetRoutes');
+    return this.apis.has(loc.apiId) ? (this.routeCount.get(loc.apiId) ?? 0) > 0 : undefined;
   }
   async getDeployment(loc: Location, deploymentId: string) {
     this.calls.push('GetDeployment');

@@ -94,9 +94,18 @@ describe('a new ApiStage on an API whose objects have settled', () => {
     expect(t.gateway.writes()).toEqual(['CreateDeployment']);
   });
 
+  it('deploys routes made outside the operator, though no ApiRoute is Ready', async () => {
+    const t = await deployed();
+    t.routes.delete('get-items');
+    await t.run();
+    expect(t.gateway.writes()).toEqual(['CreateDeployment']);
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Served' });
+  });
+
   it('says the last route cannot be deployed away: AWS refuses to deploy an API without routes', async () => {
     const t = await deployed();
     t.routes.delete('get-items');
+    t.gateway.routeCount.set('api1', 0);
     await t.run();
     expect(t.gateway.writes()).toEqual([]);
     expect(t.ready()).toMatchObject({ status: 'False', reason: 'NothingToDeploy' });
@@ -307,6 +316,7 @@ describe('right after a start, while the caches are still listing', () => {
     t.caches.synced = false;
     // A half-listed cache would read as the route gone, or as a new revision to deploy.
     t.routes.clear();
+    t.gateway.routeCount.set('api1', 0);
     expect(await t.run()).toEqual({ requeueAfterMs: 1000 });
     expect(t.gateway.calls).toEqual([]);
     expect(t.store.writes).toEqual([]);
