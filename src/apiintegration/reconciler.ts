@@ -2,7 +2,6 @@
 // decide needs (the namespace's role and tenancy, the desired state, the reads decide asks for),
 // carries the plan's action out (execute.ts), and words its status and failures.
 import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
-import type { Result } from '../runtime/controller.ts';
 import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
 import { executeStep } from './execute.ts';
 import { failureResponse } from './failure.ts';
@@ -12,8 +11,6 @@ import type { IntegrationGateway, IntegrationTenancy } from './ports.ts';
 import type { EventReason } from './reasons.ts';
 import { recordedOf } from './recorded.ts';
 import { nextStatus } from './status.ts';
-
-export type ReconcileResult = Result;
 
 export interface ReconcilerDeps extends KindDeps<
   ApiIntegration,

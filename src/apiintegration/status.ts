@@ -36,5 +36,3 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
     observed: observedBlock(input) ?? kept,
   });
 }
-
-export { statusChanged } from '../api/v1alpha1/conditions.ts';

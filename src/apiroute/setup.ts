@@ -7,16 +7,16 @@ import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { specOrRequestChanged, trimmedForCache } from '../kind/cache.ts';
 import { locationKey, type Place } from '../kind/record.ts';
 import { recordedIntegrationOf, recordedRouteOf, type RouteClaim } from './recorded.ts';
+import { objectKey } from '../runtime/cache.ts';
 
 const placeKey = (p: Place | undefined) => (p ? locationKey(p) : '');
-const keyOf = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
 
 /** The keys of the ApiRoutes in `integration`'s namespace whose integrationRef names it. */
 export function routesReferencing(integration: ApiIntegration, routes: Iterable<ApiRoute>): string[] {
   const { namespace, name } = integration.metadata;
   const keys: string[] = [];
   for (const r of routes)
-    if (r.metadata.namespace === namespace && r.spec.integrationRef?.name === name) keys.push(keyOf(r));
+    if (r.metadata.namespace === namespace && r.spec.integrationRef?.name === name) keys.push(objectKey(r));
   return keys;
 }
 
@@ -38,7 +38,7 @@ export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiInt
 /** The routes an ApiRoute records (its route and one still to delete after a move), for the ownership index. */
 export function routeClaimsOf(route: ApiRoute): RouteClaim[] {
   const rec = recordedRouteOf(route);
-  const owner = keyOf(route);
+  const owner = objectKey(route);
   const claims: RouteClaim[] = [];
   if (rec.routeId && rec.location) claims.push({ ...rec.location, routeId: rec.routeId, owner });
   if (rec.superseded) claims.push({ ...rec.superseded.location, routeId: rec.superseded.routeId, owner });

@@ -10,8 +10,6 @@ import { integrationIdOf } from './desired.ts';
 import type { ObservedRoute } from './ports.ts';
 import type { RouteConditionReason } from './reasons.ts';
 
-export { statusChanged } from '../api/v1alpha1/conditions.ts';
-
 export interface RouteStatusInput extends StatusBasis<RouteConditionReason> {
   routeId?: string;
   observed?: ObservedRoute;

@@ -1,18 +1,16 @@
 // The status an ApiStage reports: the kstatus conditions, the stage and its API, what it serves
 // (the deployment and the revision of the API it holds), the objects holding the next deployment
 // back, and the stage's settings as AWS reports them.
-import { observedConditions, withoutUndefined, type Outcome } from '../api/v1alpha1/conditions.ts';
-import { effectiveDeletionPolicy } from '../api/v1alpha1/deletion-policy.ts';
+import { withoutUndefined, type Outcome } from '../api/v1alpha1/conditions.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import { OBSERVED_STAGE_FIELDS, STAGE_REPORTED_ONLY } from '../api/v1alpha1/stage-fields.ts';
 import type { ApiStage, ApiStageStatusT, ObservedStageT } from '../api/v1alpha1/stage-types.ts';
 import type { StatusInput } from '../kind/reconciler.ts';
+import { sharedStatus } from '../kind/status.ts';
 import type { StageReport } from './plan.ts';
 import type { ObservedStage } from './ports.ts';
 import type { StageConditionReason } from './reasons.ts';
 import type { Member } from './revision.ts';
-
-export { statusChanged } from '../api/v1alpha1/conditions.ts';
 
 export type StageOutcome = Outcome<StageConditionReason>;
 
@@ -78,14 +76,11 @@ function waitingPart(prev: ApiStageStatusT | undefined, members: Member[] | unde
 
 export function nextStageStatus(obj: ApiStage, input: Input, now: Date): ApiStageStatusT {
   const prev = obj.status;
-  const r = input;
   return withoutUndefined({
-    ...observedConditions(obj, input.outcome, now),
+    ...sharedStatus(obj, input, now),
     ...stagePart(prev, input),
-    ...servedPart(prev, r.served),
-    lastHandledDeployAt: r.handledDeploy ?? prev?.lastHandledDeployAt,
-    waitingOn: waitingPart(prev, r.waitingOn),
-    deletionPolicy: effectiveDeletionPolicy(obj.spec),
-    lastHandledReconcileAt: (input.handledRequest ?? prev?.lastHandledReconcileAt) || undefined,
+    ...servedPart(prev, input.served),
+    lastHandledDeployAt: input.handledDeploy ?? prev?.lastHandledDeployAt,
+    waitingOn: waitingPart(prev, input.waitingOn),
   });
 }

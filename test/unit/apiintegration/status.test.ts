@@ -1,7 +1,8 @@
 // Status as kstatus, kubectl wait, Flux and ArgoCD read it: the three conditions, per-condition
 // observedGeneration, and a lastTransitionTime that only moves when a condition flips.
 import { describe, expect, it } from '@jest/globals';
-import { nextStatus, statusChanged } from '../../../src/apiintegration/status.ts';
+import { statusChanged } from '../../../src/api/v1alpha1/conditions.ts';
+import { nextStatus } from '../../../src/apiintegration/status.ts';
 import { object, observed } from './fixtures.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
