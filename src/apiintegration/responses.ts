@@ -10,7 +10,7 @@ import type { ApiIntegration, ApiIntegrationSpecT } from '../api/v1alpha1/types.
 import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
 import { describeResponseStep, desiredResponses, nextResponseStep, type DesiredResponse } from '../kind/responses.ts';
-import type { Action, DecideInput, Desired, Plan } from './plan.ts';
+import { look, type Action, type DecideInput, type Desired, type Plan } from './plan.ts';
 import type { StepContext, StepResult } from './execute.ts';
 
 /** The responses AWS should hold; undefined when the spec leaves them unmanaged or the API is not WebSocket. */
@@ -29,12 +29,7 @@ export function desiredIntegrationResponses(
 export function decideIntegrationResponses(input: DecideInput, d: Desired, integrationId: string, steady: Plan): Plan {
   if (!d.responses) return steady;
   const observed = input.observation.responses;
-  if (observed === undefined)
-    return {
-      action: { type: 'None' },
-      requeue: NEXT_STEP,
-      need: { kind: 'responses', place: d.location, integrationId },
-    };
+  if (observed === undefined) return look({ kind: 'responses', place: d.location, integrationId });
   // The integration went between the reads: the next pass finds it gone and makes it again.
   if (observed === null) return steady;
   const step = nextResponseStep(INTEGRATION_RESPONSE_FIELDS, d.responses, observed);

@@ -11,7 +11,7 @@ import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
 import { describeResponseStep, desiredResponses, nextResponseStep, type DesiredResponse } from '../kind/responses.ts';
 import type { RouteStepContext, RouteStepResult } from './execute.ts';
-import type { DesiredRoute, RouteAction, RouteDecideInput, RoutePlan } from './plan.ts';
+import { look, type DesiredRoute, type RouteAction, type RouteDecideInput, type RoutePlan } from './plan.ts';
 
 /** The route responses AWS should hold; undefined when the spec leaves them unmanaged or the API is not WebSocket. */
 export function desiredRouteResponses(
@@ -34,8 +34,7 @@ export function decideRouteResponses(
 ): RoutePlan {
   if (!d.responses) return steady;
   const observed = input.observation.responses;
-  if (observed === undefined)
-    return { action: { type: 'None' }, requeue: NEXT_STEP, need: { kind: 'responses', place: d.location, routeId } };
+  if (observed === undefined) return look({ kind: 'responses', place: d.location, routeId });
   // The route went between the reads: the next pass finds it gone and makes it again.
   if (observed === null) return steady;
   const step = nextResponseStep(ROUTE_RESPONSE_FIELDS, d.responses, observed);

@@ -6,7 +6,9 @@
 // An update sends every field the spec has. Whether UpdateIntegrationResponse and
 // UpdateRouteResponse merge maps or replace them, and how a field is cleared, AWS does not
 // document; so an entry from which the spec removed a field or a map key is deleted and created
-// again (nothing refers to a response by its id), and an update only ever sets values.
+// again (nothing refers to a response by its id), and an update only ever sets values. AWS fills in
+// no defaults on responses (Terraform's aws_apigatewayv2_integration_response and _route_response
+// mark none of their fields computed), so what AWS holds beyond the spec was put there by someone.
 import type { ResponseFieldRow } from '../api/v1alpha1/response-schema.ts';
 
 /** One response's fields by spec name (scalars, string maps, or `{required}` constraints). */
