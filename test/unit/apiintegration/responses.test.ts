@@ -7,6 +7,7 @@ import { desiredIntegrationResponses } from '../../../src/apiintegration/respons
 import type { ApiIntegration, ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
 import type { ObservedResponse } from '../../../src/kind/responses.ts';
 import { UID, object, recordedAt } from './fixtures.ts';
+import { setup } from './memory-ports.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
@@ -168,5 +169,26 @@ describe('integration responses: decide', () => {
     expect(plan.need).toBeUndefined();
     expect(plan.outcome).toMatchObject({ reason: 'Synced' });
     expect(desiredIntegrationResponses(existing().spec, 'HTTP')).toBeUndefined();
+  });
+});
+
+describe('integration responses: the reconciler', () => {
+  it('makes the integration and its responses in one pass, then reads Synced; a removal deletes in place', async () => {
+    const t = setup(object({ finalizers: [], spec: mockSpec }));
+    t.gateway.apis.set('api1', 'WEBSOCKET');
+    await t.run();
+    const id = t.store.obj.status?.integrationId;
+    expect(t.gateway.responses.get(id!)?.map((r) => r.key)).toEqual(['$default', '/4\\d\\d/']);
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(t.gateway.count('CreateIntegrationResponse')).toBe(2);
+    t.store.obj = {
+      ...t.store.obj,
+      metadata: { ...t.store.obj.metadata, generation: 2 },
+      spec: { ...t.store.obj.spec, integrationResponses: [mockSpec.integrationResponses![1]!] },
+    };
+    await t.run();
+    expect(t.gateway.responses.get(id!)?.map((r) => r.key)).toEqual(['/4\\d\\d/']);
+    expect(t.gateway.count('DeleteIntegrationResponse')).toBe(1);
+    expect(t.messages.some((m) => m.startsWith('deleted integration response $default'))).toBe(true);
   });
 });

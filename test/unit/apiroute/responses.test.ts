@@ -6,6 +6,7 @@ import { desiredRouteResponses } from '../../../src/apiroute/responses.ts';
 import type { ApiRoute, ApiRouteSpecT } from '../../../src/api/v1alpha1/route-types.ts';
 import type { ObservedResponse } from '../../../src/kind/responses.ts';
 import { PLACE, observedRoute, recordedRoute, routeInput, routeObject } from './fixtures.ts';
+import { setup } from './memory-ports.ts';
 
 const twoWay: Partial<ApiRouteSpecT> = {
   routeKey: 'echo',
@@ -111,5 +112,29 @@ describe('route responses: decide', () => {
     const plain = existing({ routeResponses: undefined });
     expect(decideRoute(input(plain, { current: current() })).need).toBeUndefined();
     expect(desiredRouteResponses(existing().spec, 'HTTP')).toBeUndefined();
+  });
+});
+
+describe('route responses: the reconciler', () => {
+  it('makes the route and its route response in one pass, then reads Synced; an edit updates it by id', async () => {
+    const t = setup(routeObject({ finalizers: [], spec: twoWay }));
+    t.gateway.apis.set('api1', 'WEBSOCKET');
+    await t.run();
+    const id = t.store.obj.status?.routeId;
+    const made = t.gateway.responses.get(id!) ?? [];
+    expect(made).toEqual([
+      { id: expect.any(String), key: '$default', fields: { modelSelectionExpression: '$default' } },
+    ]);
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    t.store.obj = {
+      ...t.store.obj,
+      metadata: { ...t.store.obj.metadata, generation: 2 },
+      spec: { ...t.store.obj.spec, routeResponses: [{ routeResponseKey: '$default', modelSelectionExpression: 'v2' }] },
+    };
+    await t.run();
+    expect(t.gateway.responses.get(id!)).toEqual([
+      { id: made[0]!.id, key: '$default', fields: { modelSelectionExpression: 'v2' } },
+    ]);
+    expect(t.gateway.count('UpdateRouteResponse')).toBe(1);
   });
 });
