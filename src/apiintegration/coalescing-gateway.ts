@@ -125,4 +125,21 @@ export class CoalescingGateway implements IntegrationGateway {
   async deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
     await this.cache.writing(loc, () => this.inner.deleteIntegration(loc, integrationId, signal));
   }
+
+  // Integration responses are read per integration when their spec is set; no listing covers them.
+  listIntegrationResponses(...args: Parameters<IntegrationGateway['listIntegrationResponses']>) {
+    return this.inner.listIntegrationResponses(...args);
+  }
+
+  createIntegrationResponse(...args: Parameters<IntegrationGateway['createIntegrationResponse']>) {
+    return this.inner.createIntegrationResponse(...args);
+  }
+
+  updateIntegrationResponse(...args: Parameters<IntegrationGateway['updateIntegrationResponse']>) {
+    return this.inner.updateIntegrationResponse(...args);
+  }
+
+  deleteIntegrationResponse(...args: Parameters<IntegrationGateway['deleteIntegrationResponse']>) {
+    return this.inner.deleteIntegrationResponse(...args);
+  }
 }

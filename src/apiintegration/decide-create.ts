@@ -20,6 +20,7 @@ import {
 import type { ObservedIntegration } from './ports.ts';
 import type { EventReason } from './reasons.ts';
 import type { Recorded } from './recorded.ts';
+import { respondsNext } from './responses.ts';
 import { samePlace, type Place } from '../kind/record.ts';
 import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
 
@@ -56,6 +57,8 @@ export function create(
     event: { type: 'Normal', ...happened },
     outcome: supersede ? progressing(replacing, `${happened.message}; the old integration is deleted next`) : SYNCED,
     requeue: supersede ? NEXT_STEP : drift(d.location),
+    // Its integration responses follow in the same pass: a new integration has none.
+    ...(respondsNext(d) ? { continues: true } : {}),
   };
 }
 

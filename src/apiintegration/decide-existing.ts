@@ -20,6 +20,7 @@ import {
 } from './plan.ts';
 import type { ObservedIntegration } from './ports.ts';
 import { recordedOf, type Recorded } from './recorded.ts';
+import { decideIntegrationResponses, respondsNext } from './responses.ts';
 import { samePlace } from '../kind/record.ts';
 import type { Outcome } from './status.ts';
 
@@ -43,7 +44,7 @@ export function decideExisting(
       },
       { supersede: replaced(rec) },
     );
-  return decideInPlace(obj, d, current);
+  return decideInPlace(input, d, current);
 }
 
 /** An adopted integration is someone's existing one: a move would delete it, so it is refused. */
@@ -107,7 +108,8 @@ function decideGone(input: DecideInput, rec: Recorded, d: Desired): Plan {
   });
 }
 
-function decideInPlace(obj: ApiIntegration, d: Desired, current: ObservedIntegration): Plan {
+function decideInPlace(input: DecideInput, d: Desired, current: ObservedIntegration): Plan {
+  const { obj } = input;
   const diff = diffIntegration(d.fields, current, d.protocol!);
   // An adopted integration is the one spec.integrationId names: it is never swapped for another.
   const adopted = obj.spec.integrationId !== undefined;
@@ -124,9 +126,10 @@ function decideInPlace(obj: ApiIntegration, d: Desired, current: ObservedIntegra
     requeue: drift(d.location),
     report: { integrationId: current.integrationId, observed: current, location: d.location },
   };
-  if (!diff.update) return { action: { type: 'None' }, ...steady };
-  // A step that leaves more to do (or removals to report) is compared again at once.
-  const again = diff.again || notInPlace.length > 0;
+  if (!diff.update)
+    return decideIntegrationResponses(input, d, current.integrationId, { action: { type: 'None' }, ...steady });
+  // A step that leaves more to do (or removals to report, or responses to match) is compared again at once.
+  const again = diff.again || notInPlace.length > 0 || respondsNext(d);
   return {
     action: {
       type: 'Update',

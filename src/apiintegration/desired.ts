@@ -1,7 +1,7 @@
 // What AWS should hold for an ApiIntegration: the spec's integration fields, plus an ownership
 // marker in `description`. Integrations cannot be tagged and CreateIntegration takes no
 // idempotency token, so the marker is how a lost create is found again instead of repeated.
-import { OPERATOR_FIELDS } from '../api/v1alpha1/fields.ts';
+import { OPERATOR_FIELDS, SUB_RESOURCE_FIELDS } from '../api/v1alpha1/fields.ts';
 import type { ApiIntegrationSpecT } from '../api/v1alpha1/types.ts';
 import type { Location } from '../kind/ports.ts';
 import type { IntegrationFields } from './ports.ts';
@@ -30,7 +30,7 @@ export function userDescription(description: string | undefined): string | undef
   return stripped === '' ? undefined : stripped;
 }
 
-const NOT_SENT = new Set<string>(OPERATOR_FIELDS);
+const NOT_SENT = new Set<string>([...OPERATOR_FIELDS, ...SUB_RESOURCE_FIELDS]);
 
 export function desiredFields(spec: ApiIntegrationSpecT, uid: string): IntegrationFields {
   const out: Record<string, unknown> = {};

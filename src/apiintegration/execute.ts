@@ -11,6 +11,7 @@ import type { Action, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
 import type { EventReason } from './reasons.ts';
 import { pendingAnnotation, recordAnnotations } from './recorded.ts';
+import { executeIntegrationResponse } from './responses.ts';
 
 export interface StepContext extends Ctx<ApiIntegration, EventReason> {
   store: ApiIntegrationStore;
@@ -29,6 +30,7 @@ export const executeStep = executorOf<Action, EventReason, Plan, ApiIntegration,
   Update: update,
   Release: release,
   Delete: remove,
+  IntegrationResponse: executeIntegrationResponse,
 });
 
 async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, { event }: Plan): Promise<StepResult> {

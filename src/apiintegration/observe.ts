@@ -8,6 +8,7 @@ import { decide } from './decide.ts';
 import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
+import { desiredIntegrationResponses } from './responses.ts';
 import { located, pendingRequest } from '../kind/record.ts';
 
 export interface ReadContext {
@@ -41,11 +42,16 @@ export async function desiredState(
     const full = validateSpec(obj.spec, protocol);
     if (!full.ok) return { invalid: formatProblems(full.problems) };
   }
-  return { desired: { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) } };
+  const responses = desiredIntegrationResponses(obj.spec, protocol);
+  const desired = { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) };
+  return { desired: responses ? { ...desired, responses } : desired };
 }
 
-/** Plans ask for at most three reads (a listing, the integration or adoptee, the routes before a delete). */
-const MAX_READS = 3;
+/**
+ * Plans ask for at most four reads (a listing, the integration or adoptee, the routes before a
+ * delete, the integration responses).
+ */
+const MAX_READS = 4;
 
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideWithReads(ctx: ReadContext, input: DecideInput): Promise<Plan> {
@@ -66,6 +72,18 @@ async function observe(ctx: ReadContext, obj: ApiIntegration, need: Need): Promi
     return { claimed: all === undefined ? null : all.filter((i) => ownerOf(i.description) === obj.metadata.uid) };
   }
   if (need.kind === 'routes') return { routes: (await ctx.gateway.listRoutes(at, ctx.signal)) ?? null };
+  if (need.kind === 'responses')
+    return { responses: (await ctx.gateway.listIntegrationResponses(at, need.integrationId, ctx.signal)) ?? null };
+  return observeOne(ctx, obj, at, need);
+}
+
+/** GetIntegration, as the integration (`current`) or as the one to adopt. */
+async function observeOne(
+  ctx: ReadContext,
+  obj: ApiIntegration,
+  at: ReturnType<typeof located>,
+  need: Extract<Need, { kind: 'get' }>,
+): Promise<Observation> {
   // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
   const fresh = pendingRequest(obj) !== undefined;
   const found = (await ctx.gateway.getIntegration(at, need.integrationId, ctx.signal, fresh)) ?? null;

@@ -7,6 +7,7 @@ import type { IntegrationFields, ObservedIntegration, RouteRef } from './ports.t
 import type { Location } from '../kind/ports.ts';
 import { NEXT_STEP, NO_REQUEUE, type KindPlan, type Notice as KindNotice, type Requeue } from '../kind/plan.ts';
 import type { Place } from '../kind/record.ts';
+import type { DesiredResponse, ObservedResponse, ResponseStep } from '../kind/responses.ts';
 import { inUseReport, routesTargeting, type Blocked } from './in-use.ts';
 import type { ConditionReason, EventReason } from './reasons.ts';
 import type { Outcome } from './status.ts';
@@ -37,7 +38,9 @@ export type Action =
       integrationId: string;
       then: 'RemoveFinalizer' | 'ClearSuperseded' | 'None';
       why: DeleteWhy;
-    };
+    }
+  /** One Create/Update/DeleteIntegrationResponse (responses.ts). */
+  | { type: 'IntegrationResponse'; location: Location; integrationId: string; step: ResponseStep };
 
 /**
  * Why an integration is being deleted; it shapes what the object says when routes block it.
@@ -57,6 +60,8 @@ export interface Desired {
   fields: IntegrationFields;
   /** undefined when the API does not exist. */
   protocol: Protocol | undefined;
+  /** The integration responses AWS should hold; undefined: not managed (responses.ts). */
+  responses?: DesiredResponse[];
 }
 
 /** AWS reads gathered for this pass, as decide asked for them. `undefined` = not looked; `null` = looked, absent. */
@@ -69,6 +74,8 @@ export interface Observation {
   adopteeOwnerLive?: boolean;
   /** The routes of the API an integration is to be deleted from (null: API gone). */
   routes?: RouteRef[] | null;
+  /** The integration responses of the integration in AWS (null: the integration is gone). */
+  responses?: ObservedResponse[] | null;
   /** Learned in this pass: AWS refused the delete of `integrationId` because these routes target it. */
   inUse?: { integrationId: string; routeIds: string[] };
 }
@@ -95,7 +102,9 @@ export type Need =
   | { kind: 'list'; place: Place }
   | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' }
   /** The API's routes, before deleting `integrationId`: no delete is sent while routes target it. */
-  | { kind: 'routes'; place: Place; integrationId: string };
+  | { kind: 'routes'; place: Place; integrationId: string }
+  /** GetIntegrationResponses, before deciding whether they match the spec. */
+  | { kind: 'responses'; place: Place; integrationId: string };
 
 // Builders the deciders share, so each plan reads as what it does.
 

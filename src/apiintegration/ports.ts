@@ -6,6 +6,7 @@ import type { EventReason } from './reasons.ts';
 import type { ApiIntegration, ApiIntegrationSpecT, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { ApiTenancy, GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
+import type { DesiredResponse, ObservedResponse } from '../kind/responses.ts';
 
 // Enumerations widen to strings: AWS reports values the schema does not offer (a cleared "", say).
 type Loose<T> = T extends number ? number : T extends string ? string : T;
@@ -34,7 +35,37 @@ export interface RouteRef {
   target?: string;
 }
 
-export interface IntegrationGateway {
+/** The integration responses of WebSocket integrations (responses.ts). */
+export interface IntegrationResponseGateway {
+  /** GetIntegrationResponses, every page; undefined when the integration (or its API) does not exist. */
+  listIntegrationResponses(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+  ): Promise<ObservedResponse[] | undefined>;
+  createIntegrationResponse(
+    loc: Location,
+    integrationId: string,
+    response: DesiredResponse,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** Sets the fields of the response with this id (and key). */
+  updateIntegrationResponse(
+    loc: Location,
+    integrationId: string,
+    response: ObservedResponse,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** Succeeds when the response is already gone. */
+  deleteIntegrationResponse(
+    loc: Location,
+    integrationId: string,
+    responseId: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+export interface IntegrationGateway extends IntegrationResponseGateway {
   /** The API's protocol, or undefined when the API does not exist. */
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined>;
   /** undefined when the integration (or its API) does not exist; `fresh` skips any shared listing. */
@@ -69,6 +100,10 @@ export const INTEGRATION_GATEWAY_VERBS: GatewayVerbs<IntegrationGateway> = {
   createIntegration: 'write',
   updateIntegration: 'write',
   deleteIntegration: 'write',
+  listIntegrationResponses: 'read',
+  createIntegrationResponse: 'write',
+  updateIntegrationResponse: 'write',
+  deleteIntegrationResponse: 'write',
 };
 
 export type ApiIntegrationStore = ObjectStore<ApiIntegration, ApiIntegrationStatusT>;

@@ -84,4 +84,21 @@ export class CoalescingRouteGateway implements RouteGateway {
   deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void> {
     return this.cache.writing(loc, () => this.inner.deleteRoute(loc, routeId, signal));
   }
+
+  // Route responses are read per route when their spec is set; no listing covers them.
+  listRouteResponses(...args: Parameters<RouteGateway['listRouteResponses']>) {
+    return this.inner.listRouteResponses(...args);
+  }
+
+  createRouteResponse(...args: Parameters<RouteGateway['createRouteResponse']>) {
+    return this.inner.createRouteResponse(...args);
+  }
+
+  updateRouteResponse(...args: Parameters<RouteGateway['updateRouteResponse']>) {
+    return this.inner.updateRouteResponse(...args);
+  }
+
+  deleteRouteResponse(...args: Parameters<RouteGateway['deleteRouteResponse']>) {
+    return this.inner.deleteRouteResponse(...args);
+  }
 }

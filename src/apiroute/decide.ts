@@ -29,6 +29,7 @@ import {
 } from './plan.ts';
 import type { ObservedRoute, RouteFields } from './ports.ts';
 import { ownerElsewhere, recordedRouteOf, type RecordedRoute, type RouteClaim } from './recorded.ts';
+import { decideRouteResponses, thenResponses } from './responses.ts';
 import { samePlace, type Place } from '../kind/record.ts';
 import { DEFAULT_SETTLE_MS } from '../kind/requeue.ts';
 
@@ -173,7 +174,7 @@ function decideCreate(input: RouteDecideInput, d: DesiredRoute, c: CreateCase): 
       ...nextStep(action, c.event),
       outcome: progressing('Moving', `${c.event.message}; the old route is deleted next`),
     };
-  return { action, event: c.event, outcome: SYNCED, requeue: drift(d.location) };
+  return thenResponses({ action, event: c.event, outcome: SYNCED, requeue: drift(d.location) }, d);
 }
 
 function keyTaken(input: RouteDecideInput, place: Place, taken: ObservedRoute): RoutePlan {
@@ -322,20 +323,30 @@ function decideExisting(
     const taken = listing?.find((r) => r.routeKey === fields.routeKey && r.routeId !== current.routeId);
     if (taken) return { ...keyTaken(input, d.location, taken), report: reported };
   }
-  if (diff.changed.length === 0) return { ...report(SYNCED, drift()), report: reported };
+  if (diff.changed.length === 0)
+    return decideRouteResponses(input, d, current.routeId, { ...report(SYNCED, drift()), report: reported });
+  return thenResponses(updateRoute(input.obj, d.location, current, diff), d);
+}
+
+function updateRoute(
+  obj: ApiRoute,
+  location: DesiredRoute['location'],
+  current: ObservedRoute,
+  diff: ReturnType<typeof diffRoute>,
+): RoutePlan {
   return {
     action: {
       type: 'Update',
-      location: d.location,
+      location,
       routeId: current.routeId,
       ...(diff.update ? { fields: diff.update } : {}),
       removeRequestParameters: diff.removeRequestParameters,
       changed: diff.changed,
     },
-    event: updated(input.obj, current.routeId, diff.changed),
+    event: updated(obj, current.routeId, diff.changed),
     outcome: SYNCED,
     requeue: drift(),
-    report: reported,
+    report: { routeId: current.routeId, observed: current, location },
   };
 }
 

@@ -12,6 +12,7 @@ import type { ReportedRoute, RouteAction, RouteNotice, RouteObservation, RoutePl
 import type { ApiRouteStore, ObservedRoute, RouteGateway } from './ports.ts';
 import type { RouteEventReason } from './reasons.ts';
 import { recordRouteAnnotations, routePendingAnnotation } from './recorded.ts';
+import { executeRouteResponse } from './responses.ts';
 
 export interface RouteStepContext extends StepContext<ApiRoute, RouteEventReason> {
   store: ApiRouteStore;
@@ -38,6 +39,7 @@ export const executeRouteStep = executorOf<
   Create: create,
   Update: update,
   Delete: remove,
+  RouteResponse: executeRouteResponse,
 });
 
 /** Records the event, with an info line naming the route. */

@@ -11,6 +11,7 @@ import { located, pendingRequest, samePlace, type Place } from '../kind/record.t
 import type { DesiredRoute, RouteNeed, RouteObservation, RoutePlan } from './plan.ts';
 import { desiredRouteLocation, resolveTarget, type ReferencedIntegration } from './desired.ts';
 import type { RouteGateway, ShardLookup } from './ports.ts';
+import { desiredRouteResponses } from './responses.ts';
 import { decideRouteWithin, type ConfinedRouteInput } from './tenancy.ts';
 import { recordedIntegrationOf, recordedRouteOf, type RouteClaim } from './recorded.ts';
 
@@ -70,7 +71,8 @@ export async function desiredRouteState(
     if (!full.ok) return { invalid: formatProblems(full.problems) };
   }
   const target = resolveTarget(obj.spec, location, await referencedIntegration(ctx, obj));
-  return { desired: { location, protocol, target } };
+  const responses = desiredRouteResponses(obj.spec, protocol);
+  return { desired: { location, protocol, target, ...(responses ? { responses } : {}) } };
 }
 
 /** Other ApiRoutes' claims at every place this pass may list: where the route should be, and a pending create's. */
@@ -82,8 +84,8 @@ export function claimsFor(ctx: RouteReadContext, obj: ApiRoute, desired: Desired
   return distinct.flatMap((p) => ctx.claimsAt(p)).filter((c) => c.owner !== self);
 }
 
-/** Plans ask for at most two reads (the route, then a listing to say whose a key is). */
-const MAX_READS = 3;
+/** Plans ask for at most three reads (the route, a listing to say whose a key is, the route responses). */
+const MAX_READS = 4;
 
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideRouteWithReads(ctx: RouteReadContext, input: ConfinedRouteInput): Promise<RoutePlan> {
@@ -101,6 +103,8 @@ async function observe(ctx: RouteReadContext, obj: ApiRoute, need: RouteNeed): P
   const at = located(need.place, ctx.roleArn);
   // Whether a key is free decides whether to create: never from a shared, possibly stale listing.
   if (need.kind === 'list') return { listing: (await ctx.gateway.listRoutes(at, ctx.signal, true)) ?? null };
+  if (need.kind === 'responses')
+    return { responses: (await ctx.gateway.listRouteResponses(at, need.routeId, ctx.signal)) ?? null };
   // A reconcile request wants AWS as it is now, not as a shared listing saw it a moment ago.
   const fresh = pendingRequest(obj) !== undefined;
   const found = (await ctx.gateway.getRoute(at, need.routeId, ctx.signal, fresh)) ?? null;

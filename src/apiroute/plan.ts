@@ -6,6 +6,7 @@ import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import type { Location } from '../kind/ports.ts';
 import { NEXT_STEP, NO_REQUEUE, type KindPlan, type Notice, type Requeue } from '../kind/plan.ts';
 import type { Place } from '../kind/record.ts';
+import type { DesiredResponse, ObservedResponse, ResponseStep } from '../kind/responses.ts';
 import type { TargetResolution } from './desired.ts';
 import type { ObservedRoute, RouteFields } from './ports.ts';
 import type { RouteConditionReason, RouteEventReason } from './reasons.ts';
@@ -47,7 +48,9 @@ export type RouteAction =
       removeRequestParameters: string[];
       changed: string[];
     }
-  | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' };
+  | { type: 'Delete'; location: Place; routeId: string; then: 'RemoveFinalizer' | 'ClearSuperseded' | 'ClearPending' }
+  /** One Create/Update/DeleteRouteResponse (responses.ts). */
+  | { type: 'RouteResponse'; location: Location; routeId: string; step: ResponseStep };
 
 export type RouteOutcome = Outcome<RouteConditionReason>;
 export type RouteNotice = Notice<RouteEventReason>;
@@ -61,7 +64,10 @@ export type ReportedRoute = { routeId: string; observed: ObservedRoute; location
  * someone's key or recover a route that is not ours.
  */
 export type RouteNeed =
-  { kind: 'list'; place: Place } | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' };
+  | { kind: 'list'; place: Place }
+  | { kind: 'get'; place: Place; routeId: string; as: 'current' | 'adoptee' }
+  /** GetRouteResponses, before deciding whether they match the spec. */
+  | { kind: 'responses'; place: Place; routeId: string };
 
 export type RoutePlan = KindPlan<RouteAction, RouteConditionReason, RouteEventReason, ReportedRoute, RouteNeed>;
 
@@ -70,6 +76,8 @@ export interface DesiredRoute {
   /** undefined when the API does not exist. */
   protocol: Protocol | undefined;
   target: TargetResolution;
+  /** The route responses AWS should hold; undefined: not managed (responses.ts). */
+  responses?: DesiredResponse[];
 }
 
 /** AWS reads gathered for this pass, as decide asked for them. `undefined` = not looked; `null` = looked, absent. */
@@ -78,6 +86,8 @@ export interface RouteObservation {
   adoptee?: ObservedRoute | null;
   /** Every route at the place the last `list` need named; null: the API is gone. */
   listing?: ObservedRoute[] | null;
+  /** The route responses of the route in AWS (null: the route is gone). */
+  responses?: ObservedResponse[] | null;
   /** Learned in this pass: AWS refused a create or update because the key exists. List before trying again. */
   keyRefused?: true;
 }

@@ -5,6 +5,7 @@ import type { ApiRoute, ApiRouteSpecT, ApiRouteStatusT } from '../api/v1alpha1/r
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { GatewayVerbs, Location, ObjectEvents, ObjectStore } from '../kind/ports.ts';
 import type { RouteEventReason } from './reasons.ts';
+import type { DesiredResponse, ObservedResponse } from '../kind/responses.ts';
 
 /** Constraints on one `$connect` request parameter. */
 export interface ParameterConstraints {
@@ -50,6 +51,13 @@ export interface RouteGateway {
   deleteRouteRequestParameter(loc: Location, routeId: string, key: string, signal?: AbortSignal): Promise<void>;
   /** Succeeds when the route or its API is already gone. */
   deleteRoute(loc: Location, routeId: string, signal?: AbortSignal): Promise<void>;
+  /** GetRouteResponses, every page; undefined when the route (or its API) does not exist. */
+  listRouteResponses(loc: Location, routeId: string, signal?: AbortSignal): Promise<ObservedResponse[] | undefined>;
+  createRouteResponse(loc: Location, routeId: string, response: DesiredResponse, signal?: AbortSignal): Promise<void>;
+  /** Sets the fields of the response with this id (and key). */
+  updateRouteResponse(loc: Location, routeId: string, response: ObservedResponse, signal?: AbortSignal): Promise<void>;
+  /** Succeeds when the response is already gone. */
+  deleteRouteResponse(loc: Location, routeId: string, responseId: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** Which of the gateway's calls the write fence refuses once this replica stops leading. */
@@ -61,6 +69,10 @@ export const ROUTE_GATEWAY_VERBS: GatewayVerbs<RouteGateway> = {
   updateRoute: 'write',
   deleteRouteRequestParameter: 'write',
   deleteRoute: 'write',
+  listRouteResponses: 'read',
+  createRouteResponse: 'write',
+  updateRouteResponse: 'write',
+  deleteRouteResponse: 'write',
 };
 
 export type ApiRouteStore = ObjectStore<ApiRoute, ApiRouteStatusT>;

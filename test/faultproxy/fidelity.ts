@@ -4,7 +4,8 @@
 // the real behaviour is not established, the rule models the outcome that is hardest on the operator
 // and says so. This file holds the frame and the integration rules; the route rules are in
 // fidelity-routes.ts, paged listings in listings.ts, quick create (apiGatewayManaged) in
-// quick-create.ts, stages and deployments in stages.ts (with stage-rules.ts, deployments.ts). The
+// quick-create.ts, stages and deployments in stages.ts (with stage-rules.ts, deployments.ts),
+// integration and route responses in responses.ts. The
 // pure functions are exported for unit tests; `Fidelity` holds the little state the rules need
 // (protocol cache, per-API write order, cleared route fields, managed resources, stages).
 // Faults that real AWS shows only sometimes (throttling, concurrent-write 409s, late creates, creates
@@ -14,6 +15,7 @@ import { DEFAULT_ROUTES_PER_API, RouteClears, RouteRules, routesTargeting } from
 import { DEFAULT_PAGE_SIZE, INVALID_TOKEN_MESSAGE, pageOf } from './listings.ts';
 import { ManagedResources, managedIntegrationMessage } from './quick-create.ts';
 import { StageRules } from './stages.ts';
+import { RESPONSE_OPERATIONS, ResponseRules } from './responses.ts';
 import { DEFAULT_STAGES_PER_API } from './stage-rules.ts';
 import type { Served, Snapshot } from './stage-book.ts';
 import {
@@ -215,6 +217,7 @@ export class Fidelity {
   private readonly managed = new ManagedResources();
   private readonly routes: RouteRules;
   private readonly stages: StageRules;
+  private readonly responses: ResponseRules;
 
   constructor(opts: FidelityOptions) {
     this.opts = opts;
@@ -225,6 +228,8 @@ export class Fidelity {
       autoDeployDelayMs: opts.autoDeployDelayMs ?? DEFAULT_AUTO_DEPLOY_DELAY_MS,
       createDeploymentIntervalMs: opts.createDeploymentIntervalMs ?? 0,
     };
+    const protocolOf = (apiId: string, up: Upstream) => this.protocolOf(apiId, up);
+    this.responses = new ResponseRules({ protocolOf, pageSize: opts.pageSize ?? DEFAULT_PAGE_SIZE });
     this.stages = new StageRules(stageOptions, {
       protocolOf: (apiId, up) => this.protocolOf(apiId, up),
       snapshot: (apiId, up) => this.snapshot(apiId, up),
@@ -265,11 +270,22 @@ export class Fidelity {
     up: Upstream,
   ): Promise<Exchange> {
     if (STAGE_OPERATIONS.has(req.operation)) return this.stages.handle(req, body, up);
-    const done = await this.routingRule(req, body, up);
+    const done = RESPONSE_OPERATIONS[req.operation]
+      ? await this.responses.handle(req.operation, req.apiId, req.path, body, up)
+      : await this.routingRule(req, body, up);
+    if (done.kind === 'upstream' && done.reply.status < 300) this.forgetResponses(req);
     // What a deployment snapshots changed: auto-deploying stages deploy it shortly (stages.ts).
     if (ROUTING_WRITES.has(req.operation) && done.kind === 'upstream' && done.reply.status < 300)
       this.stages.routingChanged(req.apiId, up);
     return done;
+  }
+
+  /** A deleted integration or route takes its responses along, a deleted API all of them. */
+  private forgetResponses(req: { operation: string; apiId: string; path: string }): void {
+    const id = lastSegmentOf(req.path);
+    if (req.operation === 'DeleteApi') this.responses.forget(req.apiId);
+    if (req.operation === 'DeleteIntegration') this.responses.forget(req.apiId, { kind: 'integration', id });
+    if (req.operation === 'DeleteRoute') this.responses.forget(req.apiId, { kind: 'route', id });
   }
 
   private routingRule(
@@ -357,6 +373,8 @@ export class Fidelity {
     const apiId = kind.apiId;
     if (apiId !== undefined && STAGE_OPERATIONS.has(kind.operation))
       return this.stages.handle({ operation: kind.operation, apiId, path }, body, up);
+    if (apiId !== undefined && RESPONSE_OPERATIONS[kind.operation])
+      return this.responses.handle(kind.operation, apiId, path, body, up);
     const what = ITEM_READS[kind.operation];
     if (apiId === undefined || !what) return pass(up, body);
     const pageSize = this.opts.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -380,15 +398,21 @@ export class Fidelity {
     return json ? jsonReply(this.managed.markAnswer(apiId, 'integration', json), reply) : reply;
   }
 
-  /** The API's routes and integrations as AWS reports them now: what a deployment keeps. */
+  /** The API's routes and integrations as AWS reports them now, with their responses: what a deployment keeps. */
   private async snapshot(apiId: string, up: Upstream): Promise<Snapshot | Exchange> {
     const routes = await readItems(up, `${apiPath(apiId)}/routes`, apiNotFoundMessage(apiId));
     if (!Array.isArray(routes)) return routes;
     const integrations = await readItems(up, `${apiPath(apiId)}/integrations`, apiNotFoundMessage(apiId));
     if (!Array.isArray(integrations)) return integrations;
     return {
-      routes: routes.map((r) => this.managed.mark(apiId, 'route', this.routes.clears.apply(apiId, r))),
-      integrations: integrations.map((i) => this.managed.mark(apiId, 'integration', i)),
+      routes: routes.map((r) => ({
+        ...this.managed.mark(apiId, 'route', this.routes.clears.apply(apiId, r)),
+        routeResponses: this.responses.of('route', apiId, String(r.routeId)),
+      })),
+      integrations: integrations.map((i) => ({
+        ...this.managed.mark(apiId, 'integration', i),
+        integrationResponses: this.responses.of('integration', apiId, String(i.integrationId)),
+      })),
     };
   }
 

@@ -33,6 +33,9 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
     re: /^\/v2\/apis\/([^/]+)\/routes\/[^/]+\/requestparameters\/[^/]+$/,
     operation: 'DeleteRouteRequestParameter',
   },
+  // Integration and route responses (WebSocket two-way replies) are writes on their API as well.
+  ...responseRoutes('integrations', 'Integration'),
+  ...responseRoutes('routes', 'Route'),
   // Stage and deployment writes count as writes on their API too: API Gateway serialises the
   // mutations of one API, stages included (go-to-k/cdkd#1607 met the concurrent-modification 409
   // creating routes, integrations and stages of one API in parallel).
@@ -52,6 +55,19 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'UpdateDeployment' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'DeleteDeployment' },
 ];
+
+/** The five operations on the responses of an integration or a route. */
+function responseRoutes(parents: string, noun: string): { method: string; re: RegExp; operation: string }[] {
+  const list = new RegExp(`^/v2/apis/([^/]+)/${parents}/[^/]+/${noun.toLowerCase()}responses$`);
+  const one = new RegExp(`^/v2/apis/([^/]+)/${parents}/[^/]+/${noun.toLowerCase()}responses/[^/]+$`);
+  return [
+    { method: 'GET', re: list, operation: `Get${noun}Responses` },
+    { method: 'POST', re: list, operation: `Create${noun}Response` },
+    { method: 'GET', re: one, operation: `Get${noun}Response` },
+    { method: 'PATCH', re: one, operation: `Update${noun}Response` },
+    { method: 'DELETE', re: one, operation: `Delete${noun}Response` },
+  ];
+}
 
 /** What a read or create is about: an integration or a route. */
 export type ItemKind = 'integration' | 'route';
@@ -88,6 +104,12 @@ export const ROUTING_WRITES: ReadonlySet<string> = new Set([
   'UpdateRoute',
   'DeleteRoute',
   'DeleteRouteRequestParameter',
+  'CreateIntegrationResponse',
+  'UpdateIntegrationResponse',
+  'DeleteIntegrationResponse',
+  'CreateRouteResponse',
+  'UpdateRouteResponse',
+  'DeleteRouteResponse',
 ]);
 
 /** The creates of one item. */

@@ -19,6 +19,7 @@ import {
   httpUrl,
   privateLink,
   sqs,
+  wsLambda,
   wsMock,
   type Spec,
 } from '../fixtures/spec-examples.ts';
@@ -54,6 +55,21 @@ async function refusal(p: Promise<unknown>): Promise<{ code: number | undefined;
 
 // [what, spec, text the API server's refusal contains]
 const REFUSED: [string, Spec, string][] = [
+  [
+    'integration responses on a proxy integration',
+    wsLambda({ integrationResponses: [{ integrationResponseKey: '$default' }] }),
+    'integrationResponses are only for non-proxy integrations',
+  ],
+  [
+    'an integration response key neither $default nor /regex/',
+    wsMock({ integrationResponses: [{ integrationResponseKey: '200' }] }),
+    'spec.integrationResponses[0].integrationResponseKey',
+  ],
+  [
+    'an integration response key listed twice',
+    wsMock({ integrationResponses: [{ integrationResponseKey: '$default' }, { integrationResponseKey: '$default' }] }),
+    'Duplicate value',
+  ],
   ['missing apiId', lambda({ apiId: undefined }), 'spec.apiId: Required value'],
   ['unknown integrationType', lambda({ integrationType: 'LAMBDA' }), 'Unsupported value: "LAMBDA"'],
   ['apiId with capitals', lambda({ apiId: 'ABC' }), 'spec.apiId'],

@@ -28,6 +28,10 @@ describe('write fencing', () => {
       createIntegration: note('createIntegration'),
       updateIntegration: note('updateIntegration'),
       deleteIntegration: note('deleteIntegration'),
+      listIntegrationResponses: note('listIntegrationResponses'),
+      createIntegrationResponse: note('createIntegrationResponse'),
+      updateIntegrationResponse: note('updateIntegrationResponse'),
+      deleteIntegrationResponse: note('deleteIntegrationResponse'),
     } as IntegrationGateway;
     const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiIntegrationStore;
     const g = fencedGateway(gateway, INTEGRATION_GATEWAY_VERBS, () => leading);
@@ -68,6 +72,10 @@ describe('write fencing', () => {
       updateRoute: note('updateRoute'),
       deleteRouteRequestParameter: note('deleteRouteRequestParameter'),
       deleteRoute: note('deleteRoute'),
+      listRouteResponses: note('listRouteResponses'),
+      createRouteResponse: note('createRouteResponse'),
+      updateRouteResponse: note('updateRouteResponse'),
+      deleteRouteResponse: note('deleteRouteResponse'),
     } as RouteGateway;
     const store = { patchMetadata: note('patchMetadata'), patchStatus: note('patchStatus') } as ApiRouteStore;
     const g = fencedGateway(gateway, ROUTE_GATEWAY_VERBS, () => leading);
@@ -100,8 +108,31 @@ describe('write fencing', () => {
 describe('the gateway verb tables', () => {
   // A fenced gateway has exactly the methods its table names: one the table missed would be undefined.
   it.each([
-    ['ApiIntegration', INTEGRATION_GATEWAY_VERBS, ['createIntegration', 'updateIntegration', 'deleteIntegration']],
-    ['ApiRoute', ROUTE_GATEWAY_VERBS, ['createRoute', 'updateRoute', 'deleteRouteRequestParameter', 'deleteRoute']],
+    [
+      'ApiIntegration',
+      INTEGRATION_GATEWAY_VERBS,
+      [
+        'createIntegration',
+        'updateIntegration',
+        'deleteIntegration',
+        'createIntegrationResponse',
+        'updateIntegrationResponse',
+        'deleteIntegrationResponse',
+      ],
+    ],
+    [
+      'ApiRoute',
+      ROUTE_GATEWAY_VERBS,
+      [
+        'createRoute',
+        'updateRoute',
+        'deleteRouteRequestParameter',
+        'deleteRoute',
+        'createRouteResponse',
+        'updateRouteResponse',
+        'deleteRouteResponse',
+      ],
+    ],
   ])('%s: every AWS call that changes something is a write', (_kind, verbs, writes) => {
     const named = Object.entries(verbs).filter(([, verb]) => verb === 'write');
     expect(named.map(([name]) => name).sort()).toEqual([...writes].sort());

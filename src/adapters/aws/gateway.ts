@@ -24,15 +24,19 @@ import type { Location } from '../../kind/ports.ts';
 import { ApiGatewayCalls, type GatewayOptions } from './calls.ts';
 import { isNotFound } from './errors.ts';
 import { fromSdk, toSdkInput } from './mapping.ts';
+import { ResponseCalls } from './response-gateway.ts';
+import type { DesiredResponse, ObservedResponse } from '../../kind/responses.ts';
 
 export type { GatewayOptions } from './calls.ts';
 
 export class ApiGatewayV2Gateway implements IntegrationGateway {
   /** The call machinery; hand it to the route gateway so both serialize writes on an API together. */
   readonly calls: ApiGatewayCalls;
+  private readonly responses: ResponseCalls;
 
   constructor(opts: GatewayOptions | ApiGatewayCalls) {
     this.calls = opts instanceof ApiGatewayCalls ? opts : new ApiGatewayCalls(opts);
+    this.responses = ResponseCalls.integrations(this.calls);
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {
@@ -119,5 +123,35 @@ export class ApiGatewayV2Gateway implements IntegrationGateway {
   deleteIntegration(loc: Location, integrationId: string, signal?: AbortSignal): Promise<void> {
     const cmd = new DeleteIntegrationCommand({ ApiId: loc.apiId, IntegrationId: integrationId });
     return this.calls.deleteOne(loc, 'DeleteIntegration', cmd, signal);
+  }
+
+  listIntegrationResponses(
+    loc: Location,
+    integrationId: string,
+    signal?: AbortSignal,
+  ): Promise<ObservedResponse[] | undefined> {
+    return this.responses.list(loc, integrationId, signal);
+  }
+
+  createIntegrationResponse(
+    loc: Location,
+    integrationId: string,
+    r: DesiredResponse,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.responses.create(loc, integrationId, r, signal);
+  }
+
+  updateIntegrationResponse(loc: Location, integrationId: string, r: ObservedResponse, signal?: AbortSignal) {
+    return this.responses.update(loc, integrationId, r, signal);
+  }
+
+  deleteIntegrationResponse(
+    loc: Location,
+    integrationId: string,
+    responseId: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.responses.remove(loc, integrationId, responseId, signal);
   }
 }

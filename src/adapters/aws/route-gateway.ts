@@ -20,15 +20,35 @@ import type { Location } from '../../kind/ports.ts';
 import { ApiGatewayCalls, type GatewayOptions, type Sendable } from './calls.ts';
 import { isNotFound } from './errors.ts';
 import { fromSdkRoute, refineRouteKeyError, routeWriteNotFound, toRouteInput } from './route-mapping.ts';
+import { ResponseCalls } from './response-gateway.ts';
+import type { DesiredResponse, ObservedResponse } from '../../kind/responses.ts';
 
 const where = (loc: Location) => `API ${loc.apiId} in ${loc.region}`;
 
 export class ApiGatewayV2RouteGateway implements RouteGateway {
   private readonly calls: ApiGatewayCalls;
+  private readonly responses: ResponseCalls;
 
   /** Pass the integration gateway's `calls` so that route and integration writes on an API never overlap. */
   constructor(opts: GatewayOptions | ApiGatewayCalls) {
     this.calls = opts instanceof ApiGatewayCalls ? opts : new ApiGatewayCalls(opts);
+    this.responses = ResponseCalls.routes(this.calls);
+  }
+
+  listRouteResponses(loc: Location, routeId: string, signal?: AbortSignal): Promise<ObservedResponse[] | undefined> {
+    return this.responses.list(loc, routeId, signal);
+  }
+
+  createRouteResponse(loc: Location, routeId: string, r: DesiredResponse, signal?: AbortSignal): Promise<void> {
+    return this.responses.create(loc, routeId, r, signal);
+  }
+
+  updateRouteResponse(loc: Location, routeId: string, r: ObservedResponse, signal?: AbortSignal): Promise<void> {
+    return this.responses.update(loc, routeId, r, signal);
+  }
+
+  deleteRouteResponse(loc: Location, routeId: string, id: string, signal?: AbortSignal): Promise<void> {
+    return this.responses.remove(loc, routeId, id, signal);
   }
 
   getApiProtocol(loc: Location, signal?: AbortSignal): Promise<Protocol | undefined> {

@@ -121,5 +121,11 @@ export const OPERATOR_FIELDS = [
   'managementPolicy',
 ] as const;
 
+/**
+ * Spec fields managed by calls of their own, never sent with CreateIntegration or UpdateIntegration:
+ * the integration responses (response-schema.ts, apiintegration/responses.ts).
+ */
+export const SUB_RESOURCE_FIELDS = ['integrationResponses'] as const;
+
 /** What AWS reports beyond the spec's fields, kept in status.observed. */
 export const REPORTED_ONLY = ['integrationResponseSelectionExpression', 'apiGatewayManaged'] as const;

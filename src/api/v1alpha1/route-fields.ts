@@ -152,5 +152,11 @@ export const ROUTE_OPERATOR_FIELDS = [
   'managementPolicy',
 ] as const;
 
+/**
+ * Spec fields managed by calls of their own, never sent with CreateRoute or UpdateRoute: the route
+ * responses (response-schema.ts, apiroute/responses.ts).
+ */
+export const ROUTE_SUB_RESOURCE_FIELDS = ['routeResponses'] as const;
+
 /** What AWS reports beyond the spec's fields, kept in status.observed. */
 export const ROUTE_REPORTED_ONLY = ['apiGatewayManaged'] as const;

@@ -14,6 +14,7 @@ import {
   statusSchema,
 } from './common-schema.ts';
 import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import { ROUTE_RESPONSE_RULES, routeResponsesField } from './response-schema.ts';
 import {
   HTTP_ROUTE_KEY,
   HTTP_ROUTE_KEY_START,
@@ -122,6 +123,7 @@ export const ROUTE_SPEC_RULES: CelRule[] = [
     fieldPath: '.routeId',
     reason: 'FieldValueRequired',
   },
+  ...ROUTE_RESPONSE_RULES,
 ];
 
 /** `spec.routeId` names an adopted route; changing it would silently re-point the object. */
@@ -194,7 +196,8 @@ export const ApiRouteSpec = Type.Object(
     ),
     routeResponseSelectionExpression: Type.Optional(
       Type.String({
-        description: 'WebSocket APIs only: route response selection expression ($default enables two-way replies).',
+        description:
+          'WebSocket APIs only: route response selection expression ($default, the only one API Gateway takes). Alone it does not make the route reply: that takes a route response (routeResponses) too, and integration responses on a non-proxy integration.',
         minLength: 1,
         maxLength: 1024,
       }),
@@ -239,6 +242,7 @@ export const ApiRouteSpec = Type.Object(
         ],
       }),
     ),
+    routeResponses: routeResponsesField(),
     region: regionField('moves the route'),
     roleArn: roleArnField(),
     deletionPolicy: deletionPolicySpecSchema('route'),

@@ -4,6 +4,7 @@
 // integration test proves both refuse the same manifests on a real API server.
 import { has, isOneOf, problem, record, re2, specField, str, when, type LooseSpec, type Problem } from './problem.ts';
 import { adoptedIdTwin, type CelTwin, type TransitionTwin } from './twins.ts';
+import { ROUTE_RESPONSE_TWINS } from './response-schema.ts';
 import {
   AUTHORIZER_TYPES,
   HTTP_ROUTE_KEY,
@@ -153,6 +154,7 @@ export const ROUTE_SPEC_RULE_TWINS: readonly CelTwin[] = [
         'managementPolicy ObserveOnly needs spec.routeId: set the id of the route to observe',
       ),
   },
+  ...ROUTE_RESPONSE_TWINS,
 ];
 
 /** Twins of the CEL rules attached to map fields; `at` is the schema path of the map. */

@@ -32,9 +32,9 @@ function httpRouteKey(s: LooseSpec): Problem[] {
 }
 
 function websocketFieldsOnHttp(s: LooseSpec): Problem[] {
-  return WEBSOCKET_ROUTE_FIELDS.filter((f) =>
-    f === 'apiKeyRequired' ? s.apiKeyRequired === true : s[f] !== undefined,
-  ).map((f) => problem(specField(f), `${f} is only for WebSocket APIs and apiId names an HTTP API; remove it`));
+  return [...WEBSOCKET_ROUTE_FIELDS, 'routeResponses']
+    .filter((f) => (f === 'apiKeyRequired' ? s.apiKeyRequired === true : s[f] !== undefined))
+    .map((f) => problem(specField(f), `${f} is only for WebSocket APIs and apiId names an HTTP API; remove it`));
 }
 
 function websocketAuthorization(s: LooseSpec): Problem[] {

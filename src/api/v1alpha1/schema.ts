@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { managementPolicyField, regionField, roleArnField, statusSchema } from './common-schema.ts';
 import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import { INTEGRATION_RESPONSE_RULES, integrationResponsesField } from './response-schema.ts';
 import { HTTP_METHODS, ID_SHAPE, IAM_ROLE_ARN, StringEnum, adoptedIdRule, kindNames, type CelRule } from './group.ts';
 import {
   DESCRIPTION_MAX,
@@ -56,6 +57,7 @@ const WEBSOCKET_ONLY = [
   'templateSelectionExpression',
   'passthroughBehavior',
   'contentHandlingStrategy',
+  'integrationResponses',
 ] as const;
 const HTTP_ONLY = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
 
@@ -149,6 +151,7 @@ export const SPEC_RULES: CelRule[] = [
     reason: 'FieldValueRequired',
   },
   ...subtypeRules,
+  ...INTEGRATION_RESPONSE_RULES,
   {
     rule: `!${has('integrationSubtype')} || !${has('requestParameters')} || ${INTEGRATION_SUBTYPES.map(
       (s) =>
@@ -322,6 +325,7 @@ export const ApiIntegrationSpec = Type.Object(
         { description: 'HTTP API private integrations only: TLS to the backend.' },
       ),
     ),
+    integrationResponses: integrationResponsesField(),
     region: regionField('moves the integration'),
     roleArn: roleArnField(
       "IAM role to act through (another account's, for example). Refused unless the Namespace allows it: it must equal the namespace's apigw.dev/role-arn annotation or be listed in its apigw.dev/allowed-role-arns annotation. Defaults to the namespace's role, else the operator's own identity.",

@@ -17,6 +17,7 @@ import {
   type IntegrationSubtype,
 } from './schema.ts';
 import { IAM_ROLE_ARN } from './group.ts';
+import { INTEGRATION_RESPONSE_TWINS } from './response-schema.ts';
 import {
   assuming,
   has,
@@ -47,6 +48,7 @@ export const WEBSOCKET_ONLY_FIELDS = [
   'templateSelectionExpression',
   'passthroughBehavior',
   'contentHandlingStrategy',
+  'integrationResponses',
 ] as const;
 export const HTTP_ONLY_FIELDS = ['responseParameters', 'tlsConfig', 'integrationSubtype'] as const;
 
@@ -301,7 +303,12 @@ function mixedProtocolFields(s: LooseSpec): Problem[] {
 }
 
 /** Twins of the spec-level CEL rules (SPEC_RULES). */
-export const SPEC_RULE_TWINS: readonly CelTwin[] = [...subtypeTwins(), ...connectionTwins(), ...targetTwins()];
+export const SPEC_RULE_TWINS: readonly CelTwin[] = [
+  ...subtypeTwins(),
+  ...connectionTwins(),
+  ...targetTwins(),
+  ...INTEGRATION_RESPONSE_TWINS,
+];
 
 const emptyValues = (m: Record<string, unknown> | undefined, path: (k: string) => string, message: string): Problem[] =>
   Object.entries(m ?? {})

@@ -5,6 +5,7 @@ import { specJsonSchema } from './crd.ts';
 import { DESCRIPTION_MAX, KIND } from './schema.ts';
 import { isRecord, problem, type Finding, type Premise } from './problem.ts';
 import { structureCheck } from './spec-structure.ts';
+import { duplicateResponseKeys } from './response-schema.ts';
 
 /** Hints for patterns that are hard to read as a regular expression. */
 const PATTERN_HINTS: Record<string, string> = {
@@ -38,7 +39,11 @@ const schemaProblems = structureCheck(specJsonSchema(), {
 });
 
 export function structureProblems(spec: unknown): Finding[] {
-  return [...schemaProblems(spec), ...descriptionBytes(spec)];
+  return [
+    ...schemaProblems(spec),
+    ...descriptionBytes(spec),
+    ...duplicateResponseKeys(spec, 'integrationResponses', 'integrationResponseKey'),
+  ];
 }
 
 /**

@@ -2,7 +2,13 @@
 // its rows plus the operator's own fields, status.observed has a property for every row it reports,
 // and every row survives the trip to the SDK and back. A new AWS field is a row plus a property.
 import { describe, expect, it } from '@jest/globals';
-import { FIELD_NAMES, INTEGRATION_FIELDS, OPERATOR_FIELDS, REPORTED_ONLY } from '../../../src/api/v1alpha1/fields.ts';
+import {
+  FIELD_NAMES,
+  INTEGRATION_FIELDS,
+  OPERATOR_FIELDS,
+  REPORTED_ONLY,
+  SUB_RESOURCE_FIELDS,
+} from '../../../src/api/v1alpha1/fields.ts';
 import { ApiIntegrationSpec, ObservedIntegration } from '../../../src/api/v1alpha1/schema.ts';
 import { fromSdk, toSdkInput } from '../../../src/adapters/aws/mapping.ts';
 import { diffIntegration } from '../../../src/apiintegration/diff.ts';
@@ -13,7 +19,9 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 
 describe('the integration field table', () => {
   it('covers the spec: schema properties = table rows + operator fields', () => {
-    expect(sorted(Object.keys(ApiIntegrationSpec.properties))).toEqual(sorted([...FIELD_NAMES, ...OPERATOR_FIELDS]));
+    expect(sorted(Object.keys(ApiIntegrationSpec.properties))).toEqual(
+      sorted([...FIELD_NAMES, ...OPERATOR_FIELDS, ...SUB_RESOURCE_FIELDS]),
+    );
   });
 
   it('has a status.observed property for every row it reports, and for what AWS alone reports', () => {

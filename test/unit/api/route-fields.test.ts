@@ -12,6 +12,7 @@ import {
   ROUTE_FIELD_NAMES,
   ROUTE_OPERATOR_FIELDS,
   ROUTE_REPORTED_ONLY,
+  ROUTE_SUB_RESOURCE_FIELDS,
   routeFieldRule,
   type RouteFieldName,
 } from '../../../src/api/v1alpha1/route-fields.ts';
@@ -70,7 +71,7 @@ const without = <T extends object>(o: T, f: string): T =>
 describe('the route field table', () => {
   it('covers the spec: schema properties = table rows + operator fields', () => {
     expect(sorted(Object.keys(ApiRouteSpec.properties))).toEqual(
-      sorted([...ROUTE_FIELD_NAMES, ...ROUTE_OPERATOR_FIELDS]),
+      sorted([...ROUTE_FIELD_NAMES, ...ROUTE_OPERATOR_FIELDS, ...ROUTE_SUB_RESOURCE_FIELDS]),
     );
   });
 

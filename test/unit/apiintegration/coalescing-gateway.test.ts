@@ -15,6 +15,10 @@ function countingGateway(items: ObservedIntegration[]) {
     updateIntegration: async (_l, id, f) => (calls.push(`update:${id}`), { integrationId: id, ...f }),
     deleteIntegration: async () => void calls.push('delete'),
     listRoutes: async () => (calls.push('routes'), []),
+    listIntegrationResponses: async () => [],
+    createIntegrationResponse: async () => {},
+    updateIntegrationResponse: async () => {},
+    deleteIntegrationResponse: async () => {},
   };
   return { gw, calls };
 }

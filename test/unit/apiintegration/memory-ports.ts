@@ -12,6 +12,7 @@ import type {
   RouteRef,
 } from '../../../src/apiintegration/ports.ts';
 import type { Location } from '../../../src/kind/ports.ts';
+import type { DesiredResponse, ObservedResponse } from '../../../src/kind/responses.ts';
 import { ApiIntegrationReconciler, type ReconcilerDeps } from '../../../src/apiintegration/reconciler.ts';
 import { FakeClock } from '../../../src/runtime/clock.ts';
 import { ConflictError } from '../../../src/runtime/ports.ts';
@@ -133,6 +134,32 @@ export class MemoryGateway implements IntegrationGateway {
   put(apiId: string, i: ObservedIntegration): ObservedIntegration {
     this.items.set(i.integrationId, { connectionType: 'INTERNET', ...i, apiId });
     return strip(this.items.get(i.integrationId)!);
+  }
+  /** Integration responses by integration id. */
+  responses = new Map<string, ObservedResponse[]>();
+  async listIntegrationResponses(loc: Location, integrationId: string) {
+    this.check('GetIntegrationResponses', loc);
+    return this.items.has(integrationId) ? (this.responses.get(integrationId) ?? []) : undefined;
+  }
+  async createIntegrationResponse(loc: Location, integrationId: string, r: DesiredResponse) {
+    this.check('CreateIntegrationResponse', loc);
+    const list = this.responses.get(integrationId) ?? [];
+    this.responses.set(integrationId, [...list, { id: `r${++this.seq}`, ...r }]);
+  }
+  async updateIntegrationResponse(loc: Location, integrationId: string, r: ObservedResponse) {
+    this.check('UpdateIntegrationResponse', loc);
+    const list = this.responses.get(integrationId) ?? [];
+    this.responses.set(
+      integrationId,
+      list.map((x) => (x.id === r.id ? r : x)),
+    );
+  }
+  async deleteIntegrationResponse(loc: Location, integrationId: string, id: string) {
+    this.check('DeleteIntegrationResponse', loc);
+    this.responses.set(
+      integrationId,
+      (this.responses.get(integrationId) ?? []).filter((x) => x.id !== id),
+    );
   }
   count(op: string): number {
     return this.calls.filter((c) => c === op).length;

@@ -18,6 +18,10 @@ function countingGateway(routes: ObservedRoute[]) {
     updateRoute: async (_l, id, f) => (calls.push(`update:${id}`), { routeId: id, routeKey: 'GET /x', ...f }),
     deleteRouteRequestParameter: async () => void calls.push('delete-parameter'),
     deleteRoute: async () => void calls.push('delete'),
+    listRouteResponses: async () => [],
+    createRouteResponse: async () => {},
+    updateRouteResponse: async () => {},
+    deleteRouteResponse: async () => {},
   };
   return { gw, calls };
 }

@@ -9,6 +9,7 @@ import { AwsError } from '../../../src/kind/errors.ts';
 import { RouteKeyExistsError } from '../../../src/apiroute/errors.ts';
 import type { ApiRouteStore, ObservedRoute, RouteFields, RouteGateway } from '../../../src/apiroute/ports.ts';
 import type { Location } from '../../../src/kind/ports.ts';
+import type { DesiredResponse, ObservedResponse } from '../../../src/kind/responses.ts';
 import { ApiRouteReconciler, type RouteReconcilerDeps } from '../../../src/apiroute/reconciler.ts';
 import { samePlace, type Place } from '../../../src/kind/record.ts';
 import { routeClaimsOf } from '../../../src/apiroute/setup.ts';
@@ -157,6 +158,30 @@ export class MemoryRouteGateway implements RouteGateway {
   }
   on(apiId: string): Stored[] {
     return [...this.routes.values()].filter((r) => r.apiId === apiId);
+  }
+  /** Route responses by route id. */
+  responses = new Map<string, ObservedResponse[]>();
+  async listRouteResponses(_loc: Location, routeId: string) {
+    this.calls.push('GetRouteResponses');
+    return this.routes.has(routeId) ? (this.responses.get(routeId) ?? []) : undefined;
+  }
+  async createRouteResponse(_loc: Location, routeId: string, r: DesiredResponse) {
+    this.calls.push('CreateRouteResponse');
+    this.responses.set(routeId, [...(this.responses.get(routeId) ?? []), { id: `rr${++this.seq}`, ...r }]);
+  }
+  async updateRouteResponse(_loc: Location, routeId: string, r: ObservedResponse) {
+    this.calls.push('UpdateRouteResponse');
+    this.responses.set(
+      routeId,
+      (this.responses.get(routeId) ?? []).map((x) => (x.id === r.id ? r : x)),
+    );
+  }
+  async deleteRouteResponse(_loc: Location, routeId: string, id: string) {
+    this.calls.push('DeleteRouteResponse');
+    this.responses.set(
+      routeId,
+      (this.responses.get(routeId) ?? []).filter((x) => x.id !== id),
+    );
   }
   count(op: string): number {
     return this.calls.filter((c) => c === op).length;

@@ -1,7 +1,7 @@
 // The IAM policies users give the operator's role: only API Gateway (and, for cross-account roles,
 // sts:AssumeRole), no wildcard actions, resources under /apis, plus iam:PassRole of the integration
 // roles named in credentialsArn, to API Gateway only; ApiStage's stage calls and CreateDeployment,
-// and nothing else on deployments. Evaluated like IAM does (action and resource globs, StringEquals
+// and nothing else on deployments; the integration and route responses of two-way WebSocket routes. Evaluated like IAM does (action and resource globs, StringEquals
 // conditions), they allow every call the operator's AWS adapter makes and nothing else nearby.
 // docs/aws.md shows the same documents.
 import { describe, expect, it } from '@jest/globals';
@@ -80,6 +80,21 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
     method: 'DELETE',
     path: '/apis/a1b2c3d/routes/r4s5t6u/requestparameters/route.request.header.x-tenant',
   },
+  // WebSocket two-way routes: integration responses and route responses.
+  GetIntegrationResponsesCommand: { method: 'GET', path: '/apis/a1b2c3d/integrations/i9z8y7x/integrationresponses' },
+  CreateIntegrationResponseCommand: { method: 'POST', path: '/apis/a1b2c3d/integrations/i9z8y7x/integrationresponses' },
+  UpdateIntegrationResponseCommand: {
+    method: 'PATCH',
+    path: '/apis/a1b2c3d/integrations/i9z8y7x/integrationresponses/ir1a2b',
+  },
+  DeleteIntegrationResponseCommand: {
+    method: 'DELETE',
+    path: '/apis/a1b2c3d/integrations/i9z8y7x/integrationresponses/ir1a2b',
+  },
+  GetRouteResponsesCommand: { method: 'GET', path: '/apis/a1b2c3d/routes/r4s5t6u/routeresponses' },
+  CreateRouteResponseCommand: { method: 'POST', path: '/apis/a1b2c3d/routes/r4s5t6u/routeresponses' },
+  UpdateRouteResponseCommand: { method: 'PATCH', path: '/apis/a1b2c3d/routes/r4s5t6u/routeresponses/rr1a2b' },
+  DeleteRouteResponseCommand: { method: 'DELETE', path: '/apis/a1b2c3d/routes/r4s5t6u/routeresponses/rr1a2b' },
   // ApiStage: the stage, its settings, and the deployments it serves.
   GetStageCommand: { method: 'GET', path: '/apis/a1b2c3d/stages/prod' },
   CreateStageCommand: { method: 'POST', path: '/apis/a1b2c3d/stages' },
@@ -159,7 +174,9 @@ describe('docs/iam-policy.json', () => {
     ['POST', '/apis/a1b2c3d/routes/r4s5t6u', 'a POST on a route'],
     ['PUT', '/apis/a1b2c3d/routes/r4s5t6u', 'a PUT on a route'],
     ['DELETE', '/apis/a1b2c3d/routes', 'a DELETE of the route collection'],
-    ['POST', '/apis/a1b2c3d/routes/r4s5t6u/routeresponses', 'CreateRouteResponse'],
+    ['POST', '/apis/a1b2c3d/routes/r4s5t6u/routeresponses/rr1a2b', 'a POST on a route response'],
+    ['PUT', '/apis/a1b2c3d/integrations/i9z8y7x/integrationresponses/ir1a2b', 'a PUT on an integration response'],
+    ['POST', '/apis/a1b2c3d/routes/r4s5t6u/routeresponses/rr1a2b/x', 'a POST under a route response'],
     ['DELETE', '/apis/a1b2c3d/deployments/d3p1oy', 'DeleteDeployment'],
     ['PATCH', '/apis/a1b2c3d/deployments/d3p1oy', 'UpdateDeployment'],
     ['POST', '/apis/a1b2c3d/deployments/d3p1oy', 'a POST on a deployment'],
