@@ -5,26 +5,12 @@
 // (tsconfig's rewriteRelativeImportExtensions) and carries every file the commands read.
 // Dependencies come from the npm cache the checkout was installed from, else from the registry.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ok, packCheckout, ROOT, run, type Packed } from '../../support/npm-pack.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-/** The project's pinned Node first: the installed bins start with `#!/usr/bin/env node`. */
-const PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`;
 const work = mkdtempSync(join(tmpdir(), 'apigw-npm-package-'));
-const checkout = join(work, 'checkout');
 const prefix = join(work, 'prefix');
 const installedBin = join(prefix, 'node_modules', '.bin');
 const installedPackage = join(prefix, 'node_modules', 'apigw-operator');
@@ -64,41 +50,18 @@ const INSTALLED_COMMANDS: InstalledCommand[] = [
   },
 ];
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs = 60_000): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { PATH, HOME: process.env.HOME ?? work, npm_config_update_notifier: 'false' },
-  });
-}
-
-function ok(r: SpawnSyncReturns<string>, what: string): string {
-  if (r.status !== 0) throw new Error(`${what} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-/** The checkout's files as a fresh clone has them (tracked, plus new files not yet committed). */
-function copyCheckout(): void {
-  const listed = ok(run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT), 'git ls-files');
-  for (const file of listed.split('\0').filter(Boolean)) {
-    if (file === 'node_modules' || !existsSync(join(ROOT, file))) continue;
-    mkdirSync(dirname(join(checkout, file)), { recursive: true });
-    cpSync(join(ROOT, file), join(checkout, file), { verbatimSymlinks: true });
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
-}
-
-let packed: { filename: string; files: { path: string }[] };
+let packed: Packed;
 
 beforeAll(() => {
-  copyCheckout();
-  const out = ok(run('npm', ['pack', '--json', '--pack-destination', work], checkout, 180_000), 'npm pack');
-  packed = (JSON.parse(out.slice(out.indexOf('[\n'))) as (typeof packed)[])[0]!;
+  packed = packCheckout(work);
   mkdirSync(prefix);
-  const tgz = join(work, packed.filename);
   ok(
-    run('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tgz], work, 300_000),
+    run(
+      'npm',
+      ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', packed.tgz],
+      work,
+      300_000,
+    ),
     'npm install --prefix',
   );
 }, 480_000);
