@@ -1,8 +1,10 @@
 // The release's OCI round trip against a real registry: the CNCF distribution registry (built by
 // hack/build-tools.sh from its Go module) on a loopback port, plain HTTP. The chart is packaged with
 // the release's version, pushed with `helm push` and installed from `oci://` (template and a server
-// dry run against the test bed); the image hack/build-image.sh builds is pushed, removed locally,
-// pulled back and run. The registry stands in for ghcr.io: the commands are the release workflow's.
+// dry run against the test bed); the image hack/build-image.sh builds is pushed, its tag removed
+// locally, pulled back and run. Its layers stay on the engine under the build's own tag (other tests
+// use them), so what the registry holds is also read over its API, every blob checked by digest.
+// The registry stands in for ghcr.io: the commands are the release workflow's.
 // A missing registry binary or container engine fails with how to get it; nothing is skipped.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -178,7 +180,9 @@ describe('the release through an OCI registry', () => {
 
     // What the registry holds, read over its own API: the manifest and each blob, by digest.
     const manifest = (await fetch(`http://${host}/v2/apigw-operator/manifests/${VERSION}`, {
-      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      headers: {
+        accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+      },
     }).then((r) => r.json())) as { config: { digest: string }; layers: { digest: string }[] };
     expect(manifest.config.digest).toBe(id);
     for (const { digest } of [manifest.config, ...manifest.layers]) {
