@@ -4,6 +4,9 @@
 # side: v4's --wait is the kstatus watcher Flux also uses), a Python environment with moto[server],
 # and glua (gopher-lua, the Lua VM Argo CD runs health checks in) from its Go module. Also Flux's
 # CRDs (from its controllers' Go modules), to check the manifests in docs/flux.md by server dry run.
+# For the release checks: the CNCF distribution registry (an OCI registry the chart and image are
+# pushed to and pulled from), actionlint (checks .github/workflows), and krew with its manifest
+# validator, each from its Go module.
 # Idempotent: with everything cached it returns in seconds.
 set -euo pipefail
 
@@ -108,6 +111,25 @@ build_glua() {
   GOBIN="$(dirname "$out")" run go install "github.com/yuin/gopher-lua/cmd/glua@$v"
 }
 
+# go_install_tool NAME VERSION PKG: `go install PKG@VERSION` into its own versioned directory, for
+# modules without replace directives. Cached: a built binary is never rebuilt.
+go_install_tool() {
+  local name="$1" v="$2" pkg="$3" out="$CACHE/$1-$2/bin/$1"
+  if [[ -x "$out" ]]; then log "$name $v cached at $out"; return; fi
+  need go "install Go 1.25 or newer"
+  log "building $name $v (first time only)"
+  mkdir -p "$(dirname "$out")"
+  GOBIN="$(dirname "$out")" run go install "$pkg@$v"
+  log "$name $v built at $out"
+}
+
+build_registry() { go_install_tool registry "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3/cmd/registry; }
+build_actionlint() { go_install_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint; }
+build_krew_validate() { go_install_tool validate-krew-manifest "$KREW_VERSION" sigs.k8s.io/krew/cmd/validate-krew-manifest; }
+# The validator installs each platform's archive with `kubectl krew install --manifest`, so krew
+# itself (run as the kubectl plugin kubectl-krew) comes with it.
+build_krew() { go_install_tool krew "$KREW_VERSION" sigs.k8s.io/krew/cmd/krew; }
+
 # Flux's controllers cannot run on the test bed (no images, no kubelet), but their CRDs can be
 # served: docs/flux.md's manifests are dry-run against them. Each controller's Go module carries
 # its CRDs under config/crd/bases; the versions are those the pinned Flux release ships.
@@ -159,7 +181,7 @@ prepare_moto() {
   echo "$venv/bin/python" > "$marker"
 }
 
-want="${*:-kube-apiserver etcd helm helm4 glua flux-crds moto}"
+want="${*:-kube-apiserver etcd helm helm4 glua flux-crds moto registry actionlint krew-validate krew}"
 for t in $want; do
   case "$t" in
     kube-apiserver) build_kube_apiserver ;;
@@ -169,7 +191,11 @@ for t in $want; do
     glua) build_glua ;;
     flux-crds) fetch_flux_crds ;;
     moto) prepare_moto ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd helm helm4 glua flux-crds moto)"; exit 2 ;;
+    registry) build_registry ;;
+    actionlint) build_actionlint ;;
+    krew-validate) build_krew_validate ;;
+    krew) build_krew ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd helm helm4 glua flux-crds moto registry actionlint krew-validate krew)"; exit 2 ;;
   esac
 done
 
@@ -181,6 +207,10 @@ done
   echo "HELM4=$CACHE/helm-$HELM4_VERSION/bin/helm"
   echo "GLUA=$CACHE/glua-$GOPHER_LUA_VERSION/bin/glua"
   echo "FLUX_CRDS=$CACHE/flux-crds-$FLUX_VERSION"
+  echo "REGISTRY=$CACHE/registry-$DISTRIBUTION_VERSION/bin/registry"
+  echo "ACTIONLINT=$CACHE/actionlint-$ACTIONLINT_VERSION/bin/actionlint"
+  echo "VALIDATE_KREW_MANIFEST=$CACHE/validate-krew-manifest-$KREW_VERSION/bin/validate-krew-manifest"
+  echo "KREW=$CACHE/krew-$KREW_VERSION/bin/krew"
   [[ -f "$CACHE/moto-python" ]] && echo "MOTO_PYTHON=$(cat "$CACHE/moto-python")"
 } > "$CACHE/tools.env"
 log "tools listed in $CACHE/tools.env"

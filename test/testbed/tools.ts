@@ -78,3 +78,23 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {
     kubectl: env.TESTBED_KUBECTL ?? onPath('kubectl', env),
   };
 }
+
+/** The release checks' tools, built by hack/build-tools.sh next to the test bed's. */
+export interface ReleaseTools {
+  /** The CNCF distribution registry (an OCI registry). */
+  registry: string;
+  actionlint: string;
+  validateKrewManifest: string;
+  /** krew itself; the manifest validator runs it as `kubectl krew install`. */
+  krew: string;
+}
+
+export function findReleaseTools(env: NodeJS.ProcessEnv = process.env): ReleaseTools {
+  const listed = readToolsEnv(toolsCacheDir(env));
+  return {
+    registry: executable('registry (CNCF distribution)', listed.REGISTRY),
+    actionlint: executable('actionlint', listed.ACTIONLINT),
+    validateKrewManifest: executable('validate-krew-manifest', listed.VALIDATE_KREW_MANIFEST),
+    krew: executable('krew', listed.KREW),
+  };
+}

@@ -239,7 +239,7 @@ describe('chart defaults', () => {
       limits: { memory: expect.any(String) },
     });
     const chart = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
-    expect(c.image).toBe(`apigw-operator:${chart.appVersion}`);
+    expect(c.image).toBe(`ghcr.io/apigw-dev/apigw-operator:${chart.appVersion}`);
   });
 
   it('has leader election on by default, so a rolling update never runs two reconciling operators', () => {

@@ -33,7 +33,7 @@ describe('deploy/ as a kustomize base and overlay', () => {
   const base = build('deploy/base');
   const overlay = build('deploy/overlays/example');
 
-  it('builds the base: every rendered manifest, in its namespace, with no region and the local image name', () => {
+  it('builds the base: every rendered manifest, in its namespace, with no region and the published image', () => {
     expect(base.map((o) => o.kind)).toEqual(
       expect.arrayContaining(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'Deployment']),
     );
@@ -41,7 +41,7 @@ describe('deploy/ as a kustomize base and overlay', () => {
     expect(crds.sort()).toEqual(['apiintegrations.apigw.dev', 'apiroutes.apigw.dev', 'apistages.apigw.dev']);
     const container = one(base, 'Deployment').spec!.template.spec.containers[0]!;
     expect(container.args.some((a) => a.startsWith('--region'))).toBe(false);
-    expect(container.image).toBe('apigw-operator:0.1.0');
+    expect(container.image).toBe('ghcr.io/apigw-dev/apigw-operator:0.1.0');
   });
 
   it('sets the region as the operator reads it, the image, and the IRSA role on the pod’s ServiceAccount', () => {
