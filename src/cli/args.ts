@@ -31,7 +31,7 @@ export function parseArgs(
     const [raw, inline] = a.split(/=(.*)/s, 2) as [string, string | undefined];
     const name = aliases[raw] ?? raw.replace(/^--?/, '');
     const kind = spec[name];
-    if (!kind) throw new UsageError(`${command}: unknown flag ${raw}`);
+    if (!kind) throw new UsageError(`${command}: unexpected argument '${raw}'`);
     if (kind === 'bool') flags.set(name, inline ?? 'true');
     else if (inline !== undefined) flags.set(name, inline);
     else if (i + 1 < argv.length) flags.set(name, argv[++i]!);
