@@ -81,10 +81,12 @@ async function kubeConfigOf(args: ParsedArgs): Promise<KubeConfig> {
 const contextNamespace = (kc: KubeConfig) => kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
 
 async function clusterObjects(reader: KubeObjectReader, namespace?: string): Promise<ClusterObjects> {
-  const [integrations, routes, stages] = await Promise.all(
-    [PLURAL, ROUTE_PLURAL, STAGE_PLURAL].map((p) => reader.list(p, namespace)),
-  );
-  return { integrations: integrations!, routes: routes!, stages: stages! };
+  const [integrations, routes, stages] = await Promise.all([
+    reader.list(PLURAL, namespace),
+    reader.list(ROUTE_PLURAL, namespace),
+    reader.list(STAGE_PLURAL, namespace),
+  ]);
+  return { integrations, routes, stages };
 }
 
 // ---- validate ------------------------------------------------------------------------------------
