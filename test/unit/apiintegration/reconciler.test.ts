@@ -319,13 +319,13 @@ describe('the reconciler shell: deletes', () => {
 
   it('a pass on the cached object it has already let go sends nothing again', async () => {
     // The informer still holds the object as it was before the finalizer came off.
-    let cached: ApiIntegration | undefined;
+    const cache: { obj?: ApiIntegration } = {};
     const t = setup(object({ finalizers: [], spec: { deletionPolicy: 'Retain', description: 'kept' } }), {
-      get: () => cached ?? t.store.obj,
+      get: () => cache.obj ?? t.store.obj,
     });
     await t.run();
     t.store.delete();
-    cached = structuredClone(t.store.obj);
+    cache.obj = structuredClone(t.store.obj);
     await t.run();
     const released = t.gateway.count('UpdateIntegration');
     expect(released).toBe(1);
