@@ -331,17 +331,26 @@ function readFlags(argv: string[]): Map<string, string> {
 }
 
 /**
- * The AWS settings `validate --protocol auto` shares with the operator, read from the same
+ * The AWS settings `validate --protocol auto`, `import` and `kubectl apigw` share with the operator, read from the same
  * environment variables in the same order (its own flags are parsed apart, and win).
  */
-export function awsDefaultsFromEnv(env: NodeJS.ProcessEnv): { region?: string; awsEndpoint?: string } {
+export function awsDefaultsFromEnv(env: NodeJS.ProcessEnv): {
+  region?: string;
+  awsEndpoint?: string;
+  stsEndpoint?: string;
+} {
   const fromEnv = (key: keyof Config) =>
     OPTIONS.find((o) => o.key === key)!
       .env.map((e) => env[e])
       .find((v) => v !== undefined && v !== '');
   const region = fromEnv('region');
   const awsEndpoint = fromEnv('awsEndpoint');
-  return { ...(region ? { region } : {}), ...(awsEndpoint ? { awsEndpoint } : {}) };
+  const stsEndpoint = fromEnv('stsEndpoint');
+  return {
+    ...(region ? { region } : {}),
+    ...(awsEndpoint ? { awsEndpoint } : {}),
+    ...(stsEndpoint ? { stsEndpoint } : {}),
+  };
 }
 
 function check(cfg: Config): void {
@@ -368,6 +377,12 @@ export function helpText(): string {
     '                                               controller would; a directory is searched with its subdirectories.',
     '                                               --protocol auto looks each API up in AWS (GetApi), in spec.region,',
     '                                               else --region, else the environment as for --region below',
+    '  apigw-operator import --api-id ID [--region R] [--namespace NS] [--mode adopt|observe] [-o DIR]',
+    '                 [--deletion-policy Retain|Delete] [--name-prefix P] [--role-arn ARN] [--aws-endpoint URL]',
+    '                 [--check-cluster] [--kubeconfig PATH] [--context NAME]',
+    '                                               write ApiIntegration, ApiRoute and ApiStage manifests that adopt',
+    '                                               an existing API (docs/import.md); with a cluster, objects that',
+    '                                               already manage its parts are named instead of written again',
     '',
     'flags (each also read from the environment variables listed):',
     ...rows,

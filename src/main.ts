@@ -1,17 +1,13 @@
 #!/usr/bin/env node
 // Entry point: `apigw-operator [run]` runs the controller, `apigw-operator validate` checks
-// manifests offline. Reads configuration, builds the logger and the Kubernetes client, and maps
+// manifests offline, `apigw-operator import` writes adopting manifests for an existing API. Reads configuration, builds the logger and the Kubernetes client, and maps
 // signals to a graceful stop. The operator and client-node are imported only after
 // loadKubernetesClientLean() (adapters/kubernetes/lean-load.ts): a static import would load
 // client-node's whole generated index before the redirection is in place.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
-import { SdkClientFactory } from './adapters/aws/clients.ts';
-import type { Protocol } from './api/v1alpha1/group.ts';
-import { validateManifests } from './cli/validate.ts';
-import { awsDefaultsFromEnv, ConfigError, helpText, parseConfig } from './config.ts';
+import { ConfigError, helpText, parseConfig } from './config.ts';
 import { loadKubernetesClientLean } from './adapters/kubernetes/lean-load.ts';
 
 loadKubernetesClientLean();
@@ -65,52 +61,17 @@ async function run(argv: string[]): Promise<number> {
   return code;
 }
 
-interface ValidateArgs {
-  files: string[];
-  protocol?: Protocol | 'auto';
-  region?: string;
-}
-
-/** `--region` wins over the environment, which is read as the operator reads it. */
-function parseValidateArgs(argv: string[], defaultRegion: string | undefined): ValidateArgs {
-  const args: ValidateArgs = { files: [], ...(defaultRegion ? { region: defaultRegion } : {}) };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-f' || a === '--filename') args.files.push(argv[++i] ?? '');
-    else if (a === '--protocol') args.protocol = parseProtocol(argv[++i] ?? '');
-    else if (a === '--region') args.region = argv[++i] || args.region;
-    else throw new ConfigError(`validate: unexpected argument '${a}'`);
-  }
-  if (args.files.length === 0) throw new ConfigError('validate: give at least one -f FILE|DIR');
-  return args;
-}
-
-function parseProtocol(raw: string): Protocol | 'auto' {
-  const p = raw.toLowerCase();
-  if (!['http', 'websocket', 'auto'].includes(p))
-    throw new ConfigError(`--protocol must be http, websocket or auto, not '${p}'`);
-  return p === 'auto' ? 'auto' : (p.toUpperCase() as Protocol);
-}
-
-async function validate(argv: string[]): Promise<number> {
-  const aws = awsDefaultsFromEnv(process.env);
-  const { files, protocol, region } = parseValidateArgs(argv, aws.region);
-  // As the operator, which exits without one: the lookup needs a region, and guessing one would
-  // report an API as missing that merely lives elsewhere.
-  if (protocol === 'auto' && !region)
-    throw new ConfigError('validate --protocol auto: no default AWS region: set --region or AWS_REGION');
-  const gateway =
-    protocol === 'auto'
-      ? new ApiGatewayV2Gateway({ clients: new SdkClientFactory({ endpoint: aws.awsEndpoint }) })
-      : undefined;
-  const invalid = await validateManifests({
-    files,
-    protocol: protocol === 'auto' ? undefined : protocol,
-    lookupProtocol: gateway ? (apiId, r) => gateway.getApiProtocol({ apiId, region: r }) : undefined,
-    ...(region ? { region } : {}),
-    out: (line) => console.log(line),
+/**
+ * The offline and one-shot commands (commands.ts), loaded only when asked for: their graph reaches
+ * client-node, which must not load before loadKubernetesClientLean() has run.
+ */
+async function command(name: string, argv: string[]): Promise<number | undefined> {
+  const { runCommand } = await import('./commands.ts');
+  return runCommand(name, argv, {
+    env: process.env,
+    out: (text) => console.log(text),
+    log: (line) => console.error(line),
   });
-  return invalid === 0 ? 0 : 1;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -119,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [cmd, ...rest] = argv;
-  if (cmd === 'validate') return validate(rest);
+  if (cmd === 'validate' || cmd === 'import') return (await command(cmd, rest))!;
   if (cmd === 'run') return run(rest);
   return run(argv);
 }
@@ -127,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof ConfigError ? `apigw-operator: ${err.message}` : err);
+    const usage = err instanceof ConfigError || (err as Error)?.name === 'UsageError';
+    console.error(usage ? `apigw-operator: ${(err as Error).message}` : err);
     process.exit(2);
   },
 );

@@ -1,6 +1,7 @@
 // The per-API listing that lets drift checks scale with APIs, not objects, for any kind: when
 // enough distinct objects of one API are asked for within a window, one listing (all pages) answers
-// them; concurrent refreshes of an API share one call, and a write drops the API's listing. What
+// them; concurrent refreshes of an API share one call, and a write drops the API's listing, also the
+// one a listing under way would store when it answers: it read AWS before the write. What
 // counts as "enough", and what a listing that lacks an object means, stay with each kind's gateway.
 import type { Clock } from '../runtime/clock.ts';
 import { apiKey, type Location } from './ports.ts';
@@ -25,7 +26,9 @@ export interface ListingCacheOptions<T> {
 export class ListingCache<T> {
   private readonly opts: ListingCacheOptions<T>;
   private readonly listings = new Map<string, Listing<T>>();
-  private readonly inflight = new Map<string, Promise<Listing<T>>>();
+  private readonly inflight = new Map<string, { started: number; listing: Promise<Listing<T>> }>();
+  /** Per API, how many writes have started or ended: a listing begun before a change is not kept. */
+  private readonly writes = new Map<string, number>();
   private readonly askers = new Map<string, Map<string, number>>();
 
   constructor(opts: ListingCacheOptions<T>) {
@@ -48,33 +51,44 @@ export class ListingCache<T> {
     return seen.size;
   }
 
-  /** Lists the API again, sharing a listing already under way. */
+  /**
+   * Lists the API again, sharing a listing already under way unless a write started or ended since it
+   * began. A listing that a write overtook answers its own callers but is not kept for later checks.
+   */
   refresh(loc: Location, signal?: AbortSignal): Promise<Listing<T>> {
     const key = apiKey(loc);
+    const started = this.writes.get(key) ?? 0;
     const running = this.inflight.get(key);
-    if (running) return running;
-    const p = this.opts
+    if (running?.started === started) return running.listing;
+    const listing = this.opts
       .list(loc, signal)
       .then((items) => {
-        const listing: Listing<T> = {
+        const fresh: Listing<T> = {
           at: this.opts.clock.now(),
           byId: items ? new Map(items.map((i) => [this.opts.idOf(i), i])) : undefined,
         };
-        this.listings.set(key, listing);
-        return listing;
+        if ((this.writes.get(key) ?? 0) === started) this.listings.set(key, fresh);
+        return fresh;
       })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+      .finally(() => {
+        if (this.inflight.get(key)?.listing === listing) this.inflight.delete(key);
+      });
+    this.inflight.set(key, { started, listing });
+    return listing;
   }
 
   /** Runs a write with the API's listing dropped before and after it. */
   async writing<R>(loc: Location, write: () => Promise<R>): Promise<R> {
-    this.listings.delete(apiKey(loc));
+    const key = apiKey(loc);
+    const changed = () => {
+      this.listings.delete(key);
+      this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
+    };
+    changed();
     try {
       return await write();
     } finally {
-      this.listings.delete(apiKey(loc));
+      changed();
     }
   }
 }

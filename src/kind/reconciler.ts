@@ -27,6 +27,7 @@ export interface KindObject {
     namespace: string;
     name: string;
     generation: number;
+    resourceVersion: string;
     deletionTimestamp?: string;
     annotations?: Record<string, string>;
     finalizers?: string[];
@@ -135,6 +136,12 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
   private readonly retries: FailureRetries;
   /** key → what has been blocked since when (for the growing backoff of a `blocked` requeue). */
   private readonly blockedSince = new Map<string, { what: string; since: number }>();
+  /**
+   * key → resourceVersion of the object whose finalizer this replica removed. Until the watch delivers
+   * the change, the cache still holds that version; a pass on it would repeat the last step (a
+   * retained integration's marker strip) for an object that is already let go.
+   */
+  private readonly letGo = new Map<string, string>();
   private readonly seam: KindSeam<T, S, P, Learned, G>;
   private readonly d: ShellDeps<T, S, EventOf<P>, G>;
 
@@ -149,8 +156,10 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     const obj = this.d.get(key);
     if (!obj) {
       this.blockedSince.delete(key);
+      this.letGo.delete(key);
       return {};
     }
+    if (this.letGo.get(key) === obj.metadata.resourceVersion) return {};
     const { namespace, name, generation } = obj.metadata;
     const log = this.d.logger.child({ kind: this.seam.kind, namespace, name, generation });
     const pass: Pass<Learned> = { key, signal, log, learned: {} };
@@ -168,6 +177,7 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     const { store, events, gateway, clock } = this.d;
     const ctx = { store, events, gateway, clock, log: pass.log, signal: pass.signal, roleArn: decision.roleArn };
     const done = await this.seam.execute(ctx, obj, plan);
+    if (done.released) this.letGo.set(pass.key, obj.metadata.resourceVersion);
     const next = done.obj ?? obj;
     if (done.learned) {
       pass.learned = { ...pass.learned, ...done.learned };

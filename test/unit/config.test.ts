@@ -78,15 +78,21 @@ describe('--help', () => {
   });
 });
 
-describe('the AWS defaults validate shares with the operator', () => {
+describe('the AWS defaults validate, import and kubectl apigw share with the operator', () => {
   it.each([
     [{ AWS_REGION: 'eu-west-1' }, { region: 'eu-west-1' }],
     [{ AWS_DEFAULT_REGION: 'eu-west-2', AWS_REGION: '' }, { region: 'eu-west-2' }],
     [{ APIGW_REGION: 'eu-west-3', AWS_REGION: 'eu-west-1' }, { region: 'eu-west-3' }],
-    [{ AWS_ENDPOINT_URL: 'http://x:1' }, { awsEndpoint: 'http://x:1' }],
+    [{ AWS_ENDPOINT_URL: 'http://x:1' }, { awsEndpoint: 'http://x:1', stsEndpoint: 'http://x:1' }],
+    [{ AWS_ENDPOINT_URL_STS: 'http://sts:1' }, { stsEndpoint: 'http://sts:1' }],
     [{}, {}],
-  ])('%j → %j, as parseConfig reads them', (env, expected: { region?: string; awsEndpoint?: string }) => {
-    expect(awsDefaultsFromEnv(env)).toEqual(expected);
-    if (expected.region) expect(parseConfig([], env).region).toBe(expected.region);
-  });
+  ])(
+    '%j → %j, as parseConfig reads them',
+    (env, expected: { region?: string; awsEndpoint?: string; stsEndpoint?: string }) => {
+      expect(awsDefaultsFromEnv(env)).toEqual(expected);
+      if (expected.region) expect(parseConfig([], env).region).toBe(expected.region);
+      if (expected.stsEndpoint)
+        expect(parseConfig(['--region', 'us-east-1'], env).stsEndpoint).toBe(expected.stsEndpoint);
+    },
+  );
 });

@@ -12,6 +12,7 @@ import {
   GetDeploymentsCommand,
   GetRoutesCommand,
   GetStageCommand,
+  GetStagesCommand,
   UpdateStageCommand,
   type Deployment,
   type GetRoutesCommandOutput,
@@ -39,6 +40,12 @@ export class ApiGatewayV2StageGateway implements StageGateway {
     const cmd = new GetStageCommand({ ApiId: loc.apiId, StageName: stageName });
     const out = await this.calls.getOne<Stage>(loc, 'GetStage', cmd, signal);
     return out === undefined ? undefined : fromSdkStage(out);
+  }
+
+  /** Every stage of the API, all pages; undefined when the API does not exist. */
+  listStages(loc: Location, signal?: AbortSignal): Promise<ObservedStage[] | undefined> {
+    const page = (token?: string) => new GetStagesCommand({ ApiId: loc.apiId, NextToken: token });
+    return this.calls.allPages<Stage, ObservedStage>(loc, { operation: 'GetStages', page, map: fromSdkStage }, signal);
   }
 
   async createStage(loc: Location, stageName: string, fields: StageFields, signal?: AbortSignal) {

@@ -65,6 +65,37 @@ describe('CoalescingGateway', () => {
     expect(calls).toEqual(['list']);
   });
 
+  it('does not keep a listing that was under way when a write landed: the next check lists again', async () => {
+    const clock = new FakeClock();
+    const items: ObservedIntegration[] = ids.map((integrationId) => ({ integrationId, description: 'old' }));
+    const { gw, calls } = countingGateway(items);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const list = gw.listIntegrations;
+    // The listing reads AWS before the write, and answers only after it.
+    gw.listIntegrations = async (l) => {
+      const before = await list(l);
+      await held;
+      return before;
+    };
+    gw.updateIntegration = async (_l, id, f) => {
+      calls.push(`update:${id}`);
+      Object.assign(
+        items.find((i) => i.integrationId === id)!,
+        f,
+      );
+      return { integrationId: id, ...f };
+    };
+    const c = new CoalescingGateway(gw, { clock, ttlMs: 60_000, population: () => ids.length });
+    const checking = c.getIntegration(loc, 'i0');
+    await new Promise((r) => setImmediate(r));
+    await c.updateIntegration(loc, 'i1', { description: 'marked' });
+    release();
+    await checking;
+    gw.listIntegrations = list;
+    expect((await c.getIntegration(loc, 'i1'))?.description).toBe('marked');
+  });
+
   it('confirms with GetIntegration before reporting a listed-as-missing integration gone', async () => {
     const clock = new FakeClock();
     const { gw, calls } = countingGateway(ids.map((integrationId) => ({ integrationId })));

@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { FINALIZER } from '../../../src/api/v1alpha1/group.ts';
 import { markedDescription } from '../../../src/apiintegration/desired.ts';
+import type { ApiIntegration } from '../../../src/api/v1alpha1/types.ts';
 import { AwsError } from '../../../src/kind/errors.ts';
 import { setup } from './memory-ports.ts';
 import { UID, object, observed } from './fixtures.ts';
@@ -314,6 +315,22 @@ describe('the reconciler shell: deletes', () => {
     await t.run();
     expect(t.gateway.items.get('i1')?.description).toBe('kept');
     expect(t.store.obj.metadata.finalizers).toEqual([]);
+  });
+
+  it('a pass on the cached object it has already let go sends nothing again', async () => {
+    // The informer still holds the object as it was before the finalizer came off.
+    const cache: { obj?: ApiIntegration } = {};
+    const t = setup(object({ finalizers: [], spec: { deletionPolicy: 'Retain', description: 'kept' } }), {
+      get: () => cache.obj ?? t.store.obj,
+    });
+    await t.run();
+    t.store.delete();
+    cache.obj = structuredClone(t.store.obj);
+    await t.run();
+    const released = t.gateway.count('UpdateIntegration');
+    expect(released).toBe(1);
+    expect(await t.failure()).toBeUndefined();
+    expect(t.gateway.count('UpdateIntegration')).toBe(released);
   });
 
   it('deleting an object whose interrupted create aimed at an API that is gone lets it go', async () => {
