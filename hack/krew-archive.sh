@@ -17,7 +17,7 @@ out="${1:?usage: hack/krew-archive.sh OUT_DIR [PACKAGE_TGZ]}"
 tgz="${2:-}"
 PLATFORMS=(linux_amd64 linux_arm64 darwin_amd64 darwin_arm64)
 # Files of the package the launcher needs; the archive is refused without them.
-REQUIRED=(package/dist/src/main.js)
+REQUIRED=(package/dist/src/main.js package/dist/src/cli/kubectl-apigw.js)
 
 fail() { printf '[krew-archive] FAILED: %s\n' "$*" >&2; exit 1; }
 command -v npm >/dev/null || fail "npm is needed (Node.js 24 with npm on PATH)"

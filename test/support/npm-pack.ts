@@ -8,12 +8,24 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The project's pinned Node first: npm, tsc and the installed bins (`#!/usr/bin/env node`) use it. */
 export const PATH_WITH_NODE = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`;
 
+/**
+ * What a child needs of this environment to reach the npm registry: its CA bundle and proxy. The
+ * rest is left out, so jest's NODE_OPTIONS and the like never reach the commands under test.
+ */
+export function networkEnv(): Record<string, string> {
+  const keep =
+    /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO)_PROXY|npm_config_(cafile|registry|proxy|https_proxy))$/i;
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => keep.test(e[0]) && e[1] !== undefined),
+  );
+}
+
 export function run(cmd: string, args: string[], cwd: string, timeoutMs = 60_000, path = PATH_WITH_NODE) {
   return spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
     timeout: timeoutMs,
-    env: { PATH: path, HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false' },
+    env: { ...networkEnv(), PATH: path, HOME: process.env.HOME ?? cwd, npm_config_update_notifier: 'false' },
   });
 }
 

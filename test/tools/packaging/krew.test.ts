@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { findReleaseTools, type ReleaseTools } from '../../testbed/tools.ts';
-import { ok, packCheckout, PATH_WITH_NODE, ROOT, run } from '../../support/npm-pack.ts';
+import { networkEnv, ok, packCheckout, PATH_WITH_NODE, ROOT, run } from '../../support/npm-pack.ts';
 
 const VERSION = `v${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`;
 const work = mkdtempSync(join(tmpdir(), 'apigw-krew-'));
@@ -20,11 +20,10 @@ const unpacked = join(work, 'unpacked');
 /** kubectl-krew (krew runs as a kubectl plugin) for the validator's `kubectl krew install`. */
 const krewBin = join(work, 'bin');
 
-/**
- * Commands run through the unpacked archive's launcher, reached by a link as krew links it. The
- * plugin's own commands join this list with its source (e.g. `--help`, `validate -f examples`).
- */
-const PLUGIN_COMMANDS: { args: string[]; code: number; says: RegExp }[] = [];
+/** Commands run through the unpacked archive's launcher, reached by a link as krew links it. */
+const PLUGIN_COMMANDS: { args: string[]; code: number; says: RegExp }[] = [
+  { args: ['--help'], code: 0, says: /kubectl apigw why KIND\/NAME/ },
+];
 
 let tools: ReleaseTools;
 let server: Server;
@@ -36,7 +35,7 @@ function validateManifest(manifest: string, ...flags: string[]): Promise<{ code:
     execFile(
       tools.validateKrewManifest,
       ['-manifest', manifest, ...flags],
-      { cwd: work, timeout: 300_000, env: { PATH: `${krewBin}:${PATH_WITH_NODE}`, HOME: work } },
+      { cwd: work, timeout: 300_000, env: { ...networkEnv(), PATH: `${krewBin}:${PATH_WITH_NODE}`, HOME: work } },
       (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` }),
     );
   });
