@@ -7,6 +7,8 @@ import { AwsError } from '../kind/errors.ts';
 import { announce, createMarked, letGo, executorOf, patchObject, type StepContext as Ctx } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearSupersededAnnotation, located } from '../kind/record.ts';
+import { addPermission, removePermission } from './execute-permission.ts';
+import type { LambdaPolicies } from './permission-ports.ts';
 import type { Action, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
 import type { EventReason } from './reasons.ts';
@@ -15,11 +17,13 @@ import { pendingAnnotation, recordAnnotations } from './recorded.ts';
 export interface StepContext extends Ctx<ApiIntegration, EventReason> {
   store: ApiIntegrationStore;
   gateway: IntegrationGateway;
+  /** Lambda function policies (spec.lambdaPermission); absent: no permission plans are made. */
+  lambda?: LambdaPolicies;
 }
 
 export type { ReportedIntegration } from './plan.ts';
 
-export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Observation, 'inUse'>>;
+export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Observation, 'inUse' | 'permission'>>;
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
@@ -29,6 +33,8 @@ export const executeStep = executorOf<Action, EventReason, Plan, ApiIntegration,
   Update: update,
   Release: release,
   Delete: remove,
+  AddPermission: addPermission,
+  RemovePermission: removePermission,
 });
 
 async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, { event }: Plan): Promise<StepResult> {

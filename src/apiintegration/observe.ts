@@ -9,6 +9,9 @@ import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
 import { located, pendingRequest } from '../kind/record.ts';
+import { effectiveLambdaPermission } from '../api/v1alpha1/lambda-permission.ts';
+import { lambdaFunctionOf, type LambdaFunction } from './permission.ts';
+import type { LambdaPolicies, PolicyRead } from './permission-ports.ts';
 
 export interface ReadContext {
   gateway: IntegrationGateway;
@@ -22,6 +25,33 @@ export interface ReadContext {
   allowedApis?: AllowedApis;
   /** Which roles the namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
+  /** Lambda function policies (spec.lambdaPermission); absent: not looked at. */
+  lambda?: LambdaPolicies;
+}
+
+/**
+ * The function policy, shared between the objects on one function. A read that fails says so on
+ * Live (Unknown) instead of failing the pass: the integration itself is not in question.
+ */
+async function readPolicy(ctx: ReadContext, obj: ApiIntegration, fn: LambdaFunction): Promise<PolicyRead> {
+  if (!ctx.lambda) return { kind: 'unreadable', why: 'the operator has no Lambda client' };
+  try {
+    return await ctx.lambda.getPolicy({ fn, roleArn: ctx.roleArn }, ctx.signal, pendingRequest(obj) !== undefined);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { kind: 'unreadable', why: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * The account of the object's API, for the SourceArn of its Lambda permission: asked only when the
+ * permission is looked at (a Lambda integration not set to Ignore, or a statement to remove).
+ */
+export async function apiAccountFor(ctx: ReadContext, obj: ApiIntegration): Promise<string | undefined> {
+  if (!ctx.lambda) return undefined;
+  const looked = effectiveLambdaPermission(obj.spec) !== 'Ignore' && lambdaFunctionOf(obj.spec) !== undefined;
+  if (!looked && !obj.status?.lambdaPermission) return undefined;
+  return ctx.lambda.accountOf(ctx.roleArn, ctx.signal);
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */
@@ -44,8 +74,11 @@ export async function desiredState(
   return { desired: { location, protocol, fields: desiredFields(obj.spec, obj.metadata.uid) } };
 }
 
-/** Plans ask for at most three reads (a listing, the integration or adoptee, the routes before a delete). */
-const MAX_READS = 3;
+/**
+ * Plans ask for at most four reads (a listing, the integration or adoptee, the routes before a
+ * delete, the function policy).
+ */
+const MAX_READS = 4;
 
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideWithReads(ctx: ReadContext, input: DecideInput): Promise<Plan> {
@@ -60,6 +93,7 @@ export async function decideWithReads(ctx: ReadContext, input: DecideInput): Pro
 }
 
 async function observe(ctx: ReadContext, obj: ApiIntegration, need: Need): Promise<Observation> {
+  if (need.kind === 'policy') return { policy: await readPolicy(ctx, obj, need.fn) };
   const at = located(need.place, ctx.roleArn);
   if (need.kind === 'list') {
     const all = await ctx.gateway.listIntegrations(at, ctx.signal);

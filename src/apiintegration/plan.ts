@@ -4,6 +4,8 @@ import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { IntegrationFields, ObservedIntegration, RouteRef } from './ports.ts';
+import type { PermissionAction, PermissionLearned, PermissionReport, PolicyRead } from './permission-ports.ts';
+import type { LambdaFunction } from './permission.ts';
 import type { Location } from '../kind/ports.ts';
 import { NEXT_STEP, NO_REQUEUE, type KindPlan, type Notice as KindNotice, type Requeue } from '../kind/plan.ts';
 import type { Place } from '../kind/record.ts';
@@ -37,7 +39,8 @@ export type Action =
       integrationId: string;
       then: 'RemoveFinalizer' | 'ClearSuperseded' | 'None';
       why: DeleteWhy;
-    };
+    }
+  | PermissionAction;
 
 /**
  * Why an integration is being deleted; it shapes what the object says when routes block it.
@@ -48,7 +51,13 @@ export type DeleteWhy = 'object deleted' | 'moved' | 'extra';
 export type Notice = KindNotice<EventReason>;
 
 /** The integration the status describes. */
-export type ReportedIntegration = { integrationId: string; observed: ObservedIntegration; location: Place };
+export type ReportedIntegration = {
+  integrationId: string;
+  observed: ObservedIntegration;
+  location: Place;
+  /** spec.lambdaPermission's finding and record; absent: as the status said before. */
+  permission?: PermissionReport;
+};
 
 export type Plan = KindPlan<Action, ConditionReason, EventReason, ReportedIntegration, Need>;
 
@@ -71,6 +80,10 @@ export interface Observation {
   routes?: RouteRef[] | null;
   /** Learned in this pass: AWS refused the delete of `integrationId` because these routes target it. */
   inUse?: { integrationId: string; routeIds: string[] };
+  /** The policy of the function the integration invokes (spec.lambdaPermission). */
+  policy?: PolicyRead;
+  /** Learned in this pass from a permission write. */
+  permission?: PermissionLearned;
 }
 
 export interface DecideInput {
@@ -89,13 +102,17 @@ export interface DecideInput {
   allowedApis?: AllowedApis;
   /** Which roles the object's namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
+  /** The account of the object's API (its role's, else the operator's); absent: permissions not looked at. */
+  apiAccount?: string;
 }
 
 export type Need =
   | { kind: 'list'; place: Place }
   | { kind: 'get'; place: Place; integrationId: string; as: 'current' | 'adoptee' }
   /** The API's routes, before deleting `integrationId`: no delete is sent while routes target it. */
-  | { kind: 'routes'; place: Place; integrationId: string };
+  | { kind: 'routes'; place: Place; integrationId: string }
+  /** The policy of the function a Lambda integration invokes. */
+  | { kind: 'policy'; fn: LambdaFunction };
 
 // Builders the deciders share, so each plan reads as what it does.
 

@@ -119,6 +119,7 @@ export const OPERATOR_FIELDS = [
   'deletionPolicy',
   'integrationId',
   'managementPolicy',
+  'lambdaPermission',
 ] as const;
 
 /** What AWS reports beyond the spec's fields, kept in status.observed. */

@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { managementPolicyField, regionField, roleArnField, statusSchema } from './common-schema.ts';
 import { deletionPolicySpecSchema } from './deletion-policy.ts';
+import { lambdaPermissionSpecSchema, lambdaPermissionStatusSchema } from './lambda-permission.ts';
 import { HTTP_METHODS, ID_SHAPE, IAM_ROLE_ARN, StringEnum, adoptedIdRule, kindNames, type CelRule } from './group.ts';
 import {
   DESCRIPTION_MAX,
@@ -337,6 +338,7 @@ export const ApiIntegrationSpec = Type.Object(
     managementPolicy: managementPolicyField(
       'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.',
     ),
+    lambdaPermission: lambdaPermissionSpecSchema(),
   },
   {
     description:
@@ -372,7 +374,10 @@ export const ObservedIntegration = Type.Object(
 
 export const ApiIntegrationStatus = statusSchema(
   'integration',
-  { integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })) },
+  {
+    integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
+    lambdaPermission: lambdaPermissionStatusSchema(),
+  },
   ObservedIntegration,
 );
 

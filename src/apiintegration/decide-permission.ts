@@ -1,0 +1,192 @@
+// Deciding about the Lambda invoke permission (spec.lambdaPermission), once the integration itself
+// matches the spec: Check reads the function policy and says on Live what keeps API Gateway from
+// invoking the function; Managed also adds the one statement the operator owns when none lets this
+// API invoke it, and removes the statement it added once it is no longer wanted (a move, a new
+// URI, a deleted object). One AWS write per step; the calls are in execute-permission.ts.
+import type { Liveness } from '../api/v1alpha1/conditions.ts';
+import { effectiveLambdaPermission } from '../api/v1alpha1/lambda-permission.ts';
+import type { ApiIntegration } from '../api/v1alpha1/types.ts';
+import {
+  addPermissionCommand,
+  invokedArn,
+  lambdaFunctionOf,
+  ownStatement,
+  policyAllows,
+  statementIdOf,
+  wantedStatement,
+  type LambdaFunction,
+  type WantedStatement,
+} from './permission.ts';
+import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
+import { look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
+
+export type PermissionLiveReason =
+  'LambdaPermissionMissing' | 'LambdaPermissionConflict' | 'LambdaPermissionUnknown' | 'LambdaFunctionNotFound';
+
+type Blocker = Liveness<PermissionLiveReason>;
+
+const recordOf = (w: WantedStatement): PermissionRecord => ({
+  functionArn: w.fn.functionArn,
+  ...(w.fn.qualifier ? { qualifier: w.fn.qualifier } : {}),
+  statementId: w.statementId,
+  sourceArn: w.sourceArn,
+});
+
+const sameRecord = (a: PermissionRecord, b: PermissionRecord) =>
+  a.functionArn === b.functionArn &&
+  (a.qualifier ?? '') === (b.qualifier ?? '') &&
+  a.statementId === b.statementId &&
+  a.sourceArn === b.sourceArn;
+
+/** The function a record is on, as far as RemovePermission needs it (region and account from its ARN). */
+function functionOfRecord(r: PermissionRecord): LambdaFunction {
+  const [, partition = 'aws', , region = '', account = ''] = r.functionArn.split(':');
+  return { functionArn: r.functionArn, partition, region, account, ...(r.qualifier ? { qualifier: r.qualifier } : {}) };
+}
+
+function removal(fn: LambdaFunction, statementId: string, removedBefore: string[], why: string): Plan {
+  return {
+    action: { type: 'RemovePermission', fn, statementId, removedBefore },
+    event: {
+      type: 'Normal',
+      reason: 'LambdaPermissionRemoved',
+      message: `removed statement ${statementId} from the policy of ${invokedArn(fn)} (${why})`,
+    },
+    requeue: { kind: 'next-step' },
+    continues: true,
+  };
+}
+
+/** The steady plan with the permission's finding and record for the status. */
+function reporting(steady: Plan, permission: PermissionReport, notice?: Notice): Plan {
+  const report = steady.report ? { ...steady.report, permission } : undefined;
+  return { ...steady, ...(report ? { report } : {}), ...(notice && !steady.notice ? { notice } : {}) };
+}
+
+/**
+ * The integration matches the spec (`steady` is its plan): the permission is looked at, added or
+ * removed. Removing a stale statement comes after adding the new one, so a move never leaves the
+ * function without one.
+ */
+export function withPermission(input: DecideInput, d: Desired, steady: Plan): Plan {
+  const { obj } = input;
+  const mode = effectiveLambdaPermission(obj.spec);
+  const fn = mode === 'Ignore' || input.apiAccount === undefined ? undefined : lambdaFunctionOf(obj.spec);
+  const recorded = obj.status?.lambdaPermission;
+  if (!fn) return staleOrQuiet(input, steady, undefined);
+  const { apiId, region } = d.location;
+  const w = wantedStatement(fn, { apiId, region, account: input.apiAccount!, uid: obj.metadata.uid ?? '' });
+  const read = input.observation.policy;
+  if (read === undefined) return look({ kind: 'policy', fn });
+  if (mode === 'Check') return reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w));
+  if (read.kind !== 'policy') return reporting(steady, { record: recorded ?? null, ...findingOf(read, w) });
+  return managed(input, steady, w, read.policy);
+}
+
+function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: string | undefined): Plan {
+  const learned = input.observation.permission ?? {};
+  const read: PolicyRead = { kind: 'policy', policy };
+  const own = ownStatement(policy, w);
+  if (policyAllows(policy, w)) {
+    const holds = own === 'same' ? recordOf(w) : undefined;
+    return staleOrQuiet(input, steady, holds);
+  }
+  if (own === 'different' || learned.conflict) {
+    const blocker = conflict(w);
+    return reporting(
+      steady,
+      { record: null, blocker },
+      { type: 'Warning', reason: 'LambdaPermissionConflict', message: blocker.message },
+    );
+  }
+  if (learned.denied)
+    return reporting(steady, { record: null, blocker: unknown(w, `AddPermission was refused: ${learned.denied}`) });
+  // Ours is there (or was just added) and still does not let the API in: a Deny, or a read that lags.
+  if (own === 'same' || learned.added)
+    return reporting(steady, { record: recordOf(w), ...findingOf(read, w) }, missingNotice(read, w));
+  return {
+    action: { type: 'AddPermission', statement: w },
+    event: {
+      type: 'Normal',
+      reason: 'LambdaPermissionAdded',
+      message: `added statement ${w.statementId} to the policy of ${invokedArn(w.fn)}: API Gateway may invoke it from ${w.sourceArn}`,
+    },
+    requeue: { kind: 'next-step' },
+    continues: true,
+  };
+}
+
+/**
+ * A statement the operator added and no longer wants (Managed only: another mode leaves it in
+ * place and forgets it) is removed; otherwise the steady plan reports `holds`.
+ */
+function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord | undefined): Plan {
+  const { obj } = input;
+  const stale = staleRecord(obj.status?.lambdaPermission, holds);
+  const removed = input.observation.permission?.removed ?? [];
+  const fn = stale && effectiveLambdaPermission(obj.spec) === 'Managed' ? functionOfRecord(stale) : undefined;
+  if (fn && !removed.includes(removalKey(fn, stale!.statementId)))
+    return removal(fn, stale!.statementId, removed, 'no longer wanted by the integration');
+  return reporting(steady, { record: holds ?? null });
+}
+
+const staleRecord = (recorded: PermissionRecord | undefined, holds: PermissionRecord | undefined) =>
+  recorded && (!holds || !sameRecord(recorded, holds)) ? recorded : undefined;
+
+/**
+ * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): the one
+ * status records, and the one its spec would have added, in case that status write was lost.
+ */
+export function permissionCleanup(obj: ApiIntegration, removedBefore: string[]): Plan | undefined {
+  const candidates: { fn: LambdaFunction; statementId: string }[] = [];
+  const recorded = obj.status?.lambdaPermission;
+  if (recorded) candidates.push({ fn: functionOfRecord(recorded), statementId: recorded.statementId });
+  const fn = effectiveLambdaPermission(obj.spec) === 'Managed' ? lambdaFunctionOf(obj.spec) : undefined;
+  if (fn) candidates.push({ fn, statementId: statementIdOf(obj.spec.apiId, obj.metadata.uid ?? '') });
+  const next = candidates.find((c) => !removedBefore.includes(removalKey(c.fn, c.statementId)));
+  return next && removal(next.fn, next.statementId, removedBefore, 'object deleted');
+}
+
+/** Live's blocker for what the policy read says; none when the API may invoke the function. */
+function findingOf(read: PolicyRead, w: WantedStatement): { blocker?: Blocker } {
+  const arn = invokedArn(w.fn);
+  if (read.kind === 'unreadable') return { blocker: unknown(w, `the policy of ${arn} could not be read: ${read.why}`) };
+  if (read.kind === 'functionMissing')
+    return {
+      blocker: {
+        status: 'False',
+        reason: 'LambdaFunctionNotFound',
+        message: `function ${arn} does not exist, so calls through API Gateway fail; fix integrationUri or create the function`,
+      },
+    };
+  if (policyAllows(read.policy, w)) return {};
+  return {
+    blocker: {
+      status: 'False',
+      reason: 'LambdaPermissionMissing',
+      message: `no statement in the policy of ${arn} lets API ${w.apiArn.split(':').at(-1)} invoke it, so calls through API Gateway fail (HTTP 500); run: ${addPermissionCommand(w)} (or set spec.lambdaPermission: Managed)`,
+    },
+  };
+}
+
+function missingNotice(read: PolicyRead, w: WantedStatement): Notice | undefined {
+  const b = findingOf(read, w).blocker;
+  return b?.reason === 'LambdaPermissionMissing'
+    ? { type: 'Warning', reason: b.reason, message: b.message }
+    : undefined;
+}
+
+const unknown = (w: WantedStatement, why: string): Blocker => ({
+  status: 'Unknown',
+  reason: 'LambdaPermissionUnknown',
+  message: `${why}; whether API Gateway may invoke ${invokedArn(w.fn)} is not known (the operator needs lambda:GetPolicy on it, see docs/aws.md)`,
+});
+
+function conflict(w: WantedStatement): Blocker {
+  const arn = invokedArn(w.fn);
+  return {
+    status: 'False',
+    reason: 'LambdaPermissionConflict',
+    message: `statement ${w.statementId} in the policy of ${arn} is not the one the operator adds (SourceArn ${w.sourceArn}) and does not let this API invoke the function; remove it (aws lambda remove-permission --function-name ${w.fn.functionArn}${w.fn.qualifier ? ` --qualifier ${w.fn.qualifier}` : ''} --statement-id ${w.statementId} --region ${w.fn.region}) and the operator adds its own`,
+  };
+}
