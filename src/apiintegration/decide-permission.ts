@@ -71,16 +71,24 @@ function reporting(steady: Plan, permission: PermissionReport, notice?: Notice):
 export function withPermission(input: DecideInput, d: Desired, steady: Plan): Plan {
   const { obj } = input;
   const mode = effectiveLambdaPermission(obj.spec);
-  const fn = mode === 'Ignore' || input.apiAccount === undefined ? undefined : lambdaFunctionOf(obj.spec);
+  const fn = mode === 'Ignore' || !input.lambda ? undefined : lambdaFunctionOf(obj.spec);
   const recorded = obj.status?.lambdaPermission;
-  if (!fn) return staleOrQuiet(input, steady, undefined);
+  if (!fn || !input.lambda) return staleOrQuiet(input, steady, undefined);
+  if ('accountUnknown' in input.lambda) return accountUnknown(steady, fn, input.lambda.accountUnknown, recorded);
   const { apiId, region } = d.location;
-  const w = wantedStatement(fn, { apiId, region, account: input.apiAccount!, uid: obj.metadata.uid ?? '' });
+  const account = input.lambda.apiAccount;
+  const w = wantedStatement(fn, { apiId, region, account, uid: obj.metadata.uid ?? '' });
   const read = input.observation.policy;
   if (read === undefined) return look({ kind: 'policy', fn });
   if (mode === 'Check') return reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w));
   if (read.kind !== 'policy') return reporting(steady, { record: recorded ?? null, ...findingOf(read, w) });
   return managed(input, steady, w, read.policy);
+}
+
+/** Without the API's account there is no SourceArn to look for: Live says so, nothing is written. */
+function accountUnknown(steady: Plan, fn: LambdaFunction, why: string, recorded: PermissionRecord | undefined): Plan {
+  const blocker = unknownFor(fn, `the API's account is not known: ${why}`);
+  return reporting(steady, { record: recorded ?? null, blocker });
 }
 
 function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: string | undefined): Plan {
@@ -176,10 +184,12 @@ function missingNotice(read: PolicyRead, w: WantedStatement): Notice | undefined
     : undefined;
 }
 
-const unknown = (w: WantedStatement, why: string): Blocker => ({
+const unknown = (w: WantedStatement, why: string): Blocker => unknownFor(w.fn, why);
+
+const unknownFor = (fn: LambdaFunction, why: string): Blocker => ({
   status: 'Unknown',
   reason: 'LambdaPermissionUnknown',
-  message: `${why}; whether API Gateway may invoke ${invokedArn(w.fn)} is not known (the operator needs lambda:GetPolicy on it, see docs/aws.md)`,
+  message: `${why}; whether API Gateway may invoke ${invokedArn(fn)} is not known (the operator needs lambda:GetPolicy on it, see docs/aws.md)`,
 });
 
 function conflict(w: WantedStatement): Blocker {

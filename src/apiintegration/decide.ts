@@ -48,7 +48,7 @@ export function decide(input: DecideInput): Plan {
 function decideAnywhere(input: DecideInput): Plan {
   const { obj, observation: obs } = input;
   const rec = recordedOf(obj);
-  if (deleting(obj)) return decideDeletion(obj, rec, obs, input.apiAccount !== undefined);
+  if (deleting(obj)) return decideDeletion(obj, rec, obs, input.lambda !== undefined);
   if (input.invalid) return invalidSpec(input.invalid);
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
@@ -68,7 +68,7 @@ function decideAnywhere(input: DecideInput): Plan {
  * at comes back at once instead of at the drift check, so the permission follows it.
  */
 function withPermissionFollowing(input: DecideInput, d: Desired, plan: Plan): Plan {
-  const looked = input.apiAccount !== undefined;
+  const looked = input.lambda !== undefined;
   if (!looked || plan.requeue.kind !== 'drift' || plan.need) return plan;
   if (plan.action.type === 'None' && plan.report) return withPermission(input, d, plan);
   if (plan.action.type === 'Create' || plan.action.type === 'Update') return { ...plan, requeue: NEXT_STEP };

@@ -47,11 +47,18 @@ async function readPolicy(ctx: ReadContext, obj: ApiIntegration, fn: LambdaFunct
  * The account of the object's API, for the SourceArn of its Lambda permission: asked only when the
  * permission is looked at (a Lambda integration not set to Ignore, or a statement to remove).
  */
-export async function apiAccountFor(ctx: ReadContext, obj: ApiIntegration): Promise<string | undefined> {
+export async function lambdaContext(ctx: ReadContext, obj: ApiIntegration): Promise<DecideInput['lambda']> {
   if (!ctx.lambda) return undefined;
   const looked = effectiveLambdaPermission(obj.spec) !== 'Ignore' && lambdaFunctionOf(obj.spec) !== undefined;
-  if (!looked && !obj.status?.lambdaPermission) return undefined;
-  return ctx.lambda.accountOf(ctx.roleArn, ctx.signal);
+  // A deleted object's statement is removed by function and id alone; no account is needed.
+  if (!looked || obj.metadata.deletionTimestamp) return { accountUnknown: 'not needed' };
+  try {
+    return { apiAccount: await ctx.lambda.accountOf(ctx.roleArn, ctx.signal) };
+  } catch (err) {
+    // Whom the operator is (STS) does not decide whether the integration is right: Live says it.
+    if (ctx.signal.aborted) throw err;
+    return { accountUnknown: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */

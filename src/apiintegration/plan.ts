@@ -102,8 +102,11 @@ export interface DecideInput {
   allowedApis?: AllowedApis;
   /** Which roles the object's namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
-  /** The account of the object's API (its role's, else the operator's); absent: permissions not looked at. */
-  apiAccount?: string;
+  /**
+   * spec.lambdaPermission: present when the operator can look at Lambda permissions, with the
+   * account of the object's API (its role's, else the operator's) or why it is not known.
+   */
+  lambda?: { apiAccount: string } | { accountUnknown: string };
 }
 
 export type Need =

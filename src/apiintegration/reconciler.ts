@@ -5,7 +5,7 @@ import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/type
 import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
 import { executeStep, type StepContext } from './execute.ts';
 import { failureResponse } from './failure.ts';
-import { apiAccountFor, decideWithReads, desiredState } from './observe.ts';
+import { decideWithReads, desiredState, lambdaContext } from './observe.ts';
 import { liveBlockerOf } from './live-blocker.ts';
 import type { LambdaPolicies } from './permission-ports.ts';
 import type { Observation, Plan } from './plan.ts';
@@ -41,9 +41,9 @@ async function decideIntegration(d: ReconcilerDeps, pass: Pass<Learned>, obj: Ap
   const { desired, invalid } = await desiredState(reads, obj);
   const observation: Observation = { ...pass.learned };
   const now = d.clock.now();
-  const apiAccount = invalid ? undefined : await apiAccountFor(reads, obj);
-  const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, apiAccount, ...tenancy };
-  const plan = await decideWithReads(reads, input);
+  const lambdaInput = invalid ? undefined : await lambdaContext(reads, obj);
+  const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
+  const plan = await decideWithReads(reads, { ...input, lambda: lambdaInput });
   return { plan, protocol: desired?.protocol, roleArn };
 }
 

@@ -16,7 +16,7 @@ function input(obj: ApiIntegration, observation: Observation = {}): DecideInput 
     obj,
     observation: { current: observed(), ...observation },
     now: NOW,
-    apiAccount: '123456789012',
+    lambda: { apiAccount: '123456789012' },
     desired: {
       location: { region: 'us-east-1', apiId: obj.spec.apiId },
       protocol: 'HTTP',
@@ -82,6 +82,17 @@ describe('lambdaPermission Check (the default)', () => {
     const plan = decide(input(obj, { current: observed({ credentialsArn: 'arn:aws:iam::123456789012:role/r' }) }));
     expect(plan.need).toBeUndefined();
     expect(plan.report?.permission).toEqual({ record: null });
+  });
+});
+
+describe('the API account not known (STS did not answer)', () => {
+  it('Live Unknown saying why; nothing read or written, the integration still Ready', () => {
+    const plan = decide({ ...input(withMode('Managed')), lambda: { accountUnknown: 'GetCallerIdentity: timeout' } });
+    expect(plan.need).toBeUndefined();
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Ready' });
+    expect(plan.report?.permission?.blocker).toMatchObject({ status: 'Unknown', reason: 'LambdaPermissionUnknown' });
+    expect(plan.report?.permission?.blocker?.message).toContain('GetCallerIdentity: timeout');
   });
 });
 
