@@ -163,7 +163,7 @@ export class Operator {
     const namespaces = this.namespacePolicy(clock);
     // Lambda's control plane has its own limits (about 15 requests/s for these calls): a budget of its own, below them.
     this.lambda = new SdkLambdaPolicies({
-      endpoint: cfg.awsEndpoint,
+      endpoint: cfg.lambdaEndpoint ?? cfg.awsEndpoint,
       requestTimeoutMs: cfg.awsRequestTimeoutMs,
       credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }),
       ...deps.aws,
