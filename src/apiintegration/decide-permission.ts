@@ -95,23 +95,17 @@ function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: s
   const learned = input.observation.permission ?? {};
   const read: PolicyRead = { kind: 'policy', policy };
   const own = ownStatement(policy, w);
-  if (policyAllows(policy, w)) {
-    const holds = own === 'same' ? recordOf(w) : undefined;
-    return staleOrQuiet(input, steady, holds);
-  }
-  if (own === 'different' || learned.conflict) {
-    const blocker = conflict(w);
-    return reporting(
-      steady,
-      { record: null, blocker },
-      { type: 'Warning', reason: 'LambdaPermissionConflict', message: blocker.message },
-    );
-  }
-  if (learned.denied)
-    return reporting(steady, { record: null, blocker: unknown(w, `AddPermission was refused: ${learned.denied}`) });
+  // Its own statement, whatever else the policy holds: deleting another object on the same API and
+  // function then never takes away the permission this one relies on.
+  if (own === 'same' && policyAllows(policy, w)) return staleOrQuiet(input, steady, recordOf(w));
   // Ours is there (or was just added) and still does not let the API in: a Deny, or a read that lags.
   if (own === 'same' || learned.added)
     return reporting(steady, { record: recordOf(w), ...findingOf(read, w) }, missingNotice(read, w));
+  if (own === 'different' || learned.conflict) return conflicted(steady, read, w);
+  if (learned.denied) {
+    const blocker = unknown(w, `AddPermission was refused: ${learned.denied}`);
+    return reporting(steady, { record: null, ...(policyAllows(policy, w) ? {} : { blocker }) });
+  }
   return {
     action: { type: 'AddPermission', statement: w },
     event: {
@@ -122,6 +116,14 @@ function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: s
     requeue: { kind: 'next-step' },
     continues: true,
   };
+}
+
+/** Its id taken by another statement: a Warning, and Live False unless other statements let the API in. */
+function conflicted(steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
+  const blocker = conflict(w);
+  const notice: Notice = { type: 'Warning', reason: 'LambdaPermissionConflict', message: blocker.message };
+  const allowed = findingOf(read, w).blocker === undefined;
+  return reporting(steady, { record: null, ...(allowed ? {} : { blocker }) }, notice);
 }
 
 /**

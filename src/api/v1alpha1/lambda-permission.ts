@@ -16,7 +16,7 @@ export const lambdaPermissionSpecSchema = () =>
   Type.Optional(
     StringEnum(
       LAMBDA_PERMISSION_MODES,
-      'Lambda integrations only (integrationUri a function ARN, no credentialsArn): the permission API Gateway needs to invoke the function. Check (default) reads the function policy (lambda:GetPolicy) and sets Live=False, reason LambdaPermissionMissing, with the add-permission command when no statement lets this API invoke it; Managed also adds one statement for this API (lambda:AddPermission) and removes it on delete or move unless deletionPolicy is Retain; Ignore neither reads nor writes it.',
+      'Lambda integrations only (integrationUri a function ARN, no credentialsArn): the permission API Gateway needs to invoke the function. Check (default) reads the function policy (lambda:GetPolicy) and sets Live=False, reason LambdaPermissionMissing, with the add-permission command when no statement lets this API invoke it; Managed also keeps one statement of its own for this API (lambda:AddPermission) and removes it on delete or move unless deletionPolicy is Retain; Ignore neither reads nor writes it.',
     ),
   );
 

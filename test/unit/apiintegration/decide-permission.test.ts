@@ -120,10 +120,17 @@ describe('lambdaPermission Managed', () => {
     expect(plan.action.type).toBe('None');
     expect(plan.report?.permission).toEqual({ record: recorded() });
   });
-  it("allowed by the user's own statement: nothing added, nothing recorded", () => {
-    const plan = decide(input(withMode('Managed'), { policy: read({ ...ours(), Sid: 'mine' }) }));
+  it("allowed by another statement (the user's, or another object's on the same API and function): adds its own all the same", () => {
+    // Otherwise deleting that other object would take the permission away until the next drift check.
+    const plan = decide(input(withMode('Managed'), { policy: read({ ...ours(), Sid: 'apigw-api1-another-object' }) }));
+    expect(plan.action).toMatchObject({ type: 'AddPermission', statement: { statementId: SID } });
+  });
+  it('its id taken while other statements let the API in: a Warning, but Live is not blocked', () => {
+    const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
+    const plan = decide(input(withMode('Managed'), { policy: read(other, { ...ours(), Sid: 'mine' }) }));
     expect(plan.action.type).toBe('None');
-    expect(plan.report?.permission).toEqual({ record: null });
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionConflict' });
+    expect(plan.report?.permission?.blocker).toBeUndefined();
   });
   it('its id taken by another statement: a conflict on Live and a Warning, no write, no loop', () => {
     const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
