@@ -18,7 +18,7 @@ import {
   type WantedStatement,
 } from './permission.ts';
 import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
-import { look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
+import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
 
 export type PermissionLiveReason =
   'LambdaPermissionMissing' | 'LambdaPermissionConflict' | 'LambdaPermissionUnknown' | 'LambdaFunctionNotFound';
@@ -142,6 +142,28 @@ function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord 
 
 const staleRecord = (recorded: PermissionRecord | undefined, holds: PermissionRecord | undefined) =>
   recorded && (!holds || !sameRecord(recorded, holds)) ? recorded : undefined;
+
+/**
+ * A create or update (a plan waiting for the drift check after it): Check reads the policy first
+ * and reports what it found with the write, in the same status; Managed comes back at once, to
+ * add its statement to the function the integration now invokes.
+ */
+export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan): Plan {
+  const mode = effectiveLambdaPermission(input.obj.spec);
+  if (mode === 'Ignore' || !lambdaFunctionOf(input.obj.spec)) return plan;
+  if (mode === 'Managed') return { ...plan, requeue: NEXT_STEP };
+  const location = d.location;
+  const stub: Plan = {
+    ...plan,
+    action: { type: 'None' },
+    report: { integrationId: '', observed: { integrationId: '' }, location },
+  };
+  const checked = withPermission(input, d, stub);
+  if (checked.need) return checked;
+  const permission = checked.report?.permission;
+  const action = { ...plan.action, ...(permission ? { permission } : {}) } as Plan['action'];
+  return { ...plan, action, ...(checked.notice && !plan.notice ? { notice: checked.notice } : {}) };
+}
 
 /**
  * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): the one

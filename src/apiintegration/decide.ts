@@ -15,9 +15,8 @@ import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { FINALIZER } from '../api/v1alpha1/group.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
 import { decideExisting, decideObserveOnly } from './decide-existing.ts';
-import { permissionCleanup, withPermission } from './decide-permission.ts';
+import { permissionCleanup, permissionWithWrite, withPermission } from './decide-permission.ts';
 import {
-  NEXT_STEP,
   NO_REQUEUE,
   deleteStep,
   look,
@@ -54,7 +53,7 @@ function decideAnywhere(input: DecideInput): Plan {
   if (!d) throw new Error('decide: a valid object needs its desired state');
   if (!d.protocol) return apiNotFound(input, d);
   if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
-  if (!hasFinalizer(obj)) return decideFirstVisit(obj, rec, d);
+  if (!hasFinalizer(obj)) return withPermissionFollowing(input, d, decideFirstVisit(obj, rec, d));
   if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return decidePending(input, rec, d);
   if (rec.integrationId) return withPermissionFollowing(input, d, decideExisting(input, rec, d, obs.current));
@@ -64,14 +63,13 @@ function decideAnywhere(input: DecideInput): Plan {
 
 /**
  * spec.lambdaPermission once the integration matches the spec (a plan that writes nothing and
- * waits for the next drift check); a create or update of an integration whose permission is looked
- * at comes back at once instead of at the drift check, so the permission follows it.
+ * waits for the next drift check), or with the create or update that makes it match.
  */
 function withPermissionFollowing(input: DecideInput, d: Desired, plan: Plan): Plan {
   const looked = input.lambda !== undefined;
   if (!looked || plan.requeue.kind !== 'drift' || plan.need) return plan;
   if (plan.action.type === 'None' && plan.report) return withPermission(input, d, plan);
-  if (plan.action.type === 'Create' || plan.action.type === 'Update') return { ...plan, requeue: NEXT_STEP };
+  if (plan.action.type === 'Create' || plan.action.type === 'Update') return permissionWithWrite(input, d, plan);
   return plan;
 }
 

@@ -59,7 +59,8 @@ async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, { 
     ctx.log.info({ action: event.reason, integrationId: made.integrationId }, event.message);
     announce(ctx, obj, { ...event, message: `${event.message} (${made.integrationId})` });
   }
-  return { obj: done.obj, reported: { integrationId: made.integrationId, observed: made, location: a.location } };
+  const reported = { integrationId: made.integrationId, observed: made, location: a.location };
+  return { obj: done.obj, reported: { ...reported, ...(a.permission ? { permission: a.permission } : {}) } };
 }
 
 async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, { event }: Plan): Promise<StepResult> {
@@ -67,7 +68,8 @@ async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, { 
   ctx.log.info({ action: 'Update', integrationId: a.integrationId, changed: a.changed }, 'updated integration');
   ctx.log.debug({ integrationId: a.integrationId, fields: a.changed }, 'update diff');
   announce(ctx, obj, event);
-  return { obj, reported: { integrationId: a.integrationId, observed: updated, location: a.location } };
+  const reported = { integrationId: a.integrationId, observed: updated, location: a.location };
+  return { obj, reported: { ...reported, ...(a.permission ? { permission: a.permission } : {}) } };
 }
 
 /** Strips the ownership marker from a retained integration so another object may adopt it later. */

@@ -29,8 +29,17 @@ export type Action =
       supersede?: { location: Place; integrationId: string };
       /** Add the finalizer in the same write as the pending marker (a new object). */
       withFinalizer?: boolean;
+      /** spec.lambdaPermission Check: what the policy read before the write found, for the status. */
+      permission?: PermissionReport;
     }
-  | { type: 'Update'; location: Location; integrationId: string; fields: IntegrationFields; changed: string[] }
+  | {
+      type: 'Update';
+      location: Location;
+      integrationId: string;
+      fields: IntegrationFields;
+      changed: string[];
+      permission?: PermissionReport;
+    }
   /** Hand a retained integration back: strip the ownership marker, then let the object go. */
   | { type: 'Release'; location: Place; integrationId: string; fields: IntegrationFields }
   | {

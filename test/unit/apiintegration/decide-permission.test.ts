@@ -96,6 +96,20 @@ describe('the API account not known (STS did not answer)', () => {
   });
 });
 
+describe('lambdaPermission Check with a create', () => {
+  it('reads the policy before the create and reports it with it: one status write, no pass after', () => {
+    const fresh = object({ finalizers: [] });
+    expect(decide(input(fresh, { current: undefined })).need).toMatchObject({ kind: 'policy' });
+    const plan = decide(input(fresh, { current: undefined, policy: read() }));
+    expect(plan.action).toMatchObject({
+      type: 'Create',
+      permission: { record: null, blocker: { reason: 'LambdaPermissionMissing' } },
+    });
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionMissing' });
+    expect(plan.requeue.kind).toBe('drift');
+  });
+});
+
 describe('lambdaPermission Ignore', () => {
   it('reads nothing and reports nothing', () => {
     const plan = decide(input(withMode('Ignore')));
