@@ -27,7 +27,7 @@ let proxy: FaultProxy;
 let op: OperatorProcess | undefined;
 let lose = 2;
 /** Set while a kill at the next applied AddPermission is wanted. */
-let armed: ((killed: true) => void) | undefined;
+let armed: (() => void) | undefined;
 
 const context = () => `${proxy.summary()}\n--- operator log tail ---\n${logTail(op)}`;
 const spawn = () =>
@@ -45,7 +45,7 @@ beforeAll(async () => {
       armed = undefined;
       // The statement is in the policy; the process dies before the answer leaves the proxy.
       await killOperator(op);
-      done(true);
+      done();
     },
   });
 }, 60_000);
@@ -72,10 +72,13 @@ describe('lambdaPermission Managed with lost AddPermission answers and a SIGKILL
           lambdaPermission: 'Managed',
         },
       }));
-      const killed = new Promise<true>((resolve) => (armed = resolve));
+      const killed = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 60_000);
+        armed = () => (clearTimeout(timer), resolve(true));
+      });
       const created = await createMany(ns, specs);
       op = spawn();
-      await killed;
+      if (!(await killed)) throw new Error(`no AddPermission was applied within 60 s\n${context()}`);
       op = spawn();
 
       await waitFor(
