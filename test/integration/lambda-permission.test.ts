@@ -91,6 +91,19 @@ describe('lambdaPermission Check (the default)', () => {
   });
 });
 
+describe("another account's function", () => {
+  it('is Live Unknown, saying why, and never fails or stalls the object', async () => {
+    const apiId = await createApi('HTTP');
+    const foreign = 'arn:aws:lambda:us-east-1:444455556666:function:elsewhere';
+    await createObject(ns, 'foreign', lambda(apiId, foreign));
+    const o = await waitLive('foreign', (r) => r === 'LambdaPermissionUnknown', 'LambdaPermissionUnknown');
+    expect(condition(o, 'Live')).toMatchObject({ status: 'Unknown' });
+    expect(condition(o, 'Live')?.message).toContain('not authorized to perform: lambda:GetPolicy');
+    expect(condition(o, 'Ready')?.status).toBe('True');
+    expect(condition(o, 'Stalled')?.status).not.toBe('True');
+  });
+});
+
 describe('lambdaPermission Managed', () => {
   it('adds exactly one statement though AddPermission answers are lost, puts it back, moves it and removes it', async () => {
     const [apiA, apiB] = [await createApi('HTTP'), await createApi('HTTP')];

@@ -130,8 +130,11 @@ export class SdkLambdaPolicies implements LambdaPolicies {
       return out;
     } catch (err) {
       const status = statusOf(err);
-      this.opts.observe?.(operation, status === 404 ? 'not_found' : `http_${status ?? 'none'}`, seconds());
-      if (status === 429) budget.throttled(bucket);
+      // The outcomes API Gateway's calls are counted with: not_found, or the error kind.
+      const t = status === 404 ? undefined : translate(err, operation, { roleArn: at.roleArn });
+      const outcome = t === undefined ? 'not_found' : t instanceof AwsError ? t.kind.toLowerCase() : 'credentials';
+      this.opts.observe?.(operation, outcome, seconds());
+      if (outcome === 'throttled') budget.throttled(bucket);
       throw err;
     }
   }
