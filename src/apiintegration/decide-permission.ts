@@ -150,7 +150,10 @@ const staleRecord = (recorded: PermissionRecord | undefined, holds: PermissionRe
  */
 export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan): Plan {
   const mode = effectiveLambdaPermission(input.obj.spec);
-  if (mode === 'Ignore' || !lambdaFunctionOf(input.obj.spec)) return plan;
+  // Nothing to look at any more: Live loses a blocker about a function no longer invoked, and a
+  // statement the operator added stays recorded until the steady pass removes it.
+  if (mode === 'Ignore' || !lambdaFunctionOf(input.obj.spec))
+    return withReport(plan, { record: input.obj.status?.lambdaPermission ?? null });
   if (mode === 'Managed') return { ...plan, requeue: NEXT_STEP };
   const location = d.location;
   const stub: Plan = {
@@ -161,9 +164,15 @@ export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan):
   const checked = withPermission(input, d, stub);
   if (checked.need) return checked;
   const permission = checked.report?.permission;
-  const action = { ...plan.action, ...(permission ? { permission } : {}) } as Plan['action'];
-  return { ...plan, action, ...(checked.notice && !plan.notice ? { notice: checked.notice } : {}) };
+  const reported = permission ? withReport(plan, permission) : plan;
+  return { ...reported, ...(checked.notice && !plan.notice ? { notice: checked.notice } : {}) };
 }
+
+/** The write carries what the status should say of the permission (its executor reports it). */
+const withReport = (plan: Plan, permission: PermissionReport): Plan => ({
+  ...plan,
+  action: { ...plan.action, permission } as Plan['action'],
+});
 
 /**
  * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): the one

@@ -110,6 +110,21 @@ describe('lambdaPermission Check with a create', () => {
   });
 });
 
+describe('an update away from Lambda', () => {
+  it('clears a permission blocker with the update and keeps the record for the removal that follows', () => {
+    const http: Partial<ApiIntegrationSpecT> = {
+      integrationType: 'HTTP_PROXY',
+      integrationUri: 'https://x',
+      integrationMethod: 'GET',
+      payloadFormatVersion: '1.0',
+    };
+    const obj = withStatus(withMode('Managed', http), recorded());
+    const plan = decide(input(obj));
+    expect(plan.action).toMatchObject({ type: 'Update', permission: { record: recorded() } });
+    expect(plan.action.type === 'Update' && plan.action.permission?.blocker).toBeFalsy();
+  });
+});
+
 describe('lambdaPermission Ignore', () => {
   it('reads nothing and reports nothing', () => {
     const plan = decide(input(withMode('Ignore')));
