@@ -54,6 +54,7 @@ const featureInternals = {
   group: [
     '**/apiintegration/**',
     '!**/apiintegration/ports.ts',
+    '!**/apiintegration/permission-ports.ts',
     '**/apiroute/**',
     '!**/apiroute/ports.ts',
     '!**/apiroute/errors.ts',

@@ -7,6 +7,8 @@ export interface Config {
   region: string;
   awsEndpoint?: string;
   stsEndpoint?: string;
+  /** Lambda endpoint override; --aws-endpoint when unset, so one emulator flag covers both. */
+  lambdaEndpoint?: string;
   watchNamespaces: string[];
   labelSelector?: string;
   workers: number;
@@ -64,6 +66,13 @@ const OPTIONS: Option[] = [
     kind: 'string',
     key: 'awsEndpoint',
     help: 'API Gateway v2 endpoint override (e.g. an emulator)',
+  },
+  {
+    flag: 'lambda-endpoint',
+    env: ['AWS_ENDPOINT_URL_LAMBDA'],
+    kind: 'string',
+    key: 'lambdaEndpoint',
+    help: "Lambda endpoint override, for spec.lambdaPermission's function policy calls (default: --aws-endpoint)",
   },
   {
     flag: 'sts-endpoint',

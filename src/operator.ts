@@ -26,6 +26,9 @@ import { SdkClientFactory, type ClientFactoryOptions } from './adapters/aws/clie
 import { assumeRole } from './adapters/aws/credentials.ts';
 import { StsCallerIdentity, type CallerIdentity } from './adapters/aws/identity.ts';
 import { ApiGatewayV2Gateway } from './adapters/aws/gateway.ts';
+import { SdkLambdaPolicies } from './adapters/aws/lambda-policy.ts';
+import { SharedPolicies } from './apiintegration/policy-cache.ts';
+import { LAMBDA_POLICY_VERBS, type LambdaPolicies } from './apiintegration/permission-ports.ts';
 import { ApiGatewayV2RouteGateway } from './adapters/aws/route-gateway.ts';
 import type { CallBudget } from './adapters/aws/rate-limit.ts';
 import { BudgetWait } from './kind/errors.ts';
@@ -88,6 +91,7 @@ interface IntegrationParts {
   population: ApiPopulation;
   gateway: IntegrationGateway;
   namespaces: NamespaceAnnotationPolicy | undefined;
+  lambda: LambdaPolicies;
 }
 
 export class Operator {
@@ -104,6 +108,7 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private readonly clients: SdkClientFactory;
   private readonly sts: StsCallerIdentity;
+  private readonly lambda: SdkLambdaPolicies;
   /** GetCallerIdentity until it answers: readiness waits for it, reconciling does not. */
   private readonly awsIdentity: StartupCheck<CallerIdentity>;
   private readonly stopCtl = new AbortController();
@@ -156,7 +161,18 @@ export class Operator {
       population: (loc) => population.of(loc),
     });
     const namespaces = this.namespacePolicy(clock);
-    this.integrations = this.integrationKind({ clock, metrics, population, gateway, namespaces });
+    // Lambda's control plane has its own limits (about 15 requests/s for these calls): a budget of its own, below them.
+    this.lambda = new SdkLambdaPolicies({
+      endpoint: cfg.lambdaEndpoint ?? cfg.awsEndpoint,
+      requestTimeoutMs: cfg.awsRequestTimeoutMs,
+      credentialsForRole: assumeRole({ stsEndpoint: cfg.stsEndpoint }),
+      ...deps.aws,
+      budget: budgetOf(new TokenBuckets({ ratePerSec: 10, burst: 10, clock }), cfg.awsMaxWaitMs),
+      observe: opMetrics.observeAwsCall,
+      ownAccount: (signal) => this.sts.callerIdentity(signal).then((id) => id.account),
+    });
+    const lambda = new SharedPolicies(this.lambda, { clock, ttlMs: listings.ttlMs });
+    this.integrations = this.integrationKind({ clock, metrics, population, gateway, namespaces, lambda });
     const events = new KubeEventRecorder(deps.kc, deps.logger.child({ controller: ROUTE_CONTROLLER }), {
       clock,
       instance: this.identity,
@@ -268,6 +284,7 @@ export class Operator {
       get: (key) => integrations.get(key),
       store: new FencedStore(store, isLeading),
       gateway: fencedGateway(gateway, INTEGRATION_GATEWAY_VERBS, isLeading),
+      lambda: fencedGateway(parts.lambda, LAMBDA_POLICY_VERBS, isLeading),
       events: new FencedEvents(new KubeEventRecorder(kc, this.log, { clock, instance: this.identity }), isLeading),
       policy: cfg.namespaceRoles && namespaces ? namespaces : noNamespaceRoles,
       tenancy: namespaces ?? unrestricted,
@@ -410,6 +427,7 @@ export class Operator {
     await Promise.all(this.kinds.map((k) => k.stopInformers()));
     await this.probes.close();
     this.clients.destroy();
+    this.lambda.destroy();
     this.sts.destroy();
     this.resolveDone(this.exitCode);
   }

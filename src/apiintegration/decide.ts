@@ -15,6 +15,7 @@ import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { FINALIZER } from '../api/v1alpha1/group.ts';
 import { create, created, decideAdoption, decidePending } from './decide-create.ts';
 import { decideExisting, decideObserveOnly } from './decide-existing.ts';
+import { permissionCleanup, permissionWithWrite, withPermission } from './decide-permission.ts';
 import {
   NO_REQUEUE,
   deleteStep,
@@ -46,18 +47,30 @@ export function decide(input: DecideInput): Plan {
 function decideAnywhere(input: DecideInput): Plan {
   const { obj, observation: obs } = input;
   const rec = recordedOf(obj);
-  if (deleting(obj)) return decideDeletion(obj, rec, obs);
+  if (deleting(obj)) return decideDeletion(obj, rec, obs, input.lambda !== undefined);
   if (input.invalid) return invalidSpec(input.invalid);
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
   if (!d.protocol) return apiNotFound(input, d);
   if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
-  if (!hasFinalizer(obj)) return decideFirstVisit(obj, rec, d);
+  if (!hasFinalizer(obj)) return withPermissionFollowing(input, d, decideFirstVisit(obj, rec, d));
   if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return decidePending(input, rec, d);
-  if (rec.integrationId) return decideExisting(input, rec, d, obs.current);
+  if (rec.integrationId) return withPermissionFollowing(input, d, decideExisting(input, rec, d, obs.current));
   if (obj.spec.integrationId) return decideAdoption(obj, d, obs.adoptee, obs.adopteeOwnerLive);
-  return create(d, created(d));
+  return withPermissionFollowing(input, d, create(d, created(d)));
+}
+
+/**
+ * spec.lambdaPermission once the integration matches the spec (a plan that writes nothing and
+ * waits for the next drift check), or with the create or update that makes it match.
+ */
+function withPermissionFollowing(input: DecideInput, d: Desired, plan: Plan): Plan {
+  const looked = input.lambda !== undefined;
+  if (!looked || plan.requeue.kind !== 'drift' || plan.need) return plan;
+  if (plan.action.type === 'None' && plan.report) return withPermission(input, d, plan);
+  if (plan.action.type === 'Create' || plan.action.type === 'Update') return permissionWithWrite(input, d, plan);
+  return plan;
 }
 
 /**
@@ -162,10 +175,13 @@ function decideFirstVisit(obj: ApiIntegration, rec: Recorded, d: Desired): Plan 
   return fresh ? create(d, created(d), { withFinalizer: true }) : metadataStep('AddFinalizer');
 }
 
-function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation): Plan {
+function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation, permissions: boolean): Plan {
   if (!hasFinalizer(obj)) return report(undefined, NO_REQUEUE);
   if (observeOnly(obj)) return letGo();
   if (effectiveDeletionPolicy(obj.spec) === 'Retain') return release(obj, rec);
+  // The statement the operator added goes first: the let-go below is the pass's last step.
+  const cleanup = permissions ? permissionCleanup(obj, obs.permission?.removed ?? []) : undefined;
+  if (cleanup) return cleanup;
   if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return cleanUpPending(obj, rec, obs);
   if (rec.integrationId && rec.location)

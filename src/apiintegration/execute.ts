@@ -7,6 +7,8 @@ import { AwsError } from '../kind/errors.ts';
 import { announce, createMarked, letGo, executorOf, patchObject, type StepContext as Ctx } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearSupersededAnnotation, located } from '../kind/record.ts';
+import { addPermission, removePermission } from './execute-permission.ts';
+import type { LambdaPolicies } from './permission-ports.ts';
 import type { Action, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
 import type { EventReason } from './reasons.ts';
@@ -16,11 +18,13 @@ import { executeIntegrationResponse } from './responses.ts';
 export interface StepContext extends Ctx<ApiIntegration, EventReason> {
   store: ApiIntegrationStore;
   gateway: IntegrationGateway;
+  /** Lambda function policies (spec.lambdaPermission); absent: no permission plans are made. */
+  lambda?: LambdaPolicies;
 }
 
 export type { ReportedIntegration } from './plan.ts';
 
-export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Observation, 'inUse'>>;
+export type StepResult = StepDone<ApiIntegration, ReportedIntegration, Pick<Observation, 'inUse' | 'permission'>>;
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
@@ -31,6 +35,8 @@ export const executeStep = executorOf<Action, EventReason, Plan, ApiIntegration,
   Release: release,
   Delete: remove,
   IntegrationResponse: executeIntegrationResponse,
+  AddPermission: addPermission,
+  RemovePermission: removePermission,
 });
 
 async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, { event }: Plan): Promise<StepResult> {
@@ -55,7 +61,8 @@ async function create(ctx: StepContext, obj: ApiIntegration, a: Of<'Create'>, { 
     ctx.log.info({ action: event.reason, integrationId: made.integrationId }, event.message);
     announce(ctx, obj, { ...event, message: `${event.message} (${made.integrationId})` });
   }
-  return { obj: done.obj, reported: { integrationId: made.integrationId, observed: made, location: a.location } };
+  const reported = { integrationId: made.integrationId, observed: made, location: a.location };
+  return { obj: done.obj, reported: { ...reported, ...(a.permission ? { permission: a.permission } : {}) } };
 }
 
 async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, { event }: Plan): Promise<StepResult> {
@@ -63,7 +70,8 @@ async function update(ctx: StepContext, obj: ApiIntegration, a: Of<'Update'>, { 
   ctx.log.info({ action: 'Update', integrationId: a.integrationId, changed: a.changed }, 'updated integration');
   ctx.log.debug({ integrationId: a.integrationId, fields: a.changed }, 'update diff');
   announce(ctx, obj, event);
-  return { obj, reported: { integrationId: a.integrationId, observed: updated, location: a.location } };
+  const reported = { integrationId: a.integrationId, observed: updated, location: a.location };
+  return { obj, reported: { ...reported, ...(a.permission ? { permission: a.permission } : {}) } };
 }
 
 /** Strips the ownership marker from a retained integration so another object may adopt it later. */

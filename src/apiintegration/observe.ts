@@ -10,6 +10,9 @@ import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
 import { desiredIntegrationResponses } from './responses.ts';
 import { located, pendingRequest } from '../kind/record.ts';
+import { effectiveLambdaPermission } from '../api/v1alpha1/lambda-permission.ts';
+import { lambdaFunctionOf, type LambdaFunction } from './permission.ts';
+import type { LambdaPolicies, PolicyRead } from './permission-ports.ts';
 
 export interface ReadContext {
   gateway: IntegrationGateway;
@@ -23,6 +26,40 @@ export interface ReadContext {
   allowedApis?: AllowedApis;
   /** Which roles the namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
+  /** Lambda function policies (spec.lambdaPermission); absent: not looked at. */
+  lambda?: LambdaPolicies;
+}
+
+/**
+ * The function policy, shared between the objects on one function. A read that fails says so on
+ * Live (Unknown) instead of failing the pass: the integration itself is not in question.
+ */
+async function readPolicy(ctx: ReadContext, obj: ApiIntegration, fn: LambdaFunction): Promise<PolicyRead> {
+  if (!ctx.lambda) return { kind: 'unreadable', why: 'the operator has no Lambda client' };
+  try {
+    return await ctx.lambda.getPolicy({ fn, roleArn: ctx.roleArn }, ctx.signal, pendingRequest(obj) !== undefined);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { kind: 'unreadable', why: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * The account of the object's API, for the SourceArn of its Lambda permission: asked only when the
+ * permission is looked at (a Lambda integration not set to Ignore, or a statement to remove).
+ */
+export async function lambdaContext(ctx: ReadContext, obj: ApiIntegration): Promise<DecideInput['lambda']> {
+  if (!ctx.lambda) return undefined;
+  const looked = effectiveLambdaPermission(obj.spec) !== 'Ignore' && lambdaFunctionOf(obj.spec) !== undefined;
+  // A deleted object's statement is removed by function and id alone; no account is needed.
+  if (!looked || obj.metadata.deletionTimestamp) return { accountUnknown: 'not needed' };
+  try {
+    return { apiAccount: await ctx.lambda.accountOf(ctx.roleArn, ctx.signal) };
+  } catch (err) {
+    // Whom the operator is (STS) does not decide whether the integration is right: Live says it.
+    if (ctx.signal.aborted) throw err;
+    return { accountUnknown: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /** What AWS should hold, or the spec's problems; nothing for an object being deleted. */
@@ -48,10 +85,10 @@ export async function desiredState(
 }
 
 /**
- * Plans ask for at most four reads (a listing, the integration or adoptee, the routes before a
- * delete, the integration responses).
+ * Plans ask for at most five reads (a listing, the integration or adoptee, the routes before a
+ * delete, the integration responses, the function policy).
  */
-const MAX_READS = 4;
+const MAX_READS = 5;
 
 /** Decides, reading from AWS whatever decide asks for first. */
 export async function decideWithReads(ctx: ReadContext, input: DecideInput): Promise<Plan> {
@@ -66,6 +103,7 @@ export async function decideWithReads(ctx: ReadContext, input: DecideInput): Pro
 }
 
 async function observe(ctx: ReadContext, obj: ApiIntegration, need: Need): Promise<Observation> {
+  if (need.kind === 'policy') return { policy: await readPolicy(ctx, obj, need.fn) };
   const at = located(need.place, ctx.roleArn);
   if (need.kind === 'list') {
     const all = await ctx.gateway.listIntegrations(at, ctx.signal);

@@ -4,6 +4,8 @@ import type { AllowedApis, AllowedCredentials } from '../api/v1alpha1/tenancy.ts
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Protocol } from '../api/v1alpha1/group.ts';
 import type { IntegrationFields, ObservedIntegration, RouteRef } from './ports.ts';
+import type { PermissionAction, PermissionLearned, PermissionReport, PolicyRead } from './permission-ports.ts';
+import type { LambdaFunction } from './permission.ts';
 import type { Location } from '../kind/ports.ts';
 import { NEXT_STEP, NO_REQUEUE, type KindPlan, type Notice as KindNotice, type Requeue } from '../kind/plan.ts';
 import type { Place } from '../kind/record.ts';
@@ -28,8 +30,17 @@ export type Action =
       supersede?: { location: Place; integrationId: string };
       /** Add the finalizer in the same write as the pending marker (a new object). */
       withFinalizer?: boolean;
+      /** spec.lambdaPermission Check: what the policy read before the write found, for the status. */
+      permission?: PermissionReport;
     }
-  | { type: 'Update'; location: Location; integrationId: string; fields: IntegrationFields; changed: string[] }
+  | {
+      type: 'Update';
+      location: Location;
+      integrationId: string;
+      fields: IntegrationFields;
+      changed: string[];
+      permission?: PermissionReport;
+    }
   /** Hand a retained integration back: strip the ownership marker, then let the object go. */
   | { type: 'Release'; location: Place; integrationId: string; fields: IntegrationFields }
   | {
@@ -40,7 +51,8 @@ export type Action =
       why: DeleteWhy;
     }
   /** One Create/Update/DeleteIntegrationResponse (responses.ts). */
-  | { type: 'IntegrationResponse'; location: Location; integrationId: string; step: ResponseStep };
+  | { type: 'IntegrationResponse'; location: Location; integrationId: string; step: ResponseStep }
+  | PermissionAction;
 
 /**
  * Why an integration is being deleted; it shapes what the object says when routes block it.
@@ -51,7 +63,13 @@ export type DeleteWhy = 'object deleted' | 'moved' | 'extra';
 export type Notice = KindNotice<EventReason>;
 
 /** The integration the status describes. */
-export type ReportedIntegration = { integrationId: string; observed: ObservedIntegration; location: Place };
+export type ReportedIntegration = {
+  integrationId: string;
+  observed: ObservedIntegration;
+  location: Place;
+  /** spec.lambdaPermission's finding and record; absent: as the status said before. */
+  permission?: PermissionReport;
+};
 
 export type Plan = KindPlan<Action, ConditionReason, EventReason, ReportedIntegration, Need>;
 
@@ -78,6 +96,10 @@ export interface Observation {
   responses?: ObservedResponse[] | null;
   /** Learned in this pass: AWS refused the delete of `integrationId` because these routes target it. */
   inUse?: { integrationId: string; routeIds: string[] };
+  /** The policy of the function the integration invokes (spec.lambdaPermission). */
+  policy?: PolicyRead;
+  /** Learned in this pass from a permission write. */
+  permission?: PermissionLearned;
 }
 
 export interface DecideInput {
@@ -96,6 +118,11 @@ export interface DecideInput {
   allowedApis?: AllowedApis;
   /** Which roles the object's namespace may pass in spec.credentialsArn; absent: any. */
   allowedCredentials?: AllowedCredentials;
+  /**
+   * spec.lambdaPermission: present when the operator can look at Lambda permissions, with the
+   * account of the object's API (its role's, else the operator's) or why it is not known.
+   */
+  lambda?: { apiAccount: string } | { accountUnknown: string };
 }
 
 export type Need =
@@ -104,7 +131,9 @@ export type Need =
   /** The API's routes, before deleting `integrationId`: no delete is sent while routes target it. */
   | { kind: 'routes'; place: Place; integrationId: string }
   /** GetIntegrationResponses, before deciding whether they match the spec. */
-  | { kind: 'responses'; place: Place; integrationId: string };
+  | { kind: 'responses'; place: Place; integrationId: string }
+  /** The policy of the function a Lambda integration invokes. */
+  | { kind: 'policy'; fn: LambdaFunction };
 
 // Builders the deciders share, so each plan reads as what it does.
 

@@ -21,4 +21,9 @@ export type EventReason =
   | 'IntegrationInUse'
   | 'RemovalNotSupported'
   | 'AdoptionRefused'
-  | 'CredentialsNotAllowed';
+  | 'CredentialsNotAllowed'
+  /** spec.lambdaPermission: no statement lets the API invoke the function; the operator's own was added or removed; its id is taken. */
+  | 'LambdaPermissionMissing'
+  | 'LambdaPermissionAdded'
+  | 'LambdaPermissionRemoved'
+  | 'LambdaPermissionConflict';

@@ -3,9 +3,11 @@
 // carries the plan's action out (execute.ts), and words its status and failures.
 import type { ApiIntegration, ApiIntegrationStatusT } from '../api/v1alpha1/types.ts';
 import { KindReconciler, type Decision, type KindDeps, type Pass } from '../kind/reconciler.ts';
-import { executeStep } from './execute.ts';
+import { executeStep, type StepContext } from './execute.ts';
 import { failureResponse } from './failure.ts';
-import { decideWithReads, desiredState } from './observe.ts';
+import { decideWithReads, desiredState, lambdaContext } from './observe.ts';
+import { liveBlockerOf } from './live-blocker.ts';
+import type { LambdaPolicies } from './permission-ports.ts';
 import type { Observation, Plan } from './plan.ts';
 import type { IntegrationGateway, IntegrationTenancy } from './ports.ts';
 import type { EventReason } from './reasons.ts';
@@ -22,23 +24,26 @@ export interface ReconcilerDeps extends KindDeps<
   tenancy?: IntegrationTenancy;
   /** Whether an ApiIntegration with this uid exists (adoption of an orphan's integration). */
   ownerExists?: (uid: string) => boolean;
+  /** Lambda function policies, for spec.lambdaPermission; absent: permissions are not looked at. */
+  lambda?: LambdaPolicies;
 }
 
-type Learned = Pick<Observation, 'inUse'>;
+type Learned = Pick<Observation, 'inUse' | 'permission'>;
 
 /** What decide needs for `obj`, gathered and decided, reading AWS as decide asks. */
 async function decideIntegration(d: ReconcilerDeps, pass: Pass<Learned>, obj: ApiIntegration): Promise<Decision<Plan>> {
   const roleArn = await d.policy.roleFor(obj.metadata.namespace, obj.spec.roleArn);
   const allowedApis = await d.tenancy?.allowedApis(obj.metadata.namespace);
   const allowedCredentials = await d.tenancy?.allowedCredentials(obj.metadata.namespace);
-  const { gateway, defaultRegion, ownerExists, createSettleMs, notFoundGraceMs } = d;
+  const { gateway, defaultRegion, ownerExists, createSettleMs, notFoundGraceMs, lambda } = d;
   const tenancy = { allowedApis, allowedCredentials };
-  const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, ...tenancy };
+  const reads = { gateway, defaultRegion, ownerExists, signal: pass.signal, roleArn, lambda, ...tenancy };
   const { desired, invalid } = await desiredState(reads, obj);
   const observation: Observation = { ...pass.learned };
   const now = d.clock.now();
+  const lambdaInput = invalid ? undefined : await lambdaContext(reads, obj);
   const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
-  const plan = await decideWithReads(reads, input);
+  const plan = await decideWithReads(reads, { ...input, lambda: lambdaInput });
   return { plan, protocol: desired?.protocol, roleArn };
 }
 
@@ -55,10 +60,11 @@ export class ApiIntegrationReconciler extends KindReconciler<
       {
         kind: 'ApiIntegration',
         decide: (pass, obj) => decideIntegration(deps, pass, obj),
-        execute: executeStep,
+        execute: (ctx, obj, plan) => executeStep({ ...ctx, lambda: deps.lambda } as StepContext, obj, plan),
         status: nextStatus,
         failure: failureResponse,
         recordedPlace: (obj) => recordedOf(obj).location,
+        liveBlocker: liveBlockerOf,
       },
       deps,
     );

@@ -5,6 +5,7 @@ import type { ApiIntegration, ApiIntegrationStatusT, ObservedIntegrationT } from
 import { withoutUndefined, type Outcome as ConditionOutcome } from '../api/v1alpha1/conditions.ts';
 import { observedWhere, sharedStatus, type StatusBasis } from '../kind/status.ts';
 import type { ObservedIntegration } from './ports.ts';
+import type { PermissionReport } from './permission-ports.ts';
 import type { ConditionReason } from './reasons.ts';
 
 export type Outcome = ConditionOutcome<ConditionReason>;
@@ -12,6 +13,8 @@ export type Outcome = ConditionOutcome<ConditionReason>;
 export interface StatusInput extends StatusBasis<ConditionReason> {
   integrationId?: string;
   observed?: ObservedIntegration;
+  /** spec.lambdaPermission's record; absent: as before. */
+  permission?: PermissionReport;
 }
 
 function observedBlock(input: StatusInput): ObservedIntegrationT | undefined {
@@ -34,5 +37,6 @@ export function nextStatus(obj: ApiIntegration, input: StatusInput, now: Date): 
     ...sharedStatus(obj, input, now),
     integrationId: (input.integrationId ?? prev?.integrationId) || undefined,
     observed: observedBlock(input) ?? kept,
+    lambdaPermission: input.permission ? (input.permission.record ?? undefined) : prev?.lambdaPermission,
   });
 }

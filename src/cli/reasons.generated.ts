@@ -56,5 +56,9 @@ export const REASON_TABLES: ReasonTables = {
     {"reasons":["AwaitingDeployment"],"conditions":"Live=False","meaning":"at least one ApiStage does not serve it yet (a deployment is pending, the stage is Manual, or the object is Stalled and left out); the message names the stages","action":""},
     {"reasons":["NotCreated"],"conditions":"Live=False","meaning":"the object is not in AWS yet, so no stage can serve it","action":""},
     {"reasons":["NoManagedStage"],"conditions":"Live=Unknown","meaning":"no ApiStage covers the API, so the operator cannot tell; a stage with autoDeploy that no ApiStage manages serves changes by itself","action":""},
+    {"reasons":["LambdaPermissionMissing"],"conditions":"Live=False","meaning":"an ApiIntegration with lambdaPermission Check or Managed: no statement in the function policy lets the API invoke the function; the message has the aws lambda add-permission command. It outranks the stage reasons above (not NotCreated)","action":""},
+    {"reasons":["LambdaPermissionConflict"],"conditions":"Live=False","meaning":"lambdaPermission: Managed: the operator's statement id is taken by another statement that does not let the API in; the message has the remove-permission command","action":""},
+    {"reasons":["LambdaFunctionNotFound"],"conditions":"Live=False","meaning":"the function the integration names does not exist","action":""},
+    {"reasons":["LambdaPermissionUnknown"],"conditions":"Live=Unknown","meaning":"the function policy could not be read (no lambda:GetPolicy, another account's function) or AddPermission was refused; the message says why","action":""},
   ],
 };

@@ -5,6 +5,7 @@
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
 import { samePlace, type Place } from './record.ts';
 
+/** The stages' reasons; a kind's blocker brings its own (ApiIntegration: LambdaPermissionMissing, ...). */
 export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage' | 'NotCreated';
 
 /** An ApiStage as far as Live is concerned. */
@@ -28,10 +29,15 @@ export interface LiveSubject {
 
 export const servedKey = (s: Pick<LiveSubject, 'kind' | 'namespace' | 'name'>) => `${s.kind}/${s.namespace}/${s.name}`;
 
-export function liveOf(subject: LiveSubject, stages: readonly StageView[]): Liveness<LiveReason> {
+/**
+ * `blocker`: what the kind knows keeps callers from being served whatever the stages deploy (a
+ * Lambda function API Gateway may not invoke); it outranks the stages, not NotCreated.
+ */
+export function liveOf(subject: LiveSubject, stages: readonly StageView[], blocker?: Liveness): Liveness {
   const place = subject.place;
   const covering = place ? stages.filter((s) => samePlace(s.place, place)) : [];
   if (!place) return { status: 'False', reason: 'NotCreated', message: 'not in AWS yet, so not served' };
+  if (blocker) return blocker;
   if (covering.length === 0)
     return {
       status: 'Unknown',

@@ -99,6 +99,11 @@ export interface KindSeam<T extends KindObject, S, P extends AnyPlan, Learned, G
   failure(err: unknown, obj: T): FailureResponse<ReasonOf<P>, EventOf<P>>;
   /** For the kinds a stage serves: the API the object is recorded on, for its Live condition. */
   recordedPlace?(obj: T): Place | undefined;
+  /**
+   * For the kinds a stage serves: what keeps callers from being served whatever the stages deploy
+   * (a Lambda function API Gateway may not invoke); it outranks the stages on Live.
+   */
+  liveBlocker?(obj: T, reported: ReportOf<P> | undefined): Liveness | undefined;
 }
 
 /** What every kind's reconciler is given: the shell's parts and the settings every kind's decide reads. */
@@ -226,7 +231,8 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     if (!this.seam.recordedPlace || !this.d.stages) return undefined;
     const place = reported?.location ?? this.seam.recordedPlace(obj);
     const { namespace, name, generation } = obj.metadata;
-    return liveOf({ kind: this.seam.kind, namespace, name, generation, place }, this.d.stages());
+    const blocker = this.seam.liveBlocker?.(obj, reported);
+    return liveOf({ kind: this.seam.kind, namespace, name, generation, place }, this.d.stages(), blocker);
   }
 
   /** Writes status when it changed; says whether it did. */

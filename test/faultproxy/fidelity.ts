@@ -16,6 +16,7 @@ import { DEFAULT_PAGE_SIZE, INVALID_TOKEN_MESSAGE, pageOf } from './listings.ts'
 import { ManagedResources, managedIntegrationMessage } from './quick-create.ts';
 import { StageRules } from './stages.ts';
 import { RESPONSE_OPERATIONS, ResponseRules } from './responses.ts';
+import { LAMBDA_POLICY_OPERATIONS, LambdaPolicies } from './lambda-policies.ts';
 import { DEFAULT_STAGES_PER_API } from './stage-rules.ts';
 import type { Served, Snapshot } from './stage-book.ts';
 import {
@@ -69,6 +70,9 @@ export interface FidelityOptions {
    * 0: off, because that AWS quota is not established for v2 APIs.
    */
   createDeploymentIntervalMs?: number;
+  /** The emulator's account and region (moto's defaults): another account's Lambda function is refused. */
+  account?: string;
+  region?: string;
 }
 
 export const DEFAULT_INTEGRATIONS_PER_API = 300;
@@ -218,9 +222,11 @@ export class Fidelity {
   private readonly routes: RouteRules;
   private readonly stages: StageRules;
   private readonly responses: ResponseRules;
+  private readonly lambda: LambdaPolicies;
 
   constructor(opts: FidelityOptions) {
     this.opts = opts;
+    this.lambda = new LambdaPolicies({ account: opts.account ?? '123456789012', region: opts.region ?? 'us-east-1' });
     this.routes = new RouteRules(opts.routesPerApi ?? DEFAULT_ROUTES_PER_API, new RouteClears(), this.managed);
     const stageOptions = {
       stagesPerApi: opts.stagesPerApi ?? DEFAULT_STAGES_PER_API,
@@ -256,6 +262,7 @@ export class Fidelity {
    * that opts out of those 409s has writes waiting here.
    */
   exchange(kind: RequestKind, path: string, body: Buffer, up: Upstream): Promise<Exchange> {
+    if (LAMBDA_POLICY_OPERATIONS.has(kind.operation)) return this.lambda.handle(kind.operation, path, body, up);
     if (!kind.write) return this.readRule(kind, path, body, up);
     if (kind.operation === 'CreateApi')
       return this.managed.createApi(body, up, (apiId) => this.stages.quickCreated(apiId, up));

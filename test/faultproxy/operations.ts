@@ -54,6 +54,10 @@ const ROUTES: { method: string; re: RegExp; operation: string }[] = [
   { method: 'GET', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'GetDeployment' },
   { method: 'PATCH', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'UpdateDeployment' },
   { method: 'DELETE', re: /^\/v2\/apis\/([^/]+)\/deployments\/[^/]+$/, operation: 'DeleteDeployment' },
+  // Lambda function policies (spec.lambdaPermission): on no API, so never serialized with its writes.
+  { method: 'GET', re: /^\/2015-03-31\/functions\/[^/]+\/policy$/, operation: 'GetPolicy' },
+  { method: 'POST', re: /^\/2015-03-31\/functions\/[^/]+\/policy$/, operation: 'AddPermission' },
+  { method: 'DELETE', re: /^\/2015-03-31\/functions\/[^/]+\/policy\/[^/]+$/, operation: 'RemovePermission' },
 ];
 
 /** The five operations on the responses of an integration or a route. */

@@ -21,7 +21,8 @@ export type FidelityOutcome =
   | 'fidelity_not_found'
   | 'fidelity_bad_request'
   | 'fidelity_key_exists'
-  | 'fidelity_throttled';
+  | 'fidelity_throttled'
+  | 'fidelity_denied';
 
 export interface Answer {
   kind: 'answer';

@@ -43,6 +43,11 @@ describe('parseConfig', () => {
     const own = { ...global, AWS_ENDPOINT_URL_STS: 'http://sts:5000', AWS_ENDPOINT_URL_APIGATEWAYV2: 'http://gw:5000' };
     expect(parseConfig([], own)).toMatchObject({ awsEndpoint: 'http://gw:5000', stsEndpoint: 'http://sts:5000' });
     expect(parseConfig(['--sts-endpoint', 'http://vpce:443'], own).stsEndpoint).toBe('http://vpce:443');
+    // Lambda's own override only; unset, the operator sends Lambda's calls to --aws-endpoint.
+    expect(parseConfig([], global).lambdaEndpoint).toBeUndefined();
+    expect(parseConfig([], { ...global, AWS_ENDPOINT_URL_LAMBDA: 'http://lambda:5000' }).lambdaEndpoint).toBe(
+      'http://lambda:5000',
+    );
     expect(parseConfig([], { AWS_REGION: 'x' }).stsEndpoint).toBeUndefined();
   });
   it('treats a bare boolean flag as true', () => {

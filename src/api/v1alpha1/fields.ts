@@ -119,6 +119,7 @@ export const OPERATOR_FIELDS = [
   'deletionPolicy',
   'integrationId',
   'managementPolicy',
+  'lambdaPermission',
 ] as const;
 
 /**

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { managementPolicyField, regionField, roleArnField, statusSchema } from './common-schema.ts';
 import { deletionPolicySpecSchema } from './deletion-policy.ts';
 import { INTEGRATION_RESPONSE_RULES, integrationResponsesField } from './response-schema.ts';
+import { lambdaPermissionSpecSchema, lambdaPermissionStatusSchema } from './lambda-permission.ts';
 import { HTTP_METHODS, ID_SHAPE, IAM_ROLE_ARN, StringEnum, adoptedIdRule, kindNames, type CelRule } from './group.ts';
 import {
   DESCRIPTION_MAX,
@@ -341,6 +342,7 @@ export const ApiIntegrationSpec = Type.Object(
     managementPolicy: managementPolicyField(
       'Manage (default) makes AWS match the spec; ObserveOnly only reads the integration and reports it in status, never writing to AWS.',
     ),
+    lambdaPermission: lambdaPermissionSpecSchema(),
   },
   {
     description:
@@ -376,7 +378,10 @@ export const ObservedIntegration = Type.Object(
 
 export const ApiIntegrationStatus = statusSchema(
   'integration',
-  { integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })) },
+  {
+    integrationId: Type.Optional(Type.String({ description: 'ID of the integration in API Gateway.' })),
+    lambdaPermission: lambdaPermissionStatusSchema(),
+  },
   ObservedIntegration,
 );
 

@@ -252,6 +252,7 @@ describe('chart values', () => {
     const objs = render({
       region: 'eu-west-1',
       awsEndpoint: 'http://moto:5000',
+      lambdaEndpoint: 'http://moto:5000',
       stsEndpoint: 'http://moto:5000',
       labelSelector: 'team=a',
       'watchNamespaces[0]': 'apps',
@@ -279,6 +280,7 @@ describe('chart values', () => {
     expect(cfg).toMatchObject({
       region: 'eu-west-1',
       awsEndpoint: 'http://moto:5000',
+      lambdaEndpoint: 'http://moto:5000',
       stsEndpoint: 'http://moto:5000',
       labelSelector: 'team=a',
       watchNamespaces: ['apps'],

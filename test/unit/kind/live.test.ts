@@ -31,3 +31,18 @@ describe('liveOf', () => {
     expect(liveOf({ ...route, kind: 'ApiIntegration' }, [stage('team-a/prod', now)]).status).toBe('False');
   });
 });
+
+describe('liveOf with what the kind knows keeps callers out', () => {
+  const blocker = {
+    status: 'False' as const,
+    reason: 'LambdaPermissionMissing',
+    message: 'run: aws lambda add-permission …',
+  };
+  it('outranks every stage reason, not NotCreated', () => {
+    const now = { 'ApiRoute/team-a/items': 3 };
+    expect(liveOf(route, [stage('team-a/prod', now)], blocker)).toEqual(blocker);
+    expect(liveOf(route, [], blocker)).toEqual(blocker);
+    expect(liveOf(route, [stage('team-a/prod', {})], blocker)).toEqual(blocker);
+    expect(liveOf({ ...route, place: undefined }, [], blocker)).toMatchObject({ reason: 'NotCreated' });
+  });
+});

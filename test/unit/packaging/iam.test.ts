@@ -57,7 +57,7 @@ function allows(policy: Policy, action: string, resource: string, context: Recor
   );
 }
 
-const POLICY_FILES = ['iam-policy.json', 'iam-policy-assume-role.json'];
+const POLICY_FILES = ['iam-policy.json', 'iam-policy-assume-role.json', 'iam-policy-lambda-permissions.json'];
 const toApiGateway = { 'iam:PassedToService': 'apigateway.amazonaws.com' };
 
 const apigw = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
@@ -97,6 +97,7 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
   DeleteRouteResponseCommand: { method: 'DELETE', path: '/apis/a1b2c3d/routes/r4s5t6u/routeresponses/rr1a2b' },
   // ApiStage: the stage, its settings, and the deployments it serves.
   GetStageCommand: { method: 'GET', path: '/apis/a1b2c3d/stages/prod' },
+  GetStagesCommand: { method: 'GET', path: '/apis/a1b2c3d/stages' },
   CreateStageCommand: { method: 'POST', path: '/apis/a1b2c3d/stages' },
   UpdateStageCommand: { method: 'PATCH', path: '/apis/a1b2c3d/stages/prod' },
   DeleteStageCommand: { method: 'DELETE', path: '/apis/a1b2c3d/stages/prod' },
@@ -108,6 +109,16 @@ const OPERATIONS: Record<string, { method: string; path: string }> = {
   GetDeploymentsCommand: { method: 'GET', path: '/apis/a1b2c3d/deployments' },
 };
 
+// Lambda's calls (spec.lambdaPermission): GetPolicy in the main policy, the writes in their own,
+// opt-in document, for API Gateway's principal only.
+const LAMBDA_OPERATIONS: Record<string, { action: string; file: string }> = {
+  GetPolicyCommand: { action: 'lambda:GetPolicy', file: 'iam-policy.json' },
+  AddPermissionCommand: { action: 'lambda:AddPermission', file: 'iam-policy-lambda-permissions.json' },
+  RemovePermissionCommand: { action: 'lambda:RemovePermission', file: 'iam-policy-lambda-permissions.json' },
+};
+const FUNCTION = 'arn:aws:lambda:eu-west-1:111122223333:function:orders';
+const toApiGatewayPrincipal = { 'lambda:Principal': 'apigateway.amazonaws.com' };
+
 // Calls IAM does not authorize: GetCallerIdentity needs no permission and still works under an
 // explicit Deny (STS API reference, GetCallerIdentity), so the policy has nothing to grant for it.
 const WITHOUT_PERMISSION = new Set(['GetCallerIdentityCommand']);
@@ -117,10 +128,12 @@ describe('docs/iam-policy.json', () => {
 
   const apigwStatements = policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('apigateway:')));
   const passRoleStatements = policy.Statement.filter((s) => grantsAction(s, 'iam:PassRole'));
+  const lambdaStatements = policy.Statement.filter((s) => list(s.Action).some((a) => a.startsWith('lambda:')));
 
-  it('is a policy document with API Gateway actions on /apis and iam:PassRole, no wildcard actions', () => {
+  it('is a policy document with API Gateway actions on /apis, iam:PassRole and lambda:GetPolicy, no wildcard actions', () => {
     expect(policy.Version).toBe('2012-10-17');
-    expect(apigwStatements.length + passRoleStatements.length).toBe(policy.Statement.length);
+    expect(apigwStatements.length + passRoleStatements.length + lambdaStatements.length).toBe(policy.Statement.length);
+    for (const s of lambdaStatements) expect(list(s.Action)).toEqual(['lambda:GetPolicy']);
     for (const s of policy.Statement) expect(s.Effect).toBe('Allow');
     for (const s of apigwStatements) {
       for (const a of list(s.Action)) expect(a).toMatch(/^apigateway:(GET|POST|PATCH|DELETE)$/);
@@ -160,8 +173,13 @@ describe('docs/iam-policy.json', () => {
       .filter((c) => !WITHOUT_PERMISSION.has(c))
       .sort();
     // A new AWS call needs its entry above, and a look at the policy; an entry no call uses goes.
-    expect(used).toEqual(Object.keys(OPERATIONS).sort());
-    for (const c of used) {
+    expect(used).toEqual([...Object.keys(OPERATIONS), ...Object.keys(LAMBDA_OPERATIONS)].sort());
+    for (const [c, { action, file }] of Object.entries(LAMBDA_OPERATIONS)) {
+      const context = file === 'iam-policy.json' ? {} : toApiGatewayPrincipal;
+      expect([c, allows(read(file), action, FUNCTION, context)]).toEqual([c, true]);
+      expect([c, allows(read(file), action, `${FUNCTION}:live`, context)]).toEqual([c, true]);
+    }
+    for (const c of used.filter((u) => !(u in LAMBDA_OPERATIONS))) {
       const { method, path } = OPERATIONS[c]!;
       expect([c, allows(policy, `apigateway:${method}`, apigw(path))]).toEqual([c, true]);
     }
@@ -193,6 +211,22 @@ describe('docs/iam-policy.json', () => {
   });
 });
 
+describe('docs/iam-policy-lambda-permissions.json', () => {
+  const policy = read('iam-policy-lambda-permissions.json');
+
+  it('adds and removes statements for API Gateway only, on functions only, and reads nothing else', () => {
+    for (const s of policy.Statement) {
+      expect(list(s.Action).sort()).toEqual(['lambda:AddPermission', 'lambda:RemovePermission']);
+      expect(s.Condition).toEqual({ StringEquals: toApiGatewayPrincipal });
+    }
+    expect(allows(policy, 'lambda:AddPermission', FUNCTION, toApiGatewayPrincipal)).toBe(true);
+    expect(allows(policy, 'lambda:AddPermission', FUNCTION, { 'lambda:Principal': '*' })).toBe(false);
+    expect(allows(policy, 'lambda:AddPermission', FUNCTION, { 'lambda:Principal': '444455556666' })).toBe(false);
+    expect(allows(policy, 'lambda:UpdateFunctionCode', FUNCTION, toApiGatewayPrincipal)).toBe(false);
+    expect(allows(policy, 'lambda:AddLayerVersionPermission', FUNCTION, toApiGatewayPrincipal)).toBe(false);
+  });
+});
+
 describe('docs/iam-policy-assume-role.json', () => {
   const policy = read('iam-policy-assume-role.json');
 
@@ -212,15 +246,18 @@ describe('docs/aws.md', () => {
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as Policy);
     expect(blocks).toContainEqual(read('iam-policy.json'));
     expect(blocks).toContainEqual(read('iam-policy-assume-role.json'));
+    expect(blocks).toContainEqual(read('iam-policy-lambda-permissions.json'));
   });
 });
 
 describe('all policies together', () => {
-  it('use only apigateway:*, sts:AssumeRole and iam:PassRole actions, never "*"', () => {
+  it('use only apigateway:*, sts:AssumeRole, iam:PassRole and the three Lambda policy actions, never "*"', () => {
     const actions = POLICY_FILES.flatMap((f) => read(f).Statement.flatMap((s) => list(s.Action)));
     for (const a of actions) {
       expect(a).not.toBe('*');
-      expect(a).toMatch(/^apigateway:[A-Z]+$|^sts:AssumeRole$|^iam:PassRole$/);
+      expect(a).toMatch(
+        /^apigateway:[A-Z]+$|^sts:AssumeRole$|^iam:PassRole$|^lambda:(GetPolicy|AddPermission|RemovePermission)$/,
+      );
     }
   });
 

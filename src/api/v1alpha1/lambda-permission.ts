@@ -1,0 +1,37 @@
+// spec.lambdaPermission and status.lambdaPermission of ApiIntegration: whether the operator looks at
+// (Check), keeps (Managed) or leaves alone (Ignore) the Lambda resource-policy statement that lets
+// API Gateway invoke the integration's function. Operator behaviour, not an AWS field, so it stays
+// out of the field table, like deletionPolicy and managementPolicy.
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from './group.ts';
+
+export const LAMBDA_PERMISSION_MODES = ['Check', 'Managed', 'Ignore'] as const;
+export type LambdaPermissionMode = (typeof LAMBDA_PERMISSION_MODES)[number];
+
+/** Check when left out: the field stays unset in the spec, so GitOps tools see no diff. */
+export const effectiveLambdaPermission = (spec: { lambdaPermission?: LambdaPermissionMode }): LambdaPermissionMode =>
+  spec.lambdaPermission ?? 'Check';
+
+export const lambdaPermissionSpecSchema = () =>
+  Type.Optional(
+    StringEnum(
+      LAMBDA_PERMISSION_MODES,
+      'Lambda integrations only (integrationUri a function ARN, no credentialsArn): the permission API Gateway needs to invoke the function. Check (default) reads the function policy (lambda:GetPolicy) and sets Live=False, reason LambdaPermissionMissing, with the add-permission command when no statement lets this API invoke it; Managed also keeps one statement of its own for this API (lambda:AddPermission) and removes it on delete or move unless deletionPolicy is Retain; Ignore neither reads nor writes it.',
+    ),
+  );
+
+export const lambdaPermissionStatusSchema = () =>
+  Type.Optional(
+    Type.Object(
+      {
+        functionArn: Type.String({ description: 'The function (unqualified ARN) the statement is on.' }),
+        qualifier: Type.Optional(Type.String({ description: 'The version or alias the statement is on.' })),
+        statementId: Type.String({ description: 'The statement id the operator added.' }),
+        sourceArn: Type.String({ description: 'The execute-api ARN the statement allows.' }),
+      },
+      {
+        description:
+          'lambdaPermission Managed: the statement the operator added to the function policy, removed on delete or move.',
+      },
+    ),
+  );

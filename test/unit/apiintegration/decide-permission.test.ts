@@ -1,0 +1,246 @@
+// spec.lambdaPermission as a decision table: what an integration that matches its spec does about
+// the Lambda permission in each mode, on delete and on a move.
+import { describe, expect, it } from '@jest/globals';
+import { decide, type DecideInput, type Observation } from '../../../src/apiintegration/decide.ts';
+import { desiredFields } from '../../../src/apiintegration/desired.ts';
+import type { ApiIntegration, ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
+import { UID, lambdaSpec, object, observed, recordedAt } from './fixtures.ts';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const FN = lambdaSpec.integrationUri!;
+const SID = `apigw-api1-${UID}`;
+const SOURCE = 'arn:aws:execute-api:us-east-1:123456789012:api1/*';
+
+function input(obj: ApiIntegration, observation: Observation = {}): DecideInput {
+  return {
+    obj,
+    observation: { current: observed(), ...observation },
+    now: NOW,
+    lambda: { apiAccount: '123456789012' },
+    desired: {
+      location: { region: 'us-east-1', apiId: obj.spec.apiId },
+      protocol: 'HTTP',
+      fields: desiredFields(obj.spec, UID),
+    },
+  };
+}
+
+const withMode = (lambdaPermission: 'Check' | 'Managed' | 'Ignore', over: Partial<ApiIntegrationSpecT> = {}) =>
+  object({ spec: { lambdaPermission, ...over }, annotations: recordedAt() });
+
+const ours = (source = SOURCE, fn = FN) => ({
+  Sid: SID,
+  Effect: 'Allow',
+  Principal: { Service: 'apigateway.amazonaws.com' },
+  Action: 'lambda:InvokeFunction',
+  Resource: fn,
+  Condition: { ArnLike: { 'AWS:SourceArn': source } },
+});
+const read = (...Statement: object[]) => ({
+  kind: 'policy' as const,
+  policy: Statement.length ? JSON.stringify({ Version: '2012-10-17', Statement }) : undefined,
+});
+const recorded = (sourceArn = SOURCE, statementId = SID) => ({ functionArn: FN, statementId, sourceArn });
+const withStatus = (obj: ApiIntegration, lambdaPermission: ReturnType<typeof recorded>) => ({
+  ...obj,
+  status: { lambdaPermission },
+});
+
+describe('lambdaPermission Check (the default)', () => {
+  it('reads the function policy once the integration matches the spec', () => {
+    expect(decide(input(object({ annotations: recordedAt() }))).need).toEqual({
+      kind: 'policy',
+      fn: { functionArn: FN, partition: 'aws', region: 'us-east-1', account: '123456789012' },
+    });
+  });
+  it('missing: Live False with the command that grants it, a Warning, Ready untouched, no write', () => {
+    const plan = decide(input(object({ annotations: recordedAt() }), { policy: read() }));
+    expect(plan.action).toEqual({ type: 'None' });
+    expect(plan.outcome).toMatchObject({ kind: 'Ready', reason: 'Synced' });
+    expect(plan.report?.permission?.blocker).toMatchObject({ status: 'False', reason: 'LambdaPermissionMissing' });
+    expect(plan.report?.permission?.blocker?.message).toContain(
+      `aws lambda add-permission --function-name ${FN} --statement-id ${SID} --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn '${SOURCE}' --region us-east-1`,
+    );
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionMissing' });
+  });
+  it('present (any statement that lets the API in): nothing blocks', () => {
+    const plan = decide(input(withMode('Check'), { policy: read({ ...ours(), Sid: 'by-hand' }) }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission).toEqual({ record: null });
+  });
+  it.each([
+    [{ kind: 'unreadable' as const, why: 'AccessDenied' }, 'Unknown', 'LambdaPermissionUnknown'],
+    [{ kind: 'functionMissing' as const }, 'False', 'LambdaFunctionNotFound'],
+  ])('%o: Live %s %s, never a failed pass', (policy, status, reason) => {
+    const plan = decide(input(withMode('Check'), { policy }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Ready' });
+    expect(plan.report?.permission?.blocker).toMatchObject({ status, reason });
+  });
+  it('an integration given a role needs no permission and reads none', () => {
+    const obj = object({ spec: { credentialsArn: 'arn:aws:iam::123456789012:role/r' }, annotations: recordedAt() });
+    const plan = decide(input(obj, { current: observed({ credentialsArn: 'arn:aws:iam::123456789012:role/r' }) }));
+    expect(plan.need).toBeUndefined();
+    expect(plan.report?.permission).toEqual({ record: null });
+  });
+});
+
+describe('the API account not known (STS did not answer)', () => {
+  it('Live Unknown saying why; nothing read or written, the integration still Ready', () => {
+    const plan = decide({ ...input(withMode('Managed')), lambda: { accountUnknown: 'GetCallerIdentity: timeout' } });
+    expect(plan.need).toBeUndefined();
+    expect(plan.action.type).toBe('None');
+    expect(plan.outcome).toMatchObject({ kind: 'Ready' });
+    expect(plan.report?.permission?.blocker).toMatchObject({ status: 'Unknown', reason: 'LambdaPermissionUnknown' });
+    expect(plan.report?.permission?.blocker?.message).toContain('GetCallerIdentity: timeout');
+  });
+});
+
+describe('lambdaPermission Check with a create', () => {
+  it('reads the policy before the create and reports it with it: one status write, no pass after', () => {
+    const fresh = object({ finalizers: [] });
+    expect(decide(input(fresh, { current: undefined })).need).toMatchObject({ kind: 'policy' });
+    const plan = decide(input(fresh, { current: undefined, policy: read() }));
+    expect(plan.action).toMatchObject({
+      type: 'Create',
+      permission: { record: null, blocker: { reason: 'LambdaPermissionMissing' } },
+    });
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionMissing' });
+    expect(plan.requeue.kind).toBe('drift');
+  });
+});
+
+describe('an update away from Lambda', () => {
+  it('clears a permission blocker with the update and keeps the record for the removal that follows', () => {
+    const http: Partial<ApiIntegrationSpecT> = {
+      integrationType: 'HTTP_PROXY',
+      integrationUri: 'https://x',
+      integrationMethod: 'GET',
+      payloadFormatVersion: '1.0',
+    };
+    const obj = withStatus(withMode('Managed', http), recorded());
+    const plan = decide(input(obj));
+    expect(plan.action).toMatchObject({ type: 'Update', permission: { record: recorded() } });
+    expect(plan.action.type === 'Update' && plan.action.permission?.blocker).toBeFalsy();
+  });
+});
+
+describe('lambdaPermission Ignore', () => {
+  it('reads nothing and reports nothing', () => {
+    const plan = decide(input(withMode('Ignore')));
+    expect(plan.need).toBeUndefined();
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission?.blocker).toBeUndefined();
+  });
+});
+
+describe('lambdaPermission Managed', () => {
+  it('missing: adds the one statement, then decides again', () => {
+    const plan = decide(input(withMode('Managed'), { policy: read() }));
+    expect(plan.action).toMatchObject({
+      type: 'AddPermission',
+      statement: { statementId: SID, sourceArn: SOURCE, fn: { functionArn: FN } },
+    });
+    expect(plan.event).toMatchObject({ type: 'Normal', reason: 'LambdaPermissionAdded' });
+    expect(plan.continues).toBe(true);
+  });
+  it('present as added: recorded in status, nothing written', () => {
+    const plan = decide(input(withMode('Managed'), { policy: read(ours()) }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission).toEqual({ record: recorded() });
+  });
+  it("allowed by another statement (the user's, or another object's on the same API and function): adds its own all the same", () => {
+    // Otherwise deleting that other object would take the permission away until the next drift check.
+    const plan = decide(input(withMode('Managed'), { policy: read({ ...ours(), Sid: 'apigw-api1-another-object' }) }));
+    expect(plan.action).toMatchObject({ type: 'AddPermission', statement: { statementId: SID } });
+  });
+  it('its id taken while other statements let the API in: a Warning, but Live is not blocked', () => {
+    const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
+    const plan = decide(input(withMode('Managed'), { policy: read(other, { ...ours(), Sid: 'mine' }) }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionConflict' });
+    expect(plan.report?.permission?.blocker).toBeUndefined();
+  });
+  it('its id taken by another statement: a conflict on Live and a Warning, no write, no loop', () => {
+    const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
+    for (const observation of [{ policy: read(other) }, { policy: read(), permission: { conflict: true as const } }]) {
+      const plan = decide(input(withMode('Managed'), observation));
+      expect(plan.action.type).toBe('None');
+      expect(plan.report?.permission?.blocker).toMatchObject({ status: 'False', reason: 'LambdaPermissionConflict' });
+      expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionConflict' });
+    }
+  });
+  it('a refused add: Live Unknown saying why, no write', () => {
+    const plan = decide(input(withMode('Managed'), { policy: read(), permission: { denied: 'AccessDenied' } }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission?.blocker).toMatchObject({ status: 'Unknown', reason: 'LambdaPermissionUnknown' });
+  });
+  it('added in this pass but not yet read back: not added twice', () => {
+    const plan = decide(input(withMode('Managed'), { policy: read(), permission: { added: true } }));
+    expect(plan.action.type).toBe('None');
+  });
+  it('moved to another API: adds the new statement first, then removes the recorded one', () => {
+    const old = 'arn:aws:execute-api:us-east-1:123456789012:api0/*';
+    const obj = withStatus(withMode('Managed'), recorded(old, `apigw-api0-${UID}`));
+    expect(decide(input(obj, { policy: read() })).action.type).toBe('AddPermission');
+    const plan = decide(input(obj, { policy: read(ours()) }));
+    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api0-${UID}` });
+    expect(plan.event).toMatchObject({ reason: 'LambdaPermissionRemoved' });
+    const removed = plan.action.type === 'RemovePermission' ? [`${FN}||apigw-api0-${UID}`] : [];
+    const after = decide(input(obj, { policy: read(ours()), permission: { removed } }));
+    expect(after.action.type).toBe('None');
+    expect(after.report?.permission).toEqual({ record: recorded() });
+  });
+  it('a URI that is no longer a function: the recorded statement is removed', () => {
+    const obj = withStatus(
+      withMode('Managed', {
+        integrationType: 'HTTP_PROXY',
+        integrationUri: 'https://x',
+        integrationMethod: 'GET',
+        payloadFormatVersion: '1.0',
+      }),
+      recorded(),
+    );
+    const current = observed({
+      integrationType: 'HTTP_PROXY',
+      integrationUri: 'https://x',
+      integrationMethod: 'GET',
+      payloadFormatVersion: '1.0',
+    });
+    expect(decide(input(obj, { current })).action).toMatchObject({ type: 'RemovePermission', statementId: SID });
+  });
+  it('switched to Check: the statement stays in place and is forgotten', () => {
+    const plan = decide(input(withStatus(withMode('Check'), recorded()), { policy: read(ours()) }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission).toEqual({ record: null });
+  });
+  it('a create comes back at once, so the permission follows it', () => {
+    const plan = decide(input(object({ spec: { lambdaPermission: 'Managed' } }), { current: undefined }));
+    expect(plan.action.type).toBe('Create');
+    expect(plan.requeue).toEqual({ kind: 'next-step' });
+  });
+});
+
+describe('lambdaPermission Managed on delete', () => {
+  const deleting = (over: Partial<ApiIntegrationSpecT> = {}) =>
+    object({ deleting: true, spec: { lambdaPermission: 'Managed', ...over }, annotations: recordedAt() });
+  it('removes the recorded statement, then the one the spec names (a lost status write), then goes on', () => {
+    const obj = withStatus(deleting(), recorded(SOURCE, 'apigw-api1-other'));
+    const first = decide(input(obj));
+    expect(first.action).toMatchObject({ type: 'RemovePermission', statementId: 'apigw-api1-other' });
+    const second = decide(input(obj, { permission: { removed: [`${FN}||apigw-api1-other`] } }));
+    expect(second.action).toMatchObject({ type: 'RemovePermission', statementId: SID });
+    const third = decide(
+      input(obj, { permission: { removed: [`${FN}||apigw-api1-other`, `${FN}||${SID}`] }, routes: [] }),
+    );
+    expect(third.action).toMatchObject({ type: 'Delete', integrationId: 'int1' });
+  });
+  it('deletionPolicy Retain leaves the statement', () => {
+    const plan = decide(input(withStatus(deleting({ deletionPolicy: 'Retain' }), recorded())));
+    expect(plan.action.type).toBe('Release');
+  });
+  it('Check removes nothing on delete', () => {
+    const plan = decide(input(object({ deleting: true, annotations: recordedAt() }), { routes: [] }));
+    expect(plan.action.type).toBe('Delete');
+  });
+});
