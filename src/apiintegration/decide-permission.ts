@@ -4,7 +4,10 @@
 // API invoke it, and removes the statement it added once it is no longer wanted (a move, a new
 // URI, a deleted object). One AWS write per step; the calls are in execute-permission.ts.
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
-import { effectiveLambdaPermission } from '../api/v1alpha1/lambda-permission.ts';
+import {
+  effectiveLambdaPermission,
+  type LambdaPermissionLiveReason as PermissionLiveReason,
+} from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import {
   addPermissionCommand,
@@ -20,8 +23,7 @@ import {
 import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
 import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
 
-export type PermissionLiveReason =
-  'LambdaPermissionMissing' | 'LambdaPermissionConflict' | 'LambdaPermissionUnknown' | 'LambdaFunctionNotFound';
+export type { PermissionLiveReason };
 
 type Blocker = Liveness<PermissionLiveReason>;
 

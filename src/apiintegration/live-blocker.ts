@@ -2,20 +2,11 @@
 // (the generic shell asks each kind; src/kind/live.ts ranks it). A pass that did not look at the
 // permission (a failure, an update step) keeps what the last look found, so Live does not flicker.
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
+import { recordedPermissionBlocker } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import type { PermissionLiveReason } from './decide-permission.ts';
 import type { ReportedIntegration } from './plan.ts';
-
-const PERMISSION_REASONS: ReadonlySet<string> = new Set<PermissionLiveReason>([
-  'LambdaPermissionMissing',
-  'LambdaPermissionConflict',
-  'LambdaPermissionUnknown',
-  'LambdaFunctionNotFound',
-]);
 
 export function liveBlockerOf(obj: ApiIntegration, reported: ReportedIntegration | undefined): Liveness | undefined {
   if (reported?.permission) return reported.permission.blocker;
-  const was = obj.status?.conditions?.find((c) => c.type === 'Live');
-  if (!was || !PERMISSION_REASONS.has(was.reason ?? '')) return undefined;
-  return { status: was.status as Liveness['status'], reason: was.reason!, message: was.message ?? '' };
+  return recordedPermissionBlocker(obj);
 }

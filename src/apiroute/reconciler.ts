@@ -3,6 +3,8 @@
 // the other ApiRoutes' claims, the reads decide asks for), carries the plan's action out
 // (execute.ts), and words its status and failures. A key AWS refused in this pass is learned, and
 // the next decision lists to say whose it is.
+import type { Liveness } from '../api/v1alpha1/conditions.ts';
+import { recordedPermissionBlocker } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiRoute, ApiRouteStatusT } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import type { Place } from '../kind/record.ts';
@@ -53,6 +55,17 @@ async function decideRoute(
   return { plan, protocol: desired?.protocol, roleArn };
 }
 
+/**
+ * A caller of a route whose integration's Lambda function API Gateway may not invoke gets a 500,
+ * whatever the stages serve: the route's Live says so, in its integration's words.
+ */
+function targetBlocker(d: RouteReconcilerDeps, obj: ApiRoute): Liveness | undefined {
+  const name = obj.spec.integrationRef?.name;
+  const target = name ? d.integration(`${obj.metadata.namespace}/${name}`) : undefined;
+  const blocker = target ? recordedPermissionBlocker(target) : undefined;
+  return blocker && { ...blocker, message: `its ApiIntegration ${name}: ${blocker.message}` };
+}
+
 /** The ApiRoute reconciler: the generic shell over this kind's seam. */
 export class ApiRouteReconciler extends KindReconciler<
   ApiRoute,
@@ -70,6 +83,7 @@ export class ApiRouteReconciler extends KindReconciler<
         status: nextRouteStatus,
         failure: routeFailureResponse,
         recordedPlace: (obj) => recordedRouteOf(obj).location,
+        liveBlocker: (obj) => targetBlocker(deps, obj),
       },
       deps,
     );

@@ -2,6 +2,7 @@
 // SetupWithManager is): which ApiRoutes an ApiIntegration's change concerns (a route follows its
 // integration's id), what an ApiRoute claims for the ownership index, and which updates of either
 // kind are worth a reconcile.
+import { recordedPermissionBlocker } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiRoute } from '../api/v1alpha1/route-types.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { specOrRequestChanged, trimmedForCache } from '../kind/cache.ts';
@@ -22,8 +23,9 @@ export function routesReferencing(integration: ApiIntegration, routes: Iterable<
 
 /**
  * An ApiIntegration update concerns its routes when what they resolve through it changes: its
- * recorded integration or place, or the start of its deletion. (Its creation and removal always do;
- * the informer's add and delete handlers map those without asking.)
+ * recorded integration or place, the start of its deletion, or what its function policy means for
+ * their Live. (Its creation and removal always do; the informer's add and delete handlers map those
+ * without asking.)
  */
 export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiIntegration): boolean {
   const was = recordedIntegrationOf(old);
@@ -31,9 +33,15 @@ export function integrationChangeConcernsRoutes(old: ApiIntegration, cur: ApiInt
   return (
     was.integrationId !== is.integrationId ||
     placeKey(was.location) !== placeKey(is.location) ||
-    !old.metadata.deletionTimestamp !== !cur.metadata.deletionTimestamp
+    !old.metadata.deletionTimestamp !== !cur.metadata.deletionTimestamp ||
+    blockerKey(old) !== blockerKey(cur)
   );
 }
+
+const blockerKey = (i: ApiIntegration): string => {
+  const b = recordedPermissionBlocker(i);
+  return b ? `${b.status}/${b.reason}/${b.message}` : '';
+};
 
 /** The routes an ApiRoute records (its route and one still to delete after a move), for the ownership index. */
 export function routeClaimsOf(route: ApiRoute): RouteClaim[] {

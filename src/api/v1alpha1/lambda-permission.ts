@@ -3,6 +3,7 @@
 // API Gateway invoke the integration's function. Operator behaviour, not an AWS field, so it stays
 // out of the field table, like deletionPolicy and managementPolicy.
 import { Type } from '@sinclair/typebox';
+import { LIVE, type Liveness } from './conditions.ts';
 import { StringEnum } from './group.ts';
 
 export const LAMBDA_PERMISSION_MODES = ['Check', 'Managed', 'Ignore'] as const;
@@ -35,3 +36,27 @@ export const lambdaPermissionStatusSchema = () =>
       },
     ),
   );
+
+/** The Live reasons that come from the function policy, not from the stages. */
+export const LAMBDA_PERMISSION_LIVE_REASONS = [
+  'LambdaPermissionMissing',
+  'LambdaPermissionConflict',
+  'LambdaPermissionUnknown',
+  'LambdaFunctionNotFound',
+] as const;
+export type LambdaPermissionLiveReason = (typeof LAMBDA_PERMISSION_LIVE_REASONS)[number];
+
+const PERMISSION_REASONS: ReadonlySet<string> = new Set(LAMBDA_PERMISSION_LIVE_REASONS);
+
+/**
+ * What an ApiIntegration's status last said about its function policy, when that keeps callers
+ * from being served: read by the integration itself between looks, and by the routes that target
+ * it, since a caller of such a route gets a 500 whatever the stages deploy.
+ */
+export function recordedPermissionBlocker(obj: {
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}): Liveness | undefined {
+  const live = obj.status?.conditions?.find((c) => c.type === LIVE);
+  if (!live || !PERMISSION_REASONS.has(live.reason ?? '')) return undefined;
+  return { status: live.status as Liveness['status'], reason: live.reason!, message: live.message ?? '' };
+}

@@ -66,6 +66,32 @@ describe('creating and keeping a route', () => {
     expect(t.gateway.calls).toEqual(['GetRoute']);
   });
 
+  it("reads Live False when its integration's Lambda function may not be invoked, whatever the stages serve", async () => {
+    const stage = { key: 'team-a/prod', place: { apiId: 'api1', region: 'us-east-1' }, served: {} };
+    const t = setup(routeObject({ finalizers: [] }), { stages: () => [stage] });
+    await t.run();
+    expect(t.condition('Live')).toMatchObject({ status: 'False', reason: 'AwaitingDeployment' });
+    const message = 'no statement lets API api1 invoke orders: aws lambda add-permission --function-name orders';
+    t.integrations.set('team-a/items', {
+      ...itemsIntegration('int1'),
+      status: {
+        conditions: [
+          { type: 'Live', status: 'False', reason: 'LambdaPermissionMissing', message, lastTransitionTime: '' },
+        ],
+      },
+    } as ReturnType<typeof itemsIntegration>);
+    await t.run();
+    expect(t.condition('Live')).toMatchObject({
+      status: 'False',
+      reason: 'LambdaPermissionMissing',
+      message: `its ApiIntegration items: ${message}`,
+    });
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    t.integrations.set('team-a/items', itemsIntegration('int1'));
+    await t.run();
+    expect(t.condition('Live')).toMatchObject({ status: 'False', reason: 'AwaitingDeployment' });
+  });
+
   it('does nothing for an object that is gone from the cache', async () => {
     const t = setup(routeObject(), { get: () => undefined });
     expect(await t.run()).toEqual({});

@@ -40,6 +40,19 @@ describe('an ApiIntegration change requeues the routes that name it', () => {
     const statusOnly = { ...base, status: { observedGeneration: 1 } };
     expect(integrationChangeConcernsRoutes(base, statusOnly)).toBe(false);
   });
+
+  it('concerns them when what its function policy means for Live changes, not when the stages move its Live', () => {
+    const live = (status: 'True' | 'False' | 'Unknown', reason: string, message = '') => ({
+      ...itemsIntegration('int1'),
+      status: { conditions: [{ type: 'Live', status, reason, message, lastTransitionTime: '' }] },
+    });
+    const missing = live('False', 'LambdaPermissionMissing', 'run aws lambda add-permission ...');
+    expect(integrationChangeConcernsRoutes(live('True', 'Served'), missing)).toBe(true);
+    expect(integrationChangeConcernsRoutes(missing, live('False', 'AwaitingDeployment'))).toBe(true);
+    expect(integrationChangeConcernsRoutes(missing, live('Unknown', 'LambdaPermissionUnknown'))).toBe(true);
+    expect(integrationChangeConcernsRoutes(live('True', 'Served'), live('False', 'AwaitingDeployment'))).toBe(false);
+    expect(integrationChangeConcernsRoutes(missing, { ...missing })).toBe(false);
+  });
 });
 
 describe('the ownership index', () => {
