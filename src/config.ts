@@ -377,7 +377,7 @@ export function helpText(): string {
       `  --${o.flag.padEnd(28)} ${o.help}${o.default !== undefined && o.default !== '' ? ` (default ${o.default})` : ''}\n  ${''.padEnd(30)} env: ${o.env.join(', ')}`,
   );
   return [
-    'apigw-operator: manages API Gateway v2 integrations and routes from ApiIntegration and ApiRoute resources',
+    'apigw-operator: manages API Gateway v2 integrations, routes and stages from ApiIntegration, ApiRoute and ApiStage resources',
     '',
     'usage:',
     '  apigw-operator [run] [flags]                 run the controller',
