@@ -75,9 +75,9 @@ describe('parseConfig', () => {
 });
 
 describe('--help', () => {
-  it('names both kinds, and every validate option: auto protocol lookup and its region', () => {
+  it('names the three kinds, and every validate option: auto protocol lookup and its region', () => {
     const help = helpText();
-    expect(help.split('\n')[0]).toContain('from ApiIntegration and ApiRoute resources');
+    expect(help.split('\n')[0]).toContain('from ApiIntegration, ApiRoute and ApiStage resources');
     expect(help).toContain('validate -f FILE|DIR [-f ...] [--protocol http|websocket|auto] [--region REGION]');
     expect(help).toMatch(/--label-selector\s+only reconcile ApiIntegrations and ApiRoutes/);
   });
