@@ -122,17 +122,34 @@ const LIKE = ['ArnLike', 'StringLike'];
 const EQUALS = ['ArnEquals', 'StringEquals'];
 
 /**
- * Whether the statement's AWS:SourceArn lets some call of this API through: the part before the
- * first `/` (the API) must match; which routes a narrower statement covers is the user's choice
- * and not judged. No SourceArn condition: any source.
+ * Whether the statement's AWS:SourceArn lets some call of this API through. API Gateway names a
+ * call `<api ARN>/<stage>/<method>/<path>`, so a value must reach past the API ARN: a pattern with
+ * a `/` is judged by its API part (which routes a narrower statement covers is the user's choice),
+ * one without must match a call through its own wildcard; the bare API ARN, a common mistake,
+ * matches no call at all. No SourceArn condition: any source.
  */
 function sourceAllows(s: Json, w: WantedStatement): boolean {
   const like = conditionValues(s, 'aws:sourcearn', LIKE);
   const equals = conditionValues(s, 'aws:sourcearn', EQUALS);
   if (like === undefined && equals === undefined) return true;
-  const apiPart = (v: string) => v.split('/', 1)[0]!;
-  return (
-    (like ?? []).some((v) => globMatches(apiPart(v), w.apiArn)) || (equals ?? []).some((v) => apiPart(v) === w.apiArn)
+  const someCall = `${w.apiArn}/stage/GET/path`;
+  const likeAllows = (v: string) =>
+    v.includes('/') ? globMatches(v.split('/', 1)[0]!, w.apiArn) : globMatches(v, someCall);
+  const equalsAllows = (v: string) => v.includes('/') && v.split('/', 1)[0] === w.apiArn;
+  return (like ?? []).some(likeAllows) || (equals ?? []).some(equalsAllows);
+}
+
+const JUDGED_KEYS = new Set(['aws:sourcearn', 'aws:sourceaccount']);
+
+/**
+ * A condition on anything else (aws:PrincipalOrgID, aws:SourceVpc, ...) is one an API Gateway call
+ * cannot be shown to meet, so such a statement is not taken to let the API in, nor to keep it out.
+ */
+function judgedConditionsOnly(s: Json): boolean {
+  if (s.Condition === undefined) return true;
+  if (!isObject(s.Condition)) return false;
+  return Object.values(s.Condition).every(
+    (block) => isObject(block) && Object.keys(block).every((k) => JUDGED_KEYS.has(k.toLowerCase())),
   );
 }
 
@@ -145,6 +162,7 @@ function accountAllows(s: Json, w: WantedStatement): boolean {
 function applies(s: Json, w: WantedStatement): boolean {
   return (
     principalIsApiGateway(s.Principal) &&
+    judgedConditionsOnly(s) &&
     actionInvokes(s) &&
     resourceIs(s, invokedArn(w.fn)) &&
     sourceAllows(s, w) &&

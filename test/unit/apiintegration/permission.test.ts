@@ -101,6 +101,22 @@ describe('policyAllows', () => {
     ['a qualified resource when $LATEST is invoked', [statement({ Resource: `${FN}:live` })], false],
     ['an Allow overridden by a Deny', [statement(), statement({ Sid: 'd', Effect: 'Deny' })], false],
     ['no policy', [], false],
+    [
+      'a SourceArn of the bare API ARN (no call matches it)',
+      [statement({ Condition: { ArnLike: { 'AWS:SourceArn': API } } })],
+      false,
+    ],
+    ['ArnEquals on the bare API ARN', [statement({ Condition: { ArnEquals: { 'AWS:SourceArn': API } } })], false],
+    [
+      'a SourceArn ending in a wildcard without a slash',
+      [statement({ Condition: { ArnLike: { 'AWS:SourceArn': `${API}*` } } })],
+      true,
+    ],
+    [
+      'principal * held to an organization API Gateway is not in',
+      [statement({ Principal: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc' } } })],
+      false,
+    ],
   ])('%s: %s', (_, statements, allows) => {
     expect(policyAllows(statements.length ? policy(...statements) : undefined, w)).toBe(allows);
   });
