@@ -6,6 +6,7 @@
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
 import {
   effectiveLambdaPermission,
+  recordedPermissionBlocker,
   type LambdaPermissionLiveReason as PermissionLiveReason,
 } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
@@ -73,7 +74,7 @@ function reporting(steady: Plan, permission: PermissionReport, notice?: Notice):
 export function withPermission(input: DecideInput, d: Desired, steady: Plan): Plan {
   const { obj } = input;
   const mode = effectiveLambdaPermission(obj.spec);
-  const fn = mode === 'Ignore' || !input.lambda ? undefined : lambdaFunctionOf(obj.spec);
+  const fn = mode === 'Ignore' ? undefined : lambdaFunctionOf(obj.spec);
   const recorded = obj.status?.lambdaPermission;
   if (!fn || !input.lambda) return staleOrQuiet(input, steady, undefined);
   if ('accountUnknown' in input.lambda) return accountUnknown(steady, fn, input.lambda.accountUnknown, recorded);
@@ -82,9 +83,18 @@ export function withPermission(input: DecideInput, d: Desired, steady: Plan): Pl
   const w = wantedStatement(fn, { apiId, region, account, uid: obj.metadata.uid ?? '' });
   const read = input.observation.policy;
   if (read === undefined) return look({ kind: 'policy', fn });
+  if (notAnswered(read)) return lastFinding(steady, obj, recorded);
   if (mode === 'Check') return reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w));
   if (read.kind !== 'policy') return reporting(steady, { record: recorded ?? null, ...findingOf(read, w) });
   return managed(input, steady, w, read.policy);
+}
+
+const notAnswered = (read: PolicyRead) => read.kind === 'unreadable' && read.transient === true;
+
+/** A read not answered: Live keeps what the last one found, and nothing is written. */
+function lastFinding(steady: Plan, obj: ApiIntegration, recorded: PermissionRecord | undefined): Plan {
+  const blocker = recordedPermissionBlocker(obj);
+  return reporting(steady, { record: recorded ?? null, ...(blocker ? { blocker } : {}) });
 }
 
 /** Without the API's account there is no SourceArn to look for: Live says so, nothing is written. */

@@ -9,6 +9,7 @@ import { desiredFields, desiredLocation, ownerOf } from './desired.ts';
 import type { DecideInput, Desired, Need, Observation, Plan } from './plan.ts';
 import type { IntegrationGateway } from './ports.ts';
 import { desiredIntegrationResponses } from './responses.ts';
+import { AwsError } from '../kind/errors.ts';
 import { located, pendingRequest } from '../kind/record.ts';
 import { effectiveLambdaPermission } from '../api/v1alpha1/lambda-permission.ts';
 import { lambdaFunctionOf, type LambdaFunction } from './permission.ts';
@@ -31,8 +32,10 @@ export interface ReadContext {
 }
 
 /**
- * The function policy, shared between the objects on one function. A read that fails says so on
- * Live (Unknown) instead of failing the pass: the integration itself is not in question.
+ * The function policy, shared between the objects on one function. A read that fails does not fail
+ * the pass (the integration itself is not in question): a refusal says so on Live (Unknown), a
+ * throttled or unanswered read leaves Live as the last read found it, so Lambda's own rate limit
+ * never makes Live, and the routes that follow it, flicker.
  */
 async function readPolicy(ctx: ReadContext, obj: ApiIntegration, fn: LambdaFunction): Promise<PolicyRead> {
   if (!ctx.lambda) return { kind: 'unreadable', why: 'the operator has no Lambda client' };
@@ -40,7 +43,9 @@ async function readPolicy(ctx: ReadContext, obj: ApiIntegration, fn: LambdaFunct
     return await ctx.lambda.getPolicy({ fn, roleArn: ctx.roleArn }, ctx.signal, pendingRequest(obj) !== undefined);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return { kind: 'unreadable', why: err instanceof Error ? err.message : String(err) };
+    const why = err instanceof Error ? err.message : String(err);
+    const refused = err instanceof AwsError && err.kind !== 'Throttled' && err.kind !== 'Transient';
+    return { kind: 'unreadable', why, ...(refused ? {} : { transient: true as const }) };
   }
 }
 

@@ -31,8 +31,11 @@ export interface WantedStatement {
 export type PolicyRead =
   | { kind: 'policy'; policy: string | undefined }
   | { kind: 'functionMissing' }
-  /** Refused (another account's function, no lambda:GetPolicy) or not answered: not known. */
-  | { kind: 'unreadable'; why: string };
+  /**
+   * Refused (another account's function, no lambda:GetPolicy): not known. `transient`: not answered
+   * (throttled, unavailable), so what the last read found still stands.
+   */
+  | { kind: 'unreadable'; why: string; transient?: true };
 
 /** Where a Lambda call goes: the function (its region from its ARN) as the object's role sees it. */
 export interface FunctionAt {

@@ -77,6 +77,23 @@ describe('lambdaPermission Check (the default)', () => {
     expect(plan.outcome).toMatchObject({ kind: 'Ready' });
     expect(plan.report?.permission?.blocker).toMatchObject({ status, reason });
   });
+  it('a read throttled or unanswered leaves Live as the last read found it, in either direction', () => {
+    const throttled = { kind: 'unreadable' as const, why: 'Rate exceeded', transient: true as const };
+    const missing = { type: 'Live', status: 'False' as const, reason: 'LambdaPermissionMissing', message: 'run: aws' };
+    const wasMissing = { ...withMode('Managed'), status: { conditions: [{ ...missing, lastTransitionTime: '' }] } };
+    for (const obj of [withMode('Check'), withMode('Managed')]) {
+      const plan = decide(input(obj, { policy: throttled }));
+      expect([plan.action.type, plan.report?.permission]).toEqual(['None', { record: null }]);
+    }
+    const plan = decide(input(wasMissing, { policy: throttled }));
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission?.blocker).toEqual({
+      status: 'False',
+      reason: 'LambdaPermissionMissing',
+      message: 'run: aws',
+    });
+    expect(plan.notice).toBeUndefined();
+  });
   it('an integration given a role needs no permission and reads none', () => {
     const obj = object({ spec: { credentialsArn: 'arn:aws:iam::123456789012:role/r' }, annotations: recordedAt() });
     const plan = decide(input(obj, { current: observed({ credentialsArn: 'arn:aws:iam::123456789012:role/r' }) }));
