@@ -125,11 +125,17 @@ export function stageViews(stages: Iterable<ApiStage>, defaultRegion: string): S
   const managed = [...stages].filter(
     (s) => s.spec.managementPolicy !== 'ObserveOnly' && !s.metadata.deletionTimestamp && !!recordedStageOf(s).stageName,
   );
-  return managed.map((s) => ({
-    key: `${s.metadata.namespace}/${s.metadata.name}`,
-    place: stagePlace(s, defaultRegion),
-    served: s.status?.servedObjects ?? {},
-  }));
+  return managed.map((s) => {
+    const { deploymentId, deployedRevision } = s.status ?? {};
+    // A Manual stage taken over (`import` writes them) serves what someone else deployed until asked to deploy.
+    const foreign = s.spec.deploymentPolicy === 'Manual' && deploymentId && !deployedRevision;
+    return {
+      key: `${s.metadata.namespace}/${s.metadata.name}`,
+      place: stagePlace(s, defaultRegion),
+      served: s.status?.servedObjects ?? {},
+      ...(foreign ? { foreignDeployment: deploymentId } : {}),
+    };
+  });
 }
 
 /** Whether a stage's change may change what its API's objects say of Live. */

@@ -150,6 +150,14 @@ function nothingToDeploy(c: Context): StagePlan | undefined {
   };
 }
 
+/** What a Manual stage that has not deployed the API's current revision serves. */
+function manualServes(c: Context): string {
+  const foreign = c.input.obj.status?.deployedRevision ? undefined : c.stage.deploymentId;
+  return foreign
+    ? `it serves deployment ${foreign}, made outside the operator`
+    : 'changes to the API are not deployed yet';
+}
+
 function manual(c: Context): StagePlan {
   const { obj, settlement } = c.input;
   const requested = obj.metadata.annotations?.[ANNOTATION_DEPLOY_REQUESTED];
@@ -158,7 +166,7 @@ function manual(c: Context): StagePlan {
     // Serving the current revision reads as OnChange's does, so the pass after a requested
     // deployment does not flip the reason (and rewrite the status) with nothing changed.
     if (settlement.revision === obj.status?.deployedRevision) return servedPlan(c);
-    const message = `the stage's settings match the spec; changes to the API are not deployed yet (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`;
+    const message = `the stage's settings match the spec; ${manualServes(c)} (deploymentPolicy Manual: set the annotation ${ANNOTATION_DEPLOY_REQUESTED} to deploy)`;
     return { ...servedPlan(c, false), outcome: { kind: 'Ready', reason: 'Synced', message } };
   }
   if (mustWait(c)) return awaitingSettle(c);

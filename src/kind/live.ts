@@ -6,7 +6,7 @@ import type { Liveness } from '../api/v1alpha1/conditions.ts';
 import { samePlace, type Place } from './record.ts';
 
 /** The stages' reasons; a kind's blocker brings its own (ApiIntegration: LambdaPermissionMissing, ...). */
-export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage' | 'NotCreated';
+export type LiveReason = 'Served' | 'AwaitingDeployment' | 'NoManagedStage' | 'NotCreated' | 'DeployedOutsideOperator';
 
 /** An ApiStage as far as Live is concerned. */
 export interface StageView {
@@ -15,6 +15,11 @@ export interface StageView {
   place: Place;
   /** `Kind/namespace/name` → the generation its deployment holds. */
   served: Record<string, number>;
+  /**
+   * The deployment it serves was made outside the operator (an adopted Manual stage that has not
+   * deployed since), so what that deployment holds is not known: its id, for the message.
+   */
+  foreignDeployment?: string;
 }
 
 export interface LiveSubject {
@@ -45,9 +50,18 @@ export function liveOf(subject: LiveSubject, stages: readonly StageView[], block
       message: `no ApiStage manages a stage of API ${place.apiId}; whether callers are served is not known`,
     };
   const key = servedKey(subject);
-  const behind = covering.filter((s) => s.served[key] !== subject.generation).map((s) => s.key);
-  if (behind.length === 0)
+  const notServing = covering.filter((s) => s.served[key] !== subject.generation);
+  const behind = notServing.filter((s) => !s.foreignDeployment).map((s) => s.key);
+  if (notServing.length === 0)
     return { status: 'True', reason: 'Served', message: `served by every stage of API ${place.apiId}` };
+  if (behind.length === 0) {
+    const foreign = notServing.map((s) => `ApiStage ${s.key} (deployment ${s.foreignDeployment})`).join(', ');
+    return {
+      status: 'Unknown',
+      reason: 'DeployedOutsideOperator',
+      message: `${foreign} serves a deployment made outside the operator; whether it holds this object is not known until the operator deploys (annotate the ApiStage apigw.dev/deploy-requested-at, or make it OnChange)`,
+    };
+  }
   return {
     status: 'False',
     reason: 'AwaitingDeployment',

@@ -32,6 +32,20 @@ describe('liveOf', () => {
   });
 });
 
+describe('liveOf with a stage that serves a deployment made outside the operator', () => {
+  const foreign: StageView = { ...stage('team-a/prod', {}), foreignDeployment: 'dep1' };
+  it('is Unknown, naming the stage and its deployment and how to hand deployment over, not AwaitingDeployment', () => {
+    const live = liveOf(route, [foreign]);
+    expect(live).toMatchObject({ status: 'Unknown', reason: 'DeployedOutsideOperator' });
+    expect(live.message).toMatch(/ApiStage team-a\/prod \(deployment dep1\).*apigw.dev\/deploy-requested-at/);
+  });
+  it('a stage of the operator that is behind still reads AwaitingDeployment; one that serves it reads Served', () => {
+    expect(liveOf(route, [foreign, stage('team-a/dev', {})])).toMatchObject({ reason: 'AwaitingDeployment' });
+    const now = { 'ApiRoute/team-a/items': 3 };
+    expect(liveOf(route, [{ ...foreign, served: now }])).toMatchObject({ status: 'True', reason: 'Served' });
+  });
+});
+
 describe('liveOf with what the kind knows keeps callers out', () => {
   const blocker = {
     status: 'False' as const,
