@@ -146,7 +146,9 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
    * the change, the cache still holds that version; a pass on it would repeat the last step (a
    * retained integration's marker strip) for an object that is already let go.
    */
-  private readonly letGo = new Map<string, string>();
+  private readonly letGo = new Map<string, Set<string>>();
+  /** key → resourceVersion the pass under way started from (an earlier step may have written since). */
+  private readonly passFrom = new Map<string, string>();
   private readonly seam: KindSeam<T, S, P, Learned, G>;
   private readonly d: ShellDeps<T, S, EventOf<P>, G>;
 
@@ -162,9 +164,11 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     if (!obj) {
       this.blockedSince.delete(key);
       this.letGo.delete(key);
+      this.passFrom.delete(key);
       return {};
     }
-    if (this.letGo.get(key) === obj.metadata.resourceVersion) return {};
+    if (this.letGo.get(key)?.has(obj.metadata.resourceVersion)) return {};
+    this.passFrom.set(key, obj.metadata.resourceVersion);
     const { namespace, name, generation } = obj.metadata;
     const log = this.d.logger.child({ kind: this.seam.kind, namespace, name, generation });
     const pass: Pass<Learned> = { key, signal, log, learned: {} };
@@ -182,7 +186,9 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     const { store, events, gateway, clock } = this.d;
     const ctx = { store, events, gateway, clock, log: pass.log, signal: pass.signal, roleArn: decision.roleArn };
     const done = await this.seam.execute(ctx, obj, plan);
-    if (done.released) this.letGo.set(pass.key, obj.metadata.resourceVersion);
+    // Both the version the pass started from and the one let go may still be in the cache.
+    if (done.released)
+      this.letGo.set(pass.key, new Set([this.passFrom.get(pass.key) ?? '', obj.metadata.resourceVersion]));
     const next = done.obj ?? obj;
     if (done.learned) {
       pass.learned = { ...pass.learned, ...done.learned };
