@@ -8,6 +8,7 @@ import {
   effectiveLambdaPermission,
   recordedPermissionBlocker,
   type LambdaPermissionLiveReason as PermissionLiveReason,
+  type LambdaPermissionMode,
 } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import {
@@ -27,6 +28,12 @@ import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan
 export type { PermissionLiveReason };
 
 type Blocker = Liveness<PermissionLiveReason>;
+
+/** An object that only observes writes nothing, to the function policy either: Managed reads as Check. */
+function modeOf(obj: ApiIntegration): LambdaPermissionMode {
+  const mode = effectiveLambdaPermission(obj.spec);
+  return mode === 'Managed' && obj.spec.managementPolicy === 'ObserveOnly' ? 'Check' : mode;
+}
 
 const recordOf = (w: WantedStatement): PermissionRecord => ({
   functionArn: w.fn.functionArn,
@@ -73,7 +80,7 @@ function reporting(steady: Plan, permission: PermissionReport, notice?: Notice):
  */
 export function withPermission(input: DecideInput, d: Desired, steady: Plan): Plan {
   const { obj } = input;
-  const mode = effectiveLambdaPermission(obj.spec);
+  const mode = modeOf(obj);
   const fn = mode === 'Ignore' ? undefined : lambdaFunctionOf(obj.spec);
   const recorded = obj.status?.lambdaPermission;
   if (!fn || !input.lambda) return staleOrQuiet(input, steady, undefined);
@@ -146,7 +153,7 @@ function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord 
   const { obj } = input;
   const stale = staleRecord(obj.status?.lambdaPermission, holds);
   const removed = input.observation.permission?.removed ?? [];
-  const fn = stale && effectiveLambdaPermission(obj.spec) === 'Managed' ? functionOfRecord(stale) : undefined;
+  const fn = stale && modeOf(obj) === 'Managed' ? functionOfRecord(stale) : undefined;
   if (fn && !removed.includes(removalKey(fn, stale!.statementId)))
     return removal(fn, stale!.statementId, removed, 'no longer wanted by the integration');
   return reporting(steady, { record: holds ?? null });
@@ -161,7 +168,7 @@ const staleRecord = (recorded: PermissionRecord | undefined, holds: PermissionRe
  * add its statement to the function the integration now invokes.
  */
 export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan): Plan {
-  const mode = effectiveLambdaPermission(input.obj.spec);
+  const mode = modeOf(input.obj);
   // Nothing to look at any more: Live loses a blocker about a function no longer invoked, and a
   // statement the operator added stays recorded until the steady pass removes it.
   if (mode === 'Ignore' || !lambdaFunctionOf(input.obj.spec))

@@ -52,7 +52,7 @@ function decideAnywhere(input: DecideInput): Plan {
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
   if (!d.protocol) return apiNotFound(input, d);
-  if (observeOnly(obj)) return decideObserveOnly(obj, obs.adoptee, d);
+  if (observeOnly(obj)) return withPermissionFollowing(input, d, decideObserveOnly(obj, obs.adoptee, d));
   if (!hasFinalizer(obj)) return withPermissionFollowing(input, d, decideFirstVisit(obj, rec, d));
   if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return decidePending(input, rec, d);

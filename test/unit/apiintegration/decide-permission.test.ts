@@ -238,6 +238,23 @@ describe('lambdaPermission Managed', () => {
   });
 });
 
+describe('an integration that only observes', () => {
+  const observing = (mode: 'Check' | 'Managed') =>
+    object({ spec: { lambdaPermission: mode, managementPolicy: 'ObserveOnly', integrationId: 'i1' } });
+  it.each(['Check', 'Managed'] as const)(
+    '%s: reads the policy and reports a missing permission, writing nothing',
+    (mode) => {
+      const obj = observing(mode);
+      const seen = { adoptee: observed({ integrationId: 'i1' }) };
+      expect(decide(input(obj, seen)).need).toMatchObject({ kind: 'policy' });
+      const plan = decide(input(obj, { ...seen, policy: read() }));
+      expect(plan.action).toEqual({ type: 'None' });
+      expect(plan.outcome).toMatchObject({ reason: 'Observed' });
+      expect(plan.report?.permission?.blocker).toMatchObject({ reason: 'LambdaPermissionMissing' });
+    },
+  );
+});
+
 describe('lambdaPermission Managed on delete', () => {
   const deleting = (over: Partial<ApiIntegrationSpecT> = {}) =>
     object({ deleting: true, spec: { lambdaPermission: 'Managed', ...over }, annotations: recordedAt() });
