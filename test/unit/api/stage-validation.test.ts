@@ -213,7 +213,7 @@ describe('examples/stages', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
   it('has an HTTP and a WebSocket example', () => {
-    expect(files.sort()).toEqual(['apistage-http.yaml', 'apistage-websocket.yaml']);
+    expect(files.sort()).toEqual(['apistage-http-manual.yaml', 'apistage-http.yaml', 'apistage-websocket.yaml']);
   });
 
   it.each(files)('%s holds only valid ApiStages for its protocol', (file) => {
