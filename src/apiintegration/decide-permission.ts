@@ -117,7 +117,12 @@ function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: s
   // Its own statement, whatever else the policy holds: deleting another object on the same API and
   // function then never takes away the permission this one relies on.
   if (own === 'same' && policyAllows(policy, w)) return staleOrQuiet(input, steady, recordOf(w));
-  // Ours is there (or was just added) and still does not let the API in: a Deny, or a read that lags.
+  // Just added, yet not in the policy read back: a read that lags says nothing either way.
+  if (learned.added && own === 'absent') {
+    const blocker = unknown(w, `statement ${w.statementId}, just added, is not in the policy read back yet`);
+    return reporting(steady, { record: recordOf(w), blocker });
+  }
+  // Ours is there (or was just added) and still does not let the API in: a Deny, say.
   if (own === 'same' || learned.added)
     return reporting(steady, { record: recordOf(w), ...findingOf(read, w) }, missingNotice(read, w));
   if (own === 'different' || learned.conflict) return conflicted(steady, read, w);

@@ -192,9 +192,12 @@ describe('lambdaPermission Managed', () => {
     expect(plan.action.type).toBe('None');
     expect(plan.report?.permission?.blocker).toMatchObject({ status: 'Unknown', reason: 'LambdaPermissionUnknown' });
   });
-  it('added in this pass but not yet read back: not added twice', () => {
+  it('added in this pass but not yet read back: not added twice, and Live Unknown rather than Missing', () => {
     const plan = decide(input(withMode('Managed'), { policy: read(), permission: { added: true } }));
     expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission).toMatchObject({ record: { statementId: SID } });
+    expect(plan.report?.permission?.blocker).toMatchObject({ status: 'Unknown', reason: 'LambdaPermissionUnknown' });
+    expect(plan.notice).toBeUndefined();
   });
   it('moved to another API: adds the new statement first, then removes the recorded one', () => {
     const old = 'arn:aws:execute-api:us-east-1:123456789012:api0/*';
