@@ -1,7 +1,8 @@
 // What `import` writes for one API, decided from one reading of it (and, when a cluster was
-// consulted, the ids its objects already manage and the names they hold): an ApiIntegration per integration, an ApiRoute per
-// route, an ApiStage per stage, each adopting by id; and the things left out, with the reason. Pure:
-// the command reads AWS and the cluster, and writes the files (import.ts, import-yaml.ts).
+// consulted, the ids its objects already manage and the names they hold): an ApiIntegration per
+// integration, an ApiRoute per route, an ApiStage per stage, each adopting by id; and the things
+// left out, with the reason. Pure: the command reads AWS and the cluster, and writes the files
+// (import.ts, import-yaml.ts).
 import { API_VERSION, type Protocol } from '../api/v1alpha1/group.ts';
 import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
 import { KIND } from '../api/v1alpha1/schema.ts';
