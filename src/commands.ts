@@ -17,7 +17,7 @@ import { STAGE_PLURAL } from './api/v1alpha1/stage-schema.ts';
 import { oneOf, parseArgs, UsageError, type ParsedArgs } from './cli/args.ts';
 import { kindNamed, managedIdsOf, type ClusterObjects } from './cli/cluster-objects.ts';
 import { runImport } from './cli/import.ts';
-import type { ApiSnapshot } from './cli/import-plan.ts';
+import type { ApiSnapshot, ImportOptions } from './cli/import-plan.ts';
 import { apisOf, renderTree, type AwsIds } from './cli/tree.ts';
 import { validateManifests } from './cli/validate.ts';
 import { explain } from './cli/why.ts';
@@ -138,9 +138,28 @@ const IMPORT_FLAGS = {
   'deletion-policy': 'string',
   'name-prefix': 'string',
   'check-cluster': 'bool',
+  'namespace-role': 'bool',
   ...AWS_FLAGS,
   ...KUBE_FLAGS,
 } as const;
+
+function importOptionsOf(f: Map<string, string>, aws: AwsFlags): ImportOptions {
+  if (f.has('namespace-role') && !aws.roleArn) throw new UsageError('import: --namespace-role goes with --role-arn');
+  return {
+    namespace: f.get('namespace') || 'default',
+    mode: oneOf('import --mode', f.get('mode'), ['adopt', 'observe'] as const, 'adopt'),
+    deletionPolicy: oneOf(
+      'import --deletion-policy',
+      f.get('deletion-policy'),
+      ['Retain', 'Delete'] as const,
+      'Retain',
+    ),
+    ...(f.get('name-prefix') ? { namePrefix: f.get('name-prefix') } : {}),
+    // The operator has to reach the API through the same role, unless the Namespace's
+    // apigw.dev/role-arn gives it that role (--namespace-role): then the spec names none.
+    ...(aws.roleArn && !f.has('namespace-role') ? { roleArn: aws.roleArn } : {}),
+  };
+}
 
 async function importCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const args = parseArgs('import', argv, IMPORT_FLAGS, { '-o': 'output-dir', '-n': 'namespace' });
@@ -153,24 +172,17 @@ async function importCommand(argv: string[], ctx: CommandContext): Promise<numbe
   const loc = { apiId, region, ...(aws.roleArn ? { roleArn: aws.roleArn } : {}) };
   const withCluster = f.has('check-cluster') || f.has('kubeconfig') || f.has('context');
   const reader = withCluster ? new KubeObjectReader(await kubeConfigOf(args)) : undefined;
+  const options = importOptionsOf(f, aws);
   return runImport({
-    options: {
-      namespace: f.get('namespace') || 'default',
-      mode: oneOf('import --mode', f.get('mode'), ['adopt', 'observe'] as const, 'adopt'),
-      deletionPolicy: oneOf(
-        'import --deletion-policy',
-        f.get('deletion-policy'),
-        ['Retain', 'Delete'] as const,
-        'Retain',
-      ),
-      ...(f.get('name-prefix') ? { namePrefix: f.get('name-prefix') } : {}),
-    },
+    options,
     ...(f.get('output-dir') ? { outDir: f.get('output-dir') } : {}),
     read: async (): Promise<ApiSnapshot | undefined> => {
       const reading = await readApi(gatewayOptions(aws), loc);
       return reading && { apiId, region, ...reading };
     },
-    ...(reader ? { managed: async () => managedIdsOf(await clusterObjects(reader), apiId, region) } : {}),
+    ...(reader
+      ? { managed: async () => managedIdsOf(await clusterObjects(reader), apiId, region, options.namespace) }
+      : {}),
     out: ctx.out,
     log: ctx.log,
   });

@@ -388,7 +388,7 @@ export function helpText(): string {
     '                                               else --region, else the environment as for --region below',
     '  apigw-operator import --api-id ID [--region R] [--namespace NS] [--mode adopt|observe] [-o DIR]',
     '                 [--deletion-policy Retain|Delete] [--name-prefix P] [--role-arn ARN] [--aws-endpoint URL]',
-    '                 [--check-cluster] [--kubeconfig PATH] [--context NAME]',
+    '                 [--namespace-role] [--check-cluster] [--kubeconfig PATH] [--context NAME]',
     '                                               write ApiIntegration, ApiRoute and ApiStage manifests that adopt',
     '                                               an existing API (docs/import.md); with a cluster, objects that',
     '                                               already manage its parts are named instead of written again',

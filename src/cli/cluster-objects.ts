@@ -57,11 +57,12 @@ export function apiOf(o: ClusterObject, defaultRegion: string | undefined): { ap
 }
 
 /**
- * The objects that manage something of API `apiId` in `region`, by AWS id, as `namespace/name`. An
+ * The objects that manage something of API `apiId` in `region`, by AWS id, as `namespace/name`, and
+ * the names every object of each kind holds in `namespace` (where the import's objects go). An
  * object without spec.region is counted whatever the region: the operator's default region is not
  * known here, and naming one too many is safer than writing a duplicate.
  */
-export function managedIdsOf(objects: ClusterObjects, apiId: string, region: string): ManagedIds {
+export function managedIdsOf(objects: ClusterObjects, apiId: string, region: string, namespace: string): ManagedIds {
   const collect = (kind: string, list: ClusterObject[]) => {
     const out = new Map<string, string>();
     for (const o of list) {
@@ -76,5 +77,13 @@ export function managedIdsOf(objects: ClusterObjects, apiId: string, region: str
     integrations: collect(INTEGRATION_NAMES.kind, objects.integrations),
     routes: collect(ROUTE_NAMES.kind, objects.routes),
     stages: collect(STAGE_NAMES.kind, objects.stages),
+    names: {
+      integrations: namesIn(objects.integrations, namespace),
+      routes: namesIn(objects.routes, namespace),
+      stages: namesIn(objects.stages, namespace),
+    },
   };
 }
+
+const namesIn = (list: ClusterObject[], namespace: string): Set<string> =>
+  new Set(list.filter((o) => o.metadata.namespace === namespace).map((o) => o.metadata.name));

@@ -1,12 +1,19 @@
 // What `import` writes for one API, decided from one reading of it (and, when a cluster was
-// consulted, the ids its objects already manage): an ApiIntegration per integration, an ApiRoute per
-// route, an ApiStage per stage, each adopting by id; and the things left out, with the reason. Pure:
-// the command reads AWS and the cluster, and writes the files (import.ts, import-yaml.ts).
+// consulted, the ids its objects already manage and the names they hold): an ApiIntegration per
+// integration, an ApiRoute per route, an ApiStage per stage, each adopting by id; and the things
+// left out, with the reason. Pure: the command reads AWS and the cluster, and writes the files
+// (import.ts, import-yaml.ts).
 import { API_VERSION, type Protocol } from '../api/v1alpha1/group.ts';
 import { ROUTE_KIND } from '../api/v1alpha1/route-schema.ts';
 import { KIND } from '../api/v1alpha1/schema.ts';
 import { STAGE_KIND } from '../api/v1alpha1/stage-schema.ts';
-import { assignNames, integrationBaseName, routeBaseName, stageBaseName } from './import-names.ts';
+import {
+  assignNames,
+  integrationBaseName,
+  integrationNameIsGeneric,
+  routeBaseName,
+  stageBaseName,
+} from './import-names.ts';
 import {
   integrationFields,
   routeFields,
@@ -37,13 +44,22 @@ export interface ImportOptions {
   deletionPolicy: 'Retain' | 'Delete';
   /** Put in front of every name, for several APIs in one namespace. */
   namePrefix?: string;
+  /** Written as spec.roleArn on every object: the role the API was read through, which the operator needs too. */
+  roleArn?: string;
 }
 
-/** Objects in the cluster that already manage something of this API, by AWS id (stage name for stages). */
+type KindKey = 'integrations' | 'routes' | 'stages';
+
+/**
+ * Objects in the cluster that already manage something of this API, by AWS id (stage name for
+ * stages), as `namespace/name`; and the names each kind's objects hold in the target namespace,
+ * which a new object must not be given (applying it would change the object that holds the name).
+ */
 export interface ManagedIds {
   integrations: Map<string, string>;
   routes: Map<string, string>;
   stages: Map<string, string>;
+  names?: Record<KindKey, ReadonlySet<string>>;
 }
 
 export const NOTHING_MANAGED: ManagedIds = { integrations: new Map(), routes: new Map(), stages: new Map() };
@@ -89,6 +105,20 @@ function objectOf(c: Context, kind: ImportKind, name: string, spec: Record<strin
   return { apiVersion: API_VERSION, kind, metadata: { name, namespace: c.opts.namespace }, spec };
 }
 
+/** The API an object is on, and the role to reach it through when the API was read through one. */
+function apiFields(c: Context): Record<string, unknown> {
+  return { apiId: c.api.apiId, region: c.api.region, ...(c.opts.roleArn ? { roleArn: c.opts.roleArn } : {}) };
+}
+
+const keyOf = (kind: ImportKind): KindKey =>
+  kind === KIND ? 'integrations' : kind === ROUTE_KIND ? 'routes' : 'stages';
+
+/** How names of `kind` are given: the prefix, and the names the cluster already holds. */
+const naming = (c: Context, kind: ImportKind) => ({
+  prefix: c.opts.namePrefix,
+  taken: c.managed.names?.[keyOf(kind)],
+});
+
 /** deletionPolicy or managementPolicy, as the mode says. */
 function policy(c: Context): Record<string, unknown> {
   return c.opts.mode === 'observe' ? { managementPolicy: 'ObserveOnly' } : { deletionPolicy: c.opts.deletionPolicy };
@@ -96,7 +126,7 @@ function policy(c: Context): Record<string, unknown> {
 
 /** Keeps what can be imported; the rest goes to leftOut with its reason. */
 function importable<T>(c: Context, kind: ImportKind, items: T[], of: (t: T) => { id: string; managed?: boolean }) {
-  const managedHere = c.managed[kind === KIND ? 'integrations' : kind === ROUTE_KIND ? 'routes' : 'stages'];
+  const managedHere = c.managed[keyOf(kind)];
   return items.filter((t) => {
     const { id, managed } = of(t);
     const owner = managedHere.get(id);
@@ -109,15 +139,17 @@ function importable<T>(c: Context, kind: ImportKind, items: T[], of: (t: T) => {
 function integrationManifests(c: Context): Manifest[] {
   const { api } = c;
   const items = importable(c, KIND, api.integrations, (i) => ({ id: i.integrationId, managed: i.apiGatewayManaged }));
-  const named = assignNames(items, integrationBaseName, (i) => i.integrationId, c.opts.namePrefix);
+  const named = assignNames(items, integrationBaseName, (i) => i.integrationId, {
+    ...naming(c, KIND),
+    alwaysWithId: integrationNameIsGeneric,
+  });
   return named.map(({ name, item: i }) => ({
     kind: KIND,
     name,
     awsId: i.integrationId,
     comments: [origin(api, `integration ${i.integrationId}`)],
     object: objectOf(c, KIND, name, {
-      apiId: api.apiId,
-      region: api.region,
+      ...apiFields(c),
       integrationId: i.integrationId,
       ...integrationFields(i, api.protocol),
       ...policy(c),
@@ -156,7 +188,7 @@ function routeManifests(c: Context, integrationNames: Map<string, string>): Mani
     items,
     (r) => routeBaseName(r.routeKey),
     (r) => r.routeId,
-    c.opts.namePrefix,
+    naming(c, ROUTE_KIND),
   );
   return named.map(({ name, item: r }) => {
     const target = targetOf(c, r, integrationNames);
@@ -167,8 +199,7 @@ function routeManifests(c: Context, integrationNames: Map<string, string>): Mani
       awsId: r.routeId,
       comments: [origin(api, `route ${r.routeId} (${r.routeKey})`), ...target.comments],
       object: objectOf(c, ROUTE_KIND, name, {
-        apiId: api.apiId,
-        region: api.region,
+        ...apiFields(c),
         routeId: r.routeId,
         routeKey,
         ...target.fields,
@@ -189,7 +220,7 @@ function stageManifests(c: Context): Manifest[] {
     items,
     (s) => stageBaseName(s.stageName),
     (s) => s.stageName,
-    c.opts.namePrefix,
+    naming(c, STAGE_KIND),
   );
   return named.map(({ name, item: s }) => {
     const fields = stageFields(s);
@@ -201,8 +232,7 @@ function stageManifests(c: Context): Manifest[] {
       awsId: s.stageName,
       comments: [origin(api, `stage ${s.stageName}`), ...(manual ? [MANUAL_NOTE] : [])],
       object: objectOf(c, STAGE_KIND, name, {
-        apiId: api.apiId,
-        region: api.region,
+        ...apiFields(c),
         stageName: s.stageName,
         adopt: true,
         ...(manual ? { deploymentPolicy: 'Manual' } : {}),

@@ -59,7 +59,7 @@ function report(cmd: ImportCommand, files: Map<string, string>, written: string[
   for (const l of plan.leftOut) cmd.log(`left out ${l.kind} ${l.awsId}: ${l.why}`);
   if (!cmd.managed)
     cmd.log(
-      'no cluster consulted (--check-cluster, --kubeconfig or --context): no check for objects that already manage these ids',
+      'no cluster consulted (--check-cluster, --kubeconfig or --context): no check for objects that already manage these ids or hold these names',
     );
 }
 

@@ -14,7 +14,7 @@ const USAGE = `kubectl apigw: API Gateway v2 objects of apigw-operator
 usage:
   kubectl apigw import --api-id ID [--region R] [--namespace NS] [--mode adopt|observe] [-o DIR]
                        [--deletion-policy Retain|Delete] [--name-prefix P] [--role-arn ARN]
-                       [--check-cluster] [--kubeconfig PATH] [--context NAME]
+                       [--namespace-role] [--check-cluster] [--kubeconfig PATH] [--context NAME]
       write adopting manifests for an existing API (docs/import.md)
   kubectl apigw validate -f FILE|DIR [-f ...] [--protocol http|websocket|auto] [--region R]
       check manifests offline, as the operator would (docs/validate.md)

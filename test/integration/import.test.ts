@@ -446,9 +446,11 @@ describe('import of a WebSocket API, applied', () => {
     const apiId = await webSocketApi();
     const imported = await importApi(apiId, nsWs);
     expect(imported.code).toBe(0);
+    const mockId = ofKind(imported.objects, 'ApiIntegration').find((m) => m.spec.integrationType === 'MOCK')?.spec
+      .integrationId;
     expect(imported.objects.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
       'ApiIntegration/lambda-orders',
-      'ApiIntegration/mock',
+      `ApiIntegration/mock-${String(mockId).toLowerCase()}`,
       'ApiRoute/connect',
       'ApiRoute/ping',
       'ApiStage/production',
@@ -458,5 +460,21 @@ describe('import of a WebSocket API, applied', () => {
     await allReady(imported.objects);
     await new Promise((r) => setTimeout(r, 3000));
     expect([writes().sort(), sent()]).toEqual([markers(imported.objects), expect.anything()]);
+
+    // A second integration on the same function: lambda-orders is held in the namespace, so the new
+    // one gets its id, and applying it adopts it beside the first instead of changing that object.
+    const second = await send<{ IntegrationId: string }>(
+      new CreateIntegrationCommand({ ApiId: apiId, IntegrationType: 'AWS_PROXY', IntegrationUri: WS_LAMBDA }),
+    );
+    const again = await importApi(apiId, nsWs, '--kubeconfig', tb.kubeconfig);
+    expect(again.code).toBe(0);
+    expect(again.objects.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      `ApiIntegration/lambda-orders-${second.IntegrationId.toLowerCase()}`,
+    ]);
+    await kubectl('apply', '-f', again.dir);
+    const live = await allReady([...imported.objects, ...again.objects]);
+    expect(live.get('ApiIntegration/lambda-orders')!.status?.integrationId).toBe(
+      ofKind(imported.objects, 'ApiIntegration')[0]!.spec.integrationId,
+    );
   });
 });

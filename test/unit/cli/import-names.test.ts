@@ -7,6 +7,7 @@ import {
   assignNames,
   dnsLabel,
   integrationBaseName,
+  integrationNameIsGeneric,
   routeBaseName,
   stageBaseName,
 } from '../../../src/cli/import-names.ts';
@@ -66,6 +67,15 @@ describe('readable base names', () => {
   ])('integration %j → %s', (i, name) => expect(integrationBaseName(i)).toBe(name));
 
   it('stage $default → default', () => expect(stageBaseName('$default')).toBe('default'));
+
+  it.each([
+    [{ integrationType: 'MOCK' }, true],
+    [{ integrationType: 'AWS_PROXY', integrationSubtype: 'SQS-SendMessage' }, true],
+    [{ integrationType: 'AWS', integrationUri: 'arn:aws:apigateway:us-east-1:dynamodb:action/PutItem' }, true],
+    [{ integrationType: 'HTTP', integrationUri: 'not a uri' }, true],
+    [{ integrationType: 'AWS_PROXY', integrationUri: 'arn:aws:lambda:us-east-1:123456789012:function:orders' }, false],
+    [{ integrationType: 'HTTP_PROXY', integrationUri: 'https://orders.example.com/v1' }, false],
+  ])('integration %j: a name shared by nature %s', (i, generic) => expect(integrationNameIsGeneric(i)).toBe(generic));
 });
 
 describe('assignNames', () => {
@@ -75,7 +85,7 @@ describe('assignNames', () => {
       items,
       (r) => routeBaseName(r.routeKey),
       (r) => r.routeId,
-      prefix,
+      { prefix },
     ).map((n) => [n.item.routeId, n.name]);
 
   it('gives every member of a clash its id, and leaves the others alone', () => {
@@ -127,6 +137,25 @@ describe('assignNames', () => {
         }
       }),
     );
+  });
+
+  it('never gives a name an object in the cluster holds: the new object gets its id', () => {
+    const got = assignNames(
+      [route('n2', 'GET /a'), route('n3', 'GET /b')],
+      (r) => routeBaseName(r.routeKey),
+      (r) => r.routeId,
+      { taken: new Set(['get-a', 'get-a-n2', 'get-c']) },
+    ).map((n) => n.name);
+    expect(got).toEqual(['get-a-n2-2', 'get-b']);
+  });
+
+  it('gives an item whose base name is shared by nature its id even when it is alone', () => {
+    const mock = { integrationId: 'm1', integrationType: 'MOCK' };
+    const lambda = { integrationId: 'l1', integrationUri: 'arn:aws:lambda:us-east-1:1:function:orders' };
+    const got = assignNames([mock, lambda], integrationBaseName, (i) => i.integrationId, {
+      alwaysWithId: integrationNameIsGeneric,
+    }).map((n) => n.name);
+    expect(got).toEqual(['lambda-orders', 'mock-m1']);
   });
 
   it('dnsLabel never ends in a hyphen after cutting', () => {

@@ -134,6 +134,57 @@ describe('an HTTP API', () => {
     // A route of an integration managed in the same namespace refers to that object.
     expect(specOf(again.manifests, 'r000001')).toMatchObject({ integrationRef: { name: 'orders-lambda' } });
   });
+
+  it('never gives a new object a name an object of its kind already holds in the namespace', () => {
+    // lam0001 was imported before as lambda-orders; lam0009 calls the same function. The names held
+    // come from objects on any API, and applying a manifest of that name would change those objects.
+    const api = httpApi();
+    api.integrations.push({ ...api.integrations[0]!, integrationId: 'lam0009' });
+    const cluster = {
+      integrations: new Map([['lam0001', 'shop/lambda-orders']]),
+      routes: new Map(),
+      stages: new Map(),
+      names: {
+        integrations: new Set(['lambda-orders']),
+        routes: new Set(['post-orders']),
+        stages: new Set(['prod']),
+      },
+    };
+    const again = planImport(api, adopt, cluster);
+    expect([nameOf(again.manifests, 'lam0009'), nameOf(again.manifests, 'r000002')]).toEqual([
+      'lambda-orders-lam0009',
+      'post-orders-r000002',
+    ]);
+    expect(nameOf(again.manifests, 'prod')).toBe('prod-prod');
+    expect(nameOf(again.manifests, 'r000001')).toBe('get-orders-id');
+    const heldOf = { ApiIntegration: 'integrations', ApiRoute: 'routes', ApiStage: 'stages' } as const;
+    expect(again.manifests.filter((m) => cluster.names[heldOf[m.kind]].has(m.name))).toEqual([]);
+  });
+
+  it('names a MOCK or service integration with its id even when alone, so a second one renames nothing', () => {
+    const once = planImport(webSocketApi(), adopt);
+    const api = webSocketApi();
+    api.integrations.push({ ...api.integrations[1]!, integrationId: 'wsm0009' });
+    const twice = planImport(api, adopt);
+    expect([nameOf(once.manifests, 'wsm0002'), nameOf(twice.manifests, 'wsm0002')]).toEqual([
+      'mock-wsm0002',
+      'mock-wsm0002',
+    ]);
+    expect(nameOf(plan.manifests, 'sqs0004')).toBe('sqs-sendmessage-sqs0004');
+  });
+
+  it('writes spec.roleArn on every object when the API was read through a role, and the files pass validate', async () => {
+    const role = 'arn:aws:iam::444455556666:role/apigw-operator-payments';
+    const through = planImport(httpApi(), { ...adopt, roleArn: role });
+    expect(through.manifests.map((m) => [m.kind, (m.object.spec as { roleArn?: string }).roleArn])).toEqual(
+      through.manifests.map((m) => [m.kind, role]),
+    );
+    expect(new Set(through.manifests.map((m) => m.kind))).toEqual(new Set(['ApiIntegration', 'ApiRoute', 'ApiStage']));
+    expect(plan.manifests.some((m) => 'roleArn' in (m.object.spec as object))).toBe(false);
+    const dir = mkdtempSync(join(tmp, 'role-'));
+    for (const [name, text] of renderImport(httpApi(), through)) writeFileSync(join(dir, name), text);
+    expect(await validateManifests({ files: [dir], protocol: 'HTTP', out: () => undefined })).toBe(0);
+  });
 });
 
 describe('a WebSocket API', () => {

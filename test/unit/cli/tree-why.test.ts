@@ -96,6 +96,7 @@ describe('managed ids', () => {
       { integrations: [integration, adopting, elsewhere], routes: [routed], stages: [stage] },
       'a1',
       'us-east-1',
+      'shop',
     );
     expect(ids.integrations).toEqual(
       new Map([
@@ -105,5 +106,21 @@ describe('managed ids', () => {
     );
     expect(ids.routes).toEqual(new Map([['r1', 'shop/get-orders']]));
     expect(ids.stages).toEqual(new Map([['prod', 'shop/prod']]));
+  });
+
+  it("holds the names of every object of each kind in the import's namespace, whatever its API", () => {
+    const otherApi = obj('mock', { apiId: 'zz9' });
+    const otherNamespace = { ...obj('elsewhere', { apiId: 'a1' }), metadata: { name: 'away', namespace: 'other' } };
+    const ids = managedIdsOf(
+      { integrations: [integration, otherApi, otherNamespace], routes: [routed], stages: [] },
+      'a1',
+      'us-east-1',
+      'shop',
+    );
+    expect(ids.names).toEqual({
+      integrations: new Set(['orders', 'mock']),
+      routes: new Set(['get-orders']),
+      stages: new Set(),
+    });
   });
 });
