@@ -9,7 +9,13 @@ import { INTEGRATION_RESPONSE_FIELDS } from '../api/v1alpha1/response-schema.ts'
 import type { ApiIntegration, ApiIntegrationSpecT } from '../api/v1alpha1/types.ts';
 import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
-import { describeResponseStep, desiredResponses, nextResponseStep, type DesiredResponse } from '../kind/responses.ts';
+import {
+  describeResponseStep,
+  desiredResponses,
+  nextResponseStep,
+  responseStepEvent,
+  type DesiredResponse,
+} from '../kind/responses.ts';
 import { look, type Action, type DecideInput, type Desired, type Plan } from './plan.ts';
 import type { StepContext, StepResult } from './execute.ts';
 
@@ -35,12 +41,9 @@ export function decideIntegrationResponses(input: DecideInput, d: Desired, integ
   const step = nextResponseStep(INTEGRATION_RESPONSE_FIELDS, d.responses, observed);
   if (!step) return steady;
   const what = `${describeResponseStep('integration response', step)} of integration ${integrationId}`;
-  const drifted = input.obj.status?.observedGeneration === input.obj.metadata.generation;
   return {
     action: { type: 'IntegrationResponse', location: d.location, integrationId, step },
-    event: drifted
-      ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift: ${what}` }
-      : { type: 'Normal', reason: 'Updated', message: what },
+    event: responseStepEvent(input.obj, what),
     requeue: NEXT_STEP,
     continues: true,
   };

@@ -9,7 +9,13 @@ import { ROUTE_RESPONSE_FIELDS } from '../api/v1alpha1/response-schema.ts';
 import type { ApiRoute, ApiRouteSpecT } from '../api/v1alpha1/route-types.ts';
 import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
-import { describeResponseStep, desiredResponses, nextResponseStep, type DesiredResponse } from '../kind/responses.ts';
+import {
+  describeResponseStep,
+  desiredResponses,
+  nextResponseStep,
+  responseStepEvent,
+  type DesiredResponse,
+} from '../kind/responses.ts';
 import type { RouteStepContext, RouteStepResult } from './execute.ts';
 import { look, type DesiredRoute, type RouteAction, type RouteDecideInput, type RoutePlan } from './plan.ts';
 
@@ -40,12 +46,9 @@ export function decideRouteResponses(
   const step = nextResponseStep(ROUTE_RESPONSE_FIELDS, d.responses, observed);
   if (!step) return steady;
   const what = `${describeResponseStep('route response', step)} of route ${routeId}`;
-  const drifted = input.obj.status?.observedGeneration === input.obj.metadata.generation;
   return {
     action: { type: 'RouteResponse', location: d.location, routeId, step },
-    event: drifted
-      ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift: ${what}` }
-      : { type: 'Normal', reason: 'Updated', message: what },
+    event: responseStepEvent(input.obj, what),
     requeue: NEXT_STEP,
     continues: true,
   };

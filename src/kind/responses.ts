@@ -117,3 +117,18 @@ export function desiredResponses(items: readonly Record<string, unknown>[], keyF
     return { key: String(key), fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
   });
 }
+
+/**
+ * The event of a response call: with the spec unchanged since the last status, AWS drifted and it
+ * is put back (a Warning); otherwise the call carries out a spec change.
+ */
+export function responseStepEvent(
+  obj: { metadata: { generation: number }; status?: { observedGeneration?: number } },
+  what: string,
+):
+  | { type: 'Warning'; reason: 'DriftCorrected'; message: string }
+  | { type: 'Normal'; reason: 'Updated'; message: string } {
+  return obj.status?.observedGeneration === obj.metadata.generation
+    ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift: ${what}` }
+    : { type: 'Normal', reason: 'Updated', message: what };
+}

@@ -21,6 +21,31 @@ export interface ClientFactoryOptions {
   accountOf?: (roleArn: string | undefined) => string;
 }
 
+/**
+ * What every SDK client of the operator is built with, whatever the service: no retries of its own,
+ * a request timeout that really ends the request, the operator's credential chain, and the role's
+ * credentials when the object acts through one.
+ */
+export function sdkClientConfig(
+  opts: Pick<ClientFactoryOptions, 'endpoint' | 'requestTimeoutMs' | 'credentialsForRole' | 'defaultChain'>,
+  region: string,
+  roleArn: string | undefined,
+) {
+  return {
+    region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    maxAttempts: 1,
+    credentialDefaultProvider: operatorCredentials(opts.defaultChain),
+    // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+    requestHandler: {
+      requestTimeout: opts.requestTimeoutMs ?? 15_000,
+      throwOnRequestTimeout: true,
+      connectionTimeout: 5_000,
+    },
+    ...(roleArn && opts.credentialsForRole ? { credentials: opts.credentialsForRole(roleArn, region) } : {}),
+  };
+}
+
 export function accountFromRoleArn(roleArn: string | undefined): string {
   return roleArn?.split(':')[4] || 'default';
 }
@@ -37,21 +62,7 @@ export class SdkClientFactory implements ClientFactory {
     const key = `${loc.roleArn ?? ''}|${loc.region}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new ApiGatewayV2Client({
-        region: loc.region,
-        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
-        maxAttempts: 1,
-        credentialDefaultProvider: operatorCredentials(this.opts.defaultChain),
-        // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-        requestHandler: {
-          requestTimeout: this.opts.requestTimeoutMs ?? 15_000,
-          throwOnRequestTimeout: true,
-          connectionTimeout: 5_000,
-        },
-        ...(loc.roleArn && this.opts.credentialsForRole
-          ? { credentials: this.opts.credentialsForRole(loc.roleArn, loc.region) }
-          : {}),
-      });
+      client = new ApiGatewayV2Client(sdkClientConfig(this.opts, loc.region, loc.roleArn));
       this.clients.set(key, client);
     }
     const account = (this.opts.accountOf ?? accountFromRoleArn)(loc.roleArn);

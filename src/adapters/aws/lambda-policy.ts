@@ -20,8 +20,8 @@ import type {
   WantedStatement,
 } from '../../apiintegration/permission-ports.ts';
 import { AwsError } from '../../kind/errors.ts';
-import { accountFromRoleArn } from './clients.ts';
-import { operatorCredentials, type DefaultChain } from './credentials.ts';
+import { accountFromRoleArn, sdkClientConfig } from './clients.ts';
+import type { DefaultChain } from './credentials.ts';
 import { translate } from './errors.ts';
 import { unlimited, type CallBudget, type CallObserver } from './rate-limit.ts';
 
@@ -143,19 +143,7 @@ export class SdkLambdaPolicies implements LambdaPolicies {
     const key = `${roleArn ?? ''}|${region}`;
     let client = this.clients.get(key);
     if (!client) {
-      const { endpoint, credentialsForRole } = this.opts;
-      client = new LambdaClient({
-        region,
-        ...(endpoint ? { endpoint } : {}),
-        maxAttempts: 1,
-        credentialDefaultProvider: operatorCredentials(this.opts.defaultChain),
-        requestHandler: {
-          requestTimeout: this.opts.requestTimeoutMs ?? 15_000,
-          throwOnRequestTimeout: true,
-          connectionTimeout: 5_000,
-        },
-        ...(roleArn && credentialsForRole ? { credentials: credentialsForRole(roleArn, region) } : {}),
-      });
+      client = new LambdaClient(sdkClientConfig(this.opts, region, roleArn));
       this.clients.set(key, client);
     }
     return client;
