@@ -290,11 +290,13 @@ export const ApiRouteStatus = statusSchema(
 
 export const ROUTE_PRINTER_COLUMNS = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Live', type: 'string', jsonPath: '.status.conditions[?(@.type=="Live")].status' },
   { name: 'Route Key', type: 'string', jsonPath: '.spec.routeKey' },
   { name: 'Route ID', type: 'string', jsonPath: '.status.routeId' },
   { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
   { name: 'Integration', type: 'string', jsonPath: '.spec.integrationRef.name', priority: 1 },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'Live Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Live")].reason', priority: 1 },
   { name: 'On Delete', type: 'string', jsonPath: '.status.deletionPolicy', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

@@ -387,10 +387,12 @@ export const ApiIntegrationStatus = statusSchema(
 
 export const PRINTER_COLUMNS = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Live', type: 'string', jsonPath: '.status.conditions[?(@.type=="Live")].status' },
   { name: 'Integration ID', type: 'string', jsonPath: '.status.integrationId' },
   { name: 'Type', type: 'string', jsonPath: '.spec.integrationType' },
   { name: 'API', type: 'string', jsonPath: '.spec.apiId' },
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  { name: 'Live Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Live")].reason', priority: 1 },
   { name: 'On Delete', type: 'string', jsonPath: '.status.deletionPolicy', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

@@ -51,7 +51,7 @@ describe('CRD', () => {
     const [v] = crd.spec.versions;
     expect(v).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
     expect(v!.additionalPrinterColumns.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['Ready', 'Integration ID', 'Type', 'API', 'Age']),
+      expect.arrayContaining(['Ready', 'Live', 'Integration ID', 'Type', 'API', 'Live Reason', 'Age']),
     );
     expect(v!.schema.openAPIV3Schema.required).toEqual(['spec']);
   });

@@ -48,7 +48,7 @@ describe('ApiRoute CRD', () => {
     const [v] = crd.spec.versions;
     expect(v).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
     expect(v!.additionalPrinterColumns.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['Ready', 'Route Key', 'Route ID', 'API', 'Age']),
+      expect.arrayContaining(['Ready', 'Live', 'Route Key', 'Route ID', 'API', 'Live Reason', 'Age']),
     );
   });
 
