@@ -192,4 +192,12 @@ async function showStages(kubectl: (args: string[], input?: string) => string, a
       console.log(`     ${String(r.routeKey).padEnd(22)}  -> ${target}  ${to}`);
     }
   }
+
+  say('Live: served by every stage, and nothing else in the way (kubectl get apiroute -o wide)');
+  await new Promise((r) => setTimeout(r, 1000));
+  process.stdout.write(kubectl(['get', 'apiroute', '-n', 'default', '-o', 'wide']));
+  console.log(
+    '   The routes to Lambda functions read Live False, LambdaFunctionNotFound: the examples name functions the\n' +
+      '   emulator does not hold, and API Gateway would answer their callers 500 (lambdaPermission: Check).',
+  );
 }
