@@ -1,14 +1,23 @@
 // The npm package as a user gets it: `npm pack` of a clean copy of the checkout (its prepack
 // compiles TypeScript to dist/), the tarball installed into an empty prefix with
-// `npm install --prefix`, and the installed commands run from there. Node refuses to strip types
+// `npm install --prefix`, and the installed commands run from there, `import` against an API on
+// the test bed's emulator. Node refuses to strip types
 // under node_modules, so this proves the package ships JavaScript whose relative imports resolve
 // (tsconfig's rewriteRelativeImportExtensions) and carries every file the commands read.
 // Dependencies come from the npm cache the checkout was installed from, else from the registry.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, packCheckout, ROOT, run, type Packed } from '../../support/npm-pack.ts';
+import { networkEnv, ok, packCheckout, PATH_WITH_NODE, ROOT, run, type Packed } from '../support/npm-pack.ts';
+import { tb } from '../support/cluster.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'apigw-npm-package-'));
 const prefix = join(work, 'prefix');
@@ -104,5 +113,53 @@ describe('the npm package apigw-operator', () => {
     const r = run(join(installedBin, 'apigw-operator'), ['validate', '-f', broken], work);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/shop\/broken.*integrationUri/s);
+  });
+});
+
+describe('the installed import', () => {
+  it('writes manifests for an API on the emulator that the installed validate accepts, on the same ids', async () => {
+    const aws = new ApiGatewayV2Client({ region: tb.region, endpoint: tb.awsEndpoint });
+    const { ApiId: apiId } = await aws.send(
+      new CreateApiCommand({ Name: `npm-import-${Date.now()}`, ProtocolType: 'HTTP' }),
+    );
+    const { IntegrationId: integrationId } = await aws.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'HTTP_PROXY',
+        IntegrationUri: 'https://orders.example.com',
+        IntegrationMethod: 'GET',
+        PayloadFormatVersion: '1.0',
+      }),
+    );
+    const { RouteId: routeId } = await aws.send(
+      new CreateRouteCommand({ ApiId: apiId, RouteKey: 'GET /orders', Target: `integrations/${integrationId}` }),
+    );
+    const out = join(work, 'imported');
+    // spawnSync is fine here: the emulator is the test bed's own process, not this one's event loop.
+    const r = spawnSync(
+      join(installedBin, 'apigw-operator'),
+      ['import', '--api-id', apiId!, '--region', tb.region, '--aws-endpoint', tb.awsEndpoint, '-n', 'shop', '-o', out],
+      {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...networkEnv(),
+          PATH: PATH_WITH_NODE,
+          HOME: work,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+        },
+      },
+    );
+    expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const integrations = readFileSync(join(out, 'apiintegrations.yaml'), 'utf8');
+    const routes = readFileSync(join(out, 'apiroutes.yaml'), 'utf8');
+    expect(integrations).toContain(`integrationId: ${integrationId}`);
+    expect(routes).toContain(`routeId: ${routeId}`);
+
+    const validated = run(join(installedBin, 'apigw-operator'), ['validate', '-f', out], work);
+    expect({ code: validated.status, stderr: validated.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(validated.stdout).toMatch(/shop\/\S+: valid/);
   });
 });
