@@ -23,6 +23,7 @@ import {
   type WantedStatement,
 } from './permission.ts';
 import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
+import { annotatedAs, annotatedRecords, ownedRecords, recordKey, recordOf } from './permission-record.ts';
 import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
 
 export type { PermissionLiveReason };
@@ -35,18 +36,7 @@ function modeOf(obj: ApiIntegration): LambdaPermissionMode {
   return mode === 'Managed' && obj.spec.managementPolicy === 'ObserveOnly' ? 'Check' : mode;
 }
 
-const recordOf = (w: WantedStatement): PermissionRecord => ({
-  functionArn: w.fn.functionArn,
-  ...(w.fn.qualifier ? { qualifier: w.fn.qualifier } : {}),
-  statementId: w.statementId,
-  sourceArn: w.sourceArn,
-});
-
-const sameRecord = (a: PermissionRecord, b: PermissionRecord) =>
-  a.functionArn === b.functionArn &&
-  (a.qualifier ?? '') === (b.qualifier ?? '') &&
-  a.statementId === b.statementId &&
-  a.sourceArn === b.sourceArn;
+const observesOnly = (obj: ApiIntegration) => obj.spec.managementPolicy === 'ObserveOnly';
 
 /** The function a record is on, as far as RemovePermission needs it (region and account from its ARN). */
 function functionOfRecord(r: PermissionRecord): LambdaFunction {
@@ -65,6 +55,30 @@ function removal(fn: LambdaFunction, statementId: string, removedBefore: string[
     requeue: { kind: 'next-step' },
     continues: true,
   };
+}
+
+/** Makes the annotation name exactly `records` (see permission-record.ts), then decides again. */
+const recording = (records: PermissionRecord[]): Plan => ({
+  action: { type: 'RecordPermissions', records },
+  requeue: { kind: 'next-step' },
+  continues: true,
+});
+
+/**
+ * Another mode than Managed leaves the statements in place and forgets them; an object that only
+ * observes keeps its record, so returning to Managed still removes what it added.
+ */
+function forgetting(obj: ApiIntegration, plan: Plan): Plan {
+  if (observesOnly(obj) || modeOf(obj) === 'Managed' || annotatedRecords(obj) === undefined) return plan;
+  return recording([]);
+}
+
+/** An AddPermission that did not take (refused, or the id held by another statement): the record drops it. */
+function notAdded(obj: ApiIntegration, w: WantedStatement, plan: Plan): Plan {
+  const annotated = annotatedRecords(obj);
+  const mine = recordOf(w);
+  if (!annotated?.some((r) => recordKey(r) === recordKey(mine))) return plan;
+  return recording(annotated.filter((r) => recordKey(r) !== recordKey(mine)));
 }
 
 /** The steady plan with the permission's finding and record for the status. */
@@ -91,7 +105,8 @@ export function withPermission(input: DecideInput, d: Desired, steady: Plan): Pl
   const read = input.observation.policy;
   if (read === undefined) return look({ kind: 'policy', fn });
   if (notAnswered(read)) return lastFinding(steady, obj, recorded);
-  if (mode === 'Check') return reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w));
+  if (mode === 'Check')
+    return forgetting(obj, reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w)));
   if (read.kind !== 'policy') return reporting(steady, { record: recorded ?? null, ...findingOf(read, w) });
   return managed(input, steady, w, read.policy);
 }
@@ -125,10 +140,10 @@ function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: s
   // Ours is there (or was just added) and still does not let the API in: a Deny, say.
   if (own === 'same' || learned.added)
     return reporting(steady, { record: recordOf(w), ...findingOf(read, w) }, missingNotice(read, w));
-  if (own === 'different' || learned.conflict) return conflicted(steady, read, w);
+  if (own === 'different' || learned.conflict) return notAdded(input.obj, w, conflicted(steady, read, w));
   if (learned.denied) {
     const blocker = unknown(w, `AddPermission was refused: ${learned.denied}`);
-    return reporting(steady, { record: null, ...(policyAllows(policy, w) ? {} : { blocker }) });
+    return notAdded(input.obj, w, reporting(steady, { record: null, ...(policyAllows(policy, w) ? {} : { blocker }) }));
   }
   return {
     action: { type: 'AddPermission', statement: w },
@@ -151,21 +166,23 @@ function conflicted(steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
 }
 
 /**
- * A statement the operator added and no longer wants (Managed only: another mode leaves it in
- * place and forgets it) is removed; otherwise the steady plan reports `holds`.
+ * The statements the operator added and no longer wants are removed, one a step (Managed only:
+ * another mode leaves them in place and forgets them); then the record names `holds` alone, and
+ * the steady plan reports it.
  */
 function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord | undefined): Plan {
   const { obj } = input;
-  const stale = staleRecord(obj.status?.lambdaPermission, holds);
+  const quiet = reporting(steady, { record: holds ?? null });
+  if (modeOf(obj) !== 'Managed') return forgetting(obj, quiet);
   const removed = input.observation.permission?.removed ?? [];
-  const fn = stale && modeOf(obj) === 'Managed' ? functionOfRecord(stale) : undefined;
-  if (fn && !removed.includes(removalKey(fn, stale!.statementId)))
-    return removal(fn, stale!.statementId, removed, 'no longer wanted by the integration');
-  return reporting(steady, { record: holds ?? null });
+  // Same function and id as the one held is the one held (RemovePermission goes by id).
+  const stale = ownedRecords(obj).find(
+    (r) => (!holds || recordKey(r) !== recordKey(holds)) && !removed.includes(recordKey(r)),
+  );
+  if (stale) return removal(functionOfRecord(stale), stale.statementId, removed, 'no longer wanted by the integration');
+  const keep = holds ? [holds] : [];
+  return annotatedAs(obj, keep) ? quiet : recording(keep);
 }
-
-const staleRecord = (recorded: PermissionRecord | undefined, holds: PermissionRecord | undefined) =>
-  recorded && (!holds || !sameRecord(recorded, holds)) ? recorded : undefined;
 
 /**
  * A create or update (a plan waiting for the drift check after it): Check reads the policy first
@@ -199,14 +216,15 @@ const withReport = (plan: Plan, permission: PermissionReport): Plan => ({
 });
 
 /**
- * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): the one
- * status records, and the one its spec would have added, in case that status write was lost.
+ * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): those
+ * its record names, and the one its spec would have added, for an object recorded only in a
+ * status whose write was lost.
  */
 export function permissionCleanup(obj: ApiIntegration, removedBefore: string[]): Plan | undefined {
-  const candidates: { fn: LambdaFunction; statementId: string }[] = [];
-  const recorded = obj.status?.lambdaPermission;
-  if (recorded) candidates.push({ fn: functionOfRecord(recorded), statementId: recorded.statementId });
-  const fn = effectiveLambdaPermission(obj.spec) === 'Managed' ? lambdaFunctionOf(obj.spec) : undefined;
+  // Another mode left its statements in place and forgot them.
+  if (modeOf(obj) !== 'Managed') return undefined;
+  const candidates = ownedRecords(obj).map((r) => ({ fn: functionOfRecord(r), statementId: r.statementId }));
+  const fn = lambdaFunctionOf(obj.spec);
   if (fn) candidates.push({ fn, statementId: statementIdOf(obj.spec.apiId, obj.metadata.uid ?? '') });
   const next = candidates.find((c) => !removedBefore.includes(removalKey(c.fn, c.statementId)));
   return next && removal(next.fn, next.statementId, removedBefore, 'object deleted');

@@ -1,11 +1,13 @@
-// Carries out spec.lambdaPermission's two writes: AddPermission and RemovePermission of the one
-// statement the operator owns. What AWS answers that is no failure of the pass (the id taken, a
-// refusal, a statement already gone) goes back to decide as learned; nothing here chooses what
-// happens next.
+// Carries out spec.lambdaPermission's two writes, AddPermission and RemovePermission of the one
+// statement the operator owns, each with the object's record of its statements: named before the
+// add (a crash after it still knows the statement), dropped after the remove. What AWS answers that
+// is no failure of the pass (the id taken, a refusal, a statement already gone) goes back to decide
+// as learned; nothing here chooses what happens next.
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
-import { announce } from '../kind/execute.ts';
+import { announce, patchObject } from '../kind/execute.ts';
 import type { StepContext, StepResult } from './execute.ts';
 import { removalKey } from './permission-ports.ts';
+import { annotatedRecords, ownedRecords, recordKey, recordOf, recordsAnnotation } from './permission-record.ts';
 import type { Action, Plan } from './plan.ts';
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
@@ -22,16 +24,22 @@ export async function addPermission(
   { event }: Plan,
 ): Promise<StepResult> {
   const { fn, statementId } = a.statement;
-  const answer = await lambdaOf(ctx).addPermission({ fn, roleArn: ctx.roleArn }, a.statement, ctx.signal);
+  const lambda = lambdaOf(ctx);
+  const owned = ownedRecords(obj);
+  const mine = recordOf(a.statement);
+  const recorded = owned.some((r) => recordKey(r) === recordKey(mine))
+    ? obj
+    : (await patchObject(ctx, obj, { annotations: recordsAnnotation([...owned, mine]) })).obj;
+  const answer = await lambda.addPermission({ fn, roleArn: ctx.roleArn }, a.statement, ctx.signal);
   if (typeof answer === 'object') {
     ctx.log.warn({ action: 'AddPermission', statementId, reason: answer.denied }, 'AddPermission refused');
-    return { learned: { permission: { denied: answer.denied } } };
+    return { obj: recorded, learned: { permission: { denied: answer.denied } } };
   }
   // The id is taken: by the operator's own statement (an answer lost earlier) or by another; a fresh read tells.
-  if (answer === 'exists') return { learned: { permission: { conflict: true } } };
+  if (answer === 'exists') return { obj: recorded, learned: { permission: { conflict: true } } };
   ctx.log.info({ action: 'AddPermission', statementId, functionArn: fn.functionArn }, 'added Lambda permission');
   announce(ctx, obj, event);
-  return { learned: { permission: { added: true } } };
+  return { obj: recorded, learned: { permission: { added: true } } };
 }
 
 export async function removePermission(
@@ -41,7 +49,7 @@ export async function removePermission(
   { event }: Plan,
 ): Promise<StepResult> {
   const answer = await lambdaOf(ctx).removePermission({ fn: a.fn, roleArn: ctx.roleArn }, a.statementId, ctx.signal);
-  const removed = [...a.removedBefore, removalKey(a.fn, a.statementId)];
+  const key = removalKey(a.fn, a.statementId);
   // Refused: left for the administrator, since holding the object (or its move) would not change that.
   if (typeof answer === 'object')
     ctx.log.warn({ action: 'RemovePermission', statementId: a.statementId, reason: answer.denied }, 'left in place');
@@ -49,5 +57,21 @@ export async function removePermission(
     ctx.log.info({ action: 'RemovePermission', statementId: a.statementId }, 'removed Lambda permission');
     announce(ctx, obj, event);
   }
-  return { learned: { permission: { removed } } };
+  // Gone or refused, it is no longer the object's to remove.
+  const annotated = annotatedRecords(obj);
+  const left = annotated?.filter((r) => recordKey(r) !== key);
+  const next =
+    left && left.length < annotated!.length
+      ? (await patchObject(ctx, obj, { annotations: recordsAnnotation(left) })).obj
+      : obj;
+  return { obj: next, learned: { permission: { removed: [...a.removedBefore, key] } } };
+}
+
+/** Sets the object's record of the statements it owns; AWS is not called. */
+export async function recordPermissions(
+  ctx: StepContext,
+  obj: ApiIntegration,
+  a: Of<'RecordPermissions'>,
+): Promise<StepResult> {
+  return patchObject(ctx, obj, { annotations: recordsAnnotation(a.records) });
 }

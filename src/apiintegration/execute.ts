@@ -7,7 +7,7 @@ import { AwsError } from '../kind/errors.ts';
 import { announce, createMarked, letGo, executorOf, patchObject, type StepContext as Ctx } from '../kind/execute.ts';
 import type { StepDone } from '../kind/reconciler.ts';
 import { clearSupersededAnnotation, located } from '../kind/record.ts';
-import { addPermission, removePermission } from './execute-permission.ts';
+import { addPermission, recordPermissions, removePermission } from './execute-permission.ts';
 import type { LambdaPolicies } from './permission-ports.ts';
 import type { Action, Observation, Plan, ReportedIntegration } from './plan.ts';
 import type { ApiIntegrationStore, IntegrationGateway } from './ports.ts';
@@ -37,6 +37,7 @@ export const executeStep = executorOf<Action, EventReason, Plan, ApiIntegration,
   IntegrationResponse: executeIntegrationResponse,
   AddPermission: addPermission,
   RemovePermission: removePermission,
+  RecordPermissions: recordPermissions,
 });
 
 async function record(ctx: StepContext, obj: ApiIntegration, a: Of<'Record'>, { event }: Plan): Promise<StepResult> {

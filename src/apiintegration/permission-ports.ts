@@ -77,15 +77,19 @@ export interface PermissionLearned {
   removed?: string[];
 }
 
-/** The two actions of spec.lambdaPermission Managed. */
+/**
+ * The actions of spec.lambdaPermission Managed: its two writes to the function policy, and setting
+ * the object's record of the statements it owns (permission-record.ts) to `records`.
+ */
 export type PermissionAction =
   | { type: 'AddPermission'; statement: WantedStatement }
-  | { type: 'RemovePermission'; fn: LambdaFunction; statementId: string; removedBefore: string[] };
+  | { type: 'RemovePermission'; fn: LambdaFunction; statementId: string; removedBefore: string[] }
+  | { type: 'RecordPermissions'; records: PermissionRecord[] };
 
 export const removalKey = (fn: Pick<LambdaFunction, 'functionArn' | 'qualifier'>, statementId: string) =>
   `${fn.functionArn}|${fn.qualifier ?? ''}|${statementId}`;
 
-/** status.lambdaPermission: the statement the operator added. */
+/** status.lambdaPermission, and each entry of the record annotation: a statement the operator added. */
 export interface PermissionRecord {
   functionArn: string;
   qualifier?: string;

@@ -2,14 +2,21 @@
 // policies the way Lambda does (a taken statement id is a 409). Check says on Live what is missing,
 // with the command that grants it, and clears once it is granted out of band; Managed adds exactly
 // one statement even when AddPermission's answers are lost, puts back a statement removed out of
-// band at the drift check, and removes its statement on a move and on delete.
+// band at the drift check, and removes its statement on a move and on delete. A Managed object
+// restored from a backup (annotations and spec, a new uid, no status) replaces the statement the
+// lost cluster added with its own.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/group.ts';
+import { ANNOTATION_LAMBDA_PERMISSIONS } from '../../src/api/v1alpha1/lambda-permission.ts';
+import { PLURAL } from '../../src/api/v1alpha1/schema.ts';
 import type { Operator } from '../../src/operator.ts';
 import { FaultProxy } from '../faultproxy/proxy.ts';
 import {
   condition,
   createApi,
   createObject,
+  custom,
   deleteObject,
   eventsFor,
   eventually,
@@ -19,6 +26,7 @@ import {
   newNamespace,
   patchSpec,
   tb,
+  waitReady,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { addPermission, createFunction, removePermission, statementsOf } from '../support/lambda.ts';
@@ -145,5 +153,53 @@ describe('lambdaPermission Managed', () => {
     await deleteObject(ns, 'managed');
     await eventually('the object gone', async () => ((await gone(ns, 'managed')) ? true : undefined));
     expect(await statementsOf(proxy.url, fn)).toEqual([]);
+  });
+});
+
+describe('lambdaPermission Managed, restored from a backup', () => {
+  it("replaces the lost cluster's statement with its own: one statement, the same integration", async () => {
+    const apiId = await createApi('HTTP');
+    const fn = await createFunction('restored');
+    const made = await createObject(ns, 'restored', lambda(apiId, fn, { lambdaPermission: 'Managed' }));
+    const before = `apigw-${apiId}-${made.metadata.uid}`;
+    const backup = await eventually('the statement in the record annotation', async () => {
+      const o = await getObject(ns, 'restored');
+      const recorded = o.metadata.annotations?.[ANNOTATION_LAMBDA_PERMISSIONS] ?? '';
+      return recorded.includes(before) && o.status?.integrationId ? o : undefined;
+    });
+
+    // The cluster is lost with its operator: the object goes without any clean-up.
+    await operator.stop();
+    const at = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'restored' };
+    await custom.patchNamespacedCustomObject(
+      { ...at, body: { metadata: { finalizers: null } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await deleteObject(ns, 'restored');
+    await eventually('the object gone', async () => ((await gone(ns, 'restored')) ? true : undefined));
+    // What a backup tool restores: name, annotations and spec; a new uid and no status.
+    await custom.createNamespacedCustomObject({
+      ...at,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'ApiIntegration',
+        metadata: { name: 'restored', annotations: backup.metadata.annotations },
+        spec: backup.spec,
+      },
+    });
+    operator = await startOperator({ watchNamespaces: [ns], awsEndpoint: proxy.url });
+
+    const after = `apigw-${apiId}-${(await getObject(ns, 'restored')).metadata.uid}`;
+    await eventually("only the restored object's statement", async () => {
+      const sids = (await statementsOf(proxy.url, fn)).map((s) => s.Sid);
+      return sids.length === 1 && sids[0] === after ? true : undefined;
+    });
+    const o = await waitReady(ns, 'restored');
+    expect(o.status?.integrationId).toBe(backup.status?.integrationId);
+    await eventually('the record naming the new statement alone', async () => {
+      const recorded = (await getObject(ns, 'restored')).metadata.annotations?.[ANNOTATION_LAMBDA_PERMISSIONS];
+      const records = recorded ? (JSON.parse(recorded) as { statementId: string }[]) : [];
+      return records.length === 1 && records[0]!.statementId === after ? true : undefined;
+    });
   });
 });

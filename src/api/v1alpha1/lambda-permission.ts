@@ -6,6 +6,12 @@ import { Type } from '@sinclair/typebox';
 import { LIVE, type Liveness } from './conditions.ts';
 import { StringEnum } from './group.ts';
 
+/**
+ * The statements a Managed object added and has not removed, as a JSON list of status.lambdaPermission's
+ * shape: annotations survive backup and restore, status does not.
+ */
+export const ANNOTATION_LAMBDA_PERMISSIONS = 'apigw.dev/lambda-permissions';
+
 export const LAMBDA_PERMISSION_MODES = ['Check', 'Managed', 'Ignore'] as const;
 export type LambdaPermissionMode = (typeof LAMBDA_PERMISSION_MODES)[number];
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, type DecideInput, type Observation } from '../../../src/apiintegration/decide.ts';
 import { desiredFields } from '../../../src/apiintegration/desired.ts';
+import { ANNOTATION_LAMBDA_PERMISSIONS } from '../../../src/api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration, ApiIntegrationSpecT } from '../../../src/api/v1alpha1/types.ts';
 import { UID, lambdaSpec, object, observed, recordedAt } from './fixtures.ts';
 
@@ -41,9 +42,18 @@ const read = (...Statement: object[]) => ({
   policy: Statement.length ? JSON.stringify({ Version: '2012-10-17', Statement }) : undefined,
 });
 const recorded = (sourceArn = SOURCE, statementId = SID) => ({ functionArn: FN, statementId, sourceArn });
-const withStatus = (obj: ApiIntegration, lambdaPermission: ReturnType<typeof recorded>) => ({
+type Rec = ReturnType<typeof recorded>;
+const withStatus = (obj: ApiIntegration, lambdaPermission: Rec) => ({
   ...obj,
   status: { lambdaPermission },
+});
+/** The object's record annotation, as an operator that added these statements left it. */
+const withRecords = (obj: ApiIntegration, ...records: Rec[]): ApiIntegration => ({
+  ...obj,
+  metadata: {
+    ...obj.metadata,
+    annotations: { ...obj.metadata.annotations, [ANNOTATION_LAMBDA_PERMISSIONS]: JSON.stringify(records) },
+  },
 });
 
 describe('lambdaPermission Check (the default)', () => {
@@ -161,10 +171,35 @@ describe('lambdaPermission Managed', () => {
     expect(plan.event).toMatchObject({ type: 'Normal', reason: 'LambdaPermissionAdded' });
     expect(plan.continues).toBe(true);
   });
-  it('present as added: recorded in status, nothing written', () => {
-    const plan = decide(input(withMode('Managed'), { policy: read(ours()) }));
+  it('present as added and recorded: reported in status, nothing written', () => {
+    const plan = decide(input(withRecords(withMode('Managed'), recorded()), { policy: read(ours()) }));
     expect(plan.action.type).toBe('None');
     expect(plan.report?.permission).toEqual({ record: recorded() });
+  });
+  it('present, recorded only in status (an operator before the record annotation): the annotation is written once', () => {
+    const obj = withStatus(withMode('Managed'), recorded());
+    const plan = decide(input(obj, { policy: read(ours()) }));
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [recorded()] });
+    expect(decide(input(withRecords(obj, recorded()), { policy: read(ours()) })).action.type).toBe('None');
+  });
+  it('restored from a backup (a new uid, no status): adds its own statement, then removes the one its record names', () => {
+    // Annotations survive a restore, status does not; without the record the old statement would stay forever.
+    const before = recorded(SOURCE, 'apigw-api1-uid-before-the-restore');
+    const obj = withRecords(withMode('Managed'), before);
+    expect(decide(input(obj, { policy: read() })).action).toMatchObject({
+      type: 'AddPermission',
+      statement: { statementId: SID },
+    });
+    const policy = read(ours(), { ...ours(), Sid: before.statementId });
+    const next = decide(input(withRecords(obj, before, recorded()), { policy }));
+    expect(next.action).toMatchObject({ type: 'RemovePermission', statementId: before.statementId });
+    expect(decide(input(withRecords(obj, recorded()), { policy: read(ours()) })).action.type).toBe('None');
+  });
+  it('a record annotation that is not a list of records is no reason to remove anything', () => {
+    const obj = withMode('Managed');
+    obj.metadata.annotations = { ...obj.metadata.annotations, [ANNOTATION_LAMBDA_PERMISSIONS]: '{"edited":' };
+    const plan = decide(input(obj, { policy: read(ours()) }));
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [recorded()] });
   });
   it("allowed by another statement (the user's, or another object's on the same API and function): adds its own all the same", () => {
     // Otherwise deleting that other object would take the permission away until the next drift check.
@@ -177,6 +212,14 @@ describe('lambdaPermission Managed', () => {
     expect(plan.action.type).toBe('None');
     expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionConflict' });
     expect(plan.report?.permission?.blocker).toBeUndefined();
+  });
+  it('its id taken by another statement after the record named it: the record drops it, so nothing removes that statement later', () => {
+    const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
+    const obj = withRecords(withMode('Managed'), recorded());
+    const plan = decide(input(obj, { policy: read(other), permission: { conflict: true } }));
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [] });
+    const denied = decide(input(obj, { policy: read(), permission: { denied: 'AccessDenied' } }));
+    expect(denied.action).toEqual({ type: 'RecordPermissions', records: [] });
   });
   it('its id taken by another statement: a conflict on Live and a Warning, no write, no loop', () => {
     const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
@@ -207,9 +250,18 @@ describe('lambdaPermission Managed', () => {
     expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api0-${UID}` });
     expect(plan.event).toMatchObject({ reason: 'LambdaPermissionRemoved' });
     const removed = plan.action.type === 'RemovePermission' ? [`${FN}||apigw-api0-${UID}`] : [];
+    // Recorded only in status (an older operator): the annotation then names the statement held.
     const after = decide(input(obj, { policy: read(ours()), permission: { removed } }));
-    expect(after.action.type).toBe('None');
-    expect(after.report?.permission).toEqual({ record: recorded() });
+    expect(after.action).toEqual({ type: 'RecordPermissions', records: [recorded()] });
+    const settled = decide(input(withRecords(obj, recorded()), { policy: read(ours()), permission: { removed } }));
+    expect(settled.action.type).toBe('None');
+    expect(settled.report?.permission).toEqual({ record: recorded() });
+  });
+  it('moved, with both statements in the record: removes the old one and keeps the new one', () => {
+    const old = recorded('arn:aws:execute-api:us-east-1:123456789012:api0/*', `apigw-api0-${UID}`);
+    const obj = withRecords(withMode('Managed'), old, recorded());
+    const plan = decide(input(obj, { policy: read(ours()) }));
+    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api0-${UID}` });
   });
   it('a URI that is no longer a function: the recorded statement is removed', () => {
     const obj = withStatus(
@@ -233,6 +285,13 @@ describe('lambdaPermission Managed', () => {
     const plan = decide(input(withStatus(withMode('Check'), recorded()), { policy: read(ours()) }));
     expect(plan.action.type).toBe('None');
     expect(plan.report?.permission).toEqual({ record: null });
+    const annotated = withRecords(withStatus(withMode('Check'), recorded()), recorded());
+    expect(decide(input(annotated, { policy: read(ours()) })).action).toEqual({
+      type: 'RecordPermissions',
+      records: [],
+    });
+    const ignored = withRecords(withMode('Ignore'), recorded());
+    expect(decide(input(ignored)).action).toEqual({ type: 'RecordPermissions', records: [] });
   });
   it('a create comes back at once, so the permission follows it', () => {
     const plan = decide(input(object({ spec: { lambdaPermission: 'Managed' } }), { current: undefined }));
@@ -256,13 +315,18 @@ describe('an integration that only observes', () => {
       expect(plan.report?.permission?.blocker).toMatchObject({ reason: 'LambdaPermissionMissing' });
     },
   );
+  it('Managed keeps its record, so going back to Full still removes what it added', () => {
+    const obj = withRecords(observing('Managed'), recorded(SOURCE, 'apigw-api0-old'));
+    const plan = decide(input(obj, { adoptee: observed({ integrationId: 'i1' }), policy: read(ours()) }));
+    expect(plan.action).toEqual({ type: 'None' });
+  });
 });
 
 describe('lambdaPermission Managed on delete', () => {
   const deleting = (over: Partial<ApiIntegrationSpecT> = {}) =>
     object({ deleting: true, spec: { lambdaPermission: 'Managed', ...over }, annotations: recordedAt() });
-  it('removes the recorded statement, then the one the spec names (a lost status write), then goes on', () => {
-    const obj = withStatus(deleting(), recorded(SOURCE, 'apigw-api1-other'));
+  it('removes the statements its record names, then the one the spec names, then goes on', () => {
+    const obj = withRecords(deleting(), recorded(SOURCE, 'apigw-api1-other'));
     const first = decide(input(obj));
     expect(first.action).toMatchObject({ type: 'RemovePermission', statementId: 'apigw-api1-other' });
     const second = decide(input(obj, { permission: { removed: [`${FN}||apigw-api1-other`] } }));
@@ -276,8 +340,13 @@ describe('lambdaPermission Managed on delete', () => {
     const plan = decide(input(withStatus(deleting({ deletionPolicy: 'Retain' }), recorded())));
     expect(plan.action.type).toBe('Release');
   });
-  it('Check removes nothing on delete', () => {
-    const plan = decide(input(object({ deleting: true, annotations: recordedAt() }), { routes: [] }));
+  it('an older status record is removed on delete as well', () => {
+    const plan = decide(input(withStatus(deleting(), recorded(SOURCE, 'apigw-api1-other'))));
+    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: 'apigw-api1-other' });
+  });
+  it('Check removes nothing on delete, even a statement recorded while it was Managed', () => {
+    const obj = withRecords(object({ deleting: true, annotations: recordedAt() }), recorded());
+    const plan = decide(input(obj, { routes: [] }));
     expect(plan.action.type).toBe('Delete');
   });
 });
