@@ -356,6 +356,17 @@ describe('import, applied', () => {
         wanted,
       ]);
     }
+    // Live tells the two adopted stages apart: the autoDeploy one serves what AWS deployed by itself
+    // (the markers included), the Manual one has never been deployed, and applying deploys nothing.
+    const stageKey = (stageName: string) =>
+      `${nsHttp}/${ofKind(imported.objects, 'ApiStage').find((m) => m.spec.stageName === stageName)!.metadata.name}`;
+    const route = ofKind(imported.objects, 'ApiRoute')[0]!;
+    const behind = await eventually(`${route.metadata.name} Live settled`, async () => {
+      const live = (await read(route)).status?.conditions?.find((c) => c.type === 'Live') as Cond & { message: string };
+      return live?.reason === 'AwaitingDeployment' ? live : undefined;
+    });
+    expect(behind.message).toContain(`ApiStage ${stageKey('prod')}`);
+    expect(behind.message).not.toContain(stageKey('dev'));
     // Let a few drift checks pass: adoption writes the marker, and then nothing more.
     await new Promise((r) => setTimeout(r, 3000));
     expect([writes().sort(), sent()]).toEqual([markers(imported.objects), expect.anything()]);
