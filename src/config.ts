@@ -33,6 +33,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   namespaceRoles: boolean;
   requireAllowedApiIds: boolean;
+  /** Whether lambdaPermission Managed may add and remove function policy statements. */
+  manageLambdaPermissions: boolean;
 }
 
 type Kind = 'string' | 'list' | 'int' | 'number' | 'duration' | 'bool';
@@ -73,6 +75,14 @@ const OPTIONS: Option[] = [
     kind: 'string',
     key: 'lambdaEndpoint',
     help: "Lambda endpoint override, for spec.lambdaPermission's function policy calls (default: --aws-endpoint)",
+  },
+  {
+    flag: 'manage-lambda-permissions',
+    env: ['APIGW_MANAGE_LAMBDA_PERMISSIONS'],
+    kind: 'bool',
+    key: 'manageLambdaPermissions',
+    default: 'false',
+    help: 'let spec.lambdaPermission Managed add and remove function policy statements (lambda:AddPermission and lambda:RemovePermission, docs/iam-policy-lambda-permissions.json); without it Managed acts as Check',
   },
   {
     flag: 'sts-endpoint',

@@ -295,6 +295,7 @@ export class Operator {
       createSettleMs: 2 * cfg.awsRequestTimeoutMs,
       notFoundGraceMs: cfg.notFoundGraceMs,
       ownerExists: (uid) => integrations.list().some((o) => o.metadata.uid === uid),
+      lambdaWrites: cfg.manageLambdaPermissions,
       stages: () => stageViews(this.stages.list(), cfg.region),
     });
   }

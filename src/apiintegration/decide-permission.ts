@@ -23,20 +23,47 @@ import {
   type WantedStatement,
 } from './permission.ts';
 import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
-import { annotatedAs, annotatedRecords, ownedRecords, recordKey, recordOf } from './permission-record.ts';
+import { annotatedAs, annotatedRecords, ownedRecords, recordKey, recordOf, recordOwner } from './permission-record.ts';
+import { allows } from '../api/v1alpha1/tenancy.ts';
 import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
 
 export type { PermissionLiveReason };
 
 type Blocker = Liveness<PermissionLiveReason>;
 
-/** An object that only observes writes nothing, to the function policy either: Managed reads as Check. */
-function modeOf(obj: ApiIntegration): LambdaPermissionMode {
-  const mode = effectiveLambdaPermission(obj.spec);
-  return mode === 'Managed' && obj.spec.managementPolicy === 'ObserveOnly' ? 'Check' : mode;
+type ModeInput = Pick<DecideInput, 'obj' | 'lambdaWrites'>;
+
+/**
+ * Why a Managed object writes nothing to the function policy, if it does not: it only observes, or
+ * the operator was not given the writes (--manage-lambda-permissions). Managed then reads as Check,
+ * and keeps its record, so the statements it added are still removed once it may write again.
+ */
+function heldBack({ obj, lambdaWrites }: ModeInput): string | undefined {
+  if (effectiveLambdaPermission(obj.spec) !== 'Managed') return undefined;
+  if (obj.spec.managementPolicy === 'ObserveOnly') return 'managementPolicy ObserveOnly writes nothing';
+  if (!lambdaWrites)
+    return 'the operator runs without --manage-lambda-permissions (chart value lambdaPermissions.manage), so lambdaPermission Managed acts as Check';
+  return undefined;
 }
 
-const observesOnly = (obj: ApiIntegration) => obj.spec.managementPolicy === 'ObserveOnly';
+function modeOf(input: ModeInput): LambdaPermissionMode {
+  return heldBack(input) ? 'Check' : effectiveLambdaPermission(input.obj.spec);
+}
+
+/**
+ * The recorded statements this object may remove. The record is an annotation that anyone who may
+ * edit the object can write, so only statements of the operator's own form count, on an API the
+ * namespace may touch, and not those of another ApiIntegration that still exists (a copy of this
+ * object carries its record too). The others are forgotten, never removed.
+ */
+function removableRecords(input: Pick<DecideInput, 'obj' | 'allowedApis' | 'liveRecordOwners'>): PermissionRecord[] {
+  const { obj, allowedApis, liveRecordOwners = [] } = input;
+  return ownedRecords(obj).filter((r) => {
+    const owner = recordOwner(r);
+    if (!owner || (allowedApis && !allows(allowedApis, owner.apiId))) return false;
+    return owner.uid === obj.metadata.uid || !liveRecordOwners.includes(owner.uid);
+  });
+}
 
 /** The function a record is on, as far as RemovePermission needs it (region and account from its ARN). */
 function functionOfRecord(r: PermissionRecord): LambdaFunction {
@@ -68,12 +95,17 @@ const recording = (records: PermissionRecord[]): Plan => ({
  * Another mode than Managed leaves the statements in place and forgets them; an object that only
  * observes keeps its record, so returning to Managed still removes what it added.
  */
-function forgetting(obj: ApiIntegration, plan: Plan): Plan {
-  if (observesOnly(obj) || modeOf(obj) === 'Managed' || annotatedRecords(obj) === undefined) return plan;
+function forgetting(input: ModeInput, plan: Plan): Plan {
+  const { obj } = input;
+  const keeps = obj.spec.managementPolicy === 'ObserveOnly' || effectiveLambdaPermission(obj.spec) === 'Managed';
+  if (keeps || annotatedRecords(obj) === undefined) return plan;
   return recording([]);
 }
 
-/** An AddPermission that did not take (refused, or the id held by another statement): the record drops it. */
+/**
+ * The id held by another statement: the record drops it, so that statement is never removed as the
+ * operator's. (A refused add keeps it: removing a statement that is not there is answered as done.)
+ */
 function notAdded(obj: ApiIntegration, w: WantedStatement, plan: Plan): Plan {
   const annotated = annotatedRecords(obj);
   const mine = recordOf(w);
@@ -94,7 +126,7 @@ function reporting(steady: Plan, permission: PermissionReport, notice?: Notice):
  */
 export function withPermission(input: DecideInput, d: Desired, steady: Plan): Plan {
   const { obj } = input;
-  const mode = modeOf(obj);
+  const mode = modeOf(input);
   const fn = mode === 'Ignore' ? undefined : lambdaFunctionOf(obj.spec);
   const recorded = obj.status?.lambdaPermission;
   if (!fn || !input.lambda) return staleOrQuiet(input, steady, undefined);
@@ -105,10 +137,20 @@ export function withPermission(input: DecideInput, d: Desired, steady: Plan): Pl
   const read = input.observation.policy;
   if (read === undefined) return look({ kind: 'policy', fn });
   if (notAnswered(read)) return lastFinding(steady, obj, recorded);
-  if (mode === 'Check')
-    return forgetting(obj, reporting(steady, { record: null, ...findingOf(read, w) }, missingNotice(read, w)));
+  if (mode === 'Check') return checked(input, steady, read, w);
   if (read.kind !== 'policy') return reporting(steady, { record: recorded ?? null, ...findingOf(read, w) });
   return managed(input, steady, w, read.policy);
+}
+
+/**
+ * Check: what the policy read found, with no write to it. A Managed object held back keeps its
+ * status record as it keeps its annotation; Check itself holds no statement.
+ */
+function checked(input: DecideInput, steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
+  const why = heldBack(input);
+  const finding = findingOf(read, w, why);
+  const record = why ? (input.obj.status?.lambdaPermission ?? null) : null;
+  return forgetting(input, reporting(steady, { record, ...finding }, missingNotice(finding)));
 }
 
 const notAnswered = (read: PolicyRead) => read.kind === 'unreadable' && read.transient === true;
@@ -138,12 +180,14 @@ function managed(input: DecideInput, steady: Plan, w: WantedStatement, policy: s
     return reporting(steady, { record: recordOf(w), blocker });
   }
   // Ours is there (or was just added) and still does not let the API in: a Deny, say.
-  if (own === 'same' || learned.added)
-    return reporting(steady, { record: recordOf(w), ...findingOf(read, w) }, missingNotice(read, w));
+  if (own === 'same' || learned.added) {
+    const finding = findingOf(read, w);
+    return reporting(steady, { record: recordOf(w), ...finding }, missingNotice(finding));
+  }
   if (own === 'different' || learned.conflict) return notAdded(input.obj, w, conflicted(steady, read, w));
   if (learned.denied) {
     const blocker = unknown(w, `AddPermission was refused: ${learned.denied}`);
-    return notAdded(input.obj, w, reporting(steady, { record: null, ...(policyAllows(policy, w) ? {} : { blocker }) }));
+    return reporting(steady, { record: null, ...(policyAllows(policy, w) ? {} : { blocker }) });
   }
   return {
     action: { type: 'AddPermission', statement: w },
@@ -173,10 +217,10 @@ function conflicted(steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
 function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord | undefined): Plan {
   const { obj } = input;
   const quiet = reporting(steady, { record: holds ?? null });
-  if (modeOf(obj) !== 'Managed') return forgetting(obj, quiet);
+  if (modeOf(input) !== 'Managed') return forgetting(input, quiet);
   const removed = input.observation.permission?.removed ?? [];
   // Same function and id as the one held is the one held (RemovePermission goes by id).
-  const stale = ownedRecords(obj).find(
+  const stale = removableRecords(input).find(
     (r) => (!holds || recordKey(r) !== recordKey(holds)) && !removed.includes(recordKey(r)),
   );
   if (stale) return removal(functionOfRecord(stale), stale.statementId, removed, 'no longer wanted by the integration');
@@ -190,7 +234,7 @@ function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord 
  * add its statement to the function the integration now invokes.
  */
 export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan): Plan {
-  const mode = modeOf(input.obj);
+  const mode = modeOf(input);
   // Nothing to look at any more: Live loses a blocker about a function no longer invoked, and a
   // statement the operator added stays recorded until the steady pass removes it.
   if (mode === 'Ignore' || !lambdaFunctionOf(input.obj.spec))
@@ -203,7 +247,8 @@ export function permissionWithWrite(input: DecideInput, d: Desired, plan: Plan):
     report: { integrationId: '', observed: { integrationId: '' }, location },
   };
   const checked = withPermission(input, d, stub);
-  if (checked.need) return checked;
+  // A read to make, or the record to write first: the write is decided again after it.
+  if (checked.need || checked.action.type === 'RecordPermissions') return checked;
   const permission = checked.report?.permission;
   const reported = permission ? withReport(plan, permission) : plan;
   return { ...reported, ...(checked.notice && !plan.notice ? { notice: checked.notice } : {}) };
@@ -220,18 +265,23 @@ const withReport = (plan: Plan, permission: PermissionReport): Plan => ({
  * its record names, and the one its spec would have added, for an object recorded only in a
  * status whose write was lost.
  */
-export function permissionCleanup(obj: ApiIntegration, removedBefore: string[]): Plan | undefined {
+export function permissionCleanup(input: DecideInput, removedBefore: string[]): Plan | undefined {
+  const { obj } = input;
   // Another mode left its statements in place and forgot them.
-  if (modeOf(obj) !== 'Managed') return undefined;
-  const candidates = ownedRecords(obj).map((r) => ({ fn: functionOfRecord(r), statementId: r.statementId }));
+  if (modeOf(input) !== 'Managed') return undefined;
+  const candidates = removableRecords(input).map((r) => ({ fn: functionOfRecord(r), statementId: r.statementId }));
   const fn = lambdaFunctionOf(obj.spec);
-  if (fn) candidates.push({ fn, statementId: statementIdOf(obj.spec.apiId, obj.metadata.uid ?? '') });
+  const specAllowed = !input.allowedApis || allows(input.allowedApis, obj.spec.apiId);
+  if (fn && specAllowed) candidates.push({ fn, statementId: statementIdOf(obj.spec.apiId, obj.metadata.uid ?? '') });
   const next = candidates.find((c) => !removedBefore.includes(removalKey(c.fn, c.statementId)));
   return next && removal(next.fn, next.statementId, removedBefore, 'object deleted');
 }
 
-/** Live's blocker for what the policy read says; none when the API may invoke the function. */
-function findingOf(read: PolicyRead, w: WantedStatement): { blocker?: Blocker } {
+/**
+ * Live's blocker for what the policy read says; none when the API may invoke the function. `heldBack`:
+ * why a Managed object did not add the statement itself, for the advice.
+ */
+function findingOf(read: PolicyRead, w: WantedStatement, heldBack?: string): { blocker?: Blocker } {
   const arn = invokedArn(w.fn);
   if (read.kind === 'unreadable') return { blocker: unknown(w, `the policy of ${arn} could not be read: ${read.why}`) };
   if (read.kind === 'functionMissing')
@@ -247,13 +297,12 @@ function findingOf(read: PolicyRead, w: WantedStatement): { blocker?: Blocker } 
     blocker: {
       status: 'False',
       reason: 'LambdaPermissionMissing',
-      message: `no statement in the policy of ${arn} lets API ${w.apiArn.split(':').at(-1)} invoke it, so calls through API Gateway fail (HTTP 500); run: ${addPermissionCommand(w)} (or set spec.lambdaPermission: Managed)`,
+      message: `no statement in the policy of ${arn} lets API ${w.apiArn.split(':').at(-1)} invoke it, so calls through API Gateway fail (HTTP 500); run: ${addPermissionCommand(w)} (${heldBack ?? 'or set spec.lambdaPermission: Managed'})`,
     },
   };
 }
 
-function missingNotice(read: PolicyRead, w: WantedStatement): Notice | undefined {
-  const b = findingOf(read, w).blocker;
+function missingNotice({ blocker: b }: { blocker?: Blocker }): Notice | undefined {
   return b?.reason === 'LambdaPermissionMissing'
     ? { type: 'Warning', reason: b.reason, message: b.message }
     : undefined;

@@ -47,7 +47,7 @@ export function decide(input: DecideInput): Plan {
 function decideAnywhere(input: DecideInput): Plan {
   const { obj, observation: obs } = input;
   const rec = recordedOf(obj);
-  if (deleting(obj)) return decideDeletion(obj, rec, obs, input.lambda !== undefined);
+  if (deleting(obj)) return decideDeletion(input, rec);
   if (input.invalid) return invalidSpec(input.invalid);
   const d = input.desired;
   if (!d) throw new Error('decide: a valid object needs its desired state');
@@ -175,12 +175,13 @@ function decideFirstVisit(obj: ApiIntegration, rec: Recorded, d: Desired): Plan 
   return fresh ? create(d, created(d), { withFinalizer: true }) : metadataStep('AddFinalizer');
 }
 
-function decideDeletion(obj: ApiIntegration, rec: Recorded, obs: Observation, permissions: boolean): Plan {
+function decideDeletion(input: DecideInput, rec: Recorded): Plan {
+  const { obj, observation: obs } = input;
   if (!hasFinalizer(obj)) return report(undefined, NO_REQUEUE);
   if (observeOnly(obj)) return letGo();
   if (effectiveDeletionPolicy(obj.spec) === 'Retain') return release(obj, rec);
   // The statement the operator added goes first: the let-go below is the pass's last step.
-  const cleanup = permissions ? permissionCleanup(obj, obs.permission?.removed ?? []) : undefined;
+  const cleanup = input.lambda ? permissionCleanup(input, obs.permission?.removed ?? []) : undefined;
   if (cleanup) return cleanup;
   if (rec.superseded) return deleteStep({ obs, obj }, rec.superseded, 'ClearSuperseded', 'moved');
   if (rec.pending) return cleanUpPending(obj, rec, obs);

@@ -25,11 +25,12 @@ export async function addPermission(
 ): Promise<StepResult> {
   const { fn, statementId } = a.statement;
   const lambda = lambdaOf(ctx);
-  const owned = ownedRecords(obj);
   const mine = recordOf(a.statement);
-  const recorded = owned.some((r) => recordKey(r) === recordKey(mine))
+  const named = (annotatedRecords(obj) ?? []).some((r) => recordKey(r) === recordKey(mine));
+  const others = ownedRecords(obj).filter((r) => recordKey(r) !== recordKey(mine));
+  const recorded = named
     ? obj
-    : (await patchObject(ctx, obj, { annotations: recordsAnnotation([...owned, mine]) })).obj;
+    : (await patchObject(ctx, obj, { annotations: recordsAnnotation([...others, mine]) })).obj;
   const answer = await lambda.addPermission({ fn, roleArn: ctx.roleArn }, a.statement, ctx.signal);
   if (typeof answer === 'object') {
     ctx.log.warn({ action: 'AddPermission', statementId, reason: answer.denied }, 'AddPermission refused');
@@ -50,10 +51,16 @@ export async function removePermission(
 ): Promise<StepResult> {
   const answer = await lambdaOf(ctx).removePermission({ fn: a.fn, roleArn: ctx.roleArn }, a.statementId, ctx.signal);
   const key = removalKey(a.fn, a.statementId);
-  // Refused: left for the administrator, since holding the object (or its move) would not change that.
-  if (typeof answer === 'object')
+  // Refused: left to a person, since holding the object (or its move) would not change that.
+  if (typeof answer === 'object') {
     ctx.log.warn({ action: 'RemovePermission', statementId: a.statementId, reason: answer.denied }, 'left in place');
-  else if (answer === 'done') {
+    const command = `aws lambda remove-permission --function-name ${a.fn.functionArn}${a.fn.qualifier ? ` --qualifier ${a.fn.qualifier}` : ''} --statement-id ${a.statementId} --region ${a.fn.region}`;
+    announce(ctx, obj, {
+      type: 'Warning',
+      reason: 'LambdaPermissionLeftInPlace',
+      message: `AWS refused to remove statement ${a.statementId}, which the operator added and no longer wants (${answer.denied}); it is left in place and no longer tracked: ${command}`,
+    });
+  } else if (answer === 'done') {
     ctx.log.info({ action: 'RemovePermission', statementId: a.statementId }, 'removed Lambda permission');
     announce(ctx, obj, event);
   }

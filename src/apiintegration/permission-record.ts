@@ -20,6 +20,15 @@ export const recordKey = (r: PermissionRecord) => removalKey(r, r.statementId);
 export const sameRecord = (a: PermissionRecord, b: PermissionRecord) =>
   recordKey(a) === recordKey(b) && a.sourceArn === b.sourceArn;
 
+/** apigw-{apiId}-{uid}, the id the operator gives its statements (permission.ts statementIdOf). */
+const OPERATOR_STATEMENT = /^apigw-([a-z0-9]+)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The API and object a recorded statement was made for; undefined when its id is not of the operator's form. */
+export function recordOwner(r: PermissionRecord): { apiId: string; uid: string } | undefined {
+  const m = OPERATOR_STATEMENT.exec(r.statementId);
+  return m ? { apiId: m[1]!, uid: m[2]! } : undefined;
+}
+
 const isRecord = (v: unknown): v is PermissionRecord => {
   const r = v as Partial<PermissionRecord> | null;
   return (

@@ -123,6 +123,10 @@ export interface DecideInput {
    * account of the object's API (its role's, else the operator's) or why it is not known.
    */
   lambda?: { apiAccount: string } | { accountUnknown: string };
+  /** Whether the operator may write function policies (--manage-lambda-permissions); without, Managed reads as Check. */
+  lambdaWrites?: boolean;
+  /** Among the objects whose statements this one records, the uids of other ApiIntegrations that exist. */
+  liveRecordOwners?: readonly string[];
 }
 
 export type Need =

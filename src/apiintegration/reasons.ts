@@ -22,8 +22,12 @@ export type EventReason =
   | 'RemovalNotSupported'
   | 'AdoptionRefused'
   | 'CredentialsNotAllowed'
-  /** spec.lambdaPermission: no statement lets the API invoke the function; the operator's own was added or removed; its id is taken. */
+  /**
+   * spec.lambdaPermission: no statement lets the API invoke the function; the operator's own was
+   * added or removed; its id is taken; AWS refused to remove one, which is left to a person.
+   */
   | 'LambdaPermissionMissing'
   | 'LambdaPermissionAdded'
   | 'LambdaPermissionRemoved'
-  | 'LambdaPermissionConflict';
+  | 'LambdaPermissionConflict'
+  | 'LambdaPermissionLeftInPlace';

@@ -8,6 +8,7 @@ import { failureResponse } from './failure.ts';
 import { decideWithReads, desiredState, lambdaContext } from './observe.ts';
 import { liveBlockerOf } from './live-blocker.ts';
 import type { LambdaPolicies } from './permission-ports.ts';
+import { ownedRecords, recordOwner } from './permission-record.ts';
 import type { Observation, Plan } from './plan.ts';
 import type { IntegrationGateway, IntegrationTenancy } from './ports.ts';
 import type { EventReason } from './reasons.ts';
@@ -26,6 +27,14 @@ export interface ReconcilerDeps extends KindDeps<
   ownerExists?: (uid: string) => boolean;
   /** Lambda function policies, for spec.lambdaPermission; absent: permissions are not looked at. */
   lambda?: LambdaPolicies;
+  /** Whether lambdaPermission Managed may write function policies (--manage-lambda-permissions). */
+  lambdaWrites?: boolean;
+}
+
+/** The other ApiIntegrations that exist among those whose statements `obj` records: theirs are not its to remove. */
+function liveRecordOwners(obj: ApiIntegration, ownerExists: ((uid: string) => boolean) | undefined): string[] {
+  const uids = ownedRecords(obj).flatMap((r) => recordOwner(r)?.uid ?? []);
+  return uids.filter((uid) => uid !== obj.metadata.uid && (ownerExists?.(uid) ?? false));
 }
 
 type Learned = Pick<Observation, 'inUse' | 'permission'>;
@@ -43,7 +52,8 @@ async function decideIntegration(d: ReconcilerDeps, pass: Pass<Learned>, obj: Ap
   const now = d.clock.now();
   const lambdaInput = invalid ? undefined : await lambdaContext(reads, obj);
   const input = { obj, invalid, desired, observation, now, createSettleMs, notFoundGraceMs, ...tenancy };
-  const plan = await decideWithReads(reads, { ...input, lambda: lambdaInput });
+  const permissions = { lambdaWrites: d.lambdaWrites ?? false, liveRecordOwners: liveRecordOwners(obj, ownerExists) };
+  const plan = await decideWithReads(reads, { ...input, ...permissions, lambda: lambdaInput });
   return { plan, protocol: desired?.protocol, roleArn };
 }
 

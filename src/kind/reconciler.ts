@@ -191,7 +191,7 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
       this.letGo.set(pass.key, new Set([this.passFrom.get(pass.key) ?? '', obj.metadata.resourceVersion]));
     const next = done.obj ?? obj;
     if (done.learned) {
-      pass.learned = { ...pass.learned, ...done.learned };
+      pass.learned = mergeLearned(pass.learned, done.learned);
       return { next };
     }
     if (plan.continues) return { next };
@@ -272,4 +272,17 @@ export class KindReconciler<T extends KindObject, S, P extends AnyPlan, Learned,
     }
     return this.retries.resultOf(f.retry, pass.key, err);
   }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What a step learned, added to what the pass knew: one step's fields never wipe out another's of the same key. */
+function mergeLearned<L>(was: Partial<L>, now: Partial<L>): Partial<L> {
+  const out: Record<string, unknown> = { ...was };
+  for (const [key, value] of Object.entries(now)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? { ...prev, ...value } : value;
+  }
+  return out as Partial<L>;
 }

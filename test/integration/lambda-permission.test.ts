@@ -70,7 +70,7 @@ beforeAll(async () => {
     label: 'lambda-permission',
     lose: (r, status) => r.operation === 'AddPermission' && status < 300 && addsToLose-- > 0,
   });
-  operator = await startOperator({ watchNamespaces: [ns], awsEndpoint: proxy.url });
+  operator = await startOperator({ watchNamespaces: [ns], awsEndpoint: proxy.url, manageLambdaPermissions: true });
 });
 
 afterAll(async () => {
@@ -187,7 +187,7 @@ describe('lambdaPermission Managed, restored from a backup', () => {
         spec: backup.spec,
       },
     });
-    operator = await startOperator({ watchNamespaces: [ns], awsEndpoint: proxy.url });
+    operator = await startOperator({ watchNamespaces: [ns], awsEndpoint: proxy.url, manageLambdaPermissions: true });
 
     const after = `apigw-${apiId}-${(await getObject(ns, 'restored')).metadata.uid}`;
     await eventually("only the restored object's statement", async () => {

@@ -31,7 +31,9 @@ let armed: (() => void) | undefined;
 
 const context = () => `${proxy.summary()}\n--- operator log tail ---\n${logTail(op)}`;
 const spawn = () =>
-  spawnThrough(proxy, ['--watch-namespaces', ns, '--drift-interval', '5s'], { AWS_ENDPOINT_URL_LAMBDA: proxy.url });
+  spawnThrough(proxy, ['--watch-namespaces', ns, '--drift-interval', '5s', '--manage-lambda-permissions'], {
+    AWS_ENDPOINT_URL_LAMBDA: proxy.url,
+  });
 
 beforeAll(async () => {
   await installCrd();

@@ -270,6 +270,7 @@ describe('chart values', () => {
       shutdownTimeout: '20s',
       namespaceRoles: 'false',
       'tenancy.requireAllowedApiIds': 'true',
+      'lambdaPermissions.manage': 'true',
     });
     const args = container(objs).args;
     const operatorFlags = [...helpText().matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!);
@@ -298,6 +299,7 @@ describe('chart values', () => {
       shutdownTimeoutMs: 20_000,
       namespaceRoles: false,
       requireAllowedApiIds: true,
+      manageLambdaPermissions: true,
       leaderElect: true,
       leaderElectionNamespace: 'apigw-system',
       metricsBindAddress: ':8080',

@@ -11,6 +11,8 @@ const NOW = Date.parse('2026-06-01T12:00:00Z');
 const FN = lambdaSpec.integrationUri!;
 const SID = `apigw-api1-${UID}`;
 const SOURCE = 'arn:aws:execute-api:us-east-1:123456789012:api1/*';
+/** The uid of an object before a restore, or of another object. */
+const OTHER_UID = '7d3c2b1a-0000-4000-8000-00000000000a';
 
 function input(obj: ApiIntegration, observation: Observation = {}): DecideInput {
   return {
@@ -18,6 +20,7 @@ function input(obj: ApiIntegration, observation: Observation = {}): DecideInput 
     observation: { current: observed(), ...observation },
     now: NOW,
     lambda: { apiAccount: '123456789012' },
+    lambdaWrites: true,
     desired: {
       location: { region: 'us-east-1', apiId: obj.spec.apiId },
       protocol: 'HTTP',
@@ -184,7 +187,7 @@ describe('lambdaPermission Managed', () => {
   });
   it('restored from a backup (a new uid, no status): adds its own statement, then removes the one its record names', () => {
     // Annotations survive a restore, status does not; without the record the old statement would stay forever.
-    const before = recorded(SOURCE, 'apigw-api1-uid-before-the-restore');
+    const before = recorded(SOURCE, `apigw-api1-${OTHER_UID}`);
     const obj = withRecords(withMode('Managed'), before);
     expect(decide(input(obj, { policy: read() })).action).toMatchObject({
       type: 'AddPermission',
@@ -194,6 +197,46 @@ describe('lambdaPermission Managed', () => {
     const next = decide(input(withRecords(obj, before, recorded()), { policy }));
     expect(next.action).toMatchObject({ type: 'RemovePermission', statementId: before.statementId });
     expect(decide(input(withRecords(obj, recorded()), { policy: read(ours()) })).action.type).toBe('None');
+  });
+  it.each([
+    ['an id not of the operator form (a statement someone relies on)', { statementId: 'AllowProdGateway' }, {}],
+    [
+      'an API the namespace may not touch',
+      { statementId: `apigw-api9-${OTHER_UID}` },
+      { allowedApis: { any: false as const, ids: ['api1'], missing: false } },
+    ],
+    [
+      'another ApiIntegration that exists (a copy)',
+      { statementId: `apigw-api1-${OTHER_UID}` },
+      { liveRecordOwners: [OTHER_UID] },
+    ],
+  ])('a record of %s is forgotten, never removed', (_, over, context) => {
+    const obj = withRecords(withMode('Managed'), recorded(), { ...recorded(), ...over });
+    const plan = decide({ ...input(obj, { policy: read(ours()) }), ...context });
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [recorded()] });
+  });
+  it('without --manage-lambda-permissions: acts as Check, says why on Live, and keeps its record', () => {
+    const obj = withRecords(withMode('Managed'), recorded(SOURCE, `apigw-api0-${UID}`));
+    const plan = decide({ ...input(obj, { policy: read() }), lambdaWrites: false });
+    expect(plan.action.type).toBe('None');
+    expect(plan.report?.permission?.blocker).toMatchObject({ reason: 'LambdaPermissionMissing' });
+    expect(plan.report?.permission?.blocker?.message).toContain('--manage-lambda-permissions');
+    expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionMissing' });
+    const deleted = withRecords(
+      object({ deleting: true, spec: { lambdaPermission: 'Managed' }, annotations: recordedAt() }),
+      recorded(),
+    );
+    expect(decide({ ...input(deleted, { routes: [] }), lambdaWrites: false }).action.type).toBe('Delete');
+  });
+  it('switched to Check in the same edit as a field change: the record is forgotten first, then the update carries the finding', () => {
+    const obj = withRecords(withMode('Check', { timeoutInMillis: 5000 }), recorded());
+    const plan = decide(input(obj, { policy: read() }));
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [] });
+    const then = decide(input(withMode('Check', { timeoutInMillis: 5000 }), { policy: read() }));
+    expect(then.action).toMatchObject({
+      type: 'Update',
+      permission: { blocker: { reason: 'LambdaPermissionMissing' } },
+    });
   });
   it('a record annotation that is not a list of records is no reason to remove anything', () => {
     const obj = withMode('Managed');
@@ -218,8 +261,11 @@ describe('lambdaPermission Managed', () => {
     const obj = withRecords(withMode('Managed'), recorded());
     const plan = decide(input(obj, { policy: read(other), permission: { conflict: true } }));
     expect(plan.action).toEqual({ type: 'RecordPermissions', records: [] });
+  });
+  it('a refused add keeps its record: no annotation written back and forth at every drift check', () => {
+    const obj = withRecords(withMode('Managed'), recorded());
     const denied = decide(input(obj, { policy: read(), permission: { denied: 'AccessDenied' } }));
-    expect(denied.action).toEqual({ type: 'RecordPermissions', records: [] });
+    expect(denied.action.type).toBe('None');
   });
   it('its id taken by another statement: a conflict on Live and a Warning, no write, no loop', () => {
     const other = ours('arn:aws:execute-api:us-east-1:123456789012:other/*');
@@ -316,7 +362,7 @@ describe('an integration that only observes', () => {
     },
   );
   it('Managed keeps its record, so going back to Full still removes what it added', () => {
-    const obj = withRecords(observing('Managed'), recorded(SOURCE, 'apigw-api0-old'));
+    const obj = withRecords(observing('Managed'), recorded(SOURCE, `apigw-api0-${OTHER_UID}`));
     const plan = decide(input(obj, { adoptee: observed({ integrationId: 'i1' }), policy: read(ours()) }));
     expect(plan.action).toEqual({ type: 'None' });
   });
@@ -326,14 +372,13 @@ describe('lambdaPermission Managed on delete', () => {
   const deleting = (over: Partial<ApiIntegrationSpecT> = {}) =>
     object({ deleting: true, spec: { lambdaPermission: 'Managed', ...over }, annotations: recordedAt() });
   it('removes the statements its record names, then the one the spec names, then goes on', () => {
-    const obj = withRecords(deleting(), recorded(SOURCE, 'apigw-api1-other'));
+    const other = `apigw-api1-${OTHER_UID}`;
+    const obj = withRecords(deleting(), recorded(SOURCE, other));
     const first = decide(input(obj));
-    expect(first.action).toMatchObject({ type: 'RemovePermission', statementId: 'apigw-api1-other' });
-    const second = decide(input(obj, { permission: { removed: [`${FN}||apigw-api1-other`] } }));
+    expect(first.action).toMatchObject({ type: 'RemovePermission', statementId: other });
+    const second = decide(input(obj, { permission: { removed: [`${FN}||${other}`] } }));
     expect(second.action).toMatchObject({ type: 'RemovePermission', statementId: SID });
-    const third = decide(
-      input(obj, { permission: { removed: [`${FN}||apigw-api1-other`, `${FN}||${SID}`] }, routes: [] }),
-    );
+    const third = decide(input(obj, { permission: { removed: [`${FN}||${other}`, `${FN}||${SID}`] }, routes: [] }));
     expect(third.action).toMatchObject({ type: 'Delete', integrationId: 'int1' });
   });
   it('deletionPolicy Retain leaves the statement', () => {
@@ -341,8 +386,15 @@ describe('lambdaPermission Managed on delete', () => {
     expect(plan.action.type).toBe('Release');
   });
   it('an older status record is removed on delete as well', () => {
-    const plan = decide(input(withStatus(deleting(), recorded(SOURCE, 'apigw-api1-other'))));
-    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: 'apigw-api1-other' });
+    const plan = decide(input(withStatus(deleting(), recorded(SOURCE, `apigw-api1-${OTHER_UID}`))));
+    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api1-${OTHER_UID}` });
+  });
+  it('a forged record removes nothing on delete either', () => {
+    const forged = withRecords(deleting(), { functionArn: FN, statementId: 'AllowProd', sourceArn: 'x' });
+    expect(decide(input(forged)).action).toMatchObject({ type: 'RemovePermission', statementId: SID });
+    const elsewhere = withRecords(deleting(), recorded(SOURCE, `apigw-api9-${OTHER_UID}`));
+    const confined = { ...input(elsewhere), allowedApis: { any: false as const, ids: ['api1'], missing: false } };
+    expect(decide(confined).action).toMatchObject({ type: 'RemovePermission', statementId: SID });
   });
   it('Check removes nothing on delete, even a statement recorded while it was Managed', () => {
     const obj = withRecords(object({ deleting: true, annotations: recordedAt() }), recorded());
