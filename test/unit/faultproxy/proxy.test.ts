@@ -186,7 +186,7 @@ describe('faults', () => {
       call(p, 'PATCH', '/v2/apis/one/integrations/x', '{}'),
       call(p, 'POST', '/v2/apis/two/integrations', '{}'),
       call(p, 'GET', '/v2/apis/one/integrations'),
-    ];
+    ] as const;
     const atUpstream = (r: RequestRecord) => seen.some((s) => s.method === r.method && s.path === r.path);
     await until('the other three answered or forwarded', () => {
       const recs = p.records();
