@@ -89,6 +89,8 @@ export interface FaultProxyOptions {
    * its id answers 404 and listings leave it out; other calls meet it. Off (0) by default.
    */
   notVisibleForMs?: number;
+  /** The clock (epoch ms) notVisibleForMs is measured on; unit tests pass one they move themselves. */
+  now?: () => number;
   /**
    * The first N CreateIntegration calls with connectionType VPC_LINK are refused with the transient
    * "Unable to retrieve listener port…" 400, unapplied. Off (0) by default.

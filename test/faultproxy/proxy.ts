@@ -218,6 +218,10 @@ export class FaultProxy {
     });
   }
 
+  private clockNow(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
   private refusesConcurrentWrites(): boolean {
     return this.opts.conflictOnConcurrentWrites ?? Boolean(this.opts.fidelity);
   }
@@ -299,7 +303,7 @@ export class FaultProxy {
     const read = ITEM_READS[rec.operation];
     if (!read || read.listing || rec.apiId === undefined) return undefined;
     const id = lastSegmentOf(rec.path);
-    if (!this.notYetVisible.hides(rec.apiId, read.kind, id, Date.now())) return undefined;
+    if (!this.notYetVisible.hides(rec.apiId, read.kind, id, this.clockNow())) return undefined;
     return read.kind === 'integration' ? integrationNotFoundMessage(id) : routeNotFoundMessage(id);
   }
 
@@ -307,7 +311,7 @@ export class FaultProxy {
   private visibleOnly(rec: RequestRecord, up: UpstreamReply): UpstreamReply {
     const read = ITEM_READS[rec.operation];
     const json = read?.listing && rec.apiId !== undefined && up.status < 300 ? parseObject(up.body) : undefined;
-    return json ? jsonReply(this.notYetVisible.listing(rec.apiId!, read!.kind, json, Date.now()), up) : up;
+    return json ? jsonReply(this.notYetVisible.listing(rec.apiId!, read!.kind, json, this.clockNow()), up) : up;
   }
 
   /** Starts the notVisibleForMs window of a create that succeeded. */
@@ -315,7 +319,7 @@ export class FaultProxy {
     const kind = ITEM_CREATES[rec.operation];
     const forMs = this.opts.notVisibleForMs ?? 0;
     if (!kind || forMs <= 0 || rec.apiId === undefined || up.status >= 300) return;
-    this.notYetVisible.created(rec.apiId, kind, parseObject(up.body), forMs, Date.now());
+    this.notYetVisible.created(rec.apiId, kind, parseObject(up.body), forMs, this.clockNow());
   }
 
   private wantsLateCreate(rec: RequestRecord, body: Buffer): boolean {

@@ -484,9 +484,13 @@ describe('rule 6: a create that completes after the client gave up', () => {
   it('is applied only after the next listing has been answered, and its answer is lost', async () => {
     const marker = `late-${Date.now()}`;
     const p = await proxy({ fidelity: true, lateCreate: (_r, body) => body.description === marker });
-    const c = client(p.url, 500);
+    // Only the create is sent by a client that gives up, and not soon: the proxy holds it whatever
+    // the timeout, while the other calls round-trip to moto, which a loaded machine slows.
+    const c = client(p.url);
+    const impatient = client(p.url, 2000);
     const api = await newApi('HTTP', c);
-    const timedOut = await failure(c.send(new CreateIntegrationCommand(lambdaOn(api, { Description: marker }))));
+    const create = new CreateIntegrationCommand(lambdaOn(api, { Description: marker }));
+    const timedOut = await failure(impatient.send(create));
     expect(timedOut).toMatchObject({ name: 'TimeoutError', status: undefined });
     const listing = (await c.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? [];
     expect(listing.filter((i) => i.Description === marker)).toEqual([]);
@@ -507,37 +511,52 @@ describe('rule 6: a create that completes after the client gave up', () => {
   });
 
   it('is applied after the longest hold when no listing comes', async () => {
-    const p = await proxy({ fidelity: true, lateCreate: () => true, lateCreateMaxDelayMs: 800 });
-    const c = client(p.url, 300);
-    const api = await newApi('HTTP', c);
+    // The client gives up well before the longest hold ends, and the API is made by a patient
+    // client: a loaded machine stretches moto's round trips, not the proxy's hold.
+    const holdMs = 4000;
+    const p = await proxy({ fidelity: true, lateCreate: () => true, lateCreateMaxDelayMs: holdMs });
+    const impatient = client(p.url, 1000);
+    const api = await newApi('HTTP', client(p.url));
     const t0 = Date.now();
-    expect(await failure(c.send(new CreateIntegrationCommand(lambdaOn(api))))).toMatchObject({
+    expect(await failure(impatient.send(new CreateIntegrationCommand(lambdaOn(api))))).toMatchObject({
       name: 'TimeoutError',
       status: undefined,
     });
     expect((await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? []).toHaveLength(0);
     let items: unknown[] = [];
-    while (items.length === 0 && Date.now() - t0 < 5000) {
+    while (items.length === 0 && Date.now() - t0 < holdMs + 15_000) {
       await sleep(100);
       items = (await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? [];
     }
     expect(items).toHaveLength(1);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(holdMs - 100);
   });
 });
 
 describe('rule 7: concurrent writes on one API are refused, route writes included', () => {
   it('gets the concurrent-modification 409 while an integration write on the same API is in flight', async () => {
-    // No conflictOnConcurrentWrites: with fidelity on, refusing is the default.
+    // No conflictOnConcurrentWrites: with fidelity on, refusing is the default. The create's answer
+    // waits in the forwarded hook until the route create has been answered, so the create is in
+    // flight throughout, however slowly the machine runs.
+    let createInFlight = () => {};
+    const inFlight = new Promise<void>((r) => (createInFlight = r));
+    let answerCreate = () => {};
+    const answerGate = new Promise<void>((r) => (answerCreate = r));
     const p = await proxy({
       fidelity: true,
-      faults: { byOperation: { CreateIntegration: { latency: { probability: 1, minMs: 400, maxMs: 400 } } } },
+      onForwarded: async ({ record }) => {
+        if (record.operation !== 'CreateIntegration') return;
+        createInFlight();
+        await answerGate;
+      },
     });
     const c = client(p.url);
     const api = await newApi('HTTP', c);
     const creating = newIntegration(lambdaOn(api), c);
-    await sleep(100);
-    expect(await failure(c.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x' })))).toEqual({
+    await inFlight;
+    const refused = await failure(c.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /x' })));
+    answerCreate();
+    expect(refused).toEqual({
       name: 'ConflictException',
       status: 409,
       message: 'Unable to complete operation due to concurrent modification. Please try again later.',
@@ -593,7 +612,9 @@ describe('rule 9: quick create', () => {
 
 describe('faults for fixes to prove (off by default)', () => {
   it('notVisibleForMs: a new integration reads as absent for a while, while the API holds it', async () => {
-    const p = await proxy({ fidelity: true, notVisibleForMs: 1500 });
+    // The window runs on a clock the test moves, so slow round trips to moto cannot close it early.
+    let clock = Date.now();
+    const p = await proxy({ fidelity: true, notVisibleForMs: 1500, now: () => clock });
     const c = client(p.url);
     const api = await newApi('HTTP', c);
     const id = await newIntegration(lambdaOn(api), c);
@@ -605,7 +626,7 @@ describe('faults for fixes to prove (off by default)', () => {
     expect((await c.send(new GetIntegrationsCommand({ ApiId: api }))).Items).toEqual([]);
     // Other calls meet it: a route may target it.
     await c.send(new CreateRouteCommand({ ApiId: api, RouteKey: 'GET /seen', Target: `integrations/${id}` }));
-    await sleep(1600);
+    clock += 1500;
     expect((await c.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id }))).IntegrationId).toBe(id);
   });
 

@@ -19,7 +19,8 @@ export class FakeEmulator {
   readonly apis = new Map<string, Api>();
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = [];
-  writeDelayMs = 0;
+  /** While set, writes are answered only once it settles (reads at once). */
+  writesHeld: Promise<void> | undefined;
   private seq = 0;
   private server: Server | undefined;
   url = '';
@@ -37,7 +38,7 @@ export class FakeEmulator {
   reset(): void {
     this.apis.clear();
     this.requests.length = 0;
-    this.writeDelayMs = 0;
+    this.writesHeld = undefined;
   }
 
   /** What the emulator holds on an API, by collection. */
@@ -51,7 +52,7 @@ export class FakeEmulator {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?', 1)[0]!;
     this.requests.push(`${method} ${path}`);
-    if (method !== 'GET' && this.writeDelayMs > 0) await new Promise((r) => setTimeout(r, this.writeDelayMs));
+    if (method !== 'GET' && this.writesHeld) await this.writesHeld;
     const [status, body] = this.route(method, path.split('/').slice(3), text ? (JSON.parse(text) as Json) : {});
     const out = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(out)) });

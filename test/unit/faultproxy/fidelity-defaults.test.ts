@@ -10,6 +10,7 @@ import { ROUTES_QUOTA_MESSAGE } from '../../faultproxy/fidelity-routes.ts';
 import { offsetOf, pageToken } from '../../faultproxy/listings.ts';
 import { FakeEmulator } from './fake-emulator.ts';
 import { call, json, outcome } from './client.ts';
+import { until, writeGate } from './waiting.ts';
 
 const emulator = new FakeEmulator();
 const proxies: FaultProxy[] = [];
@@ -43,12 +44,27 @@ const sdk = (endpoint: string) =>
   });
 
 describe('concurrent writes on one API', () => {
-  const twoCreates = async (url: string, api: string) => {
-    emulator.writeDelayMs = 200;
+  /**
+   * A create, held at the emulator until a second create on the same API has been answered or has
+   * reached the emulator too, so the two overlap however slowly the machine runs. A proxy that
+   * queues the second behind the first (`queued`) shows neither, so the first is let go after a while.
+   */
+  const twoCreates = async (url: string, api: string, queued = false) => {
+    const gate = writeGate();
+    emulator.writesHeld = gate.opened;
     const first = call(url, 'POST', `/v2/apis/${api}/integrations`, lambda);
-    await new Promise((r) => setTimeout(r, 60));
-    const second = await call(url, 'POST', `/v2/apis/${api}/routes`, { routeKey: 'GET /x' });
-    return [outcome(await first), outcome(second)];
+    await until('the first create at the emulator', () =>
+      emulator.requests.includes(`POST /v2/apis/${api}/integrations`),
+    );
+    let answered = false;
+    const second = call(url, 'POST', `/v2/apis/${api}/routes`, { routeKey: 'GET /x' }).finally(() => (answered = true));
+    const overlapped = until(
+      'the second create answered or at the emulator',
+      () => answered || emulator.requests.includes(`POST /v2/apis/${api}/routes`),
+    );
+    await (queued ? Promise.race([overlapped, new Promise((r) => setTimeout(r, 200))]) : overlapped);
+    gate.open();
+    return [outcome(await first), outcome(await second)];
   };
 
   it('are refused with 409 ConflictException by default whenever fidelity is on', async () => {
@@ -65,7 +81,7 @@ describe('concurrent writes on one API', () => {
     for (const opts of [{ fidelity: true, conflictOnConcurrentWrites: false }, {}]) {
       const url = await proxy(opts);
       const api = await newApi(url);
-      expect(await twoCreates(url, api)).toEqual([{ status: 201 }, { status: 201 }]);
+      expect(await twoCreates(url, api, true)).toEqual([{ status: 201 }, { status: 201 }]);
     }
   });
 });

@@ -7,12 +7,12 @@ import { proxyOptionsOf, settingsArgs, settingsOf, type ProxySettings } from '..
 import { ELB_LISTENER_MESSAGE } from '../../faultproxy/scripted-faults.ts';
 import { FakeEmulator } from './fake-emulator.ts';
 import { call, json, outcome } from './client.ts';
+import { lateCreateSignal } from './waiting.ts';
 
 const emulator = new FakeEmulator();
 const proxies: FaultProxy[] = [];
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:f';
 const lambda = { integrationType: 'AWS_PROXY', integrationUri: LAMBDA, payloadFormatVersion: '2.0' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => emulator.start());
 afterAll(() => emulator.close());
@@ -37,7 +37,9 @@ const idsOf = (page: Record<string, unknown>) =>
 describe('notVisibleForMs', () => {
   it('hides a new integration and route from reads for a while, but not from other calls', async () => {
     for (const fidelity of [true, false]) {
-      const p = await proxy({ fidelity, notVisibleForMs: 400 });
+      // The window is measured on a clock the test moves, so a slow machine cannot close it early.
+      let clock = Date.now();
+      const p = await proxy({ fidelity, notVisibleForMs: 400, now: () => clock });
       const api = await newApi(p.url);
       const iid = String(json(await call(p.url, 'POST', `/v2/apis/${api}/integrations`, lambda)).integrationId);
       const route = { routeKey: 'GET /a', target: `integrations/${iid}` };
@@ -60,7 +62,9 @@ describe('notVisibleForMs', () => {
           message: 'Route with key GET /a already exists for this API',
         });
       expect(p.count({ outcome: 'not_visible' })).toBe(2);
-      await sleep(450);
+      clock += 399;
+      expect(outcome(await call(p.url, 'GET', `/v2/apis/${api}/integrations/${iid}`)).status).toBe(404);
+      clock += 1;
       expect(outcome(await call(p.url, 'GET', `/v2/apis/${api}/integrations/${iid}`)).status).toBe(200);
       expect(idsOf(json(await call(p.url, 'GET', `/v2/apis/${api}/routes`)))).toEqual([rid]);
     }
@@ -106,15 +110,16 @@ describe('transientElbFailures', () => {
 
 describe('late creates and paged listings', () => {
   const setUp = async (lands?: 'between-pages') => {
+    const late = lateCreateSignal((body) => body.description === 'late');
     const p = await proxy({
       fidelity: { pageSize: 2 },
-      lateCreate: (_r, body) => body.description === 'late',
+      lateCreate: late.lateCreate,
       ...(lands ? { lateCreateLands: lands } : {}),
     });
     const api = await newApi(p.url);
     for (let i = 0; i < 3; i++) await call(p.url, 'POST', `/v2/apis/${api}/integrations`, lambda);
     const held = call(p.url, 'POST', `/v2/apis/${api}/integrations`, { ...lambda, description: 'late' });
-    await sleep(50);
+    await late.held;
     return { p, api, held };
   };
   const lateIn = (api: string) => emulator.items(api, 'integrations').filter((i) => i.description === 'late');
