@@ -5,10 +5,8 @@
 // URI, a deleted object). One AWS write per step; the calls are in execute-permission.ts.
 import type { Liveness } from '../api/v1alpha1/conditions.ts';
 import {
-  effectiveLambdaPermission,
   recordedPermissionBlocker,
   type LambdaPermissionLiveReason as PermissionLiveReason,
-  type LambdaPermissionMode,
 } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import {
@@ -17,59 +15,31 @@ import {
   lambdaFunctionOf,
   ownStatement,
   policyAllows,
+  removePermissionCommand,
   statementIdOf,
   wantedStatement,
   type LambdaFunction,
   type WantedStatement,
 } from './permission.ts';
 import { removalKey, type PermissionRecord, type PermissionReport, type PolicyRead } from './permission-ports.ts';
-import { annotatedAs, annotatedRecords, ownedRecords, recordKey, recordOf, recordOwner } from './permission-record.ts';
+import { annotatedAs, annotatedRecords, recordKey, recordOf } from './permission-record.ts';
+import {
+  advice,
+  functionOfRecord,
+  heldBack,
+  keptOrForgotten,
+  leftOnDelete,
+  modeOf,
+  notAdded,
+  recording,
+  removableRecords,
+} from './permission-ownership.ts';
 import { allows } from '../api/v1alpha1/tenancy.ts';
 import { NEXT_STEP, look, type DecideInput, type Desired, type Notice, type Plan } from './plan.ts';
 
 export type { PermissionLiveReason };
 
 type Blocker = Liveness<PermissionLiveReason>;
-
-type ModeInput = Pick<DecideInput, 'obj' | 'lambdaWrites'>;
-
-/**
- * Why a Managed object writes nothing to the function policy, if it does not: it only observes, or
- * the operator was not given the writes (--manage-lambda-permissions). Managed then reads as Check,
- * and keeps its record, so the statements it added are still removed once it may write again.
- */
-function heldBack({ obj, lambdaWrites }: ModeInput): string | undefined {
-  if (effectiveLambdaPermission(obj.spec) !== 'Managed') return undefined;
-  if (obj.spec.managementPolicy === 'ObserveOnly') return 'managementPolicy ObserveOnly writes nothing';
-  if (!lambdaWrites)
-    return 'the operator runs without --manage-lambda-permissions (chart value lambdaPermissions.manage), so lambdaPermission Managed acts as Check';
-  return undefined;
-}
-
-function modeOf(input: ModeInput): LambdaPermissionMode {
-  return heldBack(input) ? 'Check' : effectiveLambdaPermission(input.obj.spec);
-}
-
-/**
- * The recorded statements this object may remove. The record is an annotation that anyone who may
- * edit the object can write, so only statements of the operator's own form count, on an API the
- * namespace may touch, and not those of another ApiIntegration that still exists (a copy of this
- * object carries its record too). The others are forgotten, never removed.
- */
-function removableRecords(input: Pick<DecideInput, 'obj' | 'allowedApis' | 'liveRecordOwners'>): PermissionRecord[] {
-  const { obj, allowedApis, liveRecordOwners = [] } = input;
-  return ownedRecords(obj).filter((r) => {
-    const owner = recordOwner(r);
-    if (!owner || (allowedApis && !allows(allowedApis, owner.apiId))) return false;
-    return owner.uid === obj.metadata.uid || !liveRecordOwners.includes(owner.uid);
-  });
-}
-
-/** The function a record is on, as far as RemovePermission needs it (region and account from its ARN). */
-function functionOfRecord(r: PermissionRecord): LambdaFunction {
-  const [, partition = 'aws', , region = '', account = ''] = r.functionArn.split(':');
-  return { functionArn: r.functionArn, partition, region, account, ...(r.qualifier ? { qualifier: r.qualifier } : {}) };
-}
 
 function removal(fn: LambdaFunction, statementId: string, removedBefore: string[], why: string): Plan {
   return {
@@ -82,35 +52,6 @@ function removal(fn: LambdaFunction, statementId: string, removedBefore: string[
     requeue: { kind: 'next-step' },
     continues: true,
   };
-}
-
-/** Makes the annotation name exactly `records` (see permission-record.ts), then decides again. */
-const recording = (records: PermissionRecord[]): Plan => ({
-  action: { type: 'RecordPermissions', records },
-  requeue: { kind: 'next-step' },
-  continues: true,
-});
-
-/**
- * Another mode than Managed leaves the statements in place and forgets them; an object that only
- * observes keeps its record, so returning to Managed still removes what it added.
- */
-function forgetting(input: ModeInput, plan: Plan): Plan {
-  const { obj } = input;
-  const keeps = obj.spec.managementPolicy === 'ObserveOnly' || effectiveLambdaPermission(obj.spec) === 'Managed';
-  if (keeps || annotatedRecords(obj) === undefined) return plan;
-  return recording([]);
-}
-
-/**
- * The id held by another statement: the record drops it, so that statement is never removed as the
- * operator's. (A refused add keeps it: removing a statement that is not there is answered as done.)
- */
-function notAdded(obj: ApiIntegration, w: WantedStatement, plan: Plan): Plan {
-  const annotated = annotatedRecords(obj);
-  const mine = recordOf(w);
-  if (!annotated?.some((r) => recordKey(r) === recordKey(mine))) return plan;
-  return recording(annotated.filter((r) => recordKey(r) !== recordKey(mine)));
 }
 
 /** The steady plan with the permission's finding and record for the status. */
@@ -147,10 +88,9 @@ export function withPermission(input: DecideInput, d: Desired, steady: Plan): Pl
  * status record as it keeps its annotation; Check itself holds no statement.
  */
 function checked(input: DecideInput, steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
-  const why = heldBack(input);
-  const finding = findingOf(read, w, why);
-  const record = why ? (input.obj.status?.lambdaPermission ?? null) : null;
-  return forgetting(input, reporting(steady, { record, ...finding }, missingNotice(finding)));
+  const finding = findingOf(read, w, advice(input));
+  const record = heldBack(input) ? (input.obj.status?.lambdaPermission ?? null) : null;
+  return keptOrForgotten(input, reporting(steady, { record, ...finding }, missingNotice(finding)));
 }
 
 const notAnswered = (read: PolicyRead) => read.kind === 'unreadable' && read.transient === true;
@@ -216,8 +156,12 @@ function conflicted(steady: Plan, read: PolicyRead, w: WantedStatement): Plan {
  */
 function staleOrQuiet(input: DecideInput, steady: Plan, holds: PermissionRecord | undefined): Plan {
   const { obj } = input;
+  if (modeOf(input) !== 'Managed') {
+    // Held back, the status still shows what the record holds; another mode holds nothing.
+    const record = heldBack(input) ? (obj.status?.lambdaPermission ?? null) : null;
+    return keptOrForgotten(input, reporting(steady, { record }));
+  }
   const quiet = reporting(steady, { record: holds ?? null });
-  if (modeOf(input) !== 'Managed') return forgetting(input, quiet);
   const removed = input.observation.permission?.removed ?? [];
   // Same function and id as the one held is the one held (RemovePermission goes by id).
   const stale = removableRecords(input).find(
@@ -262,15 +206,15 @@ const withReport = (plan: Plan, permission: PermissionReport): Plan => ({
 
 /**
  * A deleted object's statements, removed before it is let go (deletionPolicy Delete only): those
- * its record names, and the one its spec would have added, for an object recorded only in a
- * status whose write was lost.
+ * its record names, and, for an object recorded only in a status whose write was lost, the one its
+ * spec would have added. Another mode left its statements in place and forgot them; a Managed
+ * object held back by the operator's flag says which it leaves.
  */
 export function permissionCleanup(input: DecideInput, removedBefore: string[]): Plan | undefined {
   const { obj } = input;
-  // Another mode left its statements in place and forgot them.
-  if (modeOf(input) !== 'Managed') return undefined;
+  if (modeOf(input) !== 'Managed') return leftOnDelete(input);
   const candidates = removableRecords(input).map((r) => ({ fn: functionOfRecord(r), statementId: r.statementId }));
-  const fn = lambdaFunctionOf(obj.spec);
+  const fn = annotatedRecords(obj) === undefined ? lambdaFunctionOf(obj.spec) : undefined;
   const specAllowed = !input.allowedApis || allows(input.allowedApis, obj.spec.apiId);
   if (fn && specAllowed) candidates.push({ fn, statementId: statementIdOf(obj.spec.apiId, obj.metadata.uid ?? '') });
   const next = candidates.find((c) => !removedBefore.includes(removalKey(c.fn, c.statementId)));
@@ -278,10 +222,10 @@ export function permissionCleanup(input: DecideInput, removedBefore: string[]): 
 }
 
 /**
- * Live's blocker for what the policy read says; none when the API may invoke the function. `heldBack`:
- * why a Managed object did not add the statement itself, for the advice.
+ * Live's blocker for what the policy read says; none when the API may invoke the function. `advice`:
+ * what else than the command the message offers.
  */
-function findingOf(read: PolicyRead, w: WantedStatement, heldBack?: string): { blocker?: Blocker } {
+function findingOf(read: PolicyRead, w: WantedStatement, advice?: string): { blocker?: Blocker } {
   const arn = invokedArn(w.fn);
   if (read.kind === 'unreadable') return { blocker: unknown(w, `the policy of ${arn} could not be read: ${read.why}`) };
   if (read.kind === 'functionMissing')
@@ -297,7 +241,7 @@ function findingOf(read: PolicyRead, w: WantedStatement, heldBack?: string): { b
     blocker: {
       status: 'False',
       reason: 'LambdaPermissionMissing',
-      message: `no statement in the policy of ${arn} lets API ${w.apiArn.split(':').at(-1)} invoke it, so calls through API Gateway fail (HTTP 500); run: ${addPermissionCommand(w)} (${heldBack ?? 'or set spec.lambdaPermission: Managed'})`,
+      message: `no statement in the policy of ${arn} lets API ${w.apiArn.split(':').at(-1)} invoke it, so calls through API Gateway fail (HTTP 500); run: ${addPermissionCommand(w)}${advice ? ` (${advice})` : ''}`,
     },
   };
 }
@@ -321,6 +265,6 @@ function conflict(w: WantedStatement): Blocker {
   return {
     status: 'False',
     reason: 'LambdaPermissionConflict',
-    message: `statement ${w.statementId} in the policy of ${arn} is not the one the operator adds (SourceArn ${w.sourceArn}) and does not let this API invoke the function; remove it (aws lambda remove-permission --function-name ${w.fn.functionArn}${w.fn.qualifier ? ` --qualifier ${w.fn.qualifier}` : ''} --statement-id ${w.statementId} --region ${w.fn.region}) and the operator adds its own`,
+    message: `statement ${w.statementId} in the policy of ${arn} is not the one the operator adds (SourceArn ${w.sourceArn}) and does not let this API invoke the function; remove it (${removePermissionCommand(w.fn, w.statementId)}) and the operator adds its own`,
   };
 }

@@ -6,6 +6,7 @@
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { announce, patchObject } from '../kind/execute.ts';
 import type { StepContext, StepResult } from './execute.ts';
+import { invokedArn, removePermissionCommand } from './permission.ts';
 import { removalKey } from './permission-ports.ts';
 import { annotatedRecords, ownedRecords, recordKey, recordOf, recordsAnnotation } from './permission-record.ts';
 import type { Action, Plan } from './plan.ts';
@@ -30,7 +31,7 @@ export async function addPermission(
   const others = ownedRecords(obj).filter((r) => recordKey(r) !== recordKey(mine));
   const recorded = named
     ? obj
-    : (await patchObject(ctx, obj, { annotations: recordsAnnotation([...others, mine]) })).obj;
+    : (await patchObject(ctx, obj, { annotations: recordsAnnotation(obj, [...others, mine]) })).obj;
   const answer = await lambda.addPermission({ fn, roleArn: ctx.roleArn }, a.statement, ctx.signal);
   if (typeof answer === 'object') {
     ctx.log.warn({ action: 'AddPermission', statementId, reason: answer.denied }, 'AddPermission refused');
@@ -54,11 +55,10 @@ export async function removePermission(
   // Refused: left to a person, since holding the object (or its move) would not change that.
   if (typeof answer === 'object') {
     ctx.log.warn({ action: 'RemovePermission', statementId: a.statementId, reason: answer.denied }, 'left in place');
-    const command = `aws lambda remove-permission --function-name ${a.fn.functionArn}${a.fn.qualifier ? ` --qualifier ${a.fn.qualifier}` : ''} --statement-id ${a.statementId} --region ${a.fn.region}`;
     announce(ctx, obj, {
       type: 'Warning',
       reason: 'LambdaPermissionLeftInPlace',
-      message: `AWS refused to remove statement ${a.statementId}, which the operator added and no longer wants (${answer.denied}); it is left in place and no longer tracked: ${command}`,
+      message: `AWS refused to remove statement ${a.statementId} from the policy of ${invokedArn(a.fn)} (${answer.denied}); the operator no longer tracks it, so if it is there, remove it: ${removePermissionCommand(a.fn, a.statementId)}`,
     });
   } else if (answer === 'done') {
     ctx.log.info({ action: 'RemovePermission', statementId: a.statementId }, 'removed Lambda permission');
@@ -69,16 +69,19 @@ export async function removePermission(
   const left = annotated?.filter((r) => recordKey(r) !== key);
   const next =
     left && left.length < annotated!.length
-      ? (await patchObject(ctx, obj, { annotations: recordsAnnotation(left) })).obj
+      ? (await patchObject(ctx, obj, { annotations: recordsAnnotation(obj, left) })).obj
       : obj;
   return { obj: next, learned: { permission: { removed: [...a.removedBefore, key] } } };
 }
 
-/** Sets the object's record of the statements it owns; AWS is not called. */
+/** Sets the object's record of the statements it owns (the plan's event says what it forgot); AWS is not called. */
 export async function recordPermissions(
   ctx: StepContext,
   obj: ApiIntegration,
   a: Of<'RecordPermissions'>,
+  { event }: Plan,
 ): Promise<StepResult> {
-  return patchObject(ctx, obj, { annotations: recordsAnnotation(a.records) });
+  const next = await patchObject(ctx, obj, { annotations: recordsAnnotation(obj, a.records) });
+  announce(ctx, obj, event);
+  return next;
 }

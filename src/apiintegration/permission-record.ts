@@ -2,8 +2,9 @@
 // an annotation because backup tools restore annotations and not status: a restored object gets a
 // new uid and so a new statement id, and only this record tells it the old statement is its own to
 // remove. The record is written before AddPermission (so a lost answer, then a crash, still knows
-// the statement) and pruned after RemovePermission. Objects recorded before the annotation existed
-// are read from status.lambdaPermission until their first write.
+// the statement) and pruned after RemovePermission. Each entry names the object (namespace/name)
+// that wrote it, which a restore keeps and a copy does not. Objects recorded before the annotation
+// existed are read from status.lambdaPermission until their first write.
 import { ANNOTATION_LAMBDA_PERMISSIONS } from '../api/v1alpha1/lambda-permission.ts';
 import type { ApiIntegration } from '../api/v1alpha1/types.ts';
 import { removalKey, type PermissionRecord, type WantedStatement } from './permission-ports.ts';
@@ -29,18 +30,27 @@ export function recordOwner(r: PermissionRecord): { apiId: string; uid: string }
   return m ? { apiId: m[1]!, uid: m[2]! } : undefined;
 }
 
-const isRecord = (v: unknown): v is PermissionRecord => {
-  const r = v as Partial<PermissionRecord> | null;
+/** An entry of the record annotation: a statement, and the object (namespace/name) that wrote it. */
+export interface RecordEntry extends PermissionRecord {
+  /** Absent on a record read from status, which only the object itself has. */
+  object?: string;
+}
+
+export const objectKey = (obj: ApiIntegration) => `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+
+const isRecord = (v: unknown): v is RecordEntry => {
+  const r = v as Partial<RecordEntry> | null;
   return (
     typeof r?.functionArn === 'string' &&
     typeof r.statementId === 'string' &&
     typeof r.sourceArn === 'string' &&
-    (r.qualifier === undefined || typeof r.qualifier === 'string')
+    (r.qualifier === undefined || typeof r.qualifier === 'string') &&
+    (r.object === undefined || typeof r.object === 'string')
   );
 };
 
 /** The annotation's records; undefined when the object has none (or it cannot be read). */
-export function annotatedRecords(obj: ApiIntegration): PermissionRecord[] | undefined {
+export function annotatedRecords(obj: ApiIntegration): RecordEntry[] | undefined {
   const raw = obj.metadata.annotations?.[ANNOTATION_LAMBDA_PERMISSIONS];
   if (!raw) return undefined;
   try {
@@ -53,18 +63,32 @@ export function annotatedRecords(obj: ApiIntegration): PermissionRecord[] | unde
 }
 
 /** The statements the object owns: the annotation's, else the one an older status recorded. */
-export function ownedRecords(obj: ApiIntegration): PermissionRecord[] {
+export function ownedRecords(obj: ApiIntegration): RecordEntry[] {
   const recorded = obj.status?.lambdaPermission;
   return annotatedRecords(obj) ?? (recorded ? [recorded] : []);
 }
 
-/** The annotation patch that records exactly `records` (none: the annotation goes). */
-export const recordsAnnotation = (records: PermissionRecord[]): Record<string, string | null> => ({
-  [ANNOTATION_LAMBDA_PERMISSIONS]: records.length > 0 ? JSON.stringify(records) : null,
-});
+/**
+ * The annotation patch that records exactly `records`, each as the object its entry names, else as
+ * `obj`'s. None: the annotation goes, unless a status record would then be read in its place; `[]`
+ * says there is none.
+ */
+export function recordsAnnotation(obj: ApiIntegration, records: RecordEntry[]): Record<string, string | null> {
+  const entries = records.map(({ functionArn, qualifier, statementId, sourceArn, object }) => ({
+    functionArn,
+    ...(qualifier ? { qualifier } : {}),
+    statementId,
+    sourceArn,
+    object: object ?? objectKey(obj),
+  }));
+  const statusRead = annotatedRecords(obj) === undefined && obj.status?.lambdaPermission !== undefined;
+  const value = entries.length > 0 || statusRead ? JSON.stringify(entries) : null;
+  return { [ANNOTATION_LAMBDA_PERMISSIONS]: value };
+}
 
-/** Whether the annotation already says exactly `records`, in any order. */
+/** Whether the annotation already says exactly `records`, as this object's, in any order. */
 export function annotatedAs(obj: ApiIntegration, records: PermissionRecord[]): boolean {
   const now = annotatedRecords(obj) ?? [];
-  return now.length === records.length && records.every((r) => now.some((n) => sameRecord(n, r)));
+  const own = (n: RecordEntry, r: PermissionRecord) => sameRecord(n, r) && n.object === objectKey(obj);
+  return now.length === records.length && records.every((r) => now.some((n) => own(n, r)));
 }

@@ -59,6 +59,12 @@ export function wantedStatement(
 }
 
 /** What a person runs to grant the permission by hand. */
+/** The AWS CLI command that removes statement `statementId` from the policy of `fn`. */
+export function removePermissionCommand(fn: LambdaFunction, statementId: string): string {
+  const qualifier = fn.qualifier ? ` --qualifier ${fn.qualifier}` : '';
+  return `aws lambda remove-permission --function-name ${fn.functionArn}${qualifier} --statement-id ${statementId} --region ${fn.region}`;
+}
+
 export function addPermissionCommand(w: WantedStatement): string {
   return [
     'aws lambda add-permission',

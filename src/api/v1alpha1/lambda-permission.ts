@@ -23,7 +23,7 @@ export const lambdaPermissionSpecSchema = () =>
   Type.Optional(
     StringEnum(
       LAMBDA_PERMISSION_MODES,
-      'Lambda integrations only (integrationUri a function ARN, no credentialsArn): the permission API Gateway needs to invoke the function. Check (default) reads the function policy (lambda:GetPolicy) and sets Live=False, reason LambdaPermissionMissing, with the add-permission command when no statement lets this API invoke it; Managed also keeps one statement of its own for this API (lambda:AddPermission) and removes it on delete or move unless deletionPolicy is Retain; Ignore neither reads nor writes it.',
+      'Lambda integrations only (integrationUri a function ARN, no credentialsArn): the permission API Gateway needs to invoke the function. Check (default) reads the function policy (lambda:GetPolicy) and sets Live=False, reason LambdaPermissionMissing, with the add-permission command when no statement lets this API invoke it; Managed, where the operator runs with --manage-lambda-permissions (else it acts as Check), also keeps one statement of its own for this API (lambda:AddPermission) and removes it on delete or move unless deletionPolicy is Retain; Ignore neither reads nor writes it.',
     ),
   );
 
@@ -38,7 +38,7 @@ export const lambdaPermissionStatusSchema = () =>
       },
       {
         description:
-          'lambdaPermission Managed: the statement the operator added to the function policy, removed on delete or move.',
+          'lambdaPermission Managed: the statement the operator added to the function policy (recorded in the apigw.dev/lambda-permissions annotation too), removed on delete or move.',
       },
     ),
   );

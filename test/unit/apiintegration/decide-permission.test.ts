@@ -51,11 +51,14 @@ const withStatus = (obj: ApiIntegration, lambdaPermission: Rec) => ({
   status: { lambdaPermission },
 });
 /** The object's record annotation, as an operator that added these statements left it. */
-const withRecords = (obj: ApiIntegration, ...records: Rec[]): ApiIntegration => ({
+const withRecords = (obj: ApiIntegration, ...records: (Rec & { object?: string })[]): ApiIntegration => ({
   ...obj,
   metadata: {
     ...obj.metadata,
-    annotations: { ...obj.metadata.annotations, [ANNOTATION_LAMBDA_PERMISSIONS]: JSON.stringify(records) },
+    annotations: {
+      ...obj.metadata.annotations,
+      [ANNOTATION_LAMBDA_PERMISSIONS]: JSON.stringify(records.map((r) => ({ object: 'team-a/hello', ...r }))),
+    },
   },
 });
 
@@ -206,10 +209,11 @@ describe('lambdaPermission Managed', () => {
       { allowedApis: { any: false as const, ids: ['api1'], missing: false } },
     ],
     [
-      'another ApiIntegration that exists (a copy)',
+      'another ApiIntegration that exists',
       { statementId: `apigw-api1-${OTHER_UID}` },
       { liveRecordOwners: [OTHER_UID] },
     ],
+    ['another object, by name (a copy of it)', { statementId: `apigw-api1-${OTHER_UID}`, object: 'team-b/hello' }, {}],
   ])('a record of %s is forgotten, never removed', (_, over, context) => {
     const obj = withRecords(withMode('Managed'), recorded(), { ...recorded(), ...over });
     const plan = decide({ ...input(obj, { policy: read(ours()) }), ...context });
@@ -222,11 +226,24 @@ describe('lambdaPermission Managed', () => {
     expect(plan.report?.permission?.blocker).toMatchObject({ reason: 'LambdaPermissionMissing' });
     expect(plan.report?.permission?.blocker?.message).toContain('--manage-lambda-permissions');
     expect(plan.notice).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionMissing' });
-    const deleted = withRecords(
-      object({ deleting: true, spec: { lambdaPermission: 'Managed' }, annotations: recordedAt() }),
-      recorded(),
+    const check = decide({ ...input(withMode('Check'), { policy: read() }), lambdaWrites: false });
+    expect(check.report?.permission?.blocker?.message).toContain(
+      'or set spec.lambdaPermission: Managed, with the operator run with --manage-lambda-permissions',
     );
-    expect(decide({ ...input(deleted, { routes: [] }), lambdaWrites: false }).action.type).toBe('Delete');
+  });
+  it('without --manage-lambda-permissions, a status-only record moves into the annotation, where a restore finds it', () => {
+    const obj = withStatus(withMode('Managed'), recorded());
+    const plan = decide({ ...input(obj, { policy: read(ours()) }), lambdaWrites: false });
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [recorded()] });
+  });
+  it('deleted without --manage-lambda-permissions: a Warning names each statement left in place, with its command, then the delete goes on', () => {
+    const deleting = object({ deleting: true, spec: { lambdaPermission: 'Managed' }, annotations: recordedAt() });
+    const plan = decide({ ...input(withRecords(deleting, recorded()), { routes: [] }), lambdaWrites: false });
+    expect(plan.action).toEqual({ type: 'RecordPermissions', records: [] });
+    expect(plan.event).toMatchObject({ type: 'Warning', reason: 'LambdaPermissionLeftInPlace' });
+    expect(plan.event?.message).toContain(`aws lambda remove-permission --function-name ${FN} --statement-id ${SID}`);
+    const after = decide({ ...input(deleting, { routes: [] }), lambdaWrites: false });
+    expect(after.action.type).toBe('Delete');
   });
   it('switched to Check in the same edit as a field change: the record is forgotten first, then the update carries the finding', () => {
     const obj = withRecords(withMode('Check', { timeoutInMillis: 5000 }), recorded());
@@ -371,30 +388,43 @@ describe('an integration that only observes', () => {
 describe('lambdaPermission Managed on delete', () => {
   const deleting = (over: Partial<ApiIntegrationSpecT> = {}) =>
     object({ deleting: true, spec: { lambdaPermission: 'Managed', ...over }, annotations: recordedAt() });
-  it('removes the statements its record names, then the one the spec names, then goes on', () => {
+  it('removes the statements its record names, and only those, then goes on', () => {
     const other = `apigw-api1-${OTHER_UID}`;
-    const obj = withRecords(deleting(), recorded(SOURCE, other));
+    const obj = withRecords(deleting(), recorded(SOURCE, other), recorded());
     const first = decide(input(obj));
     expect(first.action).toMatchObject({ type: 'RemovePermission', statementId: other });
     const second = decide(input(obj, { permission: { removed: [`${FN}||${other}`] } }));
     expect(second.action).toMatchObject({ type: 'RemovePermission', statementId: SID });
     const third = decide(input(obj, { permission: { removed: [`${FN}||${other}`, `${FN}||${SID}`] }, routes: [] }));
     expect(third.action).toMatchObject({ type: 'Delete', integrationId: 'int1' });
+    // A statement of its id that the record dropped (a conflict) is someone else's: not removed.
+    expect(decide(input(withRecords(deleting()), { routes: [] })).action.type).toBe('Delete');
+  });
+  it('recorded only in status (an older operator): the status record, then the one the spec names, in case that status write was lost', () => {
+    const other = `apigw-api1-${OTHER_UID}`;
+    const obj = withStatus(deleting(), recorded(SOURCE, other));
+    expect(decide(input(obj)).action).toMatchObject({ type: 'RemovePermission', statementId: other });
+    const second = decide(input(obj, { permission: { removed: [`${FN}||${other}`] } }));
+    expect(second.action).toMatchObject({ type: 'RemovePermission', statementId: SID });
   });
   it('deletionPolicy Retain leaves the statement', () => {
     const plan = decide(input(withStatus(deleting({ deletionPolicy: 'Retain' }), recorded())));
     expect(plan.action.type).toBe('Release');
   });
-  it('an older status record is removed on delete as well', () => {
-    const plan = decide(input(withStatus(deleting(), recorded(SOURCE, `apigw-api1-${OTHER_UID}`))));
-    expect(plan.action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api1-${OTHER_UID}` });
-  });
   it('a forged record removes nothing on delete either', () => {
     const forged = withRecords(deleting(), { functionArn: FN, statementId: 'AllowProd', sourceArn: 'x' });
-    expect(decide(input(forged)).action).toMatchObject({ type: 'RemovePermission', statementId: SID });
+    expect(decide(input(forged, { routes: [] })).action.type).toBe('Delete');
     const elsewhere = withRecords(deleting(), recorded(SOURCE, `apigw-api9-${OTHER_UID}`));
-    const confined = { ...input(elsewhere), allowedApis: { any: false as const, ids: ['api1'], missing: false } };
-    expect(decide(confined).action).toMatchObject({ type: 'RemovePermission', statementId: SID });
+    const confined = {
+      ...input(elsewhere, { routes: [] }),
+      allowedApis: { any: false as const, ids: ['api1'], missing: false },
+    };
+    expect(decide(confined).action.type).toBe('Delete');
+  });
+  it('its own statement on an API the namespace may no longer touch is still removed: its id names this object', () => {
+    const own = withRecords(deleting(), recorded(SOURCE, `apigw-api9-${UID}`));
+    const confined = { ...input(own), allowedApis: { any: false as const, ids: ['api1'], missing: false } };
+    expect(decide(confined).action).toMatchObject({ type: 'RemovePermission', statementId: `apigw-api9-${UID}` });
   });
   it('Check removes nothing on delete, even a statement recorded while it was Managed', () => {
     const obj = withRecords(object({ deleting: true, annotations: recordedAt() }), recorded());
