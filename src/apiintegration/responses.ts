@@ -9,13 +9,7 @@ import { INTEGRATION_RESPONSE_FIELDS } from '../api/v1alpha1/response-schema.ts'
 import type { ApiIntegration, ApiIntegrationSpecT } from '../api/v1alpha1/types.ts';
 import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
-import {
-  describeResponseStep,
-  desiredResponses,
-  nextResponseStep,
-  responseStepEvent,
-  type DesiredResponse,
-} from '../kind/responses.ts';
+import { desiredResponses, nextResponseCall, sendResponseStep, type DesiredResponse } from '../kind/responses.ts';
 import { look, type Action, type DecideInput, type Desired, type Plan } from './plan.ts';
 import type { StepContext, StepResult } from './execute.ts';
 
@@ -33,17 +27,19 @@ export function desiredIntegrationResponses(
  * response call. The pass goes on after each, so a pass makes the whole list match.
  */
 export function decideIntegrationResponses(input: DecideInput, d: Desired, integrationId: string, steady: Plan): Plan {
-  if (!d.responses) return steady;
-  const observed = input.observation.responses;
-  if (observed === undefined) return look({ kind: 'responses', place: d.location, integrationId });
-  // The integration went between the reads: the next pass finds it gone and makes it again.
-  if (observed === null) return steady;
-  const step = nextResponseStep(INTEGRATION_RESPONSE_FIELDS, d.responses, observed);
-  if (!step) return steady;
-  const what = `${describeResponseStep('integration response', step)} of integration ${integrationId}`;
+  const next = nextResponseCall({
+    rows: INTEGRATION_RESPONSE_FIELDS,
+    desired: d.responses,
+    observed: input.observation.responses,
+    obj: input.obj,
+    noun: 'integration response',
+    of: `integration ${integrationId}`,
+  });
+  if (!next) return steady;
+  if (next === 'look') return look({ kind: 'responses', place: d.location, integrationId });
   return {
-    action: { type: 'IntegrationResponse', location: d.location, integrationId, step },
-    event: responseStepEvent(input.obj, what),
+    action: { type: 'IntegrationResponse', location: d.location, integrationId, step: next.step },
+    event: next.event,
     requeue: NEXT_STEP,
     continues: true,
   };
@@ -60,11 +56,12 @@ export async function executeIntegrationResponse(
   { event }: Plan,
 ): Promise<StepResult> {
   const { location: loc, integrationId, step } = a;
-  const response = step.op === 'Delete' ? undefined : { key: step.key, fields: step.fields };
-  if (step.op === 'Create') await ctx.gateway.createIntegrationResponse(loc, integrationId, response!, ctx.signal);
-  else if (step.op === 'Update')
-    await ctx.gateway.updateIntegrationResponse(loc, integrationId, { id: step.id, ...response! }, ctx.signal);
-  else await ctx.gateway.deleteIntegrationResponse(loc, integrationId, step.id, ctx.signal);
+  const g = ctx.gateway;
+  await sendResponseStep(step, {
+    create: (r) => g.createIntegrationResponse(loc, integrationId, r, ctx.signal),
+    update: (r) => g.updateIntegrationResponse(loc, integrationId, r, ctx.signal),
+    remove: (id) => g.deleteIntegrationResponse(loc, integrationId, id, ctx.signal),
+  });
   ctx.log.info({ action: `${step.op}IntegrationResponse`, integrationId, responseKey: step.key }, event?.message ?? '');
   announce(ctx, obj, event);
   return { obj };

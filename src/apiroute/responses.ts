@@ -9,13 +9,7 @@ import { ROUTE_RESPONSE_FIELDS } from '../api/v1alpha1/response-schema.ts';
 import type { ApiRoute, ApiRouteSpecT } from '../api/v1alpha1/route-types.ts';
 import { announce } from '../kind/execute.ts';
 import { NEXT_STEP } from '../kind/plan.ts';
-import {
-  describeResponseStep,
-  desiredResponses,
-  nextResponseStep,
-  responseStepEvent,
-  type DesiredResponse,
-} from '../kind/responses.ts';
+import { desiredResponses, nextResponseCall, sendResponseStep, type DesiredResponse } from '../kind/responses.ts';
 import type { RouteStepContext, RouteStepResult } from './execute.ts';
 import { look, type DesiredRoute, type RouteAction, type RouteDecideInput, type RoutePlan } from './plan.ts';
 
@@ -38,17 +32,19 @@ export function decideRouteResponses(
   routeId: string,
   steady: RoutePlan,
 ): RoutePlan {
-  if (!d.responses) return steady;
-  const observed = input.observation.responses;
-  if (observed === undefined) return look({ kind: 'responses', place: d.location, routeId });
-  // The route went between the reads: the next pass finds it gone and makes it again.
-  if (observed === null) return steady;
-  const step = nextResponseStep(ROUTE_RESPONSE_FIELDS, d.responses, observed);
-  if (!step) return steady;
-  const what = `${describeResponseStep('route response', step)} of route ${routeId}`;
+  const next = nextResponseCall({
+    rows: ROUTE_RESPONSE_FIELDS,
+    desired: d.responses,
+    observed: input.observation.responses,
+    obj: input.obj,
+    noun: 'route response',
+    of: `route ${routeId}`,
+  });
+  if (!next) return steady;
+  if (next === 'look') return look({ kind: 'responses', place: d.location, routeId });
   return {
-    action: { type: 'RouteResponse', location: d.location, routeId, step },
-    event: responseStepEvent(input.obj, what),
+    action: { type: 'RouteResponse', location: d.location, routeId, step: next.step },
+    event: next.event,
     requeue: NEXT_STEP,
     continues: true,
   };
@@ -67,11 +63,12 @@ export async function executeRouteResponse(
   { event }: RoutePlan,
 ): Promise<RouteStepResult> {
   const { location: loc, routeId, step } = a;
-  const response = step.op === 'Delete' ? undefined : { key: step.key, fields: step.fields };
-  if (step.op === 'Create') await ctx.gateway.createRouteResponse(loc, routeId, response!, ctx.signal);
-  else if (step.op === 'Update')
-    await ctx.gateway.updateRouteResponse(loc, routeId, { id: step.id, ...response! }, ctx.signal);
-  else await ctx.gateway.deleteRouteResponse(loc, routeId, step.id, ctx.signal);
+  const g = ctx.gateway;
+  await sendResponseStep(step, {
+    create: (r) => g.createRouteResponse(loc, routeId, r, ctx.signal),
+    update: (r) => g.updateRouteResponse(loc, routeId, r, ctx.signal),
+    remove: (id) => g.deleteRouteResponse(loc, routeId, id, ctx.signal),
+  });
   ctx.log.info({ action: `${step.op}RouteResponse`, routeId, responseKey: step.key }, event?.message ?? '');
   announce(ctx, obj, event);
   return { obj };

@@ -1,7 +1,8 @@
 // The WebSocket responses a kind manages beside its resource (an integration's integration
 // responses, a route's route responses): keyed lists whose entries AWS creates, updates and
-// deletes one call at a time. This compares what the spec lists with what AWS holds, by key, and
-// names the one next call. Pure; the field tables are in api/v1alpha1/response-schema.ts.
+// deletes one call at a time. This compares what the spec lists with what AWS holds, by key, names
+// the one next call, and sends it through the kind's gateway calls. The field tables are in
+// api/v1alpha1/response-schema.ts.
 //
 // An update sends every field the spec has. Whether UpdateIntegrationResponse and
 // UpdateRouteResponse merge maps or replace them, and how a field is cleared, AWS does not
@@ -131,4 +132,40 @@ export function responseStepEvent(
   return obj.status?.observedGeneration === obj.metadata.generation
     ? { type: 'Warning', reason: 'DriftCorrected', message: `corrected drift: ${what}` }
     : { type: 'Normal', reason: 'Updated', message: what };
+}
+
+type ResponseEvent = ReturnType<typeof responseStepEvent>;
+
+/**
+ * Once the resource itself matches the spec: nothing to do (responses unmanaged or matching, or
+ * the resource gone between the reads, which the next pass makes again), the responses still to be
+ * read, or the one next call with its event. `of` names the resource in the event ("route r1").
+ */
+export function nextResponseCall(c: {
+  rows: Record<string, ResponseFieldRow>;
+  desired: DesiredResponse[] | undefined;
+  observed: ObservedResponse[] | null | undefined;
+  obj: Parameters<typeof responseStepEvent>[0];
+  noun: string;
+  of: string;
+}): 'look' | { step: ResponseStep; event: ResponseEvent } | undefined {
+  if (!c.desired) return undefined;
+  if (c.observed === undefined) return 'look';
+  if (c.observed === null) return undefined;
+  const step = nextResponseStep(c.rows, c.desired, c.observed);
+  return step && { step, event: responseStepEvent(c.obj, `${describeResponseStep(c.noun, step)} of ${c.of}`) };
+}
+
+/** A kind's three gateway calls for its responses, bound to the resource they live under. */
+export interface ResponseCalls {
+  create(response: DesiredResponse): Promise<void>;
+  update(response: ObservedResponse): Promise<void>;
+  remove(responseId: string): Promise<void>;
+}
+
+/** Carries out one step with the kind's calls. */
+export async function sendResponseStep(step: ResponseStep, calls: ResponseCalls): Promise<void> {
+  if (step.op === 'Create') await calls.create({ key: step.key, fields: step.fields });
+  else if (step.op === 'Update') await calls.update({ id: step.id, key: step.key, fields: step.fields });
+  else await calls.remove(step.id);
 }
