@@ -57,9 +57,7 @@ export function advice(input: ModeInput): string {
  * names this object, on an API the namespace may touch and not another ApiIntegration's that still
  * exists. The others are forgotten, never removed.
  */
-export function removableRecords(
-  input: Pick<DecideInput, 'obj' | 'allowedApis' | 'liveRecordOwners'>,
-): RecordEntry[] {
+export function removableRecords(input: Pick<DecideInput, 'obj' | 'allowedApis' | 'liveRecordOwners'>): RecordEntry[] {
   const { obj, allowedApis, liveRecordOwners = [] } = input;
   return ownedRecords(obj).filter((r) => {
     const owner = recordOwner(r);
