@@ -5,7 +5,6 @@
 // so each story can count what was sent.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ApiGatewayV2Client,
   CreateApiCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
@@ -32,6 +31,7 @@ import {
   waitReady,
 } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
+import { destroyTestClients, testClient } from '../support/sdk-client.ts';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:fidelity-operator';
 const lambda = (apiId: string, over: Record<string, unknown> = {}) => ({
@@ -48,19 +48,8 @@ const lambdaInput = () => ({
   PayloadFormatVersion: '2.0',
 });
 
-const clients: ApiGatewayV2Client[] = [];
-function client(endpoint: string): ApiGatewayV2Client {
-  const c = new ApiGatewayV2Client({
-    region: tb.region,
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
 // Set-up and inspection straight on moto, past the proxy and its counts.
-const moto = client(tb.motoEndpoint);
+const moto = testClient(tb.motoEndpoint);
 
 async function newApi(c = moto, over: { Target?: string } = {}): Promise<string> {
   return (
@@ -92,7 +81,7 @@ afterAll(async () => {
     await operator.stop();
     await proxy.close();
   }
-  for (const c of clients) c.destroy();
+  destroyTestClients();
 });
 
 async function createRoute(ns: string, name: string, spec: Record<string, unknown>): Promise<void> {
@@ -188,7 +177,7 @@ describe("quick create's managed integration and route", () => {
   it('are refused for adoption, and the operator writes nothing to them', async () => {
     const { ns, proxy } = await story('quick', { fidelity: true });
     // Quick create is the proxy's doing (moto ignores Target), so the API is made through it.
-    const api = await newApi(client(proxy.url), { Target: LAMBDA });
+    const api = await newApi(testClient(proxy.url), { Target: LAMBDA });
     const [integration] = (await moto.send(new GetIntegrationsCommand({ ApiId: api }))).Items ?? [];
     const [route] = (await moto.send(new GetRoutesCommand({ ApiId: api }))).Items ?? [];
     const integrationId = integration!.IntegrationId!;

@@ -4,7 +4,6 @@
 // stored afterwards; a last block pins down what moto alone does, i.e. why the rules exist.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ApiGatewayV2Client,
   CreateApiCommand,
   CreateDeploymentCommand,
   CreateIntegrationCommand,
@@ -22,28 +21,16 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import { servedRoute } from '../support/served.ts';
 import { testbedEnv } from '../testbed/env.ts';
+import { destroyTestClients, testClient } from '../support/sdk-client.ts';
 
 const tb = testbedEnv();
-const clients: ApiGatewayV2Client[] = [];
-
-function client(endpoint: string): ApiGatewayV2Client {
-  // One attempt: the SDK retries 5xx by itself, and each test wants the first answer.
-  const c = new ApiGatewayV2Client({
-    region: tb.region,
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
 
 afterAll(() => {
-  for (const c of clients) c.destroy();
+  destroyTestClients();
 });
 
-const aws = client(tb.awsEndpoint);
-const moto = client(tb.motoEndpoint);
+const aws = testClient(tb.awsEndpoint);
+const moto = testClient(tb.motoEndpoint);
 
 async function newApi(protocol: 'HTTP' | 'WEBSOCKET', c = aws): Promise<string> {
   const ws = protocol === 'WEBSOCKET' ? { RouteSelectionExpression: '$request.body.action' } : {};

@@ -4,7 +4,6 @@
 // stored afterwards; a last block pins down what moto alone does, i.e. why each rule exists.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ApiGatewayV2Client,
   CreateApiCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
@@ -19,30 +18,18 @@ import {
 import { FaultProxy } from '../faultproxy/proxy.ts';
 import { everyPage } from '../faultproxy/inventory.ts';
 import { testbedEnv } from '../testbed/env.ts';
+import { destroyTestClients, testClient } from '../support/sdk-client.ts';
 
 const tb = testbedEnv();
-const clients: ApiGatewayV2Client[] = [];
 const proxies: FaultProxy[] = [];
 
-function client(endpoint: string): ApiGatewayV2Client {
-  // One attempt: the SDK retries 5xx by itself, and each test wants the first answer.
-  const c = new ApiGatewayV2Client({
-    region: tb.region,
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
-
 afterAll(async () => {
-  for (const c of clients) c.destroy();
+  destroyTestClients();
   await Promise.all(proxies.map((p) => p.close()));
 });
 
-const aws = client(tb.awsEndpoint);
-const moto = client(tb.motoEndpoint);
+const aws = testClient(tb.awsEndpoint);
+const moto = testClient(tb.motoEndpoint);
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:fidelity-routes';
 
 async function newApi(protocol: 'HTTP' | 'WEBSOCKET', c = aws): Promise<string> {
@@ -243,7 +230,7 @@ describe('route rule 5: GetRoutes in pages (opt-in)', () => {
   it('pages the listing with nextToken, honouring a smaller maxResults', async () => {
     const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: { pageSize: 2 } });
     proxies.push(p);
-    const c = client(p.url);
+    const c = testClient(p.url);
     const paged = await newApi('HTTP', c);
     for (const k of ['GET /1', 'GET /2', 'GET /3', 'GET /4', 'GET /5'])
       await newRoute({ ApiId: paged, RouteKey: k }, c);

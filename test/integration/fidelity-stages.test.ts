@@ -6,7 +6,6 @@
 // down what moto alone does, i.e. why these rules exist.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
-  ApiGatewayV2Client,
   CreateApiCommand,
   CreateDeploymentCommand,
   CreateIntegrationCommand,
@@ -25,30 +24,18 @@ import { FaultProxy } from '../faultproxy/proxy.ts';
 import { everyPage } from '../faultproxy/inventory.ts';
 import { servedRoute, servedStage } from '../support/served.ts';
 import { testbedEnv } from '../testbed/env.ts';
+import { destroyTestClients, testClient } from '../support/sdk-client.ts';
 
 const tb = testbedEnv();
-const clients: ApiGatewayV2Client[] = [];
 const proxies: FaultProxy[] = [];
 
-function client(endpoint: string): ApiGatewayV2Client {
-  // One attempt: the SDK retries 5xx by itself, and each test wants the first answer.
-  const c = new ApiGatewayV2Client({
-    region: tb.region,
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
-  clients.push(c);
-  return c;
-}
-
 afterAll(async () => {
-  for (const c of clients) c.destroy();
+  destroyTestClients();
   await Promise.all(proxies.map((p) => p.close()));
 });
 
-const aws = client(tb.awsEndpoint);
-const moto = client(tb.motoEndpoint);
+const aws = testClient(tb.awsEndpoint);
+const moto = testClient(tb.motoEndpoint);
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:fidelity-stages';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,7 +136,7 @@ describe('a deployment is a snapshot', () => {
   it('counts as exactly one CreateDeployment, and the served endpoint as no AWS call', async () => {
     const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, fidelity: true });
     proxies.push(p);
-    const c = client(p.url);
+    const c = testClient(p.url);
     const { api } = await routedApi(c);
     await c.send(new CreateStageCommand({ ApiId: api, StageName: 'prod' }));
     p.resetStats();

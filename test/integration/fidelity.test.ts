@@ -5,7 +5,6 @@
 // on moto directly. A last block pins down what moto alone does, i.e. why each rule exists.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ApiGatewayV2Client,
   type ContentHandlingStrategy,
   CreateApiCommand,
   CreateIntegrationCommand,
@@ -24,24 +23,10 @@ import {
 import { FaultProxy, type FaultProxyOptions } from '../faultproxy/proxy.ts';
 import { everyPage } from '../faultproxy/inventory.ts';
 import { testbedEnv } from '../testbed/env.ts';
+import { destroyTestClients, testClient } from '../support/sdk-client.ts';
 
 const tb = testbedEnv();
-const clients: ApiGatewayV2Client[] = [];
 const proxies: FaultProxy[] = [];
-
-function client(endpoint: string, requestTimeout?: number): ApiGatewayV2Client {
-  const c = new ApiGatewayV2Client({
-    region: tb.region,
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    // One attempt: the SDK retries 429 and 5xx by itself, and each test wants the first answer.
-    maxAttempts: 1,
-    // Without throwOnRequestTimeout this SDK only logs a warning when requestTimeout passes.
-    ...(requestTimeout ? { requestHandler: { requestTimeout, throwOnRequestTimeout: true } } : {}),
-  });
-  clients.push(c);
-  return c;
-}
 
 async function proxy(opts: Omit<FaultProxyOptions, 'upstream'>): Promise<FaultProxy> {
   const p = await FaultProxy.start({ upstream: tb.motoEndpoint, region: tb.region, ...opts });
@@ -50,12 +35,12 @@ async function proxy(opts: Omit<FaultProxyOptions, 'upstream'>): Promise<FaultPr
 }
 
 afterAll(async () => {
-  for (const c of clients) c.destroy();
+  destroyTestClients();
   await Promise.all(proxies.map((p) => p.close()));
 });
 
-const aws = client(tb.awsEndpoint);
-const moto = client(tb.motoEndpoint);
+const aws = testClient(tb.awsEndpoint);
+const moto = testClient(tb.motoEndpoint);
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:fidelity';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,7 +134,7 @@ describe('rule 1: an integration a route targets cannot be deleted', () => {
 describe('rule 2: integrations per API', () => {
   it('refuses the create beyond the quota with 429 ConflictException, and takes one again after a delete', async () => {
     const p = await proxy({ fidelity: { integrationsPerApi: 3 } });
-    const c = client(p.url);
+    const c = testClient(p.url);
     const api = await newApi('HTTP', c);
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await newIntegration(lambdaOn(api), c));
@@ -486,8 +471,8 @@ describe('rule 6: a create that completes after the client gave up', () => {
     const p = await proxy({ fidelity: true, lateCreate: (_r, body) => body.description === marker });
     // Only the create is sent by a client that gives up, and not soon: the proxy holds it whatever
     // the timeout, while the other calls round-trip to moto, which a loaded machine slows.
-    const c = client(p.url);
-    const impatient = client(p.url, 2000);
+    const c = testClient(p.url);
+    const impatient = testClient(p.url, 2000);
     const api = await newApi('HTTP', c);
     const create = new CreateIntegrationCommand(lambdaOn(api, { Description: marker }));
     const timedOut = await failure(impatient.send(create));
@@ -515,8 +500,8 @@ describe('rule 6: a create that completes after the client gave up', () => {
     // client: a loaded machine stretches moto's round trips, not the proxy's hold.
     const holdMs = 4000;
     const p = await proxy({ fidelity: true, lateCreate: () => true, lateCreateMaxDelayMs: holdMs });
-    const impatient = client(p.url, 1000);
-    const api = await newApi('HTTP', client(p.url));
+    const impatient = testClient(p.url, 1000);
+    const api = await newApi('HTTP', testClient(p.url));
     const t0 = Date.now();
     expect(await failure(impatient.send(new CreateIntegrationCommand(lambdaOn(api))))).toMatchObject({
       name: 'TimeoutError',
@@ -550,7 +535,7 @@ describe('rule 7: concurrent writes on one API are refused, route writes include
         await answerGate;
       },
     });
-    const c = client(p.url);
+    const c = testClient(p.url);
     const api = await newApi('HTTP', c);
     const creating = newIntegration(lambdaOn(api), c);
     await inFlight;
@@ -615,7 +600,7 @@ describe('faults for fixes to prove (off by default)', () => {
     // The window runs on a clock the test moves, so slow round trips to moto cannot close it early.
     let clock = Date.now();
     const p = await proxy({ fidelity: true, notVisibleForMs: 1500, now: () => clock });
-    const c = client(p.url);
+    const c = testClient(p.url);
     const api = await newApi('HTTP', c);
     const id = await newIntegration(lambdaOn(api), c);
     expect(await failure(c.send(new GetIntegrationCommand({ ApiId: api, IntegrationId: id })))).toEqual({
@@ -632,7 +617,7 @@ describe('faults for fixes to prove (off by default)', () => {
 
   it('transientElbFailures: the first private-integration create is refused with the ELB-listener 400', async () => {
     const p = await proxy({ fidelity: true, transientElbFailures: 1 });
-    const c = client(p.url);
+    const c = testClient(p.url);
     const api = await newApi('HTTP', c);
     const input: CreateIntegrationCommandInput = {
       ApiId: api,
